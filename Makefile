@@ -1,0 +1,31 @@
+# simgraph: `make run` serves on the embedded default, `make test` runs every
+# test (PostgreSQL and Redis must be running: see README.md).
+GO      ?= go
+PKGS    := ./...
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/simgraph/simgraph/server.Version=$(VERSION)
+
+.PHONY: run test generate build bench lint startup-time
+
+run:
+	$(GO) run -ldflags "$(LDFLAGS)" . serve
+
+test:
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+generate:
+	$(GO) generate ./ent
+	$(GO) tool gqlgen generate
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/simgraph .
+
+bench:
+	bash scripts/bench.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+startup-time: build
+	bash scripts/startup-time.sh bin/simgraph

@@ -1,0 +1,5 @@
+// Package ent holds simgraph's generated data access layer; the schemas are
+// in ent/schema and the generator configuration in entc.go.
+package ent
+
+//go:generate go run -mod=mod entc.go

@@ -1,0 +1,17 @@
+// Package graph translates GraphQL to simgraph's domain packages. A resolver
+// reads the viewer, calls one domain function and maps the result; rules live
+// in the domain packages.
+package graph
+
+//go:generate go tool gqlgen generate
+
+import (
+	"github.com/simgraph/simgraph/server/account"
+	"github.com/simgraph/simgraph/server/health"
+)
+
+// Resolver holds the domain services resolvers call.
+type Resolver struct {
+	Accounts *account.Service
+	Checker  *health.Checker
+}

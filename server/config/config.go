@@ -1,0 +1,185 @@
+// Package config reads simgraph's configuration: environment variables with
+// the SIMGRAPH_ prefix, the same for every subcommand, so that `simgraph
+// token` signs with the secret `simgraph serve` verifies.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Services are the six service databases, in a fixed order.
+var Services = []string{"simulation", "user", "file", "results", "billing", "analytics"}
+
+// Config is the whole configuration. Zero values are never used: Load fills
+// every field with its documented default.
+type Config struct {
+	Env      string // "development" or "production"
+	Addr     string
+	DataDir  string
+	LogLevel string
+
+	// PostgresURL switches to server mode; ServiceURLs override it per service.
+	PostgresURL    string
+	ServiceURLs    map[string]string
+	DatabasePrefix string // prepended to every database name (tests use a unique one)
+	RedisURL       string
+
+	JWTSecret    string
+	JWKSURL      string
+	JWTIssuer    string
+	JWTAudience  string
+	EmailClaim   string
+	OrgClaim     string
+	OrgNameClaim string
+	RolesClaim   string
+	DefaultTier  string
+
+	ShutdownGrace  time.Duration
+	MaxQueryDepth  int
+	MaxComplexity  int
+	MaxBodyBytes   int64
+	MaxUploadBytes int64
+	CORSOrigins    []string
+	Introspection  bool
+	MaxTenantPools int
+	DemoOrg        bool
+}
+
+// Embedded reports whether the server runs on SQLite and in-process buses.
+func (c *Config) Embedded() bool { return c.PostgresURL == "" && len(c.ServiceURLs) == 0 }
+
+// Development reports whether development conveniences are on.
+func (c *Config) Development() bool { return c.Env != "production" }
+
+// Var documents one environment variable; the README's table is this list.
+type Var struct {
+	Name, Default, Help string
+}
+
+// Vars lists every variable Load reads, with its default.
+var Vars = []Var{
+	{"SIMGRAPH_ENV", "development", "development or production (production turns off development sign-in and introspection by default)"},
+	{"SIMGRAPH_ADDR", ":8080", "listen address of `serve` (--addr overrides)"},
+	{"SIMGRAPH_DATA_DIR", "./data", "embedded mode: SQLite files and the generated JWT secret"},
+	{"SIMGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"SIMGRAPH_POSTGRES_URL", "", "server mode: PostgreSQL server; service databases are created on it if missing"},
+	{"SIMGRAPH_<SERVICE>_DATABASE_URL", "", "per-service PostgreSQL URL (SERVICE = SIMULATION, USER, FILE, RESULTS, BILLING, ANALYTICS)"},
+	{"SIMGRAPH_DATABASE_PREFIX", "", "prefix of every database name (e.g. per test run)"},
+	{"SIMGRAPH_REDIS_URL", "", "server mode: Redis for jobs, events and progress"},
+	{"SIMGRAPH_JWT_SECRET", "", "HS256 secret for development tokens (embedded: generated into the data dir)"},
+	{"SIMGRAPH_JWKS_URL", "", "JWKS of an OIDC issuer (RS256/ES256), e.g. https://TENANT.auth0.com/.well-known/jwks.json"},
+	{"SIMGRAPH_JWT_ISSUER", "simgraph", "required `iss` claim"},
+	{"SIMGRAPH_JWT_AUDIENCE", "simgraph", "required `aud` claim"},
+	{"SIMGRAPH_EMAIL_CLAIM", "email", "claim holding the email"},
+	{"SIMGRAPH_ORG_CLAIM", "org", "claim holding the organization key (Auth0: a namespaced claim such as https://example.com/org)"},
+	{"SIMGRAPH_ORG_NAME_CLAIM", "org_name", "claim holding the organization's display name"},
+	{"SIMGRAPH_ROLES_CLAIM", "roles", "claim holding the roles (MEMBER, ORG_ADMIN, SYSTEM_ADMIN)"},
+	{"SIMGRAPH_DEFAULT_TIER", "STANDARD", "tier of a newly provisioned organization"},
+	{"SIMGRAPH_SHUTDOWN_GRACE", "10s", "time allowed to finish in-flight requests on SIGINT/SIGTERM"},
+	{"SIMGRAPH_MAX_QUERY_DEPTH", "12", "deepest selection a GraphQL operation may have"},
+	{"SIMGRAPH_MAX_COMPLEXITY", "1000", "highest complexity a GraphQL operation may have"},
+	{"SIMGRAPH_MAX_BODY_BYTES", "1048576", "largest non-upload request body"},
+	{"SIMGRAPH_MAX_UPLOAD_BYTES", "524288000", "largest multipart upload (tier quotas apply below it)"},
+	{"SIMGRAPH_CORS_ORIGINS", "", "comma-separated allowed origins; * allows any (development default: *)"},
+	{"SIMGRAPH_INTROSPECTION", "", "true/false; default true in development, false in production"},
+	{"SIMGRAPH_MAX_TENANT_POOLS", "64", "open dedicated tenant database pools kept (LRU)"},
+	{"SIMGRAPH_DEMO", "true", "embedded mode: create a demo organization and print a token at first start"},
+}
+
+// Load reads the environment through getenv (os.Getenv when nil).
+func Load(getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{
+		Env:            get("SIMGRAPH_ENV", "development"),
+		Addr:           get("SIMGRAPH_ADDR", ":8080"),
+		DataDir:        get("SIMGRAPH_DATA_DIR", "./data"),
+		LogLevel:       get("SIMGRAPH_LOG_LEVEL", "info"),
+		PostgresURL:    get("SIMGRAPH_POSTGRES_URL", ""),
+		ServiceURLs:    map[string]string{},
+		DatabasePrefix: get("SIMGRAPH_DATABASE_PREFIX", ""),
+		RedisURL:       get("SIMGRAPH_REDIS_URL", ""),
+		JWTSecret:      get("SIMGRAPH_JWT_SECRET", ""),
+		JWKSURL:        get("SIMGRAPH_JWKS_URL", ""),
+		JWTIssuer:      get("SIMGRAPH_JWT_ISSUER", "simgraph"),
+		JWTAudience:    get("SIMGRAPH_JWT_AUDIENCE", "simgraph"),
+		EmailClaim:     get("SIMGRAPH_EMAIL_CLAIM", "email"),
+		OrgClaim:       get("SIMGRAPH_ORG_CLAIM", "org"),
+		OrgNameClaim:   get("SIMGRAPH_ORG_NAME_CLAIM", "org_name"),
+		RolesClaim:     get("SIMGRAPH_ROLES_CLAIM", "roles"),
+		DefaultTier:    strings.ToUpper(get("SIMGRAPH_DEFAULT_TIER", "STANDARD")),
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return nil, fmt.Errorf("SIMGRAPH_ENV: want development or production, got %q", c.Env)
+	}
+	for _, s := range Services {
+		if u := get("SIMGRAPH_"+strings.ToUpper(s)+"_DATABASE_URL", ""); u != "" {
+			c.ServiceURLs[s] = u
+		}
+	}
+	switch c.DefaultTier {
+	case "TRIAL", "STANDARD", "PROFESSIONAL", "ENTERPRISE":
+	default:
+		return nil, fmt.Errorf("SIMGRAPH_DEFAULT_TIER: want TRIAL, STANDARD, PROFESSIONAL or ENTERPRISE, got %q", c.DefaultTier)
+	}
+	var err error
+	if c.ShutdownGrace, err = time.ParseDuration(get("SIMGRAPH_SHUTDOWN_GRACE", "10s")); err != nil {
+		return nil, fmt.Errorf("SIMGRAPH_SHUTDOWN_GRACE: %w", err)
+	}
+	ints := []struct {
+		name, def string
+		dst       *int
+	}{
+		{"SIMGRAPH_MAX_QUERY_DEPTH", "12", &c.MaxQueryDepth},
+		{"SIMGRAPH_MAX_COMPLEXITY", "1000", &c.MaxComplexity},
+		{"SIMGRAPH_MAX_TENANT_POOLS", "64", &c.MaxTenantPools},
+	}
+	for _, v := range ints {
+		n, err := strconv.Atoi(get(v.name, v.def))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%s: want a positive integer, got %q", v.name, get(v.name, v.def))
+		}
+		*v.dst = n
+	}
+	if c.MaxBodyBytes, err = strconv.ParseInt(get("SIMGRAPH_MAX_BODY_BYTES", "1048576"), 10, 64); err != nil || c.MaxBodyBytes <= 0 {
+		return nil, fmt.Errorf("SIMGRAPH_MAX_BODY_BYTES: want a positive integer")
+	}
+	if c.MaxUploadBytes, err = strconv.ParseInt(get("SIMGRAPH_MAX_UPLOAD_BYTES", "524288000"), 10, 64); err != nil || c.MaxUploadBytes <= 0 {
+		return nil, fmt.Errorf("SIMGRAPH_MAX_UPLOAD_BYTES: want a positive integer")
+	}
+	origins := get("SIMGRAPH_CORS_ORIGINS", "")
+	if origins == "" && c.Development() {
+		origins = "*"
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	if c.Introspection, err = parseBool(get("SIMGRAPH_INTROSPECTION", strconv.FormatBool(c.Development()))); err != nil {
+		return nil, fmt.Errorf("SIMGRAPH_INTROSPECTION: %w", err)
+	}
+	if c.DemoOrg, err = parseBool(get("SIMGRAPH_DEMO", "true")); err != nil {
+		return nil, fmt.Errorf("SIMGRAPH_DEMO: %w", err)
+	}
+	return c, nil
+}
+
+func parseBool(s string) (bool, error) {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("want true or false, got %q", s)
+	}
+	return b, nil
+}

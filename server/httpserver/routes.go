@@ -1,0 +1,127 @@
+package httpserver
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/simgraph/simgraph/server/health"
+	"github.com/simgraph/simgraph/server/metrics"
+)
+
+// Deps are what the routes serve.
+type Deps struct {
+	Log          *slog.Logger
+	GraphQL      http.Handler
+	Health       *health.Checker
+	Metrics      *metrics.Metrics
+	Authenticate Authenticate
+	Bearer       func(header string) string
+	CORSOrigins  []string
+	MaxBodyBytes int64
+	// Web serves the browser app on every other path, if set.
+	Web http.Handler
+}
+
+// Server is the HTTP handler plus what graceful shutdown needs.
+type Server struct {
+	http.Handler
+	sockets *socketContexts
+}
+
+// New returns simgraph's HTTP handler.
+func New(d Deps) *Server {
+	sockets := newSocketContexts()
+	mux := http.NewServeMux()
+	gql := authenticate(d.Log, d.Authenticate, d.Bearer, d.GraphQL)
+	mux.Handle("/graphql", d.Metrics.Instrument("/graphql", sockets.track(limitBody(d.MaxBodyBytes, gql))))
+	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	}))
+	mux.Handle("GET /readyz", d.Metrics.Instrument("/readyz", readyz(d.Health)))
+	mux.Handle("GET /metrics", d.Metrics.Handler())
+	if d.Web != nil {
+		mux.Handle("/", d.Web)
+	} else {
+		mux.Handle("GET /{$}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = w.Write([]byte("simgraph: POST GraphQL to /graphql\n"))
+		}))
+	}
+	return &Server{Handler: recoverPanics(d.Log, cors(d.CORSOrigins, mux)), sockets: sockets}
+}
+
+// CloseWebsockets ends every open websocket. http.Server.Shutdown does not
+// track hijacked connections, so it is registered with RegisterOnShutdown:
+// each socket's context is cancelled and gqlgen closes it with a normal
+// closure frame.
+func (s *Server) CloseWebsockets() { s.sockets.cancelAll() }
+
+func readyz(h *health.Checker) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rep := h.Run(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		if rep.Status == health.Down {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		checks := map[string]string{}
+		for _, c := range rep.Checks {
+			checks[c.Name] = string(c.Status)
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": rep.Status, "checks": checks})
+	})
+}
+
+// socketContexts gives each websocket request a context that shutdown can
+// cancel without touching ordinary in-flight requests.
+type socketContexts struct {
+	mu      sync.Mutex
+	next    int
+	cancels map[int]context.CancelFunc
+	closed  bool
+}
+
+func newSocketContexts() *socketContexts {
+	return &socketContexts{cancels: map[int]context.CancelFunc{}}
+}
+
+func (s *socketContexts) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			cancel()
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		id := s.next
+		s.next++
+		s.cancels[id] = cancel
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			delete(s.cancels, id)
+			s.mu.Unlock()
+			cancel()
+		}()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *socketContexts) cancelAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, cancel := range s.cancels {
+		cancel()
+	}
+}

@@ -1,0 +1,266 @@
+// Package server wires simgraph's pieces into a running server: databases,
+// Redis, authentication, GraphQL and HTTP. Each concern is a subpackage;
+// this package only connects them.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/simgraph/simgraph/graph"
+	"github.com/simgraph/simgraph/server/account"
+	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/auth"
+	"github.com/simgraph/simgraph/server/config"
+	"github.com/simgraph/simgraph/server/database"
+	"github.com/simgraph/simgraph/server/health"
+	"github.com/simgraph/simgraph/server/httpserver"
+	"github.com/simgraph/simgraph/server/metrics"
+	"github.com/simgraph/simgraph/server/tenancy"
+	"github.com/simgraph/simgraph/viewer"
+)
+
+// Version is set at build time with -ldflags.
+var Version = "dev"
+
+// RunOpts are what a caller of Run may observe or replace.
+type RunOpts struct {
+	Log *slog.Logger
+	// Out receives the human-readable start banner (URL, demo token).
+	Out io.Writer
+	// Listening is called with the App and the bound address once the
+	// server accepts connections (tests listen on :0).
+	Listening func(app *App, addr net.Addr)
+}
+
+// App is a configured, not yet listening server.
+type App struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	Store    *database.Store
+	Redis    *redis.Client
+	Accounts *account.Service
+	Authn    *account.Authenticator
+	HTTP     *httpserver.Server
+	Secret   []byte
+}
+
+// Open builds the App: opens and migrates the databases, connects to Redis
+// in server mode and assembles the handlers.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	started := time.Now()
+	secret, err := cfg.Secret()
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := newVerifier(cfg, secret)
+	if err != nil {
+		return nil, err
+	}
+	store, err := database.Open(ctx, DatabaseOptions(cfg))
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, Store: store, Secret: secret}
+	mode := "embedded"
+	checker := &health.Checker{Version: Version, Started: started}
+	for _, c := range store.All() {
+		checker.Add("database:"+c.Spec.Name, c.Ping)
+	}
+	if !cfg.Embedded() {
+		mode = "server"
+		if cfg.RedisURL == "" {
+			store.Close()
+			return nil, fmt.Errorf("server mode needs SIMGRAPH_REDIS_URL")
+		}
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("SIMGRAPH_REDIS_URL: %w", err)
+		}
+		a.Redis = redis.NewClient(opt)
+		checker.Add("redis", func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() })
+	}
+	checker.Mode = mode
+
+	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier)}
+	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts}
+	m := metrics.New()
+	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker}, graph.HandlerOpts{
+		Log:            log,
+		MaxDepth:       cfg.MaxQueryDepth,
+		MaxComplexity:  cfg.MaxComplexity,
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		Introspection:  cfg.Introspection,
+		Origins:        cfg.CORSOrigins,
+		WebsocketInit:  a.websocketInit,
+	})
+	a.HTTP = httpserver.New(httpserver.Deps{
+		Log:          log,
+		GraphQL:      gql,
+		Health:       checker,
+		Metrics:      m,
+		Authenticate: a.Authn.Authenticate,
+		Bearer:       account.BearerToken,
+		CORSOrigins:  cfg.CORSOrigins,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+	})
+	return a, nil
+}
+
+// websocketInit authenticates a websocket from its connection_init payload
+// (Authorization or authToken), falling back to the upgrade request's
+// Authorization header.
+func (a *App) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, error) {
+	token := payload.Authorization()
+	if token == "" {
+		token = payload.GetString("authToken")
+	}
+	if token == "" {
+		if viewer.FromContext(ctx) != nil {
+			return ctx, nil
+		}
+		return ctx, apperr.Errorf(apperr.Unauthenticated, "connection_init needs Authorization or authToken")
+	}
+	// The returned context ends at the token's expiry or with the socket,
+	// whichever is first; its timer is released either way.
+	authed, _, err := a.Authn.Authenticate(ctx, account.BearerToken(token)) //nolint:lostcancel
+	return authed, err
+}
+
+// Close releases the databases and Redis.
+func (a *App) Close() error {
+	var errs []error
+	if a.Redis != nil {
+		errs = append(errs, a.Redis.Close())
+	}
+	errs = append(errs, a.Store.Close())
+	return errors.Join(errs...)
+}
+
+// Run serves until ctx ends, then shuts down gracefully: it stops accepting,
+// lets in-flight requests finish and closes websockets with a close frame,
+// all within cfg.ShutdownGrace.
+func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	app, err := Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: app.HTTP, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(app.HTTP.CloseWebsockets)
+
+	if err := app.banner(ctx, opts.Out, ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	log.Info("simgraph serving", "addr", ln.Addr().String(), "mode", map[bool]string{true: "embedded", false: "server"}[cfg.Embedded()], "version", Version)
+	if opts.Listening != nil {
+		opts.Listening(app, ln.Addr())
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// banner prints where the server is and, in embedded development mode, a
+// token for the demo organization (provisioned on first start).
+func (a *App) banner(ctx context.Context, out io.Writer, addr net.Addr) error {
+	url := "http://" + displayAddr(addr)
+	fmt.Fprintf(out, "simgraph %s listening on %s (GraphQL: %s/graphql)\n", Version, url, url)
+	if !a.cfg.Embedded() || !a.cfg.DemoOrg || !a.cfg.Development() || a.Secret == nil {
+		return nil
+	}
+	p := DemoToken()
+	if _, err := a.Accounts.Viewer(ctx, &auth.Identity{Subject: p.Subject, Email: p.Email, OrgKey: p.Org, OrgName: p.OrgName, Roles: p.Roles}); err != nil {
+		return fmt.Errorf("provisioning demo organization: %w", err)
+	}
+	token, err := auth.Mint(a.Secret, a.cfg.JWTIssuer, a.cfg.JWTAudience, ClaimNames(a.cfg), p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo organization %q; development token (valid %s):\n%s\n", p.OrgName, p.TTL, token)
+	fmt.Fprintf(out, "try: curl -s %s/graphql -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"query\":\"{ tenantInfo { tenantId tier databaseTier } me { email } }\"}'\n", url, token)
+	return nil
+}
+
+// DemoToken describes the embedded demo user.
+func DemoToken() auth.TokenParams {
+	return auth.TokenParams{Subject: "demo@simgraph.local", Email: "demo@simgraph.local", Org: "demo", OrgName: "Demo Organization", Roles: []string{"ORG_ADMIN"}, TTL: 24 * time.Hour}
+}
+
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		port := 0
+		if ok {
+			port = tcp.Port
+		}
+		return fmt.Sprintf("localhost:%d", port)
+	}
+	return tcp.String()
+}
+
+// ClaimNames are the configured claim names.
+func ClaimNames(cfg *config.Config) auth.ClaimNames {
+	return auth.ClaimNames{Email: cfg.EmailClaim, Org: cfg.OrgClaim, OrgName: cfg.OrgNameClaim, Roles: cfg.RolesClaim}
+}
+
+// DatabaseOptions maps the configuration to where the databases are.
+func DatabaseOptions(cfg *config.Config) database.Options {
+	return database.Options{DataDir: cfg.DataDir, PostgresURL: cfg.PostgresURL, URLs: cfg.ServiceURLs, Prefix: cfg.DatabasePrefix}
+}
+
+func newVerifier(cfg *config.Config, secret []byte) (*auth.Verifier, error) {
+	opts := auth.VerifierOpts{Secret: secret, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Claims: ClaimNames(cfg), Leeway: 30 * time.Second}
+	if cfg.JWKSURL != "" {
+		opts.JWKS = auth.NewJWKS(cfg.JWKSURL)
+	}
+	return auth.NewVerifier(opts)
+}
+
+// OpenDatabases opens every service database without migrating them.
+func OpenDatabases(ctx context.Context, cfg *config.Config) (*database.Store, error) {
+	return database.Open(ctx, DatabaseOptions(cfg))
+}

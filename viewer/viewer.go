@@ -1,0 +1,66 @@
+// Package viewer carries who is asking through a request's context: the
+// user, their organization (tenant) and roles. HTTP middleware and the
+// websocket connection_init handler put it there once; ent privacy rules,
+// domain packages and resolvers read it. It imports nothing of simgraph so
+// that every layer, ent's schemas included, can depend on it.
+package viewer
+
+import (
+	"context"
+	"slices"
+
+	"github.com/google/uuid"
+)
+
+// Role is what a user may do beyond reading and writing their own
+// organization's data.
+type Role string
+
+// The roles.
+const (
+	Member      Role = "MEMBER"
+	OrgAdmin    Role = "ORG_ADMIN"
+	SystemAdmin Role = "SYSTEM_ADMIN"
+)
+
+// ParseRole returns the role named s, if it is one.
+func ParseRole(s string) (Role, bool) {
+	switch r := Role(s); r {
+	case Member, OrgAdmin, SystemAdmin:
+		return r, true
+	}
+	return "", false
+}
+
+// Viewer is an authenticated, provisioned user.
+type Viewer struct {
+	UserID         uuid.UUID
+	Subject        string
+	Email          string
+	OrganizationID uuid.UUID
+	Organization   string // display name
+	TenantID       string // 16 lowercase hex characters
+	Tier           string // TRIAL, STANDARD, PROFESSIONAL or ENTERPRISE
+	Roles          []Role
+}
+
+// Has reports whether v has role r. A system admin has every role.
+func (v *Viewer) Has(r Role) bool {
+	if v == nil {
+		return false
+	}
+	return slices.Contains(v.Roles, r) || slices.Contains(v.Roles, SystemAdmin)
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying v.
+func NewContext(ctx context.Context, v *Viewer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, v)
+}
+
+// FromContext returns the viewer of ctx, or nil.
+func FromContext(ctx context.Context) *Viewer {
+	v, _ := ctx.Value(ctxKey{}).(*Viewer)
+	return v
+}
