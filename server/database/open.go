@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -106,11 +107,19 @@ func newConn(spec ServiceSpec, name, dialectName string, db *sql.DB) *Conn {
 	return &Conn{Spec: spec, Name: name, Dialect: dialectName, DB: db, Client: ent.NewClient(ent.Driver(drv))}
 }
 
+// migrateMu serialises migrations within the process: ent's migrator
+// annotates the shared *schema.Table values as it runs, so two concurrent
+// migrations (tests, or a tenant database created while another migrates)
+// would race on them.
+var migrateMu sync.Mutex
+
 // Migrate creates or alters the service's own tables, and only those.
 func (c *Conn) Migrate(ctx context.Context) error {
 	if len(c.Spec.Tables) == 0 {
 		return nil
 	}
+	migrateMu.Lock()
+	defer migrateMu.Unlock()
 	m, err := schema.NewMigrate(entsql.OpenDB(c.Dialect, c.DB))
 	if err != nil {
 		return fmt.Errorf("%s service: %w", c.Spec.Name, err)
