@@ -17,7 +17,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
 
 	stdsql "database/sql"
 )
@@ -29,8 +32,14 @@ type Client struct {
 	Schema *migrate.Schema
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// Result is the client for interacting with the Result builders.
+	Result *ResultClient
+	// Simulation is the client for interacting with the Simulation builders.
+	Simulation *SimulationClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Workbook is the client for interacting with the Workbook builders.
+	Workbook *WorkbookClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -43,7 +52,10 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Organization = NewOrganizationClient(c.config)
+	c.Result = NewResultClient(c.config)
+	c.Simulation = NewSimulationClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.Workbook = NewWorkbookClient(c.config)
 }
 
 type (
@@ -137,7 +149,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:          ctx,
 		config:       cfg,
 		Organization: NewOrganizationClient(cfg),
+		Result:       NewResultClient(cfg),
+		Simulation:   NewSimulationClient(cfg),
 		User:         NewUserClient(cfg),
+		Workbook:     NewWorkbookClient(cfg),
 	}, nil
 }
 
@@ -158,7 +173,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:          ctx,
 		config:       cfg,
 		Organization: NewOrganizationClient(cfg),
+		Result:       NewResultClient(cfg),
+		Simulation:   NewSimulationClient(cfg),
 		User:         NewUserClient(cfg),
+		Workbook:     NewWorkbookClient(cfg),
 	}, nil
 }
 
@@ -188,14 +206,20 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	c.Organization.Use(hooks...)
+	c.Result.Use(hooks...)
+	c.Simulation.Use(hooks...)
 	c.User.Use(hooks...)
+	c.Workbook.Use(hooks...)
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	c.Organization.Intercept(interceptors...)
+	c.Result.Intercept(interceptors...)
+	c.Simulation.Intercept(interceptors...)
 	c.User.Intercept(interceptors...)
+	c.Workbook.Intercept(interceptors...)
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -203,8 +227,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
+	case *ResultMutation:
+		return c.Result.mutate(ctx, m)
+	case *SimulationMutation:
+		return c.Simulation.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *WorkbookMutation:
+		return c.Workbook.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -359,6 +389,274 @@ func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation
 	}
 }
 
+// ResultClient is a client for the Result schema.
+type ResultClient struct {
+	config
+}
+
+// NewResultClient returns a client for the Result from the given config.
+func NewResultClient(c config) *ResultClient {
+	return &ResultClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `result.Hooks(f(g(h())))`.
+func (c *ResultClient) Use(hooks ...Hook) {
+	c.hooks.Result = append(c.hooks.Result, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `result.Intercept(f(g(h())))`.
+func (c *ResultClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Result = append(c.inters.Result, interceptors...)
+}
+
+// Create returns a builder for creating a Result entity.
+func (c *ResultClient) Create() *ResultCreate {
+	mutation := newResultMutation(c.config, OpCreate)
+	return &ResultCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Result entities.
+func (c *ResultClient) CreateBulk(builders ...*ResultCreate) *ResultCreateBulk {
+	return &ResultCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ResultClient) MapCreateBulk(slice any, setFunc func(*ResultCreate, int)) *ResultCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ResultCreateBulk{err: fmt.Errorf("calling to ResultClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ResultCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ResultCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Result.
+func (c *ResultClient) Update() *ResultUpdate {
+	mutation := newResultMutation(c.config, OpUpdate)
+	return &ResultUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ResultClient) UpdateOne(_m *Result) *ResultUpdateOne {
+	mutation := newResultMutation(c.config, OpUpdateOne, withResult(_m))
+	return &ResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ResultClient) UpdateOneID(id uuid.UUID) *ResultUpdateOne {
+	mutation := newResultMutation(c.config, OpUpdateOne, withResultID(id))
+	return &ResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Result.
+func (c *ResultClient) Delete() *ResultDelete {
+	mutation := newResultMutation(c.config, OpDelete)
+	return &ResultDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ResultClient) DeleteOne(_m *Result) *ResultDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ResultClient) DeleteOneID(id uuid.UUID) *ResultDeleteOne {
+	builder := c.Delete().Where(result.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ResultDeleteOne{builder}
+}
+
+// Query returns a query builder for Result.
+func (c *ResultClient) Query() *ResultQuery {
+	return &ResultQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeResult},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Result entity by its id.
+func (c *ResultClient) Get(ctx context.Context, id uuid.UUID) (*Result, error) {
+	return c.Query().Where(result.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ResultClient) GetX(ctx context.Context, id uuid.UUID) *Result {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ResultClient) Hooks() []Hook {
+	hooks := c.hooks.Result
+	return append(hooks[:len(hooks):len(hooks)], result.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ResultClient) Interceptors() []Interceptor {
+	return c.inters.Result
+}
+
+func (c *ResultClient) mutate(ctx context.Context, m *ResultMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ResultCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ResultUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ResultDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Result mutation op: %q", m.Op())
+	}
+}
+
+// SimulationClient is a client for the Simulation schema.
+type SimulationClient struct {
+	config
+}
+
+// NewSimulationClient returns a client for the Simulation from the given config.
+func NewSimulationClient(c config) *SimulationClient {
+	return &SimulationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `simulation.Hooks(f(g(h())))`.
+func (c *SimulationClient) Use(hooks ...Hook) {
+	c.hooks.Simulation = append(c.hooks.Simulation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `simulation.Intercept(f(g(h())))`.
+func (c *SimulationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Simulation = append(c.inters.Simulation, interceptors...)
+}
+
+// Create returns a builder for creating a Simulation entity.
+func (c *SimulationClient) Create() *SimulationCreate {
+	mutation := newSimulationMutation(c.config, OpCreate)
+	return &SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Simulation entities.
+func (c *SimulationClient) CreateBulk(builders ...*SimulationCreate) *SimulationCreateBulk {
+	return &SimulationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SimulationClient) MapCreateBulk(slice any, setFunc func(*SimulationCreate, int)) *SimulationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SimulationCreateBulk{err: fmt.Errorf("calling to SimulationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SimulationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SimulationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Simulation.
+func (c *SimulationClient) Update() *SimulationUpdate {
+	mutation := newSimulationMutation(c.config, OpUpdate)
+	return &SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SimulationClient) UpdateOne(_m *Simulation) *SimulationUpdateOne {
+	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulation(_m))
+	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SimulationClient) UpdateOneID(id uuid.UUID) *SimulationUpdateOne {
+	mutation := newSimulationMutation(c.config, OpUpdateOne, withSimulationID(id))
+	return &SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Simulation.
+func (c *SimulationClient) Delete() *SimulationDelete {
+	mutation := newSimulationMutation(c.config, OpDelete)
+	return &SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SimulationClient) DeleteOne(_m *Simulation) *SimulationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SimulationClient) DeleteOneID(id uuid.UUID) *SimulationDeleteOne {
+	builder := c.Delete().Where(simulation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SimulationDeleteOne{builder}
+}
+
+// Query returns a query builder for Simulation.
+func (c *SimulationClient) Query() *SimulationQuery {
+	return &SimulationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSimulation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Simulation entity by its id.
+func (c *SimulationClient) Get(ctx context.Context, id uuid.UUID) (*Simulation, error) {
+	return c.Query().Where(simulation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SimulationClient) GetX(ctx context.Context, id uuid.UUID) *Simulation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SimulationClient) Hooks() []Hook {
+	hooks := c.hooks.Simulation
+	return append(hooks[:len(hooks):len(hooks)], simulation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SimulationClient) Interceptors() []Interceptor {
+	return c.inters.Simulation
+}
+
+func (c *SimulationClient) mutate(ctx context.Context, m *SimulationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SimulationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SimulationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SimulationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Simulation mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -508,13 +806,147 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// WorkbookClient is a client for the Workbook schema.
+type WorkbookClient struct {
+	config
+}
+
+// NewWorkbookClient returns a client for the Workbook from the given config.
+func NewWorkbookClient(c config) *WorkbookClient {
+	return &WorkbookClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `workbook.Hooks(f(g(h())))`.
+func (c *WorkbookClient) Use(hooks ...Hook) {
+	c.hooks.Workbook = append(c.hooks.Workbook, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `workbook.Intercept(f(g(h())))`.
+func (c *WorkbookClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Workbook = append(c.inters.Workbook, interceptors...)
+}
+
+// Create returns a builder for creating a Workbook entity.
+func (c *WorkbookClient) Create() *WorkbookCreate {
+	mutation := newWorkbookMutation(c.config, OpCreate)
+	return &WorkbookCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Workbook entities.
+func (c *WorkbookClient) CreateBulk(builders ...*WorkbookCreate) *WorkbookCreateBulk {
+	return &WorkbookCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WorkbookClient) MapCreateBulk(slice any, setFunc func(*WorkbookCreate, int)) *WorkbookCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WorkbookCreateBulk{err: fmt.Errorf("calling to WorkbookClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WorkbookCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WorkbookCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Workbook.
+func (c *WorkbookClient) Update() *WorkbookUpdate {
+	mutation := newWorkbookMutation(c.config, OpUpdate)
+	return &WorkbookUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WorkbookClient) UpdateOne(_m *Workbook) *WorkbookUpdateOne {
+	mutation := newWorkbookMutation(c.config, OpUpdateOne, withWorkbook(_m))
+	return &WorkbookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WorkbookClient) UpdateOneID(id uuid.UUID) *WorkbookUpdateOne {
+	mutation := newWorkbookMutation(c.config, OpUpdateOne, withWorkbookID(id))
+	return &WorkbookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Workbook.
+func (c *WorkbookClient) Delete() *WorkbookDelete {
+	mutation := newWorkbookMutation(c.config, OpDelete)
+	return &WorkbookDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WorkbookClient) DeleteOne(_m *Workbook) *WorkbookDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WorkbookClient) DeleteOneID(id uuid.UUID) *WorkbookDeleteOne {
+	builder := c.Delete().Where(workbook.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WorkbookDeleteOne{builder}
+}
+
+// Query returns a query builder for Workbook.
+func (c *WorkbookClient) Query() *WorkbookQuery {
+	return &WorkbookQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWorkbook},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Workbook entity by its id.
+func (c *WorkbookClient) Get(ctx context.Context, id uuid.UUID) (*Workbook, error) {
+	return c.Query().Where(workbook.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WorkbookClient) GetX(ctx context.Context, id uuid.UUID) *Workbook {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WorkbookClient) Hooks() []Hook {
+	hooks := c.hooks.Workbook
+	return append(hooks[:len(hooks):len(hooks)], workbook.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WorkbookClient) Interceptors() []Interceptor {
+	return c.inters.Workbook
+}
+
+func (c *WorkbookClient) mutate(ctx context.Context, m *WorkbookMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WorkbookCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WorkbookUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WorkbookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WorkbookDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Workbook mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Organization, User []ent.Hook
+		Organization, Result, Simulation, User, Workbook []ent.Hook
 	}
 	inters struct {
-		Organization, User []ent.Interceptor
+		Organization, Result, Simulation, User, Workbook []ent.Interceptor
 	}
 )
 

@@ -13,7 +13,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -75,7 +78,10 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			organization.Table: organization.ValidColumn,
+			result.Table:       result.ValidColumn,
+			simulation.Table:   simulation.ValidColumn,
 			user.Table:         user.ValidColumn,
+			workbook.Table:     workbook.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

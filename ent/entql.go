@@ -5,7 +5,10 @@ package ent
 import (
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/predicate"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -15,7 +18,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 2)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 5)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
@@ -37,6 +40,62 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   result.Table,
+			Columns: result.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: result.FieldID,
+			},
+		},
+		Type: "Result",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			result.FieldTenantID:     {Type: field.TypeString, Column: result.FieldTenantID},
+			result.FieldSimulationID: {Type: field.TypeUUID, Column: result.FieldSimulationID},
+			result.FieldCell:         {Type: field.TypeString, Column: result.FieldCell},
+			result.FieldPosition:     {Type: field.TypeInt, Column: result.FieldPosition},
+			result.FieldSummary:      {Type: field.TypeJSON, Column: result.FieldSummary},
+			result.FieldPercentiles:  {Type: field.TypeJSON, Column: result.FieldPercentiles},
+			result.FieldHistogram:    {Type: field.TypeJSON, Column: result.FieldHistogram},
+			result.FieldSensitivity:  {Type: field.TypeJSON, Column: result.FieldSensitivity},
+			result.FieldErrorCounts:  {Type: field.TypeJSON, Column: result.FieldErrorCounts},
+			result.FieldSamples:      {Type: field.TypeBytes, Column: result.FieldSamples},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   simulation.Table,
+			Columns: simulation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: simulation.FieldID,
+			},
+		},
+		Type: "Simulation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			simulation.FieldTenantID:     {Type: field.TypeString, Column: simulation.FieldTenantID},
+			simulation.FieldName:         {Type: field.TypeString, Column: simulation.FieldName},
+			simulation.FieldWorkbookID:   {Type: field.TypeUUID, Column: simulation.FieldWorkbookID},
+			simulation.FieldInputs:       {Type: field.TypeJSON, Column: simulation.FieldInputs},
+			simulation.FieldOutputs:      {Type: field.TypeJSON, Column: simulation.FieldOutputs},
+			simulation.FieldIterations:   {Type: field.TypeInt, Column: simulation.FieldIterations},
+			simulation.FieldSeed:         {Type: field.TypeInt64, Column: simulation.FieldSeed},
+			simulation.FieldSampling:     {Type: field.TypeEnum, Column: simulation.FieldSampling},
+			simulation.FieldCorrelations: {Type: field.TypeJSON, Column: simulation.FieldCorrelations},
+			simulation.FieldKeepSamples:  {Type: field.TypeBool, Column: simulation.FieldKeepSamples},
+			simulation.FieldStatus:       {Type: field.TypeEnum, Column: simulation.FieldStatus},
+			simulation.FieldProgress:     {Type: field.TypeJSON, Column: simulation.FieldProgress},
+			simulation.FieldWarnings:     {Type: field.TypeJSON, Column: simulation.FieldWarnings},
+			simulation.FieldError:        {Type: field.TypeString, Column: simulation.FieldError},
+			simulation.FieldAttempts:     {Type: field.TypeInt, Column: simulation.FieldAttempts},
+			simulation.FieldCreatedBy:    {Type: field.TypeUUID, Column: simulation.FieldCreatedBy},
+			simulation.FieldCreatedAt:    {Type: field.TypeTime, Column: simulation.FieldCreatedAt},
+			simulation.FieldStartedAt:    {Type: field.TypeTime, Column: simulation.FieldStartedAt},
+			simulation.FieldCompletedAt:  {Type: field.TypeTime, Column: simulation.FieldCompletedAt},
+			simulation.FieldElapsedMs:    {Type: field.TypeInt64, Column: simulation.FieldElapsedMs},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -53,6 +112,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldRoles:          {Type: field.TypeJSON, Column: user.FieldRoles},
 			user.FieldCreatedAt:      {Type: field.TypeTime, Column: user.FieldCreatedAt},
 			user.FieldLastSeenAt:     {Type: field.TypeTime, Column: user.FieldLastSeenAt},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   workbook.Table,
+			Columns: workbook.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: workbook.FieldID,
+			},
+		},
+		Type: "Workbook",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			workbook.FieldTenantID:             {Type: field.TypeString, Column: workbook.FieldTenantID},
+			workbook.FieldName:                 {Type: field.TypeString, Column: workbook.FieldName},
+			workbook.FieldSize:                 {Type: field.TypeInt64, Column: workbook.FieldSize},
+			workbook.FieldSha256:               {Type: field.TypeString, Column: workbook.FieldSha256},
+			workbook.FieldContent:              {Type: field.TypeBytes, Column: workbook.FieldContent},
+			workbook.FieldSheets:               {Type: field.TypeJSON, Column: workbook.FieldSheets},
+			workbook.FieldFormulaCount:         {Type: field.TypeInt, Column: workbook.FieldFormulaCount},
+			workbook.FieldUnsupportedFunctions: {Type: field.TypeJSON, Column: workbook.FieldUnsupportedFunctions},
+			workbook.FieldUploadedBy:           {Type: field.TypeUUID, Column: workbook.FieldUploadedBy},
+			workbook.FieldCreatedAt:            {Type: field.TypeTime, Column: workbook.FieldCreatedAt},
 		},
 	}
 	graph.MustAddE(
@@ -173,6 +255,236 @@ func (f *OrganizationFilter) WhereHasUsersWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ResultQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ResultQuery builder.
+func (_q *ResultQuery) Filter() *ResultFilter {
+	return &ResultFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ResultMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ResultMutation builder.
+func (m *ResultMutation) Filter() *ResultFilter {
+	return &ResultFilter{config: m.config, predicateAdder: m}
+}
+
+// ResultFilter provides a generic filtering capability at runtime for ResultQuery.
+type ResultFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ResultFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *ResultFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(result.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ResultFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(result.FieldTenantID))
+}
+
+// WhereSimulationID applies the entql [16]byte predicate on the simulation_id field.
+func (f *ResultFilter) WhereSimulationID(p entql.ValueP) {
+	f.Where(p.Field(result.FieldSimulationID))
+}
+
+// WhereCell applies the entql string predicate on the cell field.
+func (f *ResultFilter) WhereCell(p entql.StringP) {
+	f.Where(p.Field(result.FieldCell))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *ResultFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(result.FieldPosition))
+}
+
+// WhereSummary applies the entql json.RawMessage predicate on the summary field.
+func (f *ResultFilter) WhereSummary(p entql.BytesP) {
+	f.Where(p.Field(result.FieldSummary))
+}
+
+// WherePercentiles applies the entql json.RawMessage predicate on the percentiles field.
+func (f *ResultFilter) WherePercentiles(p entql.BytesP) {
+	f.Where(p.Field(result.FieldPercentiles))
+}
+
+// WhereHistogram applies the entql json.RawMessage predicate on the histogram field.
+func (f *ResultFilter) WhereHistogram(p entql.BytesP) {
+	f.Where(p.Field(result.FieldHistogram))
+}
+
+// WhereSensitivity applies the entql json.RawMessage predicate on the sensitivity field.
+func (f *ResultFilter) WhereSensitivity(p entql.BytesP) {
+	f.Where(p.Field(result.FieldSensitivity))
+}
+
+// WhereErrorCounts applies the entql json.RawMessage predicate on the error_counts field.
+func (f *ResultFilter) WhereErrorCounts(p entql.BytesP) {
+	f.Where(p.Field(result.FieldErrorCounts))
+}
+
+// WhereSamples applies the entql []byte predicate on the samples field.
+func (f *ResultFilter) WhereSamples(p entql.BytesP) {
+	f.Where(p.Field(result.FieldSamples))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *SimulationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SimulationQuery builder.
+func (_q *SimulationQuery) Filter() *SimulationFilter {
+	return &SimulationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SimulationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SimulationMutation builder.
+func (m *SimulationMutation) Filter() *SimulationFilter {
+	return &SimulationFilter{config: m.config, predicateAdder: m}
+}
+
+// SimulationFilter provides a generic filtering capability at runtime for SimulationQuery.
+type SimulationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SimulationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *SimulationFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(simulation.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *SimulationFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(simulation.FieldTenantID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *SimulationFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(simulation.FieldName))
+}
+
+// WhereWorkbookID applies the entql [16]byte predicate on the workbook_id field.
+func (f *SimulationFilter) WhereWorkbookID(p entql.ValueP) {
+	f.Where(p.Field(simulation.FieldWorkbookID))
+}
+
+// WhereInputs applies the entql json.RawMessage predicate on the inputs field.
+func (f *SimulationFilter) WhereInputs(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldInputs))
+}
+
+// WhereOutputs applies the entql json.RawMessage predicate on the outputs field.
+func (f *SimulationFilter) WhereOutputs(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldOutputs))
+}
+
+// WhereIterations applies the entql int predicate on the iterations field.
+func (f *SimulationFilter) WhereIterations(p entql.IntP) {
+	f.Where(p.Field(simulation.FieldIterations))
+}
+
+// WhereSeed applies the entql int64 predicate on the seed field.
+func (f *SimulationFilter) WhereSeed(p entql.Int64P) {
+	f.Where(p.Field(simulation.FieldSeed))
+}
+
+// WhereSampling applies the entql string predicate on the sampling field.
+func (f *SimulationFilter) WhereSampling(p entql.StringP) {
+	f.Where(p.Field(simulation.FieldSampling))
+}
+
+// WhereCorrelations applies the entql json.RawMessage predicate on the correlations field.
+func (f *SimulationFilter) WhereCorrelations(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldCorrelations))
+}
+
+// WhereKeepSamples applies the entql bool predicate on the keep_samples field.
+func (f *SimulationFilter) WhereKeepSamples(p entql.BoolP) {
+	f.Where(p.Field(simulation.FieldKeepSamples))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SimulationFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(simulation.FieldStatus))
+}
+
+// WhereProgress applies the entql json.RawMessage predicate on the progress field.
+func (f *SimulationFilter) WhereProgress(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldProgress))
+}
+
+// WhereWarnings applies the entql json.RawMessage predicate on the warnings field.
+func (f *SimulationFilter) WhereWarnings(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldWarnings))
+}
+
+// WhereError applies the entql string predicate on the error field.
+func (f *SimulationFilter) WhereError(p entql.StringP) {
+	f.Where(p.Field(simulation.FieldError))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *SimulationFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(simulation.FieldAttempts))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *SimulationFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(simulation.FieldCreatedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SimulationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(simulation.FieldCreatedAt))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *SimulationFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(simulation.FieldStartedAt))
+}
+
+// WhereCompletedAt applies the entql time.Time predicate on the completed_at field.
+func (f *SimulationFilter) WhereCompletedAt(p entql.TimeP) {
+	f.Where(p.Field(simulation.FieldCompletedAt))
+}
+
+// WhereElapsedMs applies the entql int64 predicate on the elapsed_ms field.
+func (f *SimulationFilter) WhereElapsedMs(p entql.Int64P) {
+	f.Where(p.Field(simulation.FieldElapsedMs))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -201,7 +513,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -259,4 +571,94 @@ func (f *UserFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
 			p(s)
 		}
 	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WorkbookQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WorkbookQuery builder.
+func (_q *WorkbookQuery) Filter() *WorkbookFilter {
+	return &WorkbookFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WorkbookMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WorkbookMutation builder.
+func (m *WorkbookMutation) Filter() *WorkbookFilter {
+	return &WorkbookFilter{config: m.config, predicateAdder: m}
+}
+
+// WorkbookFilter provides a generic filtering capability at runtime for WorkbookQuery.
+type WorkbookFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WorkbookFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *WorkbookFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(workbook.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *WorkbookFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(workbook.FieldTenantID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *WorkbookFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(workbook.FieldName))
+}
+
+// WhereSize applies the entql int64 predicate on the size field.
+func (f *WorkbookFilter) WhereSize(p entql.Int64P) {
+	f.Where(p.Field(workbook.FieldSize))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *WorkbookFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(workbook.FieldSha256))
+}
+
+// WhereContent applies the entql []byte predicate on the content field.
+func (f *WorkbookFilter) WhereContent(p entql.BytesP) {
+	f.Where(p.Field(workbook.FieldContent))
+}
+
+// WhereSheets applies the entql json.RawMessage predicate on the sheets field.
+func (f *WorkbookFilter) WhereSheets(p entql.BytesP) {
+	f.Where(p.Field(workbook.FieldSheets))
+}
+
+// WhereFormulaCount applies the entql int predicate on the formula_count field.
+func (f *WorkbookFilter) WhereFormulaCount(p entql.IntP) {
+	f.Where(p.Field(workbook.FieldFormulaCount))
+}
+
+// WhereUnsupportedFunctions applies the entql json.RawMessage predicate on the unsupported_functions field.
+func (f *WorkbookFilter) WhereUnsupportedFunctions(p entql.BytesP) {
+	f.Where(p.Field(workbook.FieldUnsupportedFunctions))
+}
+
+// WhereUploadedBy applies the entql [16]byte predicate on the uploaded_by field.
+func (f *WorkbookFilter) WhereUploadedBy(p entql.ValueP) {
+	f.Where(p.Field(workbook.FieldUploadedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WorkbookFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(workbook.FieldCreatedAt))
 }

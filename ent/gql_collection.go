@@ -5,9 +5,13 @@ package ent
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -108,6 +112,296 @@ func newOrganizationPaginateArgs(rv map[string]any) *organizationPaginateArgs {
 	}
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ResultQuery) CollectFields(ctx context.Context, satisfies ...string) (*ResultQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ResultQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(result.Columns))
+		selectedFields = []string{result.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[result.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, result.FieldTenantID)
+				fieldSeen[result.FieldTenantID] = struct{}{}
+			}
+		case "simulationID":
+			if _, ok := fieldSeen[result.FieldSimulationID]; !ok {
+				selectedFields = append(selectedFields, result.FieldSimulationID)
+				fieldSeen[result.FieldSimulationID] = struct{}{}
+			}
+		case "cell":
+			if _, ok := fieldSeen[result.FieldCell]; !ok {
+				selectedFields = append(selectedFields, result.FieldCell)
+				fieldSeen[result.FieldCell] = struct{}{}
+			}
+		case "position":
+			if _, ok := fieldSeen[result.FieldPosition]; !ok {
+				selectedFields = append(selectedFields, result.FieldPosition)
+				fieldSeen[result.FieldPosition] = struct{}{}
+			}
+		case "summary":
+			if _, ok := fieldSeen[result.FieldSummary]; !ok {
+				selectedFields = append(selectedFields, result.FieldSummary)
+				fieldSeen[result.FieldSummary] = struct{}{}
+			}
+		case "percentiles":
+			if _, ok := fieldSeen[result.FieldPercentiles]; !ok {
+				selectedFields = append(selectedFields, result.FieldPercentiles)
+				fieldSeen[result.FieldPercentiles] = struct{}{}
+			}
+		case "histogram":
+			if _, ok := fieldSeen[result.FieldHistogram]; !ok {
+				selectedFields = append(selectedFields, result.FieldHistogram)
+				fieldSeen[result.FieldHistogram] = struct{}{}
+			}
+		case "sensitivity":
+			if _, ok := fieldSeen[result.FieldSensitivity]; !ok {
+				selectedFields = append(selectedFields, result.FieldSensitivity)
+				fieldSeen[result.FieldSensitivity] = struct{}{}
+			}
+		case "errorCounts":
+			if _, ok := fieldSeen[result.FieldErrorCounts]; !ok {
+				selectedFields = append(selectedFields, result.FieldErrorCounts)
+				fieldSeen[result.FieldErrorCounts] = struct{}{}
+			}
+		case "samples":
+			if _, ok := fieldSeen[result.FieldSamples]; !ok {
+				selectedFields = append(selectedFields, result.FieldSamples)
+				fieldSeen[result.FieldSamples] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type resultPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ResultPaginateOption
+}
+
+func newResultPaginateArgs(rv map[string]any) *resultPaginateArgs {
+	args := &resultPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SimulationQuery) CollectFields(ctx context.Context, satisfies ...string) (*SimulationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(simulation.Columns))
+		selectedFields = []string{simulation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[simulation.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldTenantID)
+				fieldSeen[simulation.FieldTenantID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[simulation.FieldName]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldName)
+				fieldSeen[simulation.FieldName] = struct{}{}
+			}
+		case "workbookID":
+			if _, ok := fieldSeen[simulation.FieldWorkbookID]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldWorkbookID)
+				fieldSeen[simulation.FieldWorkbookID] = struct{}{}
+			}
+		case "inputs":
+			if _, ok := fieldSeen[simulation.FieldInputs]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldInputs)
+				fieldSeen[simulation.FieldInputs] = struct{}{}
+			}
+		case "outputs":
+			if _, ok := fieldSeen[simulation.FieldOutputs]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldOutputs)
+				fieldSeen[simulation.FieldOutputs] = struct{}{}
+			}
+		case "iterations":
+			if _, ok := fieldSeen[simulation.FieldIterations]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldIterations)
+				fieldSeen[simulation.FieldIterations] = struct{}{}
+			}
+		case "seed":
+			if _, ok := fieldSeen[simulation.FieldSeed]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldSeed)
+				fieldSeen[simulation.FieldSeed] = struct{}{}
+			}
+		case "sampling":
+			if _, ok := fieldSeen[simulation.FieldSampling]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldSampling)
+				fieldSeen[simulation.FieldSampling] = struct{}{}
+			}
+		case "correlations":
+			if _, ok := fieldSeen[simulation.FieldCorrelations]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldCorrelations)
+				fieldSeen[simulation.FieldCorrelations] = struct{}{}
+			}
+		case "keepSamples":
+			if _, ok := fieldSeen[simulation.FieldKeepSamples]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldKeepSamples)
+				fieldSeen[simulation.FieldKeepSamples] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[simulation.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldStatus)
+				fieldSeen[simulation.FieldStatus] = struct{}{}
+			}
+		case "progress":
+			if _, ok := fieldSeen[simulation.FieldProgress]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldProgress)
+				fieldSeen[simulation.FieldProgress] = struct{}{}
+			}
+		case "warnings":
+			if _, ok := fieldSeen[simulation.FieldWarnings]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldWarnings)
+				fieldSeen[simulation.FieldWarnings] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[simulation.FieldError]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldError)
+				fieldSeen[simulation.FieldError] = struct{}{}
+			}
+		case "attempts":
+			if _, ok := fieldSeen[simulation.FieldAttempts]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldAttempts)
+				fieldSeen[simulation.FieldAttempts] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[simulation.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldCreatedBy)
+				fieldSeen[simulation.FieldCreatedBy] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[simulation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldCreatedAt)
+				fieldSeen[simulation.FieldCreatedAt] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[simulation.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldStartedAt)
+				fieldSeen[simulation.FieldStartedAt] = struct{}{}
+			}
+		case "completedAt":
+			if _, ok := fieldSeen[simulation.FieldCompletedAt]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldCompletedAt)
+				fieldSeen[simulation.FieldCompletedAt] = struct{}{}
+			}
+		case "elapsedMs":
+			if _, ok := fieldSeen[simulation.FieldElapsedMs]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldElapsedMs)
+				fieldSeen[simulation.FieldElapsedMs] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type simulationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SimulationPaginateOption
+}
+
+func newSimulationPaginateArgs(rv map[string]any) *simulationPaginateArgs {
+	args := &simulationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SimulationOrder{Field: &SimulationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSimulationOrder(order))
+			}
+		case *SimulationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSimulationOrder(v))
+			}
+		}
 	}
 	return args
 }
@@ -217,6 +511,137 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 	}
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WorkbookQuery) CollectFields(ctx context.Context, satisfies ...string) (*WorkbookQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WorkbookQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(workbook.Columns))
+		selectedFields = []string{workbook.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[workbook.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldTenantID)
+				fieldSeen[workbook.FieldTenantID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[workbook.FieldName]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldName)
+				fieldSeen[workbook.FieldName] = struct{}{}
+			}
+		case "size":
+			if _, ok := fieldSeen[workbook.FieldSize]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldSize)
+				fieldSeen[workbook.FieldSize] = struct{}{}
+			}
+		case "sha256":
+			if _, ok := fieldSeen[workbook.FieldSha256]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldSha256)
+				fieldSeen[workbook.FieldSha256] = struct{}{}
+			}
+		case "content":
+			if _, ok := fieldSeen[workbook.FieldContent]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldContent)
+				fieldSeen[workbook.FieldContent] = struct{}{}
+			}
+		case "sheets":
+			if _, ok := fieldSeen[workbook.FieldSheets]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldSheets)
+				fieldSeen[workbook.FieldSheets] = struct{}{}
+			}
+		case "formulaCount":
+			if _, ok := fieldSeen[workbook.FieldFormulaCount]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldFormulaCount)
+				fieldSeen[workbook.FieldFormulaCount] = struct{}{}
+			}
+		case "unsupportedFunctions":
+			if _, ok := fieldSeen[workbook.FieldUnsupportedFunctions]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldUnsupportedFunctions)
+				fieldSeen[workbook.FieldUnsupportedFunctions] = struct{}{}
+			}
+		case "uploadedBy":
+			if _, ok := fieldSeen[workbook.FieldUploadedBy]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldUploadedBy)
+				fieldSeen[workbook.FieldUploadedBy] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[workbook.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, workbook.FieldCreatedAt)
+				fieldSeen[workbook.FieldCreatedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type workbookPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WorkbookPaginateOption
+}
+
+func newWorkbookPaginateArgs(rv map[string]any) *workbookPaginateArgs {
+	args := &workbookPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &WorkbookOrder{Field: &WorkbookOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithWorkbookOrder(order))
+			}
+		case *WorkbookOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithWorkbookOrder(v))
+			}
+		}
 	}
 	return args
 }

@@ -11,7 +11,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-multierror"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
 )
 
 // Noder wraps the basic Node method.
@@ -24,10 +27,25 @@ var organizationImplementors = []string{"Organization", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Organization) IsNode() {}
 
+var resultImplementors = []string{"Result", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Result) IsNode() {}
+
+var simulationImplementors = []string{"Simulation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Simulation) IsNode() {}
+
 var userImplementors = []string{"User", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*User) IsNode() {}
+
+var workbookImplementors = []string{"Workbook", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Workbook) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -96,11 +114,38 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			}
 		}
 		return query.Only(ctx)
+	case result.Table:
+		query := c.Result.Query().
+			Where(result.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, resultImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case simulation.Table:
+		query := c.Simulation.Query().
+			Where(simulation.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, simulationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case user.Table:
 		query := c.User.Query().
 			Where(user.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, userImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case workbook.Table:
+		query := c.Workbook.Query().
+			Where(workbook.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, workbookImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -194,10 +239,58 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 				*noder = node
 			}
 		}
+	case result.Table:
+		query := c.Result.Query().
+			Where(result.IDIn(ids...))
+		query, err := query.CollectFields(ctx, resultImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case simulation.Table:
+		query := c.Simulation.Query().
+			Where(simulation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, simulationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case user.Table:
 		query := c.User.Query().
 			Where(user.IDIn(ids...))
 		query, err := query.CollectFields(ctx, userImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case workbook.Table:
+		query := c.Workbook.Query().
+			Where(workbook.IDIn(ids...))
+		query, err := query.CollectFields(ctx, workbookImplementors...)
 		if err != nil {
 			return nil, err
 		}

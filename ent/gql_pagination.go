@@ -5,6 +5,9 @@ package ent
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"strconv"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -13,7 +16,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/google/uuid"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -346,6 +352,587 @@ func (_m *Organization) ToEdge(order *OrganizationOrder) *OrganizationEdge {
 	}
 }
 
+// ResultEdge is the edge representation of Result.
+type ResultEdge struct {
+	Node   *Result `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// ResultConnection is the connection containing edges to Result.
+type ResultConnection struct {
+	Edges      []*ResultEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *ResultConnection) build(nodes []*Result, pager *resultPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Result
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Result {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Result {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ResultEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ResultEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ResultPaginateOption enables pagination customization.
+type ResultPaginateOption func(*resultPager) error
+
+// WithResultOrder configures pagination ordering.
+func WithResultOrder(order *ResultOrder) ResultPaginateOption {
+	if order == nil {
+		order = DefaultResultOrder
+	}
+	o := *order
+	return func(pager *resultPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultResultOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithResultFilter configures pagination filter.
+func WithResultFilter(filter func(*ResultQuery) (*ResultQuery, error)) ResultPaginateOption {
+	return func(pager *resultPager) error {
+		if filter == nil {
+			return errors.New("ResultQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type resultPager struct {
+	reverse bool
+	order   *ResultOrder
+	filter  func(*ResultQuery) (*ResultQuery, error)
+}
+
+func newResultPager(opts []ResultPaginateOption, reverse bool) (*resultPager, error) {
+	pager := &resultPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultResultOrder
+	}
+	return pager, nil
+}
+
+func (p *resultPager) applyFilter(query *ResultQuery) (*ResultQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *resultPager) toCursor(_m *Result) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *resultPager) applyCursors(query *ResultQuery, after, before *Cursor) (*ResultQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultResultOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *resultPager) applyOrder(query *ResultQuery) *ResultQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultResultOrder.Field {
+		query = query.Order(DefaultResultOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *resultPager) orderExpr(query *ResultQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultResultOrder.Field {
+			b.Comma().Ident(DefaultResultOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Result.
+func (_m *ResultQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ResultPaginateOption,
+) (*ResultConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newResultPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ResultConnection{Edges: []*ResultEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// ResultOrderField defines the ordering field of Result.
+type ResultOrderField struct {
+	// Value extracts the ordering value from the given Result.
+	Value    func(*Result) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) result.OrderOption
+	toCursor func(*Result) Cursor
+}
+
+// ResultOrder defines the ordering of Result.
+type ResultOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *ResultOrderField `json:"field"`
+}
+
+// DefaultResultOrder is the default ordering of Result.
+var DefaultResultOrder = &ResultOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ResultOrderField{
+		Value: func(_m *Result) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: result.FieldID,
+		toTerm: result.ByID,
+		toCursor: func(_m *Result) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Result into ResultEdge.
+func (_m *Result) ToEdge(order *ResultOrder) *ResultEdge {
+	if order == nil {
+		order = DefaultResultOrder
+	}
+	return &ResultEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SimulationEdge is the edge representation of Simulation.
+type SimulationEdge struct {
+	Node   *Simulation `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// SimulationConnection is the connection containing edges to Simulation.
+type SimulationConnection struct {
+	Edges      []*SimulationEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *SimulationConnection) build(nodes []*Simulation, pager *simulationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Simulation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Simulation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Simulation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SimulationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SimulationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SimulationPaginateOption enables pagination customization.
+type SimulationPaginateOption func(*simulationPager) error
+
+// WithSimulationOrder configures pagination ordering.
+func WithSimulationOrder(order *SimulationOrder) SimulationPaginateOption {
+	if order == nil {
+		order = DefaultSimulationOrder
+	}
+	o := *order
+	return func(pager *simulationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSimulationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSimulationFilter configures pagination filter.
+func WithSimulationFilter(filter func(*SimulationQuery) (*SimulationQuery, error)) SimulationPaginateOption {
+	return func(pager *simulationPager) error {
+		if filter == nil {
+			return errors.New("SimulationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type simulationPager struct {
+	reverse bool
+	order   *SimulationOrder
+	filter  func(*SimulationQuery) (*SimulationQuery, error)
+}
+
+func newSimulationPager(opts []SimulationPaginateOption, reverse bool) (*simulationPager, error) {
+	pager := &simulationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSimulationOrder
+	}
+	return pager, nil
+}
+
+func (p *simulationPager) applyFilter(query *SimulationQuery) (*SimulationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *simulationPager) toCursor(_m *Simulation) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *simulationPager) applyCursors(query *SimulationQuery, after, before *Cursor) (*SimulationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSimulationOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *simulationPager) applyOrder(query *SimulationQuery) *SimulationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSimulationOrder.Field {
+		query = query.Order(DefaultSimulationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *simulationPager) orderExpr(query *SimulationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSimulationOrder.Field {
+			b.Comma().Ident(DefaultSimulationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Simulation.
+func (_m *SimulationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SimulationPaginateOption,
+) (*SimulationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSimulationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SimulationConnection{Edges: []*SimulationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SimulationOrderFieldIterations orders Simulation by iterations.
+	SimulationOrderFieldIterations = &SimulationOrderField{
+		Value: func(_m *Simulation) (ent.Value, error) {
+			return _m.Iterations, nil
+		},
+		column: simulation.FieldIterations,
+		toTerm: simulation.ByIterations,
+		toCursor: func(_m *Simulation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Iterations,
+			}
+		},
+	}
+	// SimulationOrderFieldStatus orders Simulation by status.
+	SimulationOrderFieldStatus = &SimulationOrderField{
+		Value: func(_m *Simulation) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: simulation.FieldStatus,
+		toTerm: simulation.ByStatus,
+		toCursor: func(_m *Simulation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// SimulationOrderFieldCreatedAt orders Simulation by created_at.
+	SimulationOrderFieldCreatedAt = &SimulationOrderField{
+		Value: func(_m *Simulation) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: simulation.FieldCreatedAt,
+		toTerm: simulation.ByCreatedAt,
+		toCursor: func(_m *Simulation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SimulationOrderField) String() string {
+	var str string
+	switch f.column {
+	case SimulationOrderFieldIterations.column:
+		str = "ITERATIONS"
+	case SimulationOrderFieldStatus.column:
+		str = "STATUS"
+	case SimulationOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SimulationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SimulationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SimulationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "ITERATIONS":
+		*f = *SimulationOrderFieldIterations
+	case "STATUS":
+		*f = *SimulationOrderFieldStatus
+	case "CREATED_AT":
+		*f = *SimulationOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid SimulationOrderField", str)
+	}
+	return nil
+}
+
+// SimulationOrderField defines the ordering field of Simulation.
+type SimulationOrderField struct {
+	// Value extracts the ordering value from the given Simulation.
+	Value    func(*Simulation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) simulation.OrderOption
+	toCursor func(*Simulation) Cursor
+}
+
+// SimulationOrder defines the ordering of Simulation.
+type SimulationOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *SimulationOrderField `json:"field"`
+}
+
+// DefaultSimulationOrder is the default ordering of Simulation.
+var DefaultSimulationOrder = &SimulationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SimulationOrderField{
+		Value: func(_m *Simulation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: simulation.FieldID,
+		toTerm: simulation.ByID,
+		toCursor: func(_m *Simulation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Simulation into SimulationEdge.
+func (_m *Simulation) ToEdge(order *SimulationOrder) *SimulationEdge {
+	if order == nil {
+		order = DefaultSimulationOrder
+	}
+	return &SimulationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // UserEdge is the edge representation of User.
 type UserEdge struct {
 	Node   *User  `json:"node"`
@@ -590,6 +1177,302 @@ func (_m *User) ToEdge(order *UserOrder) *UserEdge {
 		order = DefaultUserOrder
 	}
 	return &UserEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// WorkbookEdge is the edge representation of Workbook.
+type WorkbookEdge struct {
+	Node   *Workbook `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// WorkbookConnection is the connection containing edges to Workbook.
+type WorkbookConnection struct {
+	Edges      []*WorkbookEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *WorkbookConnection) build(nodes []*Workbook, pager *workbookPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Workbook
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Workbook {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Workbook {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*WorkbookEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &WorkbookEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// WorkbookPaginateOption enables pagination customization.
+type WorkbookPaginateOption func(*workbookPager) error
+
+// WithWorkbookOrder configures pagination ordering.
+func WithWorkbookOrder(order *WorkbookOrder) WorkbookPaginateOption {
+	if order == nil {
+		order = DefaultWorkbookOrder
+	}
+	o := *order
+	return func(pager *workbookPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultWorkbookOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithWorkbookFilter configures pagination filter.
+func WithWorkbookFilter(filter func(*WorkbookQuery) (*WorkbookQuery, error)) WorkbookPaginateOption {
+	return func(pager *workbookPager) error {
+		if filter == nil {
+			return errors.New("WorkbookQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type workbookPager struct {
+	reverse bool
+	order   *WorkbookOrder
+	filter  func(*WorkbookQuery) (*WorkbookQuery, error)
+}
+
+func newWorkbookPager(opts []WorkbookPaginateOption, reverse bool) (*workbookPager, error) {
+	pager := &workbookPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultWorkbookOrder
+	}
+	return pager, nil
+}
+
+func (p *workbookPager) applyFilter(query *WorkbookQuery) (*WorkbookQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *workbookPager) toCursor(_m *Workbook) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *workbookPager) applyCursors(query *WorkbookQuery, after, before *Cursor) (*WorkbookQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWorkbookOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *workbookPager) applyOrder(query *WorkbookQuery) *WorkbookQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultWorkbookOrder.Field {
+		query = query.Order(DefaultWorkbookOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *workbookPager) orderExpr(query *WorkbookQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultWorkbookOrder.Field {
+			b.Comma().Ident(DefaultWorkbookOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Workbook.
+func (_m *WorkbookQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...WorkbookPaginateOption,
+) (*WorkbookConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newWorkbookPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &WorkbookConnection{Edges: []*WorkbookEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// WorkbookOrderFieldCreatedAt orders Workbook by created_at.
+	WorkbookOrderFieldCreatedAt = &WorkbookOrderField{
+		Value: func(_m *Workbook) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: workbook.FieldCreatedAt,
+		toTerm: workbook.ByCreatedAt,
+		toCursor: func(_m *Workbook) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WorkbookOrderField) String() string {
+	var str string
+	switch f.column {
+	case WorkbookOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WorkbookOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WorkbookOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WorkbookOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *WorkbookOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid WorkbookOrderField", str)
+	}
+	return nil
+}
+
+// WorkbookOrderField defines the ordering field of Workbook.
+type WorkbookOrderField struct {
+	// Value extracts the ordering value from the given Workbook.
+	Value    func(*Workbook) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) workbook.OrderOption
+	toCursor func(*Workbook) Cursor
+}
+
+// WorkbookOrder defines the ordering of Workbook.
+type WorkbookOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *WorkbookOrderField `json:"field"`
+}
+
+// DefaultWorkbookOrder is the default ordering of Workbook.
+var DefaultWorkbookOrder = &WorkbookOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &WorkbookOrderField{
+		Value: func(_m *Workbook) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: workbook.FieldID,
+		toTerm: workbook.ByID,
+		toCursor: func(_m *Workbook) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Workbook into WorkbookEdge.
+func (_m *Workbook) ToEdge(order *WorkbookOrder) *WorkbookEdge {
+	if order == nil {
+		order = DefaultWorkbookOrder
+	}
+	return &WorkbookEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -14,7 +14,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/predicate"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
+	"github.com/simgraph/simgraph/simspec"
 )
 
 const (
@@ -27,7 +31,10 @@ const (
 
 	// Node types.
 	TypeOrganization = "Organization"
+	TypeResult       = "Result"
+	TypeSimulation   = "Simulation"
 	TypeUser         = "User"
+	TypeWorkbook     = "Workbook"
 )
 
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
@@ -723,6 +730,2648 @@ func (m *OrganizationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Organization edge %s", name)
+}
+
+// ResultMutation represents an operation that mutates the Result nodes in the graph.
+type ResultMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *uuid.UUID
+	tenant_id         *string
+	simulation_id     *uuid.UUID
+	cell              *string
+	position          *int
+	addposition       *int
+	summary           *simspec.Summary
+	percentiles       *[]simspec.Percentile
+	appendpercentiles []simspec.Percentile
+	histogram         *simspec.Histogram
+	sensitivity       *[]simspec.Sensitivity
+	appendsensitivity []simspec.Sensitivity
+	error_counts      *map[string]int
+	samples           *[]byte
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*Result, error)
+	predicates        []predicate.Result
+}
+
+var _ ent.Mutation = (*ResultMutation)(nil)
+
+// resultOption allows management of the mutation configuration using functional options.
+type resultOption func(*ResultMutation)
+
+// newResultMutation creates new mutation for the Result entity.
+func newResultMutation(c config, op Op, opts ...resultOption) *ResultMutation {
+	m := &ResultMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeResult,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withResultID sets the ID field of the mutation.
+func withResultID(id uuid.UUID) resultOption {
+	return func(m *ResultMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Result
+		)
+		m.oldValue = func(ctx context.Context) (*Result, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Result.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withResult sets the old Result of the mutation.
+func withResult(node *Result) resultOption {
+	return func(m *ResultMutation) {
+		m.oldValue = func(context.Context) (*Result, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ResultMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ResultMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Result entities.
+func (m *ResultMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ResultMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ResultMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Result.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ResultMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ResultMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ResultMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetSimulationID sets the "simulation_id" field.
+func (m *ResultMutation) SetSimulationID(u uuid.UUID) {
+	m.simulation_id = &u
+}
+
+// SimulationID returns the value of the "simulation_id" field in the mutation.
+func (m *ResultMutation) SimulationID() (r uuid.UUID, exists bool) {
+	v := m.simulation_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSimulationID returns the old "simulation_id" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldSimulationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSimulationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSimulationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSimulationID: %w", err)
+	}
+	return oldValue.SimulationID, nil
+}
+
+// ResetSimulationID resets all changes to the "simulation_id" field.
+func (m *ResultMutation) ResetSimulationID() {
+	m.simulation_id = nil
+}
+
+// SetCell sets the "cell" field.
+func (m *ResultMutation) SetCell(s string) {
+	m.cell = &s
+}
+
+// Cell returns the value of the "cell" field in the mutation.
+func (m *ResultMutation) Cell() (r string, exists bool) {
+	v := m.cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCell returns the old "cell" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCell: %w", err)
+	}
+	return oldValue.Cell, nil
+}
+
+// ResetCell resets all changes to the "cell" field.
+func (m *ResultMutation) ResetCell() {
+	m.cell = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *ResultMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *ResultMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *ResultMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *ResultMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *ResultMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetSummary sets the "summary" field.
+func (m *ResultMutation) SetSummary(s simspec.Summary) {
+	m.summary = &s
+}
+
+// Summary returns the value of the "summary" field in the mutation.
+func (m *ResultMutation) Summary() (r simspec.Summary, exists bool) {
+	v := m.summary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSummary returns the old "summary" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldSummary(ctx context.Context) (v simspec.Summary, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSummary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSummary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSummary: %w", err)
+	}
+	return oldValue.Summary, nil
+}
+
+// ResetSummary resets all changes to the "summary" field.
+func (m *ResultMutation) ResetSummary() {
+	m.summary = nil
+}
+
+// SetPercentiles sets the "percentiles" field.
+func (m *ResultMutation) SetPercentiles(s []simspec.Percentile) {
+	m.percentiles = &s
+	m.appendpercentiles = nil
+}
+
+// Percentiles returns the value of the "percentiles" field in the mutation.
+func (m *ResultMutation) Percentiles() (r []simspec.Percentile, exists bool) {
+	v := m.percentiles
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPercentiles returns the old "percentiles" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldPercentiles(ctx context.Context) (v []simspec.Percentile, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPercentiles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPercentiles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPercentiles: %w", err)
+	}
+	return oldValue.Percentiles, nil
+}
+
+// AppendPercentiles adds s to the "percentiles" field.
+func (m *ResultMutation) AppendPercentiles(s []simspec.Percentile) {
+	m.appendpercentiles = append(m.appendpercentiles, s...)
+}
+
+// AppendedPercentiles returns the list of values that were appended to the "percentiles" field in this mutation.
+func (m *ResultMutation) AppendedPercentiles() ([]simspec.Percentile, bool) {
+	if len(m.appendpercentiles) == 0 {
+		return nil, false
+	}
+	return m.appendpercentiles, true
+}
+
+// ResetPercentiles resets all changes to the "percentiles" field.
+func (m *ResultMutation) ResetPercentiles() {
+	m.percentiles = nil
+	m.appendpercentiles = nil
+}
+
+// SetHistogram sets the "histogram" field.
+func (m *ResultMutation) SetHistogram(s simspec.Histogram) {
+	m.histogram = &s
+}
+
+// Histogram returns the value of the "histogram" field in the mutation.
+func (m *ResultMutation) Histogram() (r simspec.Histogram, exists bool) {
+	v := m.histogram
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHistogram returns the old "histogram" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldHistogram(ctx context.Context) (v simspec.Histogram, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHistogram is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHistogram requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHistogram: %w", err)
+	}
+	return oldValue.Histogram, nil
+}
+
+// ResetHistogram resets all changes to the "histogram" field.
+func (m *ResultMutation) ResetHistogram() {
+	m.histogram = nil
+}
+
+// SetSensitivity sets the "sensitivity" field.
+func (m *ResultMutation) SetSensitivity(s []simspec.Sensitivity) {
+	m.sensitivity = &s
+	m.appendsensitivity = nil
+}
+
+// Sensitivity returns the value of the "sensitivity" field in the mutation.
+func (m *ResultMutation) Sensitivity() (r []simspec.Sensitivity, exists bool) {
+	v := m.sensitivity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSensitivity returns the old "sensitivity" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldSensitivity(ctx context.Context) (v []simspec.Sensitivity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSensitivity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSensitivity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSensitivity: %w", err)
+	}
+	return oldValue.Sensitivity, nil
+}
+
+// AppendSensitivity adds s to the "sensitivity" field.
+func (m *ResultMutation) AppendSensitivity(s []simspec.Sensitivity) {
+	m.appendsensitivity = append(m.appendsensitivity, s...)
+}
+
+// AppendedSensitivity returns the list of values that were appended to the "sensitivity" field in this mutation.
+func (m *ResultMutation) AppendedSensitivity() ([]simspec.Sensitivity, bool) {
+	if len(m.appendsensitivity) == 0 {
+		return nil, false
+	}
+	return m.appendsensitivity, true
+}
+
+// ResetSensitivity resets all changes to the "sensitivity" field.
+func (m *ResultMutation) ResetSensitivity() {
+	m.sensitivity = nil
+	m.appendsensitivity = nil
+}
+
+// SetErrorCounts sets the "error_counts" field.
+func (m *ResultMutation) SetErrorCounts(value map[string]int) {
+	m.error_counts = &value
+}
+
+// ErrorCounts returns the value of the "error_counts" field in the mutation.
+func (m *ResultMutation) ErrorCounts() (r map[string]int, exists bool) {
+	v := m.error_counts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrorCounts returns the old "error_counts" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldErrorCounts(ctx context.Context) (v map[string]int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrorCounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrorCounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrorCounts: %w", err)
+	}
+	return oldValue.ErrorCounts, nil
+}
+
+// ClearErrorCounts clears the value of the "error_counts" field.
+func (m *ResultMutation) ClearErrorCounts() {
+	m.error_counts = nil
+	m.clearedFields[result.FieldErrorCounts] = struct{}{}
+}
+
+// ErrorCountsCleared returns if the "error_counts" field was cleared in this mutation.
+func (m *ResultMutation) ErrorCountsCleared() bool {
+	_, ok := m.clearedFields[result.FieldErrorCounts]
+	return ok
+}
+
+// ResetErrorCounts resets all changes to the "error_counts" field.
+func (m *ResultMutation) ResetErrorCounts() {
+	m.error_counts = nil
+	delete(m.clearedFields, result.FieldErrorCounts)
+}
+
+// SetSamples sets the "samples" field.
+func (m *ResultMutation) SetSamples(b []byte) {
+	m.samples = &b
+}
+
+// Samples returns the value of the "samples" field in the mutation.
+func (m *ResultMutation) Samples() (r []byte, exists bool) {
+	v := m.samples
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSamples returns the old "samples" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldSamples(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSamples is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSamples requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSamples: %w", err)
+	}
+	return oldValue.Samples, nil
+}
+
+// ClearSamples clears the value of the "samples" field.
+func (m *ResultMutation) ClearSamples() {
+	m.samples = nil
+	m.clearedFields[result.FieldSamples] = struct{}{}
+}
+
+// SamplesCleared returns if the "samples" field was cleared in this mutation.
+func (m *ResultMutation) SamplesCleared() bool {
+	_, ok := m.clearedFields[result.FieldSamples]
+	return ok
+}
+
+// ResetSamples resets all changes to the "samples" field.
+func (m *ResultMutation) ResetSamples() {
+	m.samples = nil
+	delete(m.clearedFields, result.FieldSamples)
+}
+
+// Where appends a list predicates to the ResultMutation builder.
+func (m *ResultMutation) Where(ps ...predicate.Result) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ResultMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ResultMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Result, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ResultMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ResultMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Result).
+func (m *ResultMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ResultMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.tenant_id != nil {
+		fields = append(fields, result.FieldTenantID)
+	}
+	if m.simulation_id != nil {
+		fields = append(fields, result.FieldSimulationID)
+	}
+	if m.cell != nil {
+		fields = append(fields, result.FieldCell)
+	}
+	if m.position != nil {
+		fields = append(fields, result.FieldPosition)
+	}
+	if m.summary != nil {
+		fields = append(fields, result.FieldSummary)
+	}
+	if m.percentiles != nil {
+		fields = append(fields, result.FieldPercentiles)
+	}
+	if m.histogram != nil {
+		fields = append(fields, result.FieldHistogram)
+	}
+	if m.sensitivity != nil {
+		fields = append(fields, result.FieldSensitivity)
+	}
+	if m.error_counts != nil {
+		fields = append(fields, result.FieldErrorCounts)
+	}
+	if m.samples != nil {
+		fields = append(fields, result.FieldSamples)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ResultMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case result.FieldTenantID:
+		return m.TenantID()
+	case result.FieldSimulationID:
+		return m.SimulationID()
+	case result.FieldCell:
+		return m.Cell()
+	case result.FieldPosition:
+		return m.Position()
+	case result.FieldSummary:
+		return m.Summary()
+	case result.FieldPercentiles:
+		return m.Percentiles()
+	case result.FieldHistogram:
+		return m.Histogram()
+	case result.FieldSensitivity:
+		return m.Sensitivity()
+	case result.FieldErrorCounts:
+		return m.ErrorCounts()
+	case result.FieldSamples:
+		return m.Samples()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ResultMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case result.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case result.FieldSimulationID:
+		return m.OldSimulationID(ctx)
+	case result.FieldCell:
+		return m.OldCell(ctx)
+	case result.FieldPosition:
+		return m.OldPosition(ctx)
+	case result.FieldSummary:
+		return m.OldSummary(ctx)
+	case result.FieldPercentiles:
+		return m.OldPercentiles(ctx)
+	case result.FieldHistogram:
+		return m.OldHistogram(ctx)
+	case result.FieldSensitivity:
+		return m.OldSensitivity(ctx)
+	case result.FieldErrorCounts:
+		return m.OldErrorCounts(ctx)
+	case result.FieldSamples:
+		return m.OldSamples(ctx)
+	}
+	return nil, fmt.Errorf("unknown Result field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ResultMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case result.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case result.FieldSimulationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSimulationID(v)
+		return nil
+	case result.FieldCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCell(v)
+		return nil
+	case result.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case result.FieldSummary:
+		v, ok := value.(simspec.Summary)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSummary(v)
+		return nil
+	case result.FieldPercentiles:
+		v, ok := value.([]simspec.Percentile)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPercentiles(v)
+		return nil
+	case result.FieldHistogram:
+		v, ok := value.(simspec.Histogram)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHistogram(v)
+		return nil
+	case result.FieldSensitivity:
+		v, ok := value.([]simspec.Sensitivity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSensitivity(v)
+		return nil
+	case result.FieldErrorCounts:
+		v, ok := value.(map[string]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrorCounts(v)
+		return nil
+	case result.FieldSamples:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSamples(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Result field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ResultMutation) AddedFields() []string {
+	var fields []string
+	if m.addposition != nil {
+		fields = append(fields, result.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ResultMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case result.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ResultMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case result.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Result numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ResultMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(result.FieldErrorCounts) {
+		fields = append(fields, result.FieldErrorCounts)
+	}
+	if m.FieldCleared(result.FieldSamples) {
+		fields = append(fields, result.FieldSamples)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ResultMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ResultMutation) ClearField(name string) error {
+	switch name {
+	case result.FieldErrorCounts:
+		m.ClearErrorCounts()
+		return nil
+	case result.FieldSamples:
+		m.ClearSamples()
+		return nil
+	}
+	return fmt.Errorf("unknown Result nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ResultMutation) ResetField(name string) error {
+	switch name {
+	case result.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case result.FieldSimulationID:
+		m.ResetSimulationID()
+		return nil
+	case result.FieldCell:
+		m.ResetCell()
+		return nil
+	case result.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case result.FieldSummary:
+		m.ResetSummary()
+		return nil
+	case result.FieldPercentiles:
+		m.ResetPercentiles()
+		return nil
+	case result.FieldHistogram:
+		m.ResetHistogram()
+		return nil
+	case result.FieldSensitivity:
+		m.ResetSensitivity()
+		return nil
+	case result.FieldErrorCounts:
+		m.ResetErrorCounts()
+		return nil
+	case result.FieldSamples:
+		m.ResetSamples()
+		return nil
+	}
+	return fmt.Errorf("unknown Result field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ResultMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ResultMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ResultMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ResultMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ResultMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ResultMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ResultMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Result unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ResultMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Result edge %s", name)
+}
+
+// SimulationMutation represents an operation that mutates the Simulation nodes in the graph.
+type SimulationMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *uuid.UUID
+	tenant_id          *string
+	name               *string
+	workbook_id        *uuid.UUID
+	inputs             *[]simspec.Input
+	appendinputs       []simspec.Input
+	outputs            *[]string
+	appendoutputs      []string
+	iterations         *int
+	additerations      *int
+	seed               *int64
+	addseed            *int64
+	sampling           *simulation.Sampling
+	correlations       *[]simspec.Correlation
+	appendcorrelations []simspec.Correlation
+	keep_samples       *bool
+	status             *simulation.Status
+	progress           *simspec.Progress
+	warnings           *[]string
+	appendwarnings     []string
+	error              *string
+	attempts           *int
+	addattempts        *int
+	created_by         *uuid.UUID
+	created_at         *time.Time
+	started_at         *time.Time
+	completed_at       *time.Time
+	elapsed_ms         *int64
+	addelapsed_ms      *int64
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*Simulation, error)
+	predicates         []predicate.Simulation
+}
+
+var _ ent.Mutation = (*SimulationMutation)(nil)
+
+// simulationOption allows management of the mutation configuration using functional options.
+type simulationOption func(*SimulationMutation)
+
+// newSimulationMutation creates new mutation for the Simulation entity.
+func newSimulationMutation(c config, op Op, opts ...simulationOption) *SimulationMutation {
+	m := &SimulationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSimulation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSimulationID sets the ID field of the mutation.
+func withSimulationID(id uuid.UUID) simulationOption {
+	return func(m *SimulationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Simulation
+		)
+		m.oldValue = func(ctx context.Context) (*Simulation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Simulation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSimulation sets the old Simulation of the mutation.
+func withSimulation(node *Simulation) simulationOption {
+	return func(m *SimulationMutation) {
+		m.oldValue = func(context.Context) (*Simulation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SimulationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SimulationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Simulation entities.
+func (m *SimulationMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SimulationMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SimulationMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Simulation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *SimulationMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *SimulationMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *SimulationMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetName sets the "name" field.
+func (m *SimulationMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *SimulationMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *SimulationMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[simulation.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *SimulationMutation) NameCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *SimulationMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, simulation.FieldName)
+}
+
+// SetWorkbookID sets the "workbook_id" field.
+func (m *SimulationMutation) SetWorkbookID(u uuid.UUID) {
+	m.workbook_id = &u
+}
+
+// WorkbookID returns the value of the "workbook_id" field in the mutation.
+func (m *SimulationMutation) WorkbookID() (r uuid.UUID, exists bool) {
+	v := m.workbook_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkbookID returns the old "workbook_id" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldWorkbookID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkbookID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkbookID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkbookID: %w", err)
+	}
+	return oldValue.WorkbookID, nil
+}
+
+// ResetWorkbookID resets all changes to the "workbook_id" field.
+func (m *SimulationMutation) ResetWorkbookID() {
+	m.workbook_id = nil
+}
+
+// SetInputs sets the "inputs" field.
+func (m *SimulationMutation) SetInputs(s []simspec.Input) {
+	m.inputs = &s
+	m.appendinputs = nil
+}
+
+// Inputs returns the value of the "inputs" field in the mutation.
+func (m *SimulationMutation) Inputs() (r []simspec.Input, exists bool) {
+	v := m.inputs
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInputs returns the old "inputs" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldInputs(ctx context.Context) (v []simspec.Input, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInputs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInputs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInputs: %w", err)
+	}
+	return oldValue.Inputs, nil
+}
+
+// AppendInputs adds s to the "inputs" field.
+func (m *SimulationMutation) AppendInputs(s []simspec.Input) {
+	m.appendinputs = append(m.appendinputs, s...)
+}
+
+// AppendedInputs returns the list of values that were appended to the "inputs" field in this mutation.
+func (m *SimulationMutation) AppendedInputs() ([]simspec.Input, bool) {
+	if len(m.appendinputs) == 0 {
+		return nil, false
+	}
+	return m.appendinputs, true
+}
+
+// ResetInputs resets all changes to the "inputs" field.
+func (m *SimulationMutation) ResetInputs() {
+	m.inputs = nil
+	m.appendinputs = nil
+}
+
+// SetOutputs sets the "outputs" field.
+func (m *SimulationMutation) SetOutputs(s []string) {
+	m.outputs = &s
+	m.appendoutputs = nil
+}
+
+// Outputs returns the value of the "outputs" field in the mutation.
+func (m *SimulationMutation) Outputs() (r []string, exists bool) {
+	v := m.outputs
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutputs returns the old "outputs" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldOutputs(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutputs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutputs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutputs: %w", err)
+	}
+	return oldValue.Outputs, nil
+}
+
+// AppendOutputs adds s to the "outputs" field.
+func (m *SimulationMutation) AppendOutputs(s []string) {
+	m.appendoutputs = append(m.appendoutputs, s...)
+}
+
+// AppendedOutputs returns the list of values that were appended to the "outputs" field in this mutation.
+func (m *SimulationMutation) AppendedOutputs() ([]string, bool) {
+	if len(m.appendoutputs) == 0 {
+		return nil, false
+	}
+	return m.appendoutputs, true
+}
+
+// ResetOutputs resets all changes to the "outputs" field.
+func (m *SimulationMutation) ResetOutputs() {
+	m.outputs = nil
+	m.appendoutputs = nil
+}
+
+// SetIterations sets the "iterations" field.
+func (m *SimulationMutation) SetIterations(i int) {
+	m.iterations = &i
+	m.additerations = nil
+}
+
+// Iterations returns the value of the "iterations" field in the mutation.
+func (m *SimulationMutation) Iterations() (r int, exists bool) {
+	v := m.iterations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIterations returns the old "iterations" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldIterations(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIterations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIterations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIterations: %w", err)
+	}
+	return oldValue.Iterations, nil
+}
+
+// AddIterations adds i to the "iterations" field.
+func (m *SimulationMutation) AddIterations(i int) {
+	if m.additerations != nil {
+		*m.additerations += i
+	} else {
+		m.additerations = &i
+	}
+}
+
+// AddedIterations returns the value that was added to the "iterations" field in this mutation.
+func (m *SimulationMutation) AddedIterations() (r int, exists bool) {
+	v := m.additerations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIterations resets all changes to the "iterations" field.
+func (m *SimulationMutation) ResetIterations() {
+	m.iterations = nil
+	m.additerations = nil
+}
+
+// SetSeed sets the "seed" field.
+func (m *SimulationMutation) SetSeed(i int64) {
+	m.seed = &i
+	m.addseed = nil
+}
+
+// Seed returns the value of the "seed" field in the mutation.
+func (m *SimulationMutation) Seed() (r int64, exists bool) {
+	v := m.seed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeed returns the old "seed" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldSeed(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeed: %w", err)
+	}
+	return oldValue.Seed, nil
+}
+
+// AddSeed adds i to the "seed" field.
+func (m *SimulationMutation) AddSeed(i int64) {
+	if m.addseed != nil {
+		*m.addseed += i
+	} else {
+		m.addseed = &i
+	}
+}
+
+// AddedSeed returns the value that was added to the "seed" field in this mutation.
+func (m *SimulationMutation) AddedSeed() (r int64, exists bool) {
+	v := m.addseed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeed resets all changes to the "seed" field.
+func (m *SimulationMutation) ResetSeed() {
+	m.seed = nil
+	m.addseed = nil
+}
+
+// SetSampling sets the "sampling" field.
+func (m *SimulationMutation) SetSampling(s simulation.Sampling) {
+	m.sampling = &s
+}
+
+// Sampling returns the value of the "sampling" field in the mutation.
+func (m *SimulationMutation) Sampling() (r simulation.Sampling, exists bool) {
+	v := m.sampling
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSampling returns the old "sampling" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldSampling(ctx context.Context) (v simulation.Sampling, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSampling is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSampling requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSampling: %w", err)
+	}
+	return oldValue.Sampling, nil
+}
+
+// ResetSampling resets all changes to the "sampling" field.
+func (m *SimulationMutation) ResetSampling() {
+	m.sampling = nil
+}
+
+// SetCorrelations sets the "correlations" field.
+func (m *SimulationMutation) SetCorrelations(s []simspec.Correlation) {
+	m.correlations = &s
+	m.appendcorrelations = nil
+}
+
+// Correlations returns the value of the "correlations" field in the mutation.
+func (m *SimulationMutation) Correlations() (r []simspec.Correlation, exists bool) {
+	v := m.correlations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCorrelations returns the old "correlations" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldCorrelations(ctx context.Context) (v []simspec.Correlation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCorrelations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCorrelations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCorrelations: %w", err)
+	}
+	return oldValue.Correlations, nil
+}
+
+// AppendCorrelations adds s to the "correlations" field.
+func (m *SimulationMutation) AppendCorrelations(s []simspec.Correlation) {
+	m.appendcorrelations = append(m.appendcorrelations, s...)
+}
+
+// AppendedCorrelations returns the list of values that were appended to the "correlations" field in this mutation.
+func (m *SimulationMutation) AppendedCorrelations() ([]simspec.Correlation, bool) {
+	if len(m.appendcorrelations) == 0 {
+		return nil, false
+	}
+	return m.appendcorrelations, true
+}
+
+// ClearCorrelations clears the value of the "correlations" field.
+func (m *SimulationMutation) ClearCorrelations() {
+	m.correlations = nil
+	m.appendcorrelations = nil
+	m.clearedFields[simulation.FieldCorrelations] = struct{}{}
+}
+
+// CorrelationsCleared returns if the "correlations" field was cleared in this mutation.
+func (m *SimulationMutation) CorrelationsCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldCorrelations]
+	return ok
+}
+
+// ResetCorrelations resets all changes to the "correlations" field.
+func (m *SimulationMutation) ResetCorrelations() {
+	m.correlations = nil
+	m.appendcorrelations = nil
+	delete(m.clearedFields, simulation.FieldCorrelations)
+}
+
+// SetKeepSamples sets the "keep_samples" field.
+func (m *SimulationMutation) SetKeepSamples(b bool) {
+	m.keep_samples = &b
+}
+
+// KeepSamples returns the value of the "keep_samples" field in the mutation.
+func (m *SimulationMutation) KeepSamples() (r bool, exists bool) {
+	v := m.keep_samples
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeepSamples returns the old "keep_samples" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldKeepSamples(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeepSamples is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeepSamples requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeepSamples: %w", err)
+	}
+	return oldValue.KeepSamples, nil
+}
+
+// ResetKeepSamples resets all changes to the "keep_samples" field.
+func (m *SimulationMutation) ResetKeepSamples() {
+	m.keep_samples = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SimulationMutation) SetStatus(s simulation.Status) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SimulationMutation) Status() (r simulation.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldStatus(ctx context.Context) (v simulation.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SimulationMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetProgress sets the "progress" field.
+func (m *SimulationMutation) SetProgress(s simspec.Progress) {
+	m.progress = &s
+}
+
+// Progress returns the value of the "progress" field in the mutation.
+func (m *SimulationMutation) Progress() (r simspec.Progress, exists bool) {
+	v := m.progress
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProgress returns the old "progress" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldProgress(ctx context.Context) (v simspec.Progress, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProgress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProgress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProgress: %w", err)
+	}
+	return oldValue.Progress, nil
+}
+
+// ClearProgress clears the value of the "progress" field.
+func (m *SimulationMutation) ClearProgress() {
+	m.progress = nil
+	m.clearedFields[simulation.FieldProgress] = struct{}{}
+}
+
+// ProgressCleared returns if the "progress" field was cleared in this mutation.
+func (m *SimulationMutation) ProgressCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldProgress]
+	return ok
+}
+
+// ResetProgress resets all changes to the "progress" field.
+func (m *SimulationMutation) ResetProgress() {
+	m.progress = nil
+	delete(m.clearedFields, simulation.FieldProgress)
+}
+
+// SetWarnings sets the "warnings" field.
+func (m *SimulationMutation) SetWarnings(s []string) {
+	m.warnings = &s
+	m.appendwarnings = nil
+}
+
+// Warnings returns the value of the "warnings" field in the mutation.
+func (m *SimulationMutation) Warnings() (r []string, exists bool) {
+	v := m.warnings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWarnings returns the old "warnings" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldWarnings(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWarnings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWarnings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWarnings: %w", err)
+	}
+	return oldValue.Warnings, nil
+}
+
+// AppendWarnings adds s to the "warnings" field.
+func (m *SimulationMutation) AppendWarnings(s []string) {
+	m.appendwarnings = append(m.appendwarnings, s...)
+}
+
+// AppendedWarnings returns the list of values that were appended to the "warnings" field in this mutation.
+func (m *SimulationMutation) AppendedWarnings() ([]string, bool) {
+	if len(m.appendwarnings) == 0 {
+		return nil, false
+	}
+	return m.appendwarnings, true
+}
+
+// ClearWarnings clears the value of the "warnings" field.
+func (m *SimulationMutation) ClearWarnings() {
+	m.warnings = nil
+	m.appendwarnings = nil
+	m.clearedFields[simulation.FieldWarnings] = struct{}{}
+}
+
+// WarningsCleared returns if the "warnings" field was cleared in this mutation.
+func (m *SimulationMutation) WarningsCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldWarnings]
+	return ok
+}
+
+// ResetWarnings resets all changes to the "warnings" field.
+func (m *SimulationMutation) ResetWarnings() {
+	m.warnings = nil
+	m.appendwarnings = nil
+	delete(m.clearedFields, simulation.FieldWarnings)
+}
+
+// SetError sets the "error" field.
+func (m *SimulationMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *SimulationMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *SimulationMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[simulation.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *SimulationMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *SimulationMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, simulation.FieldError)
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *SimulationMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *SimulationMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *SimulationMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *SimulationMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *SimulationMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *SimulationMutation) SetCreatedBy(u uuid.UUID) {
+	m.created_by = &u
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *SimulationMutation) CreatedBy() (r uuid.UUID, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldCreatedBy(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *SimulationMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SimulationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SimulationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SimulationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *SimulationMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *SimulationMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *SimulationMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[simulation.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *SimulationMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *SimulationMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, simulation.FieldStartedAt)
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (m *SimulationMutation) SetCompletedAt(t time.Time) {
+	m.completed_at = &t
+}
+
+// CompletedAt returns the value of the "completed_at" field in the mutation.
+func (m *SimulationMutation) CompletedAt() (r time.Time, exists bool) {
+	v := m.completed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompletedAt returns the old "completed_at" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldCompletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompletedAt: %w", err)
+	}
+	return oldValue.CompletedAt, nil
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (m *SimulationMutation) ClearCompletedAt() {
+	m.completed_at = nil
+	m.clearedFields[simulation.FieldCompletedAt] = struct{}{}
+}
+
+// CompletedAtCleared returns if the "completed_at" field was cleared in this mutation.
+func (m *SimulationMutation) CompletedAtCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldCompletedAt]
+	return ok
+}
+
+// ResetCompletedAt resets all changes to the "completed_at" field.
+func (m *SimulationMutation) ResetCompletedAt() {
+	m.completed_at = nil
+	delete(m.clearedFields, simulation.FieldCompletedAt)
+}
+
+// SetElapsedMs sets the "elapsed_ms" field.
+func (m *SimulationMutation) SetElapsedMs(i int64) {
+	m.elapsed_ms = &i
+	m.addelapsed_ms = nil
+}
+
+// ElapsedMs returns the value of the "elapsed_ms" field in the mutation.
+func (m *SimulationMutation) ElapsedMs() (r int64, exists bool) {
+	v := m.elapsed_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldElapsedMs returns the old "elapsed_ms" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldElapsedMs(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldElapsedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldElapsedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldElapsedMs: %w", err)
+	}
+	return oldValue.ElapsedMs, nil
+}
+
+// AddElapsedMs adds i to the "elapsed_ms" field.
+func (m *SimulationMutation) AddElapsedMs(i int64) {
+	if m.addelapsed_ms != nil {
+		*m.addelapsed_ms += i
+	} else {
+		m.addelapsed_ms = &i
+	}
+}
+
+// AddedElapsedMs returns the value that was added to the "elapsed_ms" field in this mutation.
+func (m *SimulationMutation) AddedElapsedMs() (r int64, exists bool) {
+	v := m.addelapsed_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearElapsedMs clears the value of the "elapsed_ms" field.
+func (m *SimulationMutation) ClearElapsedMs() {
+	m.elapsed_ms = nil
+	m.addelapsed_ms = nil
+	m.clearedFields[simulation.FieldElapsedMs] = struct{}{}
+}
+
+// ElapsedMsCleared returns if the "elapsed_ms" field was cleared in this mutation.
+func (m *SimulationMutation) ElapsedMsCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldElapsedMs]
+	return ok
+}
+
+// ResetElapsedMs resets all changes to the "elapsed_ms" field.
+func (m *SimulationMutation) ResetElapsedMs() {
+	m.elapsed_ms = nil
+	m.addelapsed_ms = nil
+	delete(m.clearedFields, simulation.FieldElapsedMs)
+}
+
+// Where appends a list predicates to the SimulationMutation builder.
+func (m *SimulationMutation) Where(ps ...predicate.Simulation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SimulationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SimulationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Simulation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SimulationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SimulationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Simulation).
+func (m *SimulationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SimulationMutation) Fields() []string {
+	fields := make([]string, 0, 20)
+	if m.tenant_id != nil {
+		fields = append(fields, simulation.FieldTenantID)
+	}
+	if m.name != nil {
+		fields = append(fields, simulation.FieldName)
+	}
+	if m.workbook_id != nil {
+		fields = append(fields, simulation.FieldWorkbookID)
+	}
+	if m.inputs != nil {
+		fields = append(fields, simulation.FieldInputs)
+	}
+	if m.outputs != nil {
+		fields = append(fields, simulation.FieldOutputs)
+	}
+	if m.iterations != nil {
+		fields = append(fields, simulation.FieldIterations)
+	}
+	if m.seed != nil {
+		fields = append(fields, simulation.FieldSeed)
+	}
+	if m.sampling != nil {
+		fields = append(fields, simulation.FieldSampling)
+	}
+	if m.correlations != nil {
+		fields = append(fields, simulation.FieldCorrelations)
+	}
+	if m.keep_samples != nil {
+		fields = append(fields, simulation.FieldKeepSamples)
+	}
+	if m.status != nil {
+		fields = append(fields, simulation.FieldStatus)
+	}
+	if m.progress != nil {
+		fields = append(fields, simulation.FieldProgress)
+	}
+	if m.warnings != nil {
+		fields = append(fields, simulation.FieldWarnings)
+	}
+	if m.error != nil {
+		fields = append(fields, simulation.FieldError)
+	}
+	if m.attempts != nil {
+		fields = append(fields, simulation.FieldAttempts)
+	}
+	if m.created_by != nil {
+		fields = append(fields, simulation.FieldCreatedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, simulation.FieldCreatedAt)
+	}
+	if m.started_at != nil {
+		fields = append(fields, simulation.FieldStartedAt)
+	}
+	if m.completed_at != nil {
+		fields = append(fields, simulation.FieldCompletedAt)
+	}
+	if m.elapsed_ms != nil {
+		fields = append(fields, simulation.FieldElapsedMs)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SimulationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case simulation.FieldTenantID:
+		return m.TenantID()
+	case simulation.FieldName:
+		return m.Name()
+	case simulation.FieldWorkbookID:
+		return m.WorkbookID()
+	case simulation.FieldInputs:
+		return m.Inputs()
+	case simulation.FieldOutputs:
+		return m.Outputs()
+	case simulation.FieldIterations:
+		return m.Iterations()
+	case simulation.FieldSeed:
+		return m.Seed()
+	case simulation.FieldSampling:
+		return m.Sampling()
+	case simulation.FieldCorrelations:
+		return m.Correlations()
+	case simulation.FieldKeepSamples:
+		return m.KeepSamples()
+	case simulation.FieldStatus:
+		return m.Status()
+	case simulation.FieldProgress:
+		return m.Progress()
+	case simulation.FieldWarnings:
+		return m.Warnings()
+	case simulation.FieldError:
+		return m.Error()
+	case simulation.FieldAttempts:
+		return m.Attempts()
+	case simulation.FieldCreatedBy:
+		return m.CreatedBy()
+	case simulation.FieldCreatedAt:
+		return m.CreatedAt()
+	case simulation.FieldStartedAt:
+		return m.StartedAt()
+	case simulation.FieldCompletedAt:
+		return m.CompletedAt()
+	case simulation.FieldElapsedMs:
+		return m.ElapsedMs()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SimulationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case simulation.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case simulation.FieldName:
+		return m.OldName(ctx)
+	case simulation.FieldWorkbookID:
+		return m.OldWorkbookID(ctx)
+	case simulation.FieldInputs:
+		return m.OldInputs(ctx)
+	case simulation.FieldOutputs:
+		return m.OldOutputs(ctx)
+	case simulation.FieldIterations:
+		return m.OldIterations(ctx)
+	case simulation.FieldSeed:
+		return m.OldSeed(ctx)
+	case simulation.FieldSampling:
+		return m.OldSampling(ctx)
+	case simulation.FieldCorrelations:
+		return m.OldCorrelations(ctx)
+	case simulation.FieldKeepSamples:
+		return m.OldKeepSamples(ctx)
+	case simulation.FieldStatus:
+		return m.OldStatus(ctx)
+	case simulation.FieldProgress:
+		return m.OldProgress(ctx)
+	case simulation.FieldWarnings:
+		return m.OldWarnings(ctx)
+	case simulation.FieldError:
+		return m.OldError(ctx)
+	case simulation.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case simulation.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case simulation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case simulation.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case simulation.FieldCompletedAt:
+		return m.OldCompletedAt(ctx)
+	case simulation.FieldElapsedMs:
+		return m.OldElapsedMs(ctx)
+	}
+	return nil, fmt.Errorf("unknown Simulation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SimulationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case simulation.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case simulation.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case simulation.FieldWorkbookID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkbookID(v)
+		return nil
+	case simulation.FieldInputs:
+		v, ok := value.([]simspec.Input)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInputs(v)
+		return nil
+	case simulation.FieldOutputs:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutputs(v)
+		return nil
+	case simulation.FieldIterations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIterations(v)
+		return nil
+	case simulation.FieldSeed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeed(v)
+		return nil
+	case simulation.FieldSampling:
+		v, ok := value.(simulation.Sampling)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSampling(v)
+		return nil
+	case simulation.FieldCorrelations:
+		v, ok := value.([]simspec.Correlation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCorrelations(v)
+		return nil
+	case simulation.FieldKeepSamples:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeepSamples(v)
+		return nil
+	case simulation.FieldStatus:
+		v, ok := value.(simulation.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case simulation.FieldProgress:
+		v, ok := value.(simspec.Progress)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProgress(v)
+		return nil
+	case simulation.FieldWarnings:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWarnings(v)
+		return nil
+	case simulation.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case simulation.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case simulation.FieldCreatedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case simulation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case simulation.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case simulation.FieldCompletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompletedAt(v)
+		return nil
+	case simulation.FieldElapsedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetElapsedMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SimulationMutation) AddedFields() []string {
+	var fields []string
+	if m.additerations != nil {
+		fields = append(fields, simulation.FieldIterations)
+	}
+	if m.addseed != nil {
+		fields = append(fields, simulation.FieldSeed)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, simulation.FieldAttempts)
+	}
+	if m.addelapsed_ms != nil {
+		fields = append(fields, simulation.FieldElapsedMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SimulationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case simulation.FieldIterations:
+		return m.AddedIterations()
+	case simulation.FieldSeed:
+		return m.AddedSeed()
+	case simulation.FieldAttempts:
+		return m.AddedAttempts()
+	case simulation.FieldElapsedMs:
+		return m.AddedElapsedMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SimulationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case simulation.FieldIterations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIterations(v)
+		return nil
+	case simulation.FieldSeed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeed(v)
+		return nil
+	case simulation.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	case simulation.FieldElapsedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddElapsedMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SimulationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(simulation.FieldName) {
+		fields = append(fields, simulation.FieldName)
+	}
+	if m.FieldCleared(simulation.FieldCorrelations) {
+		fields = append(fields, simulation.FieldCorrelations)
+	}
+	if m.FieldCleared(simulation.FieldProgress) {
+		fields = append(fields, simulation.FieldProgress)
+	}
+	if m.FieldCleared(simulation.FieldWarnings) {
+		fields = append(fields, simulation.FieldWarnings)
+	}
+	if m.FieldCleared(simulation.FieldError) {
+		fields = append(fields, simulation.FieldError)
+	}
+	if m.FieldCleared(simulation.FieldStartedAt) {
+		fields = append(fields, simulation.FieldStartedAt)
+	}
+	if m.FieldCleared(simulation.FieldCompletedAt) {
+		fields = append(fields, simulation.FieldCompletedAt)
+	}
+	if m.FieldCleared(simulation.FieldElapsedMs) {
+		fields = append(fields, simulation.FieldElapsedMs)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SimulationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SimulationMutation) ClearField(name string) error {
+	switch name {
+	case simulation.FieldName:
+		m.ClearName()
+		return nil
+	case simulation.FieldCorrelations:
+		m.ClearCorrelations()
+		return nil
+	case simulation.FieldProgress:
+		m.ClearProgress()
+		return nil
+	case simulation.FieldWarnings:
+		m.ClearWarnings()
+		return nil
+	case simulation.FieldError:
+		m.ClearError()
+		return nil
+	case simulation.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case simulation.FieldCompletedAt:
+		m.ClearCompletedAt()
+		return nil
+	case simulation.FieldElapsedMs:
+		m.ClearElapsedMs()
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SimulationMutation) ResetField(name string) error {
+	switch name {
+	case simulation.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case simulation.FieldName:
+		m.ResetName()
+		return nil
+	case simulation.FieldWorkbookID:
+		m.ResetWorkbookID()
+		return nil
+	case simulation.FieldInputs:
+		m.ResetInputs()
+		return nil
+	case simulation.FieldOutputs:
+		m.ResetOutputs()
+		return nil
+	case simulation.FieldIterations:
+		m.ResetIterations()
+		return nil
+	case simulation.FieldSeed:
+		m.ResetSeed()
+		return nil
+	case simulation.FieldSampling:
+		m.ResetSampling()
+		return nil
+	case simulation.FieldCorrelations:
+		m.ResetCorrelations()
+		return nil
+	case simulation.FieldKeepSamples:
+		m.ResetKeepSamples()
+		return nil
+	case simulation.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case simulation.FieldProgress:
+		m.ResetProgress()
+		return nil
+	case simulation.FieldWarnings:
+		m.ResetWarnings()
+		return nil
+	case simulation.FieldError:
+		m.ResetError()
+		return nil
+	case simulation.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case simulation.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case simulation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case simulation.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case simulation.FieldCompletedAt:
+		m.ResetCompletedAt()
+		return nil
+	case simulation.FieldElapsedMs:
+		m.ResetElapsedMs()
+		return nil
+	}
+	return fmt.Errorf("unknown Simulation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SimulationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SimulationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SimulationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SimulationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SimulationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SimulationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SimulationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Simulation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SimulationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Simulation edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.
@@ -1472,4 +4121,929 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
+}
+
+// WorkbookMutation represents an operation that mutates the Workbook nodes in the graph.
+type WorkbookMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *uuid.UUID
+	tenant_id             *string
+	name                  *string
+	size                  *int64
+	addsize               *int64
+	sha256                *string
+	content               *[]byte
+	sheets                *[]string
+	appendsheets          []string
+	formula_count         *int
+	addformula_count      *int
+	unsupported_functions *map[string]int
+	uploaded_by           *uuid.UUID
+	created_at            *time.Time
+	clearedFields         map[string]struct{}
+	done                  bool
+	oldValue              func(context.Context) (*Workbook, error)
+	predicates            []predicate.Workbook
+}
+
+var _ ent.Mutation = (*WorkbookMutation)(nil)
+
+// workbookOption allows management of the mutation configuration using functional options.
+type workbookOption func(*WorkbookMutation)
+
+// newWorkbookMutation creates new mutation for the Workbook entity.
+func newWorkbookMutation(c config, op Op, opts ...workbookOption) *WorkbookMutation {
+	m := &WorkbookMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWorkbook,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWorkbookID sets the ID field of the mutation.
+func withWorkbookID(id uuid.UUID) workbookOption {
+	return func(m *WorkbookMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Workbook
+		)
+		m.oldValue = func(ctx context.Context) (*Workbook, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Workbook.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWorkbook sets the old Workbook of the mutation.
+func withWorkbook(node *Workbook) workbookOption {
+	return func(m *WorkbookMutation) {
+		m.oldValue = func(context.Context) (*Workbook, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WorkbookMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WorkbookMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Workbook entities.
+func (m *WorkbookMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WorkbookMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WorkbookMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Workbook.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *WorkbookMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *WorkbookMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *WorkbookMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetName sets the "name" field.
+func (m *WorkbookMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *WorkbookMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *WorkbookMutation) ResetName() {
+	m.name = nil
+}
+
+// SetSize sets the "size" field.
+func (m *WorkbookMutation) SetSize(i int64) {
+	m.size = &i
+	m.addsize = nil
+}
+
+// Size returns the value of the "size" field in the mutation.
+func (m *WorkbookMutation) Size() (r int64, exists bool) {
+	v := m.size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSize returns the old "size" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSize: %w", err)
+	}
+	return oldValue.Size, nil
+}
+
+// AddSize adds i to the "size" field.
+func (m *WorkbookMutation) AddSize(i int64) {
+	if m.addsize != nil {
+		*m.addsize += i
+	} else {
+		m.addsize = &i
+	}
+}
+
+// AddedSize returns the value that was added to the "size" field in this mutation.
+func (m *WorkbookMutation) AddedSize() (r int64, exists bool) {
+	v := m.addsize
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSize resets all changes to the "size" field.
+func (m *WorkbookMutation) ResetSize() {
+	m.size = nil
+	m.addsize = nil
+}
+
+// SetSha256 sets the "sha256" field.
+func (m *WorkbookMutation) SetSha256(s string) {
+	m.sha256 = &s
+}
+
+// Sha256 returns the value of the "sha256" field in the mutation.
+func (m *WorkbookMutation) Sha256() (r string, exists bool) {
+	v := m.sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSha256 returns the old "sha256" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSha256: %w", err)
+	}
+	return oldValue.Sha256, nil
+}
+
+// ResetSha256 resets all changes to the "sha256" field.
+func (m *WorkbookMutation) ResetSha256() {
+	m.sha256 = nil
+}
+
+// SetContent sets the "content" field.
+func (m *WorkbookMutation) SetContent(b []byte) {
+	m.content = &b
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *WorkbookMutation) Content() (r []byte, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldContent(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *WorkbookMutation) ResetContent() {
+	m.content = nil
+}
+
+// SetSheets sets the "sheets" field.
+func (m *WorkbookMutation) SetSheets(s []string) {
+	m.sheets = &s
+	m.appendsheets = nil
+}
+
+// Sheets returns the value of the "sheets" field in the mutation.
+func (m *WorkbookMutation) Sheets() (r []string, exists bool) {
+	v := m.sheets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSheets returns the old "sheets" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldSheets(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSheets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSheets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSheets: %w", err)
+	}
+	return oldValue.Sheets, nil
+}
+
+// AppendSheets adds s to the "sheets" field.
+func (m *WorkbookMutation) AppendSheets(s []string) {
+	m.appendsheets = append(m.appendsheets, s...)
+}
+
+// AppendedSheets returns the list of values that were appended to the "sheets" field in this mutation.
+func (m *WorkbookMutation) AppendedSheets() ([]string, bool) {
+	if len(m.appendsheets) == 0 {
+		return nil, false
+	}
+	return m.appendsheets, true
+}
+
+// ResetSheets resets all changes to the "sheets" field.
+func (m *WorkbookMutation) ResetSheets() {
+	m.sheets = nil
+	m.appendsheets = nil
+}
+
+// SetFormulaCount sets the "formula_count" field.
+func (m *WorkbookMutation) SetFormulaCount(i int) {
+	m.formula_count = &i
+	m.addformula_count = nil
+}
+
+// FormulaCount returns the value of the "formula_count" field in the mutation.
+func (m *WorkbookMutation) FormulaCount() (r int, exists bool) {
+	v := m.formula_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFormulaCount returns the old "formula_count" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldFormulaCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFormulaCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFormulaCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFormulaCount: %w", err)
+	}
+	return oldValue.FormulaCount, nil
+}
+
+// AddFormulaCount adds i to the "formula_count" field.
+func (m *WorkbookMutation) AddFormulaCount(i int) {
+	if m.addformula_count != nil {
+		*m.addformula_count += i
+	} else {
+		m.addformula_count = &i
+	}
+}
+
+// AddedFormulaCount returns the value that was added to the "formula_count" field in this mutation.
+func (m *WorkbookMutation) AddedFormulaCount() (r int, exists bool) {
+	v := m.addformula_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFormulaCount resets all changes to the "formula_count" field.
+func (m *WorkbookMutation) ResetFormulaCount() {
+	m.formula_count = nil
+	m.addformula_count = nil
+}
+
+// SetUnsupportedFunctions sets the "unsupported_functions" field.
+func (m *WorkbookMutation) SetUnsupportedFunctions(value map[string]int) {
+	m.unsupported_functions = &value
+}
+
+// UnsupportedFunctions returns the value of the "unsupported_functions" field in the mutation.
+func (m *WorkbookMutation) UnsupportedFunctions() (r map[string]int, exists bool) {
+	v := m.unsupported_functions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnsupportedFunctions returns the old "unsupported_functions" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldUnsupportedFunctions(ctx context.Context) (v map[string]int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnsupportedFunctions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnsupportedFunctions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnsupportedFunctions: %w", err)
+	}
+	return oldValue.UnsupportedFunctions, nil
+}
+
+// ClearUnsupportedFunctions clears the value of the "unsupported_functions" field.
+func (m *WorkbookMutation) ClearUnsupportedFunctions() {
+	m.unsupported_functions = nil
+	m.clearedFields[workbook.FieldUnsupportedFunctions] = struct{}{}
+}
+
+// UnsupportedFunctionsCleared returns if the "unsupported_functions" field was cleared in this mutation.
+func (m *WorkbookMutation) UnsupportedFunctionsCleared() bool {
+	_, ok := m.clearedFields[workbook.FieldUnsupportedFunctions]
+	return ok
+}
+
+// ResetUnsupportedFunctions resets all changes to the "unsupported_functions" field.
+func (m *WorkbookMutation) ResetUnsupportedFunctions() {
+	m.unsupported_functions = nil
+	delete(m.clearedFields, workbook.FieldUnsupportedFunctions)
+}
+
+// SetUploadedBy sets the "uploaded_by" field.
+func (m *WorkbookMutation) SetUploadedBy(u uuid.UUID) {
+	m.uploaded_by = &u
+}
+
+// UploadedBy returns the value of the "uploaded_by" field in the mutation.
+func (m *WorkbookMutation) UploadedBy() (r uuid.UUID, exists bool) {
+	v := m.uploaded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadedBy returns the old "uploaded_by" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldUploadedBy(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadedBy: %w", err)
+	}
+	return oldValue.UploadedBy, nil
+}
+
+// ResetUploadedBy resets all changes to the "uploaded_by" field.
+func (m *WorkbookMutation) ResetUploadedBy() {
+	m.uploaded_by = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WorkbookMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WorkbookMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Workbook entity.
+// If the Workbook object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkbookMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WorkbookMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the WorkbookMutation builder.
+func (m *WorkbookMutation) Where(ps ...predicate.Workbook) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WorkbookMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WorkbookMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Workbook, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WorkbookMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WorkbookMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Workbook).
+func (m *WorkbookMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WorkbookMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.tenant_id != nil {
+		fields = append(fields, workbook.FieldTenantID)
+	}
+	if m.name != nil {
+		fields = append(fields, workbook.FieldName)
+	}
+	if m.size != nil {
+		fields = append(fields, workbook.FieldSize)
+	}
+	if m.sha256 != nil {
+		fields = append(fields, workbook.FieldSha256)
+	}
+	if m.content != nil {
+		fields = append(fields, workbook.FieldContent)
+	}
+	if m.sheets != nil {
+		fields = append(fields, workbook.FieldSheets)
+	}
+	if m.formula_count != nil {
+		fields = append(fields, workbook.FieldFormulaCount)
+	}
+	if m.unsupported_functions != nil {
+		fields = append(fields, workbook.FieldUnsupportedFunctions)
+	}
+	if m.uploaded_by != nil {
+		fields = append(fields, workbook.FieldUploadedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, workbook.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WorkbookMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case workbook.FieldTenantID:
+		return m.TenantID()
+	case workbook.FieldName:
+		return m.Name()
+	case workbook.FieldSize:
+		return m.Size()
+	case workbook.FieldSha256:
+		return m.Sha256()
+	case workbook.FieldContent:
+		return m.Content()
+	case workbook.FieldSheets:
+		return m.Sheets()
+	case workbook.FieldFormulaCount:
+		return m.FormulaCount()
+	case workbook.FieldUnsupportedFunctions:
+		return m.UnsupportedFunctions()
+	case workbook.FieldUploadedBy:
+		return m.UploadedBy()
+	case workbook.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WorkbookMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case workbook.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case workbook.FieldName:
+		return m.OldName(ctx)
+	case workbook.FieldSize:
+		return m.OldSize(ctx)
+	case workbook.FieldSha256:
+		return m.OldSha256(ctx)
+	case workbook.FieldContent:
+		return m.OldContent(ctx)
+	case workbook.FieldSheets:
+		return m.OldSheets(ctx)
+	case workbook.FieldFormulaCount:
+		return m.OldFormulaCount(ctx)
+	case workbook.FieldUnsupportedFunctions:
+		return m.OldUnsupportedFunctions(ctx)
+	case workbook.FieldUploadedBy:
+		return m.OldUploadedBy(ctx)
+	case workbook.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Workbook field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkbookMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case workbook.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case workbook.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case workbook.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSize(v)
+		return nil
+	case workbook.FieldSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSha256(v)
+		return nil
+	case workbook.FieldContent:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	case workbook.FieldSheets:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSheets(v)
+		return nil
+	case workbook.FieldFormulaCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFormulaCount(v)
+		return nil
+	case workbook.FieldUnsupportedFunctions:
+		v, ok := value.(map[string]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnsupportedFunctions(v)
+		return nil
+	case workbook.FieldUploadedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadedBy(v)
+		return nil
+	case workbook.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Workbook field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WorkbookMutation) AddedFields() []string {
+	var fields []string
+	if m.addsize != nil {
+		fields = append(fields, workbook.FieldSize)
+	}
+	if m.addformula_count != nil {
+		fields = append(fields, workbook.FieldFormulaCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WorkbookMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case workbook.FieldSize:
+		return m.AddedSize()
+	case workbook.FieldFormulaCount:
+		return m.AddedFormulaCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkbookMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case workbook.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSize(v)
+		return nil
+	case workbook.FieldFormulaCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFormulaCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Workbook numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WorkbookMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(workbook.FieldUnsupportedFunctions) {
+		fields = append(fields, workbook.FieldUnsupportedFunctions)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WorkbookMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WorkbookMutation) ClearField(name string) error {
+	switch name {
+	case workbook.FieldUnsupportedFunctions:
+		m.ClearUnsupportedFunctions()
+		return nil
+	}
+	return fmt.Errorf("unknown Workbook nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WorkbookMutation) ResetField(name string) error {
+	switch name {
+	case workbook.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case workbook.FieldName:
+		m.ResetName()
+		return nil
+	case workbook.FieldSize:
+		m.ResetSize()
+		return nil
+	case workbook.FieldSha256:
+		m.ResetSha256()
+		return nil
+	case workbook.FieldContent:
+		m.ResetContent()
+		return nil
+	case workbook.FieldSheets:
+		m.ResetSheets()
+		return nil
+	case workbook.FieldFormulaCount:
+		m.ResetFormulaCount()
+		return nil
+	case workbook.FieldUnsupportedFunctions:
+		m.ResetUnsupportedFunctions()
+		return nil
+	case workbook.FieldUploadedBy:
+		m.ResetUploadedBy()
+		return nil
+	case workbook.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Workbook field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WorkbookMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WorkbookMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WorkbookMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WorkbookMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WorkbookMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WorkbookMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WorkbookMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Workbook unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WorkbookMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Workbook edge %s", name)
 }

@@ -16,8 +16,14 @@ type Tx struct {
 	config
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// Result is the client for interacting with the Result builders.
+	Result *ResultClient
+	// Simulation is the client for interacting with the Simulation builders.
+	Simulation *SimulationClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Workbook is the client for interacting with the Workbook builders.
+	Workbook *WorkbookClient
 
 	// lazily loaded.
 	client     *Client
@@ -150,7 +156,10 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.Result = NewResultClient(tx.config)
+	tx.Simulation = NewSimulationClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.Workbook = NewWorkbookClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

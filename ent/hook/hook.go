@@ -21,6 +21,30 @@ func (f OrganizationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OrganizationMutation", m)
 }
 
+// The ResultFunc type is an adapter to allow the use of ordinary
+// function as Result mutator.
+type ResultFunc func(context.Context, *ent.ResultMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ResultFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ResultMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ResultMutation", m)
+}
+
+// The SimulationFunc type is an adapter to allow the use of ordinary
+// function as Simulation mutator.
+type SimulationFunc func(context.Context, *ent.SimulationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SimulationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SimulationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SimulationMutation", m)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary
 // function as User mutator.
 type UserFunc func(context.Context, *ent.UserMutation) (ent.Value, error)
@@ -31,6 +55,18 @@ func (f UserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserMutation", m)
+}
+
+// The WorkbookFunc type is an adapter to allow the use of ordinary
+// function as Workbook mutator.
+type WorkbookFunc func(context.Context, *ent.WorkbookMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WorkbookFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WorkbookMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WorkbookMutation", m)
 }
 
 // Condition is a hook condition function.

@@ -10,7 +10,10 @@ import (
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/predicate"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -96,6 +99,60 @@ func (f TraverseOrganization) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OrganizationQuery", q)
 }
 
+// The ResultFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ResultFunc func(context.Context, *ent.ResultQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ResultFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ResultQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ResultQuery", q)
+}
+
+// The TraverseResult type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseResult func(context.Context, *ent.ResultQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseResult) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseResult) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ResultQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ResultQuery", q)
+}
+
+// The SimulationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SimulationFunc func(context.Context, *ent.SimulationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SimulationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SimulationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SimulationQuery", q)
+}
+
+// The TraverseSimulation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSimulation func(context.Context, *ent.SimulationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSimulation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSimulation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SimulationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SimulationQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -123,13 +180,46 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserQuery", q)
 }
 
+// The WorkbookFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WorkbookFunc func(context.Context, *ent.WorkbookQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WorkbookFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WorkbookQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WorkbookQuery", q)
+}
+
+// The TraverseWorkbook type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWorkbook func(context.Context, *ent.WorkbookQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWorkbook) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWorkbook) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WorkbookQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WorkbookQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
+	case *ent.ResultQuery:
+		return &query[*ent.ResultQuery, predicate.Result, result.OrderOption]{typ: ent.TypeResult, tq: q}, nil
+	case *ent.SimulationQuery:
+		return &query[*ent.SimulationQuery, predicate.Simulation, simulation.OrderOption]{typ: ent.TypeSimulation, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
+	case *ent.WorkbookQuery:
+		return &query[*ent.WorkbookQuery, predicate.Workbook, workbook.OrderOption]{typ: ent.TypeWorkbook, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

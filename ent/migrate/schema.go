@@ -31,6 +31,90 @@ var (
 			},
 		},
 	}
+	// ResultsColumns holds the columns for the "results" table.
+	ResultsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "simulation_id", Type: field.TypeUUID},
+		{Name: "cell", Type: field.TypeString},
+		{Name: "position", Type: field.TypeInt},
+		{Name: "summary", Type: field.TypeJSON},
+		{Name: "percentiles", Type: field.TypeJSON},
+		{Name: "histogram", Type: field.TypeJSON},
+		{Name: "sensitivity", Type: field.TypeJSON},
+		{Name: "error_counts", Type: field.TypeJSON, Nullable: true},
+		{Name: "samples", Type: field.TypeBytes, Nullable: true},
+	}
+	// ResultsTable holds the schema information for the "results" table.
+	ResultsTable = &schema.Table{
+		Name:       "results",
+		Columns:    ResultsColumns,
+		PrimaryKey: []*schema.Column{ResultsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "result_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ResultsColumns[1]},
+			},
+			{
+				Name:    "result_simulation_id_cell",
+				Unique:  true,
+				Columns: []*schema.Column{ResultsColumns[2], ResultsColumns[3]},
+			},
+		},
+	}
+	// SimulationsColumns holds the columns for the "simulations" table.
+	SimulationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "name", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "workbook_id", Type: field.TypeUUID},
+		{Name: "inputs", Type: field.TypeJSON},
+		{Name: "outputs", Type: field.TypeJSON},
+		{Name: "iterations", Type: field.TypeInt},
+		{Name: "seed", Type: field.TypeInt64},
+		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
+		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
+		{Name: "keep_samples", Type: field.TypeBool, Default: false},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}, Default: "QUEUED"},
+		{Name: "progress", Type: field.TypeJSON, Nullable: true},
+		{Name: "warnings", Type: field.TypeJSON, Nullable: true},
+		{Name: "error", Type: field.TypeString, Nullable: true},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "created_by", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "elapsed_ms", Type: field.TypeInt64, Nullable: true},
+	}
+	// SimulationsTable holds the schema information for the "simulations" table.
+	SimulationsTable = &schema.Table{
+		Name:       "simulations",
+		Columns:    SimulationsColumns,
+		PrimaryKey: []*schema.Column{SimulationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "simulation_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{SimulationsColumns[1]},
+			},
+			{
+				Name:    "simulation_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[17]},
+			},
+			{
+				Name:    "simulation_tenant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[11]},
+			},
+			{
+				Name:    "simulation_workbook_id",
+				Unique:  false,
+				Columns: []*schema.Column{SimulationsColumns[3]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -56,10 +140,45 @@ var (
 			},
 		},
 	}
+	// WorkbooksColumns holds the columns for the "workbooks" table.
+	WorkbooksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "name", Type: field.TypeString, Size: 255},
+		{Name: "size", Type: field.TypeInt64},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "content", Type: field.TypeBytes},
+		{Name: "sheets", Type: field.TypeJSON},
+		{Name: "formula_count", Type: field.TypeInt},
+		{Name: "unsupported_functions", Type: field.TypeJSON, Nullable: true},
+		{Name: "uploaded_by", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// WorkbooksTable holds the schema information for the "workbooks" table.
+	WorkbooksTable = &schema.Table{
+		Name:       "workbooks",
+		Columns:    WorkbooksColumns,
+		PrimaryKey: []*schema.Column{WorkbooksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "workbook_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{WorkbooksColumns[1]},
+			},
+			{
+				Name:    "workbook_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{WorkbooksColumns[1], WorkbooksColumns[10]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		OrganizationsTable,
+		ResultsTable,
+		SimulationsTable,
 		UsersTable,
+		WorkbooksTable,
 	}
 )
 

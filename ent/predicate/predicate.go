@@ -9,5 +9,14 @@ import (
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
 
+// Result is the predicate function for result builders.
+type Result func(*sql.Selector)
+
+// Simulation is the predicate function for simulation builders.
+type Simulation func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// Workbook is the predicate function for workbook builders.
+type Workbook func(*sql.Selector)

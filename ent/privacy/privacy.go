@@ -135,6 +135,54 @@ func (f OrganizationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrganizationMutation", m)
 }
 
+// The ResultQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ResultQueryRuleFunc func(context.Context, *ent.ResultQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ResultQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ResultQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ResultQuery", q)
+}
+
+// The ResultMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ResultMutationRuleFunc func(context.Context, *ent.ResultMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ResultMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ResultMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ResultMutation", m)
+}
+
+// The SimulationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SimulationQueryRuleFunc func(context.Context, *ent.SimulationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SimulationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SimulationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SimulationQuery", q)
+}
+
+// The SimulationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SimulationMutationRuleFunc func(context.Context, *ent.SimulationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SimulationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SimulationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SimulationMutation", m)
+}
+
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type UserQueryRuleFunc func(context.Context, *ent.UserQuery) error
@@ -157,6 +205,30 @@ func (f UserMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UserMutation", m)
+}
+
+// The WorkbookQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WorkbookQueryRuleFunc func(context.Context, *ent.WorkbookQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WorkbookQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WorkbookQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WorkbookQuery", q)
+}
+
+// The WorkbookMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WorkbookMutationRuleFunc func(context.Context, *ent.WorkbookMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WorkbookMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WorkbookMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WorkbookMutation", m)
 }
 
 type (
@@ -196,7 +268,13 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
+	case *ent.ResultQuery:
+		return q.Filter(), nil
+	case *ent.SimulationQuery:
+		return q.Filter(), nil
 	case *ent.UserQuery:
+		return q.Filter(), nil
+	case *ent.WorkbookQuery:
 		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
@@ -207,7 +285,13 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
+	case *ent.ResultMutation:
+		return m.Filter(), nil
+	case *ent.SimulationMutation:
+		return m.Filter(), nil
 	case *ent.UserMutation:
+		return m.Filter(), nil
+	case *ent.WorkbookMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

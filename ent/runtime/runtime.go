@@ -2,7 +2,300 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/simgraph/simgraph/ent/runtime.go
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/schema"
+	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/workbook"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	organizationFields := schema.Organization{}.Fields()
+	_ = organizationFields
+	// organizationDescKey is the schema descriptor for key field.
+	organizationDescKey := organizationFields[1].Descriptor()
+	// organization.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	organization.KeyValidator = organizationDescKey.Validators[0].(func(string) error)
+	// organizationDescTenantID is the schema descriptor for tenant_id field.
+	organizationDescTenantID := organizationFields[2].Descriptor()
+	// organization.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	organization.TenantIDValidator = func() func(string) error {
+		validators := organizationDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// organizationDescName is the schema descriptor for name field.
+	organizationDescName := organizationFields[3].Descriptor()
+	// organization.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	organization.NameValidator = organizationDescName.Validators[0].(func(string) error)
+	// organizationDescPersonal is the schema descriptor for personal field.
+	organizationDescPersonal := organizationFields[4].Descriptor()
+	// organization.DefaultPersonal holds the default value on creation for the personal field.
+	organization.DefaultPersonal = organizationDescPersonal.Default.(bool)
+	// organizationDescCreatedAt is the schema descriptor for created_at field.
+	organizationDescCreatedAt := organizationFields[6].Descriptor()
+	// organization.DefaultCreatedAt holds the default value on creation for the created_at field.
+	organization.DefaultCreatedAt = organizationDescCreatedAt.Default.(func() time.Time)
+	// organizationDescID is the schema descriptor for id field.
+	organizationDescID := organizationFields[0].Descriptor()
+	// organization.DefaultID holds the default value on creation for the id field.
+	organization.DefaultID = organizationDescID.Default.(func() uuid.UUID)
+	resultMixin := schema.Result{}.Mixin()
+	result.Policy = privacy.NewPolicies(resultMixin[0], schema.Result{})
+	result.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := result.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	resultMixinHooks0 := resultMixin[0].Hooks()
+
+	result.Hooks[1] = resultMixinHooks0[0]
+	resultMixinFields0 := resultMixin[0].Fields()
+	_ = resultMixinFields0
+	resultFields := schema.Result{}.Fields()
+	_ = resultFields
+	// resultDescTenantID is the schema descriptor for tenant_id field.
+	resultDescTenantID := resultMixinFields0[0].Descriptor()
+	// result.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	result.TenantIDValidator = func() func(string) error {
+		validators := resultDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// resultDescCell is the schema descriptor for cell field.
+	resultDescCell := resultFields[2].Descriptor()
+	// result.CellValidator is a validator for the "cell" field. It is called by the builders before save.
+	result.CellValidator = resultDescCell.Validators[0].(func(string) error)
+	// resultDescPosition is the schema descriptor for position field.
+	resultDescPosition := resultFields[3].Descriptor()
+	// result.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	result.PositionValidator = resultDescPosition.Validators[0].(func(int) error)
+	// resultDescID is the schema descriptor for id field.
+	resultDescID := resultFields[0].Descriptor()
+	// result.DefaultID holds the default value on creation for the id field.
+	result.DefaultID = resultDescID.Default.(func() uuid.UUID)
+	simulationMixin := schema.Simulation{}.Mixin()
+	simulation.Policy = privacy.NewPolicies(simulationMixin[0], schema.Simulation{})
+	simulation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := simulation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	simulationMixinHooks0 := simulationMixin[0].Hooks()
+
+	simulation.Hooks[1] = simulationMixinHooks0[0]
+	simulationMixinFields0 := simulationMixin[0].Fields()
+	_ = simulationMixinFields0
+	simulationFields := schema.Simulation{}.Fields()
+	_ = simulationFields
+	// simulationDescTenantID is the schema descriptor for tenant_id field.
+	simulationDescTenantID := simulationMixinFields0[0].Descriptor()
+	// simulation.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	simulation.TenantIDValidator = func() func(string) error {
+		validators := simulationDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// simulationDescName is the schema descriptor for name field.
+	simulationDescName := simulationFields[1].Descriptor()
+	// simulation.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	simulation.NameValidator = simulationDescName.Validators[0].(func(string) error)
+	// simulationDescIterations is the schema descriptor for iterations field.
+	simulationDescIterations := simulationFields[5].Descriptor()
+	// simulation.IterationsValidator is a validator for the "iterations" field. It is called by the builders before save.
+	simulation.IterationsValidator = simulationDescIterations.Validators[0].(func(int) error)
+	// simulationDescKeepSamples is the schema descriptor for keep_samples field.
+	simulationDescKeepSamples := simulationFields[9].Descriptor()
+	// simulation.DefaultKeepSamples holds the default value on creation for the keep_samples field.
+	simulation.DefaultKeepSamples = simulationDescKeepSamples.Default.(bool)
+	// simulationDescAttempts is the schema descriptor for attempts field.
+	simulationDescAttempts := simulationFields[14].Descriptor()
+	// simulation.DefaultAttempts holds the default value on creation for the attempts field.
+	simulation.DefaultAttempts = simulationDescAttempts.Default.(int)
+	// simulationDescCreatedAt is the schema descriptor for created_at field.
+	simulationDescCreatedAt := simulationFields[16].Descriptor()
+	// simulation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	simulation.DefaultCreatedAt = simulationDescCreatedAt.Default.(func() time.Time)
+	// simulationDescID is the schema descriptor for id field.
+	simulationDescID := simulationFields[0].Descriptor()
+	// simulation.DefaultID holds the default value on creation for the id field.
+	simulation.DefaultID = simulationDescID.Default.(func() uuid.UUID)
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescSubject is the schema descriptor for subject field.
+	userDescSubject := userFields[1].Descriptor()
+	// user.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	user.SubjectValidator = userDescSubject.Validators[0].(func(string) error)
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[2].Descriptor()
+	// user.DefaultEmail holds the default value on creation for the email field.
+	user.DefaultEmail = userDescEmail.Default.(string)
+	// userDescTenantID is the schema descriptor for tenant_id field.
+	userDescTenantID := userFields[3].Descriptor()
+	// user.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	user.TenantIDValidator = func() func(string) error {
+		validators := userDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userFields[6].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescLastSeenAt is the schema descriptor for last_seen_at field.
+	userDescLastSeenAt := userFields[7].Descriptor()
+	// user.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
+	user.DefaultLastSeenAt = userDescLastSeenAt.Default.(func() time.Time)
+	// userDescID is the schema descriptor for id field.
+	userDescID := userFields[0].Descriptor()
+	// user.DefaultID holds the default value on creation for the id field.
+	user.DefaultID = userDescID.Default.(func() uuid.UUID)
+	workbookMixin := schema.Workbook{}.Mixin()
+	workbook.Policy = privacy.NewPolicies(workbookMixin[0], schema.Workbook{})
+	workbook.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := workbook.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	workbookMixinHooks0 := workbookMixin[0].Hooks()
+
+	workbook.Hooks[1] = workbookMixinHooks0[0]
+	workbookMixinFields0 := workbookMixin[0].Fields()
+	_ = workbookMixinFields0
+	workbookFields := schema.Workbook{}.Fields()
+	_ = workbookFields
+	// workbookDescTenantID is the schema descriptor for tenant_id field.
+	workbookDescTenantID := workbookMixinFields0[0].Descriptor()
+	// workbook.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	workbook.TenantIDValidator = func() func(string) error {
+		validators := workbookDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// workbookDescName is the schema descriptor for name field.
+	workbookDescName := workbookFields[1].Descriptor()
+	// workbook.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	workbook.NameValidator = func() func(string) error {
+		validators := workbookDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// workbookDescSize is the schema descriptor for size field.
+	workbookDescSize := workbookFields[2].Descriptor()
+	// workbook.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	workbook.SizeValidator = workbookDescSize.Validators[0].(func(int64) error)
+	// workbookDescSha256 is the schema descriptor for sha256 field.
+	workbookDescSha256 := workbookFields[3].Descriptor()
+	// workbook.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	workbook.Sha256Validator = func() func(string) error {
+		validators := workbookDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// workbookDescFormulaCount is the schema descriptor for formula_count field.
+	workbookDescFormulaCount := workbookFields[6].Descriptor()
+	// workbook.FormulaCountValidator is a validator for the "formula_count" field. It is called by the builders before save.
+	workbook.FormulaCountValidator = workbookDescFormulaCount.Validators[0].(func(int) error)
+	// workbookDescCreatedAt is the schema descriptor for created_at field.
+	workbookDescCreatedAt := workbookFields[9].Descriptor()
+	// workbook.DefaultCreatedAt holds the default value on creation for the created_at field.
+	workbook.DefaultCreatedAt = workbookDescCreatedAt.Default.(func() time.Time)
+	// workbookDescID is the schema descriptor for id field.
+	workbookDescID := workbookFields[0].Descriptor()
+	// workbook.DefaultID holds the default value on creation for the id field.
+	workbook.DefaultID = workbookDescID.Default.(func() uuid.UUID)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

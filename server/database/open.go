@@ -20,6 +20,7 @@ import (
 	_ "modernc.org/sqlite"              // registers the pure-Go "sqlite" driver
 
 	"github.com/simgraph/simgraph/ent"
+	_ "github.com/simgraph/simgraph/ent/runtime" // registers the schemas' hooks and privacy policies
 )
 
 // Conn is one open service database.

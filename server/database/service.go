@@ -34,11 +34,14 @@ type ServiceSpec struct {
 // Specs lists the services in a fixed order. Pool sizes are DESIGN.md's:
 // results and simulation take the most traffic (progress, results writes).
 var Specs = []ServiceSpec{
-	{Name: Simulation, Database: "simulation_db", Pool: tenancy.PoolSettings{Size: 20, Overflow: 30}, TenantRouted: true},
+	{Name: Simulation, Database: "simulation_db", Pool: tenancy.PoolSettings{Size: 20, Overflow: 30}, TenantRouted: true,
+		Tables: []*schema.Table{migrate.SimulationsTable}},
 	{Name: User, Database: "user_db", Pool: tenancy.PoolSettings{Size: 10, Overflow: 10},
 		Tables: []*schema.Table{migrate.OrganizationsTable, migrate.UsersTable}},
-	{Name: File, Database: "file_db", Pool: tenancy.PoolSettings{Size: 15, Overflow: 15}, TenantRouted: true},
-	{Name: Results, Database: "results_db", Pool: tenancy.PoolSettings{Size: 25, Overflow: 25}, TenantRouted: true},
+	{Name: File, Database: "file_db", Pool: tenancy.PoolSettings{Size: 15, Overflow: 15}, TenantRouted: true,
+		Tables: []*schema.Table{migrate.WorkbooksTable}},
+	{Name: Results, Database: "results_db", Pool: tenancy.PoolSettings{Size: 25, Overflow: 25}, TenantRouted: true,
+		Tables: []*schema.Table{migrate.ResultsTable}},
 	{Name: Billing, Database: "billing_db", Pool: tenancy.PoolSettings{Size: 10, Overflow: 10}},
 	{Name: Analytics, Database: "analytics_db", Pool: tenancy.PoolSettings{Size: 15, Overflow: 15}},
 }

@@ -1,0 +1,117 @@
+// Package simspec holds the shapes a simulation is stored in: its inputs,
+// correlations, progress snapshots and per-output results. They are plain
+// JSON-tagged values shared by the ent schemas, the simulation service and
+// the progress broker; the engine has its own types and the simulation
+// service converts between the two.
+package simspec
+
+// Distribution is a distribution type and its parameters (see
+// DistributionInput in the GraphQL schema for which apply to which type).
+type Distribution struct {
+	Type          string    `json:"type"`
+	Min           *float64  `json:"min,omitempty"`
+	Mode          *float64  `json:"mode,omitempty"`
+	Max           *float64  `json:"max,omitempty"`
+	Mean          *float64  `json:"mean,omitempty"`
+	StdDev        *float64  `json:"stdDev,omitempty"`
+	Mu            *float64  `json:"mu,omitempty"`
+	Sigma         *float64  `json:"sigma,omitempty"`
+	Alpha         *float64  `json:"alpha,omitempty"`
+	Beta          *float64  `json:"beta,omitempty"`
+	Shape         *float64  `json:"shape,omitempty"`
+	Scale         *float64  `json:"scale,omitempty"`
+	Rate          *float64  `json:"rate,omitempty"`
+	Lambda        *float64  `json:"lambda,omitempty"`
+	N             *int      `json:"n,omitempty"`
+	P             *float64  `json:"p,omitempty"`
+	Values        []float64 `json:"values,omitempty"`
+	Probabilities []float64 `json:"probabilities,omitempty"`
+	TruncateMin   *float64  `json:"truncateMin,omitempty"`
+	TruncateMax   *float64  `json:"truncateMax,omitempty"`
+}
+
+// Input is an uncertain input cell.
+type Input struct {
+	Cell         string       `json:"cell"`
+	Name         string       `json:"name,omitempty"`
+	Distribution Distribution `json:"distribution"`
+}
+
+// Correlation is a target rank correlation between two inputs.
+type Correlation struct {
+	CellA       string  `json:"cellA"`
+	CellB       string  `json:"cellB"`
+	Coefficient float64 `json:"coefficient"`
+}
+
+// Convergence is an output's running mean and standard error.
+type Convergence struct {
+	Cell     string  `json:"cell"`
+	Mean     float64 `json:"mean"`
+	StdError float64 `json:"stdError"`
+}
+
+// Progress is a snapshot of a simulation's run.
+type Progress struct {
+	SimulationID    string        `json:"simulationId"`
+	Status          string        `json:"status"`
+	Stage           string        `json:"stage"`
+	Percent         float64       `json:"percent"`
+	IterationsDone  int           `json:"iterationsDone"`
+	IterationsTotal int           `json:"iterationsTotal"`
+	ElapsedMs       int64         `json:"elapsedMs"`
+	EtaMs           *int64        `json:"etaMs,omitempty"`
+	Outputs         []Convergence `json:"outputs"`
+}
+
+// Terminal reports whether the snapshot is a final state.
+func (p Progress) Terminal() bool {
+	switch p.Status {
+	case "COMPLETED", "FAILED", "CANCELLED":
+		return true
+	}
+	return false
+}
+
+// Summary are an output's summary statistics.
+type Summary struct {
+	Iterations int     `json:"iterations"`
+	Mean       float64 `json:"mean"`
+	StdDev     float64 `json:"stdDev"`
+	Variance   float64 `json:"variance"`
+	Skewness   float64 `json:"skewness"`
+	Kurtosis   float64 `json:"kurtosis"`
+	Min        float64 `json:"min"`
+	Max        float64 `json:"max"`
+	StdError   float64 `json:"stdError"`
+	CILower    float64 `json:"ciLower"`
+	CIUpper    float64 `json:"ciUpper"`
+}
+
+// Percentile is a value at percent P.
+type Percentile struct {
+	P     float64 `json:"p"`
+	Value float64 `json:"value"`
+}
+
+// Bin is a histogram bin [Lower, Upper).
+type Bin struct {
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+	Count int     `json:"count"`
+}
+
+// Histogram is an output's histogram.
+type Histogram struct {
+	Bins   []Bin  `json:"bins"`
+	Method string `json:"method"`
+}
+
+// Sensitivity is one input's influence on an output.
+type Sensitivity struct {
+	Input                  string    `json:"input"`
+	Name                   string    `json:"name,omitempty"`
+	RankCorrelation        float64   `json:"rankCorrelation"`
+	ContributionToVariance float64   `json:"contributionToVariance"`
+	DecileMeans            []float64 `json:"decileMeans"`
+}
