@@ -7,11 +7,15 @@ package graph
 
 import (
 	"github.com/simgraph/simgraph/server/account"
+	"github.com/simgraph/simgraph/server/files"
 	"github.com/simgraph/simgraph/server/health"
+	"github.com/simgraph/simgraph/server/simulation"
 )
 
 // Resolver holds the domain services resolvers call.
 type Resolver struct {
-	Accounts *account.Service
-	Checker  *health.Checker
+	Accounts          *account.Service
+	Checker           *health.Checker
+	FileService       *files.Service
+	SimulationService *simulation.Service
 }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,15 +17,20 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/graph"
 	"github.com/simgraph/simgraph/server/account"
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/database"
+	"github.com/simgraph/simgraph/server/files"
 	"github.com/simgraph/simgraph/server/health"
 	"github.com/simgraph/simgraph/server/httpserver"
+	"github.com/simgraph/simgraph/server/jobs"
 	"github.com/simgraph/simgraph/server/metrics"
+	"github.com/simgraph/simgraph/server/progress"
+	"github.com/simgraph/simgraph/server/simulation"
 	"github.com/simgraph/simgraph/server/tenancy"
 	"github.com/simgraph/simgraph/viewer"
 )
@@ -44,14 +50,25 @@ type RunOpts struct {
 
 // App is a configured, not yet listening server.
 type App struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	Store    *database.Store
-	Redis    *redis.Client
-	Accounts *account.Service
-	Authn    *account.Authenticator
-	HTTP     *httpserver.Server
-	Secret   []byte
+	cfg         *config.Config
+	log         *slog.Logger
+	Store       *database.Store
+	Redis       *redis.Client
+	Accounts    *account.Service
+	Authn       *account.Authenticator
+	Files       *files.Service
+	Simulations *simulation.Service
+	Worker      *simulation.Worker
+	Queue       jobs.Queue
+	Progress    progress.Broker
+	HTTP        *httpserver.Server
+	Secret      []byte
+
+	// bg lives until Close: the broker's and queue's subscriptions and the
+	// workers run in it.
+	bg          context.Context
+	stopBg      context.CancelFunc
+	workersDone chan struct{}
 }
 
 // Open builds the App: opens and migrates the databases, connects to Redis
@@ -96,10 +113,21 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	}
 	checker.Mode = mode
 
+	a.bg, a.stopBg = context.WithCancel(context.WithoutCancel(ctx))
+	if err := a.openQueues(a.bg, cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	clients := func(ctx context.Context, service string) (*ent.Client, error) {
+		return store.Service(service).Client, nil
+	}
 	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier)}
 	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts}
+	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
+	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
+	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3}
 	m := metrics.New()
-	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker}, graph.HandlerOpts{
+	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations}, graph.HandlerOpts{
 		Log:            log,
 		MaxDepth:       cfg.MaxQueryDepth,
 		MaxComplexity:  cfg.MaxComplexity,
@@ -117,8 +145,63 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		Bearer:       account.BearerToken,
 		CORSOrigins:  cfg.CORSOrigins,
 		MaxBodyBytes: cfg.MaxBodyBytes,
+		DevSignIn:    a.devSignIn(),
 	})
 	return a, nil
+}
+
+// openQueues picks the job queue and progress broker of the mode: Redis in
+// server mode (shared by every replica), in-process when embedded.
+func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
+	if a.Redis == nil {
+		a.Queue = jobs.NewMemory()
+		a.Progress = progress.NewMemory(10000)
+		return nil
+	}
+	prefix := "simgraph:" + cfg.DatabasePrefix
+	q, err := jobs.NewRedis(ctx, a.Redis, prefix, a.log)
+	if err != nil {
+		return err
+	}
+	q.ReclaimAfter = cfg.JobReclaimAfter
+	a.Queue = q
+	if a.Progress, err = progress.NewRedis(ctx, a.Redis, prefix, a.log); err != nil {
+		return err
+	}
+	return nil
+}
+
+// StartWorkers runs cfg.Workers simulation workers until the App closes.
+func (a *App) StartWorkers() {
+	a.workersDone = make(chan struct{})
+	go func() {
+		defer close(a.workersDone)
+		a.Queue.Work(a.bg, a.cfg.Workers, a.Worker.Handle)
+	}()
+}
+
+// devSignIn hands out the demo user's token in embedded development mode
+// only (the web app's one-click sign-in); elsewhere the route is absent.
+func (a *App) devSignIn() http.Handler {
+	if !a.cfg.Embedded() || !a.cfg.Development() || a.Secret == nil {
+		return nil
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := DemoToken()
+		if _, err := a.Accounts.Viewer(r.Context(), &auth.Identity{Subject: p.Subject, Email: p.Email, OrgKey: p.Org, OrgName: p.OrgName, Roles: p.Roles}); err != nil {
+			a.log.ErrorContext(r.Context(), "dev sign-in", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		tok, err := auth.Mint(a.Secret, a.cfg.JWTIssuer, a.cfg.JWTAudience, ClaimNames(a.cfg), p)
+		if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(map[string]string{"token": tok, "email": p.Email})
+	})
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
@@ -141,8 +224,14 @@ func (a *App) websocketInit(ctx context.Context, payload transport.InitPayload) 
 	return authed, err
 }
 
-// Close releases the databases and Redis.
+// Close stops the workers and releases the databases and Redis.
 func (a *App) Close() error {
+	if a.stopBg != nil {
+		a.stopBg()
+	}
+	if a.workersDone != nil {
+		<-a.workersDone
+	}
 	var errs []error
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
@@ -172,6 +261,7 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
+	app.StartWorkers()
 	srv := &http.Server{Handler: app.HTTP, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(app.HTTP.CloseWebsockets)
 

@@ -115,3 +115,16 @@ type Sensitivity struct {
 	ContributionToVariance float64   `json:"contributionToVariance"`
 	DecileMeans            []float64 `json:"decileMeans"`
 }
+
+// Request is a simulation as a client asks for it.
+type Request struct {
+	WorkbookID   string
+	Name         string
+	Inputs       []Input
+	Outputs      []string
+	Iterations   int
+	Seed         *int64
+	Sampling     string
+	Correlations []Correlation
+	KeepSamples  bool
+}

@@ -5,14 +5,22 @@ package generated
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/google/uuid"
+	"github.com/simgraph/simgraph/ent"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/graph/model"
+	"github.com/simgraph/simgraph/server/files"
+	"github.com/simgraph/simgraph/simspec"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -27,18 +35,86 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	InputVariable() InputVariableResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
+	Result() ResultResolver
+	Sensitivity() SensitivityResolver
+	Simulation() SimulationResolver
+	SimulationProgress() SimulationProgressResolver
+	Subscription() SubscriptionResolver
+	Workbook() WorkbookResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Cell struct {
+		Column  func(childComplexity int) int
+		Formula func(childComplexity int) int
+		Number  func(childComplexity int) int
+		Ref     func(childComplexity int) int
+		Row     func(childComplexity int) int
+		Type    func(childComplexity int) int
+		Value   func(childComplexity int) int
+	}
+
+	CellPage struct {
+		Cells func(childComplexity int) int
+		Range func(childComplexity int) int
+		Sheet func(childComplexity int) int
+	}
+
+	Correlation struct {
+		CellA       func(childComplexity int) int
+		CellB       func(childComplexity int) int
+		Coefficient func(childComplexity int) int
+	}
+
+	DecileMean struct {
+		Decile     func(childComplexity int) int
+		OutputMean func(childComplexity int) int
+	}
+
 	DependencyCheck struct {
 		Error     func(childComplexity int) int
 		LatencyMs func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Status    func(childComplexity int) int
+	}
+
+	Distribution struct {
+		Alpha         func(childComplexity int) int
+		Beta          func(childComplexity int) int
+		Lambda        func(childComplexity int) int
+		Max           func(childComplexity int) int
+		Mean          func(childComplexity int) int
+		Min           func(childComplexity int) int
+		Mode          func(childComplexity int) int
+		Mu            func(childComplexity int) int
+		N             func(childComplexity int) int
+		P             func(childComplexity int) int
+		Probabilities func(childComplexity int) int
+		Rate          func(childComplexity int) int
+		Scale         func(childComplexity int) int
+		Shape         func(childComplexity int) int
+		Sigma         func(childComplexity int) int
+		StdDev        func(childComplexity int) int
+		TruncateMax   func(childComplexity int) int
+		TruncateMin   func(childComplexity int) int
+		Type          func(childComplexity int) int
+		Values        func(childComplexity int) int
+	}
+
+	ErrorCount struct {
+		Count func(childComplexity int) int
+		Kind  func(childComplexity int) int
+	}
+
+	FunctionCount struct {
+		Count func(childComplexity int) int
+		Name  func(childComplexity int) int
 	}
 
 	Health struct {
@@ -49,12 +125,54 @@ type ComplexityRoot struct {
 		Version       func(childComplexity int) int
 	}
 
+	Histogram struct {
+		Bins   func(childComplexity int) int
+		Method func(childComplexity int) int
+	}
+
+	HistogramBin struct {
+		Count func(childComplexity int) int
+		Lower func(childComplexity int) int
+		Upper func(childComplexity int) int
+	}
+
+	InputVariable struct {
+		Cell         func(childComplexity int) int
+		Distribution func(childComplexity int) int
+		Name         func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CancelSimulation func(childComplexity int, id string) int
+		CreateSimulation func(childComplexity int, input model.SimulationInput) int
+		DeleteWorkbook   func(childComplexity int, id string) int
+		UploadWorkbook   func(childComplexity int, file graphql.Upload) int
+	}
+
 	Organization struct {
 		ID       func(childComplexity int) int
 		Name     func(childComplexity int) int
 		Personal func(childComplexity int) int
 		TenantID func(childComplexity int) int
 		Tier     func(childComplexity int) int
+	}
+
+	OutputConvergence struct {
+		Cell     func(childComplexity int) int
+		Mean     func(childComplexity int) int
+		StdError func(childComplexity int) int
+	}
+
+	PageInfo struct {
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
+	}
+
+	Percentile struct {
+		P     func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	PoolSettings struct {
@@ -64,9 +182,98 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Health     func(childComplexity int) int
-		Me         func(childComplexity int) int
-		TenantInfo func(childComplexity int) int
+		Health      func(childComplexity int) int
+		Me          func(childComplexity int) int
+		Node        func(childComplexity int, id string) int
+		Simulation  func(childComplexity int, id string) int
+		Simulations func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], status *simulation.Status, orderBy *ent.SimulationOrder) int
+		TenantInfo  func(childComplexity int) int
+		Workbook    func(childComplexity int, id string) int
+		Workbooks   func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID]) int
+	}
+
+	Result struct {
+		Cell        func(childComplexity int) int
+		CiLower     func(childComplexity int) int
+		CiUpper     func(childComplexity int) int
+		Errors      func(childComplexity int) int
+		Histogram   func(childComplexity int) int
+		Iterations  func(childComplexity int) int
+		Kurtosis    func(childComplexity int) int
+		Max         func(childComplexity int) int
+		Mean        func(childComplexity int) int
+		Min         func(childComplexity int) int
+		Percentiles func(childComplexity int) int
+		Samples     func(childComplexity int, offset *int, limit *int) int
+		Sensitivity func(childComplexity int) int
+		Skewness    func(childComplexity int) int
+		StdDev      func(childComplexity int) int
+		StdError    func(childComplexity int) int
+		Variance    func(childComplexity int) int
+	}
+
+	Sensitivity struct {
+		ContributionToVariance func(childComplexity int) int
+		Deciles                func(childComplexity int) int
+		Input                  func(childComplexity int) int
+		Name                   func(childComplexity int) int
+		RankCorrelation        func(childComplexity int) int
+	}
+
+	Sheet struct {
+		Columns   func(childComplexity int) int
+		Dimension func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Rows      func(childComplexity int) int
+	}
+
+	Simulation struct {
+		CompletedAt  func(childComplexity int) int
+		Correlations func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ElapsedMs    func(childComplexity int) int
+		Error        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Inputs       func(childComplexity int) int
+		Iterations   func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Outputs      func(childComplexity int) int
+		Progress     func(childComplexity int) int
+		Results      func(childComplexity int) int
+		Sampling     func(childComplexity int) int
+		Seed         func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Warnings     func(childComplexity int) int
+		Workbook     func(childComplexity int) int
+		WorkbookID   func(childComplexity int) int
+	}
+
+	SimulationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SimulationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SimulationProgress struct {
+		ElapsedMs       func(childComplexity int) int
+		EtaMs           func(childComplexity int) int
+		IterationsDone  func(childComplexity int) int
+		IterationsTotal func(childComplexity int) int
+		Outputs         func(childComplexity int) int
+		Percent         func(childComplexity int) int
+		SimulationID    func(childComplexity int) int
+		Stage           func(childComplexity int) int
+		Status          func(childComplexity int) int
+	}
+
+	Subscription struct {
+		SimulationProgress func(childComplexity int, id string) int
 	}
 
 	TenantInfo struct {
@@ -85,16 +292,80 @@ type ComplexityRoot struct {
 		Roles        func(childComplexity int) int
 		Subject      func(childComplexity int) int
 	}
+
+	Workbook struct {
+		Cells                func(childComplexity int, sheet string, rangeArg *string) int
+		CreatedAt            func(childComplexity int) int
+		FormulaCount         func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Name                 func(childComplexity int) int
+		Sha256               func(childComplexity int) int
+		Sheets               func(childComplexity int) int
+		Simulations          func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID]) int
+		Size                 func(childComplexity int) int
+		UnsupportedFunctions func(childComplexity int) int
+	}
+
+	WorkbookConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	WorkbookEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type InputVariableResolver interface {
+	Distribution(ctx context.Context, obj *simspec.Input) (*model.Distribution, error)
+}
+type MutationResolver interface {
+	UploadWorkbook(ctx context.Context, file graphql.Upload) (*ent.Workbook, error)
+	DeleteWorkbook(ctx context.Context, id string) (string, error)
+	CreateSimulation(ctx context.Context, input model.SimulationInput) (*ent.Simulation, error)
+	CancelSimulation(ctx context.Context, id string) (*ent.Simulation, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.User, error)
 	Health(ctx context.Context) (*model.Health, error)
 	TenantInfo(ctx context.Context) (*model.TenantInfo, error)
+	Node(ctx context.Context, id string) (ent.Noder, error)
+	Workbook(ctx context.Context, id string) (*ent.Workbook, error)
+	Workbooks(ctx context.Context, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.WorkbookConnection, error)
+	Simulation(ctx context.Context, id string) (*ent.Simulation, error)
+	Simulations(ctx context.Context, first *int, after *entgql.Cursor[uuid.UUID], status *simulation.Status, orderBy *ent.SimulationOrder) (*ent.SimulationConnection, error)
+}
+type ResultResolver interface {
+	Samples(ctx context.Context, obj *model.Result, offset *int, limit *int) ([]float64, error)
+}
+type SensitivityResolver interface {
+	Deciles(ctx context.Context, obj *simspec.Sensitivity) ([]*model.DecileMean, error)
+}
+type SimulationResolver interface {
+	Workbook(ctx context.Context, obj *ent.Simulation) (*ent.Workbook, error)
+
+	Progress(ctx context.Context, obj *ent.Simulation) (*simspec.Progress, error)
+	Results(ctx context.Context, obj *ent.Simulation) ([]*model.Result, error)
+}
+type SimulationProgressResolver interface {
+	Status(ctx context.Context, obj *simspec.Progress) (simulation.Status, error)
+}
+type SubscriptionResolver interface {
+	SimulationProgress(ctx context.Context, id string) (<-chan *simspec.Progress, error)
+}
+type WorkbookResolver interface {
+	Sheets(ctx context.Context, obj *ent.Workbook) ([]*files.SheetInfo, error)
+
+	UnsupportedFunctions(ctx context.Context, obj *ent.Workbook) ([]*files.FunctionCount, error)
+
+	Cells(ctx context.Context, obj *ent.Workbook, sheet string, rangeArg *string) (*files.CellPage, error)
+	Simulations(ctx context.Context, obj *ent.Workbook, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.SimulationConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -114,6 +385,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Cell.column":
+		if e.ComplexityRoot.Cell.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cell.Column(childComplexity), true
+	case "Cell.formula":
+		if e.ComplexityRoot.Cell.Formula == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cell.Formula(childComplexity), true
+	case "Cell.number":
+		if e.ComplexityRoot.Cell.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cell.Number(childComplexity), true
+	case "Cell.ref":
+		if e.ComplexityRoot.Cell.Ref == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cell.Ref(childComplexity), true
+	case "Cell.row":
+		if e.ComplexityRoot.Cell.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cell.Row(childComplexity), true
+	case "Cell.type":
+		if e.ComplexityRoot.Cell.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cell.Type(childComplexity), true
+	case "Cell.value":
+		if e.ComplexityRoot.Cell.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cell.Value(childComplexity), true
+
+	case "CellPage.cells":
+		if e.ComplexityRoot.CellPage.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellPage.Cells(childComplexity), true
+	case "CellPage.range":
+		if e.ComplexityRoot.CellPage.Range == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellPage.Range(childComplexity), true
+	case "CellPage.sheet":
+		if e.ComplexityRoot.CellPage.Sheet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellPage.Sheet(childComplexity), true
+
+	case "Correlation.cellA":
+		if e.ComplexityRoot.Correlation.CellA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correlation.CellA(childComplexity), true
+	case "Correlation.cellB":
+		if e.ComplexityRoot.Correlation.CellB == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correlation.CellB(childComplexity), true
+	case "Correlation.coefficient":
+		if e.ComplexityRoot.Correlation.Coefficient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Correlation.Coefficient(childComplexity), true
+
+	case "DecileMean.decile":
+		if e.ComplexityRoot.DecileMean.Decile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecileMean.Decile(childComplexity), true
+	case "DecileMean.outputMean":
+		if e.ComplexityRoot.DecileMean.OutputMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecileMean.OutputMean(childComplexity), true
 
 	case "DependencyCheck.error":
 		if e.ComplexityRoot.DependencyCheck.Error == nil {
@@ -139,6 +504,153 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DependencyCheck.Status(childComplexity), true
+
+	case "Distribution.alpha":
+		if e.ComplexityRoot.Distribution.Alpha == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Alpha(childComplexity), true
+	case "Distribution.beta":
+		if e.ComplexityRoot.Distribution.Beta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Beta(childComplexity), true
+	case "Distribution.lambda":
+		if e.ComplexityRoot.Distribution.Lambda == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Lambda(childComplexity), true
+	case "Distribution.max":
+		if e.ComplexityRoot.Distribution.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Max(childComplexity), true
+	case "Distribution.mean":
+		if e.ComplexityRoot.Distribution.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Mean(childComplexity), true
+	case "Distribution.min":
+		if e.ComplexityRoot.Distribution.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Min(childComplexity), true
+	case "Distribution.mode":
+		if e.ComplexityRoot.Distribution.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Mode(childComplexity), true
+	case "Distribution.mu":
+		if e.ComplexityRoot.Distribution.Mu == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Mu(childComplexity), true
+	case "Distribution.n":
+		if e.ComplexityRoot.Distribution.N == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.N(childComplexity), true
+	case "Distribution.p":
+		if e.ComplexityRoot.Distribution.P == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.P(childComplexity), true
+	case "Distribution.probabilities":
+		if e.ComplexityRoot.Distribution.Probabilities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Probabilities(childComplexity), true
+	case "Distribution.rate":
+		if e.ComplexityRoot.Distribution.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Rate(childComplexity), true
+	case "Distribution.scale":
+		if e.ComplexityRoot.Distribution.Scale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Scale(childComplexity), true
+	case "Distribution.shape":
+		if e.ComplexityRoot.Distribution.Shape == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Shape(childComplexity), true
+	case "Distribution.sigma":
+		if e.ComplexityRoot.Distribution.Sigma == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Sigma(childComplexity), true
+	case "Distribution.stdDev":
+		if e.ComplexityRoot.Distribution.StdDev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.StdDev(childComplexity), true
+	case "Distribution.truncateMax":
+		if e.ComplexityRoot.Distribution.TruncateMax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.TruncateMax(childComplexity), true
+	case "Distribution.truncateMin":
+		if e.ComplexityRoot.Distribution.TruncateMin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.TruncateMin(childComplexity), true
+	case "Distribution.type":
+		if e.ComplexityRoot.Distribution.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Type(childComplexity), true
+	case "Distribution.values":
+		if e.ComplexityRoot.Distribution.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Values(childComplexity), true
+
+	case "ErrorCount.count":
+		if e.ComplexityRoot.ErrorCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErrorCount.Count(childComplexity), true
+	case "ErrorCount.kind":
+		if e.ComplexityRoot.ErrorCount.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErrorCount.Kind(childComplexity), true
+
+	case "FunctionCount.count":
+		if e.ComplexityRoot.FunctionCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunctionCount.Count(childComplexity), true
+	case "FunctionCount.name":
+		if e.ComplexityRoot.FunctionCount.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FunctionCount.Name(childComplexity), true
 
 	case "Health.checks":
 		if e.ComplexityRoot.Health.Checks == nil {
@@ -171,6 +683,102 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Health.Version(childComplexity), true
 
+	case "Histogram.bins":
+		if e.ComplexityRoot.Histogram.Bins == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Bins(childComplexity), true
+	case "Histogram.method":
+		if e.ComplexityRoot.Histogram.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Method(childComplexity), true
+
+	case "HistogramBin.count":
+		if e.ComplexityRoot.HistogramBin.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistogramBin.Count(childComplexity), true
+	case "HistogramBin.lower":
+		if e.ComplexityRoot.HistogramBin.Lower == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistogramBin.Lower(childComplexity), true
+	case "HistogramBin.upper":
+		if e.ComplexityRoot.HistogramBin.Upper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistogramBin.Upper(childComplexity), true
+
+	case "InputVariable.cell":
+		if e.ComplexityRoot.InputVariable.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InputVariable.Cell(childComplexity), true
+	case "InputVariable.distribution":
+		if e.ComplexityRoot.InputVariable.Distribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InputVariable.Distribution(childComplexity), true
+	case "InputVariable.name":
+		if e.ComplexityRoot.InputVariable.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InputVariable.Name(childComplexity), true
+
+	case "Mutation.cancelSimulation":
+		if e.ComplexityRoot.Mutation.CancelSimulation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelSimulation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelSimulation(childComplexity, args["id"].(string)), true
+	case "Mutation.createSimulation":
+		if e.ComplexityRoot.Mutation.CreateSimulation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSimulation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSimulation(childComplexity, args["input"].(model.SimulationInput)), true
+	case "Mutation.deleteWorkbook":
+		if e.ComplexityRoot.Mutation.DeleteWorkbook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWorkbook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWorkbook(childComplexity, args["id"].(string)), true
+	case "Mutation.uploadWorkbook":
+		if e.ComplexityRoot.Mutation.UploadWorkbook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadWorkbook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadWorkbook(childComplexity, args["file"].(graphql.Upload)), true
+
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
 			break
@@ -201,6 +809,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Tier(childComplexity), true
+
+	case "OutputConvergence.cell":
+		if e.ComplexityRoot.OutputConvergence.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputConvergence.Cell(childComplexity), true
+	case "OutputConvergence.mean":
+		if e.ComplexityRoot.OutputConvergence.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputConvergence.Mean(childComplexity), true
+	case "OutputConvergence.stdError":
+		if e.ComplexityRoot.OutputConvergence.StdError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputConvergence.StdError(childComplexity), true
+
+	case "PageInfo.endCursor":
+		if e.ComplexityRoot.PageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
+	case "PageInfo.hasNextPage":
+		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Percentile.p":
+		if e.ComplexityRoot.Percentile.P == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Percentile.P(childComplexity), true
+	case "Percentile.value":
+		if e.ComplexityRoot.Percentile.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Percentile.Value(childComplexity), true
 
 	case "PoolSettings.max":
 		if e.ComplexityRoot.PoolSettings.Max == nil {
@@ -234,12 +899,445 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.simulation":
+		if e.ComplexityRoot.Query.Simulation == nil {
+			break
+		}
+
+		args, err := ec.field_Query_simulation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Simulation(childComplexity, args["id"].(string)), true
+	case "Query.simulations":
+		if e.ComplexityRoot.Query.Simulations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_simulations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Simulations(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID]), args["status"].(*simulation.Status), args["orderBy"].(*ent.SimulationOrder)), true
 	case "Query.tenantInfo":
 		if e.ComplexityRoot.Query.TenantInfo == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.TenantInfo(childComplexity), true
+	case "Query.workbook":
+		if e.ComplexityRoot.Query.Workbook == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workbook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Workbook(childComplexity, args["id"].(string)), true
+	case "Query.workbooks":
+		if e.ComplexityRoot.Query.Workbooks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workbooks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Workbooks(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
+
+	case "Result.cell":
+		if e.ComplexityRoot.Result.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Cell(childComplexity), true
+	case "Result.ciLower":
+		if e.ComplexityRoot.Result.CiLower == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.CiLower(childComplexity), true
+	case "Result.ciUpper":
+		if e.ComplexityRoot.Result.CiUpper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.CiUpper(childComplexity), true
+	case "Result.errors":
+		if e.ComplexityRoot.Result.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Errors(childComplexity), true
+	case "Result.histogram":
+		if e.ComplexityRoot.Result.Histogram == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Histogram(childComplexity), true
+	case "Result.iterations":
+		if e.ComplexityRoot.Result.Iterations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Iterations(childComplexity), true
+	case "Result.kurtosis":
+		if e.ComplexityRoot.Result.Kurtosis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Kurtosis(childComplexity), true
+	case "Result.max":
+		if e.ComplexityRoot.Result.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Max(childComplexity), true
+	case "Result.mean":
+		if e.ComplexityRoot.Result.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Mean(childComplexity), true
+	case "Result.min":
+		if e.ComplexityRoot.Result.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Min(childComplexity), true
+	case "Result.percentiles":
+		if e.ComplexityRoot.Result.Percentiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Percentiles(childComplexity), true
+	case "Result.samples":
+		if e.ComplexityRoot.Result.Samples == nil {
+			break
+		}
+
+		args, err := ec.field_Result_samples_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Result.Samples(childComplexity, args["offset"].(*int), args["limit"].(*int)), true
+	case "Result.sensitivity":
+		if e.ComplexityRoot.Result.Sensitivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Sensitivity(childComplexity), true
+	case "Result.skewness":
+		if e.ComplexityRoot.Result.Skewness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Skewness(childComplexity), true
+	case "Result.stdDev":
+		if e.ComplexityRoot.Result.StdDev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.StdDev(childComplexity), true
+	case "Result.stdError":
+		if e.ComplexityRoot.Result.StdError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.StdError(childComplexity), true
+	case "Result.variance":
+		if e.ComplexityRoot.Result.Variance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Variance(childComplexity), true
+
+	case "Sensitivity.contributionToVariance":
+		if e.ComplexityRoot.Sensitivity.ContributionToVariance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.ContributionToVariance(childComplexity), true
+	case "Sensitivity.deciles":
+		if e.ComplexityRoot.Sensitivity.Deciles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.Deciles(childComplexity), true
+	case "Sensitivity.input":
+		if e.ComplexityRoot.Sensitivity.Input == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.Input(childComplexity), true
+	case "Sensitivity.name":
+		if e.ComplexityRoot.Sensitivity.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.Name(childComplexity), true
+	case "Sensitivity.rankCorrelation":
+		if e.ComplexityRoot.Sensitivity.RankCorrelation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.RankCorrelation(childComplexity), true
+
+	case "Sheet.columns":
+		if e.ComplexityRoot.Sheet.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sheet.Columns(childComplexity), true
+	case "Sheet.dimension":
+		if e.ComplexityRoot.Sheet.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sheet.Dimension(childComplexity), true
+	case "Sheet.name":
+		if e.ComplexityRoot.Sheet.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sheet.Name(childComplexity), true
+	case "Sheet.rows":
+		if e.ComplexityRoot.Sheet.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sheet.Rows(childComplexity), true
+
+	case "Simulation.completedAt":
+		if e.ComplexityRoot.Simulation.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.CompletedAt(childComplexity), true
+	case "Simulation.correlations":
+		if e.ComplexityRoot.Simulation.Correlations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Correlations(childComplexity), true
+	case "Simulation.createdAt":
+		if e.ComplexityRoot.Simulation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.CreatedAt(childComplexity), true
+	case "Simulation.elapsedMs":
+		if e.ComplexityRoot.Simulation.ElapsedMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.ElapsedMs(childComplexity), true
+	case "Simulation.error":
+		if e.ComplexityRoot.Simulation.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Error(childComplexity), true
+	case "Simulation.id":
+		if e.ComplexityRoot.Simulation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.ID(childComplexity), true
+	case "Simulation.inputs":
+		if e.ComplexityRoot.Simulation.Inputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Inputs(childComplexity), true
+	case "Simulation.iterations":
+		if e.ComplexityRoot.Simulation.Iterations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Iterations(childComplexity), true
+	case "Simulation.name":
+		if e.ComplexityRoot.Simulation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Name(childComplexity), true
+	case "Simulation.outputs":
+		if e.ComplexityRoot.Simulation.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Outputs(childComplexity), true
+	case "Simulation.progress":
+		if e.ComplexityRoot.Simulation.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Progress(childComplexity), true
+	case "Simulation.results":
+		if e.ComplexityRoot.Simulation.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Results(childComplexity), true
+	case "Simulation.sampling":
+		if e.ComplexityRoot.Simulation.Sampling == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Sampling(childComplexity), true
+	case "Simulation.seed":
+		if e.ComplexityRoot.Simulation.Seed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Seed(childComplexity), true
+	case "Simulation.startedAt":
+		if e.ComplexityRoot.Simulation.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.StartedAt(childComplexity), true
+	case "Simulation.status":
+		if e.ComplexityRoot.Simulation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Status(childComplexity), true
+	case "Simulation.warnings":
+		if e.ComplexityRoot.Simulation.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Warnings(childComplexity), true
+	case "Simulation.workbook":
+		if e.ComplexityRoot.Simulation.Workbook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Workbook(childComplexity), true
+	case "Simulation.workbookId":
+		if e.ComplexityRoot.Simulation.WorkbookID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.WorkbookID(childComplexity), true
+
+	case "SimulationConnection.edges":
+		if e.ComplexityRoot.SimulationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationConnection.Edges(childComplexity), true
+	case "SimulationConnection.pageInfo":
+		if e.ComplexityRoot.SimulationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationConnection.PageInfo(childComplexity), true
+	case "SimulationConnection.totalCount":
+		if e.ComplexityRoot.SimulationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationConnection.TotalCount(childComplexity), true
+
+	case "SimulationEdge.cursor":
+		if e.ComplexityRoot.SimulationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationEdge.Cursor(childComplexity), true
+	case "SimulationEdge.node":
+		if e.ComplexityRoot.SimulationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationEdge.Node(childComplexity), true
+
+	case "SimulationProgress.elapsedMs":
+		if e.ComplexityRoot.SimulationProgress.ElapsedMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.ElapsedMs(childComplexity), true
+	case "SimulationProgress.etaMs":
+		if e.ComplexityRoot.SimulationProgress.EtaMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.EtaMs(childComplexity), true
+	case "SimulationProgress.iterationsDone":
+		if e.ComplexityRoot.SimulationProgress.IterationsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.IterationsDone(childComplexity), true
+	case "SimulationProgress.iterationsTotal":
+		if e.ComplexityRoot.SimulationProgress.IterationsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.IterationsTotal(childComplexity), true
+	case "SimulationProgress.outputs":
+		if e.ComplexityRoot.SimulationProgress.Outputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.Outputs(childComplexity), true
+	case "SimulationProgress.percent":
+		if e.ComplexityRoot.SimulationProgress.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.Percent(childComplexity), true
+	case "SimulationProgress.simulationId":
+		if e.ComplexityRoot.SimulationProgress.SimulationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.SimulationID(childComplexity), true
+	case "SimulationProgress.stage":
+		if e.ComplexityRoot.SimulationProgress.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.Stage(childComplexity), true
+	case "SimulationProgress.status":
+		if e.ComplexityRoot.SimulationProgress.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationProgress.Status(childComplexity), true
+
+	case "Subscription.simulationProgress":
+		if e.ComplexityRoot.Subscription.SimulationProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_simulationProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SimulationProgress(childComplexity, args["id"].(string)), true
 
 	case "TenantInfo.databaseTier":
 		if e.ComplexityRoot.TenantInfo.DatabaseTier == nil {
@@ -309,6 +1407,109 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.Subject(childComplexity), true
 
+	case "Workbook.cells":
+		if e.ComplexityRoot.Workbook.Cells == nil {
+			break
+		}
+
+		args, err := ec.field_Workbook_cells_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Workbook.Cells(childComplexity, args["sheet"].(string), args["range"].(*string)), true
+	case "Workbook.createdAt":
+		if e.ComplexityRoot.Workbook.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.CreatedAt(childComplexity), true
+	case "Workbook.formulaCount":
+		if e.ComplexityRoot.Workbook.FormulaCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.FormulaCount(childComplexity), true
+	case "Workbook.id":
+		if e.ComplexityRoot.Workbook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.ID(childComplexity), true
+	case "Workbook.name":
+		if e.ComplexityRoot.Workbook.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.Name(childComplexity), true
+	case "Workbook.sha256":
+		if e.ComplexityRoot.Workbook.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.Sha256(childComplexity), true
+	case "Workbook.sheets":
+		if e.ComplexityRoot.Workbook.Sheets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.Sheets(childComplexity), true
+	case "Workbook.simulations":
+		if e.ComplexityRoot.Workbook.Simulations == nil {
+			break
+		}
+
+		args, err := ec.field_Workbook_simulations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Workbook.Simulations(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
+	case "Workbook.size":
+		if e.ComplexityRoot.Workbook.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.Size(childComplexity), true
+	case "Workbook.unsupportedFunctions":
+		if e.ComplexityRoot.Workbook.UnsupportedFunctions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.UnsupportedFunctions(childComplexity), true
+
+	case "WorkbookConnection.edges":
+		if e.ComplexityRoot.WorkbookConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkbookConnection.Edges(childComplexity), true
+	case "WorkbookConnection.pageInfo":
+		if e.ComplexityRoot.WorkbookConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkbookConnection.PageInfo(childComplexity), true
+	case "WorkbookConnection.totalCount":
+		if e.ComplexityRoot.WorkbookConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkbookConnection.TotalCount(childComplexity), true
+
+	case "WorkbookEdge.cursor":
+		if e.ComplexityRoot.WorkbookEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkbookEdge.Cursor(childComplexity), true
+	case "WorkbookEdge.node":
+		if e.ComplexityRoot.WorkbookEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkbookEdge.Node(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -317,7 +1518,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CorrelationInput", ec.unmarshalInputCorrelationInput),
+			graphql.NewInputUnmarshaler("DistributionInput", ec.unmarshalInputDistributionInput),
+			graphql.NewInputUnmarshaler("InputVariableInput", ec.unmarshalInputInputVariableInput),
+			graphql.NewInputUnmarshaler("SimulationInput", ec.unmarshalInputSimulationInput),
+			graphql.NewInputUnmarshaler("SimulationOrder", ec.unmarshalInputSimulationOrder),
+		)
 	}
 	first := true
 
@@ -351,6 +1558,38 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -429,6 +1668,8 @@ BAD_USER_INPUT, QUOTA_EXCEEDED, RATE_LIMITED, UNAVAILABLE (retryable) or INTERNA
 """
 schema {
   query: Query
+  mutation: Mutation
+  subscription: Subscription
 }
 
 scalar Time
@@ -440,6 +1681,360 @@ type Query {
   health: Health!
   "The viewer's organization as a tenant: where its data lives and its pool settings."
   tenantInfo: TenantInfo!
+}
+`, BuiltIn: false},
+	{Name: "../schema/simulation.graphqls", Input: `scalar Upload
+scalar Cursor
+
+"An object with a global ID."
+interface Node {
+  id: ID!
+}
+
+enum OrderDirection {
+  ASC
+  DESC
+}
+
+type PageInfo {
+  hasNextPage: Boolean!
+  hasPreviousPage: Boolean!
+  startCursor: Cursor
+  endCursor: Cursor
+}
+
+"An uploaded Excel workbook (file service)."
+type Workbook implements Node {
+  id: ID!
+  name: String!
+  "Bytes of the .xlsx file."
+  size: Int!
+  sha256: String!
+  sheets: [Sheet!]!
+  formulaCount: Int!
+  "Functions the engine does not implement, with how often each is used."
+  unsupportedFunctions: [FunctionCount!]!
+  createdAt: Time!
+  "Cells of one sheet in an A1 range (default: the sheet's used range, at most 10,000 cells), row by row."
+  cells(sheet: String!, range: String): CellPage!
+  simulations(first: Int, after: Cursor): SimulationConnection!
+}
+
+type Sheet {
+  name: String!
+  "Used range, e.g. A1:J25."
+  dimension: String!
+  rows: Int!
+  columns: Int!
+}
+
+type FunctionCount {
+  name: String!
+  count: Int!
+}
+
+type CellPage {
+  sheet: String!
+  range: String!
+  cells: [Cell!]!
+}
+
+type Cell {
+  "Sheet!A1"
+  ref: String!
+  row: Int!
+  column: Int!
+  "Value as displayed (cached by the spreadsheet for formulas)."
+  value: String
+  "Numeric value, when the value is a number."
+  number: Float
+  "NUMBER, STRING, BOOLEAN, ERROR or BLANK."
+  type: String!
+  "Formula text without the leading =, if the cell has one."
+  formula: String
+}
+
+type WorkbookEdge {
+  node: Workbook!
+  cursor: Cursor!
+}
+
+type WorkbookConnection {
+  edges: [WorkbookEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+enum SimulationStatus {
+  QUEUED
+  RUNNING
+  COMPLETED
+  FAILED
+  CANCELLED
+}
+
+enum Sampling {
+  MONTE_CARLO
+  LATIN_HYPERCUBE
+}
+
+enum DistributionType {
+  NORMAL
+  LOGNORMAL
+  UNIFORM
+  TRIANGULAR
+  PERT
+  BETA
+  GAMMA
+  EXPONENTIAL
+  WEIBULL
+  POISSON
+  BINOMIAL
+  BERNOULLI
+  DISCRETE
+  CUMULATIVE
+}
+
+"""
+A distribution and its parameters. Which parameters apply depends on type:
+NORMAL mean, stdDev; LOGNORMAL mean, stdDev (of the variable) or mu, sigma (of its log);
+UNIFORM min, max; TRIANGULAR and PERT min, mode, max; BETA alpha, beta (optional min, max);
+GAMMA shape and scale or rate; EXPONENTIAL rate; WEIBULL shape, scale; POISSON lambda;
+BINOMIAL n, p; BERNOULLI p; DISCRETE values, probabilities; CUMULATIVE values, probabilities (cumulative).
+truncateMin/truncateMax truncate any of them.
+"""
+input DistributionInput {
+  type: DistributionType!
+  min: Float
+  mode: Float
+  max: Float
+  mean: Float
+  stdDev: Float
+  mu: Float
+  sigma: Float
+  alpha: Float
+  beta: Float
+  shape: Float
+  scale: Float
+  rate: Float
+  lambda: Float
+  n: Int
+  p: Float
+  values: [Float!]
+  probabilities: [Float!]
+  truncateMin: Float
+  truncateMax: Float
+}
+
+input InputVariableInput {
+  "Sheet!A1 of a constant cell."
+  cell: String!
+  name: String
+  distribution: DistributionInput!
+}
+
+input CorrelationInput {
+  "Sheet!A1 of two inputs."
+  cellA: String!
+  cellB: String!
+  "Target Spearman rank correlation in [-1, 1]."
+  coefficient: Float!
+}
+
+input SimulationInput {
+  workbookId: ID!
+  name: String
+  inputs: [InputVariableInput!]!
+  "Sheet!A1 of formula cells."
+  outputs: [String!]!
+  iterations: Int!
+  seed: Int
+  sampling: Sampling
+  correlations: [CorrelationInput!]
+  "Keep raw samples for download (costs 8 bytes per output per iteration)."
+  keepSamples: Boolean
+}
+
+type Distribution {
+  type: DistributionType!
+  min: Float
+  mode: Float
+  max: Float
+  mean: Float
+  stdDev: Float
+  mu: Float
+  sigma: Float
+  alpha: Float
+  beta: Float
+  shape: Float
+  scale: Float
+  rate: Float
+  lambda: Float
+  n: Int
+  p: Float
+  values: [Float!]
+  probabilities: [Float!]
+  truncateMin: Float
+  truncateMax: Float
+}
+
+type InputVariable {
+  cell: String!
+  name: String
+  distribution: Distribution!
+}
+
+type Correlation {
+  cellA: String!
+  cellB: String!
+  coefficient: Float!
+}
+
+type OutputConvergence {
+  cell: String!
+  mean: Float!
+  stdError: Float!
+}
+
+type SimulationProgress {
+  simulationId: ID!
+  status: SimulationStatus!
+  "queued, compiling, sampling, running, summarizing, completed, failed, cancelled"
+  stage: String!
+  percent: Float!
+  iterationsDone: Int!
+  iterationsTotal: Int!
+  elapsedMs: Int!
+  etaMs: Int
+  outputs: [OutputConvergence!]!
+}
+
+type Percentile {
+  "1, 5, 10, 25, 50, 75, 90, 95, 99"
+  p: Float!
+  value: Float!
+}
+
+type HistogramBin {
+  lower: Float!
+  upper: Float!
+  count: Int!
+}
+
+type Histogram {
+  bins: [HistogramBin!]!
+  "Bin-width rule: freedman-diaconis or sturges."
+  method: String!
+}
+
+type DecileMean {
+  decile: Int!
+  outputMean: Float!
+}
+
+type Sensitivity {
+  "Input cell."
+  input: String!
+  name: String
+  "Spearman rank correlation with the output (tornado)."
+  rankCorrelation: Float!
+  "Share of the output's variance, signed, in percent (sums to 100 in absolute value)."
+  contributionToVariance: Float!
+  "Output mean per input decile (spider plot)."
+  deciles: [DecileMean!]!
+}
+
+type ErrorCount {
+  "#DIV/0!, #N/A, #VALUE!, #REF!, #NUM!, #NAME?, #NULL!"
+  kind: String!
+  count: Int!
+}
+
+type Result {
+  cell: String!
+  iterations: Int!
+  mean: Float!
+  stdDev: Float!
+  variance: Float!
+  skewness: Float!
+  kurtosis: Float!
+  min: Float!
+  max: Float!
+  stdError: Float!
+  ciLower: Float!
+  ciUpper: Float!
+  percentiles: [Percentile!]!
+  histogram: Histogram!
+  sensitivity: [Sensitivity!]!
+  errors: [ErrorCount!]!
+  "Raw samples, only when the simulation kept them."
+  samples(offset: Int = 0, limit: Int = 10000): [Float!]
+}
+
+type Simulation implements Node {
+  id: ID!
+  name: String
+  workbook: Workbook
+  workbookId: ID!
+  inputs: [InputVariable!]!
+  outputs: [String!]!
+  iterations: Int!
+  seed: Int!
+  sampling: Sampling!
+  correlations: [Correlation!]!
+  status: SimulationStatus!
+  progress: SimulationProgress!
+  results: [Result!]!
+  error: String
+  warnings: [String!]!
+  createdAt: Time!
+  startedAt: Time
+  completedAt: Time
+  "Wall time of the run."
+  elapsedMs: Int
+}
+
+type SimulationEdge {
+  node: Simulation!
+  cursor: Cursor!
+}
+
+type SimulationConnection {
+  edges: [SimulationEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+enum SimulationOrderField {
+  CREATED_AT
+  STATUS
+  ITERATIONS
+}
+
+input SimulationOrder {
+  field: SimulationOrderField!
+  direction: OrderDirection! = DESC
+}
+
+extend type Query {
+  node(id: ID!): Node
+  workbook(id: ID!): Workbook
+  workbooks(first: Int, after: Cursor): WorkbookConnection!
+  simulation(id: ID!): Simulation
+  simulations(first: Int, after: Cursor, status: SimulationStatus, orderBy: SimulationOrder): SimulationConnection!
+}
+
+type Mutation {
+  "Upload an .xlsx workbook (GraphQL multipart request spec)."
+  uploadWorkbook(file: Upload!): Workbook!
+  deleteWorkbook(id: ID!): ID!
+  createSimulation(input: SimulationInput!): Simulation!
+  cancelSimulation(id: ID!): Simulation!
+}
+
+type Subscription {
+  "Progress of a simulation: the current snapshot first, then every update; completes after the terminal state."
+  simulationProgress(id: ID!): SimulationProgress!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `enum Tier {
@@ -483,6 +2078,60 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Cell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ref":
+		return ec.fieldContext_Cell_ref(ctx, field)
+	case "row":
+		return ec.fieldContext_Cell_row(ctx, field)
+	case "column":
+		return ec.fieldContext_Cell_column(ctx, field)
+	case "value":
+		return ec.fieldContext_Cell_value(ctx, field)
+	case "number":
+		return ec.fieldContext_Cell_number(ctx, field)
+	case "type":
+		return ec.fieldContext_Cell_type(ctx, field)
+	case "formula":
+		return ec.fieldContext_Cell_formula(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Cell", field.Name)
+}
+
+func (ec *executionContext) childFields_CellPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sheet":
+		return ec.fieldContext_CellPage_sheet(ctx, field)
+	case "range":
+		return ec.fieldContext_CellPage_range(ctx, field)
+	case "cells":
+		return ec.fieldContext_CellPage_cells(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CellPage", field.Name)
+}
+
+func (ec *executionContext) childFields_Correlation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cellA":
+		return ec.fieldContext_Correlation_cellA(ctx, field)
+	case "cellB":
+		return ec.fieldContext_Correlation_cellB(ctx, field)
+	case "coefficient":
+		return ec.fieldContext_Correlation_coefficient(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Correlation", field.Name)
+}
+
+func (ec *executionContext) childFields_DecileMean(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "decile":
+		return ec.fieldContext_DecileMean_decile(ctx, field)
+	case "outputMean":
+		return ec.fieldContext_DecileMean_outputMean(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecileMean", field.Name)
+}
+
 func (ec *executionContext) childFields_DependencyCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -495,6 +2144,72 @@ func (ec *executionContext) childFields_DependencyCheck(ctx context.Context, fie
 		return ec.fieldContext_DependencyCheck_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DependencyCheck", field.Name)
+}
+
+func (ec *executionContext) childFields_Distribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_Distribution_type(ctx, field)
+	case "min":
+		return ec.fieldContext_Distribution_min(ctx, field)
+	case "mode":
+		return ec.fieldContext_Distribution_mode(ctx, field)
+	case "max":
+		return ec.fieldContext_Distribution_max(ctx, field)
+	case "mean":
+		return ec.fieldContext_Distribution_mean(ctx, field)
+	case "stdDev":
+		return ec.fieldContext_Distribution_stdDev(ctx, field)
+	case "mu":
+		return ec.fieldContext_Distribution_mu(ctx, field)
+	case "sigma":
+		return ec.fieldContext_Distribution_sigma(ctx, field)
+	case "alpha":
+		return ec.fieldContext_Distribution_alpha(ctx, field)
+	case "beta":
+		return ec.fieldContext_Distribution_beta(ctx, field)
+	case "shape":
+		return ec.fieldContext_Distribution_shape(ctx, field)
+	case "scale":
+		return ec.fieldContext_Distribution_scale(ctx, field)
+	case "rate":
+		return ec.fieldContext_Distribution_rate(ctx, field)
+	case "lambda":
+		return ec.fieldContext_Distribution_lambda(ctx, field)
+	case "n":
+		return ec.fieldContext_Distribution_n(ctx, field)
+	case "p":
+		return ec.fieldContext_Distribution_p(ctx, field)
+	case "values":
+		return ec.fieldContext_Distribution_values(ctx, field)
+	case "probabilities":
+		return ec.fieldContext_Distribution_probabilities(ctx, field)
+	case "truncateMin":
+		return ec.fieldContext_Distribution_truncateMin(ctx, field)
+	case "truncateMax":
+		return ec.fieldContext_Distribution_truncateMax(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Distribution", field.Name)
+}
+
+func (ec *executionContext) childFields_ErrorCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ErrorCount_kind(ctx, field)
+	case "count":
+		return ec.fieldContext_ErrorCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ErrorCount", field.Name)
+}
+
+func (ec *executionContext) childFields_FunctionCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_FunctionCount_name(ctx, field)
+	case "count":
+		return ec.fieldContext_FunctionCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FunctionCount", field.Name)
 }
 
 func (ec *executionContext) childFields_Health(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -513,6 +2228,40 @@ func (ec *executionContext) childFields_Health(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Health", field.Name)
 }
 
+func (ec *executionContext) childFields_Histogram(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bins":
+		return ec.fieldContext_Histogram_bins(ctx, field)
+	case "method":
+		return ec.fieldContext_Histogram_method(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Histogram", field.Name)
+}
+
+func (ec *executionContext) childFields_HistogramBin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lower":
+		return ec.fieldContext_HistogramBin_lower(ctx, field)
+	case "upper":
+		return ec.fieldContext_HistogramBin_upper(ctx, field)
+	case "count":
+		return ec.fieldContext_HistogramBin_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HistogramBin", field.Name)
+}
+
+func (ec *executionContext) childFields_InputVariable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_InputVariable_cell(ctx, field)
+	case "name":
+		return ec.fieldContext_InputVariable_name(ctx, field)
+	case "distribution":
+		return ec.fieldContext_InputVariable_distribution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InputVariable", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -529,6 +2278,42 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
 
+func (ec *executionContext) childFields_OutputConvergence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_OutputConvergence_cell(ctx, field)
+	case "mean":
+		return ec.fieldContext_OutputConvergence_mean(ctx, field)
+	case "stdError":
+		return ec.fieldContext_OutputConvergence_stdError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutputConvergence", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Percentile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "p":
+		return ec.fieldContext_Percentile_p(ctx, field)
+	case "value":
+		return ec.fieldContext_Percentile_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Percentile", field.Name)
+}
+
 func (ec *executionContext) childFields_PoolSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "size":
@@ -539,6 +2324,166 @@ func (ec *executionContext) childFields_PoolSettings(ctx context.Context, field 
 		return ec.fieldContext_PoolSettings_max(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PoolSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_Result(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_Result_cell(ctx, field)
+	case "iterations":
+		return ec.fieldContext_Result_iterations(ctx, field)
+	case "mean":
+		return ec.fieldContext_Result_mean(ctx, field)
+	case "stdDev":
+		return ec.fieldContext_Result_stdDev(ctx, field)
+	case "variance":
+		return ec.fieldContext_Result_variance(ctx, field)
+	case "skewness":
+		return ec.fieldContext_Result_skewness(ctx, field)
+	case "kurtosis":
+		return ec.fieldContext_Result_kurtosis(ctx, field)
+	case "min":
+		return ec.fieldContext_Result_min(ctx, field)
+	case "max":
+		return ec.fieldContext_Result_max(ctx, field)
+	case "stdError":
+		return ec.fieldContext_Result_stdError(ctx, field)
+	case "ciLower":
+		return ec.fieldContext_Result_ciLower(ctx, field)
+	case "ciUpper":
+		return ec.fieldContext_Result_ciUpper(ctx, field)
+	case "percentiles":
+		return ec.fieldContext_Result_percentiles(ctx, field)
+	case "histogram":
+		return ec.fieldContext_Result_histogram(ctx, field)
+	case "sensitivity":
+		return ec.fieldContext_Result_sensitivity(ctx, field)
+	case "errors":
+		return ec.fieldContext_Result_errors(ctx, field)
+	case "samples":
+		return ec.fieldContext_Result_samples(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Result", field.Name)
+}
+
+func (ec *executionContext) childFields_Sensitivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "input":
+		return ec.fieldContext_Sensitivity_input(ctx, field)
+	case "name":
+		return ec.fieldContext_Sensitivity_name(ctx, field)
+	case "rankCorrelation":
+		return ec.fieldContext_Sensitivity_rankCorrelation(ctx, field)
+	case "contributionToVariance":
+		return ec.fieldContext_Sensitivity_contributionToVariance(ctx, field)
+	case "deciles":
+		return ec.fieldContext_Sensitivity_deciles(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Sensitivity", field.Name)
+}
+
+func (ec *executionContext) childFields_Sheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Sheet_name(ctx, field)
+	case "dimension":
+		return ec.fieldContext_Sheet_dimension(ctx, field)
+	case "rows":
+		return ec.fieldContext_Sheet_rows(ctx, field)
+	case "columns":
+		return ec.fieldContext_Sheet_columns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Sheet", field.Name)
+}
+
+func (ec *executionContext) childFields_Simulation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Simulation_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Simulation_name(ctx, field)
+	case "workbook":
+		return ec.fieldContext_Simulation_workbook(ctx, field)
+	case "workbookId":
+		return ec.fieldContext_Simulation_workbookId(ctx, field)
+	case "inputs":
+		return ec.fieldContext_Simulation_inputs(ctx, field)
+	case "outputs":
+		return ec.fieldContext_Simulation_outputs(ctx, field)
+	case "iterations":
+		return ec.fieldContext_Simulation_iterations(ctx, field)
+	case "seed":
+		return ec.fieldContext_Simulation_seed(ctx, field)
+	case "sampling":
+		return ec.fieldContext_Simulation_sampling(ctx, field)
+	case "correlations":
+		return ec.fieldContext_Simulation_correlations(ctx, field)
+	case "status":
+		return ec.fieldContext_Simulation_status(ctx, field)
+	case "progress":
+		return ec.fieldContext_Simulation_progress(ctx, field)
+	case "results":
+		return ec.fieldContext_Simulation_results(ctx, field)
+	case "error":
+		return ec.fieldContext_Simulation_error(ctx, field)
+	case "warnings":
+		return ec.fieldContext_Simulation_warnings(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Simulation_createdAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_Simulation_startedAt(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_Simulation_completedAt(ctx, field)
+	case "elapsedMs":
+		return ec.fieldContext_Simulation_elapsedMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Simulation", field.Name)
+}
+
+func (ec *executionContext) childFields_SimulationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SimulationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SimulationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SimulationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SimulationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SimulationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SimulationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SimulationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SimulationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SimulationProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "simulationId":
+		return ec.fieldContext_SimulationProgress_simulationId(ctx, field)
+	case "status":
+		return ec.fieldContext_SimulationProgress_status(ctx, field)
+	case "stage":
+		return ec.fieldContext_SimulationProgress_stage(ctx, field)
+	case "percent":
+		return ec.fieldContext_SimulationProgress_percent(ctx, field)
+	case "iterationsDone":
+		return ec.fieldContext_SimulationProgress_iterationsDone(ctx, field)
+	case "iterationsTotal":
+		return ec.fieldContext_SimulationProgress_iterationsTotal(ctx, field)
+	case "elapsedMs":
+		return ec.fieldContext_SimulationProgress_elapsedMs(ctx, field)
+	case "etaMs":
+		return ec.fieldContext_SimulationProgress_etaMs(ctx, field)
+	case "outputs":
+		return ec.fieldContext_SimulationProgress_outputs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SimulationProgress", field.Name)
 }
 
 func (ec *executionContext) childFields_TenantInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -573,6 +2518,54 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_organization(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_Workbook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Workbook_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Workbook_name(ctx, field)
+	case "size":
+		return ec.fieldContext_Workbook_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Workbook_sha256(ctx, field)
+	case "sheets":
+		return ec.fieldContext_Workbook_sheets(ctx, field)
+	case "formulaCount":
+		return ec.fieldContext_Workbook_formulaCount(ctx, field)
+	case "unsupportedFunctions":
+		return ec.fieldContext_Workbook_unsupportedFunctions(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Workbook_createdAt(ctx, field)
+	case "cells":
+		return ec.fieldContext_Workbook_cells(ctx, field)
+	case "simulations":
+		return ec.fieldContext_Workbook_simulations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Workbook", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkbookConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_WorkbookConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_WorkbookConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_WorkbookConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkbookConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkbookEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_WorkbookEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_WorkbookEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkbookEdge", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -691,6 +2684,62 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_cancelSimulation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSimulation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SimulationInput, error) {
+			return ec.unmarshalNSimulationInput2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐSimulationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteWorkbook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadWorkbook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -702,6 +2751,188 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_simulation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_simulations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*simulation.Status, error) {
+			return ec.unmarshalOSimulationStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.SimulationOrder, error) {
+			return ec.unmarshalOSimulationOrder2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workbook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workbooks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Result_samples_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_simulationProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Workbook_cells_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sheet",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sheet"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "range",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["range"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Workbook_simulations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -778,6 +3009,360 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Cell_ref(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cell_ref(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ref, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cell_ref(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cell", field, false, false, "String")
+}
+
+func (ec *executionContext) _Cell_row(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cell_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cell_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Cell_column(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cell_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cell_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Cell_value(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cell_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cell_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cell", field, false, false, "String")
+}
+
+func (ec *executionContext) _Cell_number(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cell_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cell_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Cell_type(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cell_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cell_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cell", field, false, false, "String")
+}
+
+func (ec *executionContext) _Cell_formula(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cell_formula(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Formula, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cell_formula(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cell", field, false, false, "String")
+}
+
+func (ec *executionContext) _CellPage_sheet(ctx context.Context, field graphql.CollectedField, obj *files.CellPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellPage_sheet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellPage_sheet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CellPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CellPage_range(ctx context.Context, field graphql.CollectedField, obj *files.CellPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellPage_range(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Range, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellPage_range(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CellPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CellPage_cells(ctx context.Context, field graphql.CollectedField, obj *files.CellPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellPage_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []files.Cell) graphql.Marshaler {
+			return ec.marshalNCell2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellPage_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CellPage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Correlation_cellA(ctx context.Context, field graphql.CollectedField, obj *simspec.Correlation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correlation_cellA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CellA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correlation_cellA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correlation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Correlation_cellB(ctx context.Context, field graphql.CollectedField, obj *simspec.Correlation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correlation_cellB(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CellB, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correlation_cellB(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correlation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Correlation_coefficient(ctx context.Context, field graphql.CollectedField, obj *simspec.Correlation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Correlation_coefficient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coefficient, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Correlation_coefficient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Correlation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DecileMean_decile(ctx context.Context, field graphql.CollectedField, obj *model.DecileMean) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecileMean_decile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecileMean_decile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecileMean", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DecileMean_outputMean(ctx context.Context, field graphql.CollectedField, obj *model.DecileMean) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecileMean_outputMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutputMean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecileMean_outputMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DecileMean", field, false, false, "Float")
+}
 
 func (ec *executionContext) _DependencyCheck_name(ctx context.Context, field graphql.CollectedField, obj *model.DependencyCheck) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -869,6 +3454,558 @@ func (ec *executionContext) _DependencyCheck_error(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_DependencyCheck_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DependencyCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_type(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DistributionType) graphql.Marshaler {
+			return ec.marshalNDistributionType2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "DistributionType")
+}
+
+func (ec *executionContext) _Distribution_min(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_mode(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_max(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_mean(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_stdDev(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_stdDev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StdDev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_stdDev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_mu(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_mu(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mu, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_mu(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_sigma(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_sigma(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sigma, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_sigma(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_alpha(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_alpha(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alpha, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_alpha(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_beta(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_beta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Beta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_beta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_shape(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_shape(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shape, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_shape(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_scale(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_scale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_scale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_rate(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_lambda(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_lambda(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lambda, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_lambda(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_n(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_n(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.N, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_n(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Distribution_p(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_p(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_p(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_values(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_probabilities(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_probabilities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Probabilities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_probabilities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_truncateMin(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_truncateMin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TruncateMin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_truncateMin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_truncateMax(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_truncateMax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TruncateMax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_truncateMax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ErrorCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.ErrorCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErrorCount_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErrorCount_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErrorCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _ErrorCount_count(ctx context.Context, field graphql.CollectedField, obj *model.ErrorCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErrorCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErrorCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ErrorCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FunctionCount_name(ctx context.Context, field graphql.CollectedField, obj *files.FunctionCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunctionCount_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunctionCount_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunctionCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _FunctionCount_count(ctx context.Context, field graphql.CollectedField, obj *files.FunctionCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FunctionCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FunctionCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FunctionCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Health_status(ctx context.Context, field graphql.CollectedField, obj *model.Health) (ret graphql.Marshaler) {
@@ -995,6 +4132,384 @@ func (ec *executionContext) fieldContext_Health_checks(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Histogram_bins(ctx context.Context, field graphql.CollectedField, obj *simspec.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_bins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bins, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Bin) graphql.Marshaler {
+			return ec.marshalNHistogramBin2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐBinᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_bins(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Histogram",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HistogramBin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Histogram_method(ctx context.Context, field graphql.CollectedField, obj *simspec.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "String")
+}
+
+func (ec *executionContext) _HistogramBin_lower(ctx context.Context, field graphql.CollectedField, obj *simspec.Bin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistogramBin_lower(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lower, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistogramBin_lower(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistogramBin", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HistogramBin_upper(ctx context.Context, field graphql.CollectedField, obj *simspec.Bin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistogramBin_upper(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upper, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistogramBin_upper(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistogramBin", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HistogramBin_count(ctx context.Context, field graphql.CollectedField, obj *simspec.Bin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistogramBin_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistogramBin_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistogramBin", field, false, false, "Int")
+}
+
+func (ec *executionContext) _InputVariable_cell(ctx context.Context, field graphql.CollectedField, obj *simspec.Input) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InputVariable_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InputVariable_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InputVariable", field, false, false, "String")
+}
+
+func (ec *executionContext) _InputVariable_name(ctx context.Context, field graphql.CollectedField, obj *simspec.Input) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InputVariable_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InputVariable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InputVariable", field, false, false, "String")
+}
+
+func (ec *executionContext) _InputVariable_distribution(ctx context.Context, field graphql.CollectedField, obj *simspec.Input) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InputVariable_distribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InputVariable().Distribution(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+			return ec.marshalNDistribution2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistribution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InputVariable_distribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InputVariable",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_uploadWorkbook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadWorkbook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadWorkbook(ctx, fc.Args["file"].(graphql.Upload))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
+			return ec.marshalNWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadWorkbook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workbook(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadWorkbook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteWorkbook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteWorkbook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteWorkbook(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteWorkbook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteWorkbook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createSimulation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSimulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSimulation(ctx, fc.Args["input"].(model.SimulationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSimulation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSimulation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelSimulation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelSimulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelSimulation(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelSimulation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelSimulation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1108,6 +4623,213 @@ func (ec *executionContext) _Organization_personal(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Organization_personal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _OutputConvergence_cell(ctx context.Context, field graphql.CollectedField, obj *simspec.Convergence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputConvergence_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutputConvergence_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputConvergence", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutputConvergence_mean(ctx context.Context, field graphql.CollectedField, obj *simspec.Convergence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputConvergence_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutputConvergence_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputConvergence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OutputConvergence_stdError(ctx context.Context, field graphql.CollectedField, obj *simspec.Convergence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputConvergence_stdError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StdError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutputConvergence_stdError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputConvergence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Percentile_p(ctx context.Context, field graphql.CollectedField, obj *simspec.Percentile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Percentile_p(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Percentile_p(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Percentile", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Percentile_value(ctx context.Context, field graphql.CollectedField, obj *simspec.Percentile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Percentile_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Percentile_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Percentile", field, false, false, "Float")
 }
 
 func (ec *executionContext) _PoolSettings_size(ctx context.Context, field graphql.CollectedField, obj *model.PoolSettings) (ret graphql.Marshaler) {
@@ -1275,6 +4997,226 @@ func (ec *executionContext) fieldContext_Query_tenantInfo(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ent.Noder) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNoder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workbook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workbook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Workbook(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
+			return ec.marshalOWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workbook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workbook(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workbook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workbooks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workbooks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Workbooks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WorkbookConnection) graphql.Marshaler {
+			return ec.marshalNWorkbookConnection2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbookConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workbooks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkbookConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workbooks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_simulation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_simulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Simulation(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalOSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_simulation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_simulation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_simulations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_simulations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Simulations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["status"].(*simulation.Status), fc.Args["orderBy"].(*ent.SimulationOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SimulationConnection) graphql.Marshaler {
+			return ec.marshalNSimulationConnection2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_simulations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_simulations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1347,6 +5289,1554 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Result_cell(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "String")
+}
+
+func (ec *executionContext) _Result_iterations(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_iterations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Iterations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_iterations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Result_mean(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_stdDev(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_stdDev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StdDev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_stdDev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_variance(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_variance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_variance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_skewness(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_skewness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skewness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_skewness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_kurtosis(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_kurtosis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kurtosis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_kurtosis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_min(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_max(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_stdError(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_stdError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StdError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_stdError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_ciLower(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_ciLower(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CiLower, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_ciLower(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_ciUpper(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_ciUpper(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CiUpper, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_ciUpper(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_percentiles(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_percentiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percentiles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Percentile) graphql.Marshaler {
+			return ec.marshalNPercentile2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐPercentileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_percentiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Percentile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Result_histogram(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_histogram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Histogram, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v simspec.Histogram) graphql.Marshaler {
+			return ec.marshalNHistogram2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐHistogram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_histogram(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Histogram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Result_sensitivity(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_sensitivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sensitivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Sensitivity) graphql.Marshaler {
+			return ec.marshalNSensitivity2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐSensitivityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_sensitivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sensitivity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Result_errors(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ErrorCount) graphql.Marshaler {
+			return ec.marshalNErrorCount2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐErrorCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ErrorCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Result_samples(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_samples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Result().Samples(ctx, obj, fc.Args["offset"].(*int), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Result_samples(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Result_samples_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Sensitivity_input(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_input(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Input, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_input(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sensitivity_name(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sensitivity_rankCorrelation(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_rankCorrelation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RankCorrelation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_rankCorrelation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Sensitivity_contributionToVariance(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_contributionToVariance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContributionToVariance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_contributionToVariance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Sensitivity_deciles(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_deciles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Sensitivity().Deciles(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DecileMean) graphql.Marshaler {
+			return ec.marshalNDecileMean2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDecileMeanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_deciles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Sensitivity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecileMean(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Sheet_name(ctx context.Context, field graphql.CollectedField, obj *files.SheetInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sheet_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sheet_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sheet", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sheet_dimension(ctx context.Context, field graphql.CollectedField, obj *files.SheetInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sheet_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sheet_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sheet", field, false, false, "String")
+}
+
+func (ec *executionContext) _Sheet_rows(ctx context.Context, field graphql.CollectedField, obj *files.SheetInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sheet_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sheet_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sheet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Sheet_columns(ctx context.Context, field graphql.CollectedField, obj *files.SheetInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sheet_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sheet_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sheet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Simulation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Simulation_name(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_workbook(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_workbook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().Workbook(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
+			return ec.marshalOWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_workbook(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workbook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_workbookId(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_workbookId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkbookID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_workbookId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Simulation_inputs(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_inputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Input) graphql.Marshaler {
+			return ec.marshalNInputVariable2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐInputᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_inputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InputVariable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_outputs(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_iterations(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_iterations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Iterations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_iterations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Simulation_seed(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_seed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_seed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Simulation_sampling(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_sampling(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sampling, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v simulation.Sampling) graphql.Marshaler {
+			return ec.marshalNSampling2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_sampling(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Sampling")
+}
+
+func (ec *executionContext) _Simulation_correlations(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_correlations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Correlations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Correlation) graphql.Marshaler {
+			return ec.marshalNCorrelation2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCorrelationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_correlations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Correlation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_status(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v simulation.Status) graphql.Marshaler {
+			return ec.marshalNSimulationStatus2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "SimulationStatus")
+}
+
+func (ec *executionContext) _Simulation_progress(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().Progress(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *simspec.Progress) graphql.Marshaler {
+			return ec.marshalNSimulationProgress2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationProgress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_results(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().Results(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Result) graphql.Marshaler {
+			return ec.marshalNResult2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Result(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_error(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_warnings(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Simulation_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Simulation_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Simulation_completedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_completedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Simulation_elapsedMs(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_elapsedMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElapsedMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_elapsedMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SimulationEdge) graphql.Marshaler {
+			return ec.marshalNSimulationEdge2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SimulationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SimulationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SimulationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SimulationProgress_simulationId(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_simulationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SimulationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_simulationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SimulationProgress_status(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SimulationProgress().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v simulation.Status) graphql.Marshaler {
+			return ec.marshalNSimulationStatus2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, true, true, "SimulationStatus")
+}
+
+func (ec *executionContext) _SimulationProgress_stage(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulationProgress_percent(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SimulationProgress_iterationsDone(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_iterationsDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IterationsDone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_iterationsDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationProgress_iterationsTotal(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_iterationsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IterationsTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_iterationsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationProgress_elapsedMs(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_elapsedMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElapsedMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_elapsedMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationProgress_etaMs(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_etaMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EtaMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_etaMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationProgress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationProgress_outputs(ctx context.Context, field graphql.CollectedField, obj *simspec.Progress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationProgress_outputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outputs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Convergence) graphql.Marshaler {
+			return ec.marshalNOutputConvergence2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationProgress_outputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationProgress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutputConvergence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_simulationProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_simulationProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().SimulationProgress(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *simspec.Progress) graphql.Marshaler {
+			return ec.marshalNSimulationProgress2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_simulationProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationProgress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_simulationProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -1629,6 +7119,438 @@ func (ec *executionContext) fieldContext_User_organization(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_id(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workbook", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Workbook_name(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workbook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Workbook_size(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workbook", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workbook_sha256(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workbook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Workbook_sheets(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().Sheets(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*files.SheetInfo) graphql.Marshaler {
+			return ec.marshalNSheet2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐSheetInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sheet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_formulaCount(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_formulaCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FormulaCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_formulaCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workbook", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Workbook_unsupportedFunctions(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_unsupportedFunctions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().UnsupportedFunctions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*files.FunctionCount) graphql.Marshaler {
+			return ec.marshalNFunctionCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐFunctionCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_unsupportedFunctions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FunctionCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workbook", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Workbook_cells(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Workbook().Cells(ctx, obj, fc.Args["sheet"].(string), fc.Args["range"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *files.CellPage) graphql.Marshaler {
+			return ec.marshalNCellPage2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐCellPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_cells(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CellPage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Workbook_cells_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_simulations(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_simulations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Workbook().Simulations(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[uuid.UUID]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SimulationConnection) graphql.Marshaler {
+			return ec.marshalNSimulationConnection2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_simulations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Workbook_simulations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkbookConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.WorkbookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkbookConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WorkbookEdge) graphql.Marshaler {
+			return ec.marshalNWorkbookEdge2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbookEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkbookConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkbookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkbookEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkbookConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.WorkbookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkbookConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkbookConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkbookConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkbookConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WorkbookConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkbookConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkbookConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkbookConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkbookEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.WorkbookEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkbookEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
+			return ec.marshalNWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkbookEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkbookEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workbook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkbookEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.WorkbookEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkbookEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkbookEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkbookEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -2704,13 +8626,661 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCorrelationInput(ctx context.Context, obj any) (model.CorrelationInput, error) {
+	var it model.CorrelationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cellA", "cellB", "coefficient"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cellA":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cellA"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CellA = data
+		case "cellB":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cellB"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CellB = data
+		case "coefficient":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("coefficient"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Coefficient = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCorrelationInput unmarshals raw into the CorrelationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCorrelationInput(ctx context.Context, raw any) (model.CorrelationInput, error) {
+	var out model.CorrelationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CorrelationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDistributionInput(ctx context.Context, obj any) (model.DistributionInput, error) {
+	var it model.DistributionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"type", "min", "mode", "max", "mean", "stdDev", "mu", "sigma", "alpha", "beta", "shape", "scale", "rate", "lambda", "n", "p", "values", "probabilities", "truncateMin", "truncateMax"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNDistributionType2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		case "mean":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mean"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mean = data
+		case "stdDev":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stdDev"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StdDev = data
+		case "mu":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mu"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mu = data
+		case "sigma":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sigma"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sigma = data
+		case "alpha":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alpha"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Alpha = data
+		case "beta":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("beta"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Beta = data
+		case "shape":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shape"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shape = data
+		case "scale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scale"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scale = data
+		case "rate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rate"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rate = data
+		case "lambda":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lambda"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lambda = data
+		case "n":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("n"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.N = data
+		case "p":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("p"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.P = data
+		case "values":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("values"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Values = data
+		case "probabilities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("probabilities"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Probabilities = data
+		case "truncateMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("truncateMin"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TruncateMin = data
+		case "truncateMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("truncateMax"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TruncateMax = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDistributionInput unmarshals raw into the DistributionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDistributionInput(ctx context.Context, raw any) (model.DistributionInput, error) {
+	var out model.DistributionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DistributionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInputVariableInput(ctx context.Context, obj any) (model.InputVariableInput, error) {
+	var it model.InputVariableInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cell", "name", "distribution"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cell":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cell"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cell = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "distribution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distribution"))
+			data, err := ec.unmarshalNDistributionInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Distribution = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInputVariableInput unmarshals raw into the InputVariableInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInputVariableInput(ctx context.Context, raw any) (model.InputVariableInput, error) {
+	var out model.InputVariableInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InputVariableInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, obj any) (model.SimulationInput, error) {
+	var it model.SimulationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "iterations", "seed", "sampling", "correlations", "keepSamples"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "workbookId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workbookId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkbookID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "inputs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inputs"))
+			data, err := ec.unmarshalNInputVariableInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐInputVariableInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inputs = data
+		case "outputs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outputs"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outputs = data
+		case "iterations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("iterations"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Iterations = data
+		case "seed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seed"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seed = data
+		case "sampling":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sampling"))
+			data, err := ec.unmarshalOSampling2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sampling = data
+		case "correlations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correlations"))
+			data, err := ec.unmarshalOCorrelationInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCorrelationInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Correlations = data
+		case "keepSamples":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepSamples"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeepSamples = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSimulationInput unmarshals raw into the SimulationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSimulationInput(ctx context.Context, raw any) (model.SimulationInput, error) {
+	var out model.SimulationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SimulationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSimulationOrder(ctx context.Context, obj any) (ent.SimulationOrder, error) {
+	var it ent.SimulationOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSimulationOrderField2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSimulationOrder unmarshals raw into the SimulationOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSimulationOrder(ctx context.Context, raw any) (ent.SimulationOrder, error) {
+	var out ent.SimulationOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SimulationOrder", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj ent.Noder) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case *ent.Workbook:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Workbook(ctx, sel, obj)
+	case *ent.Simulation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Simulation(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var cellImplementors = []string{"Cell"}
+
+func (ec *executionContext) _Cell(ctx context.Context, sel ast.SelectionSet, obj *files.Cell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Cell")
+		case "ref":
+			out.Values[i] = ec._Cell_ref(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "row":
+			out.Values[i] = ec._Cell_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._Cell_column(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Cell_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._Cell_number(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Cell_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "formula":
+			out.Values[i] = ec._Cell_formula(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cellPageImplementors = []string{"CellPage"}
+
+func (ec *executionContext) _CellPage(ctx context.Context, sel ast.SelectionSet, obj *files.CellPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cellPageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CellPage")
+		case "sheet":
+			out.Values[i] = ec._CellPage_sheet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "range":
+			out.Values[i] = ec._CellPage_range(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cells":
+			out.Values[i] = ec._CellPage_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var correlationImplementors = []string{"Correlation"}
+
+func (ec *executionContext) _Correlation(ctx context.Context, sel ast.SelectionSet, obj *simspec.Correlation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, correlationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Correlation")
+		case "cellA":
+			out.Values[i] = ec._Correlation_cellA(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cellB":
+			out.Values[i] = ec._Correlation_cellB(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coefficient":
+			out.Values[i] = ec._Correlation_coefficient(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decileMeanImplementors = []string{"DecileMean"}
+
+func (ec *executionContext) _DecileMean(ctx context.Context, sel ast.SelectionSet, obj *model.DecileMean) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decileMeanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecileMean")
+		case "decile":
+			out.Values[i] = ec._DecileMean_decile(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outputMean":
+			out.Values[i] = ec._DecileMean_outputMean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var dependencyCheckImplementors = []string{"DependencyCheck"}
 
@@ -2741,6 +9311,210 @@ func (ec *executionContext) _DependencyCheck(ctx context.Context, sel ast.Select
 		case "error":
 			out.Values[i] = ec._DependencyCheck_error(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var distributionImplementors = []string{"Distribution"}
+
+func (ec *executionContext) _Distribution(ctx context.Context, sel ast.SelectionSet, obj *model.Distribution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, distributionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Distribution")
+		case "type":
+			out.Values[i] = ec._Distribution_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._Distribution_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mode":
+			out.Values[i] = ec._Distribution_mode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._Distribution_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._Distribution_mean(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stdDev":
+			out.Values[i] = ec._Distribution_stdDev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mu":
+			out.Values[i] = ec._Distribution_mu(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sigma":
+			out.Values[i] = ec._Distribution_sigma(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "alpha":
+			out.Values[i] = ec._Distribution_alpha(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "beta":
+			out.Values[i] = ec._Distribution_beta(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shape":
+			out.Values[i] = ec._Distribution_shape(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scale":
+			out.Values[i] = ec._Distribution_scale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._Distribution_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lambda":
+			out.Values[i] = ec._Distribution_lambda(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "n":
+			out.Values[i] = ec._Distribution_n(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "p":
+			out.Values[i] = ec._Distribution_p(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._Distribution_values(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "probabilities":
+			out.Values[i] = ec._Distribution_probabilities(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "truncateMin":
+			out.Values[i] = ec._Distribution_truncateMin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "truncateMax":
+			out.Values[i] = ec._Distribution_truncateMax(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var errorCountImplementors = []string{"ErrorCount"}
+
+func (ec *executionContext) _ErrorCount(ctx context.Context, sel ast.SelectionSet, obj *model.ErrorCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, errorCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ErrorCount")
+		case "kind":
+			out.Values[i] = ec._ErrorCount_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ErrorCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var functionCountImplementors = []string{"FunctionCount"}
+
+func (ec *executionContext) _FunctionCount(ctx context.Context, sel ast.SelectionSet, obj *files.FunctionCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, functionCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FunctionCount")
+		case "name":
+			out.Values[i] = ec._FunctionCount_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._FunctionCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -2813,6 +9587,195 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var histogramImplementors = []string{"Histogram"}
+
+func (ec *executionContext) _Histogram(ctx context.Context, sel ast.SelectionSet, obj *simspec.Histogram) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, histogramImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Histogram")
+		case "bins":
+			out.Values[i] = ec._Histogram_bins(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._Histogram_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var histogramBinImplementors = []string{"HistogramBin"}
+
+func (ec *executionContext) _HistogramBin(ctx context.Context, sel ast.SelectionSet, obj *simspec.Bin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, histogramBinImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HistogramBin")
+		case "lower":
+			out.Values[i] = ec._HistogramBin_lower(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upper":
+			out.Values[i] = ec._HistogramBin_upper(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._HistogramBin_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inputVariableImplementors = []string{"InputVariable"}
+
+func (ec *executionContext) _InputVariable(ctx context.Context, sel ast.SelectionSet, obj *simspec.Input) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inputVariableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InputVariable")
+		case "cell":
+			out.Values[i] = ec._InputVariable_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._InputVariable_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distribution":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InputVariable_distribution(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "uploadWorkbook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadWorkbook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteWorkbook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteWorkbook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createSimulation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSimulation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelSimulation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelSimulation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationImplementors = []string{"Organization"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *model.Organization) graphql.Marshaler {
@@ -2846,6 +9809,135 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 			}
 		case "personal":
 			out.Values[i] = ec._Organization_personal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outputConvergenceImplementors = []string{"OutputConvergence"}
+
+func (ec *executionContext) _OutputConvergence(ctx context.Context, sel ast.SelectionSet, obj *simspec.Convergence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outputConvergenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutputConvergence")
+		case "cell":
+			out.Values[i] = ec._OutputConvergence_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._OutputConvergence_mean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stdError":
+			out.Values[i] = ec._OutputConvergence_stdError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pageInfoImplementors = []string{"PageInfo"}
+
+func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PageInfo")
+		case "hasNextPage":
+			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var percentileImplementors = []string{"Percentile"}
+
+func (ec *executionContext) _Percentile(ctx context.Context, sel ast.SelectionSet, obj *simspec.Percentile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, percentileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Percentile")
+		case "p":
+			out.Values[i] = ec._Percentile_p(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Percentile_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -2946,6 +10038,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_tenantInfo(ctx, field)
 				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "workbook":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workbook(ctx, field)
+				})
+		case "workbooks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workbooks(ctx, field)
+				})
+		case "simulation":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_simulation(ctx, field)
+				})
+		case "simulations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_simulations(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -2975,6 +10097,523 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	}
 
 	return out
+}
+
+var resultImplementors = []string{"Result"}
+
+func (ec *executionContext) _Result(ctx context.Context, sel ast.SelectionSet, obj *model.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Result")
+		case "cell":
+			out.Values[i] = ec._Result_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "iterations":
+			out.Values[i] = ec._Result_iterations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mean":
+			out.Values[i] = ec._Result_mean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stdDev":
+			out.Values[i] = ec._Result_stdDev(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "variance":
+			out.Values[i] = ec._Result_variance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skewness":
+			out.Values[i] = ec._Result_skewness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kurtosis":
+			out.Values[i] = ec._Result_kurtosis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "min":
+			out.Values[i] = ec._Result_min(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "max":
+			out.Values[i] = ec._Result_max(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stdError":
+			out.Values[i] = ec._Result_stdError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ciLower":
+			out.Values[i] = ec._Result_ciLower(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ciUpper":
+			out.Values[i] = ec._Result_ciUpper(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percentiles":
+			out.Values[i] = ec._Result_percentiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "histogram":
+			out.Values[i] = ec._Result_histogram(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sensitivity":
+			out.Values[i] = ec._Result_sensitivity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errors":
+			out.Values[i] = ec._Result_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "samples":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Result_samples(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sensitivityImplementors = []string{"Sensitivity"}
+
+func (ec *executionContext) _Sensitivity(ctx context.Context, sel ast.SelectionSet, obj *simspec.Sensitivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sensitivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Sensitivity")
+		case "input":
+			out.Values[i] = ec._Sensitivity_input(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Sensitivity_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rankCorrelation":
+			out.Values[i] = ec._Sensitivity_rankCorrelation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contributionToVariance":
+			out.Values[i] = ec._Sensitivity_contributionToVariance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deciles":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Sensitivity_deciles(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sheetImplementors = []string{"Sheet"}
+
+func (ec *executionContext) _Sheet(ctx context.Context, sel ast.SelectionSet, obj *files.SheetInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sheetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Sheet")
+		case "name":
+			out.Values[i] = ec._Sheet_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimension":
+			out.Values[i] = ec._Sheet_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._Sheet_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "columns":
+			out.Values[i] = ec._Sheet_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var simulationImplementors = []string{"Simulation", "Node"}
+
+func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSet, obj *ent.Simulation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Simulation")
+		case "id":
+			out.Values[i] = ec._Simulation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Simulation_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "workbook":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_workbook(ctx, field, obj)
+				})
+		case "workbookId":
+			out.Values[i] = ec._Simulation_workbookId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inputs":
+			out.Values[i] = ec._Simulation_inputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outputs":
+			out.Values[i] = ec._Simulation_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "iterations":
+			out.Values[i] = ec._Simulation_iterations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seed":
+			out.Values[i] = ec._Simulation_seed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sampling":
+			out.Values[i] = ec._Simulation_sampling(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "correlations":
+			out.Values[i] = ec._Simulation_correlations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Simulation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "progress":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_progress(ctx, field, obj)
+				})
+		case "results":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_results(ctx, field, obj)
+				})
+		case "error":
+			out.Values[i] = ec._Simulation_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "warnings":
+			out.Values[i] = ec._Simulation_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Simulation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._Simulation_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedAt":
+			out.Values[i] = ec._Simulation_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "elapsedMs":
+			out.Values[i] = ec._Simulation_elapsedMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var simulationConnectionImplementors = []string{"SimulationConnection"}
+
+func (ec *executionContext) _SimulationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SimulationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SimulationConnection")
+		case "edges":
+			out.Values[i] = ec._SimulationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SimulationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SimulationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var simulationEdgeImplementors = []string{"SimulationEdge"}
+
+func (ec *executionContext) _SimulationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SimulationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SimulationEdge")
+		case "node":
+			out.Values[i] = ec._SimulationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SimulationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var simulationProgressImplementors = []string{"SimulationProgress"}
+
+func (ec *executionContext) _SimulationProgress(ctx context.Context, sel ast.SelectionSet, obj *simspec.Progress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationProgressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SimulationProgress")
+		case "simulationId":
+			out.Values[i] = ec._SimulationProgress_simulationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SimulationProgress_status(ctx, field, obj)
+				})
+		case "stage":
+			out.Values[i] = ec._SimulationProgress_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percent":
+			out.Values[i] = ec._SimulationProgress_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "iterationsDone":
+			out.Values[i] = ec._SimulationProgress_iterationsDone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "iterationsTotal":
+			out.Values[i] = ec._SimulationProgress_iterationsTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "elapsedMs":
+			out.Values[i] = ec._SimulationProgress_elapsedMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "etaMs":
+			out.Values[i] = ec._SimulationProgress_etaMs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outputs":
+			out.Values[i] = ec._SimulationProgress_outputs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "simulationProgress":
+		return ec._Subscription_simulationProgress(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var tenantInfoImplementors = []string{"TenantInfo"}
@@ -3068,6 +10707,169 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "organization":
 			out.Values[i] = ec._User_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workbookImplementors = []string{"Workbook", "Node"}
+
+func (ec *executionContext) _Workbook(ctx context.Context, sel ast.SelectionSet, obj *ent.Workbook) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workbookImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Workbook")
+		case "id":
+			out.Values[i] = ec._Workbook_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Workbook_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._Workbook_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sha256":
+			out.Values[i] = ec._Workbook_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sheets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_sheets(ctx, field, obj)
+				})
+		case "formulaCount":
+			out.Values[i] = ec._Workbook_formulaCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unsupportedFunctions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_unsupportedFunctions(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Workbook_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cells":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_cells(ctx, field, obj)
+				})
+		case "simulations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_simulations(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workbookConnectionImplementors = []string{"WorkbookConnection"}
+
+func (ec *executionContext) _WorkbookConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkbookConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workbookConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkbookConnection")
+		case "edges":
+			out.Values[i] = ec._WorkbookConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._WorkbookConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._WorkbookConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workbookEdgeImplementors = []string{"WorkbookEdge"}
+
+func (ec *executionContext) _WorkbookEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkbookEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workbookEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkbookEdge")
+		case "node":
+			out.Values[i] = ec._WorkbookEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._WorkbookEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -3464,6 +11266,69 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCell2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐCell(ctx context.Context, sel ast.SelectionSet, v files.Cell) graphql.Marshaler {
+	return ec._Cell(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCell2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐCellᚄ(ctx context.Context, sel ast.SelectionSet, v []files.Cell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCell2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCellPage2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐCellPage(ctx context.Context, sel ast.SelectionSet, v *files.CellPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CellPage!")
+		return graphql.Null
+	}
+	return ec._CellPage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCorrelation2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCorrelation(ctx context.Context, sel ast.SelectionSet, v simspec.Correlation) graphql.Marshaler {
+	return ec._Correlation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCorrelation2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCorrelationᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Correlation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCorrelation2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCorrelation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNCorrelationInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCorrelationInput(ctx context.Context, v any) (*model.CorrelationInput, error) {
+	res, err := ec.unmarshalInputCorrelationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
+	var res entgql.Cursor[uuid.UUID]
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNDatabaseTier2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDatabaseTier(ctx context.Context, v any) (model.DatabaseTier, error) {
 	var res model.DatabaseTier
 	err := res.UnmarshalGQL(v)
@@ -3472,6 +11337,30 @@ func (ec *executionContext) unmarshalNDatabaseTier2githubᚗcomᚋsimgraphᚋsim
 
 func (ec *executionContext) marshalNDatabaseTier2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDatabaseTier(ctx context.Context, sel ast.SelectionSet, v model.DatabaseTier) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDecileMean2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDecileMeanᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DecileMean) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDecileMean2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDecileMean(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDecileMean2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDecileMean(ctx context.Context, sel ast.SelectionSet, v *model.DecileMean) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecileMean!")
+		return graphql.Null
+	}
+	return ec._DecileMean(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDependencyCheck2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDependencyCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DependencyCheck) graphql.Marshaler {
@@ -3498,6 +11387,49 @@ func (ec *executionContext) marshalNDependencyCheck2ᚖgithubᚗcomᚋsimgraph�
 	return ec._DependencyCheck(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDistribution2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistribution(ctx context.Context, sel ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Distribution!")
+		return graphql.Null
+	}
+	return ec._Distribution(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDistributionInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionInput(ctx context.Context, v any) (*model.DistributionInput, error) {
+	res, err := ec.unmarshalInputDistributionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDistributionType2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionType(ctx context.Context, v any) (model.DistributionType, error) {
+	var res model.DistributionType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDistributionType2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionType(ctx context.Context, sel ast.SelectionSet, v model.DistributionType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNErrorCount2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐErrorCount(ctx context.Context, sel ast.SelectionSet, v model.ErrorCount) graphql.Marshaler {
+	return ec._ErrorCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNErrorCount2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐErrorCountᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ErrorCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNErrorCount2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐErrorCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3510,6 +11442,30 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFunctionCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐFunctionCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*files.FunctionCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFunctionCount2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐFunctionCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFunctionCount2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐFunctionCount(ctx context.Context, sel ast.SelectionSet, v *files.FunctionCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FunctionCount!")
+		return graphql.Null
+	}
+	return ec._FunctionCount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHealth2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐHealth(ctx context.Context, sel ast.SelectionSet, v *model.Health) graphql.Marshaler {
@@ -3530,6 +11486,44 @@ func (ec *executionContext) marshalNHealthStatus2githubᚗcomᚋsimgraphᚋsimgr
 	return v
 }
 
+func (ec *executionContext) marshalNHistogram2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐHistogram(ctx context.Context, sel ast.SelectionSet, v simspec.Histogram) graphql.Marshaler {
+	return ec._Histogram(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNHistogramBin2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐBin(ctx context.Context, sel ast.SelectionSet, v simspec.Bin) graphql.Marshaler {
+	return ec._HistogramBin(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNHistogramBin2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐBinᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Bin) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHistogramBin2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐBin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
+	res, err := model.UnmarshalUUID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, sel ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalUUID(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3542,6 +11536,45 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNInputVariable2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐInput(ctx context.Context, sel ast.SelectionSet, v simspec.Input) graphql.Marshaler {
+	return ec._InputVariable(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNInputVariable2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐInputᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Input) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInputVariable2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐInput(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNInputVariableInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐInputVariableInputᚄ(ctx context.Context, v any) ([]*model.InputVariableInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.InputVariableInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInputVariableInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐInputVariableInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNInputVariableInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐInputVariableInput(ctx context.Context, v any) (*model.InputVariableInput, error) {
+	res, err := ec.unmarshalInputInputVariableInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -3558,6 +11591,30 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
+	var res entgql.OrderDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v entgql.OrderDirection) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *model.Organization) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Organization!")
@@ -3566,12 +11623,80 @@ func (ec *executionContext) marshalNOrganization2ᚖgithubᚗcomᚋsimgraphᚋsi
 	return ec._Organization(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOutputConvergence2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergence(ctx context.Context, sel ast.SelectionSet, v simspec.Convergence) graphql.Marshaler {
+	return ec._OutputConvergence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOutputConvergence2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergenceᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Convergence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOutputConvergence2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPercentile2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐPercentile(ctx context.Context, sel ast.SelectionSet, v simspec.Percentile) graphql.Marshaler {
+	return ec._Percentile(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPercentile2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐPercentileᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Percentile) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPercentile2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐPercentile(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPoolSettings2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPoolSettings(ctx context.Context, sel ast.SelectionSet, v *model.PoolSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PoolSettings!")
 		return graphql.Null
 	}
 	return ec._PoolSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNResult2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Result) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNResult2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNResult2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResult(ctx context.Context, sel ast.SelectionSet, v *model.Result) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Result!")
+		return graphql.Null
+	}
+	return ec._Result(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
@@ -3614,6 +11739,137 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋsimgraphᚋsimgraph�
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSampling2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx context.Context, v any) (simulation.Sampling, error) {
+	var res simulation.Sampling
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSampling2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx context.Context, sel ast.SelectionSet, v simulation.Sampling) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSensitivity2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐSensitivity(ctx context.Context, sel ast.SelectionSet, v simspec.Sensitivity) graphql.Marshaler {
+	return ec._Sensitivity(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSensitivity2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐSensitivityᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Sensitivity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSensitivity2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐSensitivity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSheet2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐSheetInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*files.SheetInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSheet2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐSheetInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSheet2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐSheetInfo(ctx context.Context, sel ast.SelectionSet, v *files.SheetInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Sheet!")
+		return graphql.Null
+	}
+	return ec._Sheet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx context.Context, sel ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Simulation!")
+		return graphql.Null
+	}
+	return ec._Simulation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSimulationConnection2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SimulationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SimulationConnection!")
+		return graphql.Null
+	}
+	return ec._SimulationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSimulationEdge2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SimulationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSimulationEdge2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSimulationEdge2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.SimulationEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SimulationEdge!")
+		return graphql.Null
+	}
+	return ec._SimulationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSimulationInput2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐSimulationInput(ctx context.Context, v any) (model.SimulationInput, error) {
+	res, err := ec.unmarshalInputSimulationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSimulationOrderField2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationOrderField(ctx context.Context, v any) (*ent.SimulationOrderField, error) {
+	var res = new(ent.SimulationOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSimulationOrderField2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.SimulationOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SimulationOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNSimulationProgress2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐProgress(ctx context.Context, sel ast.SelectionSet, v *simspec.Progress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SimulationProgress!")
+		return graphql.Null
+	}
+	return ec._SimulationProgress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSimulationStatus2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx context.Context, v any) (simulation.Status, error) {
+	var res simulation.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSimulationStatus2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx context.Context, sel ast.SelectionSet, v simulation.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -3626,6 +11882,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTenantInfo2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐTenantInfo(ctx context.Context, sel ast.SelectionSet, v *model.TenantInfo) graphql.Marshaler {
@@ -3646,12 +11931,80 @@ func (ec *executionContext) marshalNTier2githubᚗcomᚋsimgraphᚋsimgraphᚋgr
 	return v
 }
 
+func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx context.Context, sel ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Workbook!")
+		return graphql.Null
+	}
+	return ec._Workbook(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkbookConnection2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbookConnection(ctx context.Context, sel ast.SelectionSet, v *ent.WorkbookConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkbookConnection!")
+		return graphql.Null
+	}
+	return ec._WorkbookConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkbookEdge2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbookEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WorkbookEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkbookEdge2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbookEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkbookEdge2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbookEdge(ctx context.Context, sel ast.SelectionSet, v *ent.WorkbookEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkbookEdge!")
+		return graphql.Null
+	}
+	return ec._WorkbookEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -3826,6 +12179,193 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCorrelationInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCorrelationInputᚄ(ctx context.Context, v any) ([]*model.CorrelationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CorrelationInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCorrelationInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCorrelationInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(entgql.Cursor[uuid.UUID])
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
+	return res
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSampling2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx context.Context, v any) (*simulation.Sampling, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(simulation.Sampling)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSampling2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx context.Context, sel ast.SelectionSet, v *simulation.Sampling) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx context.Context, sel ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Simulation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSimulationOrder2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationOrder(ctx context.Context, v any) (*ent.SimulationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSimulationOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSimulationStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx context.Context, v any) (*simulation.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(simulation.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSimulationStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx context.Context, sel ast.SelectionSet, v *simulation.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -3842,6 +12382,31 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx context.Context, sel ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Workbook(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -7,7 +7,22 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/simgraph/simgraph/ent/simulation"
 )
+
+type CorrelationInput struct {
+	// Sheet!A1 of two inputs.
+	CellA string `json:"cellA"`
+	CellB string `json:"cellB"`
+	// Target Spearman rank correlation in [-1, 1].
+	Coefficient float64 `json:"coefficient"`
+}
+
+type DecileMean struct {
+	Decile     int     `json:"decile"`
+	OutputMean float64 `json:"outputMean"`
+}
 
 type DependencyCheck struct {
 	// e.g. database:user, redis
@@ -17,12 +32,80 @@ type DependencyCheck struct {
 	Error     *string      `json:"error,omitempty"`
 }
 
+type Distribution struct {
+	Type          DistributionType `json:"type"`
+	Min           *float64         `json:"min,omitempty"`
+	Mode          *float64         `json:"mode,omitempty"`
+	Max           *float64         `json:"max,omitempty"`
+	Mean          *float64         `json:"mean,omitempty"`
+	StdDev        *float64         `json:"stdDev,omitempty"`
+	Mu            *float64         `json:"mu,omitempty"`
+	Sigma         *float64         `json:"sigma,omitempty"`
+	Alpha         *float64         `json:"alpha,omitempty"`
+	Beta          *float64         `json:"beta,omitempty"`
+	Shape         *float64         `json:"shape,omitempty"`
+	Scale         *float64         `json:"scale,omitempty"`
+	Rate          *float64         `json:"rate,omitempty"`
+	Lambda        *float64         `json:"lambda,omitempty"`
+	N             *int             `json:"n,omitempty"`
+	P             *float64         `json:"p,omitempty"`
+	Values        []float64        `json:"values,omitempty"`
+	Probabilities []float64        `json:"probabilities,omitempty"`
+	TruncateMin   *float64         `json:"truncateMin,omitempty"`
+	TruncateMax   *float64         `json:"truncateMax,omitempty"`
+}
+
+// A distribution and its parameters. Which parameters apply depends on type:
+// NORMAL mean, stdDev; LOGNORMAL mean, stdDev (of the variable) or mu, sigma (of its log);
+// UNIFORM min, max; TRIANGULAR and PERT min, mode, max; BETA alpha, beta (optional min, max);
+// GAMMA shape and scale or rate; EXPONENTIAL rate; WEIBULL shape, scale; POISSON lambda;
+// BINOMIAL n, p; BERNOULLI p; DISCRETE values, probabilities; CUMULATIVE values, probabilities (cumulative).
+// truncateMin/truncateMax truncate any of them.
+type DistributionInput struct {
+	Type          DistributionType `json:"type"`
+	Min           *float64         `json:"min,omitempty"`
+	Mode          *float64         `json:"mode,omitempty"`
+	Max           *float64         `json:"max,omitempty"`
+	Mean          *float64         `json:"mean,omitempty"`
+	StdDev        *float64         `json:"stdDev,omitempty"`
+	Mu            *float64         `json:"mu,omitempty"`
+	Sigma         *float64         `json:"sigma,omitempty"`
+	Alpha         *float64         `json:"alpha,omitempty"`
+	Beta          *float64         `json:"beta,omitempty"`
+	Shape         *float64         `json:"shape,omitempty"`
+	Scale         *float64         `json:"scale,omitempty"`
+	Rate          *float64         `json:"rate,omitempty"`
+	Lambda        *float64         `json:"lambda,omitempty"`
+	N             *int             `json:"n,omitempty"`
+	P             *float64         `json:"p,omitempty"`
+	Values        []float64        `json:"values,omitempty"`
+	Probabilities []float64        `json:"probabilities,omitempty"`
+	TruncateMin   *float64         `json:"truncateMin,omitempty"`
+	TruncateMax   *float64         `json:"truncateMax,omitempty"`
+}
+
+type ErrorCount struct {
+	// #DIV/0!, #N/A, #VALUE!, #REF!, #NUM!, #NAME?, #NULL!
+	Kind  string `json:"kind"`
+	Count int    `json:"count"`
+}
+
 type Health struct {
 	Status        HealthStatus       `json:"status"`
 	Version       string             `json:"version"`
 	UptimeSeconds float64            `json:"uptimeSeconds"`
 	Mode          string             `json:"mode"`
 	Checks        []*DependencyCheck `json:"checks"`
+}
+
+type InputVariableInput struct {
+	// Sheet!A1 of a constant cell.
+	Cell         string             `json:"cell"`
+	Name         *string            `json:"name,omitempty"`
+	Distribution *DistributionInput `json:"distribution"`
+}
+
+type Mutation struct {
 }
 
 type Organization struct {
@@ -43,6 +126,23 @@ type PoolSettings struct {
 }
 
 type Query struct {
+}
+
+type SimulationInput struct {
+	WorkbookID string                `json:"workbookId"`
+	Name       *string               `json:"name,omitempty"`
+	Inputs     []*InputVariableInput `json:"inputs"`
+	// Sheet!A1 of formula cells.
+	Outputs      []string             `json:"outputs"`
+	Iterations   int                  `json:"iterations"`
+	Seed         *int                 `json:"seed,omitempty"`
+	Sampling     *simulation.Sampling `json:"sampling,omitempty"`
+	Correlations []*CorrelationInput  `json:"correlations,omitempty"`
+	// Keep raw samples for download (costs 8 bytes per output per iteration).
+	KeepSamples *bool `json:"keepSamples,omitempty"`
+}
+
+type Subscription struct {
 }
 
 type TenantInfo struct {
@@ -117,6 +217,85 @@ func (e *DatabaseTier) UnmarshalJSON(b []byte) error {
 }
 
 func (e DatabaseTier) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DistributionType string
+
+const (
+	DistributionTypeNormal      DistributionType = "NORMAL"
+	DistributionTypeLognormal   DistributionType = "LOGNORMAL"
+	DistributionTypeUniform     DistributionType = "UNIFORM"
+	DistributionTypeTriangular  DistributionType = "TRIANGULAR"
+	DistributionTypePert        DistributionType = "PERT"
+	DistributionTypeBeta        DistributionType = "BETA"
+	DistributionTypeGamma       DistributionType = "GAMMA"
+	DistributionTypeExponential DistributionType = "EXPONENTIAL"
+	DistributionTypeWeibull     DistributionType = "WEIBULL"
+	DistributionTypePoisson     DistributionType = "POISSON"
+	DistributionTypeBinomial    DistributionType = "BINOMIAL"
+	DistributionTypeBernoulli   DistributionType = "BERNOULLI"
+	DistributionTypeDiscrete    DistributionType = "DISCRETE"
+	DistributionTypeCumulative  DistributionType = "CUMULATIVE"
+)
+
+var AllDistributionType = []DistributionType{
+	DistributionTypeNormal,
+	DistributionTypeLognormal,
+	DistributionTypeUniform,
+	DistributionTypeTriangular,
+	DistributionTypePert,
+	DistributionTypeBeta,
+	DistributionTypeGamma,
+	DistributionTypeExponential,
+	DistributionTypeWeibull,
+	DistributionTypePoisson,
+	DistributionTypeBinomial,
+	DistributionTypeBernoulli,
+	DistributionTypeDiscrete,
+	DistributionTypeCumulative,
+}
+
+func (e DistributionType) IsValid() bool {
+	switch e {
+	case DistributionTypeNormal, DistributionTypeLognormal, DistributionTypeUniform, DistributionTypeTriangular, DistributionTypePert, DistributionTypeBeta, DistributionTypeGamma, DistributionTypeExponential, DistributionTypeWeibull, DistributionTypePoisson, DistributionTypeBinomial, DistributionTypeBernoulli, DistributionTypeDiscrete, DistributionTypeCumulative:
+		return true
+	}
+	return false
+}
+
+func (e DistributionType) String() string {
+	return string(e)
+}
+
+func (e *DistributionType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DistributionType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DistributionType", str)
+	}
+	return nil
+}
+
+func (e DistributionType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DistributionType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DistributionType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -90,7 +90,7 @@ func baseClaims() jwt.MapClaims {
 	return jwt.MapClaims{
 		"sub": "auth0|42", "iss": "https://issuer.example/", "aud": "simgraph-api",
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-		"email":                         "ada@example.com",
+		"email":                          "ada@example.com",
 		"https://simgraph.example/org":   "acme",
 		"https://simgraph.example/roles": []string{"ORG_ADMIN"},
 	}

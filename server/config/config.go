@@ -47,6 +47,10 @@ type Config struct {
 	Introspection  bool
 	MaxTenantPools int
 	DemoOrg        bool
+
+	Workers         int           // simulations this process runs at once
+	MaxIterations   int           // platform bound per simulation; tier quotas apply below it
+	JobReclaimAfter time.Duration // server mode: a job silent this long is rerun elsewhere
 }
 
 // Embedded reports whether the server runs on SQLite and in-process buses.
@@ -88,6 +92,9 @@ var Vars = []Var{
 	{"SIMGRAPH_INTROSPECTION", "", "true/false; default true in development, false in production"},
 	{"SIMGRAPH_MAX_TENANT_POOLS", "64", "open dedicated tenant database pools kept (LRU)"},
 	{"SIMGRAPH_DEMO", "true", "embedded mode: create a demo organization and print a token at first start"},
+	{"SIMGRAPH_WORKERS", "2", "simulations this process runs at once (each uses every core)"},
+	{"SIMGRAPH_MAX_ITERATIONS", "10000000", "most iterations any simulation may ask for"},
+	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
 }
 
 // Load reads the environment through getenv (os.Getenv when nil).
@@ -144,6 +151,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		{"SIMGRAPH_MAX_QUERY_DEPTH", "12", &c.MaxQueryDepth},
 		{"SIMGRAPH_MAX_COMPLEXITY", "1000", &c.MaxComplexity},
 		{"SIMGRAPH_MAX_TENANT_POOLS", "64", &c.MaxTenantPools},
+		{"SIMGRAPH_WORKERS", "2", &c.Workers},
+		{"SIMGRAPH_MAX_ITERATIONS", "10000000", &c.MaxIterations},
 	}
 	for _, v := range ints {
 		n, err := strconv.Atoi(get(v.name, v.def))
@@ -151,6 +160,9 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("%s: want a positive integer, got %q", v.name, get(v.name, v.def))
 		}
 		*v.dst = n
+	}
+	if c.JobReclaimAfter, err = time.ParseDuration(get("SIMGRAPH_JOB_RECLAIM_AFTER", "30s")); err != nil || c.JobReclaimAfter < time.Second {
+		return nil, fmt.Errorf("SIMGRAPH_JOB_RECLAIM_AFTER: want a duration of at least 1s")
 	}
 	if c.MaxBodyBytes, err = strconv.ParseInt(get("SIMGRAPH_MAX_BODY_BYTES", "1048576"), 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return nil, fmt.Errorf("SIMGRAPH_MAX_BODY_BYTES: want a positive integer")

@@ -24,6 +24,9 @@ type Deps struct {
 	MaxBodyBytes int64
 	// Web serves the browser app on every other path, if set.
 	Web http.Handler
+	// DevSignIn, if set, serves POST /api/dev/sign-in (embedded development
+	// mode only).
+	DevSignIn http.Handler
 }
 
 // Server is the HTTP handler plus what graceful shutdown needs.
@@ -44,6 +47,9 @@ func New(d Deps) *Server {
 	}))
 	mux.Handle("GET /readyz", d.Metrics.Instrument("/readyz", readyz(d.Health)))
 	mux.Handle("GET /metrics", d.Metrics.Handler())
+	if d.DevSignIn != nil {
+		mux.Handle("POST /api/dev/sign-in", d.DevSignIn)
+	}
 	if d.Web != nil {
 		mux.Handle("/", d.Web)
 	} else {

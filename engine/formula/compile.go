@@ -1,0 +1,290 @@
+package formula
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/simgraph/simgraph/engine/workbook"
+)
+
+// CompileOptions selects what a Program computes.
+type CompileOptions struct {
+	// Inputs are cells overridden lane by lane (constants or blanks in the
+	// workbook, not formulas).
+	Inputs []CellRef
+	// Outputs are the cells whose lane values are wanted.
+	Outputs []CellRef
+	// MaxDepth bounds formula nesting (0 = DefaultMaxDepth).
+	MaxDepth int
+}
+
+// Compile builds the batch program computing opts.Outputs from opts.Inputs:
+// it parses the formulas reachable from the outputs, orders them, folds
+// every cell that does not depend on an input (or on RAND) into a constant
+// and turns the rest into vector code.
+func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
+	m := newModel(wb, opts.MaxDepth)
+	p := &Program{m: m, inputs: opts.Inputs, outputs: opts.Outputs}
+	cellID := func(r CellRef, create bool) (int32, error) {
+		s, ok := m.sheetIndex(r.Sheet)
+		if !ok {
+			return -1, fmt.Errorf("%s: no sheet %q", r, r.Sheet)
+		}
+		if r.Row < 1 || r.Row > workbook.MaxRows || r.Col < 1 || r.Col > workbook.MaxCols {
+			return -1, fmt.Errorf("%s: outside the sheet", r)
+		}
+		k := key(s, int32(r.Row), int32(r.Col))
+		id, ok := m.index[k]
+		if !ok {
+			if !create {
+				return -1, nil
+			}
+			id = int32(len(m.cells))
+			m.cells = append(m.cells, cellInfo{sheet: s, row: int32(r.Row), col: int32(r.Col), slot: -1})
+			m.index[k] = id
+			sh := m.sheets[s]
+			sh.maxRow, sh.maxCol = max(sh.maxRow, int32(r.Row)), max(sh.maxCol, int32(r.Col))
+		}
+		return id, nil
+	}
+	var inputIDs []int32
+	for _, r := range opts.Inputs {
+		id, err := cellID(r, true)
+		if err != nil {
+			return nil, fmt.Errorf("input %w", err)
+		}
+		ci := &m.cells[id]
+		if ci.isFormula {
+			return nil, fmt.Errorf("input %s is a formula cell; inputs must be constants", r)
+		}
+		if ci.slot >= 0 {
+			return nil, fmt.Errorf("input %s listed twice", r)
+		}
+		ci.varying = true
+		ci.slot = int32(p.nslots)
+		ci.state = stDone
+		p.nslots++
+		p.inSlot = append(p.inSlot, ci.slot)
+		inputIDs = append(inputIDs, id)
+	}
+	var roots []int32
+	outIDs := make([]int32, len(opts.Outputs))
+	for j, r := range opts.Outputs {
+		id, err := cellID(r, false)
+		if err != nil {
+			return nil, fmt.Errorf("output %w", err)
+		}
+		outIDs[j] = id
+		if id >= 0 && m.cells[id].isFormula {
+			roots = append(roots, id)
+		}
+	}
+	order, cycles := m.order(roots)
+	if len(cycles) > 0 {
+		ce := &CycleError{}
+		for _, id := range cycles[0] {
+			ce.Cells = append(ce.Cells, m.cellName(id))
+		}
+		return nil, ce
+	}
+	unsup := map[string]int{}
+	for _, id := range order {
+		ci := &m.cells[id]
+		if ci.parseErr != nil {
+			return nil, &FormulaError{Cell: m.cellName(id), Err: ci.parseErr}
+		}
+		if ci.ast != nil {
+			seen := map[string]bool{}
+			for _, n := range unsupportedIn(ci.ast) {
+				if !seen[n] {
+					unsup[n]++
+					seen[n] = true
+				}
+			}
+		}
+	}
+	if len(unsup) > 0 {
+		return nil, &UnsupportedError{Functions: unsup}
+	}
+	// which cells vary: inputs, volatile formulas and their dependents
+	c := &compiler{p: p, m: m, inputs: inputIDs, constIdx: map[uint64]int{}, strIdx: map[string]int{}}
+	for _, id := range order {
+		ci := &m.cells[id]
+		src := ci
+		if ci.array != nil {
+			src = &m.cells[ci.array.master]
+		}
+		if src.ast != nil && usesVolatile(src.ast) {
+			ci.varying = true
+			p.usesRand = true
+			continue
+		}
+		for _, d := range m.deps(id) {
+			if m.cells[d].varying {
+				ci.varying = true
+				break
+			}
+		}
+		if !ci.varying && ci.ast != nil {
+			m.refsOf(ci.ast, ci.sheet, 0, func(a Area) {
+				if !ci.varying && c.inputIn(a) {
+					ci.varying = true
+				}
+			})
+		}
+	}
+	for _, id := range order {
+		ci := &m.cells[id]
+		if !ci.varying {
+			m.evalCell(id, nil)
+			continue
+		}
+		ci.slot = int32(p.nslots)
+		p.nslots++
+	}
+	for _, id := range order {
+		ci := &m.cells[id]
+		if !ci.varying {
+			continue
+		}
+		p.formulas++
+		c.regs = 0
+		e := c.cellExpr(id)
+		p.nregs = max(p.nregs, c.regs)
+		p.steps = append(p.steps, step{slot: ci.slot, expr: e, id: id})
+	}
+	// OFFSET and INDIRECT reach cells outside the static dependency graph;
+	// fold every remaining constant formula now, so that workers sharing
+	// the program only ever read the model
+	dynamic := false
+	for _, st := range p.steps {
+		if src := m.cells[st.id].ast; src != nil && callsAny(src, "OFFSET", "INDIRECT") {
+			dynamic = true
+		}
+	}
+	if dynamic {
+		for id := range m.cells {
+			if ci := &m.cells[id]; ci.isFormula && !ci.varying {
+				m.evalCell(int32(id), nil)
+			}
+		}
+	}
+	for j, id := range outIDs {
+		if id >= 0 && m.cells[id].varying {
+			p.outSlot = append(p.outSlot, m.cells[id].slot)
+			p.outConst = append(p.outConst, 0)
+			continue
+		}
+		v := Blank
+		if id >= 0 {
+			v = m.cells[id].value
+			if m.cells[id].isFormula {
+				v = m.evalCell(id, nil)
+			}
+		}
+		p.outSlot = append(p.outSlot, -1)
+		p.outConst = append(p.outConst, c.constLane(v))
+		_ = j
+	}
+	return p, nil
+}
+
+type compiler struct {
+	p        *Program
+	m        *model
+	inputs   []int32
+	regs     int
+	constIdx map[uint64]int
+	strIdx   map[string]int
+}
+
+func (c *compiler) inputIn(a Area) bool {
+	for _, id := range c.inputs {
+		ci := &c.m.cells[id]
+		if ci.sheet >= a.Sheet && ci.sheet <= a.Sheet2 && ci.row >= a.Row1 && ci.row <= a.Row2 && ci.col >= a.Col1 && ci.col <= a.Col2 {
+			return true
+		}
+	}
+	return false
+}
+
+// areaVarying reports whether any cell of the area varies.
+func (c *compiler) areaVarying(a Area) bool {
+	if c.inputIn(a) {
+		return true
+	}
+	v := false
+	c.m.formulaCellsIn(a, func(id int32) {
+		if c.m.cells[id].varying {
+			v = true
+		}
+	})
+	return v
+}
+
+// varies reports whether an expression depends on a varying cell or draws
+// random numbers.
+func (c *compiler) varies(n Node, sheet int32) bool {
+	if usesVolatile(n) {
+		return true
+	}
+	v := false
+	c.m.refsOf(n, sheet, 0, func(a Area) {
+		if !v && c.areaVarying(a) {
+			v = true
+		}
+	})
+	return v
+}
+
+// constLane encodes a constant scalar as a lane value; strings go to the
+// program's string table.
+func (c *compiler) constLane(v Value) float64 {
+	switch v.Kind {
+	case KindString:
+		i, ok := c.strIdx[v.Str]
+		if !ok {
+			i = len(c.p.strs)
+			c.p.strs = append(c.p.strs, v.Str)
+			c.strIdx[v.Str] = i
+		}
+		return box(tagStr, uint64(i)|constStrBit)
+	case KindBlank:
+		return 0
+	}
+	var s State
+	return s.encode(v)
+}
+
+// constReg returns the index (within the constant region of a State's
+// buffers) of a register holding value x in every lane.
+func (c *compiler) constReg(x float64) int {
+	k := math.Float64bits(x) // NaN-boxed values are keyed by their bits
+	if i, ok := c.constIdx[k]; ok {
+		return i
+	}
+	i := len(c.p.consts)
+	c.p.consts = append(c.p.consts, x)
+	c.constIdx[k] = i
+	return i
+}
+
+func (c *compiler) newReg() int {
+	r := c.p.nslots + c.regs
+	c.regs++
+	return r
+}
+
+func callsAny(n Node, names ...string) bool {
+	found := false
+	Walk(n, func(x Node) {
+		if c, ok := x.(*Call); ok {
+			for _, name := range names {
+				if c.Name == name {
+					found = true
+				}
+			}
+		}
+	})
+	return found
+}

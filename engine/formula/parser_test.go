@@ -1,0 +1,201 @@
+package formula
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// sexpr prints an AST in prefix form to compare trees compactly.
+func sexpr(n Node) string {
+	switch x := n.(type) {
+	case Number:
+		return formatNumber(x.V)
+	case String:
+		return `"` + x.V + `"`
+	case Bool:
+		return BoolValue(x.V).String()
+	case ErrorLit:
+		return x.K.String()
+	case Missing:
+		return "_"
+	case *Ref:
+		s := ""
+		if x.Sheet != "" {
+			s = x.Sheet
+			if x.Sheet2 != "" {
+				s += ":" + x.Sheet2
+			}
+			s += "!"
+		}
+		switch x.Kind {
+		case RefCell:
+			return s + CellRef{Row: x.Row1, Col: x.Col1}.String()[3:]
+		case RefCols:
+			return s + "cols" + formatNumber(float64(x.Col1)) + "-" + formatNumber(float64(x.Col2))
+		case RefRows:
+			return s + "rows" + formatNumber(float64(x.Row1)) + "-" + formatNumber(float64(x.Row2))
+		}
+		return s + CellRef{Row: x.Row1, Col: x.Col1}.String()[3:] + ":" + CellRef{Row: x.Row2, Col: x.Col2}.String()[3:]
+	case *Name:
+		if x.Sheet != "" {
+			return x.Sheet + "!" + x.Name
+		}
+		return x.Name
+	case *Unary:
+		return "(" + string(x.Op) + " " + sexpr(x.X) + ")"
+	case *Percent:
+		return "(% " + sexpr(x.X) + ")"
+	case *Binary:
+		return "(" + x.Op + " " + sexpr(x.L) + " " + sexpr(x.R) + ")"
+	case *Call:
+		parts := []string{x.Name}
+		for _, a := range x.Args {
+			parts = append(parts, sexpr(a))
+		}
+		return "(" + strings.Join(parts, " ") + ")"
+	case *Array:
+		var rows []string
+		for _, r := range x.Rows {
+			var el []string
+			for _, e := range r {
+				el = append(el, sexpr(e))
+			}
+			rows = append(rows, strings.Join(el, ","))
+		}
+		return "{" + strings.Join(rows, ";") + "}"
+	}
+	return "?"
+}
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, want string }{
+		// precedence as in Excel: unary minus above ^, ^ left-associative
+		{"-2^2", "(^ (- 2) 2)"},
+		{"2^3^2", "(^ (^ 2 3) 2)"},
+		{"1+2*3", "(+ 1 (* 2 3))"},
+		{"(1+2)*3", "(* (+ 1 2) 3)"},
+		{"1-2-3", "(- (- 1 2) 3)"},
+		{"50%^2", "(^ (% 50) 2)"},
+		{"-50%", "(% (- 50))"},
+		{"1&2=\"12\"", "(= (& 1 2) \"12\")"},
+		{"1+2&3", "(& (+ 1 2) 3)"},
+		{"A1<>B2", "(<> A1 B2)"},
+		{"a1<=$B$2", "(<= A1 B2)"},
+		{"+A1", "A1"},
+		{"--A1", "(- (- A1))"},
+		{"@A1:A3", "(@ A1:A3)"},
+		// literals
+		{"1.5e3", "1500"},
+		{".5", "0.5"},
+		{`"say ""hi"""`, `"say "hi""`},
+		{"TRUE", "TRUE"},
+		{"false", "FALSE"},
+		{"#DIV/0!", "#DIV/0!"},
+		{"#N/A", "#N/A"},
+		{"#NAME?", "#NAME?"},
+		{"{1,2;3,4}", "{1,2;3,4}"},
+		{`{"a",-1,TRUE;#N/A,2.5,FALSE}`, `{"a",-1,TRUE;#N/A,2.5,FALSE}`},
+		// references
+		{"Sheet1!A1", "Sheet1!A1"},
+		{"'My Sheet'!A1:B2", "My Sheet!A1:B2"},
+		{"'It''s'!$C$3", "It's!C3"},
+		{"Sheet1:Sheet3!A1", "Sheet1:Sheet3!A1"},
+		{"A:C", "cols1-3"},
+		{"$B:$B", "cols2-2"},
+		{"2:5", "rows2-5"},
+		{"Data!3:3", "Data!rows3-3"},
+		{"B2:A1", "A1:B2"},
+		{"A1:B2 B1:C3", "(  A1:B2 B1:C3)"},
+		{"SUM((A1,B2))", "(SUM (, A1 B2))"},
+		{"A1:INDEX(B1:B9,2)", "(: A1 (INDEX B1:B9 2))"},
+		{"TaxRate*2", "(* TaxRate 2)"},
+		{"Sheet1!Rate", "Sheet1!Rate"},
+		{"Sheet1!#REF!", "#REF!"},
+		// calls
+		{"SUM(1,2)", "(SUM 1 2)"},
+		{"sum( 1 , 2 )", "(SUM 1 2)"},
+		{"IF(A1,,2)", "(IF A1 _ 2)"},
+		{"PI()", "(PI)"},
+		{"TRUE()", "(TRUE)"},
+		{"_xlfn.XLOOKUP(1,A:A,B:B)", "(XLOOKUP 1 cols1-1 cols2-2)"},
+		{"_xlfn._xlws.SORT(A1:A3)", "(SORT A1:A3)"},
+		{"NORM.S.INV(0.5)", "(NORM.S.INV 0.5)"},
+		{"LOG10(100)", "(LOG10 100)"},
+		{"=1+1", "(+ 1 1)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			n, err := Parse(tc.in)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, sexpr(n))
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"", "=", "1+", "(1", "1)", "SUM(1,", `"abc`, "#FOO!", "{1,2;3}", "{A1}", "'Sheet1", "'S'A1",
+		"1 2", "A1:", "[1]Sheet1!A1", "$", strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300),
+		strings.Repeat("-", 1000) + "1",
+	} {
+		_, err := Parse(in)
+		require.Errorf(t, err, "%q", in)
+		var pe *ParseError
+		require.ErrorAs(t, err, &pe)
+	}
+	_, err := ParseDepth("((((1))))", 3)
+	require.ErrorContains(t, err, "nesting")
+}
+
+func TestCellRef(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want CellRef
+		out  string
+	}{
+		{"Sheet1!A1", CellRef{"Sheet1", 1, 1}, "Sheet1!A1"},
+		{"'My Sheet'!$B$7", CellRef{"My Sheet", 7, 2}, "'My Sheet'!B7"},
+		{"'It''s'!XFD1048576", CellRef{"It's", 1048576, 16384}, "'It''s'!XFD1048576"},
+		{"A1!C3", CellRef{"A1", 3, 3}, "'A1'!C3"},
+	} {
+		r, err := ParseCellRef(tc.in)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, r)
+		require.Equal(t, tc.out, r.String())
+	}
+	for _, bad := range []string{"A1", "!A1", "S!", "S!A0", "S!XFE1", "'S!A1"} {
+		_, err := ParseCellRef(bad)
+		require.Errorf(t, err, "%q", bad)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"1+2*3", "-2^2", "SUM(A1:B2,Sheet1!C3)", "'My Sheet'!A1", "{1,2;3,4}", `"a""b"&C1`,
+		"IF(A1>0,1,#N/A)", "A:A", "1:3", "Sheet1:Sheet3!A1", "_xlfn.XLOOKUP(1,A1:A3,B1:B3)", "50%",
+		"A1 B1", "(A1,B1)", "@A1:A2", "((((", "}{", "'", "#", "1e", "$A$", "INDEX(A1:B2,1,1):B3",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseDepth(s, 64)
+		if err == nil && n == nil {
+			t.Fatal("nil node without error")
+		}
+		if err == nil {
+			// evaluating whatever parsed must not panic either
+			wb := miniBook()
+			m := newModel(wb, 64)
+			ev := &evaluator{m: m, sheet: 0, row: 1, col: 1}
+			if len(unsupportedIn(n)) == 0 {
+				_ = ev.eval(n)
+			}
+		}
+	})
+}

@@ -1,0 +1,45 @@
+// Package sample generates the uniform variates that drive a simulation:
+// plain Monte Carlo or Latin Hypercube, optionally reordered by Iman-Conover
+// to carry a rank correlation between inputs. The engine turns a uniform u
+// into an input value with the input's dist.Distribution.Quantile(u).
+//
+// # Reproducibility
+//
+// A [Plan] fixes the number of iterations, the chunk size (iterations per
+// chunk), the seed and the method. Every random number comes from a PCG
+// stream seeded by SplitMix64-hashing (seed, purpose, input, chunk), so the
+// uniforms of chunk c of input i are a pure function of the plan, i and c:
+// they do not depend on which worker materialises the chunk, in what order,
+// or in what batch sizes ([Plan.FillRange] accepts any range). Changing the
+// chunk size changes the streams and therefore the results; the engine
+// keeps it fixed per simulation.
+//
+// # Monte Carlo
+//
+// Lane k of chunk c is the k-th draw of stream (seed, i, c), mapped to the
+// open interval (0, 1) as (⌊x/2¹¹⌋ + ½)·2⁻⁵³, so Quantile never sees 0 or 1.
+//
+// # Latin Hypercube
+//
+// [0, 1) is cut into N = Iterations strata [k/N, (k+1)/N). Input i gets a
+// random permutation perm of the N strata (Fisher–Yates from stream (seed, i,
+// "lhs"), drawn once per input and kept: 4 bytes per iteration per input,
+// 4 MB per input at a million iterations), and the iteration of global index
+// g gets u = (perm[g] + j)/N with the jitter j drawn from stream (seed, i, c)
+// of its chunk. Each stratum therefore holds exactly one draw per input.
+//
+// # Iman-Conover
+//
+// With a Correlation (target Spearman rank correlations, the @RISK and
+// Crystal Ball convention), [Plan.Prepare] generates once, for every
+// correlated input, its N uncorrelated uniforms (sorted, 8 bytes per
+// iteration) and the rank that each iteration should take (4 bytes per
+// iteration) so that the ranks follow van der Waerden scores whose Pearson
+// correlation is 2·sin(π·ρs/6), which gives Spearman correlation ρs for
+// normal scores. Iteration g then receives the rank[g]-th smallest of the
+// uncorrelated uniforms: the marginal sample is exactly the uncorrelated one,
+// only reordered. Prepare also needs two N×k float64 matrices transiently.
+// A target matrix that is not positive semi-definite is replaced by the
+// nearest correlation matrix (Higham 2002, alternating projections) and
+// Prepare returns a warning saying so.
+package sample

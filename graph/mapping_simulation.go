@@ -1,0 +1,72 @@
+package graph
+
+import (
+	"sort"
+
+	"github.com/simgraph/simgraph/ent"
+	"github.com/simgraph/simgraph/graph/model"
+	"github.com/simgraph/simgraph/simspec"
+)
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func distributionOf(d *model.DistributionInput) simspec.Distribution {
+	return simspec.Distribution{
+		Type: string(d.Type), Min: d.Min, Mode: d.Mode, Max: d.Max, Mean: d.Mean, StdDev: d.StdDev,
+		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
+		Lambda: d.Lambda, N: d.N, P: d.P, Values: d.Values, Probabilities: d.Probabilities,
+		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
+	}
+}
+
+func mapDistribution(d simspec.Distribution) *model.Distribution {
+	return &model.Distribution{
+		Type: model.DistributionType(d.Type), Min: d.Min, Mode: d.Mode, Max: d.Max, Mean: d.Mean, StdDev: d.StdDev,
+		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
+		Lambda: d.Lambda, N: d.N, P: d.P, Values: d.Values, Probabilities: d.Probabilities,
+		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
+	}
+}
+
+// requestOf decodes createSimulation's input; the simulation service
+// validates it.
+func requestOf(in model.SimulationInput) (simspec.Request, error) {
+	req := simspec.Request{
+		WorkbookID: in.WorkbookID, Name: deref(in.Name, ""), Outputs: in.Outputs,
+		Iterations: in.Iterations, KeepSamples: deref(in.KeepSamples, false),
+	}
+	if in.Seed != nil {
+		seed := int64(*in.Seed)
+		req.Seed = &seed
+	}
+	if in.Sampling != nil {
+		req.Sampling = string(*in.Sampling)
+	}
+	for _, v := range in.Inputs {
+		req.Inputs = append(req.Inputs, simspec.Input{Cell: v.Cell, Name: deref(v.Name, ""), Distribution: distributionOf(v.Distribution)})
+	}
+	for _, c := range in.Correlations {
+		req.Correlations = append(req.Correlations, simspec.Correlation{CellA: c.CellA, CellB: c.CellB, Coefficient: c.Coefficient})
+	}
+	return req, nil
+}
+
+func mapResult(r *ent.Result) *model.Result {
+	s := r.Summary
+	out := &model.Result{
+		Cell: r.Cell, Iterations: s.Iterations, Mean: s.Mean, StdDev: s.StdDev, Variance: s.Variance,
+		Skewness: s.Skewness, Kurtosis: s.Kurtosis, Min: s.Min, Max: s.Max, StdError: s.StdError,
+		CiLower: s.CILower, CiUpper: s.CIUpper, Percentiles: r.Percentiles, Histogram: r.Histogram,
+		Sensitivity: r.Sensitivity, Stored: r,
+	}
+	for kind, n := range r.ErrorCounts {
+		out.Errors = append(out.Errors, model.ErrorCount{Kind: kind, Count: n})
+	}
+	sort.Slice(out.Errors, func(i, j int) bool { return out.Errors[i].Kind < out.Errors[j].Kind })
+	return out
+}

@@ -1,0 +1,280 @@
+// Package files is the file service: it validates, stores and serves
+// uploaded workbooks, and parses them for the grid view and for runs.
+package files
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/workbook"
+	"github.com/simgraph/simgraph/ent"
+	entworkbook "github.com/simgraph/simgraph/ent/workbook"
+	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/viewer"
+)
+
+// ServiceName is the file service's database.
+const ServiceName = "file"
+
+// Clients returns the ent client of a service for the tenant in ctx.
+type Clients func(ctx context.Context, service string) (*ent.Client, error)
+
+// QuotaFunc checks whether the viewer's organization may store size more
+// bytes; it returns a QUOTA_EXCEEDED error when not.
+type QuotaFunc func(ctx context.Context, size int64) error
+
+// Service stores and parses workbooks.
+type Service struct {
+	Clients Clients
+	Limits  workbook.Limits
+	// MaxUploadBytes is the platform's cap; tier quotas apply below it.
+	MaxUploadBytes int64
+	// CheckQuota, if set, is asked before anything is stored.
+	CheckQuota QuotaFunc
+
+	parsed *lru.Cache[string, *workbook.Workbook]
+}
+
+// New returns a file service keeping up to cacheSize parsed workbooks.
+func New(clients Clients, maxUpload int64, cacheSize int) *Service {
+	c, _ := lru.New[string, *workbook.Workbook](max(cacheSize, 1))
+	return &Service{Clients: clients, Limits: workbook.DefaultLimits(), MaxUploadBytes: maxUpload, parsed: c}
+}
+
+// Upload is a file as received.
+type Upload struct {
+	Filename string
+	Size     int64
+	Content  io.Reader
+}
+
+// Analysis is what import found in a workbook.
+type Analysis struct {
+	Sheets      []string
+	Formulas    int
+	Unsupported map[string]int
+}
+
+// Analyze reports sheets, formula count and unsupported functions. A
+// formula that does not parse counts as unsupported under "#PARSE".
+func Analyze(wb *workbook.Workbook) Analysis {
+	a := Analysis{Unsupported: map[string]int{}}
+	for _, sh := range wb.Sheets {
+		a.Sheets = append(a.Sheets, sh.Name)
+		for _, c := range sh.Cells {
+			if c.Formula == "" {
+				continue
+			}
+			a.Formulas++
+			node, err := formula.Parse(c.Formula)
+			if err != nil {
+				a.Unsupported["#PARSE"]++
+				continue
+			}
+			formula.Walk(node, func(n formula.Node) {
+				if call, ok := n.(*formula.Call); ok && !formula.Supported(call.Name) {
+					a.Unsupported[call.Name]++
+				}
+			})
+		}
+	}
+	return a
+}
+
+// Upload validates and stores a workbook. Nothing is stored unless the file
+// parses within the limits.
+func (s *Service) Upload(ctx context.Context, up Upload) (*ent.Workbook, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, apperr.Errorf(apperr.Unauthenticated, "sign in to upload")
+	}
+	name := cleanName(up.Filename)
+	if !strings.EqualFold(path.Ext(name), ".xlsx") {
+		return nil, apperr.Errorf(apperr.BadUserInput, "%q is not an .xlsx workbook", name)
+	}
+	if up.Size > s.MaxUploadBytes {
+		return nil, apperr.Errorf(apperr.BadUserInput, "the file is %d bytes; the limit is %d", up.Size, s.MaxUploadBytes)
+	}
+	if s.CheckQuota != nil {
+		if err := s.CheckQuota(ctx, up.Size); err != nil {
+			return nil, err
+		}
+	}
+	content, err := io.ReadAll(io.LimitReader(up.Content, s.MaxUploadBytes+1))
+	if err != nil {
+		return nil, apperr.Wrap(apperr.BadUserInput, err, "the upload could not be read")
+	}
+	if int64(len(content)) > s.MaxUploadBytes {
+		return nil, apperr.Errorf(apperr.BadUserInput, "the file exceeds the upload limit of %d bytes", s.MaxUploadBytes)
+	}
+	wb, err := workbook.Open(bytes.NewReader(content), int64(len(content)), s.Limits)
+	if err != nil {
+		return nil, badWorkbook(err)
+	}
+	a := Analyze(wb)
+	sum := sha256.Sum256(content)
+	client, err := s.Clients(ctx, ServiceName)
+	if err != nil {
+		return nil, err
+	}
+	created, err := client.Workbook.Create().
+		SetName(name).
+		SetSize(int64(len(content))).
+		SetSha256(hex.EncodeToString(sum[:])).
+		SetContent(content).
+		SetSheets(a.Sheets).
+		SetFormulaCount(a.Formulas).
+		SetUnsupportedFunctions(a.Unsupported).
+		SetUploadedBy(v.UserID).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("storing workbook: %w", err)
+	}
+	s.parsed.Add(created.Sha256, wb)
+	return created, nil
+}
+
+// badWorkbook explains why a file was refused, without internals.
+func badWorkbook(err error) error {
+	switch {
+	case errors.Is(err, workbook.ErrLimitExceeded):
+		return apperr.Wrap(apperr.BadUserInput, err, "the workbook exceeds a safety limit: "+err.Error())
+	case errors.Is(err, workbook.ErrInvalidWorkbook):
+		return apperr.Wrap(apperr.BadUserInput, err, "not a valid .xlsx workbook: "+err.Error())
+	}
+	return apperr.Wrap(apperr.BadUserInput, err, "the workbook could not be read")
+}
+
+func cleanName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == "/" {
+		return "workbook.xlsx"
+	}
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	return name
+}
+
+// Get returns one of the viewer's workbooks; another tenant's is NOT_FOUND.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*ent.Workbook, error) {
+	client, err := s.Clients(ctx, ServiceName)
+	if err != nil {
+		return nil, err
+	}
+	wb, err := client.Workbook.Query().Where(entworkbook.ID(id)).Select(metadataFields...).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Errorf(apperr.NotFound, "workbook %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading workbook: %w", err)
+	}
+	return wb, nil
+}
+
+// metadataFields are every column but the content, which lists and lookups
+// do not need.
+var metadataFields = []string{
+	entworkbook.FieldID, entworkbook.FieldTenantID, entworkbook.FieldName, entworkbook.FieldSize,
+	entworkbook.FieldSha256, entworkbook.FieldSheets, entworkbook.FieldFormulaCount,
+	entworkbook.FieldUnsupportedFunctions, entworkbook.FieldUploadedBy, entworkbook.FieldCreatedAt,
+}
+
+// List pages through the viewer's workbooks, newest first.
+func (s *Service) List(ctx context.Context, first *int, after *ent.Cursor) (*ent.WorkbookConnection, error) {
+	client, err := s.Clients(ctx, ServiceName)
+	if err != nil {
+		return nil, err
+	}
+	return client.Workbook.Query().Select(metadataFields...).Paginate(ctx, after, clampFirst(first), nil, nil,
+		ent.WithWorkbookOrder(&ent.WorkbookOrder{Direction: "DESC", Field: ent.WorkbookOrderFieldCreatedAt}))
+}
+
+func clampFirst(first *int) *int {
+	n := 20
+	if first != nil {
+		n = min(max(*first, 0), 100)
+	}
+	return &n
+}
+
+// Delete removes one of the viewer's workbooks.
+func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
+	client, err := s.Clients(ctx, ServiceName)
+	if err != nil {
+		return err
+	}
+	n, err := client.Workbook.Delete().Where(entworkbook.ID(id)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("deleting workbook: %w", err)
+	}
+	if n == 0 {
+		return apperr.Errorf(apperr.NotFound, "workbook %s not found", id)
+	}
+	return nil
+}
+
+// Parsed returns the parsed workbook of one of the viewer's workbooks.
+// Parsed workbooks are immutable and cached by content hash.
+func (s *Service) Parsed(ctx context.Context, id uuid.UUID) (*workbook.Workbook, *ent.Workbook, error) {
+	meta, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if wb, ok := s.parsed.Get(meta.Sha256); ok {
+		return wb, meta, nil
+	}
+	client, err := s.Clients(ctx, ServiceName)
+	if err != nil {
+		return nil, nil, err
+	}
+	full, err := client.Workbook.Get(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading workbook content: %w", err)
+	}
+	wb, err := workbook.Open(bytes.NewReader(full.Content), int64(len(full.Content)), s.Limits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing stored workbook %s: %w", id, err)
+	}
+	s.parsed.Add(meta.Sha256, wb)
+	return wb, meta, nil
+}
+
+// SortedFunctions returns function counts by descending count, then name.
+func SortedFunctions(m map[string]int) []FunctionCount {
+	out := make([]FunctionCount, 0, len(m))
+	for k, v := range m {
+		out = append(out, FunctionCount{Name: k, Count: v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// FunctionCount is a function name and how often it is used.
+type FunctionCount struct {
+	Name  string
+	Count int
+}

@@ -1,0 +1,460 @@
+// Package simulation is the simulation service: it validates and stores
+// simulations, queues them, runs them on workers with the engine, streams
+// their progress and stores their results.
+package simulation
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/simgraph/simgraph/engine"
+	"github.com/simgraph/simgraph/engine/dist"
+	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/workbook"
+	"github.com/simgraph/simgraph/ent"
+	entresult "github.com/simgraph/simgraph/ent/result"
+	entsimulation "github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/files"
+	"github.com/simgraph/simgraph/server/jobs"
+	"github.com/simgraph/simgraph/server/progress"
+	"github.com/simgraph/simgraph/simspec"
+	"github.com/simgraph/simgraph/viewer"
+)
+
+// Service names of the databases this service uses.
+const (
+	SimulationService = "simulation"
+	ResultsService    = "results"
+)
+
+// QuotaFunc checks whether the viewer's organization may start a
+// simulation of the given iterations; a QUOTA_EXCEEDED error when not.
+type QuotaFunc func(ctx context.Context, iterations int) error
+
+// Service creates, lists, cancels and reports simulations.
+type Service struct {
+	Clients  files.Clients
+	Files    *files.Service
+	Queue    jobs.Queue
+	Progress progress.Broker
+	// MaxIterations is the platform's bound; tier quotas apply below it.
+	MaxIterations int
+	CheckQuota    QuotaFunc
+}
+
+// Create validates in against its workbook, stores the simulation as
+// QUEUED and enqueues it. Nothing is stored when validation fails, and the
+// row is removed again if it cannot be queued.
+func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulation, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, apperr.Errorf(apperr.Unauthenticated, "sign in to run simulations")
+	}
+	if in.Iterations < 1 || in.Iterations > s.MaxIterations {
+		return nil, apperr.Errorf(apperr.BadUserInput, "iterations must be between 1 and %d, got %d", s.MaxIterations, in.Iterations)
+	}
+	wbID, err := uuid.Parse(in.WorkbookID)
+	if err != nil {
+		return nil, apperr.Errorf(apperr.NotFound, "workbook %s not found", in.WorkbookID)
+	}
+	wb, _, err := s.Files.Parsed(ctx, wbID)
+	if err != nil {
+		return nil, err
+	}
+	model, err := BuildModel(wb, in)
+	if err != nil {
+		return nil, err
+	}
+	// Store cells as the engine reads them ("Inputs!B2"), whatever the
+	// client's spelling ("inputs!$b$2").
+	for i := range in.Inputs {
+		in.Inputs[i].Cell = model.Inputs[i].Cell.String()
+	}
+	for i := range in.Correlations {
+		in.Correlations[i].CellA = model.Inputs[model.Correlations[i].A].Cell.String()
+		in.Correlations[i].CellB = model.Inputs[model.Correlations[i].B].Cell.String()
+	}
+	if _, err := formula.Compile(wb, compileOptions(model)); err != nil {
+		return nil, modelError(err)
+	}
+	if s.CheckQuota != nil {
+		if err := s.CheckQuota(ctx, in.Iterations); err != nil {
+			return nil, err
+		}
+	}
+	seed := int64(0)
+	if in.Seed != nil {
+		seed = *in.Seed
+	} else {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+	}
+	sampling := in.Sampling
+	if sampling == "" {
+		sampling = "MONTE_CARLO"
+	}
+	client, err := s.Clients(ctx, SimulationService)
+	if err != nil {
+		return nil, err
+	}
+	id := uuid.New()
+	queued := simspec.Progress{SimulationID: id.String(), Status: "QUEUED", Stage: "queued", IterationsTotal: in.Iterations, Outputs: emptyConvergence(in.Outputs)}
+	create := client.Simulation.Create().
+		SetID(id).
+		SetWorkbookID(wbID).
+		SetInputs(in.Inputs).
+		SetOutputs(normalizedOutputs(in.Outputs)).
+		SetIterations(in.Iterations).
+		SetSeed(seed).
+		SetSampling(entsimulation.Sampling(sampling)).
+		SetCorrelations(in.Correlations).
+		SetKeepSamples(in.KeepSamples).
+		SetProgress(queued).
+		SetCreatedBy(v.UserID)
+	if in.Name != "" {
+		create.SetName(in.Name)
+	}
+	sim, err := create.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("storing simulation: %w", err)
+	}
+	job := jobs.Job{SimulationID: id.String(), TenantID: v.TenantID, Tier: v.Tier, UserID: v.UserID.String(), OrganizationID: v.OrganizationID.String()}
+	if err := s.Queue.Enqueue(ctx, job); err != nil {
+		_ = client.Simulation.DeleteOneID(id).Exec(context.WithoutCancel(ctx))
+		return nil, apperr.Wrap(apperr.Unavailable, err, "the job queue is unavailable; try again")
+	}
+	_ = s.Progress.Publish(ctx, queued)
+	return sim, nil
+}
+
+func emptyConvergence(outputs []string) []simspec.Convergence {
+	out := make([]simspec.Convergence, len(outputs))
+	for i, o := range outputs {
+		out[i] = simspec.Convergence{Cell: o}
+	}
+	return out
+}
+
+func normalizedOutputs(outputs []string) []string {
+	out := make([]string, len(outputs))
+	for i, o := range outputs {
+		if ref, err := formula.ParseCellRef(strings.TrimSpace(o)); err == nil {
+			out[i] = ref.String()
+		} else {
+			out[i] = o
+		}
+	}
+	return out
+}
+
+// BuildModel checks a request against the workbook and returns the engine
+// model: every cell exists, inputs are constants, outputs are formulas,
+// distributions are valid and correlations name inputs.
+func BuildModel(wb *workbook.Workbook, in simspec.Request) (engine.Model, error) {
+	m := engine.Model{Workbook: wb}
+	if len(in.Inputs) == 0 {
+		return m, apperr.Errorf(apperr.BadUserInput, "a simulation needs at least one input")
+	}
+	if len(in.Outputs) == 0 {
+		return m, apperr.Errorf(apperr.BadUserInput, "a simulation needs at least one output")
+	}
+	index := map[string]int{}
+	for i, input := range in.Inputs {
+		ref, cell, err := resolve(wb, input.Cell)
+		if err != nil {
+			return m, err
+		}
+		if cell != nil && cell.Formula != "" {
+			return m, apperr.Errorf(apperr.BadUserInput, "input %s is a formula cell; inputs must be constants", ref)
+		}
+		if _, dup := index[ref.String()]; dup {
+			return m, apperr.Errorf(apperr.BadUserInput, "input %s is listed twice", ref)
+		}
+		name := input.Name
+		if name == "" {
+			name = ref.String()
+		}
+		d, err := dist.NewAt(name, ref.String(), DistSpec(input.Distribution))
+		if err != nil {
+			return m, apperr.Wrap(apperr.BadUserInput, err, err.Error())
+		}
+		index[ref.String()] = i
+		m.Inputs = append(m.Inputs, engine.Input{Cell: ref, Name: name, Dist: d})
+	}
+	seen := map[string]bool{}
+	for _, o := range in.Outputs {
+		ref, cell, err := resolve(wb, o)
+		if err != nil {
+			return m, err
+		}
+		if cell == nil || cell.Formula == "" {
+			return m, apperr.Errorf(apperr.BadUserInput, "output %s is not a formula cell", ref)
+		}
+		if seen[ref.String()] {
+			return m, apperr.Errorf(apperr.BadUserInput, "output %s is listed twice", ref)
+		}
+		seen[ref.String()] = true
+		m.Outputs = append(m.Outputs, ref)
+	}
+	pairs := map[[2]int]bool{}
+	for _, c := range in.Correlations {
+		a, errA := inputIndex(index, c.CellA)
+		b, errB := inputIndex(index, c.CellB)
+		if errA != nil {
+			return m, errA
+		}
+		if errB != nil {
+			return m, errB
+		}
+		if a == b {
+			return m, apperr.Errorf(apperr.BadUserInput, "a correlation needs two different inputs, got %s twice", c.CellA)
+		}
+		if c.Coefficient < -1 || c.Coefficient > 1 || c.Coefficient != c.Coefficient {
+			return m, apperr.Errorf(apperr.BadUserInput, "correlation %s,%s = %g is outside [-1, 1]", c.CellA, c.CellB, c.Coefficient)
+		}
+		key := [2]int{min(a, b), max(a, b)}
+		if pairs[key] {
+			return m, apperr.Errorf(apperr.BadUserInput, "correlation %s,%s is given twice", c.CellA, c.CellB)
+		}
+		pairs[key] = true
+		m.Correlations = append(m.Correlations, engine.Correlation{A: a, B: b, Coefficient: c.Coefficient})
+	}
+	return m, nil
+}
+
+func inputIndex(index map[string]int, cell string) (int, error) {
+	ref, err := formula.ParseCellRef(strings.TrimSpace(cell))
+	if err != nil {
+		return 0, apperr.Errorf(apperr.BadUserInput, "%q is not a cell reference like Sheet!A1", cell)
+	}
+	i, ok := index[ref.String()]
+	if !ok {
+		return 0, apperr.Errorf(apperr.BadUserInput, "correlated cell %s is not an input", ref)
+	}
+	return i, nil
+}
+
+// resolve parses a Sheet!A1 reference and finds its sheet and cell (nil
+// for an empty cell).
+func resolve(wb *workbook.Workbook, s string) (formula.CellRef, *workbook.Cell, error) {
+	ref, err := formula.ParseCellRef(strings.TrimSpace(s))
+	if err != nil || ref.Sheet == "" {
+		return ref, nil, apperr.Errorf(apperr.BadUserInput, "%q is not a cell reference like Sheet!A1", s)
+	}
+	sh, ok := wb.Sheet(ref.Sheet)
+	if !ok {
+		return ref, nil, apperr.Errorf(apperr.BadUserInput, "cell %s: the workbook has no sheet %q", s, ref.Sheet)
+	}
+	ref.Sheet = sh.Name
+	cell, ok := sh.Cell(ref.Row, ref.Col)
+	if !ok {
+		return ref, nil, nil
+	}
+	return ref, cell, nil
+}
+
+func compileOptions(m engine.Model) formula.CompileOptions {
+	o := formula.CompileOptions{Outputs: m.Outputs}
+	for _, in := range m.Inputs {
+		o.Inputs = append(o.Inputs, in.Cell)
+	}
+	return o
+}
+
+// modelError explains a compile failure (cycle, unsupported function) to
+// the user.
+func modelError(err error) error {
+	return apperr.Wrap(apperr.BadUserInput, err, "the model cannot be simulated: "+err.Error())
+}
+
+// DistSpec converts a stored distribution to the engine's.
+func DistSpec(d simspec.Distribution) dist.Spec {
+	return dist.Spec{
+		Type: dist.Type(d.Type), Min: d.Min, Mode: d.Mode, Max: d.Max, Mean: d.Mean, StdDev: d.StdDev,
+		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
+		Lambda: d.Lambda, P: d.P, N: d.N, Values: d.Values, Probabilities: d.Probabilities,
+		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
+	}
+}
+
+// Get returns one of the viewer's simulations; another tenant's is
+// NOT_FOUND.
+func (s *Service) Get(ctx context.Context, id string) (*ent.Simulation, error) {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return nil, apperr.Errorf(apperr.NotFound, "simulation %s not found", id)
+	}
+	client, err := s.Clients(ctx, SimulationService)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := client.Simulation.Get(ctx, uid)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Errorf(apperr.NotFound, "simulation %s not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading simulation: %w", err)
+	}
+	return sim, nil
+}
+
+// ListParams filter and order the simulation list.
+type ListParams struct {
+	First    *int
+	After    *ent.Cursor
+	Status   string
+	OrderBy  *ent.SimulationOrder
+	Workbook *uuid.UUID
+}
+
+// List pages through the viewer's simulations.
+func (s *Service) List(ctx context.Context, p ListParams) (*ent.SimulationConnection, error) {
+	client, err := s.Clients(ctx, SimulationService)
+	if err != nil {
+		return nil, err
+	}
+	q := client.Simulation.Query()
+	if p.Status != "" {
+		q = q.Where(entsimulation.StatusEQ(entsimulation.Status(p.Status)))
+	}
+	if p.Workbook != nil {
+		q = q.Where(entsimulation.WorkbookID(*p.Workbook))
+	}
+	order := p.OrderBy
+	if order == nil {
+		order = &ent.SimulationOrder{Direction: "DESC", Field: ent.SimulationOrderFieldCreatedAt}
+	}
+	first := 20
+	if p.First != nil {
+		first = min(max(*p.First, 0), 100)
+	}
+	return q.Paginate(ctx, p.After, &first, nil, nil, ent.WithSimulationOrder(order))
+}
+
+// Cancel stops a queued or running simulation. A finished one is returned
+// as it is.
+func (s *Service) Cancel(ctx context.Context, id string) (*ent.Simulation, error) {
+	sim, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if terminal(sim.Status) {
+		return sim, nil
+	}
+	client, err := s.Clients(ctx, SimulationService)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	n, err := client.Simulation.Update().
+		Where(entsimulation.ID(sim.ID), entsimulation.StatusIn(entsimulation.StatusQUEUED, entsimulation.StatusRUNNING)).
+		SetStatus(entsimulation.StatusCANCELLED).SetCompletedAt(now).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cancelling simulation: %w", err)
+	}
+	if n > 0 {
+		// The worker, wherever it is, stops within one batch; subscribers
+		// hear the terminal state now.
+		_ = s.Queue.Cancel(ctx, sim.ID.String())
+		p := lastProgress(sim)
+		p.Status, p.Stage = "CANCELLED", "cancelled"
+		p.EtaMs = nil
+		_ = s.Progress.Publish(ctx, p)
+		_, _ = client.Simulation.UpdateOneID(sim.ID).SetProgress(p).Save(ctx)
+	}
+	return s.Get(ctx, id)
+}
+
+func terminal(st entsimulation.Status) bool {
+	return st == entsimulation.StatusCOMPLETED || st == entsimulation.StatusFAILED || st == entsimulation.StatusCANCELLED
+}
+
+func lastProgress(sim *ent.Simulation) simspec.Progress {
+	p := sim.Progress
+	p.SimulationID = sim.ID.String()
+	if p.IterationsTotal == 0 {
+		p.IterationsTotal = sim.Iterations
+	}
+	if p.Outputs == nil {
+		p.Outputs = emptyConvergence(sim.Outputs)
+	}
+	return p
+}
+
+// Progress returns a simulation's current snapshot: the broker's latest,
+// or the one persisted on the simulation.
+func (s *Service) CurrentProgress(ctx context.Context, sim *ent.Simulation) simspec.Progress {
+	if p, ok, err := s.Progress.Latest(ctx, sim.ID.String()); err == nil && ok {
+		if !terminal(sim.Status) || p.Terminal() {
+			return p
+		}
+	}
+	p := lastProgress(sim)
+	p.Status = string(sim.Status)
+	return p
+}
+
+// Subscribe streams a simulation's progress: the current snapshot first,
+// then every update, closing after the terminal state.
+func (s *Service) Subscribe(ctx context.Context, id string) (<-chan simspec.Progress, error) {
+	sim, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if terminal(sim.Status) {
+		ch := make(chan simspec.Progress, 1)
+		ch <- s.CurrentProgress(ctx, sim)
+		close(ch)
+		return ch, nil
+	}
+	updates, err := s.Progress.Subscribe(ctx, sim.ID.String())
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Unavailable, err, "progress is unavailable; try again")
+	}
+	out := make(chan simspec.Progress, 1)
+	go func() {
+		defer close(out)
+		// The broker sends its latest snapshot first; with none yet, the
+		// persisted one stands in so the first message is never late.
+		if _, ok, _ := s.Progress.Latest(ctx, sim.ID.String()); !ok {
+			select {
+			case out <- s.CurrentProgress(ctx, sim):
+			case <-ctx.Done():
+				return
+			}
+		}
+		for p := range updates {
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+			if p.Terminal() {
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// Results returns a simulation's stored results in output order.
+func (s *Service) Results(ctx context.Context, sim *ent.Simulation) ([]*ent.Result, error) {
+	client, err := s.Clients(ctx, ResultsService)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := client.Result.Query().Where(entresult.SimulationID(sim.ID)).Order(ent.Asc(entresult.FieldPosition)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading results: %w", err)
+	}
+	return rs, nil
+}
