@@ -2,4 +2,4 @@
 // in ent/schema and the generator configuration in entc.go.
 package ent
 
-//go:generate go run -mod=mod entc.go
+//go:generate go run entc.go
