@@ -171,12 +171,19 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
-// StartWorkers runs cfg.Workers simulation workers until the App closes.
-func (a *App) StartWorkers() {
-	a.workersDone = make(chan struct{})
+// StartWorkers runs n simulation workers until the App closes. A process
+// started with SIMGRAPH_WORKERS=0 serves the API only; tests start its
+// workers when they are ready for jobs to run.
+func (a *App) StartWorkers(n int) {
+	done := make(chan struct{})
+	prev := a.workersDone
+	a.workersDone = done
 	go func() {
-		defer close(a.workersDone)
-		a.Queue.Work(a.bg, a.cfg.Workers, a.Worker.Handle)
+		defer close(done)
+		a.Queue.Work(a.bg, n, a.Worker.Handle)
+		if prev != nil {
+			<-prev
+		}
 	}()
 }
 
@@ -261,7 +268,9 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	app.StartWorkers()
+	if cfg.Workers > 0 {
+		app.StartWorkers(cfg.Workers)
+	}
 	srv := &http.Server{Handler: app.HTTP, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(app.HTTP.CloseWebsockets)
 

@@ -92,7 +92,7 @@ var Vars = []Var{
 	{"SIMGRAPH_INTROSPECTION", "", "true/false; default true in development, false in production"},
 	{"SIMGRAPH_MAX_TENANT_POOLS", "64", "open dedicated tenant database pools kept (LRU)"},
 	{"SIMGRAPH_DEMO", "true", "embedded mode: create a demo organization and print a token at first start"},
-	{"SIMGRAPH_WORKERS", "2", "simulations this process runs at once (each uses every core)"},
+	{"SIMGRAPH_WORKERS", "2", "simulations this process runs at once (each uses every core); 0 serves the API only"},
 	{"SIMGRAPH_MAX_ITERATIONS", "10000000", "most iterations any simulation may ask for"},
 	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
 }
@@ -151,8 +151,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		{"SIMGRAPH_MAX_QUERY_DEPTH", "12", &c.MaxQueryDepth},
 		{"SIMGRAPH_MAX_COMPLEXITY", "1000", &c.MaxComplexity},
 		{"SIMGRAPH_MAX_TENANT_POOLS", "64", &c.MaxTenantPools},
-		{"SIMGRAPH_WORKERS", "2", &c.Workers},
 		{"SIMGRAPH_MAX_ITERATIONS", "10000000", &c.MaxIterations},
+	}
+	if c.Workers, err = strconv.Atoi(get("SIMGRAPH_WORKERS", "2")); err != nil || c.Workers < 0 {
+		return nil, fmt.Errorf("SIMGRAPH_WORKERS: want 0 (API only) or more")
 	}
 	for _, v := range ints {
 		n, err := strconv.Atoi(get(v.name, v.def))

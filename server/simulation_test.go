@@ -1,0 +1,400 @@
+package server_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simgraph/simgraph/server/auth"
+	"github.com/simgraph/simgraph/server/config"
+	"github.com/simgraph/simgraph/server/servertest"
+)
+
+const progressSubscription = `subscription($id: ID!) { simulationProgress(id: $id) { simulationId status stage percent iterationsDone iterationsTotal elapsedMs etaMs outputs { cell mean stdError } } }`
+
+// dcfInputs are project-dcf.xlsx's uncertain inputs (its README).
+func dcfInputs() []map[string]any {
+	return []map[string]any{
+		{"cell": "Inputs!B2", "name": "Price", "distribution": map[string]any{"type": "TRIANGULAR", "min": 100, "mode": 120, "max": 150}},
+		{"cell": "Inputs!B3", "name": "Volume", "distribution": map[string]any{"type": "NORMAL", "mean": 10000, "stdDev": 1500}},
+		{"cell": "Inputs!B4", "name": "Growth", "distribution": map[string]any{"type": "UNIFORM", "min": 0.03, "max": 0.12}},
+		{"cell": "Inputs!B5", "name": "Unit cost", "distribution": map[string]any{"type": "TRIANGULAR", "min": 60, "mode": 70, "max": 90}},
+		{"cell": "Inputs!B7", "name": "Discount rate", "distribution": map[string]any{"type": "UNIFORM", "min": 0.08, "max": 0.12}},
+	}
+}
+
+func dcfWorkbook(t testing.TB) []byte {
+	b, err := os.ReadFile(filepath.Join(servertest.WorkbooksDir(t), "project-dcf.xlsx"))
+	require.NoError(t, err)
+	return b
+}
+
+type progressMsg struct {
+	SimulationProgress struct {
+		SimulationID    string
+		Status          string
+		Stage           string
+		Percent         float64
+		IterationsDone  int
+		IterationsTotal int
+		Outputs         []struct {
+			Cell           string
+			Mean, StdError float64
+		}
+	} `json:"simulationProgress"`
+}
+
+func createSimulation(t testing.TB, s *servertest.Server, token string, input map[string]any) string {
+	t.Helper()
+	var out struct{ CreateSimulation struct{ ID, Status string } }
+	s.Query(t, token, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id status } }`, map[string]any{"in": input}).Decode(t, &out)
+	require.Equal(t, "QUEUED", out.CreateSimulation.Status)
+	return out.CreateSimulation.ID
+}
+
+func dcfSimulation(workbookID string, iterations int) map[string]any {
+	return map[string]any{
+		"workbookId": workbookID, "iterations": iterations, "seed": 7, "sampling": "LATIN_HYPERCUBE",
+		"inputs": dcfInputs(), "outputs": []string{"Summary!B2", "Summary!B3"},
+		"correlations": []map[string]any{{"cellA": "Inputs!B2", "cellB": "Inputs!B3", "coefficient": -0.5}},
+	}
+}
+
+// collect reads a subscription's messages until it completes.
+func collect(t *testing.T, ws *servertest.WS, id string) []progressMsg {
+	t.Helper()
+	var msgs []progressMsg
+	for {
+		m, err := ws.Read(60 * time.Second)
+		require.NoError(t, err, "after %d messages", len(msgs))
+		require.Equal(t, id, m.ID)
+		switch m.Type {
+		case ws.DataType():
+			var payload struct {
+				Data   progressMsg
+				Errors []any
+			}
+			require.NoError(t, json.Unmarshal(m.Payload, &payload))
+			require.Empty(t, payload.Errors)
+			msgs = append(msgs, payload.Data)
+		case "complete":
+			return msgs
+		default:
+			t.Fatalf("unexpected %s: %s", m.Type, m.Payload)
+		}
+	}
+}
+
+func TestSimulationEndToEnd(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers = 0 // jobs wait until the subscription is open
+		s := servertest.Start(t, c)
+		token := s.Token(t, auth.TokenParams{Email: "analyst@e2e.example", Org: "e2e"})
+		wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+		const iterations = 20000
+		id := createSimulation(t, s, token, dcfSimulation(wb, iterations))
+
+		ws := s.DialWS(t, "graphql-transport-ws")
+		ws.Init(map[string]any{"Authorization": "Bearer " + token})
+		ws.Subscribe("1", progressSubscription, map[string]any{"id": id})
+		first, err := ws.Read(10 * time.Second)
+		require.NoError(t, err)
+		require.Equal(t, "next", first.Type, "%s", first.Payload)
+		require.Contains(t, string(first.Payload), `"status":"QUEUED"`, "the first message is the current snapshot")
+
+		s.App.StartWorkers(1)
+		msgs := collect(t, ws, "1")
+		require.GreaterOrEqual(t, len(msgs), 2)
+		last := msgs[len(msgs)-1].SimulationProgress
+		require.Equal(t, "COMPLETED", last.Status)
+		require.Equal(t, 100.0, last.Percent)
+		require.Equal(t, iterations, last.IterationsDone)
+		prev := -1.0
+		intermediate := false
+		for _, m := range msgs {
+			p := m.SimulationProgress
+			require.Equal(t, id, p.SimulationID)
+			require.GreaterOrEqual(t, p.Percent, prev, "progress never goes back")
+			prev = p.Percent
+			if p.Percent > 0 && p.Percent < 100 {
+				intermediate = true
+			}
+		}
+		require.True(t, intermediate, "the progress bar takes intermediate values: %+v", msgs)
+
+		var got struct {
+			Simulation struct {
+				Status  string
+				Results []struct {
+					Cell                  string
+					Iterations            int
+					Mean, StdDev, Min, Max float64
+					Percentiles           []struct{ P, Value float64 }
+					Histogram             struct{ Bins []struct{ Count int } }
+					Sensitivity           []struct {
+						Input           string
+						RankCorrelation float64
+					}
+				}
+			}
+		}
+		s.Query(t, token, `query($id: ID!) { simulation(id: $id) { status results { cell iterations mean stdDev min max percentiles { p value } histogram { bins { count } } sensitivity { input rankCorrelation } } } }`, map[string]any{"id": id}).Decode(t, &got)
+		require.Equal(t, "COMPLETED", got.Simulation.Status)
+		require.Len(t, got.Simulation.Results, 2)
+		npv, irr := got.Simulation.Results[0], got.Simulation.Results[1]
+		require.Equal(t, "Summary!B2", npv.Cell)
+		require.Equal(t, iterations, npv.Iterations)
+		require.Less(t, npv.Min, npv.Mean)
+		require.Less(t, npv.Mean, npv.Max)
+		require.Len(t, npv.Percentiles, 9)
+		total := 0
+		for _, b := range npv.Histogram.Bins {
+			total += b.Count
+		}
+		require.Equal(t, iterations, total, "every iteration is in the histogram")
+		require.Len(t, npv.Sensitivity, 5)
+		require.Greater(t, npv.Sensitivity[0].RankCorrelation, 0.3, "price drives NPV up")
+		require.Greater(t, irr.Mean, 0.0)
+		require.Less(t, irr.Mean, 1.0)
+
+		// A late subscriber gets the terminal snapshot at once.
+		late := s.DialWS(t, "graphql-ws")
+		late.Init(map[string]any{"authToken": token})
+		late.Subscribe("2", progressSubscription, map[string]any{"id": id})
+		lateMsgs := collect(t, late, "2")
+		require.Len(t, lateMsgs, 1)
+		require.Equal(t, "COMPLETED", lateMsgs[0].SimulationProgress.Status)
+	})
+}
+
+func TestSimulationIsolation(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, servertest.SQLiteConfig(t))
+	owner := s.Token(t, auth.TokenParams{Email: "a@one.example", Org: "one"})
+	stranger := s.Token(t, auth.TokenParams{Email: "b@two.example", Org: "two"})
+	wb := s.UploadID(t, owner, "project-dcf.xlsx", dcfWorkbook(t))
+	id := createSimulation(t, s, owner, dcfSimulation(wb, 1000))
+	for _, q := range []string{
+		`query($id: ID!) { simulation(id: $id) { id } }`,
+		`query($id: ID!) { workbook(id: $id) { id } }`,
+		`query($id: ID!) { node(id: $id) { id } }`,
+		`mutation($id: ID!) { cancelSimulation(id: $id) { id } }`,
+		`mutation($id: ID!) { deleteWorkbook(id: $id) }`,
+	} {
+		for _, target := range []string{id, wb} {
+			resp := s.Query(t, stranger, q, map[string]any{"id": target})
+			if resp.Code() == "" {
+				// simulation(id) with a workbook's ID is simply not found too
+				t.Fatalf("%s on another tenant's %s answered %s", q, target, resp.Data)
+			}
+			require.Equal(t, "NOT_FOUND", resp.Code(), q)
+		}
+	}
+	// Another tenant's workbook cannot be simulated.
+	resp := s.Query(t, stranger, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": dcfSimulation(wb, 100)})
+	require.Equal(t, "NOT_FOUND", resp.Code())
+	// Nor can its progress be watched.
+	ws := s.DialWS(t, "graphql-transport-ws")
+	ws.Init(map[string]any{"authToken": stranger})
+	ws.Subscribe("1", progressSubscription, map[string]any{"id": id})
+	m, err := ws.Read(10 * time.Second)
+	require.NoError(t, err)
+	require.Contains(t, []string{"error", "next"}, m.Type)
+	require.Contains(t, string(m.Payload), `"code":"NOT_FOUND"`)
+	require.NotContains(t, string(m.Payload), `"simulationId"`, "no progress of another tenant")
+	var lists struct {
+		Workbooks   struct{ TotalCount int }
+		Simulations struct{ TotalCount int }
+	}
+	s.Query(t, stranger, `{ workbooks { totalCount } simulations { totalCount } }`, nil).Decode(t, &lists)
+	require.Zero(t, lists.Workbooks.TotalCount)
+	require.Zero(t, lists.Simulations.TotalCount)
+}
+
+func zipOf(t testing.TB, files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for name, b := range files {
+		f, err := w.Create(name)
+		require.NoError(t, err)
+		_, _ = f.Write(b)
+	}
+	require.NoError(t, w.Close())
+	return buf.Bytes()
+}
+
+func TestSimulationBadInput(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, servertest.SQLiteConfig(t))
+	token := s.Token(t, auth.TokenParams{Email: "bad@input.example", Org: "bad-input"})
+	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+
+	uploads := []struct {
+		name, filename string
+		content        []byte
+	}{
+		{"NotXLSX", "notes.txt", []byte("hello")},
+		{"CorruptZip", "broken.xlsx", []byte("PK\x03\x04 this is not a zip")},
+		{"ZipWithoutWorkbook", "empty.xlsx", zipOf(t, map[string][]byte{"readme.txt": []byte("hi")})},
+		{"ZipBomb", "bomb.xlsx", zipOf(t, map[string][]byte{"xl/worksheets/sheet1.xml": bytes.Repeat([]byte{'0'}, 300<<20)})},
+	}
+	for _, tt := range uploads {
+		t.Run("Upload"+tt.name, func(t *testing.T) {
+			resp := s.Upload(t, token, tt.filename, tt.content)
+			require.Equal(t, "BAD_USER_INPUT", resp.Code(), "%+v", resp.Errors)
+			require.NotEmpty(t, resp.Errors[0].Message)
+		})
+	}
+
+	with := func(mut func(map[string]any)) map[string]any {
+		in := dcfSimulation(wb, 1000)
+		mut(in)
+		return in
+	}
+	input := func(cell string, dist map[string]any) []map[string]any {
+		return []map[string]any{{"cell": cell, "distribution": dist}}
+	}
+	sims := []struct {
+		name string
+		in   map[string]any
+		code string
+	}{
+		{"UnknownSheet", with(func(in map[string]any) { in["inputs"] = input("Nope!B2", map[string]any{"type": "UNIFORM", "min": 0, "max": 1}) }), "BAD_USER_INPUT"},
+		{"NotACell", with(func(in map[string]any) { in["outputs"] = []string{"Summary!"} }), "BAD_USER_INPUT"},
+		{"FormulaAsInput", with(func(in map[string]any) { in["inputs"] = input("Summary!B2", map[string]any{"type": "UNIFORM", "min": 0, "max": 1}) }), "BAD_USER_INPUT"},
+		{"ConstantAsOutput", with(func(in map[string]any) { in["outputs"] = []string{"Inputs!B2"} }), "BAD_USER_INPUT"},
+		{"MinAboveMax", with(func(in map[string]any) { in["inputs"] = input("Inputs!B2", map[string]any{"type": "UNIFORM", "min": 5, "max": 1}) }), "BAD_USER_INPUT"},
+		{"NegativeStdDev", with(func(in map[string]any) { in["inputs"] = input("Inputs!B3", map[string]any{"type": "NORMAL", "mean": 5, "stdDev": -1}) }), "BAD_USER_INPUT"},
+		{"ProbabilitiesNotSummingToOne", with(func(in map[string]any) {
+			in["inputs"] = input("Inputs!B3", map[string]any{"type": "DISCRETE", "values": []float64{1, 2}, "probabilities": []float64{0.2, 0.2}})
+		}), "BAD_USER_INPUT"},
+		{"ZeroIterations", with(func(in map[string]any) { in["iterations"] = 0 }), "BAD_USER_INPUT"},
+		{"TooManyIterations", with(func(in map[string]any) { in["iterations"] = 2_000_000_000 }), "BAD_USER_INPUT"},
+		{"NoOutputs", with(func(in map[string]any) { in["outputs"] = []string{} }), "BAD_USER_INPUT"},
+		{"CorrelationOutOfRange", with(func(in map[string]any) {
+			in["correlations"] = []map[string]any{{"cellA": "Inputs!B2", "cellB": "Inputs!B3", "coefficient": 1.5}}
+		}), "BAD_USER_INPUT"},
+		{"CorrelationOfNonInput", with(func(in map[string]any) {
+			in["correlations"] = []map[string]any{{"cellA": "Inputs!B2", "cellB": "Inputs!B9", "coefficient": 0.5}}
+		}), "BAD_USER_INPUT"},
+		{"UnknownWorkbook", with(func(in map[string]any) { in["workbookId"] = "00000000-0000-0000-0000-000000000000" }), "NOT_FOUND"},
+		{"MalformedWorkbookID", with(func(in map[string]any) { in["workbookId"] = "not-an-id" }), "NOT_FOUND"},
+	}
+	for _, tt := range sims {
+		t.Run("Create"+tt.name, func(t *testing.T) {
+			resp := s.Query(t, token, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": tt.in})
+			require.Equal(t, tt.code, resp.Code(), "%+v", resp.Errors)
+		})
+	}
+	// Nothing was stored half-way: one workbook, no simulations.
+	var counts struct {
+		Workbooks   struct{ TotalCount int }
+		Simulations struct{ TotalCount int }
+	}
+	s.Query(t, token, `{ workbooks { totalCount } simulations { totalCount } }`, nil).Decode(t, &counts)
+	require.Equal(t, 1, counts.Workbooks.TotalCount)
+	require.Equal(t, 0, counts.Simulations.TotalCount)
+}
+
+func TestCancelSimulation(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers = 0
+		s := servertest.Start(t, c)
+		token := s.Token(t, auth.TokenParams{Email: "cancel@example.com", Org: "cancel"})
+		wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+
+		// Queued: cancelled before any worker sees it, and never run.
+		queued := createSimulation(t, s, token, dcfSimulation(wb, 1000))
+		var out struct{ CancelSimulation struct{ Status string } }
+		s.Query(t, token, `mutation($id: ID!) { cancelSimulation(id: $id) { status } }`, map[string]any{"id": queued}).Decode(t, &out)
+		require.Equal(t, "CANCELLED", out.CancelSimulation.Status)
+
+		// Running: stops within a batch.
+		running := createSimulation(t, s, token, dcfSimulation(wb, 5_000_000))
+		ws := s.DialWS(t, "graphql-transport-ws")
+		ws.Init(map[string]any{"authToken": token})
+		ws.Subscribe("1", progressSubscription, map[string]any{"id": running})
+		s.App.StartWorkers(1)
+		for {
+			m, err := ws.Read(60 * time.Second)
+			require.NoError(t, err)
+			require.Equal(t, "next", m.Type, "%s", m.Payload)
+			if bytes.Contains(m.Payload, []byte(`"stage":"running"`)) {
+				break
+			}
+		}
+		start := time.Now()
+		s.Query(t, token, `mutation($id: ID!) { cancelSimulation(id: $id) { status } }`, map[string]any{"id": running}).Decode(t, &out)
+		require.Equal(t, "CANCELLED", out.CancelSimulation.Status)
+		msgs := collect(t, ws, "1")
+		require.Equal(t, "CANCELLED", msgs[len(msgs)-1].SimulationProgress.Status)
+
+		var sims struct {
+			Simulations struct {
+				Edges []struct{ Node struct{ ID, Status string } }
+			}
+		}
+		s.Query(t, token, `{ simulations(first: 10) { edges { node { id status } } } }`, nil).Decode(t, &sims)
+		all := map[string]string{}
+		for _, e := range sims.Simulations.Edges {
+			all[e.Node.ID] = e.Node.Status
+		}
+		require.Equal(t, "CANCELLED", all[queued], "a cancelled queued job never runs")
+		require.Equal(t, "CANCELLED", all[running])
+		t.Logf("cancel acknowledged in %s", time.Since(start))
+		var res struct{ Simulation struct{ Results []any } }
+		s.Query(t, token, `query($id: ID!) { simulation(id: $id) { results { cell } } }`, map[string]any{"id": running}).Decode(t, &res)
+		require.Empty(t, res.Simulation.Results, "a cancelled run stores no results")
+	})
+}
+
+func TestSubscriptionHygiene(t *testing.T) {
+	t.Parallel()
+	c := servertest.SQLiteConfig(t)
+	c.Workers = 0
+	s := servertest.Start(t, c)
+	token := s.Token(t, auth.TokenParams{Email: "hygiene@example.com", Org: "hygiene"})
+	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+	id := createSimulation(t, s, token, dcfSimulation(wb, 1000))
+
+	settle := func() int {
+		var n int
+		for range 50 {
+			runtime.GC()
+			n = runtime.NumGoroutine()
+			time.Sleep(20 * time.Millisecond)
+		}
+		return n
+	}
+	baseline := settle()
+	const cycles = 1000
+	for i := range cycles {
+		ws := s.DialWS(t, "graphql-transport-ws")
+		ws.Init(map[string]any{"authToken": token})
+		ws.Subscribe(fmt.Sprint(i), progressSubscription, map[string]any{"id": id})
+		m, err := ws.Read(10 * time.Second)
+		require.NoError(t, err)
+		require.Equal(t, "next", m.Type)
+		ws.Conn.CloseNow() // the client vanishes without a goodbye
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var now int
+	for time.Now().Before(deadline) {
+		if now = settle(); now <= baseline+5 {
+			break
+		}
+	}
+	require.LessOrEqual(t, now, baseline+5, "goroutines after %d subscribe/kill cycles: %d, baseline %d", cycles, now, baseline)
+}
