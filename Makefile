@@ -5,13 +5,25 @@ PKGS    := ./...
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/simgraph/simgraph/server.Version=$(VERSION)
 
-.PHONY: run test generate build bench lint startup-time
+.PHONY: run test test-go test-web web generate build bench lint startup-time
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" . serve
 
-test:
+test: test-go test-web
+
+test-go:
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+# Component tests (vitest) and the browser end-to-end test (playwright-core
+# driving Debian's chromium against an embedded `simgraph serve`).
+test-web: build
+	cd web && npm ci --no-audit --no-fund && npm test && SIMGRAPH_BIN=$(CURDIR)/bin/simgraph npm run e2e
+
+# Rebuilds the committed web/dist from the sources (deterministic: CI
+# rebuilds it and checks there is no difference).
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 generate:
 	$(GO) generate ./ent

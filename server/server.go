@@ -33,6 +33,7 @@ import (
 	"github.com/simgraph/simgraph/server/simulation"
 	"github.com/simgraph/simgraph/server/tenancy"
 	"github.com/simgraph/simgraph/viewer"
+	"github.com/simgraph/simgraph/web"
 )
 
 // Version is set at build time with -ldflags.
@@ -146,6 +147,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		CORSOrigins:  cfg.CORSOrigins,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		DevSignIn:    a.devSignIn(),
+		Web:          web.Handler(),
 	})
 	return a, nil
 }

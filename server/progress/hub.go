@@ -15,7 +15,8 @@ type hub struct {
 
 // subscriber holds at most one pending snapshot: a newer one replaces it.
 type subscriber struct {
-	ch chan simspec.Progress
+	ch     chan simspec.Progress
+	remove func()
 }
 
 func newHub() *hub { return &hub{subs: map[string]map[*subscriber]struct{}{}} }
@@ -43,7 +44,8 @@ func (s *subscriber) offer(p simspec.Progress) {
 	}
 }
 
-// add registers a subscriber until ctx ends, then closes its channel.
+// add registers a subscriber; it is removed when ctx ends or when its
+// stream finishes, whichever is first.
 func (h *hub) add(ctx context.Context, id string) *subscriber {
 	s := &subscriber{ch: make(chan simspec.Progress, 1)}
 	h.mu.Lock()
@@ -52,15 +54,21 @@ func (h *hub) add(ctx context.Context, id string) *subscriber {
 	}
 	h.subs[id][s] = struct{}{}
 	h.mu.Unlock()
-	context.AfterFunc(ctx, func() {
-		h.mu.Lock()
-		delete(h.subs[id], s)
-		if len(h.subs[id]) == 0 {
-			delete(h.subs, id)
-		}
-		h.mu.Unlock()
-	})
+	stop := context.AfterFunc(ctx, func() { h.remove(id, s) })
+	s.remove = func() {
+		stop()
+		h.remove(id, s)
+	}
 	return s
+}
+
+func (h *hub) remove(id string, s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs[id], s)
+	if len(h.subs[id]) == 0 {
+		delete(h.subs, id)
+	}
 }
 
 // count returns the number of local subscribers (for tests and metrics).
@@ -81,6 +89,7 @@ func stream(ctx context.Context, s *subscriber, first *simspec.Progress) <-chan 
 	out := make(chan simspec.Progress, 1)
 	go func() {
 		defer close(out)
+		defer s.remove()
 		var sent *simspec.Progress
 		send := func(p simspec.Progress) bool {
 			if sent != nil && !newer(p, *sent) {

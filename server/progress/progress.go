@@ -25,18 +25,21 @@ type Broker interface {
 }
 
 // Throttle limits updates of one simulation to one per Interval, except the
-// first and the terminal one, which always pass.
+// first of each stage and the terminal one, which always pass: a progress
+// bar then always shows the run start moving, however fast it is.
 type Throttle struct {
 	Interval time.Duration
 	last     time.Time
+	stage    string
 	sent     bool
 }
 
-// Allow reports whether an update at now may be sent.
-func (t *Throttle) Allow(now time.Time, terminal bool) bool {
-	if terminal || !t.sent || now.Sub(t.last) >= t.Interval {
+// Allow reports whether an update of stage at now may be sent.
+func (t *Throttle) Allow(now time.Time, stage string, terminal bool) bool {
+	if terminal || !t.sent || stage != t.stage || now.Sub(t.last) >= t.Interval {
 		t.sent = true
 		t.last = now
+		t.stage = stage
 		return true
 	}
 	return false

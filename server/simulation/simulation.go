@@ -95,7 +95,9 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 	} else {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+		// 53 bits: a seed must survive JavaScript's numbers unrounded, or
+		// the browser could not rerun it.
+		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 11)
 	}
 	sampling := in.Sampling
 	if sampling == "" {

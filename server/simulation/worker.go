@@ -147,7 +147,7 @@ func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, 
 			mu.Lock()
 			latest = snap
 			mu.Unlock()
-			if throttle.Allow(time.Now(), false) {
+			if throttle.Allow(time.Now(), p.Stage, false) {
 				_ = svc.Progress.Publish(ctx, snap)
 			}
 		},

@@ -1,0 +1,366 @@
+#!/usr/bin/env node
+// Browser end-to-end test of the embedded web app against a real
+// `simgraph serve`, driven by playwright-core and Debian's chromium.
+//
+//   SIMGRAPH_BIN      the simgraph binary (default: `go build` into a temp dir)
+//   E2E_SCREENSHOTS   where screenshots go (default: web/e2e/screenshots)
+//   E2E_WORKBOOK      the workbook to upload (default: ../shared/workbooks/project-dcf.xlsx
+//                     beside the repository)
+//   CHROMIUM          the browser (default: /usr/bin/chromium)
+//   E2E_HEADED=1      show the browser (needs a display)
+//
+// It builds nothing of the web app: it tests the dist/ embedded in the
+// binary. Exits non-zero on failure; the last line is "e2e: N passed, M failed".
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, existsSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const webDir = resolve(here, '..');
+const repoRoot = resolve(webDir, '..');
+const screenshots = resolve(process.env.E2E_SCREENSHOTS || join(here, 'screenshots'));
+const workbookPath = resolve(process.env.E2E_WORKBOOK || join(repoRoot, '..', 'shared', 'workbooks', 'project-dcf.xlsx'));
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+// The browser part's budget, counted from when the server is ready (a cold
+// `go build` before it does not eat into it).
+const budget = Number(process.env.E2E_TIMEOUT_MS || 120_000);
+let deadline = Date.now() + budget;
+
+const INPUTS = [
+  { ref: 'Inputs!B2', type: 'TRIANGULAR', fields: { Minimum: '100', 'Most likely': '120', Maximum: '150' } },
+  { ref: 'Inputs!B3', type: 'NORMAL', fields: { Mean: '10000', 'Standard deviation': '1500' } },
+  { ref: 'Inputs!B4', type: 'UNIFORM', fields: { Minimum: '0.03', Maximum: '0.12' } },
+  { ref: 'Inputs!B5', type: 'TRIANGULAR', fields: { Minimum: '60', 'Most likely': '70', Maximum: '90' } },
+  { ref: 'Inputs!B7', type: 'UNIFORM', fields: { Minimum: '0.08', Maximum: '0.12' } },
+];
+const OUTPUTS = ['Summary!B2', 'Summary!B3'];
+const ITERATIONS = 10000;
+
+const temps = [];
+let server = null;
+let serverLog = '';
+let context = null;
+
+function log(...a) {
+  console.log('[e2e]', ...a);
+}
+
+function tempDir(prefix) {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function simgraphBinary() {
+  if (process.env.SIMGRAPH_BIN) return resolve(process.env.SIMGRAPH_BIN);
+  const out = join(tempDir('simgraph-e2e-bin-'), 'simgraph');
+  log('building simgraph (go build) …');
+  execFileSync('go', ['build', '-o', out, '.'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  return out;
+}
+
+async function startServer(bin) {
+  const port = await freePort();
+  const dataDir = tempDir('simgraph-e2e-data-');
+  const env = {
+    ...process.env,
+    SIMGRAPH_ENV: 'development',
+    SIMGRAPH_DEMO: 'true',
+    SIMGRAPH_DATA_DIR: dataDir,
+    SIMGRAPH_LOG_LEVEL: process.env.SIMGRAPH_LOG_LEVEL || 'info',
+  };
+  for (const k of Object.keys(env)) if (/^SIMGRAPH_(POSTGRES|REDIS|.*_DATABASE)_URL$/.test(k)) delete env[k];
+  const addr = `127.0.0.1:${port}`;
+  log(`starting ${bin} serve --addr ${addr}`);
+  const logFile = createWriteStream(join(dataDir, 'server.log'));
+  server = spawn(bin, ['serve', '--addr', addr], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const keep = (chunk) => {
+    serverLog = (serverLog + chunk.toString()).slice(-20000);
+    logFile.write(chunk);
+  };
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
+  const exited = new Promise((res) => server.once('exit', (code, sig) => res({ code, sig })));
+  const base = `http://${addr}`;
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 150))]);
+    if (early) throw new Error(`simgraph exited before it was ready (${JSON.stringify(early)})`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) return base;
+    } catch {
+      // not listening yet
+    }
+  }
+  throw new Error('simgraph was not ready within 30 s');
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const gone = new Promise((res) => server.once('exit', res));
+  server.kill('SIGTERM');
+  const t = setTimeout(() => server.kill('SIGKILL'), 8000);
+  await gone;
+  clearTimeout(t);
+}
+
+function remaining(ms) {
+  return Math.max(1000, Math.min(ms, deadline - Date.now()));
+}
+
+// ---- the tests --------------------------------------------------------------------
+
+async function signIn(page, base) {
+  await page.goto(base + '/');
+  const dev = page.getByRole('button', { name: 'Development sign-in' });
+  await dev.waitFor({ state: 'visible', timeout: remaining(15_000) });
+  await dev.click();
+  await page.getByRole('heading', { name: 'Workbooks', level: 1 }).waitFor({ timeout: remaining(15_000) });
+  const token = await page.evaluate(() => localStorage.getItem('simgraph.token'));
+  if (!token) throw new Error('no token stored after development sign-in');
+  return token;
+}
+
+async function uploadByDrop(page, file) {
+  const bytes = readFileSync(file).toString('base64');
+  const name = file.split('/').pop();
+  await page.getByTestId('dropzone').waitFor();
+  await page.evaluate(
+    ({ bytes, name }) => {
+      const bin = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+      const f = new File([bin], name, { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+      const dt = new DataTransfer();
+      dt.items.add(f);
+      const zone = document.querySelector('[data-testid="dropzone"]');
+      for (const type of ['dragenter', 'dragover', 'drop']) zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    },
+    { bytes, name },
+  );
+}
+
+function cell(page, ref) {
+  return page.locator(`td[data-ref="${ref}"]`);
+}
+
+async function openSheet(page, ref) {
+  const sheet = ref.split('!')[0];
+  const tab = page.getByRole('tab', { name: new RegExp(`^${sheet}\\b`) });
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+  await page.getByRole('grid', { name: `Sheet ${sheet}` }).waitFor({ timeout: remaining(15_000) });
+  await cell(page, ref).waitFor({ timeout: remaining(10_000) });
+}
+
+async function makeInput(page, { ref, type, fields }) {
+  await openSheet(page, ref);
+  await cell(page, ref).click();
+  const form = page.getByRole('form', { name: `Distribution of ${ref}` });
+  await form.waitFor({ timeout: remaining(10_000) });
+  await form.getByLabel('Distribution', { exact: true }).selectOption(type);
+  for (const [label, value] of Object.entries(fields)) await form.getByLabel(label, { exact: true }).fill(value);
+  await form.getByTestId('density-preview').waitFor({ timeout: 5000 });
+  await form.getByRole('button', { name: 'Make input' }).click();
+  await page.getByRole('list', { name: 'Inputs' }).getByRole('button', { name: ref, exact: true }).waitFor({ timeout: 5000 });
+}
+
+async function makeOutput(page, ref) {
+  await openSheet(page, ref);
+  await cell(page, ref).click();
+  await page.getByRole('button', { name: 'Make output' }).click();
+  await page.getByRole('list', { name: 'Outputs' }).getByRole('button', { name: ref, exact: true }).waitFor({ timeout: 5000 });
+}
+
+async function testApp(page, base, state) {
+  state.token = await signIn(page, base);
+  log('signed in with the development sign-in');
+
+  if (!existsSync(workbookPath)) throw new Error(`workbook not found: ${workbookPath}`);
+  await uploadByDrop(page, workbookPath);
+  await page.waitForURL(/\/workbooks\/[^/]+$/, { timeout: remaining(30_000) });
+  state.workbookId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+  log('uploaded', workbookPath, '->', state.workbookId);
+
+  for (const input of INPUTS) await makeInput(page, input);
+  for (const ref of OUTPUTS) await makeOutput(page, ref);
+  log(`model: ${INPUTS.length} inputs, ${OUTPUTS.length} outputs`);
+
+  const run = page.getByRole('region', { name: 'Run' });
+  await run.getByLabel('Iterations').fill(String(ITERATIONS));
+  await run.getByLabel('Monte Carlo').check();
+
+  // Record every value the progress bar takes, from before the run starts.
+  await page.evaluate(() => {
+    const seen = [];
+    window.__progressValues = seen;
+    const record = () => {
+      for (const el of document.querySelectorAll('[role="progressbar"]')) {
+        const v = Number(el.getAttribute('aria-valuenow'));
+        if (seen[seen.length - 1] !== v) seen.push(v);
+      }
+    };
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
+  await run.getByRole('button', { name: /^Run 10,000 iterations$/ }).click();
+  await page.waitForURL(/\/simulations\/[^/]+$/, { timeout: remaining(20_000) });
+  state.simulationId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+  log('simulation', state.simulationId);
+
+  const bar = page.getByRole('progressbar', { name: 'Simulation progress' });
+  await bar.waitFor({ timeout: remaining(20_000) });
+  for (const attr of ['aria-valuemin', 'aria-valuemax']) if ((await bar.getAttribute(attr)) === null) throw new Error(`progress bar has no ${attr}`);
+  await page.waitForFunction(() => document.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow') === '100', null, { timeout: remaining(90_000) });
+  const values = await page.evaluate(() => window.__progressValues);
+  log('progress values:', values.join(' → '));
+  if (!values.some((v) => v > 0 && v < 100)) throw new Error(`the progress bar took no intermediate value: ${values.join(', ')}`);
+
+  await page.getByTestId('stats-table').waitFor({ timeout: remaining(30_000) });
+  for (const id of ['histogram', 's-curve', 'tornado']) {
+    const fig = page.getByTestId(id);
+    await fig.locator('svg.recharts-surface').first().waitFor({ timeout: remaining(15_000) });
+  }
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="histogram"] .recharts-bar-rectangle').length > 0 && document.querySelectorAll('[data-testid="tornado"] .recharts-bar-rectangle').length > 0,
+    null,
+    { timeout: remaining(15_000) },
+  );
+  const status = await page.locator('h1 .status').textContent();
+  if (status?.trim() !== 'Completed') throw new Error(`status is ${status}, not Completed`);
+  log('results: histogram, S-curve and tornado rendered');
+  await page.mouse.move(0, 0); // no chart tooltip in the picture
+  await page.screenshot({ path: join(screenshots, 'results.png'), fullPage: true });
+}
+
+async function responseText(page) {
+  return page.evaluate(() => {
+    const el = document.querySelector('.graphiql-response');
+    return el ? el.textContent.replace(/\u00a0/g, ' ') : '';
+  });
+}
+
+async function runInPlayground(page, base, query, variables, expect) {
+  const url = `${base}/playground?query=${encodeURIComponent(query)}${variables ? `&variables=${encodeURIComponent(JSON.stringify(variables))}` : ''}`;
+  await page.goto(url);
+  await page.locator('.graphiql-container').waitFor({ timeout: remaining(30_000) });
+  const run = page.getByRole('button', { name: /Execute query/ });
+  await run.waitFor({ timeout: remaining(15_000) });
+  // the schema is introspected first; wait for the editor to be ready
+  await page.locator('.graphiql-query-editor .monaco-editor').waitFor({ timeout: remaining(15_000) });
+  await run.click();
+  await page.waitForFunction((texts) => {
+    const el = document.querySelector('.graphiql-response');
+    const t = el ? el.textContent.replace(/\u00a0/g, ' ') : '';
+    return texts.every((x) => t.includes(x));
+  }, expect, { timeout: remaining(30_000) });
+  return responseText(page);
+}
+
+async function testPlayground(page, base, state) {
+  if (!state.token) state.token = await signIn(page, base);
+  await page.goto(base + '/playground');
+  const auth = page.getByTestId('playground-auth');
+  await auth.waitFor({ timeout: remaining(30_000) });
+  if (!/signed-in token/.test((await auth.textContent()) ?? '')) throw new Error(`headers not prefilled from the signed-in token: ${await auth.textContent()}`);
+
+  const q = await runInPlayground(page, base, '{ me { email } tenantInfo { tenantId tier } }', null, ['"tenantInfo"', '"tenantId"']);
+  if (/"errors"/.test(q)) throw new Error(`query answered errors: ${q.slice(0, 400)}`);
+  log('playground query answered');
+
+  if (!state.simulationId) throw new Error('no simulation to subscribe to (the app test failed)');
+  const sub = await runInPlayground(
+    page,
+    base,
+    'subscription Progress($id: ID!) {\n  simulationProgress(id: $id) {\n    status\n    percent\n    iterationsDone\n  }\n}',
+    { id: state.simulationId },
+    ['"simulationProgress"', 'COMPLETED'],
+  );
+  if (/"errors"/.test(sub)) throw new Error(`subscription answered errors: ${sub.slice(0, 400)}`);
+  log('playground subscription answered');
+  await page.screenshot({ path: join(screenshots, 'playground.png') });
+}
+
+// ---- main ---------------------------------------------------------------------------
+
+async function main() {
+  mkdirSync(screenshots, { recursive: true });
+  let passed = 0, failed = 0;
+  const consoleErrors = [];
+  try {
+    const bin = simgraphBinary();
+    const base = await startServer(bin);
+    log('server ready at', base);
+    deadline = Date.now() + budget;
+    context = await chromium.launchPersistentContext(tempDir('simgraph-e2e-chromium-'), {
+      executablePath: chromiumPath,
+      headless: !process.env.E2E_HEADED,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'].concat(process.env.E2E_HEADED ? [] : ['--headless']),
+      viewport: { width: 1440, height: 1000 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(20_000);
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+    const state = {};
+    for (const [name, fn] of [
+      ['app: sign in, upload, model, run, results', testApp],
+      ['playground: query and subscription', testPlayground],
+    ]) {
+      const t0 = Date.now();
+      try {
+        await fn(page, base, state);
+        passed++;
+        log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (e) {
+        failed++;
+        log(`FAIL ${name}: ${e?.stack || e}`);
+        try {
+          await page.screenshot({ path: join(screenshots, `failure-${passed + failed}.png`), fullPage: true });
+        } catch {
+          // the page may be gone
+        }
+        if (consoleErrors.length) log('browser console errors:\n  ' + consoleErrors.slice(-15).join('\n  '));
+      }
+    }
+  } catch (e) {
+    failed++;
+    log(`FAIL setup: ${e?.stack || e}`);
+  } finally {
+    try {
+      await context?.close();
+    } catch {
+      // already closed
+    }
+    await stopServer();
+    if (failed > 0 && serverLog) log('server log (tail):\n' + serverLog.split('\n').slice(-40).join('\n'));
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
+  }
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    await stopServer();
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
+    console.log('e2e: 0 passed, 1 failed');
+    process.exit(130);
+  });
+}
+
+await main();

@@ -1,0 +1,472 @@
+// Every operation the app sends, with hand-written result types that follow
+// graph/schema/*.graphqls (simulation.graphqls is the contract).
+import { gql, type TypedDocumentNode } from '@apollo/client';
+import type { DistributionInput, DistributionType } from '../lib/distributions';
+
+export type SimulationStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type Sampling = 'MONTE_CARLO' | 'LATIN_HYPERCUBE';
+export type Tier = 'TRIAL' | 'STANDARD' | 'PROFESSIONAL' | 'ENTERPRISE';
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface Sheet {
+  name: string;
+  dimension: string;
+  rows: number;
+  columns: number;
+}
+
+export interface WorkbookSummary {
+  __typename?: 'Workbook';
+  id: string;
+  name: string;
+  size: number;
+  formulaCount: number;
+  createdAt: string;
+  sheets: Sheet[];
+  unsupportedFunctions: { name: string; count: number }[];
+}
+
+export interface Cell {
+  ref: string;
+  row: number;
+  column: number;
+  value: string | null;
+  number: number | null;
+  type: string;
+  formula: string | null;
+}
+
+export interface SimulationProgress {
+  simulationId: string;
+  status: SimulationStatus;
+  stage: string;
+  percent: number;
+  iterationsDone: number;
+  iterationsTotal: number;
+  elapsedMs: number;
+  etaMs: number | null;
+  outputs: { cell: string; mean: number; stdError: number }[];
+}
+
+export interface Result {
+  cell: string;
+  iterations: number;
+  mean: number;
+  stdDev: number;
+  variance: number;
+  skewness: number;
+  kurtosis: number;
+  min: number;
+  max: number;
+  stdError: number;
+  ciLower: number;
+  ciUpper: number;
+  percentiles: { p: number; value: number }[];
+  histogram: { method: string; bins: { lower: number; upper: number; count: number }[] };
+  sensitivity: {
+    input: string;
+    name: string | null;
+    rankCorrelation: number;
+    contributionToVariance: number;
+    deciles: { decile: number; outputMean: number }[];
+  }[];
+  errors: { kind: string; count: number }[];
+}
+
+export interface InputVariable {
+  cell: string;
+  name: string | null;
+  distribution: { type: DistributionType } & Record<string, unknown>;
+}
+
+export interface SimulationSummary {
+  id: string;
+  name: string | null;
+  workbookId: string;
+  workbook: { id: string; name: string } | null;
+  status: SimulationStatus;
+  iterations: number;
+  sampling: Sampling;
+  outputs: string[];
+  createdAt: string;
+  completedAt: string | null;
+  elapsedMs: number | null;
+  error: string | null;
+}
+
+export interface SimulationDetail extends SimulationSummary {
+  seed: number;
+  inputs: InputVariable[];
+  correlations: { cellA: string; cellB: string; coefficient: number }[];
+  warnings: string[];
+  startedAt: string | null;
+  progress: SimulationProgress;
+  results: Result[];
+}
+
+const PROGRESS_FIELDS = gql`
+  fragment ProgressFields on SimulationProgress {
+    simulationId
+    status
+    stage
+    percent
+    iterationsDone
+    iterationsTotal
+    elapsedMs
+    etaMs
+    outputs {
+      cell
+      mean
+      stdError
+    }
+  }
+`;
+
+const SIMULATION_SUMMARY = gql`
+  fragment SimulationSummaryFields on Simulation {
+    id
+    name
+    workbookId
+    workbook {
+      id
+      name
+    }
+    status
+    iterations
+    sampling
+    outputs
+    createdAt
+    completedAt
+    elapsedMs
+    error
+  }
+`;
+
+export const ME: TypedDocumentNode<{
+  me: { id: string; email: string; roles: string[]; organization: { id: string; name: string; tier: Tier; tenantId: string; personal: boolean } };
+}> = gql`
+  query Me {
+    me {
+      id
+      email
+      roles
+      organization {
+        id
+        name
+        tier
+        tenantId
+        personal
+      }
+    }
+  }
+`;
+
+export const ORGANIZATION: TypedDocumentNode<{
+  me: { id: string; email: string; subject: string; roles: string[] };
+  tenantInfo: {
+    tenantId: string;
+    tier: Tier;
+    databaseTier: string;
+    dedicated: boolean;
+    pool: { size: number; overflow: number; max: number };
+    organization: { id: string; name: string; personal: boolean };
+  };
+  health: { status: string; version: string; mode: string; uptimeSeconds: number; checks: { name: string; status: string; latencyMs: number; error: string | null }[] };
+}> = gql`
+  query Organization {
+    me {
+      id
+      email
+      subject
+      roles
+    }
+    tenantInfo {
+      tenantId
+      tier
+      databaseTier
+      dedicated
+      pool {
+        size
+        overflow
+        max
+      }
+      organization {
+        id
+        name
+        personal
+      }
+    }
+    health {
+      status
+      version
+      mode
+      uptimeSeconds
+      checks {
+        name
+        status
+        latencyMs
+        error
+      }
+    }
+  }
+`;
+
+export const WORKBOOKS: TypedDocumentNode<
+  { workbooks: { totalCount: number; pageInfo: PageInfo; edges: { cursor: string; node: WorkbookSummary }[] } },
+  { first: number; after?: string | null }
+> = gql`
+  query Workbooks($first: Int!, $after: Cursor) {
+    workbooks(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          id
+          name
+          size
+          formulaCount
+          createdAt
+          sheets {
+            name
+            dimension
+            rows
+            columns
+          }
+          unsupportedFunctions {
+            name
+            count
+          }
+        }
+      }
+    }
+  }
+`;
+
+export const UPLOAD_WORKBOOK = /* GraphQL */ `
+  mutation UploadWorkbook($file: Upload!) {
+    uploadWorkbook(file: $file) {
+      id
+      name
+      size
+      formulaCount
+      createdAt
+      sheets {
+        name
+        dimension
+        rows
+        columns
+      }
+      unsupportedFunctions {
+        name
+        count
+      }
+    }
+  }
+`;
+
+export const DELETE_WORKBOOK: TypedDocumentNode<{ deleteWorkbook: string }, { id: string }> = gql`
+  mutation DeleteWorkbook($id: ID!) {
+    deleteWorkbook(id: $id)
+  }
+`;
+
+export const WORKBOOK: TypedDocumentNode<{ workbook: WorkbookSummary | null }, { id: string }> = gql`
+  query Workbook($id: ID!) {
+    workbook(id: $id) {
+      id
+      name
+      size
+      formulaCount
+      createdAt
+      sheets {
+        name
+        dimension
+        rows
+        columns
+      }
+      unsupportedFunctions {
+        name
+        count
+      }
+    }
+  }
+`;
+
+export const CELLS: TypedDocumentNode<
+  { workbook: { id: string; cells: { sheet: string; range: string; cells: Cell[] } } | null },
+  { id: string; sheet: string; range?: string | null }
+> = gql`
+  query Cells($id: ID!, $sheet: String!, $range: String) {
+    workbook(id: $id) {
+      id
+      cells(sheet: $sheet, range: $range) {
+        sheet
+        range
+        cells {
+          ref
+          row
+          column
+          value
+          number
+          type
+          formula
+        }
+      }
+    }
+  }
+`;
+
+export interface SimulationInputVars {
+  workbookId: string;
+  name?: string;
+  inputs: { cell: string; name?: string; distribution: DistributionInput }[];
+  outputs: string[];
+  iterations: number;
+  seed?: number;
+  sampling?: Sampling;
+  correlations?: { cellA: string; cellB: string; coefficient: number }[];
+}
+
+export const CREATE_SIMULATION: TypedDocumentNode<{ createSimulation: SimulationSummary }, { input: SimulationInputVars }> = gql`
+  mutation CreateSimulation($input: SimulationInput!) {
+    createSimulation(input: $input) {
+      ...SimulationSummaryFields
+    }
+  }
+  ${SIMULATION_SUMMARY}
+`;
+
+export const CANCEL_SIMULATION: TypedDocumentNode<{ cancelSimulation: { id: string; status: SimulationStatus } }, { id: string }> = gql`
+  mutation CancelSimulation($id: ID!) {
+    cancelSimulation(id: $id) {
+      id
+      status
+    }
+  }
+`;
+
+export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null }, { id: string }> = gql`
+  query Simulation($id: ID!) {
+    simulation(id: $id) {
+      ...SimulationSummaryFields
+      seed
+      startedAt
+      warnings
+      inputs {
+        cell
+        name
+        distribution {
+          type
+          min
+          mode
+          max
+          mean
+          stdDev
+          mu
+          sigma
+          alpha
+          beta
+          shape
+          scale
+          rate
+          lambda
+          n
+          p
+          values
+          probabilities
+          truncateMin
+          truncateMax
+        }
+      }
+      correlations {
+        cellA
+        cellB
+        coefficient
+      }
+      progress {
+        ...ProgressFields
+      }
+      results {
+        cell
+        iterations
+        mean
+        stdDev
+        variance
+        skewness
+        kurtosis
+        min
+        max
+        stdError
+        ciLower
+        ciUpper
+        percentiles {
+          p
+          value
+        }
+        histogram {
+          method
+          bins {
+            lower
+            upper
+            count
+          }
+        }
+        sensitivity {
+          input
+          name
+          rankCorrelation
+          contributionToVariance
+          deciles {
+            decile
+            outputMean
+          }
+        }
+        errors {
+          kind
+          count
+        }
+      }
+    }
+  }
+  ${SIMULATION_SUMMARY}
+  ${PROGRESS_FIELDS}
+`;
+
+export const SIMULATIONS: TypedDocumentNode<
+  { simulations: { totalCount: number; pageInfo: PageInfo; edges: { cursor: string; node: SimulationSummary }[] } },
+  { first: number; after?: string | null; status?: SimulationStatus | null; orderBy?: { field: 'CREATED_AT' | 'STATUS' | 'ITERATIONS'; direction: 'ASC' | 'DESC' } | null }
+> = gql`
+  query Simulations($first: Int!, $after: Cursor, $status: SimulationStatus, $orderBy: SimulationOrder) {
+    simulations(first: $first, after: $after, status: $status, orderBy: $orderBy) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        cursor
+        node {
+          ...SimulationSummaryFields
+        }
+      }
+    }
+  }
+  ${SIMULATION_SUMMARY}
+`;
+
+export const SIMULATION_PROGRESS: TypedDocumentNode<{ simulationProgress: SimulationProgress }, { id: string }> = gql`
+  subscription SimulationProgress($id: ID!) {
+    simulationProgress(id: $id) {
+      ...ProgressFields
+    }
+  }
+  ${PROGRESS_FIELDS}
+`;

@@ -1,0 +1,82 @@
+// The Apollo client: HTTP for queries and mutations, graphql-ws for
+// subscriptions (connectionParams carry the bearer token), one error hook
+// that signs out on UNAUTHENTICATED.
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { ErrorLink } from '@apollo/client/link/error';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient, type Client } from 'graphql-ws';
+import { getMainDefinition, relayStylePagination } from '@apollo/client/utilities';
+import { OperationTypeNode } from 'graphql';
+
+import { GRAPHQL_PATH, websocketURL } from './endpoints';
+
+export interface Clients {
+  apollo: ApolloClient;
+  ws: Client;
+  dispose: () => void;
+}
+
+export function createClients(token: string | null, onUnauthenticated: () => void): Clients {
+  const ws = createClient({
+    url: websocketURL(),
+    lazy: true,
+    connectionParams: () => (token ? { Authorization: 'Bearer ' + token } : {}),
+    retryAttempts: 5,
+    shouldRetry: (e) => !(e && typeof e === 'object' && 'code' in e && (e as CloseEvent).code === 4403),
+  });
+
+  const auth = new ApolloLink((operation, forward) => {
+    operation.setContext(({ headers = {} }: { headers?: Record<string, string> }) => ({
+      headers: token ? { ...headers, Authorization: `Bearer ${token}` } : headers,
+    }));
+    return forward(operation);
+  });
+
+  const errors = new ErrorLink(({ error }) => {
+    if (CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+      onUnauthenticated();
+    }
+  });
+
+  const http = new HttpLink({ uri: GRAPHQL_PATH });
+  const link = ApolloLink.split(
+    ({ query }) => {
+      const def = getMainDefinition(query);
+      return def.kind === 'OperationDefinition' && def.operation === OperationTypeNode.SUBSCRIPTION;
+    },
+    new GraphQLWsLink(ws),
+    ApolloLink.from([errors, auth, http]),
+  );
+
+  const apollo = new ApolloClient({
+    link,
+    cache: new InMemoryCache({
+      typePolicies: {
+        Query: {
+          fields: {
+            workbooks: relayStylePagination(),
+            simulations: relayStylePagination(['status', 'orderBy']),
+          },
+        },
+        Workbook: {
+          fields: {
+            simulations: relayStylePagination(),
+          },
+        },
+      },
+    }),
+    defaultOptions: {
+      watchQuery: { fetchPolicy: 'cache-and-network' },
+    },
+  });
+
+  return {
+    apollo,
+    ws,
+    dispose: () => {
+      void ws.dispose();
+      apollo.stop();
+    },
+  };
+}

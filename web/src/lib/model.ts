@@ -1,0 +1,146 @@
+// The model being built on a workbook (inputs, outputs, correlations, run
+// settings), kept per workbook in localStorage so a reload loses nothing.
+import { useCallback, useEffect, useState } from 'react';
+import type { DistributionInput } from './distributions';
+import type { Sampling } from '../graphql/operations';
+
+export interface ModelInput {
+  cell: string;
+  name: string | null;
+  distribution: DistributionInput;
+}
+
+export interface ModelOutput {
+  cell: string;
+  name: string | null;
+}
+
+export interface ModelCorrelation {
+  cellA: string;
+  cellB: string;
+  coefficient: number;
+}
+
+export interface RunSettings {
+  iterations: number;
+  seed: number | null;
+  sampling: Sampling;
+  name: string;
+}
+
+export interface Model {
+  inputs: ModelInput[];
+  outputs: ModelOutput[];
+  correlations: ModelCorrelation[];
+  settings: RunSettings;
+}
+
+export const EMPTY_MODEL: Model = {
+  inputs: [],
+  outputs: [],
+  correlations: [],
+  settings: { iterations: 10000, seed: null, sampling: 'LATIN_HYPERCUBE', name: '' },
+};
+
+const key = (workbookId: string) => `simgraph.model.${workbookId}`;
+
+export function loadModel(workbookId: string): Model {
+  try {
+    const raw = localStorage.getItem(key(workbookId));
+    if (!raw) return EMPTY_MODEL;
+    const m = JSON.parse(raw) as Partial<Model>;
+    return {
+      inputs: Array.isArray(m.inputs) ? m.inputs : [],
+      outputs: Array.isArray(m.outputs) ? m.outputs : [],
+      correlations: Array.isArray(m.correlations) ? m.correlations : [],
+      settings: { ...EMPTY_MODEL.settings, ...(m.settings ?? {}) },
+    };
+  } catch {
+    return EMPTY_MODEL;
+  }
+}
+
+export function saveModel(workbookId: string, model: Model) {
+  try {
+    localStorage.setItem(key(workbookId), JSON.stringify(model));
+  } catch {
+    // storage full or unavailable: the model lives in memory only
+  }
+}
+
+export function useModel(workbookId: string) {
+  const [model, setModel] = useState<Model>(() => loadModel(workbookId));
+  useEffect(() => setModel(loadModel(workbookId)), [workbookId]);
+  const update = useCallback(
+    (f: (m: Model) => Model) =>
+      setModel((m) => {
+        const next = f(m);
+        saveModel(workbookId, next);
+        return next;
+      }),
+    [workbookId],
+  );
+
+  const setInput = useCallback(
+    (input: ModelInput) =>
+      update((m) => {
+        const others = m.inputs.filter((i) => i.cell !== input.cell);
+        return { ...m, inputs: [...others, input].sort(byRef), outputs: m.outputs.filter((o) => o.cell !== input.cell) };
+      }),
+    [update],
+  );
+  const removeInput = useCallback(
+    (cell: string) =>
+      update((m) => ({
+        ...m,
+        inputs: m.inputs.filter((i) => i.cell !== cell),
+        correlations: m.correlations.filter((c) => c.cellA !== cell && c.cellB !== cell),
+      })),
+    [update],
+  );
+  const setOutput = useCallback(
+    (output: ModelOutput) =>
+      update((m) => ({ ...m, outputs: [...m.outputs.filter((o) => o.cell !== output.cell), output].sort(byRef), inputs: m.inputs.filter((i) => i.cell !== output.cell) })),
+    [update],
+  );
+  const removeOutput = useCallback((cell: string) => update((m) => ({ ...m, outputs: m.outputs.filter((o) => o.cell !== cell) })), [update]);
+  const setCorrelations = useCallback((correlations: ModelCorrelation[]) => update((m) => ({ ...m, correlations })), [update]);
+  const setSettings = useCallback((s: Partial<RunSettings>) => update((m) => ({ ...m, settings: { ...m.settings, ...s } })), [update]);
+  const clear = useCallback(() => update(() => EMPTY_MODEL), [update]);
+
+  return { model, setInput, removeInput, setOutput, removeOutput, setCorrelations, setSettings, clear };
+}
+
+// ---- A1 references -----------------------------------------------------------
+
+export function columnName(n: number): string {
+  let s = '';
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    s = String.fromCharCode(65 + r) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+export function columnNumber(letters: string): number {
+  let n = 0;
+  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n;
+}
+
+/** "Sheet!B12" or "'My sheet'!$B$12" -> { sheet, col: 2, row: 12 } */
+export function parseRef(ref: string): { sheet: string; col: number; row: number } | null {
+  const bang = ref.lastIndexOf('!');
+  let sheet = bang >= 0 ? ref.slice(0, bang) : '';
+  if (sheet.startsWith("'") && sheet.endsWith("'")) sheet = sheet.slice(1, -1).replace(/''/g, "'");
+  const m = /^\$?([A-Za-z]{1,3})\$?(\d+)$/.exec(bang >= 0 ? ref.slice(bang + 1) : ref);
+  if (!m) return null;
+  return { sheet, col: columnNumber(m[1]), row: Number(m[2]) };
+}
+
+function byRef(a: { cell: string }, b: { cell: string }): number {
+  const x = parseRef(a.cell), y = parseRef(b.cell);
+  if (!x || !y) return a.cell.localeCompare(b.cell);
+  return x.sheet.localeCompare(y.sheet) || x.row - y.row || x.col - y.col;
+}

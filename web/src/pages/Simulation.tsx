@@ -1,0 +1,326 @@
+import { useEffect, useMemo, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { CANCEL_SIMULATION, SIMULATION, SIMULATION_PROGRESS, type Result, type SimulationDetail, type SimulationProgress } from '../graphql/operations';
+import { describe, type DistributionInput } from '../lib/distributions';
+import { formatDate, formatDuration, formatInt, formatNumber } from '../lib/format';
+import { loadModel } from '../lib/model';
+import { Link } from '../lib/router';
+import { ProgressBar } from '../components/ProgressBar';
+import { ProblemView } from '../components/Problem';
+import { StatusBadge, isTerminal } from '../components/StatusBadge';
+import { Histogram, SCurve, Tornado } from '../components/Charts';
+
+export function SimulationPage({ id }: { id: string }) {
+  const { data, loading, error, refetch, startPolling, stopPolling } = useQuery(SIMULATION, { variables: { id } });
+  const sim = data?.simulation;
+  const live = !!sim && !isTerminal(sim.status);
+
+  const [subDone, setSubDone] = useState(false);
+  const [latest, setLatest] = useState<SimulationProgress | null>(null);
+  const sub = useSubscription(SIMULATION_PROGRESS, {
+    variables: { id },
+    skip: !live,
+    onComplete: () => setSubDone(true),
+    // Commit every update the server sends (no batching away of a step), so
+    // the bar moves through each one.
+    onData: ({ data: d }) => {
+      const p = d.data?.simulationProgress;
+      if (!p) return;
+      flushSync(() => setLatest(p));
+      if (isTerminal(p.status)) void refetch();
+    },
+  });
+
+  // The subscription completes after the terminal state; if it fails or ends
+  // without one (a dropped socket), poll until the simulation is done.
+  const needPoll = live && (!!sub.error || subDone);
+  useEffect(() => {
+    if (!needPoll) return undefined;
+    startPolling(1000);
+    return () => stopPolling();
+  }, [needPoll, startPolling, stopPolling]);
+
+  useEffect(() => {
+    setLatest(null);
+    setSubDone(false);
+  }, [id]);
+
+  const [cancel, cancelState] = useMutation(CANCEL_SIMULATION);
+
+  if (error) return <div className="page"><ProblemView error={error} title="Could not load the simulation" /></div>;
+  if (loading && !sim) return <div className="page"><p className="muted">Loading simulation…</p></div>;
+  if (!sim)
+    return (
+      <div className="page">
+        <h1>Simulation not found</h1>
+        <p>
+          It may belong to another organization. <Link to="/simulations">All simulations</Link>
+        </p>
+      </div>
+    );
+
+  const progress = pickProgress(sim, latest);
+  const outputNames = outputNamesOf(sim);
+  const title = sim.name || `${formatInt(sim.iterations)} iterations${sim.workbook ? ` of ${sim.workbook.name}` : ''}`;
+
+  return (
+    <div className="page">
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link to="/simulations">Simulations</Link> <span aria-hidden="true">/</span> <span aria-current="page">{title}</span>
+      </nav>
+      <div className="page-head">
+        <h1>
+          {title} <StatusBadge status={progress.status} />
+        </h1>
+        <span className="muted">
+          {sim.workbook ? (
+            <>
+              <Link to={`/workbooks/${encodeURIComponent(sim.workbookId)}`}>{sim.workbook.name}</Link> ·{' '}
+            </>
+          ) : null}
+          {sim.sampling === 'LATIN_HYPERCUBE' ? 'Latin hypercube' : 'Monte Carlo'} · seed {sim.seed} · started {formatDate(sim.startedAt ?? sim.createdAt)}
+          {sim.elapsedMs !== null && sim.elapsedMs !== undefined ? ` · took ${formatDuration(sim.elapsedMs)}` : ''}
+        </span>
+      </div>
+
+      {sim.warnings.length > 0 && (
+        <div className="notice warn" role="note">
+          <strong>Warnings</strong>
+          <ul>
+            {sim.warnings.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+
+      {(
+        <section className="panel" aria-labelledby="progress-title">
+          <div className="panel-head">
+            <h2 id="progress-title">Progress</h2>
+            {!isTerminal(progress.status) && (
+              <button type="button" className="danger" disabled={cancelState.loading} onClick={() => void cancel({ variables: { id } }).then(() => refetch()).catch(() => undefined)}>
+                {cancelState.loading ? 'Cancelling…' : 'Cancel simulation'}
+              </button>
+            )}
+          </div>
+          <ProgressBar progress={progress} outputNames={outputNames} showOutputs={!isTerminal(progress.status)} />
+          <ProblemView error={cancelState.error} title="Could not cancel" onDismiss={cancelState.reset} />
+          {sub.error && live && <p className="muted small">Live updates were interrupted; refreshing every second instead.</p>}
+          {sim.status === 'FAILED' && (
+            <div className="problem" role="alert">
+              <strong>The simulation failed</strong>
+              <p>{sim.error ?? 'No reason was given.'}</p>
+            </div>
+          )}
+          {sim.status === 'CANCELLED' && <p className="muted">This simulation was cancelled{sim.results.length > 0 ? '; results below cover the iterations done' : ''}.</p>}
+        </section>
+      )}
+
+      {sim.results.length > 0 && <Results sim={sim} outputNames={outputNames} />}
+      <ModelRecap sim={sim} />
+    </div>
+  );
+}
+
+function pickProgress(sim: SimulationDetail, latest: SimulationProgress | null): SimulationProgress {
+  // The query's snapshot is authoritative once terminal; otherwise the latest
+  // of the query and the subscription.
+  if (isTerminal(sim.status)) return { ...sim.progress, status: sim.status };
+  if (latest && latest.iterationsDone >= sim.progress.iterationsDone) return latest;
+  return sim.progress;
+}
+
+function outputNamesOf(sim: SimulationDetail): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const o of loadModel(sim.workbookId).outputs) if (o.name) names[o.cell] = o.name;
+  return names;
+}
+
+function Results({ sim, outputNames }: { sim: SimulationDetail; outputNames: Record<string, string> }) {
+  const [active, setActive] = useState(0);
+  const result = sim.results[Math.min(active, sim.results.length - 1)];
+  const inputNames = useMemo(() => Object.fromEntries(sim.inputs.filter((i) => i.name).map((i) => [i.cell, i.name!])), [sim.inputs]);
+  return (
+    <section className="results" aria-labelledby="results-title">
+      <div className="panel-head">
+        <h2 id="results-title">Results</h2>
+        <button type="button" onClick={() => downloadCSV(sim)}>
+          Download CSV
+        </button>
+      </div>
+      {sim.results.length > 1 && (
+        <div role="tablist" aria-label="Outputs" className="sheet-tabs">
+          {sim.results.map((r, i) => (
+            <button
+              key={r.cell}
+              type="button"
+              role="tab"
+              id={`out-tab-${i}`}
+              aria-controls="out-panel"
+              aria-selected={i === active}
+              tabIndex={i === active ? 0 : -1}
+              onClick={() => setActive(i)}
+              onKeyDown={(e) => {
+                const n = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : null;
+                if (n === null) return;
+                e.preventDefault();
+                const k = (n + sim.results.length) % sim.results.length;
+                setActive(k);
+                (e.currentTarget.parentElement?.children[k] as HTMLElement | undefined)?.focus();
+              }}
+            >
+              {outputNames[r.cell] ? `${outputNames[r.cell]} (${r.cell})` : r.cell}
+            </button>
+          ))}
+        </div>
+      )}
+      <div id="out-panel" role={sim.results.length > 1 ? 'tabpanel' : undefined} aria-labelledby={sim.results.length > 1 ? `out-tab-${active}` : undefined}>
+        <div className="results-grid">
+          <StatsTable result={result} name={outputNames[result.cell]} />
+          <div className="charts">
+            <Histogram result={result} />
+            <SCurve result={result} />
+            <Tornado result={result} inputNames={inputNames} />
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function StatsTable({ result, name }: { result: Result; name?: string }) {
+  const rows: [string, string][] = [
+    ['Mean', formatNumber(result.mean, 6)],
+    ['95% confidence of the mean', `${formatNumber(result.ciLower, 6)} – ${formatNumber(result.ciUpper, 6)}`],
+    ['Standard error', formatNumber(result.stdError, 3)],
+    ['Standard deviation', formatNumber(result.stdDev, 5)],
+    ['Variance', formatNumber(result.variance, 5)],
+    ['Skewness', formatNumber(result.skewness, 3)],
+    ['Kurtosis', formatNumber(result.kurtosis, 3)],
+    ['Minimum', formatNumber(result.min, 6)],
+    ['Maximum', formatNumber(result.max, 6)],
+    ['Iterations', formatInt(result.iterations)],
+  ];
+  const errors = result.errors.filter((e) => e.count > 0);
+  return (
+    <div className="stats">
+      <table className="table compact" data-testid="stats-table">
+        <caption>{name ? `${name} (${result.cell})` : result.cell}</caption>
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row">{k}</th>
+              <td className="num">{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table className="table compact">
+        <caption>Percentiles</caption>
+        <thead>
+          <tr>
+            <th scope="col">P</th>
+            <th scope="col" className="num">
+              Value
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {result.percentiles.map((p) => (
+            <tr key={p.p}>
+              <th scope="row">P{p.p}</th>
+              <td className="num">{formatNumber(p.value, 6)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {errors.length > 0 && (
+        <table className="table compact">
+          <caption>Iterations with errors</caption>
+          <tbody>
+            {errors.map((e) => (
+              <tr key={e.kind}>
+                <th scope="row">
+                  <code>{e.kind}</code>
+                </th>
+                <td className="num">{formatInt(e.count)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function ModelRecap({ sim }: { sim: SimulationDetail }) {
+  return (
+    <details className="panel recap">
+      <summary>
+        Model: {sim.inputs.length} input{sim.inputs.length === 1 ? '' : 's'}, {sim.outputs.length} output{sim.outputs.length === 1 ? '' : 's'}
+        {sim.correlations.length > 0 ? `, ${sim.correlations.length} correlation${sim.correlations.length === 1 ? '' : 's'}` : ''}
+      </summary>
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th scope="col">Input</th>
+            <th scope="col">Distribution</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sim.inputs.map((i) => (
+            <tr key={i.cell}>
+              <td>
+                {i.cell}
+                {i.name ? ` — ${i.name}` : ''}
+              </td>
+              <td>{describe(cleanDistribution(i.distribution))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>Outputs: {sim.outputs.join(', ')}</p>
+      {sim.correlations.length > 0 && (
+        <p>
+          Correlations:{' '}
+          {sim.correlations.map((c) => `${c.cellA} ~ ${c.cellB}: ${c.coefficient}`).join('; ')}
+        </p>
+      )}
+    </details>
+  );
+}
+
+function cleanDistribution(d: Record<string, unknown>): DistributionInput {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) if (v !== null && v !== undefined && k !== '__typename') out[k] = v;
+  return out as unknown as DistributionInput;
+}
+
+function downloadCSV(sim: SimulationDetail) {
+  const lines = ['output,statistic,value'];
+  for (const r of sim.results) {
+    const stats: [string, number][] = [
+      ['mean', r.mean],
+      ['stdDev', r.stdDev],
+      ['variance', r.variance],
+      ['skewness', r.skewness],
+      ['kurtosis', r.kurtosis],
+      ['min', r.min],
+      ['max', r.max],
+      ['stdError', r.stdError],
+      ['ciLower', r.ciLower],
+      ['ciUpper', r.ciUpper],
+      ...r.percentiles.map((p) => [`P${p.p}`, p.value] as [string, number]),
+      ...r.sensitivity.map((s) => [`rankCorrelation ${s.input}`, s.rankCorrelation] as [string, number]),
+    ];
+    for (const [k, v] of stats) lines.push(`"${r.cell.replace(/"/g, '""')}",${k.includes(' ') ? `"${k}"` : k},${v}`);
+  }
+  const blob = new Blob([lines.join('\n') + '\n'], { type: 'text/csv' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `simulation-${sim.id}.csv`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
