@@ -136,12 +136,12 @@ func TestSimulationEndToEnd(t *testing.T) {
 			Simulation struct {
 				Status  string
 				Results []struct {
-					Cell                  string
-					Iterations            int
+					Cell                   string
+					Iterations             int
 					Mean, StdDev, Min, Max float64
-					Percentiles           []struct{ P, Value float64 }
-					Histogram             struct{ Bins []struct{ Count int } }
-					Sensitivity           []struct {
+					Percentiles            []struct{ P, Value float64 }
+					Histogram              struct{ Bins []struct{ Count int } }
+					Sensitivity            []struct {
 						Input           string
 						RankCorrelation float64
 					}
@@ -269,12 +269,20 @@ func TestSimulationBadInput(t *testing.T) {
 		in   map[string]any
 		code string
 	}{
-		{"UnknownSheet", with(func(in map[string]any) { in["inputs"] = input("Nope!B2", map[string]any{"type": "UNIFORM", "min": 0, "max": 1}) }), "BAD_USER_INPUT"},
+		{"UnknownSheet", with(func(in map[string]any) {
+			in["inputs"] = input("Nope!B2", map[string]any{"type": "UNIFORM", "min": 0, "max": 1})
+		}), "BAD_USER_INPUT"},
 		{"NotACell", with(func(in map[string]any) { in["outputs"] = []string{"Summary!"} }), "BAD_USER_INPUT"},
-		{"FormulaAsInput", with(func(in map[string]any) { in["inputs"] = input("Summary!B2", map[string]any{"type": "UNIFORM", "min": 0, "max": 1}) }), "BAD_USER_INPUT"},
+		{"FormulaAsInput", with(func(in map[string]any) {
+			in["inputs"] = input("Summary!B2", map[string]any{"type": "UNIFORM", "min": 0, "max": 1})
+		}), "BAD_USER_INPUT"},
 		{"ConstantAsOutput", with(func(in map[string]any) { in["outputs"] = []string{"Inputs!B2"} }), "BAD_USER_INPUT"},
-		{"MinAboveMax", with(func(in map[string]any) { in["inputs"] = input("Inputs!B2", map[string]any{"type": "UNIFORM", "min": 5, "max": 1}) }), "BAD_USER_INPUT"},
-		{"NegativeStdDev", with(func(in map[string]any) { in["inputs"] = input("Inputs!B3", map[string]any{"type": "NORMAL", "mean": 5, "stdDev": -1}) }), "BAD_USER_INPUT"},
+		{"MinAboveMax", with(func(in map[string]any) {
+			in["inputs"] = input("Inputs!B2", map[string]any{"type": "UNIFORM", "min": 5, "max": 1})
+		}), "BAD_USER_INPUT"},
+		{"NegativeStdDev", with(func(in map[string]any) {
+			in["inputs"] = input("Inputs!B3", map[string]any{"type": "NORMAL", "mean": 5, "stdDev": -1})
+		}), "BAD_USER_INPUT"},
 		{"ProbabilitiesNotSummingToOne", with(func(in map[string]any) {
 			in["inputs"] = input("Inputs!B3", map[string]any{"type": "DISCRETE", "values": []float64{1, 2}, "probabilities": []float64{0.2, 0.2}})
 		}), "BAD_USER_INPUT"},

@@ -17,7 +17,7 @@ import (
 	"entgo.io/ent/dialect/sql/schema"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"              // registers the pure-Go "sqlite" driver
+	_ "modernc.org/sqlite"             // registers the pure-Go "sqlite" driver
 
 	"github.com/simgraph/simgraph/ent"
 	_ "github.com/simgraph/simgraph/ent/runtime" // registers the schemas' hooks and privacy policies

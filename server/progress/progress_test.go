@@ -20,11 +20,11 @@ func TestThrottle(t *testing.T) {
 		terminal bool
 		want     bool
 	}{
-		{0, "sampling", false, true},    // first always
-		{10, "running", false, true},    // first of a stage
-		{20, "running", false, false},   // too soon
-		{99, "running", false, false},   // still too soon
-		{111, "running", false, true},   // an interval later
+		{0, "sampling", false, true},  // first always
+		{10, "running", false, true},  // first of a stage
+		{20, "running", false, false}, // too soon
+		{99, "running", false, false}, // still too soon
+		{111, "running", false, true}, // an interval later
 		{112, "summarizing", false, true},
 		{113, "summarizing", true, true}, // terminal always
 	}
