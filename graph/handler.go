@@ -26,6 +26,9 @@ type HandlerOpts struct {
 	// WebsocketInit authenticates a websocket from its connection_init
 	// payload; an error closes the socket with 4403.
 	WebsocketInit func(ctx context.Context, payload transport.InitPayload) (context.Context, error)
+	// MaxSubscriptionsPerConnection caps one websocket's concurrent
+	// subscriptions.
+	MaxSubscriptionsPerConnection int
 	// Origins may open websockets from a browser besides the server's own
 	// ("*" allows any).
 	Origins []string
@@ -47,7 +50,7 @@ func NewHandler(r *Resolver, o HandlerOpts) *handler.Server {
 				// rejected connection_init.
 				return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, 4403), "Forbidden"), nil, err
 			}
-			return authed, nil, nil
+			return withSubscriptionCap(authed, o.MaxSubscriptionsPerConnection), nil, nil
 		},
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,

@@ -155,6 +155,9 @@ func (r *simulationProgressResolver) Status(ctx context.Context, obj *simspec.Pr
 
 // SimulationProgress is the resolver for the simulationProgress field.
 func (r *subscriptionResolver) SimulationProgress(ctx context.Context, id string) (<-chan *simspec.Progress, error) {
+	if err := acquireSubscription(ctx); err != nil {
+		return nil, err
+	}
 	ch, err := r.SimulationService.Subscribe(ctx, id)
 	if err != nil {
 		return nil, err

@@ -136,6 +136,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		Introspection:  cfg.Introspection,
 		Origins:        cfg.CORSOrigins,
 		WebsocketInit:  a.websocketInit,
+
+		MaxSubscriptionsPerConnection: cfg.MaxSubscriptionsPerConnection,
 	})
 	a.HTTP = httpserver.New(httpserver.Deps{
 		Log:          log,

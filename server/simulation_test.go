@@ -406,3 +406,46 @@ func TestSubscriptionHygiene(t *testing.T) {
 	}
 	require.LessOrEqual(t, now, baseline+5, "goroutines after %d subscribe/kill cycles: %d, baseline %d", cycles, now, baseline)
 }
+
+func TestSubscriptionLimits(t *testing.T) {
+	t.Parallel()
+	c := servertest.SQLiteConfig(t)
+	c.Workers = 0
+	c.MaxSubscriptionsPerConnection = 2
+	s := servertest.Start(t, c)
+	token := s.Token(t, auth.TokenParams{Email: "limits@subs.example", Org: "subs"})
+	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+	id := createSimulation(t, s, token, dcfSimulation(wb, 1000))
+
+	t.Run("CapPerConnection", func(t *testing.T) {
+		ws := s.DialWS(t, "graphql-transport-ws")
+		ws.Init(map[string]any{"authToken": token})
+		for i := 1; i <= 2; i++ {
+			ws.Subscribe(fmt.Sprint(i), progressSubscription, map[string]any{"id": id})
+			m, err := ws.Read(10 * time.Second)
+			require.NoError(t, err)
+			require.Equal(t, "next", m.Type)
+			require.NotContains(t, string(m.Payload), "errors")
+		}
+		ws.Subscribe("3", progressSubscription, map[string]any{"id": id})
+		m, err := ws.Read(10 * time.Second)
+		require.NoError(t, err)
+		require.Equal(t, "3", m.ID)
+		require.Contains(t, string(m.Payload), `"code":"RATE_LIMITED"`)
+	})
+
+	t.Run("TokenExpiryEndsTheStream", func(t *testing.T) {
+		short := s.Token(t, auth.TokenParams{Email: "limits@subs.example", Org: "subs", TTL: 2 * time.Second})
+		ws := s.DialWS(t, "graphql-transport-ws")
+		ws.Init(map[string]any{"authToken": short})
+		ws.Subscribe("1", progressSubscription, map[string]any{"id": id})
+		m, err := ws.Read(10 * time.Second)
+		require.NoError(t, err)
+		require.Equal(t, "next", m.Type)
+		start := time.Now()
+		for err == nil {
+			_, err = ws.Read(15 * time.Second)
+		}
+		require.Less(t, time.Since(start), 10*time.Second, "the stream ended at the token's expiry, not at the read timeout: %v", err)
+	})
+}

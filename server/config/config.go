@@ -48,6 +48,8 @@ type Config struct {
 	MaxTenantPools int
 	DemoOrg        bool
 
+	MaxSubscriptionsPerConnection int
+
 	Workers         int           // simulations this process runs at once
 	MaxIterations   int           // platform bound per simulation; tier quotas apply below it
 	JobReclaimAfter time.Duration // server mode: a job silent this long is rerun elsewhere
@@ -92,6 +94,7 @@ var Vars = []Var{
 	{"SIMGRAPH_INTROSPECTION", "", "true/false; default true in development, false in production"},
 	{"SIMGRAPH_MAX_TENANT_POOLS", "64", "open dedicated tenant database pools kept (LRU)"},
 	{"SIMGRAPH_DEMO", "true", "embedded mode: create a demo organization and print a token at first start"},
+	{"SIMGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", "20", "subscriptions one websocket may hold at once"},
 	{"SIMGRAPH_WORKERS", "2", "simulations this process runs at once (each uses every core); 0 serves the API only"},
 	{"SIMGRAPH_MAX_ITERATIONS", "10000000", "most iterations any simulation may ask for"},
 	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
@@ -152,6 +155,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		{"SIMGRAPH_MAX_COMPLEXITY", "1000", &c.MaxComplexity},
 		{"SIMGRAPH_MAX_TENANT_POOLS", "64", &c.MaxTenantPools},
 		{"SIMGRAPH_MAX_ITERATIONS", "10000000", &c.MaxIterations},
+		{"SIMGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", "20", &c.MaxSubscriptionsPerConnection},
 	}
 	if c.Workers, err = strconv.Atoi(get("SIMGRAPH_WORKERS", "2")); err != nil || c.Workers < 0 {
 		return nil, fmt.Errorf("SIMGRAPH_WORKERS: want 0 (API only) or more")
