@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/simgraph/simgraph/engine/cli"
 	"github.com/simgraph/simgraph/server"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
@@ -26,6 +27,9 @@ Usage:
   simgraph [serve] [--addr :8080]     run the server (the default command)
   simgraph token [flags]              print a development token signed with the configured secret
   simgraph migrate                    create or update the tables of every service database
+  simgraph eval WORKBOOK [--json]     evaluate a workbook's formulas and compare with Excel's cached values
+  simgraph simulate WORKBOOK --input CELL=DIST --output CELL [flags]
+                                      run a Monte Carlo simulation of a workbook from the command line
   simgraph help                       this text
 
 Configuration comes from SIMGRAPH_* environment variables (see README.md),
@@ -54,6 +58,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd, args = args[0], args[1:]
 	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		cmd = "help"
+	}
+	// The engine's commands read no configuration: they work on a file.
+	switch cmd {
+	case "eval":
+		return cli.Eval(ctx, args, stdout, stderr)
+	case "simulate":
+		return cli.Simulate(ctx, args, stdout, stderr)
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil && cmd != "help" {

@@ -5,7 +5,42 @@
 // over batches of iterations on every core, and summarises each output
 // (engine/stats): moments, percentiles, histogram and sensitivity.
 //
-// It knows nothing of HTTP, databases or tenants. A seed gives
-// bit-identical results whatever the number of workers: random streams
-// belong to fixed-size chunks of iterations, not to workers.
+// It knows nothing of HTTP, databases or tenants. [Simulate] takes a
+// [Model] (a workbook, its uncertain [Input] cells with their
+// distributions, the output cells and optional rank correlations) and
+// [Options], and returns a [Result] with one [Output] per output cell; see
+// the package example.
+//
+// # Reproducibility
+//
+// A seed gives bit-identical results whatever the number of workers:
+// iterations are cut into chunks of [ChunkSize], and every random number of
+// a chunk (input draws, RAND()) comes from streams of (seed, input, chunk),
+// not of the worker that happens to evaluate it. Outputs are stored by
+// iteration and summarised in iteration order; running statistics are
+// merged in chunk order; auto-stop ([AutoStop]) decides on prefixes of
+// whole chunks, so an auto-stopped run keeps the same iterations whatever
+// the workers did.
+//
+// # Errors
+//
+// An iteration whose output is an Excel error (#DIV/0!, #N/A, …) is counted
+// in [Output].Errors by kind and left out of that output's statistics; it
+// does not stop the run. Invalid models and options are errors from
+// Simulate before anything runs; a panic in a worker becomes an error too.
+//
+// # Cancellation and progress
+//
+// Simulate returns context.Cause(ctx) when ctx is cancelled; each worker
+// stops after the chunk it is evaluating. [Options].Progress is called, never
+// concurrently, as the chunks complete in order.
+//
+// # Memory
+//
+// What grows with the number of iterations N is listed on [Simulate]:
+// 8·N bytes per output (the values, kept for exact percentiles and
+// sensitivity), the sampling plan's LHS permutations and Iman-Conover
+// tables, and, one output at a time, transient buffers for sorting and
+// ranking. Input values are not kept: the sensitivity pass draws them again
+// from the plan.
 package engine

@@ -153,10 +153,11 @@ type Result struct {
 //   - with correlations, each correlated input's sorted uniforms and ranks,
 //     12·N bytes per correlated input (and two N×k matrices while the plan
 //     is prepared);
-//   - while an output is summarised (one at a time): a sorted copy of its
-//     values (8·N) and, for the sensitivity, one input at a time
-//     regenerated from the plan (8·N) and ranked (about 60·N transient
-//     bytes in stats.Sensitivity).
+//   - while the outputs are summarised: buffers allocated once and reused
+//     for every output and input, 8·N bytes to sort an output for its
+//     percentiles and, when there are inputs, 48·N more to rank the output
+//     and each input for the sensitivity (an input's values are
+//     regenerated from the plan into one of them).
 //
 // Input values are not stored: the sensitivity pass draws them again from
 // the plan, which gives the very values the run used.
@@ -193,8 +194,9 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	}
 	report(o.Progress, Progress{Stage: "summarizing", Done: r.n, Total: o.Iterations, Outputs: r.convergence()})
 	res := &Result{Iterations: r.n, Warnings: warnings}
+	sc := newScratch(r.n, len(m.Inputs) > 0)
 	for j, cell := range m.Outputs {
-		out, err := r.summarize(ctx, j, cell)
+		out, err := r.summarize(ctx, sc, j, cell)
 		if err != nil {
 			return nil, err
 		}
@@ -479,11 +481,11 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // summarize computes an output's statistics from its stored values, in
 // iteration order, so they do not depend on how the work was split.
-func (r *run) summarize(ctx context.Context, j int, cell formula.CellRef) (Output, error) {
+func (r *run) summarize(ctx context.Context, sc *scratch, j int, cell formula.CellRef) (Output, error) {
 	values := r.outputs[j]
 	out := Output{Cell: cell, Errors: map[string]int{}}
 	var acc stats.Accumulator
-	sorted := make([]float64, 0, len(values))
+	sorted := sc.x[:0] // free until the sensitivity pass
 	for _, v := range values {
 		if kind, isErr := formula.ErrorKind(v); isErr {
 			out.Errors[kind.String()]++
@@ -515,7 +517,7 @@ func (r *run) summarize(ctx context.Context, j int, cell formula.CellRef) (Outpu
 	}
 	clean := len(sorted)
 	if len(r.m.Inputs) > 0 && clean > 1 {
-		sens, err := r.sensitivity(ctx, values, clean)
+		sens, err := r.sensitivity(ctx, sc, values, clean)
 		if err != nil {
 			return Output{}, err
 		}
@@ -523,60 +525,6 @@ func (r *run) summarize(ctx context.Context, j int, cell formula.CellRef) (Outpu
 	}
 	if r.o.KeepSamples {
 		out.Samples = values
-	}
-	return out, nil
-}
-
-// sensitivity ranks the output against each input in turn, the input's
-// values drawn again from the plan (the same values the run used) for the
-// iterations whose output is a number. One input at a time gives exactly
-// what stats.Sensitivity gives for all inputs at once (the contribution to
-// variance is normalised here over all inputs), with one input's values in
-// memory instead of all of them.
-func (r *run) sensitivity(ctx context.Context, values []float64, clean int) ([]Sensitivity, error) {
-	y := values
-	if clean < len(values) {
-		y = make([]float64, 0, clean)
-		for _, v := range values {
-			if finite(v) {
-				y = append(y, v)
-			}
-		}
-	}
-	x := make([]float64, 0, clean)
-	u := make([]float64, ChunkSize)
-	out := make([]Sensitivity, len(r.m.Inputs))
-	var sumSq float64
-	for i, in := range r.m.Inputs {
-		if err := ctx.Err(); err != nil {
-			return nil, context.Cause(ctx)
-		}
-		x = x[:0]
-		for base := 0; base < len(values); base += ChunkSize {
-			lanes := min(ChunkSize, len(values)-base)
-			r.plan.FillRange(i, base, u[:lanes])
-			for k, p := range u[:lanes] {
-				if finite(values[base+k]) {
-					x = append(x, in.Dist.Quantile(p))
-				}
-			}
-		}
-		s, _ := stats.Sensitivity([][]float64{x}, y)
-		out[i] = Sensitivity{Input: i, InputSensitivity: s[0]}
-		if rc := s[0].RankCorrelation; !math.IsNaN(rc) {
-			sumSq += rc * rc
-		}
-	}
-	for i := range out {
-		rc := out[i].RankCorrelation
-		switch {
-		case math.IsNaN(rc):
-			out[i].ContributionToVariance = math.NaN()
-		case sumSq > 0:
-			out[i].ContributionToVariance = math.Copysign(100*rc*rc/sumSq, rc)
-		default:
-			out[i].ContributionToVariance = 0
-		}
 	}
 	return out, nil
 }

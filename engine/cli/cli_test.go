@@ -1,0 +1,387 @@
+package cli_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/simgraph/simgraph/engine/cli"
+	"github.com/simgraph/simgraph/engine/dist"
+)
+
+// workbooksDir finds ../shared/workbooks beside the repository root (the
+// directory holding go.mod); a missing folder fails the test.
+func workbooksDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		require.NotEqual(t, parent, dir, "no go.mod above the test directory")
+		dir = parent
+	}
+	wb := filepath.Join(dir, "..", "shared", "workbooks")
+	if _, err := os.Stat(wb); err != nil {
+		t.Fatalf("test workbooks not found at %s (expected ../shared/workbooks relative to the repository root): %v", wb, err)
+	}
+	return wb
+}
+
+func dcfPath(t testing.TB) string { return filepath.Join(workbooksDir(t), "project-dcf.xlsx") }
+
+// evalWorkbook writes a workbook whose cached values are numbers: B1's is
+// wrong (5 for 2*2), B2's right, B3 calls an unknown function twice and B4
+// another once.
+func evalWorkbook(t *testing.T) string {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	require.NoError(t, x.SetCellValue("Sheet1", "A1", 2.0))
+	for _, c := range []struct{ cell, f string }{
+		{"B1", "A1*2"}, {"B2", "A1*2"}, {"B3", "FOOBAR(A1)+FOOBAR(2)"}, {"B4", "BAZ(1)"},
+	} {
+		require.NoError(t, x.SetCellFormula("Sheet1", c.cell, c.f))
+	}
+	require.NoError(t, x.SetCellValue("Sheet1", "B1", 5.0))
+	require.NoError(t, x.SetCellFormula("Sheet1", "B1", "A1*2"))
+	require.NoError(t, x.SetCellValue("Sheet1", "B2", 4.0))
+	require.NoError(t, x.SetCellFormula("Sheet1", "B2", "A1*2"))
+	buf, err := x.WriteToBuffer()
+	require.NoError(t, err)
+	// excelize marks formula results as text (t="str"); make them numbers,
+	// as Excel writes them.
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		r, err := f.Open()
+		require.NoError(t, err)
+		b, err := io.ReadAll(r)
+		require.NoError(t, err)
+		if strings.HasPrefix(f.Name, "xl/worksheets/") {
+			b = bytes.ReplaceAll(b, []byte(` t="str"`), nil)
+		}
+		w, err := zw.Create(f.Name)
+		require.NoError(t, err)
+		_, err = w.Write(b)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	path := filepath.Join(t.TempDir(), "eval.xlsx")
+	require.NoError(t, os.WriteFile(path, out.Bytes(), 0o600))
+	return path
+}
+
+func run(fn func(context.Context, []string, io.Writer, io.Writer) error, args ...string) (string, string, error) {
+	var stdout, stderr bytes.Buffer
+	err := fn(context.Background(), args, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+func TestEvalJSON(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		path        func(t *testing.T) string
+		formulas    int
+		evaluated   int
+		matched     int
+		mismatched  []map[string]any
+		unsupported map[string]any
+	}{
+		{
+			name: "ProjectDCF", path: func(t *testing.T) string { return dcfPath(t) },
+			formulas: 107, evaluated: 107, matched: 107, mismatched: []map[string]any{}, unsupported: map[string]any{},
+		},
+		{
+			name: "Mismatch", path: evalWorkbook,
+			formulas: 4, evaluated: 2, matched: 1,
+			mismatched:  []map[string]any{{"cell": "Sheet1!B1", "formula": "=A1*2", "expected": 5.0, "got": 4.0}},
+			unsupported: map[string]any{"FOOBAR": 1.0, "BAZ": 1.0},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// flags after the workbook, as people type them
+			stdout, _, err := run(cli.Eval, tc.path(t), "--json")
+			require.NoError(t, err)
+			var got map[string]any
+			require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+			keys := make([]string, 0, len(got))
+			for k := range got {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			require.Equal(t, []string{"evaluated", "formulas", "matched", "mismatched", "unsupported"}, keys)
+			require.EqualValues(t, tc.formulas, got["formulas"])
+			require.EqualValues(t, tc.evaluated, got["evaluated"])
+			require.EqualValues(t, tc.matched, got["matched"])
+			var mm []map[string]any
+			for _, m := range got["mismatched"].([]any) {
+				mm = append(mm, m.(map[string]any))
+			}
+			if len(tc.mismatched) == 0 {
+				require.Empty(t, mm)
+			} else {
+				require.Equal(t, tc.mismatched, mm)
+			}
+			require.Equal(t, tc.unsupported, got["unsupported"])
+		})
+	}
+}
+
+func TestEvalText(t *testing.T) {
+	t.Parallel()
+	stdout, _, err := run(cli.Eval, evalWorkbook(t))
+	require.NoError(t, err)
+	for _, want := range []string{"formula cells  4", "evaluated      2", "matched        1", "mismatched     1",
+		"Sheet1!B1\t=A1*2\texpected 5\tgot 4", "FOOBAR", "BAZ"} {
+		require.Contains(t, stdout, want)
+	}
+}
+
+func TestEvalBadInput(t *testing.T) {
+	t.Parallel()
+	notXLSX := filepath.Join(t.TempDir(), "notes.xlsx")
+	require.NoError(t, os.WriteFile(notXLSX, []byte("not a workbook"), 0o600))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"NoWorkbook", nil, "want one workbook"},
+		{"TwoWorkbooks", []string{"a.xlsx", "b.xlsx"}, "want one workbook"},
+		{"Missing", []string{filepath.Join(t.TempDir(), "missing.xlsx")}, "no such file"},
+		{"NotXLSX", []string{notXLSX}, "not a zip archive"},
+		{"UnknownFlag", []string{"--bogus"}, "flag provided but not defined"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stdout, _, err := run(cli.Eval, tc.args...)
+			require.ErrorContains(t, err, tc.want)
+			require.Empty(t, stdout)
+		})
+	}
+	_, stderr, err := run(cli.Eval, "--help")
+	require.ErrorIs(t, err, flag.ErrHelp)
+	require.Contains(t, stderr, "simgraph eval WORKBOOK")
+}
+
+// dcfArgs are the workbooks README's reference simulation.
+func dcfArgs(t *testing.T, extra ...string) []string {
+	return append([]string{dcfPath(t),
+		"--input", "Inputs!B2=triangular(100,120,150)",
+		"--input", "Inputs!B3=normal(10000,1500)",
+		"--input", "Inputs!B4=uniform(0.03,0.12)",
+		"--input", "Inputs!B5=triangular(60,70,90)",
+		"--input", "Inputs!B7=uniform(8%,12%)",
+		"--output", "Summary!B2", "--output", "Summary!B3",
+		"--iterations", "5000", "--seed", "7",
+	}, extra...)
+}
+
+func TestSimulateJSON(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		extra []string
+	}{
+		{"MonteCarlo", nil},
+		{"LatinHypercubeCorrelated", []string{"--sampling", "lhs", "--correlate", "Inputs!B2,Inputs!B5=0.5", "--percentiles", "5,50,95,2.5"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stdout, stderr, err := run(cli.Simulate, dcfArgs(t, append(tc.extra, "--json")...)...)
+			require.NoError(t, err)
+			require.Empty(t, stderr, "no progress bar when stderr is not a terminal")
+			var got struct {
+				Iterations     int      `json:"iterations"`
+				ElapsedSeconds *float64 `json:"elapsedSeconds"`
+				Outputs        []map[string]json.RawMessage
+			}
+			require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+			require.Equal(t, 5000, got.Iterations)
+			require.NotNil(t, got.ElapsedSeconds)
+			require.Positive(t, *got.ElapsedSeconds)
+			require.Len(t, got.Outputs, 2)
+			for i, o := range got.Outputs {
+				for _, k := range []string{"cell", "mean", "stdDev", "min", "max", "percentiles", "histogram", "sensitivity"} {
+					require.Contains(t, o, k)
+				}
+				var cell string
+				require.NoError(t, json.Unmarshal(o["cell"], &cell))
+				require.Equal(t, []string{"Summary!B2", "Summary!B3"}[i], cell)
+				var mean, sd, lo, hi float64
+				for k, dst := range map[string]*float64{"mean": &mean, "stdDev": &sd, "min": &lo, "max": &hi} {
+					require.NoError(t, json.Unmarshal(o[k], dst), k)
+				}
+				require.True(t, lo <= mean && mean <= hi && sd > 0)
+				var ps map[string]float64
+				require.NoError(t, json.Unmarshal(o["percentiles"], &ps))
+				require.Contains(t, ps, "5")
+				require.Contains(t, ps, "50")
+				require.Contains(t, ps, "95")
+				require.Less(t, ps["5"], ps["95"])
+				var hist []struct {
+					Lower, Upper float64
+					Count        int
+				}
+				require.NoError(t, json.Unmarshal(o["histogram"], &hist))
+				require.NotEmpty(t, hist)
+				var sens []struct {
+					Input                  string
+					RankCorrelation        float64
+					ContributionToVariance float64
+				}
+				require.NoError(t, json.Unmarshal(o["sensitivity"], &sens))
+				require.Len(t, sens, 5)
+				require.Equal(t, "Inputs!B2", sens[0].Input)
+			}
+		})
+	}
+}
+
+func TestSimulateDeterministicText(t *testing.T) {
+	t.Parallel()
+	a, _, err := run(cli.Simulate, dcfArgs(t, "--workers", "1")...)
+	require.NoError(t, err)
+	b, _, err := run(cli.Simulate, dcfArgs(t, "--workers", "3")...)
+	require.NoError(t, err)
+	require.Contains(t, a, "Summary!B2")
+	require.Contains(t, a, "sensitivity")
+	strip := func(s string) string { // drop the timing
+		_, rest, _ := strings.Cut(s, "\n")
+		return rest
+	}
+	require.Equal(t, strip(a), strip(b), "the same seed gives the same results whatever the workers")
+}
+
+func TestSimulateProgressBarOnStderrOnly(t *testing.T) {
+	t.Parallel()
+	stdout, stderr, err := run(cli.Simulate, dcfArgs(t, "--json", "--progress", "always")...)
+	require.NoError(t, err)
+	require.Contains(t, stderr, "simulating")
+	require.True(t, json.Valid([]byte(stdout)), "stdout is only the JSON")
+}
+
+func TestSimulateBadInput(t *testing.T) {
+	t.Parallel()
+	wb := dcfPath(t)
+	base := func(extra ...string) []string {
+		return append([]string{wb, "--output", "Summary!B2"}, extra...)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string // all must appear in the error
+	}{
+		{"NoWorkbook", []string{"--output", "Summary!B2"}, []string{"want one workbook"}},
+		{"MissingWorkbook", []string{filepath.Join(t.TempDir(), "x.xlsx"), "--output", "S!A1"}, []string{"no such file"}},
+		{"NoOutput", []string{wb, "--input", "Inputs!B2=normal(1,1)"}, []string{"no --output"}},
+		{"InputWithoutDistribution", base("--input", "Inputs!B2"), []string{`--input "Inputs!B2"`, "CELL=DISTRIBUTION"}},
+		{"BadCell", base("--input", "Inputs!ZZZZ0=normal(1,1)"), []string{`--input "Inputs!ZZZZ0=normal(1,1)"`, "bad cell"}},
+		{"UnknownSheet", base("--input", "Nowhere!B2=normal(1,1)"), []string{"--input Nowhere!B2", `no sheet "Nowhere"`}},
+		{"UnknownOutputSheet", []string{wb, "--output", "Nowhere!A1"}, []string{"--output Nowhere!A1", "no sheet"}},
+		{"UnknownDistribution", base("--input", "Inputs!B2=gauss(1,1)"), []string{"Inputs!B2", `unknown distribution "gauss"`}},
+		{"Arity", base("--input", "Inputs!B2=triangular(1,2)"), []string{"Inputs!B2", "triangular takes 3 parameters (min, mode, max), got 2"}},
+		{"NotANumber", base("--input", "Inputs!B2=normal(ten,1)"), []string{"Inputs!B2", "normal mean", `"ten" is not a number`}},
+		{"InvalidParameter", base("--input", "Inputs!B2=triangular(5,3,4)"), []string{`input "Inputs!B2"`, "min <= mode <= max"}},
+		{"NoParenthesis", base("--input", "Inputs!B2=normal"), []string{"Inputs!B2", "want name(parameters)"}},
+		{"BadTruncation", base("--input", "Inputs!B2=normal(0,1)[2]"), []string{"Inputs!B2", "want [min,max]"}},
+		{"EmptyTruncation", base("--input", "Inputs!B2=normal(0,1)[,]"), []string{"Inputs!B2", "no bound"}},
+		{"TruncationOutsideSupport", base("--input", "Inputs!B2=uniform(0,1)[5,6]"), []string{"Inputs!B2", "leaves no probability"}},
+		{"DiscreteItem", base("--input", "Inputs!B2=discrete(1:0.5,2)"), []string{"Inputs!B2", "must be value:probability"}},
+		{"DiscreteSum", base("--input", "Inputs!B2=discrete(1:0.5,2:0.2)"), []string{"Inputs!B2"}},
+		{"DuplicateInput", base("--input", "Inputs!B2=normal(1,1)", "--input", "inputs!B2=normal(2,1)"), []string{"another --input"}},
+		{"FormulaInput", base("--input", "Summary!B3=normal(1,1)"), []string{"Summary!B3", "formula cell"}},
+		{"CorrelateNotInput", base("--input", "Inputs!B2=normal(1,1)", "--correlate", "Inputs!B2,Inputs!B3=0.5"), []string{"--correlate", "Inputs!B3 is not an --input"}},
+		{"CorrelateRange", base("--input", "Inputs!B2=normal(1,1)", "--input", "Inputs!B3=normal(1,1)", "--correlate", "Inputs!B2,Inputs!B3=1.5"), []string{"--correlate", "outside [-1, 1]"}},
+		{"CorrelateSyntax", base("--input", "Inputs!B2=normal(1,1)", "--correlate", "Inputs!B2=0.5"), []string{"--correlate", "two cells"}},
+		{"Sampling", base("--sampling", "sobol"), []string{`--sampling "sobol"`}},
+		{"Iterations", base("--iterations", "0"), []string{"--iterations 0"}},
+		{"Percentiles", base("--percentiles", "5,150"), []string{"--percentiles", `"150"`}},
+		{"Progress", base("--progress", "sometimes"), []string{"--progress"}},
+		{"UnknownFlag", base("--bogus"), []string{"flag provided but not defined"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stdout, _, err := run(cli.Simulate, tc.args...)
+			require.Error(t, err)
+			for _, w := range tc.want {
+				require.ErrorContains(t, err, w)
+			}
+			require.Empty(t, stdout)
+		})
+	}
+	_, stderr, err := run(cli.Simulate, "--help")
+	require.True(t, errors.Is(err, flag.ErrHelp))
+	for _, name := range []string{"normal(", "lognormal(", "lognormal_mu(", "uniform(", "triangular(", "pert(", "beta(",
+		"gamma(", "exponential(", "weibull(", "poisson(", "binomial(", "bernoulli(", "discrete(", "cumulative(", "[-2,2]"} {
+		require.Contains(t, stderr, name)
+	}
+}
+
+func TestParseDistribution(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		text string
+		typ  dist.Type
+		mean float64 // of the built distribution
+	}{
+		{"normal(100,15)", dist.Normal, 100},
+		{"Normal( 1 , 2 )", dist.Normal, 1},
+		{"lognormal(10,2)", dist.LogNormal, 10},
+		{"lognormal_mu(0,1)", dist.LogNormal, 1.6487212707001282}, // e^(1/2)
+		{"uniform(5%,15%)", dist.Uniform, 0.1},
+		{"triangular(1,2,6)", dist.Triangular, 3},
+		{"pert(0,1,8)", dist.PERT, 2},
+		{"pert(0,1,8,2)", dist.PERT, 2.5},
+		{"beta(2,2)", dist.Beta, 0.5},
+		{"beta(2,2,10,20)", dist.Beta, 15},
+		{"gamma(2,3)", dist.Gamma, 6},
+		{"exponential(0.5)", dist.Exponential, 2},
+		{"weibull(1,2)", dist.Weibull, 2},
+		{"poisson(4)", dist.Poisson, 4},
+		{"binomial(10,0.3)", dist.Binomial, 3},
+		{"bernoulli(0.25)", dist.Bernoulli, 0.25},
+		{"discrete(1:0.2,2:0.3,3:0.5)", dist.Discrete, 2.3},
+		{"cumulative(0:0,10:1)", dist.Cumulative, 5},
+		{"cumulative(0,5:0.5,10)", dist.Cumulative, 5},
+		{"cumulative(1,2,3)", dist.Cumulative, 2},
+		{"normal(0,1)[0,]", dist.Normal, 0.7978845608028654}, // √(2/π)
+		{"uniform(0,10)[,5]", dist.Uniform, 2.5},
+		{"uniform(0,10)[2,4]", dist.Uniform, 3},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			spec, err := cli.ParseDistribution(tc.text)
+			require.NoError(t, err)
+			require.Equal(t, tc.typ, spec.Type)
+			d, err := dist.New("x", spec)
+			require.NoError(t, err)
+			require.InDelta(t, tc.mean, d.Mean(), 1e-6*max(1, tc.mean))
+		})
+	}
+	// every family of the engine has a syntax
+	for _, typ := range dist.Types {
+		require.True(t, slices.ContainsFunc([]string{"normal", "lognormal", "uniform", "triangular", "pert", "beta", "gamma",
+			"exponential", "weibull", "poisson", "binomial", "bernoulli", "discrete", "cumulative"},
+			func(n string) bool { return strings.EqualFold(n, string(typ)) }), "no syntax for %s", typ)
+	}
+}

@@ -1,0 +1,288 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/simgraph/simgraph/engine/dist"
+)
+
+// DistributionHelp documents the syntax ParseDistribution accepts; it is
+// part of `simgraph simulate --help`.
+const DistributionHelp = `Distributions (names are case-insensitive; numbers may be written 15%):
+  normal(mean,sd)                 lognormal(mean,sd)   of the variable
+  lognormal_mu(mu,sigma)          of its logarithm
+  uniform(min,max)                triangular(min,mode,max)
+  pert(min,mode,max[,lambda])     beta(alpha,beta[,min,max])
+  gamma(shape,scale)              exponential(rate)
+  weibull(shape,scale)            poisson(lambda)
+  binomial(n,p)                   bernoulli(p)
+  discrete(v1:p1,v2:p2,...)       values and their probabilities (sum 1)
+  cumulative(x1:p1,x2:p2,...)     points (x, P(X<=x)) of a piecewise-linear
+                                  CDF; a bare first/last number is the
+                                  min/max: cumulative(0,5:0.4,8:0.9,10)
+  cumulative(v1,v2,v3,...)        the empirical CDF of a sample
+Truncation, after any of them: normal(0,1)[-2,2], gamma(2,3)[,10], ...[0,]
+`
+
+// ParseDistribution parses a distribution written as in DistributionHelp
+// into a dist.Spec. Errors say what is wrong in the user's terms; the
+// parameters' values are checked by dist.New.
+func ParseDistribution(text string) (dist.Spec, error) {
+	s := strings.TrimSpace(text)
+	open := strings.IndexByte(s, '(')
+	if open <= 0 {
+		return dist.Spec{}, fmt.Errorf("distribution %q: want name(parameters), for example normal(100,15)", text)
+	}
+	name := strings.ToLower(strings.TrimSpace(s[:open]))
+	closing := strings.IndexByte(s, ')')
+	if closing < open {
+		return dist.Spec{}, fmt.Errorf("distribution %q: missing ')'", text)
+	}
+	body, rest := s[open+1:closing], strings.TrimSpace(s[closing+1:])
+	var spec dist.Spec
+	if rest != "" {
+		if err := parseTruncation(rest, &spec); err != nil {
+			return dist.Spec{}, fmt.Errorf("distribution %q: %w", text, err)
+		}
+	}
+	var args []string
+	if strings.TrimSpace(body) != "" {
+		args = strings.Split(body, ",")
+		for i := range args {
+			args[i] = strings.TrimSpace(args[i])
+		}
+	}
+	if err := parseParams(name, args, &spec); err != nil {
+		return dist.Spec{}, fmt.Errorf("distribution %q: %w", text, err)
+	}
+	return spec, nil
+}
+
+// family is a distribution name and its positional parameters.
+type family struct {
+	typ      dist.Type
+	params   []string // required, in order
+	optional []string // taken after the required ones
+	set      func(s *dist.Spec, v []float64) error
+}
+
+var families = map[string]family{
+	"normal": {dist.Normal, []string{"mean", "sd"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Mean, s.StdDev = &v[0], &v[1]
+		return nil
+	}},
+	"lognormal": {dist.LogNormal, []string{"mean", "sd"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Mean, s.StdDev = &v[0], &v[1]
+		return nil
+	}},
+	"lognormal_mu": {dist.LogNormal, []string{"mu", "sigma"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Mu, s.Sigma = &v[0], &v[1]
+		return nil
+	}},
+	"uniform": {dist.Uniform, []string{"min", "max"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Min, s.Max = &v[0], &v[1]
+		return nil
+	}},
+	"triangular": {dist.Triangular, []string{"min", "mode", "max"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Min, s.Mode, s.Max = &v[0], &v[1], &v[2]
+		return nil
+	}},
+	"pert": {dist.PERT, []string{"min", "mode", "max"}, []string{"lambda"}, func(s *dist.Spec, v []float64) error {
+		s.Min, s.Mode, s.Max = &v[0], &v[1], &v[2]
+		if len(v) > 3 {
+			s.Lambda = &v[3]
+		}
+		return nil
+	}},
+	"beta": {dist.Beta, []string{"alpha", "beta"}, []string{"min", "max"}, func(s *dist.Spec, v []float64) error {
+		s.Alpha, s.Beta = &v[0], &v[1]
+		switch len(v) {
+		case 3:
+			return fmt.Errorf("beta takes min and max together (or neither, for [0, 1])")
+		case 4:
+			s.Min, s.Max = &v[2], &v[3]
+		}
+		return nil
+	}},
+	"gamma": {dist.Gamma, []string{"shape", "scale"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Shape, s.Scale = &v[0], &v[1]
+		return nil
+	}},
+	"exponential": {dist.Exponential, []string{"rate"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Rate = &v[0]
+		return nil
+	}},
+	"weibull": {dist.Weibull, []string{"shape", "scale"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Shape, s.Scale = &v[0], &v[1]
+		return nil
+	}},
+	"poisson": {dist.Poisson, []string{"lambda"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Lambda = &v[0]
+		return nil
+	}},
+	"binomial": {dist.Binomial, []string{"n", "p"}, nil, func(s *dist.Spec, v []float64) error {
+		if v[0] != math.Trunc(v[0]) || math.Abs(v[0]) > math.MaxInt32 {
+			return fmt.Errorf("binomial n must be a whole number (got %g)", v[0])
+		}
+		n := int(v[0])
+		s.N, s.P = &n, &v[1]
+		return nil
+	}},
+	"bernoulli": {dist.Bernoulli, []string{"p"}, nil, func(s *dist.Spec, v []float64) error {
+		s.P = &v[0]
+		return nil
+	}},
+}
+
+// aliases are other spellings users type.
+var aliases = map[string]string{
+	"norm": "normal", "gaussian": "normal", "lognorm": "lognormal", "lognormal2": "lognormal_mu",
+	"unif": "uniform", "triang": "triangular", "triangle": "triangular", "betapert": "pert",
+	"exp": "exponential", "expon": "exponential", "binom": "binomial",
+}
+
+func parseParams(name string, args []string, spec *dist.Spec) error {
+	if a, ok := aliases[name]; ok {
+		name = a
+	}
+	switch name {
+	case "discrete":
+		spec.Type = dist.Discrete
+		return parsePairs(name, args, spec, false)
+	case "cumulative":
+		spec.Type = dist.Cumulative
+		return parsePairs(name, args, spec, true)
+	}
+	fam, ok := families[name]
+	if !ok {
+		return fmt.Errorf("unknown distribution %q (known: %s)", name, knownNames)
+	}
+	spec.Type = fam.typ
+	lo, hi := len(fam.params), len(fam.params)+len(fam.optional)
+	if len(args) < lo || len(args) > hi {
+		all := strings.Join(fam.params, ", ")
+		if len(fam.optional) > 0 {
+			all += ", [" + strings.Join(fam.optional, ", ") + "]"
+		}
+		want := strconv.Itoa(lo)
+		if hi > lo {
+			want = fmt.Sprintf("%d to %d", lo, hi)
+		}
+		return fmt.Errorf("%s takes %s parameters (%s), got %d", name, want, all, len(args))
+	}
+	names := append(append([]string{}, fam.params...), fam.optional...)
+	v := make([]float64, len(args))
+	for i, a := range args {
+		x, err := parseNumber(a)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", name, names[i], err)
+		}
+		v[i] = x
+	}
+	return fam.set(spec, v)
+}
+
+// parsePairs reads value:probability items; with bounds (cumulative), a
+// bare number first or last is the min or max, and all bare numbers are a
+// sample.
+func parsePairs(name string, args []string, spec *dist.Spec, bounds bool) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%s needs value:probability items, for example %s(1:0.2,2:0.8)", name, name)
+	}
+	bare := 0
+	for _, a := range args {
+		if !strings.Contains(a, ":") {
+			bare++
+		}
+	}
+	if bounds && bare == len(args) {
+		for i, a := range args {
+			x, err := parseNumber(a)
+			if err != nil {
+				return fmt.Errorf("%s value %d: %w", name, i+1, err)
+			}
+			spec.Values = append(spec.Values, x)
+		}
+		return nil
+	}
+	for i, a := range args {
+		v, p, isPair := strings.Cut(a, ":")
+		if !isPair {
+			x, err := parseNumber(a)
+			switch {
+			case !bounds:
+				return fmt.Errorf("%s item %d (%q) must be value:probability", name, i+1, a)
+			case err != nil:
+				return fmt.Errorf("%s item %d: %w", name, i+1, err)
+			case i == 0 && spec.Min == nil:
+				spec.Min = &x
+			case i == len(args)-1 && spec.Max == nil:
+				spec.Max = &x
+			default:
+				return fmt.Errorf("%s item %d (%q): only the first and last items may be bare numbers (the min and max)", name, i+1, a)
+			}
+			continue
+		}
+		x, err := parseNumber(v)
+		if err != nil {
+			return fmt.Errorf("%s item %d value: %w", name, i+1, err)
+		}
+		q, err := parseNumber(p)
+		if err != nil {
+			return fmt.Errorf("%s item %d probability: %w", name, i+1, err)
+		}
+		spec.Values = append(spec.Values, x)
+		spec.Probabilities = append(spec.Probabilities, q)
+	}
+	return nil
+}
+
+// parseTruncation reads "[lo,hi]", either bound may be empty.
+func parseTruncation(s string, spec *dist.Spec) error {
+	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
+		return fmt.Errorf("unexpected %q after the parameters (truncation is written [min,max])", s)
+	}
+	lo, hi, ok := strings.Cut(s[1:len(s)-1], ",")
+	if !ok {
+		return fmt.Errorf("truncation %q: want [min,max] (a bound may be empty)", s)
+	}
+	for _, b := range []struct {
+		text string
+		dst  **float64
+		name string
+	}{{lo, &spec.TruncateMin, "lower"}, {hi, &spec.TruncateMax, "upper"}} {
+		t := strings.TrimSpace(b.text)
+		if t == "" {
+			continue
+		}
+		x, err := parseNumber(t)
+		if err != nil {
+			return fmt.Errorf("truncation %s bound: %w", b.name, err)
+		}
+		*b.dst = &x
+	}
+	if spec.TruncateMin == nil && spec.TruncateMax == nil {
+		return fmt.Errorf("truncation %q has no bound", s)
+	}
+	return nil
+}
+
+// parseNumber reads a finite number, "15%" meaning 0.15.
+func parseNumber(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	scale := 1.0
+	if strings.HasSuffix(t, "%") {
+		t, scale = strings.TrimSpace(t[:len(t)-1]), 0.01
+	}
+	x, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return x * scale, nil
+}
+
+// knownNames lists the distribution names for error messages.
+const knownNames = "normal, lognormal, lognormal_mu, uniform, triangular, pert, beta, gamma, exponential, weibull, poisson, binomial, bernoulli, discrete, cumulative"
