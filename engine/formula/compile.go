@@ -80,12 +80,44 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		}
 	}
 	order, cycles := m.order(roots)
-	if len(cycles) > 0 {
-		ce := &CycleError{}
-		for _, id := range cycles[0] {
-			ce.Cells = append(ce.Cells, m.cellName(id))
+	// OFFSET and INDIRECT reach cells their static references do not name.
+	// When lanes vary, such a formula is compiled as varying, after every
+	// other formula of the workbook (compiled too, so that a varying target
+	// has been computed when it is read); dynDeps holds the formulas that
+	// depend on it, which run last.
+	dynCell := int32(-1)
+	if len(cycles) == 0 {
+		lanesVary := len(inputIDs) > 0
+		for _, id := range order {
+			if src := m.formulaAST(id); src != nil && usesVolatile(src) {
+				lanesVary = true
+			}
 		}
-		return nil, ce
+		for _, id := range order {
+			if src := m.formulaAST(id); lanesVary && dynCell < 0 && src != nil && m.callsDynamic(src, m.cells[id].sheet, 0) {
+				dynCell = id
+			}
+		}
+		if dynCell >= 0 {
+			all := append([]int32(nil), roots...)
+			for id := range m.cells {
+				if m.cells[id].isFormula {
+					all = append(all, int32(id))
+				}
+			}
+			order, cycles = m.order(all)
+			if len(cycles) > 0 || m.anyFormulaError(order) != nil {
+				err := m.anyFormulaError(order)
+				if len(cycles) > 0 {
+					err = m.cycleError(cycles[0])
+				}
+				return nil, fmt.Errorf("%s uses OFFSET or INDIRECT, whose targets are only known per lane, so every formula of the workbook is compiled: %w", m.cellName(dynCell), err)
+			}
+			order = m.dynamicLast(order)
+		}
+	}
+	if len(cycles) > 0 {
+		return nil, m.cycleError(cycles[0])
 	}
 	unsup := map[string]int{}
 	for _, id := range order {
@@ -107,7 +139,7 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		return nil, &UnsupportedError{Functions: unsup}
 	}
 	// which cells vary: inputs, volatile formulas and their dependents
-	c := &compiler{p: p, m: m, inputs: inputIDs, constIdx: map[uint64]int{}, strIdx: map[string]int{}}
+	c := &compiler{p: p, m: m, inputs: inputIDs, constIdx: map[uint64]int{}, strIdx: map[string]int{}, dynamic: dynCell >= 0}
 	for _, id := range order {
 		ci := &m.cells[id]
 		src := ci
@@ -117,6 +149,10 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		if src.ast != nil && usesVolatile(src.ast) {
 			ci.varying = true
 			p.usesRand = true
+			continue
+		}
+		if dynCell >= 0 && src.ast != nil && m.callsDynamic(src.ast, src.sheet, 0) {
+			ci.varying = true
 			continue
 		}
 		for _, d := range m.deps(id) {
@@ -133,15 +169,18 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 			})
 		}
 	}
+	dynamic := false
 	for _, id := range order {
 		ci := &m.cells[id]
 		if !ci.varying {
 			m.evalCell(id, nil)
 			continue
 		}
-		ci.slot = int32(p.nslots)
-		p.nslots++
+		if src := m.formulaAST(id); src != nil && m.callsDynamic(src, ci.sheet, 0) {
+			dynamic = true
+		}
 	}
+	c.assignSlots(order, outIDs, !dynamic)
 	for _, id := range order {
 		ci := &m.cells[id]
 		if !ci.varying {
@@ -150,18 +189,16 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		p.formulas++
 		c.regs = 0
 		e := c.cellExpr(id)
+		if r, ok := e.(retargetable); ok {
+			// write the result straight into the cell's slot
+			r.setOut(int(ci.slot))
+		}
 		p.nregs = max(p.nregs, c.regs)
 		p.steps = append(p.steps, step{slot: ci.slot, expr: e, id: id})
 	}
 	// OFFSET and INDIRECT reach cells outside the static dependency graph;
 	// fold every remaining constant formula now, so that workers sharing
 	// the program only ever read the model
-	dynamic := false
-	for _, st := range p.steps {
-		if src := m.cells[st.id].ast; src != nil && callsAny(src, "OFFSET", "INDIRECT") {
-			dynamic = true
-		}
-	}
 	if dynamic {
 		for id := range m.cells {
 			if ci := &m.cells[id]; ci.isFormula && !ci.varying {
@@ -190,6 +227,7 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 }
 
 type compiler struct {
+	dynamic  bool // OFFSET/INDIRECT results vary (see Compile)
 	p        *Program
 	m        *model
 	inputs   []int32
@@ -225,7 +263,7 @@ func (c *compiler) areaVarying(a Area) bool {
 // varies reports whether an expression depends on a varying cell or draws
 // random numbers.
 func (c *compiler) varies(n Node, sheet int32) bool {
-	if usesVolatile(n) {
+	if usesVolatile(n) || c.dynamic && c.m.callsDynamic(n, sheet, 0) {
 		return true
 	}
 	v := false
@@ -275,16 +313,149 @@ func (c *compiler) newReg() int {
 	return r
 }
 
-func callsAny(n Node, names ...string) bool {
+// assignSlots gives every varying formula cell of order a vector slot, in
+// evaluation order. With reuse, a slot is recycled once the last formula
+// reading its cell has run, so that the vectors a batch touches stay in
+// cache however large the model (inputs and outputs keep theirs). Reuse
+// needs every read to be known statically: not with OFFSET or INDIRECT.
+func (c *compiler) assignSlots(order, outIDs []int32, reuse bool) {
+	m, p := c.m, c.p
+	var steps []int32
+	for _, id := range order {
+		if m.cells[id].varying {
+			steps = append(steps, id)
+		}
+	}
+	pinned := map[int32]bool{}
+	for _, id := range outIDs {
+		if id >= 0 {
+			pinned[id] = true
+		}
+	}
+	lastUse := map[int32]int{}
+	if reuse {
+		for k, id := range steps {
+			reads := m.deps(id)
+			if a := m.cells[id].array; a != nil && a.master != id {
+				reads = append(reads, m.deps(a.master)...)
+			}
+			for _, d := range reads {
+				if m.cells[d].varying {
+					lastUse[d] = k
+				}
+			}
+		}
+	}
+	release := make([][]int32, len(steps))
+	for k, id := range steps {
+		if !reuse || pinned[id] {
+			continue
+		}
+		last, read := lastUse[id]
+		if !read {
+			last = k
+		}
+		release[last] = append(release[last], id)
+	}
+	var free []int32
+	for k, id := range steps {
+		ci := &m.cells[id]
+		if n := len(free); n > 0 {
+			ci.slot = free[n-1]
+			free = free[:n-1]
+		} else {
+			ci.slot = int32(p.nslots)
+			p.nslots++
+		}
+		for _, d := range release[k] {
+			free = append(free, m.cells[d].slot)
+		}
+	}
+}
+
+// formulaAST is the formula evaluated for cell id (an array formula's
+// master's for its members).
+func (m *model) formulaAST(id int32) Node {
+	ci := &m.cells[id]
+	if ci.array != nil {
+		return m.cells[ci.array.master].ast
+	}
+	return ci.ast
+}
+
+// callsDynamic reports whether an expression calls OFFSET or INDIRECT,
+// directly or through defined names: their targets are only known at run
+// time.
+func (m *model) callsDynamic(n Node, sheet int32, depth int) bool {
+	if depth > 32 {
+		return true
+	}
 	found := false
 	Walk(n, func(x Node) {
-		if c, ok := x.(*Call); ok {
-			for _, name := range names {
-				if c.Name == name {
-					found = true
-				}
+		switch y := x.(type) {
+		case *Call:
+			if y.Name == "OFFSET" || y.Name == "INDIRECT" {
+				found = true
+			}
+		case *Name:
+			if ast, ok := m.lookupName(y, sheet); ok && !found {
+				found = m.callsDynamic(ast, sheet, depth+1)
 			}
 		}
 	})
 	return found
+}
+
+func (m *model) cycleError(cyc []int32) *CycleError {
+	ce := &CycleError{}
+	for _, id := range cyc {
+		ce.Cells = append(ce.Cells, m.cellName(id))
+	}
+	return ce
+}
+
+// anyFormulaError returns the first parse error or unsupported function
+// among the formulas of order.
+func (m *model) anyFormulaError(order []int32) error {
+	unsup := map[string]int{}
+	for _, id := range order {
+		ci := &m.cells[id]
+		if ci.parseErr != nil {
+			return &FormulaError{Cell: m.cellName(id), Err: ci.parseErr}
+		}
+		if ci.ast != nil {
+			for _, n := range unsupportedIn(ci.ast) {
+				unsup[n]++
+			}
+		}
+	}
+	if len(unsup) > 0 {
+		return &UnsupportedError{Functions: unsup}
+	}
+	return nil
+}
+
+// dynamicLast reorders a dependency order so that the formulas calling
+// OFFSET or INDIRECT, and those depending on them, come after all others
+// (the relative order within each part is kept, so dependencies still come
+// first).
+func (m *model) dynamicLast(order []int32) []int32 {
+	late := map[int32]bool{}
+	var early, rest []int32
+	for _, id := range order {
+		l := false
+		if src := m.formulaAST(id); src != nil && m.callsDynamic(src, m.cells[id].sheet, 0) {
+			l = true
+		}
+		for _, d := range m.deps(id) {
+			l = l || late[d]
+		}
+		if l {
+			late[id] = true
+			rest = append(rest, id)
+		} else {
+			early = append(early, id)
+		}
+	}
+	return append(early, rest...)
 }

@@ -11,23 +11,34 @@
 // (*UnsupportedError, never evaluated as zero), and splits the cells in
 // two: those that do not depend on any input or on RAND are evaluated once,
 // as Excel would, and become constants; the others become vector code. A
-// State holds one []float64 of batch length per varying cell, so each
+// State holds []float64 vectors of batch length for the varying cells, so each
 // formula costs a tight loop over floats per batch rather than an
 // interpreter step per iteration. Values that are not numbers (errors,
 // text, logicals) travel inside the float64s as NaN payloads (ErrorKind
-// decodes errors); arithmetic only leaves its fast path when a result is not
-// finite. Lookups, NPV, IRR and other range functions run lane by lane with
-// the same scalar evaluator that folds the constants, so the batch and the
-// deterministic evaluation cannot disagree. Run allocates nothing in steady
-// state.
+// decodes errors). Arithmetic is flattened per formula into whole-vector
+// kernels (gonum's assembly where it has one) writing straight into the
+// cell's slot, with no per-lane test: the few lanes whose result is not a
+// finite number are recomputed with Excel's rules afterwards, so the fast
+// path and the rules agree bit for bit. SUM, AVERAGE, MIN, MAX, STDEV and
+// the other functions of their arguments' numbers, NPV, IRR, VLOOKUP and
+// HLOOKUP in constant tables and the float functions (ROUND, MOD...) have
+// kernels that read referenced ranges from vector slots resolved at compile
+// time and call the scalar evaluator's own functions; lanes are evaluated
+// lane by lane with the scalar evaluator only for the rest. Slots are
+// recycled once their last reader has run and a batch is processed in
+// sub-batches of 512 lanes, so that the vectors in use stay in cache. Run
+// allocates nothing in steady state.
 //
 // EvaluateWorkbook evaluates every formula once, without inputs, and pairs
 // each result with the value the spreadsheet application cached: the
 // conformance oracle of the test suite.
 //
-// Known limits: OFFSET and INDIRECT targets are not part of the static
-// dependency graph (a varying cell reached only through them is read as it
-// was in the batch being computed); dynamic-array spilling is not modelled
-// (legacy implicit intersection applies, array formulas are supported);
-// TODAY/NOW are not implemented.
+// Known limits: a formula calling OFFSET or INDIRECT makes Compile
+// compile every formula of the workbook and run that formula, and those
+// depending on it, after all others (a cycle or an unsupported function
+// anywhere then fails the compilation, saying why); a target that itself
+// depends on the formula reading it is read as it was before this batch.
+// IF computes a branch only when some lane of the batch takes it.
+// Dynamic-array spilling is not modelled (legacy implicit intersection
+// applies, array formulas are supported); TODAY/NOW are not implemented.
 package formula

@@ -29,7 +29,42 @@ func regLazy(name string, min, max int, fn func(ev *evaluator, args []Node) Valu
 	return s
 }
 
-func alias(name, to string) { functions[name] = functions[to] }
+func alias(name, to string) {
+	functions[name] = functions[to]
+	if f, ok := numberFns[to]; ok {
+		numberFns[name] = f
+	}
+}
+
+// numberFns are the functions of the numbers of their arguments, collected
+// as SUM does (see evaluator.numbers): the vector compiler gives them a
+// kernel that collects a lane's numbers from vector slots and calls the same
+// function.
+var numberFns = map[string]func(xs []float64) Value{}
+
+// regNumbers registers a function of the numbers of its arguments.
+func regNumbers(name string, f func(xs []float64) Value) *fnSpec {
+	numberFns[name] = f
+	return reg(name, 1, 255, func(ev *evaluator, a []Value) Value {
+		xs, e := ev.numbers(a)
+		if e != 0 {
+			return errv(e)
+		}
+		return f(xs)
+	})
+}
+
+// regNumbersA registers a function of its arguments' numbers collected as
+// AVERAGEA does (no vector kernel).
+func regNumbersA(name string, f func(xs []float64) Value) *fnSpec {
+	return reg(name, 1, 255, func(ev *evaluator, a []Value) Value {
+		xs, e := ev.numbersA(a)
+		if e != 0 {
+			return errv(e)
+		}
+		return f(xs)
+	})
+}
 
 // Supported reports whether a worksheet function is implemented.
 func Supported(name string) bool {

@@ -89,15 +89,7 @@ func init() {
 		if e != 0 {
 			return errv(e)
 		}
-		if r == -1 {
-			return errv(ErrDiv0)
-		}
-		s, d := 0.0, 1.0
-		for _, x := range xs {
-			d *= 1 + r
-			s += x / d
-		}
-		return num(s)
+		return npv(r, xs)
 	})
 	reg("IRR", 1, 2, func(ev *evaluator, a []Value) Value {
 		xs, e := ev.numbers(a[:1])
@@ -316,4 +308,17 @@ func irr(xs []float64, guess float64) Value {
 		}
 	}
 	return num((lo + hi) / 2)
+}
+
+// npv discounts xs at rate r (the first value one period out).
+func npv(r float64, xs []float64) Value {
+	if r == -1 {
+		return errv(ErrDiv0)
+	}
+	s, d := 0.0, 1.0
+	for _, x := range xs {
+		d *= 1 + r
+		s += x / d
+	}
+	return num(s)
 }

@@ -5,22 +5,14 @@ import (
 )
 
 func init() {
-	reg("SUM", 1, 255, func(ev *evaluator, args []Value) Value {
-		xs, e := ev.numbers(args)
-		if e != 0 {
-			return errv(e)
-		}
+	regNumbers("SUM", func(xs []float64) Value {
 		s := 0.0
 		for _, x := range xs {
 			s += x
 		}
 		return num(s)
 	})
-	reg("PRODUCT", 1, 255, func(ev *evaluator, args []Value) Value {
-		xs, e := ev.numbers(args)
-		if e != 0 {
-			return errv(e)
-		}
+	regNumbers("PRODUCT", func(xs []float64) Value {
 		if len(xs) == 0 {
 			return num(0)
 		}
@@ -30,11 +22,7 @@ func init() {
 		}
 		return num(p)
 	})
-	reg("SUMSQ", 1, 255, func(ev *evaluator, args []Value) Value {
-		xs, e := ev.numbers(args)
-		if e != 0 {
-			return errv(e)
-		}
+	regNumbers("SUMSQ", func(xs []float64) Value {
 		s := 0.0
 		for _, x := range xs {
 			s += x * x
@@ -434,7 +422,15 @@ func sumProduct(ev *evaluator, args []Value) Value {
 }
 
 // math1 registers a one-argument numeric function (lifted over arrays).
+// math1Fns and math2Fns hold the float kernels of the functions declared
+// with math1 and math2, for the vector compiler.
+var (
+	math1Fns = map[string]func(float64) float64{}
+	math2Fns = map[string]func(x, y float64) Value{}
+)
+
 func math1(name string, f func(float64) float64) {
+	math1Fns[name] = f
 	reg(name, 1, 1, func(ev *evaluator, a []Value) Value {
 		x, e := ev.num(a[0])
 		if e != 0 {
@@ -445,6 +441,7 @@ func math1(name string, f func(float64) float64) {
 }
 
 func math2(name string, f func(a, b float64) Value) {
+	math2Fns[name] = f
 	reg(name, 2, 2, func(ev *evaluator, a []Value) Value {
 		x, e := ev.num(a[0])
 		if e != 0 {
@@ -498,13 +495,33 @@ func combin(n, k float64) float64 {
 	return r
 }
 
+// pow10Table holds math.Pow(10, k) for the integer k rounding needs, so
+// that ROUND costs a lookup rather than two math.Pow calls per value (the
+// values are math.Pow's own, so results do not change).
+var pow10Table = func() (t [2*pow10Range + 1]float64) {
+	for k := range t {
+		t[k] = math.Pow(10, float64(k-pow10Range))
+	}
+	return t
+}()
+
+const pow10Range = 400
+
+// pow10 is math.Pow(10, k).
+func pow10(k float64) float64 {
+	if k == math.Trunc(k) && k >= -pow10Range && k <= pow10Range {
+		return pow10Table[int(k)+pow10Range]
+	}
+	return math.Pow(10, k)
+}
+
 // roundSig rounds to n significant digits (Excel computes with 15).
 func roundSig(x float64, n int) float64 {
 	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
 		return x
 	}
 	e := math.Floor(math.Log10(math.Abs(x)))
-	p := math.Pow(10, float64(n-1)-e)
+	p := pow10(float64(n-1) - e)
 	if math.IsInf(p, 0) || p == 0 {
 		return x
 	}
@@ -519,7 +536,7 @@ func roundHalfAway(x, d float64) float64 {
 	if d > 15 || x == 0 {
 		return x
 	}
-	p := math.Pow(10, d)
+	p := pow10(d)
 	y := roundSig(x*p, 15)
 	return math.Round(y) / p
 }
@@ -529,7 +546,7 @@ func roundDir(x, d float64, up bool) float64 {
 	if d > 15 {
 		return x
 	}
-	p := math.Pow(10, d)
+	p := pow10(d)
 	y := roundSig(x*p, 15)
 	if up {
 		if y > 0 {

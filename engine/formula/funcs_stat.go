@@ -8,13 +8,7 @@ import (
 )
 
 func init() {
-	reg("AVERAGE", 1, 255, func(ev *evaluator, a []Value) Value {
-		xs, e := ev.numbers(a)
-		if e != 0 {
-			return errv(e)
-		}
-		return average(xs)
-	})
+	regNumbers("AVERAGE", average)
 	reg("AVERAGEA", 1, 255, func(ev *evaluator, a []Value) Value {
 		xs, e := ev.numbersA(a)
 		if e != 0 {
@@ -22,18 +16,8 @@ func init() {
 		}
 		return average(xs)
 	})
-	minmax := func(name string, a bool, pick func(x, y float64) float64) {
-		reg(name, 1, 255, func(ev *evaluator, args []Value) Value {
-			var xs []float64
-			var e ErrorCode
-			if a {
-				xs, e = ev.numbersA(args)
-			} else {
-				xs, e = ev.numbers(args)
-			}
-			if e != 0 {
-				return errv(e)
-			}
+	minmax := func(pick func(x, y float64) float64) func(xs []float64) Value {
+		return func(xs []float64) Value {
 			if len(xs) == 0 {
 				return num(0)
 			}
@@ -42,12 +26,12 @@ func init() {
 				m = pick(m, x)
 			}
 			return num(m)
-		})
+		}
 	}
-	minmax("MIN", false, math.Min)
-	minmax("MAX", false, math.Max)
-	minmax("MINA", true, math.Min)
-	minmax("MAXA", true, math.Max)
+	regNumbers("MIN", minmax(math.Min))
+	regNumbers("MAX", minmax(math.Max))
+	regNumbersA("MINA", minmax(math.Min))
+	regNumbersA("MAXA", minmax(math.Max))
 	reg("COUNT", 1, 255, func(ev *evaluator, a []Value) Value {
 		n := 0
 		ev.walk(a, func(v Value, fromRef bool) bool {
@@ -146,17 +130,7 @@ func init() {
 	})
 	alias("MODE.SNGL", "MODE")
 	varFn := func(name string, sample, sd, a bool) {
-		reg(name, 1, 255, func(ev *evaluator, args []Value) Value {
-			var xs []float64
-			var e ErrorCode
-			if a {
-				xs, e = ev.numbersA(args)
-			} else {
-				xs, e = ev.numbers(args)
-			}
-			if e != 0 {
-				return errv(e)
-			}
+		f := func(xs []float64) Value {
 			n := float64(len(xs))
 			if n < 1 || sample && n < 2 {
 				return errv(ErrDiv0)
@@ -171,7 +145,12 @@ func init() {
 				ss = math.Sqrt(ss)
 			}
 			return num(ss)
-		})
+		}
+		if a {
+			regNumbersA(name, f)
+		} else {
+			regNumbers(name, f)
+		}
 	}
 	varFn("VAR", true, false, false)
 	varFn("VAR.S", true, false, false)
@@ -183,11 +162,7 @@ func init() {
 	varFn("STDEV.P", false, true, false)
 	varFn("VARA", true, false, true)
 	varFn("STDEVA", true, true, true)
-	reg("DEVSQ", 1, 255, func(ev *evaluator, a []Value) Value {
-		xs, e := ev.numbers(a)
-		if e != 0 {
-			return errv(e)
-		}
+	regNumbers("DEVSQ", func(xs []float64) Value {
 		if len(xs) == 0 {
 			return errv(ErrNum)
 		}

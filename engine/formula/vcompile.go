@@ -1,7 +1,5 @@
 package formula
 
-import "math"
-
 // cellExpr compiles the formula of varying cell id.
 func (c *compiler) cellExpr(id int32) vexpr {
 	ci := &c.m.cells[id]
@@ -47,26 +45,18 @@ func (c *compiler) node(n Node, ci *cellInfo, depth int) vexpr {
 				return c.node(ast, ci, depth+1)
 			}
 		}
-	case *Unary:
-		if x.Op == '-' {
-			return &vunary{mul: -1, x: c.node(x.X, ci, depth+1), out: c.newReg()}
+	case *Unary, *Percent:
+		if isArith(x) {
+			return c.arith(x, ci, depth)
 		}
-	case *Percent:
-		return &vunary{mul: 0.01, x: c.node(x.X, ci, depth+1), out: c.newReg()}
 	case *Binary:
 		if !scalarNode(x.L) || !scalarNode(x.R) {
 			break
 		}
+		if isArith(x) {
+			return c.arith(x, ci, depth)
+		}
 		switch x.Op {
-		case "+", "-", "*", "/", "^":
-			l, r := c.node(x.L, ci, depth+1), c.node(x.R, ci, depth+1)
-			b := &vbin{op: x.Op[0], l: l, r: r, out: c.newReg()}
-			b.lc, _ = l.(*vconst)
-			b.rc, _ = r.(*vconst)
-			if b.lc != nil && b.rc != nil {
-				b.rc = nil
-			}
-			return b
 		case "&":
 			return &vconcat{l: c.node(x.L, ci, depth+1), r: c.node(x.R, ci, depth+1), out: c.newReg()}
 		default:
@@ -116,12 +106,6 @@ func scalarNode(n Node) bool {
 	return true
 }
 
-var mathKernels = map[string]func(float64) float64{
-	"ABS": math.Abs, "EXP": math.Exp, "INT": math.Floor, "SIN": math.Sin, "COS": math.Cos,
-	"LN":   func(x float64) float64 { return logPos(math.Log)(x) },
-	"SQRT": func(x float64) float64 { return nanIfNeg(math.Sqrt)(x) },
-}
-
 func (c *compiler) call(x *Call, ci *cellInfo, depth int) vexpr {
 	spec := functions[x.Name]
 	if spec == nil || len(x.Args) < spec.min || spec.max >= 0 && len(x.Args) > spec.max {
@@ -138,6 +122,9 @@ func (c *compiler) call(x *Call, ci *cellInfo, depth int) vexpr {
 			return c.konst(0)
 		}
 		return c.node(x.Args[i], ci, depth+1)
+	}
+	if e := c.rangeCall(x, ci, depth); e != nil {
+		return e
 	}
 	switch x.Name {
 	case "RAND":
@@ -160,21 +147,12 @@ func (c *compiler) call(x *Call, ci *cellInfo, depth int) vexpr {
 			return nil
 		}
 		return &viferror{x: arg(0), alt: arg(1), na: x.Name == "IFNA", out: c.newReg()}
-	case "SUM", "MIN", "MAX", "AVERAGE":
-		if !allScalar {
-			return nil
-		}
-		e := &vagg{kind: map[string]byte{"SUM": 'S', "MIN": 'm', "MAX": 'M', "AVERAGE": 'A'}[x.Name]}
-		for i, a := range x.Args {
-			e.args = append(e.args, arg(i))
-			_, isRef := a.(*Ref)
-			e.fromRef = append(e.fromRef, isRef)
-		}
-		e.out = c.newReg()
-		return e
 	}
-	if f, ok := mathKernels[x.Name]; ok && allScalar {
+	if f, ok := math1Fns[x.Name]; ok && allScalar && len(x.Args) == 1 {
 		return &vmath1{f: f, x: arg(0), out: c.newReg()}
+	}
+	if f, ok := math2Fns[x.Name]; ok && allScalar && len(x.Args) == 2 {
+		return &vmath2{f: f, x: arg(0), y: arg(1), out: c.newReg()}
 	}
 	if spec.lift != 0 && spec.fn != nil && allScalar && !spec.volatile || x.Name == "RANDBETWEEN" {
 		e := &vfunc{spec: spec, sheet: ci.sheet, row: ci.row, col: ci.col}

@@ -8,6 +8,14 @@ import (
 // lanes (at least n), either a cell's vector or the node's own register.
 type vexpr interface {
 	eval(s *State, n int) []float64
+	// reg is the buffer eval returns (see State.vec).
+	reg() int32
+}
+
+// retargetable is a vexpr whose result register can be chosen, so that a
+// cell's expression writes straight into the cell's slot.
+type retargetable interface {
+	setOut(out int)
 }
 
 // vconst is a value that is the same in every lane.
@@ -16,117 +24,14 @@ type vconst struct {
 	idx int // constant register
 }
 
-func (e *vconst) eval(s *State, n int) []float64 {
-	return s.bufs[s.p.nslots+s.p.nregs+e.idx]
-}
+func (e *vconst) eval(s *State, n int) []float64 { return s.vec(e.reg()) }
+func (e *vconst) reg() int32                     { return constRef(e.idx) }
 
 // vcell reads a varying cell's vector.
 type vcell struct{ slot int32 }
 
 func (e *vcell) eval(s *State, n int) []float64 { return s.bufs[e.slot] }
-
-// vbin is an arithmetic operator. The fast path handles finite numbers; a
-// NaN or infinite result (error, text, logical operand, overflow, division
-// by zero) takes the slow path, which applies Excel's coercions.
-type vbin struct {
-	op     byte
-	l, r   vexpr
-	lc, rc *vconst
-	out    int
-}
-
-func (e *vbin) eval(s *State, n int) []float64 {
-	out := s.bufs[e.out][:n]
-	switch {
-	case e.lc != nil:
-		a, b := e.lc.v, e.r.eval(s, n)[:n]
-		for i := range out {
-			out[i] = arithLane(s, e.op, a, b[i])
-		}
-	case e.rc != nil:
-		a, b := e.l.eval(s, n)[:n], e.rc.v
-		switch e.op {
-		case '+':
-			for i := range out {
-				r := a[i] + b
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b)
-				}
-				out[i] = r
-			}
-		case '-':
-			for i := range out {
-				r := a[i] - b
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b)
-				}
-				out[i] = r
-			}
-		case '*':
-			for i := range out {
-				r := a[i] * b
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b)
-				}
-				out[i] = r
-			}
-		case '/':
-			// x/0 is ±Inf or NaN, so the finite test also catches #DIV/0!
-			for i := range out {
-				r := a[i] / b
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b)
-				}
-				out[i] = r
-			}
-		default:
-			for i := range out {
-				out[i] = arithLane(s, e.op, a[i], b)
-			}
-		}
-	default:
-		a, b := e.l.eval(s, n)[:n], e.r.eval(s, n)[:n]
-		switch e.op {
-		case '+':
-			for i := range out {
-				r := a[i] + b[i]
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b[i])
-				}
-				out[i] = r
-			}
-		case '-':
-			for i := range out {
-				r := a[i] - b[i]
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b[i])
-				}
-				out[i] = r
-			}
-		case '*':
-			for i := range out {
-				r := a[i] * b[i]
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b[i])
-				}
-				out[i] = r
-			}
-		case '/':
-			for i := range out {
-				r := a[i] / b[i]
-				if r-r != 0 {
-					r = slowArith(s, e.op, a[i], b[i])
-				}
-				out[i] = r
-			}
-		default:
-			for i := range out {
-				out[i] = arithLane(s, e.op, a[i], b[i])
-			}
-		}
-	}
-	return out
-}
+func (e *vcell) reg() int32                     { return e.slot }
 
 // arithLane computes one lane of any arithmetic operator.
 func arithLane(s *State, op byte, a, b float64) float64 {
@@ -144,7 +49,8 @@ func arithLane(s *State, op byte, a, b float64) float64 {
 		}
 		r = a / b
 	case '^':
-		if a == 0 && b <= 0 {
+		// pow(NaN, 0) and pow(1, NaN) are 1 in IEEE: test the operands
+		if a == 0 && b <= 0 || a != a || b != b {
 			return slowArith(s, op, a, b)
 		}
 		r = math.Pow(a, b)
@@ -217,41 +123,47 @@ func (e *vconcat) eval(s *State, n int) []float64 {
 	return out
 }
 
-// vunary is negation or percent.
-type vunary struct {
-	mul float64 // -1 or 0.01
-	x   vexpr
-	out int
-}
-
-func (e *vunary) eval(s *State, n int) []float64 {
-	a := e.x.eval(s, n)[:n]
-	out := s.bufs[e.out][:n]
-	for i := range out {
-		x := a[i]
-		if x != x {
-			v := s.decode(x)
-			f, er := toNumber(v)
-			if er != 0 {
-				out[i] = ErrorValue(er)
-				continue
-			}
-			x = f
-		}
-		out[i] = x * e.mul
-	}
-	return out
-}
-
-// vif selects per lane; both branches are computed for the whole batch.
+// vif selects per lane. A branch is computed only when some lane of the
+// batch takes it, so that a batch whose lanes agree neither pays for the
+// other branch nor draws its random numbers (when lanes disagree, both
+// branches are computed for the whole batch).
 type vif struct {
 	c, t, f vexpr
 	out     int
 }
 
 func (e *vif) eval(s *State, n int) []float64 {
-	c, t, f := e.c.eval(s, n)[:n], e.t.eval(s, n)[:n], e.f.eval(s, n)[:n]
+	c := e.c.eval(s, n)[:n]
 	out := s.bufs[e.out][:n]
+	// pick: 1 true, 2 false, 3 error (out already holds it)
+	taken := [4]bool{}
+	for i := range out {
+		x := c[i]
+		if x == x {
+			if x != 0 {
+				taken[1] = true
+			} else {
+				taken[2] = true
+			}
+			continue
+		}
+		b, er := toBool(s.decode(x))
+		switch {
+		case er != 0:
+			taken[3] = true
+		case b:
+			taken[1] = true
+		default:
+			taken[2] = true
+		}
+	}
+	var t, f []float64
+	if taken[1] {
+		t = e.t.eval(s, n)[:n]
+	}
+	if taken[2] {
+		f = e.f.eval(s, n)[:n]
+	}
 	for i := range out {
 		x := c[i]
 		if x == x {
@@ -343,77 +255,6 @@ func (e *vmath1) eval(s *State, n int) []float64 {
 	return out
 }
 
-// vagg is SUM/MIN/MAX/AVERAGE over scalar arguments; fromRef marks
-// arguments that were single-cell references (text and logicals there are
-// ignored, as in ranges).
-type vagg struct {
-	kind    byte // 'S' sum, 'm' min, 'M' max, 'A' average
-	args    []vexpr
-	fromRef []bool
-	out     int
-}
-
-func (e *vagg) eval(s *State, n int) []float64 {
-	out := s.bufs[e.out][:n]
-	var local [8][]float64
-	cols := local[:0]
-	for _, a := range e.args {
-		cols = append(cols, a.eval(s, n))
-	}
-	for i := range out {
-		acc, cnt := 0.0, 0
-		var err float64
-		for k, col := range cols {
-			x := col[i]
-			if x != x {
-				v := s.decode(x)
-				if v.Kind == KindError {
-					err = x
-					break
-				}
-				if e.fromRef[k] {
-					continue
-				}
-				f, er := toNumber(v)
-				if er != 0 {
-					err = ErrorValue(er)
-					break
-				}
-				x = f
-			}
-			switch e.kind {
-			case 'S', 'A':
-				acc += x
-			case 'm':
-				if cnt == 0 || x < acc {
-					acc = x
-				}
-			case 'M':
-				if cnt == 0 || x > acc {
-					acc = x
-				}
-			}
-			cnt++
-		}
-		switch {
-		case err != 0 || err != err:
-			out[i] = err
-		case e.kind == 'A':
-			if cnt == 0 {
-				out[i] = ErrorValue(ErrDiv0)
-			} else {
-				out[i] = acc / float64(cnt)
-			}
-		default:
-			if acc-acc != 0 {
-				acc = ErrorValue(ErrNum)
-			}
-			out[i] = acc
-		}
-	}
-	return out
-}
-
 // vfunc calls a scalar worksheet function lane by lane.
 type vfunc struct {
 	spec            *fnSpec
@@ -471,3 +312,65 @@ func (e *vlane) eval(s *State, n int) []float64 {
 	}
 	return out
 }
+
+func (e *vcmp) reg() int32         { return int32(e.out) }
+func (e *vcmp) setOut(out int)     { e.out = out }
+func (e *vconcat) reg() int32      { return int32(e.out) }
+func (e *vconcat) setOut(out int)  { e.out = out }
+func (e *vif) reg() int32          { return int32(e.out) }
+func (e *vif) setOut(out int)      { e.out = out }
+func (e *viferror) reg() int32     { return int32(e.out) }
+func (e *viferror) setOut(out int) { e.out = out }
+func (e *vrand) reg() int32        { return int32(e.out) }
+func (e *vrand) setOut(out int)    { e.out = out }
+func (e *vmath1) reg() int32       { return int32(e.out) }
+func (e *vmath1) setOut(out int)   { e.out = out }
+func (e *vfunc) reg() int32        { return int32(e.out) }
+func (e *vfunc) setOut(out int)    { e.out = out }
+func (e *vlane) reg() int32        { return int32(e.out) }
+func (e *vlane) setOut(out int)    { e.out = out }
+func (e *vmath2) reg() int32       { return int32(e.out) }
+func (e *vmath2) setOut(out int)   { e.out = out }
+
+// vmath2 is a two-argument numeric function (ROUND, MOD, POWER...) with a
+// float kernel: lanes whose arguments are both numbers skip the Value
+// round trip of the scalar function.
+type vmath2 struct {
+	f    func(x, y float64) Value
+	x, y vexpr
+	out  int
+}
+
+func (e *vmath2) eval(s *State, n int) []float64 {
+	a, b := e.x.eval(s, n)[:n], e.y.eval(s, n)[:n]
+	out := s.bufs[e.out][:n]
+	for i := range out {
+		x, y := a[i], b[i]
+		if x != x {
+			f, er := toNumber(s.decode(x))
+			if er != 0 {
+				out[i] = ErrorValue(er)
+				continue
+			}
+			x = f
+		}
+		if y != y {
+			f, er := toNumber(s.decode(y))
+			if er != 0 {
+				out[i] = ErrorValue(er)
+				continue
+			}
+			y = f
+		}
+		out[i] = s.encode(e.f(x, y))
+	}
+	return out
+}
+func (e *vnumbers) reg() int32     { return int32(e.out) }
+func (e *vnumbers) setOut(out int) { e.out = out }
+func (e *vnpv) reg() int32         { return int32(e.out) }
+func (e *vnpv) setOut(out int)     { e.out = out }
+func (e *virr) reg() int32         { return int32(e.out) }
+func (e *virr) setOut(out int)     { e.out = out }
+func (e *vlookup) reg() int32      { return int32(e.out) }
+func (e *vlookup) setOut(out int)  { e.out = out }

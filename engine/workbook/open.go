@@ -3,6 +3,7 @@ package workbook
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -44,6 +45,11 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	if err := checkZip(zr, lim); err != nil {
 		return nil, err
 	}
+	// a fresh inflater per part instead of archive/zip's pooled ones: the
+	// pool's hits and misses depend on the garbage collector, which made the
+	// code paths of one input vary from run to run (and the fuzzer chase
+	// coverage that does not reproduce)
+	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
 	p := &pkg{zr: zr, lim: lim, files: map[string]*zip.File{}}
 	for _, f := range zr.File {
 		p.files[strings.TrimPrefix(f.Name, "/")] = f
