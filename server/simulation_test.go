@@ -329,8 +329,12 @@ func TestCancelSimulation(t *testing.T) {
 		s.Query(t, token, `mutation($id: ID!) { cancelSimulation(id: $id) { status } }`, map[string]any{"id": queued}).Decode(t, &out)
 		require.Equal(t, "CANCELLED", out.CancelSimulation.Status)
 
-		// Running: stops within a batch.
-		running := createSimulation(t, s, token, dcfSimulation(wb, 5_000_000))
+		// Running: stops within a batch. Plain Monte Carlo keeps the
+		// preparation short (the race detector slows LHS sorting a lot).
+		long := dcfSimulation(wb, 2_000_000)
+		long["sampling"] = "MONTE_CARLO"
+		delete(long, "correlations")
+		running := createSimulation(t, s, token, long)
 		ws := s.DialWS(t, "graphql-transport-ws")
 		ws.Init(map[string]any{"authToken": token})
 		ws.Subscribe("1", progressSubscription, map[string]any{"id": running})
