@@ -2,12 +2,15 @@ package server_test
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -452,4 +455,49 @@ func TestSubscriptionLimits(t *testing.T) {
 		}
 		require.Less(t, time.Since(start), 10*time.Second, "the stream ended at the token's expiry, not at the read timeout: %v", err)
 	})
+}
+
+func TestProgressOverSSE(t *testing.T) {
+	t.Parallel()
+	c := servertest.SQLiteConfig(t)
+	c.Workers = 0
+	s := servertest.Start(t, c)
+	token := s.Token(t, auth.TokenParams{Email: "sse@example.com", Org: "sse"})
+	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+	id := createSimulation(t, s, token, dcfSimulation(wb, 5000))
+
+	body, _ := json.Marshal(map[string]any{"query": progressSubscription, "variables": map[string]any{"id": id}})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Contains(t, resp.Header.Get("Content-Type"), "text/event-stream")
+
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var statuses []string
+	started := false
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "event: complete" {
+			break
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok || data == "" {
+			continue
+		}
+		var payload struct{ Data progressMsg }
+		require.NoError(t, json.Unmarshal([]byte(data), &payload), data)
+		statuses = append(statuses, payload.Data.SimulationProgress.Status)
+		if !started {
+			started = true
+			s.App.StartWorkers(1) // the stream is open: let the job run
+		}
+	}
+	require.NotEmpty(t, statuses)
+	require.Equal(t, "QUEUED", statuses[0], "the current snapshot comes first")
+	require.Equal(t, "COMPLETED", statuses[len(statuses)-1], "the stream ends after the terminal state")
 }
