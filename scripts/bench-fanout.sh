@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Progress fan-out benchmark (issue 5): 1,000 and 10,000 websocket
+# subscribers to one simulation on loopback; prints publish-to-client
+# latency p50/p99 and the server's memory per subscriber. Needs the local
+# PostgreSQL and Redis (see README). Not part of `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+go build -o /tmp/simgraph-fanout-bin .
+go run ./scripts/fanout -bin /tmp/simgraph-fanout-bin "$@"

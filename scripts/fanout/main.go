@@ -1,0 +1,362 @@
+// Command fanout measures progress fan-out: N websocket subscribers (1,000
+// and 10,000 by default) follow one simulation on a `simgraph serve`
+// process in server mode, snapshots are published through Redis the way a
+// worker on another replica publishes them, and the program prints the
+// latency from publish to client (p50, p99) and the server's memory per
+// subscriber. It is a benchmark, not a test: run it with
+// `bash scripts/bench-fanout.sh` (PostgreSQL and Redis must be running).
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/redis/go-redis/v9"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/simgraph/simgraph/server/auth"
+	"github.com/simgraph/simgraph/simspec"
+)
+
+const secret = "fanout-benchmark-secret-0123456789abcdef"
+
+func main() {
+	counts := flag.String("subscribers", "1000,10000", "comma-separated subscriber counts")
+	updates := flag.Int("updates", 50, "snapshots published per round, 10 a second")
+	pg := flag.String("postgres", envOr("SIMGRAPH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server")
+	rdbURL := flag.String("redis", envOr("SIMGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
+	bin := flag.String("bin", "", "simgraph binary (default: go build)")
+	flag.Parse()
+	raiseFileLimit()
+
+	prefix := "fanout_" + randomHex(4) + "_"
+	defer dropDatabases(*pg, prefix)
+	if *bin == "" {
+		*bin = build()
+	}
+	srv := startServer(*bin, *pg, *rdbURL, prefix)
+	defer srv.stop()
+
+	token, err := auth.Mint([]byte(secret), "simgraph", "simgraph", auth.ClaimNames{Email: "email", Org: "org", OrgName: "org_name", Roles: "roles"},
+		auth.TokenParams{Email: "fanout@bench.example", Org: "fanout", TTL: 2 * time.Hour})
+	check(err)
+	simID := createQueuedSimulation(srv.url, token)
+
+	opt, err := redis.ParseURL(*rdbURL)
+	check(err)
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	channel := "simgraph:" + prefix + "progress:ch:" + simID
+
+	fmt.Printf("fan-out of one simulation's progress, %d snapshots per round at 10/s, server on loopback\n", *updates)
+	fmt.Printf("%12s %12s %12s %12s %14s %16s\n", "subscribers", "delivered", "p50", "p99", "max", "server KiB/sub")
+	for _, s := range strings.Split(*counts, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		check(err)
+		round(srv, rdb, channel, simID, token, n, *updates)
+	}
+}
+
+func round(srv *server, rdb *redis.Client, channel, simID, token string, n, updates int) {
+	before := srv.rssKiB()
+	subs := make([]*subscriber, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	for i := range subs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			subs[i] = subscribe(srv.url, token, simID)
+		}()
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond)
+	after := srv.rssKiB()
+
+	published := make([]time.Time, updates+1)
+	var pubMu sync.Mutex
+	for _, s := range subs {
+		go s.read(func(seq int, at time.Time) time.Duration {
+			pubMu.Lock()
+			defer pubMu.Unlock()
+			if seq <= 0 || seq >= len(published) || published[seq].IsZero() {
+				return -1
+			}
+			return at.Sub(published[seq])
+		})
+	}
+	for seq := 1; seq <= updates; seq++ {
+		p := simspec.Progress{SimulationID: simID, Status: "RUNNING", Stage: "running", IterationsDone: seq, IterationsTotal: updates, Percent: 100 * float64(seq) / float64(updates)}
+		b, _ := json.Marshal(p)
+		pubMu.Lock()
+		published[seq] = time.Now()
+		pubMu.Unlock()
+		check(rdb.Publish(context.Background(), channel, b).Err())
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second)
+	var lat []time.Duration
+	delivered := 0
+	for _, s := range subs {
+		s.close()
+		s.mu.Lock()
+		lat = append(lat, s.latencies...)
+		delivered += len(s.latencies)
+		s.mu.Unlock()
+	}
+	slices.Sort(lat)
+	q := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	fmt.Printf("%12d %11.1f%% %12s %12s %14s %16.1f\n", n, 100*float64(delivered)/float64(n*updates),
+		q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), q(1).Round(10*time.Microsecond),
+		float64(after-before)/float64(n))
+	time.Sleep(time.Second) // let the server drop the closed subscriptions
+}
+
+type subscriber struct {
+	conn      *websocket.Conn
+	mu        sync.Mutex
+	latencies []time.Duration
+}
+
+func subscribe(url, token, simID string) *subscriber {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	check(err)
+	send := func(v any) {
+		b, _ := json.Marshal(v)
+		check(c.Write(ctx, websocket.MessageText, b))
+	}
+	send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": token}})
+	for {
+		_, b, err := c.Read(ctx)
+		check(err)
+		if bytes.Contains(b, []byte(`"connection_ack"`)) {
+			break
+		}
+	}
+	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
+		"query":     "subscription($id: ID!) { simulationProgress(id: $id) { iterationsDone } }",
+		"variables": map[string]any{"id": simID},
+	}})
+	for { // the current snapshot
+		_, b, err := c.Read(ctx)
+		check(err)
+		if bytes.Contains(b, []byte(`"next"`)) {
+			break
+		}
+	}
+	return &subscriber{conn: c}
+}
+
+func (s *subscriber) read(latency func(seq int, at time.Time) time.Duration) {
+	for {
+		_, b, err := s.conn.Read(context.Background())
+		if err != nil {
+			return
+		}
+		at := time.Now()
+		var m struct {
+			Type    string
+			Payload struct {
+				Data struct {
+					SimulationProgress struct{ IterationsDone int }
+				}
+			}
+		}
+		if json.Unmarshal(b, &m) != nil || m.Type != "next" {
+			continue
+		}
+		if d := latency(m.Payload.Data.SimulationProgress.IterationsDone, at); d >= 0 {
+			s.mu.Lock()
+			s.latencies = append(s.latencies, d)
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *subscriber) close() { s.conn.CloseNow() }
+
+type server struct {
+	url string
+	cmd *exec.Cmd
+}
+
+func startServer(bin, pg, rdb, prefix string) *server {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(bin, "serve", "--addr", addr)
+	cmd.Env = append(os.Environ(), "SIMGRAPH_POSTGRES_URL="+pg, "SIMGRAPH_REDIS_URL="+rdb, "SIMGRAPH_DATABASE_PREFIX="+prefix,
+		"SIMGRAPH_JWT_SECRET="+secret, "SIMGRAPH_WORKERS=0", "SIMGRAPH_LOG_LEVEL=warn", "SIMGRAPH_QUOTAS=false",
+		"SIMGRAPH_RATE_LIMITS=false")
+	cmd.Stderr = os.Stderr
+	check(cmd.Start())
+	s := &server{url: "http://" + addr, cmd: cmd}
+	for range 600 {
+		if resp, err := http.Get(s.url + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.stop()
+	log.Fatal("server did not become ready")
+	return nil
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_, _ = s.cmd.Process.Wait()
+}
+
+// rssKiB is the server process's resident memory.
+func (s *server) rssKiB() int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	check(err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.Atoi(strings.Fields(v)[0])
+			return n
+		}
+	}
+	return 0
+}
+
+func createQueuedSimulation(url, token string) string {
+	f := excelize.NewFile()
+	check(f.SetCellValue("Sheet1", "A1", 1.0))
+	check(f.SetCellFormula("Sheet1", "A2", "A1*2"))
+	var wb bytes.Buffer
+	check(f.Write(&wb))
+
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("operations", `{"query":"mutation($f: Upload!) { uploadWorkbook(file: $f) { id } }","variables":{"f":null}}`)
+	_ = w.WriteField("map", `{"0":["variables.f"]}`)
+	part, _ := w.CreateFormFile("0", "fanout.xlsx")
+	_, _ = part.Write(wb.Bytes())
+	_ = w.Close()
+	var up struct {
+		Data struct{ UploadWorkbook struct{ ID string } }
+	}
+	post(url, token, w.FormDataContentType(), &body, &up)
+
+	q, _ := json.Marshal(map[string]any{
+		"query": `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`,
+		"variables": map[string]any{"in": map[string]any{
+			"workbookId": up.Data.UploadWorkbook.ID, "iterations": 1000, "outputs": []string{"Sheet1!A2"},
+			"inputs": []map[string]any{{"cell": "Sheet1!A1", "distribution": map[string]any{"type": "UNIFORM", "min": 0, "max": 1}}},
+		}},
+	})
+	var created struct {
+		Data struct{ CreateSimulation struct{ ID string } }
+	}
+	post(url, token, "application/json", bytes.NewReader(q), &created)
+	return created.Data.CreateSimulation.ID
+}
+
+func post(url, token, contentType string, body io.Reader, out any) {
+	req, _ := http.NewRequest(http.MethodPost, url+"/graphql", body)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	check(err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, out); err != nil || bytes.Contains(b, []byte(`"errors"`)) {
+		log.Fatalf("unexpected answer: %s", b)
+	}
+}
+
+func build() string {
+	dir, err := os.MkdirTemp("", "fanout-")
+	check(err)
+	bin := filepath.Join(dir, "simgraph")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/simgraph/simgraph").CombinedOutput()
+	if err != nil {
+		log.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func dropDatabases(pg, prefix string) {
+	db, err := sql.Open("pgx", pg)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", prefix)
+	if err != nil {
+		return
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		_ = rows.Scan(&n)
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, n := range names {
+		_, _ = db.Exec(`DROP DATABASE IF EXISTS "` + n + `" WITH (FORCE)`)
+	}
+}
+
+func raiseFileLimit() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
