@@ -78,10 +78,23 @@ func reportPerCPU(b *testing.B, count, cpu0 float64, unit string) {
 // BenchmarkRunDCF is the reference Monte Carlo model (project-dcf.xlsx,
 // NPV and IRR outputs): growth arithmetic, VLOOKUP tax brackets, ROUND,
 // NPV and IRR over ranges of varying cells, one batch per worker chunk
-// (engine.ChunkSize is 1,024).
+// (engine.ChunkSize is 1,024). outputs=ranges asks for the model's
+// COUNTIF, INDEX/MATCH, SUMPRODUCT and SUMIF cells instead.
 func BenchmarkRunDCF(b *testing.B) {
 	wb := openWorkbook(b, "project-dcf.xlsx")
-	p, err := Compile(wb, CompileOptions{Inputs: refs(b, dcfInputs...), Outputs: refs(b, "Summary!B2", "Summary!B3")})
+	for _, tc := range []struct {
+		name    string
+		outputs []string
+	}{
+		{"npv-irr", []string{"Summary!B2", "Summary!B3"}},
+		{"ranges", []string{"Summary!B4", "Summary!B8", "Summary!B10", "Summary!B20", "Summary!B21"}},
+	} {
+		b.Run("outputs="+tc.name, func(b *testing.B) { benchmarkRunDCF(b, wb, tc.outputs) })
+	}
+}
+
+func benchmarkRunDCF(b *testing.B, wb *workbook.Workbook, outputs []string) {
+	p, err := Compile(wb, CompileOptions{Inputs: refs(b, dcfInputs...), Outputs: refs(b, outputs...)})
 	require.NoError(b, err)
 	for _, batch := range []int{256, 1024} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {

@@ -22,7 +22,19 @@ type CompileOptions struct {
 // it parses the formulas reachable from the outputs, orders them, folds
 // every cell that does not depend on an input (or on RAND) into a constant
 // and turns the rest into vector code.
-func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
+//
+// A panic while compiling (a bug in a function evaluated at compile time)
+// is returned as an error rather than taking the caller down.
+func Compile(wb *workbook.Workbook, opts CompileOptions) (p *Program, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p, err = nil, fmt.Errorf("formula: internal error compiling the workbook: %v", v)
+		}
+	}()
+	return compile(wb, opts)
+}
+
+func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 	m := newModel(wb, opts.MaxDepth)
 	p := &Program{m: m, inputs: opts.Inputs, outputs: opts.Outputs}
 	cellID := func(r CellRef, create bool) (int32, error) {
@@ -139,7 +151,7 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		return nil, &UnsupportedError{Functions: unsup}
 	}
 	// which cells vary: inputs, volatile formulas and their dependents
-	c := &compiler{p: p, m: m, inputs: inputIDs, constIdx: map[uint64]int{}, strIdx: map[string]int{}, dynamic: dynCell >= 0}
+	c := &compiler{p: p, m: m, inputs: inputIDs, constIdx: map[uint64]int{}, strIdx: map[string]int{}, dynamic: dynCell >= 0, info: map[*varith]*arithInfo{}}
 	for _, id := range order {
 		ci := &m.cells[id]
 		src := ci
@@ -196,6 +208,7 @@ func Compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		p.nregs = max(p.nregs, c.regs)
 		p.steps = append(p.steps, step{slot: ci.slot, expr: e, id: id})
 	}
+	c.linkChecks(c.reads)
 	// OFFSET and INDIRECT reach cells outside the static dependency graph;
 	// fold every remaining constant formula now, so that workers sharing
 	// the program only ever read the model
@@ -234,6 +247,10 @@ type compiler struct {
 	regs     int
 	constIdx map[uint64]int
 	strIdx   map[string]int
+	// deferred checks (vcheck.go)
+	unchecked map[int32]bool
+	info      map[*varith]*arithInfo
+	reads     [][]int32 // varying cells each step reads
 }
 
 func (c *compiler) inputIn(a Area) bool {
@@ -334,6 +351,7 @@ func (c *compiler) assignSlots(order, outIDs []int32, reuse bool) {
 	}
 	lastUse := map[int32]int{}
 	if reuse {
+		c.reads = make([][]int32, len(steps))
 		for k, id := range steps {
 			reads := m.deps(id)
 			if a := m.cells[id].array; a != nil && a.master != id {
@@ -341,8 +359,15 @@ func (c *compiler) assignSlots(order, outIDs []int32, reuse bool) {
 			}
 			for _, d := range reads {
 				if m.cells[d].varying {
-					lastUse[d] = k
+					c.reads[k] = append(c.reads[k], d)
 				}
+			}
+		}
+		// a step's operands live until the last step that may repair it
+		horizon := c.planChecks(steps, c.reads, pinned)
+		for k := range steps {
+			for _, d := range c.reads[k] {
+				lastUse[d] = max(lastUse[d], horizon[k])
 			}
 		}
 	}

@@ -19,15 +19,22 @@
 // kernels (gonum's assembly where it has one) writing straight into the
 // cell's slot, with no per-lane test: the few lanes whose result is not a
 // finite number are recomputed with Excel's rules afterwards, so the fast
-// path and the rules agree bit for bit. SUM, AVERAGE, MIN, MAX, STDEV and
-// the other functions of their arguments' numbers, NPV, IRR, VLOOKUP and
+// path and the rules agree bit for bit. That check is deferred for a cell
+// read only as an operand of other cells' arithmetic through which a
+// non-finite value stays non-finite (vcheck.go): the first checked cell
+// downstream finds such lanes and repairs the chain. SUM, AVERAGE, MIN,
+// MAX, STDEV and the other functions of their arguments' numbers, NPV, IRR, VLOOKUP and
 // HLOOKUP in constant tables and the float functions (ROUND, MOD...) have
 // kernels that read referenced ranges from vector slots resolved at compile
-// time and call the scalar evaluator's own functions; lanes are evaluated
-// lane by lane with the scalar evaluator only for the rest. Slots are
-// recycled once their last reader has run and a batch is processed in
-// sub-batches of 512 lanes, so that the vectors in use stay in cache. Run
-// allocates nothing in steady state.
+// time and call the scalar evaluator's own functions; so do COUNTIF,
+// SUMIF, AVERAGEIF and their -S forms with constant criteria, SUMPRODUCT,
+// MATCH and INDEX (vgrid.go), which hand the lanes their fast path does not
+// cover (text or errors in varying cells, an index that selects no single
+// cell...) to the scalar evaluator. Other expressions are evaluated lane
+// by lane with the scalar evaluator. Slots are recycled once their last
+// reader has run and a batch is processed in sub-batches of 512 lanes, so
+// that the vectors in use stay in cache. Run allocates nothing in steady
+// state.
 //
 // EvaluateWorkbook evaluates every formula once, without inputs, and pairs
 // each result with the value the spreadsheet application cached: the

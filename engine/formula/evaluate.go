@@ -1,6 +1,7 @@
 package formula
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/simgraph/simgraph/engine/workbook"
@@ -74,7 +75,16 @@ type Evaluation struct {
 // inputs, so that the results can be compared with the values the
 // spreadsheet application cached. Formulas calling unsupported functions
 // are reported as such and not evaluated.
-func EvaluateWorkbook(wb *workbook.Workbook) (*Evaluation, error) {
+func EvaluateWorkbook(wb *workbook.Workbook) (ev *Evaluation, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			ev, err = nil, fmt.Errorf("formula: internal error evaluating the workbook: %v", v)
+		}
+	}()
+	return evaluateWorkbook(wb)
+}
+
+func evaluateWorkbook(wb *workbook.Workbook) (*Evaluation, error) {
 	m := newModel(wb, 0)
 	res := map[int32]*CellResult{}
 	var ids []int32

@@ -277,14 +277,16 @@ func irr(xs []float64, guess float64) Value {
 	if !pos || !neg {
 		return errv(ErrNum)
 	}
+	// NPV at r and its derivative, with the discount factors 1/(1+r)^i
+	// built by multiplication (one division per evaluation instead of two
+	// per cash flow: a fifth of a simulation's time went to them)
 	f := func(r float64) (float64, float64) {
-		s, ds, d := 0.0, 0.0, 1.0
+		q := 1 / (1 + r)
+		s, ds, w := 0.0, 0.0, 1.0
 		for i, v := range xs {
-			if i > 0 {
-				d *= 1 + r
-			}
-			s += v / d
-			ds -= float64(i) * v / (d * (1 + r))
+			s += v * w
+			ds -= float64(i) * v * (w * q)
+			w *= q
 		}
 		return s, ds
 	}

@@ -102,8 +102,11 @@ func init() {
 		return num(math.Trunc(n / d))
 	})
 	math2("ROUND", func(x, d float64) Value { return num(roundHalfAway(x, d)) })
-	math2("ROUNDUP", func(x, d float64) Value { return num(roundDir(x, d, true)) })
-	math2("ROUNDDOWN", func(x, d float64) Value { return num(roundDir(x, d, false)) })
+	math2("ROUNDUP", func(x, d float64) Value { return num(roundUp(x, d)) })
+	math2("ROUNDDOWN", func(x, d float64) Value { return num(roundDown(x, d)) })
+	math2Floats["ROUND"] = roundHalfAway
+	math2Floats["ROUNDUP"] = roundUp
+	math2Floats["ROUNDDOWN"] = roundDown
 	math2("MROUND", func(x, m float64) Value {
 		if m == 0 {
 			return num(0)
@@ -427,7 +430,13 @@ func sumProduct(ev *evaluator, args []Value) Value {
 var (
 	math1Fns = map[string]func(float64) float64{}
 	math2Fns = map[string]func(x, y float64) Value{}
+	// math2Floats are math2 functions whose Value is num of a float: the
+	// vector kernel skips the Value (a non-finite result is #NUM!)
+	math2Floats = map[string]func(x, y float64) float64{}
 )
+
+func roundUp(x, d float64) float64   { return roundDir(x, d, true) }
+func roundDown(x, d float64) float64 { return roundDir(x, d, false) }
 
 func math1(name string, f func(float64) float64) {
 	math1Fns[name] = f
@@ -515,12 +524,39 @@ func pow10(k float64) float64 {
 	return math.Pow(10, k)
 }
 
+// floorLog10 is math.Floor(math.Log10(a)) for a finite a > 0, without the
+// logarithm (a third of ROUND's time): a lies in [2^(b-1), 2^b) for its
+// binary exponent b, so the decimal exponent is floor((b-1)*log10(2)) or
+// one more, as a is below or not below the next power of ten. Within
+// relBoundary of a power of ten, where math.Log10's rounding decides,
+// math.Log10 is asked, so that the result is always the same as before.
+func floorLog10(a float64) float64 {
+	_, b := math.Frexp(a)
+	e := int(math.Floor(float64(b-1) * (math.Ln2 / math.Ln10)))
+	if e < -300 || e+1 > 300 {
+		return math.Floor(math.Log10(a))
+	}
+	lo, hi := pow10Table[e+pow10Range], pow10Table[e+1+pow10Range]
+	if math.Abs(a-hi) <= hi*relBoundary || math.Abs(a-lo) <= lo*relBoundary || a < lo {
+		return math.Floor(math.Log10(a))
+	}
+	if a >= hi {
+		return float64(e + 1)
+	}
+	return float64(e)
+}
+
+// relBoundary is how close to a power of ten floorLog10 defers to
+// math.Log10: far more than its error (a few ulps of a result below 400,
+// 1e-13 at most) and than pow10Table's (half an ulp).
+const relBoundary = 1e-11
+
 // roundSig rounds to n significant digits (Excel computes with 15).
 func roundSig(x float64, n int) float64 {
 	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
 		return x
 	}
-	e := math.Floor(math.Log10(math.Abs(x)))
+	e := floorLog10(math.Abs(x))
 	p := pow10(float64(n-1) - e)
 	if math.IsInf(p, 0) || p == 0 {
 		return x
@@ -537,9 +573,21 @@ func roundHalfAway(x, d float64) float64 {
 		return x
 	}
 	p := pow10(d)
-	y := roundSig(x*p, 15)
+	v := x * p
+	if a := math.Abs(v); a < 1<<52 {
+		// the correction moves v by 1e-14*|v| at most: far enough from a
+		// half, it cannot change which integer v rounds to
+		if f := a - math.Floor(a); math.Abs(f-0.5) > a*sigMargin {
+			return math.Round(v) / p
+		}
+	}
+	y := roundSig(v, 15)
 	return math.Round(y) / p
 }
+
+// sigMargin bounds the relative change of roundSig(v, 15): half a unit of
+// the 15th digit (5e-15) and the rounding of its two operations.
+const sigMargin = 1e-13
 
 func roundDir(x, d float64, up bool) float64 {
 	d = math.Trunc(d)
@@ -547,7 +595,21 @@ func roundDir(x, d float64, up bool) float64 {
 		return x
 	}
 	p := pow10(d)
-	y := roundSig(x*p, 15)
+	v := x * p
+	if a := math.Abs(v); a < 1<<52 {
+		// far from an integer, as roundHalfAway: the correction changes
+		// neither the sign nor the integer part
+		if f := a - math.Floor(a); f > a*sigMargin && 1-f > a*sigMargin {
+			switch {
+			case !up:
+				return math.Trunc(v) / p
+			case v > 0:
+				return math.Ceil(v) / p
+			}
+			return math.Floor(v) / p
+		}
+	}
+	y := roundSig(v, 15)
 	if up {
 		if y > 0 {
 			y = math.Ceil(y)

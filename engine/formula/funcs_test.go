@@ -2,6 +2,7 @@ package formula
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -270,5 +271,90 @@ func TestFunctions(t *testing.T) {
 			got := evalIn(t, tc.f)
 			require.Truef(t, ValuesMatch(got, tc.want, 1e-9), "%s = %v (%s), want %v (%s)", tc.f, got, got.Kind, tc.want, tc.want.Kind)
 		})
+	}
+}
+
+// TestFloorLog10 holds floorLog10 to math.Floor(math.Log10(a)), which it
+// replaces, around every power of ten and on random magnitudes.
+func TestFloorLog10(t *testing.T) {
+	t.Parallel()
+	check := func(a float64) {
+		if a > 0 && !math.IsInf(a, 0) {
+			require.Equalf(t, math.Floor(math.Log10(a)), floorLog10(a), "a = %v (%b)", a, a)
+		}
+	}
+	for k := -330; k <= 310; k++ {
+		p := math.Pow(10, float64(k))
+		x := p
+		for range 40 {
+			check(x)
+			x = math.Nextafter(x, math.Inf(1))
+		}
+		x = p
+		for range 40 {
+			check(x)
+			x = math.Nextafter(x, 0)
+		}
+		for _, f := range []float64{1 + 1e-12, 1 - 1e-12, 1 + 1e-10, 1 - 1e-10, 2, 5, 9.999} {
+			check(p * f)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		check(math.Float64frombits(r.Uint64() &^ (1 << 63)))
+		check(math.Pow(10, r.Float64()*40-20))
+	}
+	check(math.SmallestNonzeroFloat64)
+	check(math.MaxFloat64)
+}
+
+// TestRoundShortcut holds ROUND, ROUNDUP and ROUNDDOWN to the result of
+// always applying the 15-digit correction, which their shortcut skips far
+// from a rounding boundary: near halves and integers, on random values,
+// at every number of digits.
+func TestRoundShortcut(t *testing.T) {
+	t.Parallel()
+	ref := func(x, d float64, mode int) float64 {
+		d = math.Trunc(d)
+		if d > 15 || mode == 0 && x == 0 {
+			return x
+		}
+		p := pow10(d)
+		y := roundSig(x*p, 15)
+		switch {
+		case mode == 0:
+			return math.Round(y) / p
+		case mode == 2:
+			return math.Trunc(y) / p
+		case y > 0:
+			return math.Ceil(y) / p
+		}
+		return math.Floor(y) / p
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var xs []float64
+	for _, b := range []float64{2.675, 1.005, 0.5, 1.5, 2.5, 1, 1e15, 123456.785, 0.285, 1.45, 8.345, 4503599627370495.5} {
+		x := b
+		for range 30 {
+			xs = append(xs, x, -x)
+			x = math.Nextafter(x, math.Inf(1))
+		}
+		x = b
+		for range 30 {
+			xs = append(xs, x, -x)
+			x = math.Nextafter(x, 0)
+		}
+	}
+	for range 8000 {
+		xs = append(xs, r.NormFloat64()*math.Pow(10, float64(r.IntN(30)-15)), float64(r.IntN(2000000))/1000+0.0005, float64(r.IntN(100000))/100)
+	}
+	xs = append(xs, 0, math.Copysign(0, -1), 1e300, -1e300, math.MaxFloat64, 5e-324, math.Inf(1))
+	for _, x := range xs {
+		for d := -3.0; d <= 16; d++ {
+			for mode, got := range []float64{roundHalfAway(x, d), roundDir(x, d, true), roundDir(x, d, false)} {
+				want := ref(x, d, mode)
+				require.Truef(t, math.Float64bits(got) == math.Float64bits(want) || got != got && want != want, "mode %d x %v d %v: %v, want %v", mode, x, d, got, want)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package formula
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -26,6 +27,18 @@ var kernelFormulas = []string{
 	"NPV(A4/10,A1:A3)", "NPV(0.1,A1,A2,D1:D3)", "IRR(D1:D5)", "IRR(D1:D5,0.2)",
 	"VLOOKUP(A1,F1:H4,2,TRUE)", "VLOOKUP(A1,F1:H4,3,FALSE)", "VLOOKUP(A2,F1:H4,4)", "VLOOKUP(A1,F1:H4,2)*2",
 	"HLOOKUP(A1,F6:I7,2)", "VLOOKUP(A1,F9:G11,2)",
+	// conditional aggregates, SUMPRODUCT, MATCH and INDEX over areas
+	// holding inputs, formulas and constants of every type (vgrid.go)
+	"COUNTIF(A1:A4,\">0\")", "COUNTIF(D1:D5,\"<35\")", "SUMIF(A1:A4,\">=1\")", "SUMIF(A1:A4,\"<2\",D1:D4)",
+	"SUMIF(D1:D5,\">30\",A1:A4)", "AVERAGEIF(D1:D5,\">0\")", "AVERAGEIF(A1:A4,\"<0\")", "COUNTIF(A1:A4,2.5)",
+	"COUNTIF(A1:A4,TRUE)", "COUNTIF(A1:A4,\"#N/A\")", "SUMIF(A1:A4,\"text\",D1:D4)", "COUNTIF(A1:E2,\"t*\")",
+	"COUNTIFS(A1:A4,\">0\",D1:D4,\"<50\")", "SUMIFS(D1:D4,A1:A4,\">0\",A1:A4,\"<100\")", "AVERAGEIFS(D1:D4,A1:A4,\"<>0\")",
+	"COUNTIFS(A1:A9,\"<>1\")", "SUMIF(A:A,\">1\")", "COUNTIFS(A:A,\"<>1\")", "AVERAGEIFS(D:D,A:A,\">0\")", "COUNTIFS(A1:A200,\"<>1\",D1:D200,\"<>2\")", "SUMIFS(A1:A4,D1:D4,\">0\")",
+	"SUMPRODUCT(A1:A4,D1:D4)", "SUMPRODUCT(A1:A2,E1:E2)", "SUMPRODUCT(F1:F4,A1:A4,G1:G4)",
+	"MATCH(A1,F1:F4,0)", "MATCH(A1,F1:F4)", "MATCH(A2,D1:D5,0)", "MATCH(A1*10,D1:D5,0)", "MATCH(A1,F9:F11,1)",
+	"MATCH(A1,A1:A4,0)", "MATCH(A2,A1:A4,1)",
+	"INDEX(F1:H4,A1,2)", "INDEX(D1:D5,A2)", "INDEX(G1:G4,MATCH(A1,F1:F4,1))", "INDEX(F6:I6,A1)", "INDEX(A1:A4,A3)",
+	"INDEX(H1:H4,A1)", "INDEX(F1:H4,A1)", "INDEX(A1:D4,A4,A3)",
 }
 
 // kernelLaneValues are the lane values of the inputs: numbers, zero,
@@ -233,5 +246,58 @@ func TestProgramIfSkipsUntakenBranch(t *testing.T) {
 	for l := 0; l < 8; l++ {
 		require.Equal(t, -1.0, s.Output(0)[l])
 		require.Equal(t, -1+ref.Float64(), s.Output(1)[l])
+	}
+}
+
+// TestPowMatchesMathPow: pow's fast path for whole exponents gives
+// math.Pow's bits, near overflow and underflow included.
+func TestPowMatchesMathPow(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 6))
+	xs := []float64{1, -1, 2, -2, 0.5, 1e-300, 1e300, -1e-300, 10, 1.1, 0.9, math.MaxFloat64, 0x1p-1022, 0x1p-1074, 3}
+	for range 2500 {
+		xs = append(xs, r.NormFloat64(), math.Exp(r.NormFloat64()*30), -math.Exp(r.NormFloat64()*100), 1+r.Float64()*0.2)
+	}
+	for _, x := range xs {
+		for n := -70; n <= 70; n++ {
+			want, got := math.Pow(x, float64(n)), pow(x, float64(n))
+			require.Truef(t, math.Float64bits(want) == math.Float64bits(got), "pow(%v, %d) = %v, math.Pow %v", x, n, got, want)
+		}
+		for _, n := range []float64{1000, -1000, 1024, -1024, 1025, 0.5, 2.5, -3.25} {
+			want, got := math.Pow(x, n), pow(x, n)
+			require.Truef(t, math.Float64bits(want) == math.Float64bits(got) || want != want && got != got, "pow(%v, %v) = %v, math.Pow %v", x, n, got, want)
+		}
+	}
+}
+
+// TestMinMax2MatchesMath: the two-operand MIN and MAX kernel computes
+// math.Min and math.Max, signed zeros and infinities included.
+func TestMinMax2MatchesMath(t *testing.T) {
+	t.Parallel()
+	wb := workbook.New([]*workbook.Sheet{{Name: "S", Cells: []workbook.Cell{
+		{Row: 1, Col: 3, Formula: "MIN(A1,A2)"},
+		{Row: 2, Col: 3, Formula: "MAX(A1,A2)"},
+		{Row: 3, Col: 3, Formula: "SUM(A1,A2)"},
+	}}}, nil)
+	p, err := Compile(wb, CompileOptions{Inputs: refs(t, "S!A1", "S!A2"), Outputs: refs(t, "S!C1", "S!C2", "S!C3")})
+	require.NoError(t, err)
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), 2.5}
+	s := p.NewState(len(vals) * len(vals))
+	for i, x := range vals {
+		for j, y := range vals {
+			s.Input(0)[i*len(vals)+j], s.Input(1)[i*len(vals)+j] = x, y
+		}
+	}
+	s.Run(len(vals) * len(vals))
+	for i, x := range vals {
+		for j, y := range vals {
+			l := i*len(vals) + j
+			for k, want := range []float64{math.Min(x, y), math.Max(x, y), (0 + x) + y} {
+				if want-want != 0 {
+					want = ErrorValue(ErrNum)
+				}
+				require.Equalf(t, math.Float64bits(want), math.Float64bits(s.Output(k)[l]), "op %d of %v, %v", k, x, y)
+			}
+		}
 	}
 }

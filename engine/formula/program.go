@@ -23,6 +23,7 @@ type Program struct {
 	formulas int // number of formula cells evaluated per lane
 	// maxOperands is the most operands one range kernel reads
 	maxOperands int
+	unchecked   int // steps whose check is deferred (vcheck.go)
 }
 
 type step struct {
@@ -58,6 +59,9 @@ type State struct {
 	ev    evaluator
 	// constBase is the index in bufs of the first constant register
 	constBase int
+	// stamps[k] is the repair (gen) that last recomputed a lane of step k
+	stamps []uint64
+	gen    uint64
 }
 
 // constRef is the operand reference of constant register i (see vec).
@@ -103,6 +107,9 @@ func (p *Program) NewState(batch int) *State {
 	}
 	s.ev = evaluator{m: p.m, lane: s, stack: make([]Value, 0, 64), fs1: make([]float64, 0, max(p.maxOperands, 16))}
 	s.cols = make([][]float64, 0, p.maxOperands)
+	if p.unchecked > 0 {
+		s.stamps = make([]uint64, len(p.steps))
+	}
 	return s
 }
 

@@ -86,7 +86,7 @@ func TestProgramLanesMatchScalar(t *testing.T) {
 	t.Parallel()
 	wb := openWorkbook(t, "project-dcf.xlsx")
 	in := refs(t, dcfInputs...)
-	outNames := []string{"Summary!B2", "Summary!B3", "Summary!B4", "Summary!B7", "Summary!B8", "Summary!B9", "Summary!B11", "Summary!B13", "Summary!B16", "Summary!B21", "Summary!B26", "Model!L6"}
+	outNames := []string{"Summary!B2", "Summary!B3", "Summary!B4", "Summary!B7", "Summary!B8", "Summary!B9", "Summary!B10", "Summary!B11", "Summary!B13", "Summary!B16", "Summary!B20", "Summary!B21", "Summary!B26", "Model!L6"}
 	out := refs(t, outNames...)
 	p, err := Compile(wb, CompileOptions{Inputs: in, Outputs: out})
 	require.NoError(t, err)

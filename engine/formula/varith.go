@@ -8,12 +8,14 @@ import (
 // anode is a node of an arithmetic expression (+ - * / ^, negation,
 // percent) whose leaves are lane vectors or constants.
 type anode struct {
-	op   byte // 0 leaf; '+' '-' '*' '/' '^'; 'n' negation; '%' percent
-	l, r *anode
-	ref  int32   // leaf: the buffer of its lanes (see State.vec)
-	c    float64 // leaf: the constant, when isC
-	isC  bool
-	key  string // structural key, for common subexpressions
+	op     byte // 0 leaf; '+' '-' '*' '/' '^'; 'n' negation; '%' percent
+	l, r   *anode
+	ref    int32 // leaf: the buffer of its lanes (see State.vec)
+	cell   int32 // leaf: the varying cell read, when isCell
+	isCell bool
+	c      float64 // leaf: the constant, when isC
+	isC    bool
+	key    string // structural key, for common subexpressions
 }
 
 // aop is one step of a flattened arithmetic expression.
@@ -36,6 +38,10 @@ type varith struct {
 	ops    []aop
 	root   *anode
 	out    int
+	// check: repair the non-finite lanes after the kernels; false when a
+	// later step does (see vcheck.go)
+	check bool
+	up    []upLeaf // unchecked cells read as leaves, repaired first
 }
 
 func (e *varith) reg() int32     { return int32(e.out) }
@@ -61,10 +67,10 @@ func (e *varith) eval(s *State, n int) []float64 {
 		}
 	}
 	out := s.bufs[e.out][:n]
-	if !allFinite(out) {
+	if e.check && !allFinite(out) {
 		for i, x := range out {
 			if x-x != 0 {
-				out[i] = s.arithLane(e.root, i)
+				out[i] = s.repairLane(e, i)
 			}
 		}
 	}
@@ -126,34 +132,44 @@ func isArith(n Node) bool {
 
 // arith compiles an arithmetic expression (isArith(n), varying).
 func (c *compiler) arith(n Node, ci *cellInfo, depth int) vexpr {
-	e := &varith{}
-	e.root = c.arithTree(n, ci, depth, e)
+	e := &varith{check: true}
+	info := &arithInfo{leaves: map[int32]bool{}, div: map[int32]bool{}}
+	c.info[e] = info
+	e.root = c.arithTree(n, ci, depth, e, info)
 	memo := map[string]int32{}
 	c.flatten(e.root, e, memo, true)
 	return e
 }
 
-func (c *compiler) arithTree(n Node, ci *cellInfo, depth int, e *varith) *anode {
+func (c *compiler) arithTree(n Node, ci *cellInfo, depth int, e *varith, info *arithInfo) *anode {
 	operand := func(x Node) *anode {
 		if depth < maxEvalDepth && isArith(x) && c.varies(x, ci.sheet) {
-			return c.arithTree(x, ci, depth+1, e)
+			return c.arithTree(x, ci, depth+1, e, info)
 		}
 		v := c.node(x, ci, depth+1)
+		t := &anode{}
 		switch l := v.(type) {
 		case *vconst:
 			return &anode{isC: true, c: l.v, ref: l.reg(), key: "c" + strconv.FormatUint(math.Float64bits(l.v), 16)}
 		case *vcell:
+			t.cell, t.isCell = l.id, true
+			info.leaves[l.id] = true
 		default:
 			e.leaves = append(e.leaves, v)
+			c.m.refsOf(x, ci.sheet, 0, func(a Area) { info.other = append(info.other, a) })
 		}
-		r := v.reg()
-		return &anode{ref: r, key: "r" + strconv.Itoa(int(r))}
+		t.ref = v.reg()
+		t.key = "r" + strconv.Itoa(int(t.ref))
+		return t
 	}
 	var t *anode
 	switch x := n.(type) {
 	case *Binary:
 		t = &anode{op: x.Op[0], l: operand(x.L), r: operand(x.R)}
 		t.key = string(t.op) + "(" + t.l.key + "," + t.r.key + ")"
+		if t.op == '/' && t.r.isCell {
+			info.div[t.r.cell] = true
+		}
 	case *Unary:
 		t = &anode{op: 'n', l: operand(x.X)}
 		t.key = "n(" + t.l.key + ")"

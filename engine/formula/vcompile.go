@@ -36,7 +36,7 @@ func (c *compiler) node(n Node, ci *cellInfo, depth int) vexpr {
 		a, ok := c.m.resolveRef(x, ci.sheet)
 		if ok && a.single() {
 			if id, ok := c.m.index[key(a.Sheet, a.Row1, a.Col1)]; ok && c.m.cells[id].slot >= 0 {
-				return &vcell{slot: c.m.cells[id].slot}
+				return &vcell{slot: c.m.cells[id].slot, id: id}
 			}
 		}
 	case *Name:
@@ -152,7 +152,7 @@ func (c *compiler) call(x *Call, ci *cellInfo, depth int) vexpr {
 		return &vmath1{f: f, x: arg(0), out: c.newReg()}
 	}
 	if f, ok := math2Fns[x.Name]; ok && allScalar && len(x.Args) == 2 {
-		return &vmath2{f: f, x: arg(0), y: arg(1), out: c.newReg()}
+		return &vmath2{f: f, ff: math2Floats[x.Name], x: arg(0), y: arg(1), out: c.newReg()}
 	}
 	if spec.lift != 0 && spec.fn != nil && allScalar && !spec.volatile || x.Name == "RANDBETWEEN" {
 		e := &vfunc{spec: spec, sheet: ci.sheet, row: ci.row, col: ci.col}

@@ -28,7 +28,10 @@ func (e *vconst) eval(s *State, n int) []float64 { return s.vec(e.reg()) }
 func (e *vconst) reg() int32                     { return constRef(e.idx) }
 
 // vcell reads a varying cell's vector.
-type vcell struct{ slot int32 }
+type vcell struct {
+	slot int32
+	id   int32 // the cell
+}
 
 func (e *vcell) eval(s *State, n int) []float64 { return s.bufs[e.slot] }
 func (e *vcell) reg() int32                     { return e.slot }
@@ -337,6 +340,7 @@ func (e *vmath2) setOut(out int)   { e.out = out }
 // round trip of the scalar function.
 type vmath2 struct {
 	f    func(x, y float64) Value
+	ff   func(x, y float64) float64 // f as a float function, if it is one
 	x, y vexpr
 	out  int
 }
@@ -346,6 +350,14 @@ func (e *vmath2) eval(s *State, n int) []float64 {
 	out := s.bufs[e.out][:n]
 	for i := range out {
 		x, y := a[i], b[i]
+		if e.ff != nil && x == x && y == y {
+			r := e.ff(x, y)
+			if r-r != 0 {
+				r = ErrorValue(ErrNum)
+			}
+			out[i] = r
+			continue
+		}
 		if x != x {
 			f, er := toNumber(s.decode(x))
 			if er != 0 {

@@ -186,6 +186,10 @@ func (e *vnumbers) eval(s *State, n int) []float64 {
 	}
 	cols := s.laneCols(e.args)
 	out := s.bufs[e.out][:n]
+	if e.fast != 0 && len(cols) == 2 {
+		e.eval2(s, cols, out)
+		return out
+	}
 lanes:
 	for i := range out {
 		if e.fast != 0 && len(cols) > 0 {
@@ -222,6 +226,47 @@ lanes:
 		out[i] = s.encode(e.f(xs))
 	}
 	return out
+}
+
+// eval2 is the fast path of SUM, MIN and MAX of two operands (MAX(x,0)),
+// with the operations of the general loop: (0+a)+b, Min(a,b), Max(a,b).
+func (e *vnumbers) eval2(s *State, cols [][]float64, out []float64) {
+	a, b := cols[0][:len(out)], cols[1][:len(out)]
+	for i := range out {
+		x, y := a[i], b[i]
+		if x != x || y != y {
+			xs, er := s.laneNumbers(e.args, cols, i)
+			if er != 0 {
+				out[i] = ErrorValue(er)
+				continue
+			}
+			out[i] = s.encode(e.f(xs))
+			continue
+		}
+		var r float64
+		switch {
+		case e.fast == 'S':
+			r = (0 + x) + y
+		case x == y:
+			// math.Min and math.Max of zeros: -0 is the smaller
+			r = x
+			if x == 0 {
+				if e.fast == 'm' {
+					r = math.Float64frombits(math.Float64bits(x) | math.Float64bits(y))
+				} else {
+					r = math.Float64frombits(math.Float64bits(x) & math.Float64bits(y))
+				}
+			}
+		case (x < y) == (e.fast == 'm'):
+			r = x
+		default:
+			r = y
+		}
+		if r-r != 0 {
+			r = ErrorValue(ErrNum)
+		}
+		out[i] = r
+	}
 }
 
 // vnpv is NPV(rate, values...).
@@ -417,6 +462,14 @@ func (c *compiler) rangeCall(x *Call, ci *cellInfo, depth int) vexpr {
 		return e
 	case "VLOOKUP", "HLOOKUP":
 		return c.lookupCall(x, ci, depth, x.Name == "VLOOKUP")
+	case "COUNTIF", "SUMIF", "AVERAGEIF", "COUNTIFS", "SUMIFS", "AVERAGEIFS":
+		return c.ifsCall(x, ci)
+	case "SUMPRODUCT":
+		return c.sumProductCall(x, ci)
+	case "MATCH":
+		return c.matchCall(x, ci, depth)
+	case "INDEX":
+		return c.indexCall(x, ci, depth)
 	}
 	return nil
 }

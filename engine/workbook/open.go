@@ -29,7 +29,20 @@ func OpenFile(name string, lim Limits) (*Workbook, error) {
 }
 
 // Open imports an .xlsx workbook of the given size from r.
-func Open(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
+//
+// A panic while reading the package (in excelize or in the readers here) is
+// the input's doing: it is recovered and returned as an ErrInvalidWorkbook,
+// so that a hostile upload is refused like any other unreadable file.
+func Open(r io.ReaderAt, size int64, lim Limits) (wb *Workbook, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			wb, err = nil, invalid("the package could not be read (%v)", v)
+		}
+	}()
+	return openPackage(r, size, lim)
+}
+
+func openPackage(r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
 	lim = lim.withDefaults()
 	if size > lim.MaxFileSize {
 		return nil, &LimitError{Limit: "MaxFileSize", Max: lim.MaxFileSize, Got: size}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,6 +212,47 @@ func TestOpenRejects(t *testing.T) {
 			require.Truef(t, errors.Is(err, tc.is), "%v is not %v", err, tc.is)
 			require.Contains(t, err.Error(), tc.msg)
 		})
+	}
+}
+
+// panicReader panics on its read number panicAt (counting from 0): a
+// stand-in for a reader bug that a hostile package triggers, at every
+// point of the import in turn (our parts readers, archive/zip, excelize).
+type panicReader struct {
+	r        io.ReaderAt
+	reads    int
+	panicAt  int
+	panicked bool
+}
+
+func (p *panicReader) ReadAt(b []byte, off int64) (int, error) {
+	if p.reads == p.panicAt {
+		p.panicked = true
+		panic(fmt.Sprintf("read %d at offset %d", p.reads, off))
+	}
+	p.reads++
+	return p.r.ReadAt(b, off)
+}
+
+// TestOpenRecoversPanics: a panic anywhere during the import is an
+// ErrInvalidWorkbook, never a crash (a hostile upload gets a user error).
+func TestOpenRecoversPanics(t *testing.T) {
+	t.Parallel()
+	b := rawXLSX(t, map[string]string{"S": `<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1*2</f></c></row>`}, []string{"S"},
+		map[string]string{"definedNames": `<definedNames><definedName name="X">S!$A$1</definedName></definedNames>`})
+	for k := 0; ; k++ {
+		pr := &panicReader{r: bytes.NewReader(b), panicAt: k}
+		wb, err := Open(pr, int64(len(b)), Limits{})
+		if !pr.panicked {
+			// the import made fewer than k+1 reads
+			require.NoError(t, err)
+			require.Len(t, wb.Sheets, 1)
+			require.Greater(t, k, 3, "the import reads the package more than 3 times")
+			return
+		}
+		require.Nilf(t, wb, "panic at read %d", k)
+		require.ErrorIsf(t, err, ErrInvalidWorkbook, "panic at read %d", k)
+		require.ErrorContains(t, err, fmt.Sprintf("read %d at offset", k))
 	}
 }
 
