@@ -16,9 +16,16 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/outboxevent"
+	"github.com/simgraph/simgraph/ent/processedevent"
+	"github.com/simgraph/simgraph/ent/quotaaccount"
+	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 
@@ -30,12 +37,26 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// AnalyticsEvent is the client for interacting with the AnalyticsEvent builders.
+	AnalyticsEvent *AnalyticsEventClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
+	// ProcessedEvent is the client for interacting with the ProcessedEvent builders.
+	ProcessedEvent *ProcessedEventClient
+	// QuotaAccount is the client for interacting with the QuotaAccount builders.
+	QuotaAccount *QuotaAccountClient
+	// QuotaOverride is the client for interacting with the QuotaOverride builders.
+	QuotaOverride *QuotaOverrideClient
 	// Result is the client for interacting with the Result builders.
 	Result *ResultClient
 	// Simulation is the client for interacting with the Simulation builders.
 	Simulation *SimulationClient
+	// UsageRecord is the client for interacting with the UsageRecord builders.
+	UsageRecord *UsageRecordClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// Workbook is the client for interacting with the Workbook builders.
@@ -51,9 +72,16 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.AnalyticsEvent = NewAnalyticsEventClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
+	c.OutboxEvent = NewOutboxEventClient(c.config)
+	c.ProcessedEvent = NewProcessedEventClient(c.config)
+	c.QuotaAccount = NewQuotaAccountClient(c.config)
+	c.QuotaOverride = NewQuotaOverrideClient(c.config)
 	c.Result = NewResultClient(c.config)
 	c.Simulation = NewSimulationClient(c.config)
+	c.UsageRecord = NewUsageRecordClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.Workbook = NewWorkbookClient(c.config)
 }
@@ -146,13 +174,20 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Organization: NewOrganizationClient(cfg),
-		Result:       NewResultClient(cfg),
-		Simulation:   NewSimulationClient(cfg),
-		User:         NewUserClient(cfg),
-		Workbook:     NewWorkbookClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		AnalyticsEvent: NewAnalyticsEventClient(cfg),
+		Notification:   NewNotificationClient(cfg),
+		Organization:   NewOrganizationClient(cfg),
+		OutboxEvent:    NewOutboxEventClient(cfg),
+		ProcessedEvent: NewProcessedEventClient(cfg),
+		QuotaAccount:   NewQuotaAccountClient(cfg),
+		QuotaOverride:  NewQuotaOverrideClient(cfg),
+		Result:         NewResultClient(cfg),
+		Simulation:     NewSimulationClient(cfg),
+		UsageRecord:    NewUsageRecordClient(cfg),
+		User:           NewUserClient(cfg),
+		Workbook:       NewWorkbookClient(cfg),
 	}, nil
 }
 
@@ -170,20 +205,27 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Organization: NewOrganizationClient(cfg),
-		Result:       NewResultClient(cfg),
-		Simulation:   NewSimulationClient(cfg),
-		User:         NewUserClient(cfg),
-		Workbook:     NewWorkbookClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		AnalyticsEvent: NewAnalyticsEventClient(cfg),
+		Notification:   NewNotificationClient(cfg),
+		Organization:   NewOrganizationClient(cfg),
+		OutboxEvent:    NewOutboxEventClient(cfg),
+		ProcessedEvent: NewProcessedEventClient(cfg),
+		QuotaAccount:   NewQuotaAccountClient(cfg),
+		QuotaOverride:  NewQuotaOverrideClient(cfg),
+		Result:         NewResultClient(cfg),
+		Simulation:     NewSimulationClient(cfg),
+		UsageRecord:    NewUsageRecordClient(cfg),
+		User:           NewUserClient(cfg),
+		Workbook:       NewWorkbookClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Organization.
+//		AnalyticsEvent.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -205,38 +247,322 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.Organization.Use(hooks...)
-	c.Result.Use(hooks...)
-	c.Simulation.Use(hooks...)
-	c.User.Use(hooks...)
-	c.Workbook.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.AnalyticsEvent, c.Notification, c.Organization, c.OutboxEvent,
+		c.ProcessedEvent, c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation,
+		c.UsageRecord, c.User, c.Workbook,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.Organization.Intercept(interceptors...)
-	c.Result.Intercept(interceptors...)
-	c.Simulation.Intercept(interceptors...)
-	c.User.Intercept(interceptors...)
-	c.Workbook.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.AnalyticsEvent, c.Notification, c.Organization, c.OutboxEvent,
+		c.ProcessedEvent, c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation,
+		c.UsageRecord, c.User, c.Workbook,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AnalyticsEventMutation:
+		return c.AnalyticsEvent.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
+	case *OutboxEventMutation:
+		return c.OutboxEvent.mutate(ctx, m)
+	case *ProcessedEventMutation:
+		return c.ProcessedEvent.mutate(ctx, m)
+	case *QuotaAccountMutation:
+		return c.QuotaAccount.mutate(ctx, m)
+	case *QuotaOverrideMutation:
+		return c.QuotaOverride.mutate(ctx, m)
 	case *ResultMutation:
 		return c.Result.mutate(ctx, m)
 	case *SimulationMutation:
 		return c.Simulation.mutate(ctx, m)
+	case *UsageRecordMutation:
+		return c.UsageRecord.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	case *WorkbookMutation:
 		return c.Workbook.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AnalyticsEventClient is a client for the AnalyticsEvent schema.
+type AnalyticsEventClient struct {
+	config
+}
+
+// NewAnalyticsEventClient returns a client for the AnalyticsEvent from the given config.
+func NewAnalyticsEventClient(c config) *AnalyticsEventClient {
+	return &AnalyticsEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `analyticsevent.Hooks(f(g(h())))`.
+func (c *AnalyticsEventClient) Use(hooks ...Hook) {
+	c.hooks.AnalyticsEvent = append(c.hooks.AnalyticsEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `analyticsevent.Intercept(f(g(h())))`.
+func (c *AnalyticsEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AnalyticsEvent = append(c.inters.AnalyticsEvent, interceptors...)
+}
+
+// Create returns a builder for creating a AnalyticsEvent entity.
+func (c *AnalyticsEventClient) Create() *AnalyticsEventCreate {
+	mutation := newAnalyticsEventMutation(c.config, OpCreate)
+	return &AnalyticsEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AnalyticsEvent entities.
+func (c *AnalyticsEventClient) CreateBulk(builders ...*AnalyticsEventCreate) *AnalyticsEventCreateBulk {
+	return &AnalyticsEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AnalyticsEventClient) MapCreateBulk(slice any, setFunc func(*AnalyticsEventCreate, int)) *AnalyticsEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AnalyticsEventCreateBulk{err: fmt.Errorf("calling to AnalyticsEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AnalyticsEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AnalyticsEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AnalyticsEvent.
+func (c *AnalyticsEventClient) Update() *AnalyticsEventUpdate {
+	mutation := newAnalyticsEventMutation(c.config, OpUpdate)
+	return &AnalyticsEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AnalyticsEventClient) UpdateOne(_m *AnalyticsEvent) *AnalyticsEventUpdateOne {
+	mutation := newAnalyticsEventMutation(c.config, OpUpdateOne, withAnalyticsEvent(_m))
+	return &AnalyticsEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AnalyticsEventClient) UpdateOneID(id uuid.UUID) *AnalyticsEventUpdateOne {
+	mutation := newAnalyticsEventMutation(c.config, OpUpdateOne, withAnalyticsEventID(id))
+	return &AnalyticsEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AnalyticsEvent.
+func (c *AnalyticsEventClient) Delete() *AnalyticsEventDelete {
+	mutation := newAnalyticsEventMutation(c.config, OpDelete)
+	return &AnalyticsEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AnalyticsEventClient) DeleteOne(_m *AnalyticsEvent) *AnalyticsEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AnalyticsEventClient) DeleteOneID(id uuid.UUID) *AnalyticsEventDeleteOne {
+	builder := c.Delete().Where(analyticsevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AnalyticsEventDeleteOne{builder}
+}
+
+// Query returns a query builder for AnalyticsEvent.
+func (c *AnalyticsEventClient) Query() *AnalyticsEventQuery {
+	return &AnalyticsEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAnalyticsEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AnalyticsEvent entity by its id.
+func (c *AnalyticsEventClient) Get(ctx context.Context, id uuid.UUID) (*AnalyticsEvent, error) {
+	return c.Query().Where(analyticsevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AnalyticsEventClient) GetX(ctx context.Context, id uuid.UUID) *AnalyticsEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AnalyticsEventClient) Hooks() []Hook {
+	return c.hooks.AnalyticsEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *AnalyticsEventClient) Interceptors() []Interceptor {
+	return c.inters.AnalyticsEvent
+}
+
+func (c *AnalyticsEventClient) mutate(ctx context.Context, m *AnalyticsEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AnalyticsEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AnalyticsEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AnalyticsEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AnalyticsEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AnalyticsEvent mutation op: %q", m.Op())
+	}
+}
+
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id uuid.UUID) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id uuid.UUID) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id uuid.UUID) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id uuid.UUID) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	return c.hooks.Notification
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
 	}
 }
 
@@ -386,6 +712,538 @@ func (c *OrganizationClient) mutate(ctx context.Context, m *OrganizationMutation
 		return (&OrganizationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Organization mutation op: %q", m.Op())
+	}
+}
+
+// OutboxEventClient is a client for the OutboxEvent schema.
+type OutboxEventClient struct {
+	config
+}
+
+// NewOutboxEventClient returns a client for the OutboxEvent from the given config.
+func NewOutboxEventClient(c config) *OutboxEventClient {
+	return &OutboxEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `outboxevent.Hooks(f(g(h())))`.
+func (c *OutboxEventClient) Use(hooks ...Hook) {
+	c.hooks.OutboxEvent = append(c.hooks.OutboxEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `outboxevent.Intercept(f(g(h())))`.
+func (c *OutboxEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OutboxEvent = append(c.inters.OutboxEvent, interceptors...)
+}
+
+// Create returns a builder for creating a OutboxEvent entity.
+func (c *OutboxEventClient) Create() *OutboxEventCreate {
+	mutation := newOutboxEventMutation(c.config, OpCreate)
+	return &OutboxEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OutboxEvent entities.
+func (c *OutboxEventClient) CreateBulk(builders ...*OutboxEventCreate) *OutboxEventCreateBulk {
+	return &OutboxEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OutboxEventClient) MapCreateBulk(slice any, setFunc func(*OutboxEventCreate, int)) *OutboxEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OutboxEventCreateBulk{err: fmt.Errorf("calling to OutboxEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OutboxEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OutboxEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OutboxEvent.
+func (c *OutboxEventClient) Update() *OutboxEventUpdate {
+	mutation := newOutboxEventMutation(c.config, OpUpdate)
+	return &OutboxEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OutboxEventClient) UpdateOne(_m *OutboxEvent) *OutboxEventUpdateOne {
+	mutation := newOutboxEventMutation(c.config, OpUpdateOne, withOutboxEvent(_m))
+	return &OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OutboxEventClient) UpdateOneID(id uuid.UUID) *OutboxEventUpdateOne {
+	mutation := newOutboxEventMutation(c.config, OpUpdateOne, withOutboxEventID(id))
+	return &OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OutboxEvent.
+func (c *OutboxEventClient) Delete() *OutboxEventDelete {
+	mutation := newOutboxEventMutation(c.config, OpDelete)
+	return &OutboxEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OutboxEventClient) DeleteOne(_m *OutboxEvent) *OutboxEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OutboxEventClient) DeleteOneID(id uuid.UUID) *OutboxEventDeleteOne {
+	builder := c.Delete().Where(outboxevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OutboxEventDeleteOne{builder}
+}
+
+// Query returns a query builder for OutboxEvent.
+func (c *OutboxEventClient) Query() *OutboxEventQuery {
+	return &OutboxEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOutboxEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OutboxEvent entity by its id.
+func (c *OutboxEventClient) Get(ctx context.Context, id uuid.UUID) (*OutboxEvent, error) {
+	return c.Query().Where(outboxevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OutboxEventClient) GetX(ctx context.Context, id uuid.UUID) *OutboxEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OutboxEventClient) Hooks() []Hook {
+	return c.hooks.OutboxEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *OutboxEventClient) Interceptors() []Interceptor {
+	return c.inters.OutboxEvent
+}
+
+func (c *OutboxEventClient) mutate(ctx context.Context, m *OutboxEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OutboxEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OutboxEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OutboxEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OutboxEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OutboxEvent mutation op: %q", m.Op())
+	}
+}
+
+// ProcessedEventClient is a client for the ProcessedEvent schema.
+type ProcessedEventClient struct {
+	config
+}
+
+// NewProcessedEventClient returns a client for the ProcessedEvent from the given config.
+func NewProcessedEventClient(c config) *ProcessedEventClient {
+	return &ProcessedEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `processedevent.Hooks(f(g(h())))`.
+func (c *ProcessedEventClient) Use(hooks ...Hook) {
+	c.hooks.ProcessedEvent = append(c.hooks.ProcessedEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `processedevent.Intercept(f(g(h())))`.
+func (c *ProcessedEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProcessedEvent = append(c.inters.ProcessedEvent, interceptors...)
+}
+
+// Create returns a builder for creating a ProcessedEvent entity.
+func (c *ProcessedEventClient) Create() *ProcessedEventCreate {
+	mutation := newProcessedEventMutation(c.config, OpCreate)
+	return &ProcessedEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProcessedEvent entities.
+func (c *ProcessedEventClient) CreateBulk(builders ...*ProcessedEventCreate) *ProcessedEventCreateBulk {
+	return &ProcessedEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProcessedEventClient) MapCreateBulk(slice any, setFunc func(*ProcessedEventCreate, int)) *ProcessedEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProcessedEventCreateBulk{err: fmt.Errorf("calling to ProcessedEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProcessedEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProcessedEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProcessedEvent.
+func (c *ProcessedEventClient) Update() *ProcessedEventUpdate {
+	mutation := newProcessedEventMutation(c.config, OpUpdate)
+	return &ProcessedEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProcessedEventClient) UpdateOne(_m *ProcessedEvent) *ProcessedEventUpdateOne {
+	mutation := newProcessedEventMutation(c.config, OpUpdateOne, withProcessedEvent(_m))
+	return &ProcessedEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProcessedEventClient) UpdateOneID(id int) *ProcessedEventUpdateOne {
+	mutation := newProcessedEventMutation(c.config, OpUpdateOne, withProcessedEventID(id))
+	return &ProcessedEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProcessedEvent.
+func (c *ProcessedEventClient) Delete() *ProcessedEventDelete {
+	mutation := newProcessedEventMutation(c.config, OpDelete)
+	return &ProcessedEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProcessedEventClient) DeleteOne(_m *ProcessedEvent) *ProcessedEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProcessedEventClient) DeleteOneID(id int) *ProcessedEventDeleteOne {
+	builder := c.Delete().Where(processedevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProcessedEventDeleteOne{builder}
+}
+
+// Query returns a query builder for ProcessedEvent.
+func (c *ProcessedEventClient) Query() *ProcessedEventQuery {
+	return &ProcessedEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProcessedEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProcessedEvent entity by its id.
+func (c *ProcessedEventClient) Get(ctx context.Context, id int) (*ProcessedEvent, error) {
+	return c.Query().Where(processedevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProcessedEventClient) GetX(ctx context.Context, id int) *ProcessedEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProcessedEventClient) Hooks() []Hook {
+	return c.hooks.ProcessedEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProcessedEventClient) Interceptors() []Interceptor {
+	return c.inters.ProcessedEvent
+}
+
+func (c *ProcessedEventClient) mutate(ctx context.Context, m *ProcessedEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProcessedEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProcessedEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProcessedEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProcessedEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProcessedEvent mutation op: %q", m.Op())
+	}
+}
+
+// QuotaAccountClient is a client for the QuotaAccount schema.
+type QuotaAccountClient struct {
+	config
+}
+
+// NewQuotaAccountClient returns a client for the QuotaAccount from the given config.
+func NewQuotaAccountClient(c config) *QuotaAccountClient {
+	return &QuotaAccountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `quotaaccount.Hooks(f(g(h())))`.
+func (c *QuotaAccountClient) Use(hooks ...Hook) {
+	c.hooks.QuotaAccount = append(c.hooks.QuotaAccount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `quotaaccount.Intercept(f(g(h())))`.
+func (c *QuotaAccountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.QuotaAccount = append(c.inters.QuotaAccount, interceptors...)
+}
+
+// Create returns a builder for creating a QuotaAccount entity.
+func (c *QuotaAccountClient) Create() *QuotaAccountCreate {
+	mutation := newQuotaAccountMutation(c.config, OpCreate)
+	return &QuotaAccountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of QuotaAccount entities.
+func (c *QuotaAccountClient) CreateBulk(builders ...*QuotaAccountCreate) *QuotaAccountCreateBulk {
+	return &QuotaAccountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *QuotaAccountClient) MapCreateBulk(slice any, setFunc func(*QuotaAccountCreate, int)) *QuotaAccountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &QuotaAccountCreateBulk{err: fmt.Errorf("calling to QuotaAccountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*QuotaAccountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &QuotaAccountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for QuotaAccount.
+func (c *QuotaAccountClient) Update() *QuotaAccountUpdate {
+	mutation := newQuotaAccountMutation(c.config, OpUpdate)
+	return &QuotaAccountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *QuotaAccountClient) UpdateOne(_m *QuotaAccount) *QuotaAccountUpdateOne {
+	mutation := newQuotaAccountMutation(c.config, OpUpdateOne, withQuotaAccount(_m))
+	return &QuotaAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *QuotaAccountClient) UpdateOneID(id string) *QuotaAccountUpdateOne {
+	mutation := newQuotaAccountMutation(c.config, OpUpdateOne, withQuotaAccountID(id))
+	return &QuotaAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for QuotaAccount.
+func (c *QuotaAccountClient) Delete() *QuotaAccountDelete {
+	mutation := newQuotaAccountMutation(c.config, OpDelete)
+	return &QuotaAccountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *QuotaAccountClient) DeleteOne(_m *QuotaAccount) *QuotaAccountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *QuotaAccountClient) DeleteOneID(id string) *QuotaAccountDeleteOne {
+	builder := c.Delete().Where(quotaaccount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &QuotaAccountDeleteOne{builder}
+}
+
+// Query returns a query builder for QuotaAccount.
+func (c *QuotaAccountClient) Query() *QuotaAccountQuery {
+	return &QuotaAccountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeQuotaAccount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a QuotaAccount entity by its id.
+func (c *QuotaAccountClient) Get(ctx context.Context, id string) (*QuotaAccount, error) {
+	return c.Query().Where(quotaaccount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *QuotaAccountClient) GetX(ctx context.Context, id string) *QuotaAccount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *QuotaAccountClient) Hooks() []Hook {
+	return c.hooks.QuotaAccount
+}
+
+// Interceptors returns the client interceptors.
+func (c *QuotaAccountClient) Interceptors() []Interceptor {
+	return c.inters.QuotaAccount
+}
+
+func (c *QuotaAccountClient) mutate(ctx context.Context, m *QuotaAccountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&QuotaAccountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&QuotaAccountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&QuotaAccountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&QuotaAccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown QuotaAccount mutation op: %q", m.Op())
+	}
+}
+
+// QuotaOverrideClient is a client for the QuotaOverride schema.
+type QuotaOverrideClient struct {
+	config
+}
+
+// NewQuotaOverrideClient returns a client for the QuotaOverride from the given config.
+func NewQuotaOverrideClient(c config) *QuotaOverrideClient {
+	return &QuotaOverrideClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `quotaoverride.Hooks(f(g(h())))`.
+func (c *QuotaOverrideClient) Use(hooks ...Hook) {
+	c.hooks.QuotaOverride = append(c.hooks.QuotaOverride, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `quotaoverride.Intercept(f(g(h())))`.
+func (c *QuotaOverrideClient) Intercept(interceptors ...Interceptor) {
+	c.inters.QuotaOverride = append(c.inters.QuotaOverride, interceptors...)
+}
+
+// Create returns a builder for creating a QuotaOverride entity.
+func (c *QuotaOverrideClient) Create() *QuotaOverrideCreate {
+	mutation := newQuotaOverrideMutation(c.config, OpCreate)
+	return &QuotaOverrideCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of QuotaOverride entities.
+func (c *QuotaOverrideClient) CreateBulk(builders ...*QuotaOverrideCreate) *QuotaOverrideCreateBulk {
+	return &QuotaOverrideCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *QuotaOverrideClient) MapCreateBulk(slice any, setFunc func(*QuotaOverrideCreate, int)) *QuotaOverrideCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &QuotaOverrideCreateBulk{err: fmt.Errorf("calling to QuotaOverrideClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*QuotaOverrideCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &QuotaOverrideCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for QuotaOverride.
+func (c *QuotaOverrideClient) Update() *QuotaOverrideUpdate {
+	mutation := newQuotaOverrideMutation(c.config, OpUpdate)
+	return &QuotaOverrideUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *QuotaOverrideClient) UpdateOne(_m *QuotaOverride) *QuotaOverrideUpdateOne {
+	mutation := newQuotaOverrideMutation(c.config, OpUpdateOne, withQuotaOverride(_m))
+	return &QuotaOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *QuotaOverrideClient) UpdateOneID(id string) *QuotaOverrideUpdateOne {
+	mutation := newQuotaOverrideMutation(c.config, OpUpdateOne, withQuotaOverrideID(id))
+	return &QuotaOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for QuotaOverride.
+func (c *QuotaOverrideClient) Delete() *QuotaOverrideDelete {
+	mutation := newQuotaOverrideMutation(c.config, OpDelete)
+	return &QuotaOverrideDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *QuotaOverrideClient) DeleteOne(_m *QuotaOverride) *QuotaOverrideDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *QuotaOverrideClient) DeleteOneID(id string) *QuotaOverrideDeleteOne {
+	builder := c.Delete().Where(quotaoverride.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &QuotaOverrideDeleteOne{builder}
+}
+
+// Query returns a query builder for QuotaOverride.
+func (c *QuotaOverrideClient) Query() *QuotaOverrideQuery {
+	return &QuotaOverrideQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeQuotaOverride},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a QuotaOverride entity by its id.
+func (c *QuotaOverrideClient) Get(ctx context.Context, id string) (*QuotaOverride, error) {
+	return c.Query().Where(quotaoverride.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *QuotaOverrideClient) GetX(ctx context.Context, id string) *QuotaOverride {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *QuotaOverrideClient) Hooks() []Hook {
+	return c.hooks.QuotaOverride
+}
+
+// Interceptors returns the client interceptors.
+func (c *QuotaOverrideClient) Interceptors() []Interceptor {
+	return c.inters.QuotaOverride
+}
+
+func (c *QuotaOverrideClient) mutate(ctx context.Context, m *QuotaOverrideMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&QuotaOverrideCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&QuotaOverrideUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&QuotaOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&QuotaOverrideDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown QuotaOverride mutation op: %q", m.Op())
 	}
 }
 
@@ -654,6 +1512,139 @@ func (c *SimulationClient) mutate(ctx context.Context, m *SimulationMutation) (V
 		return (&SimulationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Simulation mutation op: %q", m.Op())
+	}
+}
+
+// UsageRecordClient is a client for the UsageRecord schema.
+type UsageRecordClient struct {
+	config
+}
+
+// NewUsageRecordClient returns a client for the UsageRecord from the given config.
+func NewUsageRecordClient(c config) *UsageRecordClient {
+	return &UsageRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `usagerecord.Hooks(f(g(h())))`.
+func (c *UsageRecordClient) Use(hooks ...Hook) {
+	c.hooks.UsageRecord = append(c.hooks.UsageRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `usagerecord.Intercept(f(g(h())))`.
+func (c *UsageRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.UsageRecord = append(c.inters.UsageRecord, interceptors...)
+}
+
+// Create returns a builder for creating a UsageRecord entity.
+func (c *UsageRecordClient) Create() *UsageRecordCreate {
+	mutation := newUsageRecordMutation(c.config, OpCreate)
+	return &UsageRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of UsageRecord entities.
+func (c *UsageRecordClient) CreateBulk(builders ...*UsageRecordCreate) *UsageRecordCreateBulk {
+	return &UsageRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *UsageRecordClient) MapCreateBulk(slice any, setFunc func(*UsageRecordCreate, int)) *UsageRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &UsageRecordCreateBulk{err: fmt.Errorf("calling to UsageRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*UsageRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &UsageRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for UsageRecord.
+func (c *UsageRecordClient) Update() *UsageRecordUpdate {
+	mutation := newUsageRecordMutation(c.config, OpUpdate)
+	return &UsageRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *UsageRecordClient) UpdateOne(_m *UsageRecord) *UsageRecordUpdateOne {
+	mutation := newUsageRecordMutation(c.config, OpUpdateOne, withUsageRecord(_m))
+	return &UsageRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *UsageRecordClient) UpdateOneID(id uuid.UUID) *UsageRecordUpdateOne {
+	mutation := newUsageRecordMutation(c.config, OpUpdateOne, withUsageRecordID(id))
+	return &UsageRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for UsageRecord.
+func (c *UsageRecordClient) Delete() *UsageRecordDelete {
+	mutation := newUsageRecordMutation(c.config, OpDelete)
+	return &UsageRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *UsageRecordClient) DeleteOne(_m *UsageRecord) *UsageRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *UsageRecordClient) DeleteOneID(id uuid.UUID) *UsageRecordDeleteOne {
+	builder := c.Delete().Where(usagerecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &UsageRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for UsageRecord.
+func (c *UsageRecordClient) Query() *UsageRecordQuery {
+	return &UsageRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeUsageRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a UsageRecord entity by its id.
+func (c *UsageRecordClient) Get(ctx context.Context, id uuid.UUID) (*UsageRecord, error) {
+	return c.Query().Where(usagerecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *UsageRecordClient) GetX(ctx context.Context, id uuid.UUID) *UsageRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *UsageRecordClient) Hooks() []Hook {
+	return c.hooks.UsageRecord
+}
+
+// Interceptors returns the client interceptors.
+func (c *UsageRecordClient) Interceptors() []Interceptor {
+	return c.inters.UsageRecord
+}
+
+func (c *UsageRecordClient) mutate(ctx context.Context, m *UsageRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&UsageRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&UsageRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&UsageRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&UsageRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown UsageRecord mutation op: %q", m.Op())
 	}
 }
 
@@ -943,10 +1934,14 @@ func (c *WorkbookClient) mutate(ctx context.Context, m *WorkbookMutation) (Value
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Organization, Result, Simulation, User, Workbook []ent.Hook
+		AnalyticsEvent, Notification, Organization, OutboxEvent, ProcessedEvent,
+		QuotaAccount, QuotaOverride, Result, Simulation, UsageRecord, User,
+		Workbook []ent.Hook
 	}
 	inters struct {
-		Organization, Result, Simulation, User, Workbook []ent.Interceptor
+		AnalyticsEvent, Notification, Organization, OutboxEvent, ProcessedEvent,
+		QuotaAccount, QuotaOverride, Result, Simulation, UsageRecord, User,
+		Workbook []ent.Interceptor
 	}
 )
 

@@ -12,9 +12,16 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/outboxevent"
+	"github.com/simgraph/simgraph/ent/processedevent"
+	"github.com/simgraph/simgraph/ent/quotaaccount"
+	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 )
@@ -77,11 +84,18 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			organization.Table: organization.ValidColumn,
-			result.Table:       result.ValidColumn,
-			simulation.Table:   simulation.ValidColumn,
-			user.Table:         user.ValidColumn,
-			workbook.Table:     workbook.ValidColumn,
+			analyticsevent.Table: analyticsevent.ValidColumn,
+			notification.Table:   notification.ValidColumn,
+			organization.Table:   organization.ValidColumn,
+			outboxevent.Table:    outboxevent.ValidColumn,
+			processedevent.Table: processedevent.ValidColumn,
+			quotaaccount.Table:   quotaaccount.ValidColumn,
+			quotaoverride.Table:  quotaoverride.ValidColumn,
+			result.Table:         result.ValidColumn,
+			simulation.Table:     simulation.ValidColumn,
+			usagerecord.Table:    usagerecord.ValidColumn,
+			user.Table:           user.ValidColumn,
+			workbook.Table:       workbook.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

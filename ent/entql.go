@@ -3,10 +3,17 @@
 package ent
 
 import (
+	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/outboxevent"
 	"github.com/simgraph/simgraph/ent/predicate"
+	"github.com/simgraph/simgraph/ent/processedevent"
+	"github.com/simgraph/simgraph/ent/quotaaccount"
+	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 
@@ -18,8 +25,51 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 5)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
 	graph.Nodes[0] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   analyticsevent.Table,
+			Columns: analyticsevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: analyticsevent.FieldID,
+			},
+		},
+		Type: "AnalyticsEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			analyticsevent.FieldEventID:    {Type: field.TypeUUID, Column: analyticsevent.FieldEventID},
+			analyticsevent.FieldType:       {Type: field.TypeString, Column: analyticsevent.FieldType},
+			analyticsevent.FieldTenantID:   {Type: field.TypeString, Column: analyticsevent.FieldTenantID},
+			analyticsevent.FieldUserID:     {Type: field.TypeString, Column: analyticsevent.FieldUserID},
+			analyticsevent.FieldSubjectID:  {Type: field.TypeString, Column: analyticsevent.FieldSubjectID},
+			analyticsevent.FieldProperties: {Type: field.TypeJSON, Column: analyticsevent.FieldProperties},
+			analyticsevent.FieldOccurredAt: {Type: field.TypeTime, Column: analyticsevent.FieldOccurredAt},
+			analyticsevent.FieldRecordedAt: {Type: field.TypeTime, Column: analyticsevent.FieldRecordedAt},
+		},
+	}
+	graph.Nodes[1] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notification.Table,
+			Columns: notification.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: notification.FieldID,
+			},
+		},
+		Type: "Notification",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notification.FieldEventID:   {Type: field.TypeUUID, Column: notification.FieldEventID},
+			notification.FieldUserID:    {Type: field.TypeUUID, Column: notification.FieldUserID},
+			notification.FieldTenantID:  {Type: field.TypeString, Column: notification.FieldTenantID},
+			notification.FieldKind:      {Type: field.TypeString, Column: notification.FieldKind},
+			notification.FieldTitle:     {Type: field.TypeString, Column: notification.FieldTitle},
+			notification.FieldBody:      {Type: field.TypeString, Column: notification.FieldBody},
+			notification.FieldSubjectID: {Type: field.TypeString, Column: notification.FieldSubjectID},
+			notification.FieldCreatedAt: {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldReadAt:    {Type: field.TypeTime, Column: notification.FieldReadAt},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -38,7 +88,85 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCreatedAt: {Type: field.TypeTime, Column: organization.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[1] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   outboxevent.Table,
+			Columns: outboxevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: outboxevent.FieldID,
+			},
+		},
+		Type: "OutboxEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			outboxevent.FieldType:           {Type: field.TypeString, Column: outboxevent.FieldType},
+			outboxevent.FieldTenantID:       {Type: field.TypeString, Column: outboxevent.FieldTenantID},
+			outboxevent.FieldOrganizationID: {Type: field.TypeString, Column: outboxevent.FieldOrganizationID},
+			outboxevent.FieldUserID:         {Type: field.TypeString, Column: outboxevent.FieldUserID},
+			outboxevent.FieldSubjectID:      {Type: field.TypeString, Column: outboxevent.FieldSubjectID},
+			outboxevent.FieldPayload:        {Type: field.TypeJSON, Column: outboxevent.FieldPayload},
+			outboxevent.FieldCreatedAt:      {Type: field.TypeTime, Column: outboxevent.FieldCreatedAt},
+			outboxevent.FieldPublishedAt:    {Type: field.TypeTime, Column: outboxevent.FieldPublishedAt},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   processedevent.Table,
+			Columns: processedevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: processedevent.FieldID,
+			},
+		},
+		Type: "ProcessedEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			processedevent.FieldConsumer:    {Type: field.TypeString, Column: processedevent.FieldConsumer},
+			processedevent.FieldEventID:     {Type: field.TypeUUID, Column: processedevent.FieldEventID},
+			processedevent.FieldType:        {Type: field.TypeString, Column: processedevent.FieldType},
+			processedevent.FieldProcessedAt: {Type: field.TypeTime, Column: processedevent.FieldProcessedAt},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   quotaaccount.Table,
+			Columns: quotaaccount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: quotaaccount.FieldID,
+			},
+		},
+		Type: "QuotaAccount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			quotaaccount.FieldOrganizationID: {Type: field.TypeString, Column: quotaaccount.FieldOrganizationID},
+			quotaaccount.FieldStorageBytes:   {Type: field.TypeInt64, Column: quotaaccount.FieldStorageBytes},
+			quotaaccount.FieldFiles:          {Type: field.TypeInt, Column: quotaaccount.FieldFiles},
+			quotaaccount.FieldCreatedAt:      {Type: field.TypeTime, Column: quotaaccount.FieldCreatedAt},
+			quotaaccount.FieldUpdatedAt:      {Type: field.TypeTime, Column: quotaaccount.FieldUpdatedAt},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   quotaoverride.Table,
+			Columns: quotaoverride.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: quotaoverride.FieldID,
+			},
+		},
+		Type: "QuotaOverride",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			quotaoverride.FieldOrganizationID:          {Type: field.TypeString, Column: quotaoverride.FieldOrganizationID},
+			quotaoverride.FieldConcurrentSimulations:   {Type: field.TypeInt, Column: quotaoverride.FieldConcurrentSimulations},
+			quotaoverride.FieldIterationsPerSimulation: {Type: field.TypeInt, Column: quotaoverride.FieldIterationsPerSimulation},
+			quotaoverride.FieldSimulationsPerMonth:     {Type: field.TypeInt, Column: quotaoverride.FieldSimulationsPerMonth},
+			quotaoverride.FieldUploadBytes:             {Type: field.TypeInt64, Column: quotaoverride.FieldUploadBytes},
+			quotaoverride.FieldStorageBytes:            {Type: field.TypeInt64, Column: quotaoverride.FieldStorageBytes},
+			quotaoverride.FieldRequestsPerMinute:       {Type: field.TypeInt, Column: quotaoverride.FieldRequestsPerMinute},
+			quotaoverride.FieldUpdatedBy:               {Type: field.TypeString, Column: quotaoverride.FieldUpdatedBy},
+			quotaoverride.FieldUpdatedAt:               {Type: field.TypeTime, Column: quotaoverride.FieldUpdatedAt},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   result.Table,
 			Columns: result.Columns,
@@ -61,7 +189,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			result.FieldSamples:      {Type: field.TypeBytes, Column: result.FieldSamples},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   simulation.Table,
 			Columns: simulation.Columns,
@@ -94,7 +222,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldElapsedMs:    {Type: field.TypeInt64, Column: simulation.FieldElapsedMs},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   usagerecord.Table,
+			Columns: usagerecord.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: usagerecord.FieldID,
+			},
+		},
+		Type: "UsageRecord",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			usagerecord.FieldEventID:        {Type: field.TypeUUID, Column: usagerecord.FieldEventID},
+			usagerecord.FieldTenantID:       {Type: field.TypeString, Column: usagerecord.FieldTenantID},
+			usagerecord.FieldOrganizationID: {Type: field.TypeString, Column: usagerecord.FieldOrganizationID},
+			usagerecord.FieldUserID:         {Type: field.TypeString, Column: usagerecord.FieldUserID},
+			usagerecord.FieldSimulationID:   {Type: field.TypeString, Column: usagerecord.FieldSimulationID},
+			usagerecord.FieldIterations:     {Type: field.TypeInt64, Column: usagerecord.FieldIterations},
+			usagerecord.FieldComputeSeconds: {Type: field.TypeFloat64, Column: usagerecord.FieldComputeSeconds},
+			usagerecord.FieldRecordedAt:     {Type: field.TypeTime, Column: usagerecord.FieldRecordedAt},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -114,7 +263,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldLastSeenAt:     {Type: field.TypeTime, Column: user.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workbook.Table,
 			Columns: workbook.Columns,
@@ -171,6 +320,171 @@ type predicateAdder interface {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AnalyticsEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnalyticsEventQuery builder.
+func (_q *AnalyticsEventQuery) Filter() *AnalyticsEventFilter {
+	return &AnalyticsEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnalyticsEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnalyticsEventMutation builder.
+func (m *AnalyticsEventMutation) Filter() *AnalyticsEventFilter {
+	return &AnalyticsEventFilter{config: m.config, predicateAdder: m}
+}
+
+// AnalyticsEventFilter provides a generic filtering capability at runtime for AnalyticsEventQuery.
+type AnalyticsEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnalyticsEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnalyticsEventFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(analyticsevent.FieldID))
+}
+
+// WhereEventID applies the entql [16]byte predicate on the event_id field.
+func (f *AnalyticsEventFilter) WhereEventID(p entql.ValueP) {
+	f.Where(p.Field(analyticsevent.FieldEventID))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *AnalyticsEventFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(analyticsevent.FieldType))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *AnalyticsEventFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(analyticsevent.FieldTenantID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *AnalyticsEventFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(analyticsevent.FieldUserID))
+}
+
+// WhereSubjectID applies the entql string predicate on the subject_id field.
+func (f *AnalyticsEventFilter) WhereSubjectID(p entql.StringP) {
+	f.Where(p.Field(analyticsevent.FieldSubjectID))
+}
+
+// WhereProperties applies the entql json.RawMessage predicate on the properties field.
+func (f *AnalyticsEventFilter) WhereProperties(p entql.BytesP) {
+	f.Where(p.Field(analyticsevent.FieldProperties))
+}
+
+// WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
+func (f *AnalyticsEventFilter) WhereOccurredAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsevent.FieldOccurredAt))
+}
+
+// WhereRecordedAt applies the entql time.Time predicate on the recorded_at field.
+func (f *AnalyticsEventFilter) WhereRecordedAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsevent.FieldRecordedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationQuery builder.
+func (_q *NotificationQuery) Filter() *NotificationFilter {
+	return &NotificationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationMutation builder.
+func (m *NotificationMutation) Filter() *NotificationFilter {
+	return &NotificationFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationFilter provides a generic filtering capability at runtime for NotificationQuery.
+type NotificationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *NotificationFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(notification.FieldID))
+}
+
+// WhereEventID applies the entql [16]byte predicate on the event_id field.
+func (f *NotificationFilter) WhereEventID(p entql.ValueP) {
+	f.Where(p.Field(notification.FieldEventID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *NotificationFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(notification.FieldUserID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *NotificationFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldTenantID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *NotificationFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(notification.FieldKind))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *NotificationFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(notification.FieldTitle))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *NotificationFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(notification.FieldBody))
+}
+
+// WhereSubjectID applies the entql string predicate on the subject_id field.
+func (f *NotificationFilter) WhereSubjectID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldSubjectID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NotificationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldCreatedAt))
+}
+
+// WhereReadAt applies the entql time.Time predicate on the read_at field.
+func (f *NotificationFilter) WhereReadAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldReadAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OrganizationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -199,7 +513,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -255,6 +569,296 @@ func (f *OrganizationFilter) WhereHasUsersWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *OutboxEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OutboxEventQuery builder.
+func (_q *OutboxEventQuery) Filter() *OutboxEventFilter {
+	return &OutboxEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OutboxEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OutboxEventMutation builder.
+func (m *OutboxEventMutation) Filter() *OutboxEventFilter {
+	return &OutboxEventFilter{config: m.config, predicateAdder: m}
+}
+
+// OutboxEventFilter provides a generic filtering capability at runtime for OutboxEventQuery.
+type OutboxEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OutboxEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *OutboxEventFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(outboxevent.FieldID))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *OutboxEventFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(outboxevent.FieldType))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *OutboxEventFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(outboxevent.FieldTenantID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *OutboxEventFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(outboxevent.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *OutboxEventFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(outboxevent.FieldUserID))
+}
+
+// WhereSubjectID applies the entql string predicate on the subject_id field.
+func (f *OutboxEventFilter) WhereSubjectID(p entql.StringP) {
+	f.Where(p.Field(outboxevent.FieldSubjectID))
+}
+
+// WherePayload applies the entql json.RawMessage predicate on the payload field.
+func (f *OutboxEventFilter) WherePayload(p entql.BytesP) {
+	f.Where(p.Field(outboxevent.FieldPayload))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OutboxEventFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(outboxevent.FieldCreatedAt))
+}
+
+// WherePublishedAt applies the entql time.Time predicate on the published_at field.
+func (f *OutboxEventFilter) WherePublishedAt(p entql.TimeP) {
+	f.Where(p.Field(outboxevent.FieldPublishedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ProcessedEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProcessedEventQuery builder.
+func (_q *ProcessedEventQuery) Filter() *ProcessedEventFilter {
+	return &ProcessedEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProcessedEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProcessedEventMutation builder.
+func (m *ProcessedEventMutation) Filter() *ProcessedEventFilter {
+	return &ProcessedEventFilter{config: m.config, predicateAdder: m}
+}
+
+// ProcessedEventFilter provides a generic filtering capability at runtime for ProcessedEventQuery.
+type ProcessedEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProcessedEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ProcessedEventFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(processedevent.FieldID))
+}
+
+// WhereConsumer applies the entql string predicate on the consumer field.
+func (f *ProcessedEventFilter) WhereConsumer(p entql.StringP) {
+	f.Where(p.Field(processedevent.FieldConsumer))
+}
+
+// WhereEventID applies the entql [16]byte predicate on the event_id field.
+func (f *ProcessedEventFilter) WhereEventID(p entql.ValueP) {
+	f.Where(p.Field(processedevent.FieldEventID))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *ProcessedEventFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(processedevent.FieldType))
+}
+
+// WhereProcessedAt applies the entql time.Time predicate on the processed_at field.
+func (f *ProcessedEventFilter) WhereProcessedAt(p entql.TimeP) {
+	f.Where(p.Field(processedevent.FieldProcessedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *QuotaAccountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the QuotaAccountQuery builder.
+func (_q *QuotaAccountQuery) Filter() *QuotaAccountFilter {
+	return &QuotaAccountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *QuotaAccountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the QuotaAccountMutation builder.
+func (m *QuotaAccountMutation) Filter() *QuotaAccountFilter {
+	return &QuotaAccountFilter{config: m.config, predicateAdder: m}
+}
+
+// QuotaAccountFilter provides a generic filtering capability at runtime for QuotaAccountQuery.
+type QuotaAccountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *QuotaAccountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *QuotaAccountFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(quotaaccount.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *QuotaAccountFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(quotaaccount.FieldOrganizationID))
+}
+
+// WhereStorageBytes applies the entql int64 predicate on the storage_bytes field.
+func (f *QuotaAccountFilter) WhereStorageBytes(p entql.Int64P) {
+	f.Where(p.Field(quotaaccount.FieldStorageBytes))
+}
+
+// WhereFiles applies the entql int predicate on the files field.
+func (f *QuotaAccountFilter) WhereFiles(p entql.IntP) {
+	f.Where(p.Field(quotaaccount.FieldFiles))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *QuotaAccountFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(quotaaccount.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *QuotaAccountFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(quotaaccount.FieldUpdatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *QuotaOverrideQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the QuotaOverrideQuery builder.
+func (_q *QuotaOverrideQuery) Filter() *QuotaOverrideFilter {
+	return &QuotaOverrideFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *QuotaOverrideMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the QuotaOverrideMutation builder.
+func (m *QuotaOverrideMutation) Filter() *QuotaOverrideFilter {
+	return &QuotaOverrideFilter{config: m.config, predicateAdder: m}
+}
+
+// QuotaOverrideFilter provides a generic filtering capability at runtime for QuotaOverrideQuery.
+type QuotaOverrideFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *QuotaOverrideFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *QuotaOverrideFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(quotaoverride.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *QuotaOverrideFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(quotaoverride.FieldOrganizationID))
+}
+
+// WhereConcurrentSimulations applies the entql int predicate on the concurrent_simulations field.
+func (f *QuotaOverrideFilter) WhereConcurrentSimulations(p entql.IntP) {
+	f.Where(p.Field(quotaoverride.FieldConcurrentSimulations))
+}
+
+// WhereIterationsPerSimulation applies the entql int predicate on the iterations_per_simulation field.
+func (f *QuotaOverrideFilter) WhereIterationsPerSimulation(p entql.IntP) {
+	f.Where(p.Field(quotaoverride.FieldIterationsPerSimulation))
+}
+
+// WhereSimulationsPerMonth applies the entql int predicate on the simulations_per_month field.
+func (f *QuotaOverrideFilter) WhereSimulationsPerMonth(p entql.IntP) {
+	f.Where(p.Field(quotaoverride.FieldSimulationsPerMonth))
+}
+
+// WhereUploadBytes applies the entql int64 predicate on the upload_bytes field.
+func (f *QuotaOverrideFilter) WhereUploadBytes(p entql.Int64P) {
+	f.Where(p.Field(quotaoverride.FieldUploadBytes))
+}
+
+// WhereStorageBytes applies the entql int64 predicate on the storage_bytes field.
+func (f *QuotaOverrideFilter) WhereStorageBytes(p entql.Int64P) {
+	f.Where(p.Field(quotaoverride.FieldStorageBytes))
+}
+
+// WhereRequestsPerMinute applies the entql int predicate on the requests_per_minute field.
+func (f *QuotaOverrideFilter) WhereRequestsPerMinute(p entql.IntP) {
+	f.Where(p.Field(quotaoverride.FieldRequestsPerMinute))
+}
+
+// WhereUpdatedBy applies the entql string predicate on the updated_by field.
+func (f *QuotaOverrideFilter) WhereUpdatedBy(p entql.StringP) {
+	f.Where(p.Field(quotaoverride.FieldUpdatedBy))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *QuotaOverrideFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(quotaoverride.FieldUpdatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ResultQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -283,7 +887,7 @@ type ResultFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResultFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -373,7 +977,7 @@ type SimulationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SimulationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -485,6 +1089,86 @@ func (f *SimulationFilter) WhereElapsedMs(p entql.Int64P) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *UsageRecordQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the UsageRecordQuery builder.
+func (_q *UsageRecordQuery) Filter() *UsageRecordFilter {
+	return &UsageRecordFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *UsageRecordMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the UsageRecordMutation builder.
+func (m *UsageRecordMutation) Filter() *UsageRecordFilter {
+	return &UsageRecordFilter{config: m.config, predicateAdder: m}
+}
+
+// UsageRecordFilter provides a generic filtering capability at runtime for UsageRecordQuery.
+type UsageRecordFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *UsageRecordFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *UsageRecordFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(usagerecord.FieldID))
+}
+
+// WhereEventID applies the entql [16]byte predicate on the event_id field.
+func (f *UsageRecordFilter) WhereEventID(p entql.ValueP) {
+	f.Where(p.Field(usagerecord.FieldEventID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *UsageRecordFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(usagerecord.FieldTenantID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *UsageRecordFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(usagerecord.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *UsageRecordFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(usagerecord.FieldUserID))
+}
+
+// WhereSimulationID applies the entql string predicate on the simulation_id field.
+func (f *UsageRecordFilter) WhereSimulationID(p entql.StringP) {
+	f.Where(p.Field(usagerecord.FieldSimulationID))
+}
+
+// WhereIterations applies the entql int64 predicate on the iterations field.
+func (f *UsageRecordFilter) WhereIterations(p entql.Int64P) {
+	f.Where(p.Field(usagerecord.FieldIterations))
+}
+
+// WhereComputeSeconds applies the entql float64 predicate on the compute_seconds field.
+func (f *UsageRecordFilter) WhereComputeSeconds(p entql.Float64P) {
+	f.Where(p.Field(usagerecord.FieldComputeSeconds))
+}
+
+// WhereRecordedAt applies the entql time.Time predicate on the recorded_at field.
+func (f *UsageRecordFilter) WhereRecordedAt(p entql.TimeP) {
+	f.Where(p.Field(usagerecord.FieldRecordedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -513,7 +1197,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -602,7 +1286,7 @@ type WorkbookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkbookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

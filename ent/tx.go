@@ -14,12 +14,26 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// AnalyticsEvent is the client for interacting with the AnalyticsEvent builders.
+	AnalyticsEvent *AnalyticsEventClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// OutboxEvent is the client for interacting with the OutboxEvent builders.
+	OutboxEvent *OutboxEventClient
+	// ProcessedEvent is the client for interacting with the ProcessedEvent builders.
+	ProcessedEvent *ProcessedEventClient
+	// QuotaAccount is the client for interacting with the QuotaAccount builders.
+	QuotaAccount *QuotaAccountClient
+	// QuotaOverride is the client for interacting with the QuotaOverride builders.
+	QuotaOverride *QuotaOverrideClient
 	// Result is the client for interacting with the Result builders.
 	Result *ResultClient
 	// Simulation is the client for interacting with the Simulation builders.
 	Simulation *SimulationClient
+	// UsageRecord is the client for interacting with the UsageRecord builders.
+	UsageRecord *UsageRecordClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 	// Workbook is the client for interacting with the Workbook builders.
@@ -155,9 +169,16 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.AnalyticsEvent = NewAnalyticsEventClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.OutboxEvent = NewOutboxEventClient(tx.config)
+	tx.ProcessedEvent = NewProcessedEventClient(tx.config)
+	tx.QuotaAccount = NewQuotaAccountClient(tx.config)
+	tx.QuotaOverride = NewQuotaOverrideClient(tx.config)
 	tx.Result = NewResultClient(tx.config)
 	tx.Simulation = NewSimulationClient(tx.config)
+	tx.UsageRecord = NewUsageRecordClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Workbook = NewWorkbookClient(tx.config)
 }
@@ -169,7 +190,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Organization.QueryXXX(), the query will be executed
+// applies a query, for example: AnalyticsEvent.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

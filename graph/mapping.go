@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"strings"
+
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/server/account"
@@ -32,6 +34,7 @@ func mapTenantInfo(t *account.TenantInfo) *model.TenantInfo {
 
 func mapHealth(r health.Report) *model.Health {
 	h := &model.Health{Status: model.HealthStatus(r.Status), Version: r.Version, UptimeSeconds: r.Uptime.Seconds(), Mode: r.Mode}
+	h.Services, h.Dependencies = []*model.DependencyCheck{}, []*model.DependencyCheck{}
 	for _, c := range r.Checks {
 		dc := &model.DependencyCheck{Name: c.Name, Status: model.HealthStatus(c.Status), LatencyMs: float64(c.Latency.Microseconds()) / 1000}
 		if c.Err != nil {
@@ -40,6 +43,14 @@ func mapHealth(r health.Report) *model.Health {
 			dc.Error = &msg
 		}
 		h.Checks = append(h.Checks, dc)
+		// The same check, grouped: service databases and other dependencies.
+		if name, ok := strings.CutPrefix(c.Name, "database:"); ok {
+			svc := *dc
+			svc.Name = name
+			h.Services = append(h.Services, &svc)
+		} else {
+			h.Dependencies = append(h.Dependencies, dc)
+		}
 	}
 	return h
 }

@@ -7,8 +7,11 @@ package graph
 
 import (
 	"github.com/simgraph/simgraph/server/account"
+	"github.com/simgraph/simgraph/server/admin"
+	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/files"
 	"github.com/simgraph/simgraph/server/health"
+	"github.com/simgraph/simgraph/server/quota"
 	"github.com/simgraph/simgraph/server/simulation"
 )
 
@@ -18,4 +21,9 @@ type Resolver struct {
 	Checker           *health.Checker
 	FileService       *files.Service
 	SimulationService *simulation.Service
+	// Admin, Inbox and Quotas serve issue 6's operations (services,
+	// metrics, userDataSummary, migrate; notifications; quotas).
+	Admin  *admin.Service
+	Inbox  *events.Inbox
+	Quotas *quota.Service
 }

@@ -122,6 +122,7 @@ func TestReplicasShareWorkAndSurviveAKill(t *testing.T) {
 	env := []string{
 		"SIMGRAPH_POSTGRES_URL=" + pg, "SIMGRAPH_REDIS_URL=" + rdbURL, "SIMGRAPH_DATABASE_PREFIX=" + prefix,
 		"SIMGRAPH_JWT_SECRET=" + secret, "SIMGRAPH_WORKERS=1", "SIMGRAPH_JOB_RECLAIM_AFTER=2s", "SIMGRAPH_LOG_LEVEL=info",
+		"SIMGRAPH_QUOTAS=false", // 1,000,000 iterations: beyond the STANDARD tier's quota
 	}
 	a := startReplica(t, bin, env)
 	b := startReplica(t, bin, env)

@@ -5,21 +5,24 @@ package server
 
 import (
 	"context"
+
 	"encoding/json"
+	"entgo.io/ent/dialect"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/graph"
 	"github.com/simgraph/simgraph/server/account"
+	"github.com/simgraph/simgraph/server/admin"
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
@@ -70,6 +73,13 @@ type App struct {
 	bg          context.Context
 	stopBg      context.CancelFunc
 	workersDone chan struct{}
+
+	// Platform is issue 6's wiring (server/platform.go).
+	Platform *Platform
+	// Router picks each tenant's database; Mover moves tenants between
+	// tiers.
+	Router *tenancy.Router
+	Mover  *tenancy.Mover
 }
 
 // Open builds the App: opens and migrates the databases, connects to Redis
@@ -92,7 +102,20 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		store.Close()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, Store: store, Secret: secret}
+	platform, err := openPlatform(ctx, cfg, store, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	router, err := tenancy.NewRouter(ctx, tenancy.RouterOpts{Store: store, Config: cfg, Log: log,
+		WrapDriver: func(service string, d dialect.Driver) dialect.Driver {
+			return admin.Instrument(d, platform.Recorders[service])
+		}})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, Store: store, Secret: secret, Platform: platform, Router: router, Mover: tenancy.NewMover(router)}
 	mode := "embedded"
 	checker := &health.Checker{Version: Version, Started: started}
 	for _, c := range store.All() {
@@ -119,16 +142,21 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		a.Close()
 		return nil, err
 	}
-	clients := func(ctx context.Context, service string) (*ent.Client, error) {
-		return store.Service(service).Client, nil
-	}
-	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier)}
+	// Tenant traffic goes through the router: the tenant's own database on a
+	// dedicated tier, the shared one as the row-level-secured application
+	// role otherwise.
+	clients := router.Client
+	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier), Placement: router.Placement, Mover: a.Mover}
 	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts}
 	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
 	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
 	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3}
+	a.Platform.wire(a, checker, clients)
+	a.Platform.Admin.OpenPools = router.OpenPools
+	a.Platform.Admin.Databases = a.tenantDatabases
 	m := metrics.New()
-	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations}, graph.HandlerOpts{
+	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations,
+		Admin: a.Platform.Admin, Inbox: a.Platform.Inbox, Quotas: a.Platform.Quotas}, graph.HandlerOpts{
 		Log:            log,
 		MaxDepth:       cfg.MaxQueryDepth,
 		MaxComplexity:  cfg.MaxComplexity,
@@ -150,6 +178,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		DevSignIn:    a.devSignIn(),
 		Web:          web.Handler(),
+		Enterprise:   a.Platform.REST(a),
+		RateLimit:    a.Platform.RateLimit,
+	})
+	// One request scope per request, outermost: an enterprise tenant's
+	// reads go to a replica until the request writes (read-your-writes).
+	scoped := a.HTTP.Handler
+	a.HTTP.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scoped.ServeHTTP(w, r.WithContext(tenancy.WithRequestScope(r.Context())))
 	})
 	return a, nil
 }
@@ -232,7 +268,7 @@ func (a *App) websocketInit(ctx context.Context, payload transport.InitPayload) 
 	// The returned context ends at the token's expiry or with the socket,
 	// whichever is first; its timer is released either way.
 	authed, _, err := a.Authn.Authenticate(ctx, account.BearerToken(token)) //nolint:lostcancel
-	return authed, err
+	return tenancy.WithRequestScope(authed), err
 }
 
 // Close stops the workers and releases the databases and Redis.
@@ -243,9 +279,15 @@ func (a *App) Close() error {
 	if a.workersDone != nil {
 		<-a.workersDone
 	}
+	if a.Platform != nil {
+		a.Platform.Stop()
+	}
 	var errs []error
 	if a.Redis != nil {
 		errs = append(errs, a.Redis.Close())
+	}
+	if a.Router != nil {
+		errs = append(errs, a.Router.Close())
 	}
 	errs = append(errs, a.Store.Close())
 	return errors.Join(errs...)
@@ -366,4 +408,29 @@ func newVerifier(cfg *config.Config, secret []byte) (*auth.Verifier, error) {
 // OpenDatabases opens every service database without migrating them.
 func OpenDatabases(ctx context.Context, cfg *config.Config) (*database.Store, error) {
 	return database.Open(ctx, DatabaseOptions(cfg))
+}
+
+// tenantDatabases names the databases that hold the viewer's data, as the
+// router places them (userDataSummary's routing).
+func (a *App) tenantDatabases(ctx context.Context) ([]string, error) {
+	v, err := account.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.Router.Placement(ctx, tenancy.ID(v.TenantID))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range p.Locations {
+		name := l.Service + ": " + l.Database
+		if l.Server != "" {
+			name = l.Service + ": " + l.Server + "/" + l.Database
+		}
+		if len(l.Replicas) > 0 {
+			name += " (replicas: " + strings.Join(l.Replicas, ", ") + ")"
+		}
+		out = append(out, name)
+	}
+	return out, nil
 }

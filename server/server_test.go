@@ -15,7 +15,6 @@ import (
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/servertest"
@@ -94,7 +93,7 @@ func TestTenantInfoPerTier(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
 		s := servertest.Start(t, cfg(t))
-		users := s.App.Store.Service("user").Client
+		admin := s.Token(t, auth.TokenParams{Email: "root@platform.example", Org: "platform", Roles: []string{"SYSTEM_ADMIN"}})
 		tests := []struct {
 			tier, dbTier        string
 			dedicated           bool
@@ -114,8 +113,17 @@ func TestTenantInfoPerTier(t *testing.T) {
 				require.Equal(t, "STANDARD", before.TenantInfo.Tier, "new organizations get the default tier")
 				require.Len(t, before.TenantInfo.TenantID, 16)
 
-				_, err := users.Organization.Update().Where(organization.Key("org:" + org)).SetTier(organization.Tier(tt.tier)).Save(context.Background())
-				require.NoError(t, err)
+				var me struct {
+					Me struct{ Organization struct{ ID string } }
+				}
+				s.Query(t, tok, `{ me { organization { id } } }`, nil).Decode(t, &me)
+				var moved struct {
+					SetOrganizationTier struct{ Tier, DatabaseTier string }
+				}
+				s.Query(t, admin, `mutation($org: ID!, $tier: Tier!) { setOrganizationTier(organizationId: $org, tier: $tier) { tier databaseTier } }`,
+					map[string]any{"org": me.Me.Organization.ID, "tier": tt.tier}).Decode(t, &moved)
+				require.Equal(t, tt.tier, moved.SetOrganizationTier.Tier)
+
 				var got tenantInfo
 				s.Query(t, tok, tenantQuery, nil).Decode(t, &got)
 				require.Equal(t, before.TenantInfo.TenantID, got.TenantInfo.TenantID)
@@ -128,6 +136,10 @@ func TestTenantInfoPerTier(t *testing.T) {
 				require.Equal(t, "Org "+tt.tier, got.TenantInfo.Organization.Name)
 			})
 		}
+		// Only a system administrator moves tenants.
+		member := s.Token(t, auth.TokenParams{Email: "m@org-trial", Org: "org-trial"})
+		resp := s.Query(t, member, `mutation { setOrganizationTier(organizationId: "00000000-0000-0000-0000-000000000000", tier: PROFESSIONAL) { tier } }`, nil)
+		require.Equal(t, "FORBIDDEN", resp.Code())
 	})
 }
 

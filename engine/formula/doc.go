@@ -47,5 +47,6 @@
 // depends on the formula reading it is read as it was before this batch.
 // IF computes a branch only when some lane of the batch takes it.
 // Dynamic-array spilling is not modelled (legacy implicit intersection
-// applies, array formulas are supported); TODAY/NOW are not implemented.
+// applies, array formulas are supported); TODAY and NOW are refused on
+// purpose: a model that reads the clock cannot be reproduced.
 package formula

@@ -8,10 +8,17 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/simgraph/simgraph/ent"
+	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/outboxevent"
 	"github.com/simgraph/simgraph/ent/predicate"
+	"github.com/simgraph/simgraph/ent/processedevent"
+	"github.com/simgraph/simgraph/ent/quotaaccount"
+	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 )
@@ -72,6 +79,60 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 	return f(ctx, query)
 }
 
+// The AnalyticsEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnalyticsEventFunc func(context.Context, *ent.AnalyticsEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnalyticsEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnalyticsEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsEventQuery", q)
+}
+
+// The TraverseAnalyticsEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnalyticsEvent func(context.Context, *ent.AnalyticsEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnalyticsEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnalyticsEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsEventQuery", q)
+}
+
+// The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The TraverseNotification type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotification func(context.Context, *ent.NotificationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotification) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
 // The OrganizationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OrganizationFunc func(context.Context, *ent.OrganizationQuery) (ent.Value, error)
 
@@ -97,6 +158,114 @@ func (f TraverseOrganization) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.OrganizationQuery", q)
+}
+
+// The OutboxEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OutboxEventFunc func(context.Context, *ent.OutboxEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OutboxEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
+}
+
+// The TraverseOutboxEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOutboxEvent func(context.Context, *ent.OutboxEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOutboxEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOutboxEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OutboxEventQuery", q)
+}
+
+// The ProcessedEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProcessedEventFunc func(context.Context, *ent.ProcessedEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProcessedEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProcessedEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProcessedEventQuery", q)
+}
+
+// The TraverseProcessedEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProcessedEvent func(context.Context, *ent.ProcessedEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProcessedEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProcessedEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessedEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProcessedEventQuery", q)
+}
+
+// The QuotaAccountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type QuotaAccountFunc func(context.Context, *ent.QuotaAccountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f QuotaAccountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.QuotaAccountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.QuotaAccountQuery", q)
+}
+
+// The TraverseQuotaAccount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseQuotaAccount func(context.Context, *ent.QuotaAccountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseQuotaAccount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseQuotaAccount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.QuotaAccountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.QuotaAccountQuery", q)
+}
+
+// The QuotaOverrideFunc type is an adapter to allow the use of ordinary function as a Querier.
+type QuotaOverrideFunc func(context.Context, *ent.QuotaOverrideQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f QuotaOverrideFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.QuotaOverrideQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.QuotaOverrideQuery", q)
+}
+
+// The TraverseQuotaOverride type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseQuotaOverride func(context.Context, *ent.QuotaOverrideQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseQuotaOverride) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseQuotaOverride) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.QuotaOverrideQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.QuotaOverrideQuery", q)
 }
 
 // The ResultFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -151,6 +320,33 @@ func (f TraverseSimulation) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.SimulationQuery", q)
+}
+
+// The UsageRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
+type UsageRecordFunc func(context.Context, *ent.UsageRecordQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f UsageRecordFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.UsageRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.UsageRecordQuery", q)
+}
+
+// The TraverseUsageRecord type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseUsageRecord func(context.Context, *ent.UsageRecordQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseUsageRecord) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseUsageRecord) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UsageRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.UsageRecordQuery", q)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -210,12 +406,26 @@ func (f TraverseWorkbook) Traverse(ctx context.Context, q ent.Query) error {
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.AnalyticsEventQuery:
+		return &query[*ent.AnalyticsEventQuery, predicate.AnalyticsEvent, analyticsevent.OrderOption]{typ: ent.TypeAnalyticsEvent, tq: q}, nil
+	case *ent.NotificationQuery:
+		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
+	case *ent.OutboxEventQuery:
+		return &query[*ent.OutboxEventQuery, predicate.OutboxEvent, outboxevent.OrderOption]{typ: ent.TypeOutboxEvent, tq: q}, nil
+	case *ent.ProcessedEventQuery:
+		return &query[*ent.ProcessedEventQuery, predicate.ProcessedEvent, processedevent.OrderOption]{typ: ent.TypeProcessedEvent, tq: q}, nil
+	case *ent.QuotaAccountQuery:
+		return &query[*ent.QuotaAccountQuery, predicate.QuotaAccount, quotaaccount.OrderOption]{typ: ent.TypeQuotaAccount, tq: q}, nil
+	case *ent.QuotaOverrideQuery:
+		return &query[*ent.QuotaOverrideQuery, predicate.QuotaOverride, quotaoverride.OrderOption]{typ: ent.TypeQuotaOverride, tq: q}, nil
 	case *ent.ResultQuery:
 		return &query[*ent.ResultQuery, predicate.Result, result.OrderOption]{typ: ent.TypeResult, tq: q}, nil
 	case *ent.SimulationQuery:
 		return &query[*ent.SimulationQuery, predicate.Simulation, simulation.OrderOption]{typ: ent.TypeSimulation, tq: q}, nil
+	case *ent.UsageRecordQuery:
+		return &query[*ent.UsageRecordQuery, predicate.UsageRecord, usagerecord.OrderOption]{typ: ent.TypeUsageRecord, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	case *ent.WorkbookQuery:

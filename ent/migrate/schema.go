@@ -3,11 +3,78 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
 
 var (
+	// AnalyticsEventsColumns holds the columns for the "analytics_events" table.
+	AnalyticsEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "event_id", Type: field.TypeUUID},
+		{Name: "type", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString, Default: ""},
+		{Name: "user_id", Type: field.TypeString, Default: ""},
+		{Name: "subject_id", Type: field.TypeString, Default: ""},
+		{Name: "properties", Type: field.TypeJSON, Nullable: true},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "recorded_at", Type: field.TypeTime},
+	}
+	// AnalyticsEventsTable holds the schema information for the "analytics_events" table.
+	AnalyticsEventsTable = &schema.Table{
+		Name:       "analytics_events",
+		Columns:    AnalyticsEventsColumns,
+		PrimaryKey: []*schema.Column{AnalyticsEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "analyticsevent_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{AnalyticsEventsColumns[1]},
+			},
+			{
+				Name:    "analyticsevent_tenant_id_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AnalyticsEventsColumns[3], AnalyticsEventsColumns[7]},
+			},
+			{
+				Name:    "analyticsevent_subject_id",
+				Unique:  false,
+				Columns: []*schema.Column{AnalyticsEventsColumns[5]},
+			},
+		},
+	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "event_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Default: ""},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "title", Type: field.TypeString},
+		{Name: "body", Type: field.TypeString, Default: ""},
+		{Name: "subject_id", Type: field.TypeString, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_event_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{NotificationsColumns[1], NotificationsColumns[2]},
+			},
+			{
+				Name:    "notification_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[2], NotificationsColumns[8]},
+			},
+		},
+	}
 	// OrganizationsColumns holds the columns for the "organizations" table.
 	OrganizationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -30,6 +97,86 @@ var (
 				Columns: []*schema.Column{OrganizationsColumns[5]},
 			},
 		},
+	}
+	// OutboxColumns holds the columns for the "outbox" table.
+	OutboxColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "type", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString, Default: ""},
+		{Name: "organization_id", Type: field.TypeString, Default: ""},
+		{Name: "user_id", Type: field.TypeString, Default: ""},
+		{Name: "subject_id", Type: field.TypeString, Default: ""},
+		{Name: "payload", Type: field.TypeJSON, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "published_at", Type: field.TypeTime, Nullable: true},
+	}
+	// OutboxTable holds the schema information for the "outbox" table.
+	OutboxTable = &schema.Table{
+		Name:       "outbox",
+		Columns:    OutboxColumns,
+		PrimaryKey: []*schema.Column{OutboxColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxevent_published_at_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxColumns[8], OutboxColumns[7]},
+			},
+		},
+	}
+	// ProcessedEventsColumns holds the columns for the "processed_events" table.
+	ProcessedEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "consumer", Type: field.TypeString},
+		{Name: "event_id", Type: field.TypeUUID},
+		{Name: "type", Type: field.TypeString, Default: ""},
+		{Name: "processed_at", Type: field.TypeTime},
+	}
+	// ProcessedEventsTable holds the schema information for the "processed_events" table.
+	ProcessedEventsTable = &schema.Table{
+		Name:       "processed_events",
+		Columns:    ProcessedEventsColumns,
+		PrimaryKey: []*schema.Column{ProcessedEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "processedevent_consumer_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{ProcessedEventsColumns[1], ProcessedEventsColumns[2]},
+			},
+		},
+	}
+	// QuotaAccountsColumns holds the columns for the "quota_accounts" table.
+	QuotaAccountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 16},
+		{Name: "organization_id", Type: field.TypeString, Default: ""},
+		{Name: "storage_bytes", Type: field.TypeInt64, Default: 0},
+		{Name: "files", Type: field.TypeInt, Default: 0},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// QuotaAccountsTable holds the schema information for the "quota_accounts" table.
+	QuotaAccountsTable = &schema.Table{
+		Name:       "quota_accounts",
+		Columns:    QuotaAccountsColumns,
+		PrimaryKey: []*schema.Column{QuotaAccountsColumns[0]},
+	}
+	// QuotaOverridesColumns holds the columns for the "quota_overrides" table.
+	QuotaOverridesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 16},
+		{Name: "organization_id", Type: field.TypeString},
+		{Name: "concurrent_simulations", Type: field.TypeInt, Nullable: true},
+		{Name: "iterations_per_simulation", Type: field.TypeInt, Nullable: true},
+		{Name: "simulations_per_month", Type: field.TypeInt, Nullable: true},
+		{Name: "upload_bytes", Type: field.TypeInt64, Nullable: true},
+		{Name: "storage_bytes", Type: field.TypeInt64, Nullable: true},
+		{Name: "requests_per_minute", Type: field.TypeInt, Nullable: true},
+		{Name: "updated_by", Type: field.TypeString, Default: ""},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// QuotaOverridesTable holds the schema information for the "quota_overrides" table.
+	QuotaOverridesTable = &schema.Table{
+		Name:       "quota_overrides",
+		Columns:    QuotaOverridesColumns,
+		PrimaryKey: []*schema.Column{QuotaOverridesColumns[0]},
 	}
 	// ResultsColumns holds the columns for the "results" table.
 	ResultsColumns = []*schema.Column{
@@ -115,6 +262,41 @@ var (
 			},
 		},
 	}
+	// UsageRecordsColumns holds the columns for the "usage_records" table.
+	UsageRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "event_id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString},
+		{Name: "organization_id", Type: field.TypeString, Default: ""},
+		{Name: "user_id", Type: field.TypeString, Default: ""},
+		{Name: "simulation_id", Type: field.TypeString},
+		{Name: "iterations", Type: field.TypeInt64},
+		{Name: "compute_seconds", Type: field.TypeFloat64},
+		{Name: "recorded_at", Type: field.TypeTime},
+	}
+	// UsageRecordsTable holds the schema information for the "usage_records" table.
+	UsageRecordsTable = &schema.Table{
+		Name:       "usage_records",
+		Columns:    UsageRecordsColumns,
+		PrimaryKey: []*schema.Column{UsageRecordsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "usagerecord_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{UsageRecordsColumns[1]},
+			},
+			{
+				Name:    "usagerecord_tenant_id_recorded_at",
+				Unique:  false,
+				Columns: []*schema.Column{UsageRecordsColumns[2], UsageRecordsColumns[8]},
+			},
+			{
+				Name:    "usagerecord_simulation_id",
+				Unique:  false,
+				Columns: []*schema.Column{UsageRecordsColumns[5]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -174,14 +356,33 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AnalyticsEventsTable,
+		NotificationsTable,
 		OrganizationsTable,
+		OutboxTable,
+		ProcessedEventsTable,
+		QuotaAccountsTable,
+		QuotaOverridesTable,
 		ResultsTable,
 		SimulationsTable,
+		UsageRecordsTable,
 		UsersTable,
 		WorkbooksTable,
 	}
 )
 
 func init() {
+	AnalyticsEventsTable.Annotation = &entsql.Annotation{
+		Table: "analytics_events",
+	}
+	OutboxTable.Annotation = &entsql.Annotation{
+		Table: "outbox",
+	}
+	ProcessedEventsTable.Annotation = &entsql.Annotation{
+		Table: "processed_events",
+	}
+	UsageRecordsTable.Annotation = &entsql.Annotation{
+		Table: "usage_records",
+	}
 	UsersTable.ForeignKeys[0].RefTable = OrganizationsTable
 }

@@ -6,14 +6,35 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AnalyticsEvent is the predicate function for analyticsevent builders.
+type AnalyticsEvent func(*sql.Selector)
+
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
+
 // Organization is the predicate function for organization builders.
 type Organization func(*sql.Selector)
+
+// OutboxEvent is the predicate function for outboxevent builders.
+type OutboxEvent func(*sql.Selector)
+
+// ProcessedEvent is the predicate function for processedevent builders.
+type ProcessedEvent func(*sql.Selector)
+
+// QuotaAccount is the predicate function for quotaaccount builders.
+type QuotaAccount func(*sql.Selector)
+
+// QuotaOverride is the predicate function for quotaoverride builders.
+type QuotaOverride func(*sql.Selector)
 
 // Result is the predicate function for result builders.
 type Result func(*sql.Selector)
 
 // Simulation is the predicate function for simulation builders.
 type Simulation func(*sql.Selector)
+
+// UsageRecord is the predicate function for usagerecord builders.
+type UsageRecord func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -111,6 +111,54 @@ func DenyMutationOperationRule(op ent.Op) MutationRule {
 	return OnMutationOperation(rule, op)
 }
 
+// The AnalyticsEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnalyticsEventQueryRuleFunc func(context.Context, *ent.AnalyticsEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnalyticsEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnalyticsEventQuery", q)
+}
+
+// The AnalyticsEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnalyticsEventMutationRuleFunc func(context.Context, *ent.AnalyticsEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnalyticsEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnalyticsEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsEventMutation", m)
+}
+
+// The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NotificationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NotificationQuery", q)
+}
+
+// The NotificationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NotificationMutationRuleFunc func(context.Context, *ent.NotificationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
+}
+
 // The OrganizationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrganizationQueryRuleFunc func(context.Context, *ent.OrganizationQuery) error
@@ -133,6 +181,102 @@ func (f OrganizationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OrganizationMutation", m)
+}
+
+// The OutboxEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OutboxEventQueryRuleFunc func(context.Context, *ent.OutboxEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OutboxEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OutboxEventQuery", q)
+}
+
+// The OutboxEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OutboxEventMutationRuleFunc func(context.Context, *ent.OutboxEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OutboxEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OutboxEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OutboxEventMutation", m)
+}
+
+// The ProcessedEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProcessedEventQueryRuleFunc func(context.Context, *ent.ProcessedEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProcessedEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProcessedEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProcessedEventQuery", q)
+}
+
+// The ProcessedEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProcessedEventMutationRuleFunc func(context.Context, *ent.ProcessedEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProcessedEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProcessedEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProcessedEventMutation", m)
+}
+
+// The QuotaAccountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type QuotaAccountQueryRuleFunc func(context.Context, *ent.QuotaAccountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f QuotaAccountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.QuotaAccountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.QuotaAccountQuery", q)
+}
+
+// The QuotaAccountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type QuotaAccountMutationRuleFunc func(context.Context, *ent.QuotaAccountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f QuotaAccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.QuotaAccountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.QuotaAccountMutation", m)
+}
+
+// The QuotaOverrideQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type QuotaOverrideQueryRuleFunc func(context.Context, *ent.QuotaOverrideQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f QuotaOverrideQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.QuotaOverrideQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.QuotaOverrideQuery", q)
+}
+
+// The QuotaOverrideMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type QuotaOverrideMutationRuleFunc func(context.Context, *ent.QuotaOverrideMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f QuotaOverrideMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.QuotaOverrideMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.QuotaOverrideMutation", m)
 }
 
 // The ResultQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -181,6 +325,30 @@ func (f SimulationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SimulationMutation", m)
+}
+
+// The UsageRecordQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type UsageRecordQueryRuleFunc func(context.Context, *ent.UsageRecordQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f UsageRecordQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UsageRecordQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.UsageRecordQuery", q)
+}
+
+// The UsageRecordMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type UsageRecordMutationRuleFunc func(context.Context, *ent.UsageRecordMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f UsageRecordMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.UsageRecordMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UsageRecordMutation", m)
 }
 
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -266,11 +434,25 @@ var _ QueryMutationRule = FilterFunc(nil)
 
 func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
+	case *ent.AnalyticsEventQuery:
+		return q.Filter(), nil
+	case *ent.NotificationQuery:
+		return q.Filter(), nil
 	case *ent.OrganizationQuery:
+		return q.Filter(), nil
+	case *ent.OutboxEventQuery:
+		return q.Filter(), nil
+	case *ent.ProcessedEventQuery:
+		return q.Filter(), nil
+	case *ent.QuotaAccountQuery:
+		return q.Filter(), nil
+	case *ent.QuotaOverrideQuery:
 		return q.Filter(), nil
 	case *ent.ResultQuery:
 		return q.Filter(), nil
 	case *ent.SimulationQuery:
+		return q.Filter(), nil
+	case *ent.UsageRecordQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
@@ -283,11 +465,25 @@ func queryFilter(q ent.Query) (Filter, error) {
 
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
+	case *ent.AnalyticsEventMutation:
+		return m.Filter(), nil
+	case *ent.NotificationMutation:
+		return m.Filter(), nil
 	case *ent.OrganizationMutation:
+		return m.Filter(), nil
+	case *ent.OutboxEventMutation:
+		return m.Filter(), nil
+	case *ent.ProcessedEventMutation:
+		return m.Filter(), nil
+	case *ent.QuotaAccountMutation:
+		return m.Filter(), nil
+	case *ent.QuotaOverrideMutation:
 		return m.Filter(), nil
 	case *ent.ResultMutation:
 		return m.Filter(), nil
 	case *ent.SimulationMutation:
+		return m.Filter(), nil
+	case *ent.UsageRecordMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
 		return m.Filter(), nil

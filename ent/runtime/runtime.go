@@ -7,10 +7,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
+	"github.com/simgraph/simgraph/ent/outboxevent"
+	"github.com/simgraph/simgraph/ent/processedevent"
+	"github.com/simgraph/simgraph/ent/quotaaccount"
+	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/schema"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 
@@ -22,6 +29,54 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	analyticseventFields := schema.AnalyticsEvent{}.Fields()
+	_ = analyticseventFields
+	// analyticseventDescTenantID is the schema descriptor for tenant_id field.
+	analyticseventDescTenantID := analyticseventFields[3].Descriptor()
+	// analyticsevent.DefaultTenantID holds the default value on creation for the tenant_id field.
+	analyticsevent.DefaultTenantID = analyticseventDescTenantID.Default.(string)
+	// analyticseventDescUserID is the schema descriptor for user_id field.
+	analyticseventDescUserID := analyticseventFields[4].Descriptor()
+	// analyticsevent.DefaultUserID holds the default value on creation for the user_id field.
+	analyticsevent.DefaultUserID = analyticseventDescUserID.Default.(string)
+	// analyticseventDescSubjectID is the schema descriptor for subject_id field.
+	analyticseventDescSubjectID := analyticseventFields[5].Descriptor()
+	// analyticsevent.DefaultSubjectID holds the default value on creation for the subject_id field.
+	analyticsevent.DefaultSubjectID = analyticseventDescSubjectID.Default.(string)
+	// analyticseventDescRecordedAt is the schema descriptor for recorded_at field.
+	analyticseventDescRecordedAt := analyticseventFields[8].Descriptor()
+	// analyticsevent.DefaultRecordedAt holds the default value on creation for the recorded_at field.
+	analyticsevent.DefaultRecordedAt = analyticseventDescRecordedAt.Default.(func() time.Time)
+	// analyticseventDescID is the schema descriptor for id field.
+	analyticseventDescID := analyticseventFields[0].Descriptor()
+	// analyticsevent.DefaultID holds the default value on creation for the id field.
+	analyticsevent.DefaultID = analyticseventDescID.Default.(func() uuid.UUID)
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescTenantID is the schema descriptor for tenant_id field.
+	notificationDescTenantID := notificationFields[3].Descriptor()
+	// notification.DefaultTenantID holds the default value on creation for the tenant_id field.
+	notification.DefaultTenantID = notificationDescTenantID.Default.(string)
+	// notificationDescKind is the schema descriptor for kind field.
+	notificationDescKind := notificationFields[4].Descriptor()
+	// notification.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	notification.KindValidator = notificationDescKind.Validators[0].(func(string) error)
+	// notificationDescBody is the schema descriptor for body field.
+	notificationDescBody := notificationFields[6].Descriptor()
+	// notification.DefaultBody holds the default value on creation for the body field.
+	notification.DefaultBody = notificationDescBody.Default.(string)
+	// notificationDescSubjectID is the schema descriptor for subject_id field.
+	notificationDescSubjectID := notificationFields[7].Descriptor()
+	// notification.DefaultSubjectID holds the default value on creation for the subject_id field.
+	notification.DefaultSubjectID = notificationDescSubjectID.Default.(string)
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationFields[8].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationFields[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() uuid.UUID)
 	organizationFields := schema.Organization{}.Fields()
 	_ = organizationFields
 	// organizationDescKey is the schema descriptor for key field.
@@ -62,6 +117,122 @@ func init() {
 	organizationDescID := organizationFields[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.
 	organization.DefaultID = organizationDescID.Default.(func() uuid.UUID)
+	outboxeventFields := schema.OutboxEvent{}.Fields()
+	_ = outboxeventFields
+	// outboxeventDescType is the schema descriptor for type field.
+	outboxeventDescType := outboxeventFields[1].Descriptor()
+	// outboxevent.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	outboxevent.TypeValidator = outboxeventDescType.Validators[0].(func(string) error)
+	// outboxeventDescTenantID is the schema descriptor for tenant_id field.
+	outboxeventDescTenantID := outboxeventFields[2].Descriptor()
+	// outboxevent.DefaultTenantID holds the default value on creation for the tenant_id field.
+	outboxevent.DefaultTenantID = outboxeventDescTenantID.Default.(string)
+	// outboxeventDescOrganizationID is the schema descriptor for organization_id field.
+	outboxeventDescOrganizationID := outboxeventFields[3].Descriptor()
+	// outboxevent.DefaultOrganizationID holds the default value on creation for the organization_id field.
+	outboxevent.DefaultOrganizationID = outboxeventDescOrganizationID.Default.(string)
+	// outboxeventDescUserID is the schema descriptor for user_id field.
+	outboxeventDescUserID := outboxeventFields[4].Descriptor()
+	// outboxevent.DefaultUserID holds the default value on creation for the user_id field.
+	outboxevent.DefaultUserID = outboxeventDescUserID.Default.(string)
+	// outboxeventDescSubjectID is the schema descriptor for subject_id field.
+	outboxeventDescSubjectID := outboxeventFields[5].Descriptor()
+	// outboxevent.DefaultSubjectID holds the default value on creation for the subject_id field.
+	outboxevent.DefaultSubjectID = outboxeventDescSubjectID.Default.(string)
+	// outboxeventDescCreatedAt is the schema descriptor for created_at field.
+	outboxeventDescCreatedAt := outboxeventFields[7].Descriptor()
+	// outboxevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	outboxevent.DefaultCreatedAt = outboxeventDescCreatedAt.Default.(func() time.Time)
+	// outboxeventDescID is the schema descriptor for id field.
+	outboxeventDescID := outboxeventFields[0].Descriptor()
+	// outboxevent.DefaultID holds the default value on creation for the id field.
+	outboxevent.DefaultID = outboxeventDescID.Default.(func() uuid.UUID)
+	processedeventFields := schema.ProcessedEvent{}.Fields()
+	_ = processedeventFields
+	// processedeventDescConsumer is the schema descriptor for consumer field.
+	processedeventDescConsumer := processedeventFields[0].Descriptor()
+	// processedevent.ConsumerValidator is a validator for the "consumer" field. It is called by the builders before save.
+	processedevent.ConsumerValidator = processedeventDescConsumer.Validators[0].(func(string) error)
+	// processedeventDescType is the schema descriptor for type field.
+	processedeventDescType := processedeventFields[2].Descriptor()
+	// processedevent.DefaultType holds the default value on creation for the type field.
+	processedevent.DefaultType = processedeventDescType.Default.(string)
+	// processedeventDescProcessedAt is the schema descriptor for processed_at field.
+	processedeventDescProcessedAt := processedeventFields[3].Descriptor()
+	// processedevent.DefaultProcessedAt holds the default value on creation for the processed_at field.
+	processedevent.DefaultProcessedAt = processedeventDescProcessedAt.Default.(func() time.Time)
+	quotaaccountFields := schema.QuotaAccount{}.Fields()
+	_ = quotaaccountFields
+	// quotaaccountDescOrganizationID is the schema descriptor for organization_id field.
+	quotaaccountDescOrganizationID := quotaaccountFields[1].Descriptor()
+	// quotaaccount.DefaultOrganizationID holds the default value on creation for the organization_id field.
+	quotaaccount.DefaultOrganizationID = quotaaccountDescOrganizationID.Default.(string)
+	// quotaaccountDescStorageBytes is the schema descriptor for storage_bytes field.
+	quotaaccountDescStorageBytes := quotaaccountFields[2].Descriptor()
+	// quotaaccount.DefaultStorageBytes holds the default value on creation for the storage_bytes field.
+	quotaaccount.DefaultStorageBytes = quotaaccountDescStorageBytes.Default.(int64)
+	// quotaaccountDescFiles is the schema descriptor for files field.
+	quotaaccountDescFiles := quotaaccountFields[3].Descriptor()
+	// quotaaccount.DefaultFiles holds the default value on creation for the files field.
+	quotaaccount.DefaultFiles = quotaaccountDescFiles.Default.(int)
+	// quotaaccountDescCreatedAt is the schema descriptor for created_at field.
+	quotaaccountDescCreatedAt := quotaaccountFields[4].Descriptor()
+	// quotaaccount.DefaultCreatedAt holds the default value on creation for the created_at field.
+	quotaaccount.DefaultCreatedAt = quotaaccountDescCreatedAt.Default.(func() time.Time)
+	// quotaaccountDescUpdatedAt is the schema descriptor for updated_at field.
+	quotaaccountDescUpdatedAt := quotaaccountFields[5].Descriptor()
+	// quotaaccount.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	quotaaccount.DefaultUpdatedAt = quotaaccountDescUpdatedAt.Default.(func() time.Time)
+	// quotaaccount.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	quotaaccount.UpdateDefaultUpdatedAt = quotaaccountDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// quotaaccountDescID is the schema descriptor for id field.
+	quotaaccountDescID := quotaaccountFields[0].Descriptor()
+	// quotaaccount.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	quotaaccount.IDValidator = func() func(string) error {
+		validators := quotaaccountDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	quotaoverrideFields := schema.QuotaOverride{}.Fields()
+	_ = quotaoverrideFields
+	// quotaoverrideDescUpdatedBy is the schema descriptor for updated_by field.
+	quotaoverrideDescUpdatedBy := quotaoverrideFields[8].Descriptor()
+	// quotaoverride.DefaultUpdatedBy holds the default value on creation for the updated_by field.
+	quotaoverride.DefaultUpdatedBy = quotaoverrideDescUpdatedBy.Default.(string)
+	// quotaoverrideDescUpdatedAt is the schema descriptor for updated_at field.
+	quotaoverrideDescUpdatedAt := quotaoverrideFields[9].Descriptor()
+	// quotaoverride.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	quotaoverride.DefaultUpdatedAt = quotaoverrideDescUpdatedAt.Default.(func() time.Time)
+	// quotaoverride.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	quotaoverride.UpdateDefaultUpdatedAt = quotaoverrideDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// quotaoverrideDescID is the schema descriptor for id field.
+	quotaoverrideDescID := quotaoverrideFields[0].Descriptor()
+	// quotaoverride.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	quotaoverride.IDValidator = func() func(string) error {
+		validators := quotaoverrideDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	resultMixin := schema.Result{}.Mixin()
 	result.Policy = privacy.NewPolicies(resultMixin[0], schema.Result{})
 	result.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -168,6 +339,24 @@ func init() {
 	simulationDescID := simulationFields[0].Descriptor()
 	// simulation.DefaultID holds the default value on creation for the id field.
 	simulation.DefaultID = simulationDescID.Default.(func() uuid.UUID)
+	usagerecordFields := schema.UsageRecord{}.Fields()
+	_ = usagerecordFields
+	// usagerecordDescOrganizationID is the schema descriptor for organization_id field.
+	usagerecordDescOrganizationID := usagerecordFields[3].Descriptor()
+	// usagerecord.DefaultOrganizationID holds the default value on creation for the organization_id field.
+	usagerecord.DefaultOrganizationID = usagerecordDescOrganizationID.Default.(string)
+	// usagerecordDescUserID is the schema descriptor for user_id field.
+	usagerecordDescUserID := usagerecordFields[4].Descriptor()
+	// usagerecord.DefaultUserID holds the default value on creation for the user_id field.
+	usagerecord.DefaultUserID = usagerecordDescUserID.Default.(string)
+	// usagerecordDescRecordedAt is the schema descriptor for recorded_at field.
+	usagerecordDescRecordedAt := usagerecordFields[8].Descriptor()
+	// usagerecord.DefaultRecordedAt holds the default value on creation for the recorded_at field.
+	usagerecord.DefaultRecordedAt = usagerecordDescRecordedAt.Default.(func() time.Time)
+	// usagerecordDescID is the schema descriptor for id field.
+	usagerecordDescID := usagerecordFields[0].Descriptor()
+	// usagerecord.DefaultID holds the default value on creation for the id field.
+	usagerecord.DefaultID = usagerecordDescID.Default.(func() uuid.UUID)
 	userFields := schema.User{}.Fields()
 	_ = userFields
 	// userDescSubject is the schema descriptor for subject field.

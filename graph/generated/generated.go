@@ -19,7 +19,9 @@ import (
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/graph/model"
+	"github.com/simgraph/simgraph/server/admin"
 	"github.com/simgraph/simgraph/server/files"
+	"github.com/simgraph/simgraph/server/quota"
 	"github.com/simgraph/simgraph/simspec"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,6 +39,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	InputVariable() InputVariableResolver
 	Mutation() MutationResolver
+	Notification() NotificationResolver
 	Query() QueryResolver
 	Result() ResultResolver
 	Sensitivity() SensitivityResolver
@@ -70,6 +73,27 @@ type ComplexityRoot struct {
 		CellA       func(childComplexity int) int
 		CellB       func(childComplexity int) int
 		Coefficient func(childComplexity int) int
+	}
+
+	DatabaseMetrics struct {
+		CollectedAt        func(childComplexity int) int
+		DedicatedPoolsOpen func(childComplexity int) int
+		Services           func(childComplexity int) int
+		TenantsByTier      func(childComplexity int) int
+	}
+
+	DatabaseMigration struct {
+		Canary            func(childComplexity int) int
+		Database          func(childComplexity int) int
+		DurationMs        func(childComplexity int) int
+		Error             func(childComplexity int) int
+		FromVersion       func(childComplexity int) int
+		Service           func(childComplexity int) int
+		Statements        func(childComplexity int) int
+		StatementsApplied func(childComplexity int) int
+		Status            func(childComplexity int) int
+		TenantID          func(childComplexity int) int
+		ToVersion         func(childComplexity int) int
 	}
 
 	DecileMean struct {
@@ -119,7 +143,9 @@ type ComplexityRoot struct {
 
 	Health struct {
 		Checks        func(childComplexity int) int
+		Dependencies  func(childComplexity int) int
 		Mode          func(childComplexity int) int
+		Services      func(childComplexity int) int
 		Status        func(childComplexity int) int
 		UptimeSeconds func(childComplexity int) int
 		Version       func(childComplexity int) int
@@ -142,11 +168,34 @@ type ComplexityRoot struct {
 		Name         func(childComplexity int) int
 	}
 
+	MigrationReport struct {
+		Databases  func(childComplexity int) int
+		DryRun     func(childComplexity int) int
+		DurationMs func(childComplexity int) int
+		StartedAt  func(childComplexity int) int
+		WaitedMs   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		CancelSimulation func(childComplexity int, id string) int
-		CreateSimulation func(childComplexity int, input model.SimulationInput) int
-		DeleteWorkbook   func(childComplexity int, id string) int
-		UploadWorkbook   func(childComplexity int, file graphql.Upload) int
+		CancelSimulation     func(childComplexity int, id string) int
+		CreateSimulation     func(childComplexity int, input model.SimulationInput) int
+		DeleteWorkbook       func(childComplexity int, id string) int
+		MarkNotificationRead func(childComplexity int, id string) int
+		Migrate              func(childComplexity int, dryRun *bool) int
+		SetOrganizationTier  func(childComplexity int, organizationID string, tier model.Tier) int
+		SetQuotaOverride     func(childComplexity int, organizationID string, input quota.Override) int
+		UploadWorkbook       func(childComplexity int, file graphql.Upload) int
+	}
+
+	Notification struct {
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Read      func(childComplexity int) int
+		ReadAt    func(childComplexity int) int
+		SubjectID func(childComplexity int) int
+		Title     func(childComplexity int) int
 	}
 
 	Organization struct {
@@ -181,15 +230,56 @@ type ComplexityRoot struct {
 		Size     func(childComplexity int) int
 	}
 
+	PoolStats struct {
+		Idle              func(childComplexity int) int
+		InUse             func(childComplexity int) int
+		MaxIdleClosed     func(childComplexity int) int
+		MaxIdleTimeClosed func(childComplexity int) int
+		MaxLifetimeClosed func(childComplexity int) int
+		MaxOpen           func(childComplexity int) int
+		Open              func(childComplexity int) int
+		WaitCount         func(childComplexity int) int
+		WaitDurationMs    func(childComplexity int) int
+	}
+
 	Query struct {
-		Health      func(childComplexity int) int
-		Me          func(childComplexity int) int
-		Node        func(childComplexity int, id string) int
-		Simulation  func(childComplexity int, id string) int
-		Simulations func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], status *simulation.Status, orderBy *ent.SimulationOrder) int
-		TenantInfo  func(childComplexity int) int
-		Workbook    func(childComplexity int, id string) int
-		Workbooks   func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID]) int
+		Health          func(childComplexity int) int
+		Me              func(childComplexity int) int
+		Metrics         func(childComplexity int) int
+		Node            func(childComplexity int, id string) int
+		Notifications   func(childComplexity int, first *int, unreadOnly *bool) int
+		Quota           func(childComplexity int) int
+		Services        func(childComplexity int) int
+		Simulation      func(childComplexity int, id string) int
+		Simulations     func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], status *simulation.Status, orderBy *ent.SimulationOrder) int
+		TenantInfo      func(childComplexity int) int
+		UserDataSummary func(childComplexity int) int
+		Workbook        func(childComplexity int, id string) int
+		Workbooks       func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID]) int
+	}
+
+	QuotaLimits struct {
+		ConcurrentSimulations   func(childComplexity int) int
+		IterationsPerSimulation func(childComplexity int) int
+		RequestsPerMinute       func(childComplexity int) int
+		SimulationsPerMonth     func(childComplexity int) int
+		StorageBytes            func(childComplexity int) int
+		UploadBytes             func(childComplexity int) int
+	}
+
+	QuotaStatus struct {
+		Limits     func(childComplexity int) int
+		Overridden func(childComplexity int) int
+		TenantID   func(childComplexity int) int
+		Tier       func(childComplexity int) int
+		TierLimits func(childComplexity int) int
+		Usage      func(childComplexity int) int
+	}
+
+	QuotaUsage struct {
+		ConcurrentSimulations func(childComplexity int) int
+		SimulationsThisMonth  func(childComplexity int) int
+		StorageBytes          func(childComplexity int) int
 	}
 
 	Result struct {
@@ -212,12 +302,62 @@ type ComplexityRoot struct {
 		Variance    func(childComplexity int) int
 	}
 
+	ResultSummary struct {
+		Count func(childComplexity int) int
+	}
+
+	RoutingSummary struct {
+		DatabaseTier func(childComplexity int) int
+		Databases    func(childComplexity int) int
+		Dedicated    func(childComplexity int) int
+	}
+
 	Sensitivity struct {
 		ContributionToVariance func(childComplexity int) int
 		Deciles                func(childComplexity int) int
 		Input                  func(childComplexity int) int
 		Name                   func(childComplexity int) int
 		RankCorrelation        func(childComplexity int) int
+	}
+
+	ServiceMetrics struct {
+		AcquiredConns  func(childComplexity int) int
+		Database       func(childComplexity int) int
+		Errors         func(childComplexity int) int
+		IdleConns      func(childComplexity int) int
+		LatencyMaxMs   func(childComplexity int) int
+		LatencyP50Ms   func(childComplexity int) int
+		LatencyP90Ms   func(childComplexity int) int
+		LatencyP95Ms   func(childComplexity int) int
+		LatencyP99Ms   func(childComplexity int) int
+		LatencySamples func(childComplexity int) int
+		MaxConns       func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Queries        func(childComplexity int) int
+		TotalConns     func(childComplexity int) int
+		WaitTimeMs     func(childComplexity int) int
+		Waits          func(childComplexity int) int
+	}
+
+	ServicePool struct {
+		Max      func(childComplexity int) int
+		Overflow func(childComplexity int) int
+		Size     func(childComplexity int) int
+		Stats    func(childComplexity int) int
+	}
+
+	ServiceStatus struct {
+		CheckedAt     func(childComplexity int) int
+		Database      func(childComplexity int) int
+		Dialect       func(childComplexity int) int
+		Error         func(childComplexity int) int
+		Healthy       func(childComplexity int) int
+		LatencyMs     func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Pool          func(childComplexity int) int
+		SchemaVersion func(childComplexity int) int
+		Tables        func(childComplexity int) int
+		TenantRouted  func(childComplexity int) int
 	}
 
 	Sheet struct {
@@ -272,7 +412,19 @@ type ComplexityRoot struct {
 		Status          func(childComplexity int) int
 	}
 
+	SimulationSummary struct {
+		ByStatus func(childComplexity int) int
+		Recent   func(childComplexity int) int
+		Total    func(childComplexity int) int
+	}
+
+	StatusCount struct {
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	Subscription struct {
+		NotificationAdded  func(childComplexity int) int
 		SimulationProgress func(childComplexity int, id string) int
 	}
 
@@ -285,12 +437,34 @@ type ComplexityRoot struct {
 		Tier         func(childComplexity int) int
 	}
 
+	TierCount struct {
+		Tenants func(childComplexity int) int
+		Tier    func(childComplexity int) int
+	}
+
+	UsageSummary struct {
+		BilledComputeSecondsThisMonth func(childComplexity int) int
+		BilledSimulationsThisMonth    func(childComplexity int) int
+		IterationsThisMonth           func(childComplexity int) int
+		SimulationsThisMonth          func(childComplexity int) int
+		StorageBytes                  func(childComplexity int) int
+	}
+
 	User struct {
 		Email        func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Organization func(childComplexity int) int
 		Roles        func(childComplexity int) int
 		Subject      func(childComplexity int) int
+	}
+
+	UserDataSummary struct {
+		Results     func(childComplexity int) int
+		Routing     func(childComplexity int) int
+		Simulations func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		Usage       func(childComplexity int) int
+		Workbooks   func(childComplexity int) int
 	}
 
 	Workbook struct {
@@ -316,6 +490,11 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	WorkbookSummary struct {
+		Bytes func(childComplexity int) int
+		Count func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -330,11 +509,23 @@ type MutationResolver interface {
 	DeleteWorkbook(ctx context.Context, id string) (string, error)
 	CreateSimulation(ctx context.Context, input model.SimulationInput) (*ent.Simulation, error)
 	CancelSimulation(ctx context.Context, id string) (*ent.Simulation, error)
+	Migrate(ctx context.Context, dryRun *bool) (*admin.MigrationReport, error)
+	MarkNotificationRead(ctx context.Context, id string) (*ent.Notification, error)
+	SetQuotaOverride(ctx context.Context, organizationID string, input quota.Override) (*quota.Status, error)
+	SetOrganizationTier(ctx context.Context, organizationID string, tier model.Tier) (*model.TenantInfo, error)
+}
+type NotificationResolver interface {
+	Read(ctx context.Context, obj *ent.Notification) (bool, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*model.User, error)
 	Health(ctx context.Context) (*model.Health, error)
 	TenantInfo(ctx context.Context) (*model.TenantInfo, error)
+	Services(ctx context.Context) ([]*admin.ServiceStatus, error)
+	Metrics(ctx context.Context) (*admin.DatabaseMetrics, error)
+	UserDataSummary(ctx context.Context) (*admin.UserDataSummary, error)
+	Notifications(ctx context.Context, first *int, unreadOnly *bool) ([]*ent.Notification, error)
+	Quota(ctx context.Context) (*quota.Status, error)
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Workbook(ctx context.Context, id string) (*ent.Workbook, error)
 	Workbooks(ctx context.Context, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.WorkbookConnection, error)
@@ -358,6 +549,7 @@ type SimulationProgressResolver interface {
 }
 type SubscriptionResolver interface {
 	SimulationProgress(ctx context.Context, id string) (<-chan *simspec.Progress, error)
+	NotificationAdded(ctx context.Context) (<-chan *ent.Notification, error)
 }
 type WorkbookResolver interface {
 	Sheets(ctx context.Context, obj *ent.Workbook) ([]*files.SheetInfo, error)
@@ -466,6 +658,98 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Correlation.Coefficient(childComplexity), true
+
+	case "DatabaseMetrics.collectedAt":
+		if e.ComplexityRoot.DatabaseMetrics.CollectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMetrics.CollectedAt(childComplexity), true
+	case "DatabaseMetrics.dedicatedPoolsOpen":
+		if e.ComplexityRoot.DatabaseMetrics.DedicatedPoolsOpen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMetrics.DedicatedPoolsOpen(childComplexity), true
+	case "DatabaseMetrics.services":
+		if e.ComplexityRoot.DatabaseMetrics.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMetrics.Services(childComplexity), true
+	case "DatabaseMetrics.tenantsByTier":
+		if e.ComplexityRoot.DatabaseMetrics.TenantsByTier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMetrics.TenantsByTier(childComplexity), true
+
+	case "DatabaseMigration.canary":
+		if e.ComplexityRoot.DatabaseMigration.Canary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.Canary(childComplexity), true
+	case "DatabaseMigration.database":
+		if e.ComplexityRoot.DatabaseMigration.Database == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.Database(childComplexity), true
+	case "DatabaseMigration.durationMs":
+		if e.ComplexityRoot.DatabaseMigration.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.DurationMs(childComplexity), true
+	case "DatabaseMigration.error":
+		if e.ComplexityRoot.DatabaseMigration.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.Error(childComplexity), true
+	case "DatabaseMigration.fromVersion":
+		if e.ComplexityRoot.DatabaseMigration.FromVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.FromVersion(childComplexity), true
+	case "DatabaseMigration.service":
+		if e.ComplexityRoot.DatabaseMigration.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.Service(childComplexity), true
+	case "DatabaseMigration.statements":
+		if e.ComplexityRoot.DatabaseMigration.Statements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.Statements(childComplexity), true
+	case "DatabaseMigration.statementsApplied":
+		if e.ComplexityRoot.DatabaseMigration.StatementsApplied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.StatementsApplied(childComplexity), true
+	case "DatabaseMigration.status":
+		if e.ComplexityRoot.DatabaseMigration.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.Status(childComplexity), true
+	case "DatabaseMigration.tenantId":
+		if e.ComplexityRoot.DatabaseMigration.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.TenantID(childComplexity), true
+	case "DatabaseMigration.toVersion":
+		if e.ComplexityRoot.DatabaseMigration.ToVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatabaseMigration.ToVersion(childComplexity), true
 
 	case "DecileMean.decile":
 		if e.ComplexityRoot.DecileMean.Decile == nil {
@@ -658,12 +942,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Health.Checks(childComplexity), true
+	case "Health.dependencies":
+		if e.ComplexityRoot.Health.Dependencies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Health.Dependencies(childComplexity), true
 	case "Health.mode":
 		if e.ComplexityRoot.Health.Mode == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Health.Mode(childComplexity), true
+	case "Health.services":
+		if e.ComplexityRoot.Health.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Health.Services(childComplexity), true
 	case "Health.status":
 		if e.ComplexityRoot.Health.Status == nil {
 			break
@@ -734,6 +1030,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InputVariable.Name(childComplexity), true
 
+	case "MigrationReport.databases":
+		if e.ComplexityRoot.MigrationReport.Databases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MigrationReport.Databases(childComplexity), true
+	case "MigrationReport.dryRun":
+		if e.ComplexityRoot.MigrationReport.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MigrationReport.DryRun(childComplexity), true
+	case "MigrationReport.durationMs":
+		if e.ComplexityRoot.MigrationReport.DurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MigrationReport.DurationMs(childComplexity), true
+	case "MigrationReport.startedAt":
+		if e.ComplexityRoot.MigrationReport.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MigrationReport.StartedAt(childComplexity), true
+	case "MigrationReport.waitedMs":
+		if e.ComplexityRoot.MigrationReport.WaitedMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MigrationReport.WaitedMs(childComplexity), true
+
 	case "Mutation.cancelSimulation":
 		if e.ComplexityRoot.Mutation.CancelSimulation == nil {
 			break
@@ -767,6 +1094,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWorkbook(childComplexity, args["id"].(string)), true
+	case "Mutation.markNotificationRead":
+		if e.ComplexityRoot.Mutation.MarkNotificationRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markNotificationRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkNotificationRead(childComplexity, args["id"].(string)), true
+	case "Mutation.migrate":
+		if e.ComplexityRoot.Mutation.Migrate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_migrate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Migrate(childComplexity, args["dryRun"].(*bool)), true
+	case "Mutation.setOrganizationTier":
+		if e.ComplexityRoot.Mutation.SetOrganizationTier == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setOrganizationTier_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetOrganizationTier(childComplexity, args["organizationId"].(string), args["tier"].(model.Tier)), true
+	case "Mutation.setQuotaOverride":
+		if e.ComplexityRoot.Mutation.SetQuotaOverride == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setQuotaOverride_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetQuotaOverride(childComplexity, args["organizationId"].(string), args["input"].(quota.Override)), true
 	case "Mutation.uploadWorkbook":
 		if e.ComplexityRoot.Mutation.UploadWorkbook == nil {
 			break
@@ -778,6 +1149,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UploadWorkbook(childComplexity, args["file"].(graphql.Upload)), true
+
+	case "Notification.body":
+		if e.ComplexityRoot.Notification.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Body(childComplexity), true
+	case "Notification.createdAt":
+		if e.ComplexityRoot.Notification.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.CreatedAt(childComplexity), true
+	case "Notification.id":
+		if e.ComplexityRoot.Notification.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ID(childComplexity), true
+	case "Notification.kind":
+		if e.ComplexityRoot.Notification.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Kind(childComplexity), true
+	case "Notification.read":
+		if e.ComplexityRoot.Notification.Read == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Read(childComplexity), true
+	case "Notification.readAt":
+		if e.ComplexityRoot.Notification.ReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ReadAt(childComplexity), true
+	case "Notification.subjectId":
+		if e.ComplexityRoot.Notification.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.SubjectID(childComplexity), true
+	case "Notification.title":
+		if e.ComplexityRoot.Notification.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Title(childComplexity), true
 
 	case "Organization.id":
 		if e.ComplexityRoot.Organization.ID == nil {
@@ -886,6 +1306,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PoolSettings.Size(childComplexity), true
 
+	case "PoolStats.idle":
+		if e.ComplexityRoot.PoolStats.Idle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.Idle(childComplexity), true
+	case "PoolStats.inUse":
+		if e.ComplexityRoot.PoolStats.InUse == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.InUse(childComplexity), true
+	case "PoolStats.maxIdleClosed":
+		if e.ComplexityRoot.PoolStats.MaxIdleClosed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.MaxIdleClosed(childComplexity), true
+	case "PoolStats.maxIdleTimeClosed":
+		if e.ComplexityRoot.PoolStats.MaxIdleTimeClosed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.MaxIdleTimeClosed(childComplexity), true
+	case "PoolStats.maxLifetimeClosed":
+		if e.ComplexityRoot.PoolStats.MaxLifetimeClosed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.MaxLifetimeClosed(childComplexity), true
+	case "PoolStats.maxOpen":
+		if e.ComplexityRoot.PoolStats.MaxOpen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.MaxOpen(childComplexity), true
+	case "PoolStats.open":
+		if e.ComplexityRoot.PoolStats.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.Open(childComplexity), true
+	case "PoolStats.waitCount":
+		if e.ComplexityRoot.PoolStats.WaitCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.WaitCount(childComplexity), true
+	case "PoolStats.waitDurationMs":
+		if e.ComplexityRoot.PoolStats.WaitDurationMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoolStats.WaitDurationMs(childComplexity), true
+
 	case "Query.health":
 		if e.ComplexityRoot.Query.Health == nil {
 			break
@@ -899,6 +1374,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.metrics":
+		if e.ComplexityRoot.Query.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Metrics(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -910,6 +1391,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.notifications":
+		if e.ComplexityRoot.Query.Notifications == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Notifications(childComplexity, args["first"].(*int), args["unreadOnly"].(*bool)), true
+	case "Query.quota":
+		if e.ComplexityRoot.Query.Quota == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Quota(childComplexity), true
+	case "Query.services":
+		if e.ComplexityRoot.Query.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Services(childComplexity), true
 	case "Query.simulation":
 		if e.ComplexityRoot.Query.Simulation == nil {
 			break
@@ -938,6 +1442,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TenantInfo(childComplexity), true
+	case "Query.userDataSummary":
+		if e.ComplexityRoot.Query.UserDataSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.UserDataSummary(childComplexity), true
 	case "Query.workbook":
 		if e.ComplexityRoot.Query.Workbook == nil {
 			break
@@ -960,6 +1470,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Workbooks(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[uuid.UUID])), true
+
+	case "QuotaLimits.concurrentSimulations":
+		if e.ComplexityRoot.QuotaLimits.ConcurrentSimulations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaLimits.ConcurrentSimulations(childComplexity), true
+	case "QuotaLimits.iterationsPerSimulation":
+		if e.ComplexityRoot.QuotaLimits.IterationsPerSimulation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaLimits.IterationsPerSimulation(childComplexity), true
+	case "QuotaLimits.requestsPerMinute":
+		if e.ComplexityRoot.QuotaLimits.RequestsPerMinute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaLimits.RequestsPerMinute(childComplexity), true
+	case "QuotaLimits.simulationsPerMonth":
+		if e.ComplexityRoot.QuotaLimits.SimulationsPerMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaLimits.SimulationsPerMonth(childComplexity), true
+	case "QuotaLimits.storageBytes":
+		if e.ComplexityRoot.QuotaLimits.StorageBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaLimits.StorageBytes(childComplexity), true
+	case "QuotaLimits.uploadBytes":
+		if e.ComplexityRoot.QuotaLimits.UploadBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaLimits.UploadBytes(childComplexity), true
+
+	case "QuotaStatus.limits":
+		if e.ComplexityRoot.QuotaStatus.Limits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaStatus.Limits(childComplexity), true
+	case "QuotaStatus.overridden":
+		if e.ComplexityRoot.QuotaStatus.Overridden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaStatus.Overridden(childComplexity), true
+	case "QuotaStatus.tenantId":
+		if e.ComplexityRoot.QuotaStatus.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaStatus.TenantID(childComplexity), true
+	case "QuotaStatus.tier":
+		if e.ComplexityRoot.QuotaStatus.Tier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaStatus.Tier(childComplexity), true
+	case "QuotaStatus.tierLimits":
+		if e.ComplexityRoot.QuotaStatus.TierLimits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaStatus.TierLimits(childComplexity), true
+	case "QuotaStatus.usage":
+		if e.ComplexityRoot.QuotaStatus.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaStatus.Usage(childComplexity), true
+
+	case "QuotaUsage.concurrentSimulations":
+		if e.ComplexityRoot.QuotaUsage.ConcurrentSimulations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaUsage.ConcurrentSimulations(childComplexity), true
+	case "QuotaUsage.simulationsThisMonth":
+		if e.ComplexityRoot.QuotaUsage.SimulationsThisMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaUsage.SimulationsThisMonth(childComplexity), true
+	case "QuotaUsage.storageBytes":
+		if e.ComplexityRoot.QuotaUsage.StorageBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuotaUsage.StorageBytes(childComplexity), true
 
 	case "Result.cell":
 		if e.ComplexityRoot.Result.Cell == nil {
@@ -1069,6 +1672,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Result.Variance(childComplexity), true
 
+	case "ResultSummary.count":
+		if e.ComplexityRoot.ResultSummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResultSummary.Count(childComplexity), true
+
+	case "RoutingSummary.databaseTier":
+		if e.ComplexityRoot.RoutingSummary.DatabaseTier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingSummary.DatabaseTier(childComplexity), true
+	case "RoutingSummary.databases":
+		if e.ComplexityRoot.RoutingSummary.Databases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingSummary.Databases(childComplexity), true
+	case "RoutingSummary.dedicated":
+		if e.ComplexityRoot.RoutingSummary.Dedicated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoutingSummary.Dedicated(childComplexity), true
+
 	case "Sensitivity.contributionToVariance":
 		if e.ComplexityRoot.Sensitivity.ContributionToVariance == nil {
 			break
@@ -1099,6 +1728,195 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sensitivity.RankCorrelation(childComplexity), true
+
+	case "ServiceMetrics.acquiredConns":
+		if e.ComplexityRoot.ServiceMetrics.AcquiredConns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.AcquiredConns(childComplexity), true
+	case "ServiceMetrics.database":
+		if e.ComplexityRoot.ServiceMetrics.Database == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.Database(childComplexity), true
+	case "ServiceMetrics.errors":
+		if e.ComplexityRoot.ServiceMetrics.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.Errors(childComplexity), true
+	case "ServiceMetrics.idleConns":
+		if e.ComplexityRoot.ServiceMetrics.IdleConns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.IdleConns(childComplexity), true
+	case "ServiceMetrics.latencyMaxMs":
+		if e.ComplexityRoot.ServiceMetrics.LatencyMaxMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.LatencyMaxMs(childComplexity), true
+	case "ServiceMetrics.latencyP50Ms":
+		if e.ComplexityRoot.ServiceMetrics.LatencyP50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.LatencyP50Ms(childComplexity), true
+	case "ServiceMetrics.latencyP90Ms":
+		if e.ComplexityRoot.ServiceMetrics.LatencyP90Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.LatencyP90Ms(childComplexity), true
+	case "ServiceMetrics.latencyP95Ms":
+		if e.ComplexityRoot.ServiceMetrics.LatencyP95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.LatencyP95Ms(childComplexity), true
+	case "ServiceMetrics.latencyP99Ms":
+		if e.ComplexityRoot.ServiceMetrics.LatencyP99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.LatencyP99Ms(childComplexity), true
+	case "ServiceMetrics.latencySamples":
+		if e.ComplexityRoot.ServiceMetrics.LatencySamples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.LatencySamples(childComplexity), true
+	case "ServiceMetrics.maxConns":
+		if e.ComplexityRoot.ServiceMetrics.MaxConns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.MaxConns(childComplexity), true
+	case "ServiceMetrics.name":
+		if e.ComplexityRoot.ServiceMetrics.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.Name(childComplexity), true
+	case "ServiceMetrics.queries":
+		if e.ComplexityRoot.ServiceMetrics.Queries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.Queries(childComplexity), true
+	case "ServiceMetrics.totalConns":
+		if e.ComplexityRoot.ServiceMetrics.TotalConns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.TotalConns(childComplexity), true
+	case "ServiceMetrics.waitTimeMs":
+		if e.ComplexityRoot.ServiceMetrics.WaitTimeMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.WaitTimeMs(childComplexity), true
+	case "ServiceMetrics.waits":
+		if e.ComplexityRoot.ServiceMetrics.Waits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceMetrics.Waits(childComplexity), true
+
+	case "ServicePool.max":
+		if e.ComplexityRoot.ServicePool.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePool.Max(childComplexity), true
+	case "ServicePool.overflow":
+		if e.ComplexityRoot.ServicePool.Overflow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePool.Overflow(childComplexity), true
+	case "ServicePool.size":
+		if e.ComplexityRoot.ServicePool.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePool.Size(childComplexity), true
+	case "ServicePool.stats":
+		if e.ComplexityRoot.ServicePool.Stats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePool.Stats(childComplexity), true
+
+	case "ServiceStatus.checkedAt":
+		if e.ComplexityRoot.ServiceStatus.CheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.CheckedAt(childComplexity), true
+	case "ServiceStatus.database":
+		if e.ComplexityRoot.ServiceStatus.Database == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Database(childComplexity), true
+	case "ServiceStatus.dialect":
+		if e.ComplexityRoot.ServiceStatus.Dialect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Dialect(childComplexity), true
+	case "ServiceStatus.error":
+		if e.ComplexityRoot.ServiceStatus.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Error(childComplexity), true
+	case "ServiceStatus.healthy":
+		if e.ComplexityRoot.ServiceStatus.Healthy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Healthy(childComplexity), true
+	case "ServiceStatus.latencyMs":
+		if e.ComplexityRoot.ServiceStatus.LatencyMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.LatencyMs(childComplexity), true
+	case "ServiceStatus.name":
+		if e.ComplexityRoot.ServiceStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Name(childComplexity), true
+	case "ServiceStatus.pool":
+		if e.ComplexityRoot.ServiceStatus.Pool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Pool(childComplexity), true
+	case "ServiceStatus.schemaVersion":
+		if e.ComplexityRoot.ServiceStatus.SchemaVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.SchemaVersion(childComplexity), true
+	case "ServiceStatus.tables":
+		if e.ComplexityRoot.ServiceStatus.Tables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.Tables(childComplexity), true
+	case "ServiceStatus.tenantRouted":
+		if e.ComplexityRoot.ServiceStatus.TenantRouted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStatus.TenantRouted(childComplexity), true
 
 	case "Sheet.columns":
 		if e.ComplexityRoot.Sheet.Columns == nil {
@@ -1327,6 +2145,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SimulationProgress.Status(childComplexity), true
 
+	case "SimulationSummary.byStatus":
+		if e.ComplexityRoot.SimulationSummary.ByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationSummary.ByStatus(childComplexity), true
+	case "SimulationSummary.recent":
+		if e.ComplexityRoot.SimulationSummary.Recent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationSummary.Recent(childComplexity), true
+	case "SimulationSummary.total":
+		if e.ComplexityRoot.SimulationSummary.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationSummary.Total(childComplexity), true
+
+	case "StatusCount.count":
+		if e.ComplexityRoot.StatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusCount.Count(childComplexity), true
+	case "StatusCount.status":
+		if e.ComplexityRoot.StatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusCount.Status(childComplexity), true
+
+	case "Subscription.notificationAdded":
+		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.NotificationAdded(childComplexity), true
 	case "Subscription.simulationProgress":
 		if e.ComplexityRoot.Subscription.SimulationProgress == nil {
 			break
@@ -1376,6 +2232,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TenantInfo.Tier(childComplexity), true
 
+	case "TierCount.tenants":
+		if e.ComplexityRoot.TierCount.Tenants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TierCount.Tenants(childComplexity), true
+	case "TierCount.tier":
+		if e.ComplexityRoot.TierCount.Tier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TierCount.Tier(childComplexity), true
+
+	case "UsageSummary.billedComputeSecondsThisMonth":
+		if e.ComplexityRoot.UsageSummary.BilledComputeSecondsThisMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageSummary.BilledComputeSecondsThisMonth(childComplexity), true
+	case "UsageSummary.billedSimulationsThisMonth":
+		if e.ComplexityRoot.UsageSummary.BilledSimulationsThisMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageSummary.BilledSimulationsThisMonth(childComplexity), true
+	case "UsageSummary.iterationsThisMonth":
+		if e.ComplexityRoot.UsageSummary.IterationsThisMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageSummary.IterationsThisMonth(childComplexity), true
+	case "UsageSummary.simulationsThisMonth":
+		if e.ComplexityRoot.UsageSummary.SimulationsThisMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageSummary.SimulationsThisMonth(childComplexity), true
+	case "UsageSummary.storageBytes":
+		if e.ComplexityRoot.UsageSummary.StorageBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UsageSummary.StorageBytes(childComplexity), true
+
 	case "User.email":
 		if e.ComplexityRoot.User.Email == nil {
 			break
@@ -1406,6 +2306,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Subject(childComplexity), true
+
+	case "UserDataSummary.results":
+		if e.ComplexityRoot.UserDataSummary.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserDataSummary.Results(childComplexity), true
+	case "UserDataSummary.routing":
+		if e.ComplexityRoot.UserDataSummary.Routing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserDataSummary.Routing(childComplexity), true
+	case "UserDataSummary.simulations":
+		if e.ComplexityRoot.UserDataSummary.Simulations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserDataSummary.Simulations(childComplexity), true
+	case "UserDataSummary.tenantId":
+		if e.ComplexityRoot.UserDataSummary.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserDataSummary.TenantID(childComplexity), true
+	case "UserDataSummary.usage":
+		if e.ComplexityRoot.UserDataSummary.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserDataSummary.Usage(childComplexity), true
+	case "UserDataSummary.workbooks":
+		if e.ComplexityRoot.UserDataSummary.Workbooks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserDataSummary.Workbooks(childComplexity), true
 
 	case "Workbook.cells":
 		if e.ComplexityRoot.Workbook.Cells == nil {
@@ -1510,6 +2447,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WorkbookEdge.Node(childComplexity), true
 
+	case "WorkbookSummary.bytes":
+		if e.ComplexityRoot.WorkbookSummary.Bytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkbookSummary.Bytes(childComplexity), true
+	case "WorkbookSummary.count":
+		if e.ComplexityRoot.WorkbookSummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkbookSummary.Count(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1522,6 +2472,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CorrelationInput", ec.unmarshalInputCorrelationInput),
 			graphql.NewInputUnmarshaler("DistributionInput", ec.unmarshalInputDistributionInput),
 			graphql.NewInputUnmarshaler("InputVariableInput", ec.unmarshalInputInputVariableInput),
+			graphql.NewInputUnmarshaler("QuotaOverrideInput", ec.unmarshalInputQuotaOverrideInput),
 			graphql.NewInputUnmarshaler("SimulationInput", ec.unmarshalInputSimulationInput),
 			graphql.NewInputUnmarshaler("SimulationOrder", ec.unmarshalInputSimulationOrder),
 		)
@@ -1639,6 +2590,210 @@ type Organization {
   personal: Boolean!
 }
 `, BuiltIn: false},
+	{Name: "../schema/admin.graphqls", Input: `"database/sql's live statistics of a connection pool."
+type PoolStats {
+  maxOpen: Int!
+  open: Int!
+  inUse: Int!
+  idle: Int!
+  waitCount: Int!
+  waitDurationMs: Float!
+  maxIdleClosed: Int!
+  maxIdleTimeClosed: Int!
+  maxLifetimeClosed: Int!
+}
+
+"A service pool's configuration (DESIGN.md) and live statistics."
+type ServicePool {
+  size: Int!
+  overflow: Int!
+  max: Int!
+  stats: PoolStats!
+}
+
+"One service database, checked now."
+type ServiceStatus {
+  "simulation, user, file, results, billing or analytics"
+  name: String!
+  database: String!
+  "postgres or sqlite3"
+  dialect: String!
+  "Whether the service holds tenant data (and follows the tenant router)."
+  tenantRouted: Boolean!
+  healthy: Boolean!
+  "Ping round trip."
+  latencyMs: Float!
+  "Migration steps applied to this database (schema_migrations)."
+  schemaVersion: Int!
+  tables: [String!]!
+  pool: ServicePool!
+  checkedAt: Time!
+  error: String
+}
+
+"One service database's live figures; statements are counted by a driver wrapper since the process started."
+type ServiceMetrics {
+  name: String!
+  database: String!
+  queries: Int!
+  errors: Int!
+  "Connections in use."
+  acquiredConns: Int!
+  idleConns: Int!
+  "Open connections (in use + idle)."
+  totalConns: Int!
+  maxConns: Int!
+  "Times a statement waited for a connection, and for how long in total."
+  waits: Int!
+  waitTimeMs: Float!
+  "Quantiles of the latest statements' latency (latencySamples of them)."
+  latencyP50Ms: Float!
+  latencyP90Ms: Float!
+  latencyP95Ms: Float!
+  latencyP99Ms: Float!
+  latencyMaxMs: Float!
+  latencySamples: Int!
+}
+
+type TierCount {
+  "TRIAL, STANDARD, PROFESSIONAL or ENTERPRISE"
+  tier: String!
+  tenants: Int!
+}
+
+type DatabaseMetrics {
+  services: [ServiceMetrics!]!
+  tenantsByTier: [TierCount!]!
+  dedicatedPoolsOpen: Int!
+  collectedAt: Time!
+}
+
+type StatusCount {
+  status: SimulationStatus!
+  count: Int!
+}
+
+type SimulationSummary {
+  total: Int!
+  byStatus: [StatusCount!]!
+  "The five most recent."
+  recent: [Simulation!]!
+}
+
+type WorkbookSummary {
+  count: Int!
+  bytes: Int!
+}
+
+type ResultSummary {
+  count: Int!
+}
+
+"This calendar month (UTC)."
+type UsageSummary {
+  simulationsThisMonth: Int!
+  iterationsThisMonth: Int!
+  storageBytes: Int!
+  "Completed simulations as the billing service recorded them (events)."
+  billedSimulationsThisMonth: Int!
+  billedComputeSecondsThisMonth: Float!
+}
+
+type RoutingSummary {
+  "SHARED, DEDICATED or ENTERPRISE"
+  databaseTier: String!
+  dedicated: Boolean!
+  "The databases holding the organization's data."
+  databases: [String!]!
+}
+
+"The viewer's organization's data: nothing of any other tenant."
+type UserDataSummary {
+  tenantId: String!
+  simulations: SimulationSummary!
+  workbooks: WorkbookSummary!
+  results: ResultSummary!
+  usage: UsageSummary!
+  routing: RoutingSummary!
+}
+
+type DatabaseMigration {
+  database: String!
+  service: String!
+  "Set for a dedicated tenant database."
+  tenantId: String
+  "The first database migrated; a failure there stops the run before any other is touched."
+  canary: Boolean!
+  fromVersion: Int!
+  toVersion: Int!
+  statementsApplied: Int!
+  "The statements applied (or, in a dry run, pending)."
+  statements: [String!]!
+  "APPLIED, UP_TO_DATE, PENDING (dry run), FAILED or SKIPPED (after a failure)"
+  status: String!
+  error: String
+  durationMs: Float!
+}
+
+type MigrationReport {
+  dryRun: Boolean!
+  startedAt: Time!
+  durationMs: Float!
+  "Time spent waiting for another migration to finish."
+  waitedMs: Float!
+  databases: [DatabaseMigration!]!
+}
+
+extend type Health {
+  "Each service database's check (the database:* checks)."
+  services: [DependencyCheck!]!
+  "Each other dependency's check (redis in server mode)."
+  dependencies: [DependencyCheck!]!
+}
+
+extend type Query {
+  "Every service database: health, schema version, tables and pool. ORG_ADMIN and SYSTEM_ADMIN."
+  services: [ServiceStatus!]!
+  "Live connection and statement figures per service, tenants by tier. ORG_ADMIN and SYSTEM_ADMIN."
+  metrics: DatabaseMetrics!
+  "The viewer's organization's data, usage and where it lives. Any signed-in user."
+  userDataSummary: UserDataSummary!
+}
+
+extend type Mutation {
+  "Apply pending migrations to every service database and every dedicated tenant database, the first as a canary, stopping at the first failure. Idempotent; one run at a time. SYSTEM_ADMIN."
+  migrate(dryRun: Boolean): MigrationReport!
+}
+`, BuiltIn: false},
+	{Name: "../schema/events.graphqls", Input: `"A message to the viewer (from simulation.completed, simulation.failed, user.created)."
+type Notification {
+  id: ID!
+  "The event type that caused it."
+  kind: String!
+  title: String!
+  body: String!
+  "The simulation (or user) it is about."
+  subjectId: String!
+  read: Boolean!
+  readAt: Time
+  createdAt: Time!
+}
+
+extend type Query {
+  "The viewer's notifications, newest first (first: default 20, at most 100)."
+  notifications(first: Int, unreadOnly: Boolean): [Notification!]!
+}
+
+extend type Mutation {
+  "Mark one of the viewer's notifications read."
+  markNotificationRead(id: ID!): Notification!
+}
+
+extend type Subscription {
+  "The viewer's new notifications."
+  notificationAdded: Notification!
+}
+`, BuiltIn: false},
 	{Name: "../schema/health.graphqls", Input: `enum HealthStatus {
   OK
   DEGRADED
@@ -1659,6 +2814,54 @@ type Health {
   uptimeSeconds: Float!
   mode: String!
   checks: [DependencyCheck!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/quota.graphqls", Input: `type QuotaLimits {
+  concurrentSimulations: Int!
+  iterationsPerSimulation: Int!
+  simulationsPerMonth: Int!
+  uploadBytes: Int!
+  storageBytes: Int!
+  requestsPerMinute: Int!
+}
+
+type QuotaUsage {
+  "QUEUED and RUNNING simulations."
+  concurrentSimulations: Int!
+  simulationsThisMonth: Int!
+  storageBytes: Int!
+}
+
+type QuotaStatus {
+  tenantId: String!
+  "TRIAL, STANDARD, PROFESSIONAL or ENTERPRISE"
+  tier: String!
+  "In force: the tier's, with the organization's override applied."
+  limits: QuotaLimits!
+  tierLimits: QuotaLimits!
+  overridden: Boolean!
+  "The viewer's own organization only."
+  usage: QuotaUsage
+}
+
+"Limits to override; a missing one keeps the tier's. All missing removes the override."
+input QuotaOverrideInput {
+  concurrentSimulations: Int
+  iterationsPerSimulation: Int
+  simulationsPerMonth: Int
+  uploadBytes: Int
+  storageBytes: Int
+  requestsPerMinute: Int
+}
+
+extend type Query {
+  "The viewer's organization's quotas and use."
+  quota: QuotaStatus!
+}
+
+extend type Mutation {
+  "Override an organization's quotas (organization ID or tenant ID). SYSTEM_ADMIN."
+  setQuotaOverride(organizationId: ID!, input: QuotaOverrideInput!): QuotaStatus!
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -2070,6 +3273,16 @@ type TenantInfo {
   dedicated: Boolean!
   pool: PoolSettings!
 }
+
+extend type Mutation {
+  """
+  Move an organization to another tier (SYSTEM_ADMIN only). Its data moves
+  between the shared and dedicated databases, verified (row counts and
+  checksums) before the old copy is removed; writes during the move get
+  UNAVAILABLE (retry). Returns the organization as a tenant afterwards.
+  """
+  setOrganizationTier(organizationId: ID!, tier: Tier!): TenantInfo!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2120,6 +3333,48 @@ func (ec *executionContext) childFields_Correlation(ctx context.Context, field g
 		return ec.fieldContext_Correlation_coefficient(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Correlation", field.Name)
+}
+
+func (ec *executionContext) childFields_DatabaseMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "services":
+		return ec.fieldContext_DatabaseMetrics_services(ctx, field)
+	case "tenantsByTier":
+		return ec.fieldContext_DatabaseMetrics_tenantsByTier(ctx, field)
+	case "dedicatedPoolsOpen":
+		return ec.fieldContext_DatabaseMetrics_dedicatedPoolsOpen(ctx, field)
+	case "collectedAt":
+		return ec.fieldContext_DatabaseMetrics_collectedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DatabaseMetrics", field.Name)
+}
+
+func (ec *executionContext) childFields_DatabaseMigration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "database":
+		return ec.fieldContext_DatabaseMigration_database(ctx, field)
+	case "service":
+		return ec.fieldContext_DatabaseMigration_service(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_DatabaseMigration_tenantId(ctx, field)
+	case "canary":
+		return ec.fieldContext_DatabaseMigration_canary(ctx, field)
+	case "fromVersion":
+		return ec.fieldContext_DatabaseMigration_fromVersion(ctx, field)
+	case "toVersion":
+		return ec.fieldContext_DatabaseMigration_toVersion(ctx, field)
+	case "statementsApplied":
+		return ec.fieldContext_DatabaseMigration_statementsApplied(ctx, field)
+	case "statements":
+		return ec.fieldContext_DatabaseMigration_statements(ctx, field)
+	case "status":
+		return ec.fieldContext_DatabaseMigration_status(ctx, field)
+	case "error":
+		return ec.fieldContext_DatabaseMigration_error(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_DatabaseMigration_durationMs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DatabaseMigration", field.Name)
 }
 
 func (ec *executionContext) childFields_DecileMean(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2224,6 +3479,10 @@ func (ec *executionContext) childFields_Health(ctx context.Context, field graphq
 		return ec.fieldContext_Health_mode(ctx, field)
 	case "checks":
 		return ec.fieldContext_Health_checks(ctx, field)
+	case "services":
+		return ec.fieldContext_Health_services(ctx, field)
+	case "dependencies":
+		return ec.fieldContext_Health_dependencies(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Health", field.Name)
 }
@@ -2260,6 +3519,44 @@ func (ec *executionContext) childFields_InputVariable(ctx context.Context, field
 		return ec.fieldContext_InputVariable_distribution(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InputVariable", field.Name)
+}
+
+func (ec *executionContext) childFields_MigrationReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dryRun":
+		return ec.fieldContext_MigrationReport_dryRun(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_MigrationReport_startedAt(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_MigrationReport_durationMs(ctx, field)
+	case "waitedMs":
+		return ec.fieldContext_MigrationReport_waitedMs(ctx, field)
+	case "databases":
+		return ec.fieldContext_MigrationReport_databases(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MigrationReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Notification_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Notification_kind(ctx, field)
+	case "title":
+		return ec.fieldContext_Notification_title(ctx, field)
+	case "body":
+		return ec.fieldContext_Notification_body(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_Notification_subjectId(ctx, field)
+	case "read":
+		return ec.fieldContext_Notification_read(ctx, field)
+	case "readAt":
+		return ec.fieldContext_Notification_readAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Notification_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
 }
 
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2326,6 +3623,78 @@ func (ec *executionContext) childFields_PoolSettings(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type PoolSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_PoolStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "maxOpen":
+		return ec.fieldContext_PoolStats_maxOpen(ctx, field)
+	case "open":
+		return ec.fieldContext_PoolStats_open(ctx, field)
+	case "inUse":
+		return ec.fieldContext_PoolStats_inUse(ctx, field)
+	case "idle":
+		return ec.fieldContext_PoolStats_idle(ctx, field)
+	case "waitCount":
+		return ec.fieldContext_PoolStats_waitCount(ctx, field)
+	case "waitDurationMs":
+		return ec.fieldContext_PoolStats_waitDurationMs(ctx, field)
+	case "maxIdleClosed":
+		return ec.fieldContext_PoolStats_maxIdleClosed(ctx, field)
+	case "maxIdleTimeClosed":
+		return ec.fieldContext_PoolStats_maxIdleTimeClosed(ctx, field)
+	case "maxLifetimeClosed":
+		return ec.fieldContext_PoolStats_maxLifetimeClosed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PoolStats", field.Name)
+}
+
+func (ec *executionContext) childFields_QuotaLimits(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "concurrentSimulations":
+		return ec.fieldContext_QuotaLimits_concurrentSimulations(ctx, field)
+	case "iterationsPerSimulation":
+		return ec.fieldContext_QuotaLimits_iterationsPerSimulation(ctx, field)
+	case "simulationsPerMonth":
+		return ec.fieldContext_QuotaLimits_simulationsPerMonth(ctx, field)
+	case "uploadBytes":
+		return ec.fieldContext_QuotaLimits_uploadBytes(ctx, field)
+	case "storageBytes":
+		return ec.fieldContext_QuotaLimits_storageBytes(ctx, field)
+	case "requestsPerMinute":
+		return ec.fieldContext_QuotaLimits_requestsPerMinute(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuotaLimits", field.Name)
+}
+
+func (ec *executionContext) childFields_QuotaStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_QuotaStatus_tenantId(ctx, field)
+	case "tier":
+		return ec.fieldContext_QuotaStatus_tier(ctx, field)
+	case "limits":
+		return ec.fieldContext_QuotaStatus_limits(ctx, field)
+	case "tierLimits":
+		return ec.fieldContext_QuotaStatus_tierLimits(ctx, field)
+	case "overridden":
+		return ec.fieldContext_QuotaStatus_overridden(ctx, field)
+	case "usage":
+		return ec.fieldContext_QuotaStatus_usage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuotaStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_QuotaUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "concurrentSimulations":
+		return ec.fieldContext_QuotaUsage_concurrentSimulations(ctx, field)
+	case "simulationsThisMonth":
+		return ec.fieldContext_QuotaUsage_simulationsThisMonth(ctx, field)
+	case "storageBytes":
+		return ec.fieldContext_QuotaUsage_storageBytes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuotaUsage", field.Name)
+}
+
 func (ec *executionContext) childFields_Result(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cell":
@@ -2366,6 +3735,26 @@ func (ec *executionContext) childFields_Result(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Result", field.Name)
 }
 
+func (ec *executionContext) childFields_ResultSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_ResultSummary_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResultSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_RoutingSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "databaseTier":
+		return ec.fieldContext_RoutingSummary_databaseTier(ctx, field)
+	case "dedicated":
+		return ec.fieldContext_RoutingSummary_dedicated(ctx, field)
+	case "databases":
+		return ec.fieldContext_RoutingSummary_databases(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoutingSummary", field.Name)
+}
+
 func (ec *executionContext) childFields_Sensitivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "input":
@@ -2380,6 +3769,86 @@ func (ec *executionContext) childFields_Sensitivity(ctx context.Context, field g
 		return ec.fieldContext_Sensitivity_deciles(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Sensitivity", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ServiceMetrics_name(ctx, field)
+	case "database":
+		return ec.fieldContext_ServiceMetrics_database(ctx, field)
+	case "queries":
+		return ec.fieldContext_ServiceMetrics_queries(ctx, field)
+	case "errors":
+		return ec.fieldContext_ServiceMetrics_errors(ctx, field)
+	case "acquiredConns":
+		return ec.fieldContext_ServiceMetrics_acquiredConns(ctx, field)
+	case "idleConns":
+		return ec.fieldContext_ServiceMetrics_idleConns(ctx, field)
+	case "totalConns":
+		return ec.fieldContext_ServiceMetrics_totalConns(ctx, field)
+	case "maxConns":
+		return ec.fieldContext_ServiceMetrics_maxConns(ctx, field)
+	case "waits":
+		return ec.fieldContext_ServiceMetrics_waits(ctx, field)
+	case "waitTimeMs":
+		return ec.fieldContext_ServiceMetrics_waitTimeMs(ctx, field)
+	case "latencyP50Ms":
+		return ec.fieldContext_ServiceMetrics_latencyP50Ms(ctx, field)
+	case "latencyP90Ms":
+		return ec.fieldContext_ServiceMetrics_latencyP90Ms(ctx, field)
+	case "latencyP95Ms":
+		return ec.fieldContext_ServiceMetrics_latencyP95Ms(ctx, field)
+	case "latencyP99Ms":
+		return ec.fieldContext_ServiceMetrics_latencyP99Ms(ctx, field)
+	case "latencyMaxMs":
+		return ec.fieldContext_ServiceMetrics_latencyMaxMs(ctx, field)
+	case "latencySamples":
+		return ec.fieldContext_ServiceMetrics_latencySamples(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceMetrics", field.Name)
+}
+
+func (ec *executionContext) childFields_ServicePool(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "size":
+		return ec.fieldContext_ServicePool_size(ctx, field)
+	case "overflow":
+		return ec.fieldContext_ServicePool_overflow(ctx, field)
+	case "max":
+		return ec.fieldContext_ServicePool_max(ctx, field)
+	case "stats":
+		return ec.fieldContext_ServicePool_stats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServicePool", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ServiceStatus_name(ctx, field)
+	case "database":
+		return ec.fieldContext_ServiceStatus_database(ctx, field)
+	case "dialect":
+		return ec.fieldContext_ServiceStatus_dialect(ctx, field)
+	case "tenantRouted":
+		return ec.fieldContext_ServiceStatus_tenantRouted(ctx, field)
+	case "healthy":
+		return ec.fieldContext_ServiceStatus_healthy(ctx, field)
+	case "latencyMs":
+		return ec.fieldContext_ServiceStatus_latencyMs(ctx, field)
+	case "schemaVersion":
+		return ec.fieldContext_ServiceStatus_schemaVersion(ctx, field)
+	case "tables":
+		return ec.fieldContext_ServiceStatus_tables(ctx, field)
+	case "pool":
+		return ec.fieldContext_ServiceStatus_pool(ctx, field)
+	case "checkedAt":
+		return ec.fieldContext_ServiceStatus_checkedAt(ctx, field)
+	case "error":
+		return ec.fieldContext_ServiceStatus_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_Sheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2486,6 +3955,28 @@ func (ec *executionContext) childFields_SimulationProgress(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type SimulationProgress", field.Name)
 }
 
+func (ec *executionContext) childFields_SimulationSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_SimulationSummary_total(ctx, field)
+	case "byStatus":
+		return ec.fieldContext_SimulationSummary_byStatus(ctx, field)
+	case "recent":
+		return ec.fieldContext_SimulationSummary_recent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SimulationSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_StatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_StatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusCount", field.Name)
+}
+
 func (ec *executionContext) childFields_TenantInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "tenantId":
@@ -2504,6 +3995,32 @@ func (ec *executionContext) childFields_TenantInfo(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type TenantInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_TierCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tier":
+		return ec.fieldContext_TierCount_tier(ctx, field)
+	case "tenants":
+		return ec.fieldContext_TierCount_tenants(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TierCount", field.Name)
+}
+
+func (ec *executionContext) childFields_UsageSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "simulationsThisMonth":
+		return ec.fieldContext_UsageSummary_simulationsThisMonth(ctx, field)
+	case "iterationsThisMonth":
+		return ec.fieldContext_UsageSummary_iterationsThisMonth(ctx, field)
+	case "storageBytes":
+		return ec.fieldContext_UsageSummary_storageBytes(ctx, field)
+	case "billedSimulationsThisMonth":
+		return ec.fieldContext_UsageSummary_billedSimulationsThisMonth(ctx, field)
+	case "billedComputeSecondsThisMonth":
+		return ec.fieldContext_UsageSummary_billedComputeSecondsThisMonth(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UsageSummary", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2518,6 +4035,24 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_organization(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_UserDataSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_UserDataSummary_tenantId(ctx, field)
+	case "simulations":
+		return ec.fieldContext_UserDataSummary_simulations(ctx, field)
+	case "workbooks":
+		return ec.fieldContext_UserDataSummary_workbooks(ctx, field)
+	case "results":
+		return ec.fieldContext_UserDataSummary_results(ctx, field)
+	case "usage":
+		return ec.fieldContext_UserDataSummary_usage(ctx, field)
+	case "routing":
+		return ec.fieldContext_UserDataSummary_routing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserDataSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Workbook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2566,6 +4101,16 @@ func (ec *executionContext) childFields_WorkbookEdge(ctx context.Context, field 
 		return ec.fieldContext_WorkbookEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WorkbookEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkbookSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_WorkbookSummary_count(ctx, field)
+	case "bytes":
+		return ec.fieldContext_WorkbookSummary_bytes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkbookSummary", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2726,6 +4271,78 @@ func (ec *executionContext) field_Mutation_deleteWorkbook_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_markNotificationRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_migrate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setOrganizationTier_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tier",
+		func(ctx context.Context, v any) (model.Tier, error) {
+			return ec.unmarshalNTier2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐTier(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tier"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setQuotaOverride_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "organizationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organizationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (quota.Override, error) {
+			return ec.unmarshalNQuotaOverrideInput2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐOverride(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_uploadWorkbook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2765,6 +4382,28 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_notifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "unreadOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["unreadOnly"] = arg1
 	return args, nil
 }
 
@@ -3316,6 +4955,369 @@ func (ec *executionContext) _Correlation_coefficient(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Correlation_coefficient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Correlation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DatabaseMetrics_services(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMetrics_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Services, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*admin.ServiceMetrics) graphql.Marshaler {
+			return ec.marshalNServiceMetrics2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceMetricsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMetrics_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DatabaseMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceMetrics(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DatabaseMetrics_tenantsByTier(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMetrics_tenantsByTier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenantsByTier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*admin.TierCount) graphql.Marshaler {
+			return ec.marshalNTierCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐTierCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMetrics_tenantsByTier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DatabaseMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TierCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DatabaseMetrics_dedicatedPoolsOpen(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMetrics_dedicatedPoolsOpen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DedicatedPoolsOpen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMetrics_dedicatedPoolsOpen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DatabaseMetrics_collectedAt(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMetrics_collectedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CollectedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMetrics_collectedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMetrics", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DatabaseMigration_database(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_database(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Database, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_database(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatabaseMigration_service(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatabaseMigration_tenantId(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_tenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatabaseMigration_canary(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_canary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Canary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_canary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DatabaseMigration_fromVersion(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_fromVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_fromVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DatabaseMigration_toVersion(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_toVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_toVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DatabaseMigration_statementsApplied(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_statementsApplied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatementsApplied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_statementsApplied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DatabaseMigration_statements(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_statements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Statements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_statements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatabaseMigration_status(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatabaseMigration_error(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatabaseMigration_durationMs(ctx context.Context, field graphql.CollectedField, obj *admin.DatabaseMigration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatabaseMigration_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatabaseMigration_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatabaseMigration", field, false, false, "Float")
 }
 
 func (ec *executionContext) _DecileMean_decile(ctx context.Context, field graphql.CollectedField, obj *model.DecileMean) (ret graphql.Marshaler) {
@@ -4132,6 +6134,70 @@ func (ec *executionContext) fieldContext_Health_checks(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Health_services(ctx context.Context, field graphql.CollectedField, obj *model.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Health_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Services, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DependencyCheck) graphql.Marshaler {
+			return ec.marshalNDependencyCheck2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDependencyCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Health_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Health",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DependencyCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Health_dependencies(ctx context.Context, field graphql.CollectedField, obj *model.Health) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Health_dependencies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dependencies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DependencyCheck) graphql.Marshaler {
+			return ec.marshalNDependencyCheck2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDependencyCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Health_dependencies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Health",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DependencyCheck(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Histogram_bins(ctx context.Context, field graphql.CollectedField, obj *simspec.Histogram) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4334,6 +6400,130 @@ func (ec *executionContext) fieldContext_InputVariable_distribution(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _MigrationReport_dryRun(ctx context.Context, field graphql.CollectedField, obj *admin.MigrationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MigrationReport_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MigrationReport_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MigrationReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MigrationReport_startedAt(ctx context.Context, field graphql.CollectedField, obj *admin.MigrationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MigrationReport_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MigrationReport_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MigrationReport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MigrationReport_durationMs(ctx context.Context, field graphql.CollectedField, obj *admin.MigrationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MigrationReport_durationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MigrationReport_durationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MigrationReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MigrationReport_waitedMs(ctx context.Context, field graphql.CollectedField, obj *admin.MigrationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MigrationReport_waitedMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitedMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MigrationReport_waitedMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MigrationReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MigrationReport_databases(ctx context.Context, field graphql.CollectedField, obj *admin.MigrationReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MigrationReport_databases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Databases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*admin.DatabaseMigration) graphql.Marshaler {
+			return ec.marshalNDatabaseMigration2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐDatabaseMigrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MigrationReport_databases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MigrationReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DatabaseMigration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_uploadWorkbook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4508,6 +6698,366 @@ func (ec *executionContext) fieldContext_Mutation_cancelSimulation(ctx context.C
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_migrate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_migrate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Migrate(ctx, fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.MigrationReport) graphql.Marshaler {
+			return ec.marshalNMigrationReport2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐMigrationReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_migrate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MigrationReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_migrate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markNotificationRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markNotificationRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkNotificationRead(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markNotificationRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markNotificationRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setQuotaOverride(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setQuotaOverride(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetQuotaOverride(ctx, fc.Args["organizationId"].(string), fc.Args["input"].(quota.Override))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *quota.Status) graphql.Marshaler {
+			return ec.marshalNQuotaStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setQuotaOverride(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuotaStatus(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setQuotaOverride_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setOrganizationTier(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setOrganizationTier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetOrganizationTier(ctx, fc.Args["organizationId"].(string), fc.Args["tier"].(model.Tier))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TenantInfo) graphql.Marshaler {
+			return ec.marshalNTenantInfo2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐTenantInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setOrganizationTier(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantInfo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setOrganizationTier_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Notification_title(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Notification_body(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Notification_subjectId(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_subjectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+}
+
+func (ec *executionContext) _Notification_read(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_read(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Read(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_read(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Notification_readAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_readAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_readAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Notification_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *model.Organization) (ret graphql.Marshaler) {
@@ -4901,6 +7451,213 @@ func (ec *executionContext) fieldContext_PoolSettings_max(_ context.Context, fie
 	return graphql.NewScalarFieldContext("PoolSettings", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PoolStats_maxOpen(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_maxOpen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxOpen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_maxOpen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PoolStats_open(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PoolStats_inUse(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_inUse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InUse, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_inUse(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PoolStats_idle(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_idle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Idle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_idle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PoolStats_waitCount(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_waitCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_waitCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PoolStats_waitDurationMs(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_waitDurationMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitDurationMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_waitDurationMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PoolStats_maxIdleClosed(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_maxIdleClosed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxIdleClosed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_maxIdleClosed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PoolStats_maxIdleTimeClosed(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_maxIdleTimeClosed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxIdleTimeClosed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_maxIdleTimeClosed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PoolStats_maxLifetimeClosed(ctx context.Context, field graphql.CollectedField, obj *admin.PoolStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoolStats_maxLifetimeClosed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxLifetimeClosed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoolStats_maxLifetimeClosed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PoolStats", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4992,6 +7749,178 @@ func (ec *executionContext) fieldContext_Query_tenantInfo(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TenantInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_services(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Services(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*admin.ServiceStatus) graphql.Marshaler {
+			return ec.marshalNServiceStatus2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_metrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Metrics(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.DatabaseMetrics) graphql.Marshaler {
+			return ec.marshalNDatabaseMetrics2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐDatabaseMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DatabaseMetrics(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_userDataSummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_userDataSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().UserDataSummary(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.UserDataSummary) graphql.Marshaler {
+			return ec.marshalNUserDataSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐUserDataSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_userDataSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserDataSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_notifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Notifications(ctx, fc.Args["first"].(*int), fc.Args["unreadOnly"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNotificationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_notifications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_quota(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_quota(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Quota(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *quota.Status) graphql.Marshaler {
+			return ec.marshalNQuotaStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_quota(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuotaStatus(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5291,6 +8220,378 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _QuotaLimits_concurrentSimulations(ctx context.Context, field graphql.CollectedField, obj *quota.Limits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaLimits_concurrentSimulations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConcurrentSimulations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaLimits_concurrentSimulations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaLimits_iterationsPerSimulation(ctx context.Context, field graphql.CollectedField, obj *quota.Limits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaLimits_iterationsPerSimulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IterationsPerSimulation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaLimits_iterationsPerSimulation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaLimits_simulationsPerMonth(ctx context.Context, field graphql.CollectedField, obj *quota.Limits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaLimits_simulationsPerMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SimulationsPerMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaLimits_simulationsPerMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaLimits_uploadBytes(ctx context.Context, field graphql.CollectedField, obj *quota.Limits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaLimits_uploadBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaLimits_uploadBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaLimits_storageBytes(ctx context.Context, field graphql.CollectedField, obj *quota.Limits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaLimits_storageBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorageBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaLimits_storageBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaLimits_requestsPerMinute(ctx context.Context, field graphql.CollectedField, obj *quota.Limits) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaLimits_requestsPerMinute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestsPerMinute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaLimits_requestsPerMinute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaLimits", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaStatus_tenantId(ctx context.Context, field graphql.CollectedField, obj *quota.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaStatus_tenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaStatus_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuotaStatus_tier(ctx context.Context, field graphql.CollectedField, obj *quota.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaStatus_tier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaStatus_tier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _QuotaStatus_limits(ctx context.Context, field graphql.CollectedField, obj *quota.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaStatus_limits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quota.Limits) graphql.Marshaler {
+			return ec.marshalNQuotaLimits2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐLimits(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaStatus_limits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuotaStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuotaLimits(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuotaStatus_tierLimits(ctx context.Context, field graphql.CollectedField, obj *quota.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaStatus_tierLimits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TierLimits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v quota.Limits) graphql.Marshaler {
+			return ec.marshalNQuotaLimits2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐLimits(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaStatus_tierLimits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuotaStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuotaLimits(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuotaStatus_overridden(ctx context.Context, field graphql.CollectedField, obj *quota.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaStatus_overridden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overridden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaStatus_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _QuotaStatus_usage(ctx context.Context, field graphql.CollectedField, obj *quota.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaStatus_usage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Usage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *quota.Usage) graphql.Marshaler {
+			return ec.marshalOQuotaUsage2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐUsage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaStatus_usage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QuotaStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuotaUsage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QuotaUsage_concurrentSimulations(ctx context.Context, field graphql.CollectedField, obj *quota.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaUsage_concurrentSimulations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConcurrentSimulations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaUsage_concurrentSimulations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaUsage_simulationsThisMonth(ctx context.Context, field graphql.CollectedField, obj *quota.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaUsage_simulationsThisMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SimulationsThisMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaUsage_simulationsThisMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuotaUsage_storageBytes(ctx context.Context, field graphql.CollectedField, obj *quota.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuotaUsage_storageBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorageBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuotaUsage_storageBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuotaUsage", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Result_cell(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
@@ -5741,6 +9042,98 @@ func (ec *executionContext) fieldContext_Result_samples(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ResultSummary_count(ctx context.Context, field graphql.CollectedField, obj *admin.ResultSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResultSummary_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResultSummary_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResultSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoutingSummary_databaseTier(ctx context.Context, field graphql.CollectedField, obj *admin.RoutingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingSummary_databaseTier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DatabaseTier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingSummary_databaseTier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoutingSummary_dedicated(ctx context.Context, field graphql.CollectedField, obj *admin.RoutingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingSummary_dedicated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dedicated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingSummary_dedicated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingSummary", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RoutingSummary_databases(ctx context.Context, field graphql.CollectedField, obj *admin.RoutingSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoutingSummary_databases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Databases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoutingSummary_databases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoutingSummary", field, false, false, "String")
+}
+
 func (ec *executionContext) _Sensitivity_input(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5863,6 +9256,737 @@ func (ec *executionContext) fieldContext_Sensitivity_deciles(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ServiceMetrics_name(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceMetrics_database(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_database(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Database, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_database(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceMetrics_queries(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_queries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_queries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceMetrics_errors(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceMetrics_acquiredConns(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_acquiredConns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcquiredConns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_acquiredConns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceMetrics_idleConns(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_idleConns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IdleConns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_idleConns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceMetrics_totalConns(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_totalConns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalConns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_totalConns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceMetrics_maxConns(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_maxConns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxConns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_maxConns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceMetrics_waits(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_waits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_waits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceMetrics_waitTimeMs(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_waitTimeMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitTimeMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_waitTimeMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceMetrics_latencyP50Ms(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_latencyP50Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyP50Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_latencyP50Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceMetrics_latencyP90Ms(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_latencyP90Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyP90Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_latencyP90Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceMetrics_latencyP95Ms(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_latencyP95Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyP95Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_latencyP95Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceMetrics_latencyP99Ms(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_latencyP99Ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyP99Ms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_latencyP99Ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceMetrics_latencyMaxMs(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_latencyMaxMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyMaxMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_latencyMaxMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceMetrics_latencySamples(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceMetrics_latencySamples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencySamples, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceMetrics_latencySamples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceMetrics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServicePool_size(ctx context.Context, field graphql.CollectedField, obj *admin.Pool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePool_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePool_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServicePool", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServicePool_overflow(ctx context.Context, field graphql.CollectedField, obj *admin.Pool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePool_overflow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overflow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePool_overflow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServicePool", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServicePool_max(ctx context.Context, field graphql.CollectedField, obj *admin.Pool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePool_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Max, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePool_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServicePool", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServicePool_stats(ctx context.Context, field graphql.CollectedField, obj *admin.Pool) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePool_stats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v admin.PoolStats) graphql.Marshaler {
+			return ec.marshalNPoolStats2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐPoolStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePool_stats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServicePool",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PoolStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStatus_name(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceStatus_database(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_database(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Database, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_database(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceStatus_dialect(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_dialect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dialect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_dialect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceStatus_tenantRouted(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_tenantRouted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenantRouted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_tenantRouted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ServiceStatus_healthy(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_healthy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Healthy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_healthy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ServiceStatus_latencyMs(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_latencyMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LatencyMs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_latencyMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceStatus_schemaVersion(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_schemaVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SchemaVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_schemaVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStatus_tables(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_tables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_tables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceStatus_pool(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_pool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v admin.Pool) graphql.Marshaler {
+			return ec.marshalNServicePool2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐPool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_pool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStatus",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServicePool(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStatus_checkedAt(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_checkedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ServiceStatus_error(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStatus_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStatus_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStatus", field, false, false, "String")
 }
 
 func (ec *executionContext) _Sheet_name(ctx context.Context, field graphql.CollectedField, obj *files.SheetInfo) (ret graphql.Marshaler) {
@@ -6797,6 +10921,139 @@ func (ec *executionContext) fieldContext_SimulationProgress_outputs(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _SimulationSummary_total(ctx context.Context, field graphql.CollectedField, obj *admin.SimulationSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationSummary_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationSummary_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationSummary_byStatus(ctx context.Context, field graphql.CollectedField, obj *admin.SimulationSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationSummary_byStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*admin.StatusCount) graphql.Marshaler {
+			return ec.marshalNStatusCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationSummary_byStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SimulationSummary_recent(ctx context.Context, field graphql.CollectedField, obj *admin.SimulationSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationSummary_recent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Simulation) graphql.Marshaler {
+			return ec.marshalNSimulation2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationSummary_recent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatusCount_status(ctx context.Context, field graphql.CollectedField, obj *admin.StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v simulation.Status) graphql.Marshaler {
+			return ec.marshalNSimulationStatus2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "SimulationStatus")
+}
+
+func (ec *executionContext) _StatusCount_count(ctx context.Context, field graphql.CollectedField, obj *admin.StatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Subscription_simulationProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -6837,6 +11094,38 @@ func (ec *executionContext) fieldContext_Subscription_simulationProgress(ctx con
 	if fc.Args, err = ec.field_Subscription_simulationProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_notificationAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_notificationAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().NotificationAdded(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalNNotification2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_notificationAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -6997,6 +11286,167 @@ func (ec *executionContext) fieldContext_TenantInfo_pool(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _TierCount_tier(ctx context.Context, field graphql.CollectedField, obj *admin.TierCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TierCount_tier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TierCount_tier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TierCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _TierCount_tenants(ctx context.Context, field graphql.CollectedField, obj *admin.TierCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TierCount_tenants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TierCount_tenants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TierCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageSummary_simulationsThisMonth(ctx context.Context, field graphql.CollectedField, obj *admin.UsageSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageSummary_simulationsThisMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SimulationsThisMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageSummary_simulationsThisMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageSummary_iterationsThisMonth(ctx context.Context, field graphql.CollectedField, obj *admin.UsageSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageSummary_iterationsThisMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IterationsThisMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageSummary_iterationsThisMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageSummary_storageBytes(ctx context.Context, field graphql.CollectedField, obj *admin.UsageSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageSummary_storageBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorageBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageSummary_storageBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageSummary_billedSimulationsThisMonth(ctx context.Context, field graphql.CollectedField, obj *admin.UsageSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageSummary_billedSimulationsThisMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BilledSimulationsThisMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageSummary_billedSimulationsThisMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UsageSummary_billedComputeSecondsThisMonth(ctx context.Context, field graphql.CollectedField, obj *admin.UsageSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UsageSummary_billedComputeSecondsThisMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BilledComputeSecondsThisMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UsageSummary_billedComputeSecondsThisMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UsageSummary", field, false, false, "Float")
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7116,6 +11566,189 @@ func (ec *executionContext) fieldContext_User_organization(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserDataSummary_tenantId(ctx context.Context, field graphql.CollectedField, obj *admin.UserDataSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserDataSummary_tenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserDataSummary_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserDataSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserDataSummary_simulations(ctx context.Context, field graphql.CollectedField, obj *admin.UserDataSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserDataSummary_simulations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Simulations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.SimulationSummary) graphql.Marshaler {
+			return ec.marshalNSimulationSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐSimulationSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserDataSummary_simulations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserDataSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserDataSummary_workbooks(ctx context.Context, field graphql.CollectedField, obj *admin.UserDataSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserDataSummary_workbooks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workbooks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.WorkbookSummary) graphql.Marshaler {
+			return ec.marshalNWorkbookSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐWorkbookSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserDataSummary_workbooks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserDataSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkbookSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserDataSummary_results(ctx context.Context, field graphql.CollectedField, obj *admin.UserDataSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserDataSummary_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.ResultSummary) graphql.Marshaler {
+			return ec.marshalNResultSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐResultSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserDataSummary_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserDataSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResultSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserDataSummary_usage(ctx context.Context, field graphql.CollectedField, obj *admin.UserDataSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserDataSummary_usage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Usage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.UsageSummary) graphql.Marshaler {
+			return ec.marshalNUsageSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐUsageSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserDataSummary_usage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserDataSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UsageSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserDataSummary_routing(ctx context.Context, field graphql.CollectedField, obj *admin.UserDataSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserDataSummary_routing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Routing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *admin.RoutingSummary) graphql.Marshaler {
+			return ec.marshalNRoutingSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐRoutingSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserDataSummary_routing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserDataSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoutingSummary(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7551,6 +12184,52 @@ func (ec *executionContext) _WorkbookEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_WorkbookEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WorkbookEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _WorkbookSummary_count(ctx context.Context, field graphql.CollectedField, obj *admin.WorkbookSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkbookSummary_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkbookSummary_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkbookSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkbookSummary_bytes(ctx context.Context, field graphql.CollectedField, obj *admin.WorkbookSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkbookSummary_bytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkbookSummary_bytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkbookSummary", field, false, false, "Int")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -8913,6 +13592,83 @@ func UnmarshalInputVariableInput(ctx context.Context, raw any) (model.InputVaria
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputQuotaOverrideInput(ctx context.Context, obj any) (quota.Override, error) {
+	var it quota.Override
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"concurrentSimulations", "iterationsPerSimulation", "simulationsPerMonth", "uploadBytes", "storageBytes", "requestsPerMinute"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "concurrentSimulations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("concurrentSimulations"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConcurrentSimulations = data
+		case "iterationsPerSimulation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("iterationsPerSimulation"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IterationsPerSimulation = data
+		case "simulationsPerMonth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("simulationsPerMonth"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SimulationsPerMonth = data
+		case "uploadBytes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uploadBytes"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UploadBytes = data
+		case "storageBytes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageBytes"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StorageBytes = data
+		case "requestsPerMinute":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestsPerMinute"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestsPerMinute = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuotaOverrideInput unmarshals raw into the QuotaOverrideInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuotaOverrideInput(ctx context.Context, raw any) (quota.Override, error) {
+	var out quota.Override
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuotaOverrideInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, obj any) (model.SimulationInput, error) {
 	var it model.SimulationInput
 	if obj == nil {
@@ -9224,6 +13980,137 @@ func (ec *executionContext) _Correlation(ctx context.Context, sel ast.SelectionS
 			}
 		case "coefficient":
 			out.Values[i] = ec._Correlation_coefficient(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var databaseMetricsImplementors = []string{"DatabaseMetrics"}
+
+func (ec *executionContext) _DatabaseMetrics(ctx context.Context, sel ast.SelectionSet, obj *admin.DatabaseMetrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, databaseMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DatabaseMetrics")
+		case "services":
+			out.Values[i] = ec._DatabaseMetrics_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenantsByTier":
+			out.Values[i] = ec._DatabaseMetrics_tenantsByTier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dedicatedPoolsOpen":
+			out.Values[i] = ec._DatabaseMetrics_dedicatedPoolsOpen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collectedAt":
+			out.Values[i] = ec._DatabaseMetrics_collectedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var databaseMigrationImplementors = []string{"DatabaseMigration"}
+
+func (ec *executionContext) _DatabaseMigration(ctx context.Context, sel ast.SelectionSet, obj *admin.DatabaseMigration) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, databaseMigrationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DatabaseMigration")
+		case "database":
+			out.Values[i] = ec._DatabaseMigration_database(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "service":
+			out.Values[i] = ec._DatabaseMigration_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenantId":
+			out.Values[i] = ec._DatabaseMigration_tenantId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "canary":
+			out.Values[i] = ec._DatabaseMigration_canary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromVersion":
+			out.Values[i] = ec._DatabaseMigration_fromVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toVersion":
+			out.Values[i] = ec._DatabaseMigration_toVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statementsApplied":
+			out.Values[i] = ec._DatabaseMigration_statementsApplied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statements":
+			out.Values[i] = ec._DatabaseMigration_statements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DatabaseMigration_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._DatabaseMigration_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._DatabaseMigration_durationMs(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9570,6 +14457,16 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "services":
+			out.Values[i] = ec._Health_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dependencies":
+			out.Values[i] = ec._Health_dependencies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9712,6 +14609,59 @@ func (ec *executionContext) _InputVariable(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var migrationReportImplementors = []string{"MigrationReport"}
+
+func (ec *executionContext) _MigrationReport(ctx context.Context, sel ast.SelectionSet, obj *admin.MigrationReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, migrationReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MigrationReport")
+		case "dryRun":
+			out.Values[i] = ec._MigrationReport_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._MigrationReport_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "durationMs":
+			out.Values[i] = ec._MigrationReport_durationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitedMs":
+			out.Values[i] = ec._MigrationReport_waitedMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "databases":
+			out.Values[i] = ec._MigrationReport_databases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -9758,6 +14708,103 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		case "migrate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_migrate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markNotificationRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markNotificationRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setQuotaOverride":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setQuotaOverride(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setOrganizationTier":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setOrganizationTier(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationImplementors = []string{"Notification"}
+
+func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Notification")
+		case "id":
+			out.Values[i] = ec._Notification_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Notification_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Notification_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._Notification_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjectId":
+			out.Values[i] = ec._Notification_subjectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "read":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_read(ctx, field, obj)
+				})
+		case "readAt":
+			out.Values[i] = ec._Notification_readAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Notification_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10001,6 +15048,79 @@ func (ec *executionContext) _PoolSettings(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var poolStatsImplementors = []string{"PoolStats"}
+
+func (ec *executionContext) _PoolStats(ctx context.Context, sel ast.SelectionSet, obj *admin.PoolStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, poolStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PoolStats")
+		case "maxOpen":
+			out.Values[i] = ec._PoolStats_maxOpen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._PoolStats_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inUse":
+			out.Values[i] = ec._PoolStats_inUse(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "idle":
+			out.Values[i] = ec._PoolStats_idle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitCount":
+			out.Values[i] = ec._PoolStats_waitCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitDurationMs":
+			out.Values[i] = ec._PoolStats_waitDurationMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxIdleClosed":
+			out.Values[i] = ec._PoolStats_maxIdleClosed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxIdleTimeClosed":
+			out.Values[i] = ec._PoolStats_maxIdleTimeClosed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxLifetimeClosed":
+			out.Values[i] = ec._PoolStats_maxLifetimeClosed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -10037,6 +15157,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_tenantInfo(ctx, field)
+				})
+		case "services":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_services(ctx, field)
+				})
+		case "metrics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_metrics(ctx, field)
+				})
+		case "userDataSummary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_userDataSummary(ctx, field)
+				})
+		case "notifications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notifications(ctx, field)
+				})
+		case "quota":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_quota(ctx, field)
 				})
 		case "node":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -10081,6 +15231,165 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quotaLimitsImplementors = []string{"QuotaLimits"}
+
+func (ec *executionContext) _QuotaLimits(ctx context.Context, sel ast.SelectionSet, obj *quota.Limits) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quotaLimitsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuotaLimits")
+		case "concurrentSimulations":
+			out.Values[i] = ec._QuotaLimits_concurrentSimulations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "iterationsPerSimulation":
+			out.Values[i] = ec._QuotaLimits_iterationsPerSimulation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "simulationsPerMonth":
+			out.Values[i] = ec._QuotaLimits_simulationsPerMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadBytes":
+			out.Values[i] = ec._QuotaLimits_uploadBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "storageBytes":
+			out.Values[i] = ec._QuotaLimits_storageBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestsPerMinute":
+			out.Values[i] = ec._QuotaLimits_requestsPerMinute(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quotaStatusImplementors = []string{"QuotaStatus"}
+
+func (ec *executionContext) _QuotaStatus(ctx context.Context, sel ast.SelectionSet, obj *quota.Status) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quotaStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuotaStatus")
+		case "tenantId":
+			out.Values[i] = ec._QuotaStatus_tenantId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tier":
+			out.Values[i] = ec._QuotaStatus_tier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limits":
+			out.Values[i] = ec._QuotaStatus_limits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tierLimits":
+			out.Values[i] = ec._QuotaStatus_tierLimits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overridden":
+			out.Values[i] = ec._QuotaStatus_overridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usage":
+			out.Values[i] = ec._QuotaStatus_usage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quotaUsageImplementors = []string{"QuotaUsage"}
+
+func (ec *executionContext) _QuotaUsage(ctx context.Context, sel ast.SelectionSet, obj *quota.Usage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quotaUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuotaUsage")
+		case "concurrentSimulations":
+			out.Values[i] = ec._QuotaUsage_concurrentSimulations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "simulationsThisMonth":
+			out.Values[i] = ec._QuotaUsage_simulationsThisMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "storageBytes":
+			out.Values[i] = ec._QuotaUsage_storageBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10213,6 +15522,82 @@ func (ec *executionContext) _Result(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var resultSummaryImplementors = []string{"ResultSummary"}
+
+func (ec *executionContext) _ResultSummary(ctx context.Context, sel ast.SelectionSet, obj *admin.ResultSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resultSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResultSummary")
+		case "count":
+			out.Values[i] = ec._ResultSummary_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var routingSummaryImplementors = []string{"RoutingSummary"}
+
+func (ec *executionContext) _RoutingSummary(ctx context.Context, sel ast.SelectionSet, obj *admin.RoutingSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, routingSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoutingSummary")
+		case "databaseTier":
+			out.Values[i] = ec._RoutingSummary_databaseTier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dedicated":
+			out.Values[i] = ec._RoutingSummary_dedicated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "databases":
+			out.Values[i] = ec._RoutingSummary_databases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sensitivityImplementors = []string{"Sensitivity"}
 
 func (ec *executionContext) _Sensitivity(ctx context.Context, sel ast.SelectionSet, obj *simspec.Sensitivity) graphql.Marshaler {
@@ -10250,6 +15635,245 @@ func (ec *executionContext) _Sensitivity(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Sensitivity_deciles(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceMetricsImplementors = []string{"ServiceMetrics"}
+
+func (ec *executionContext) _ServiceMetrics(ctx context.Context, sel ast.SelectionSet, obj *admin.ServiceMetrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceMetrics")
+		case "name":
+			out.Values[i] = ec._ServiceMetrics_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "database":
+			out.Values[i] = ec._ServiceMetrics_database(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queries":
+			out.Values[i] = ec._ServiceMetrics_queries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ServiceMetrics_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acquiredConns":
+			out.Values[i] = ec._ServiceMetrics_acquiredConns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "idleConns":
+			out.Values[i] = ec._ServiceMetrics_idleConns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalConns":
+			out.Values[i] = ec._ServiceMetrics_totalConns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxConns":
+			out.Values[i] = ec._ServiceMetrics_maxConns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waits":
+			out.Values[i] = ec._ServiceMetrics_waits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitTimeMs":
+			out.Values[i] = ec._ServiceMetrics_waitTimeMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencyP50Ms":
+			out.Values[i] = ec._ServiceMetrics_latencyP50Ms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencyP90Ms":
+			out.Values[i] = ec._ServiceMetrics_latencyP90Ms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencyP95Ms":
+			out.Values[i] = ec._ServiceMetrics_latencyP95Ms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencyP99Ms":
+			out.Values[i] = ec._ServiceMetrics_latencyP99Ms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencyMaxMs":
+			out.Values[i] = ec._ServiceMetrics_latencyMaxMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencySamples":
+			out.Values[i] = ec._ServiceMetrics_latencySamples(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var servicePoolImplementors = []string{"ServicePool"}
+
+func (ec *executionContext) _ServicePool(ctx context.Context, sel ast.SelectionSet, obj *admin.Pool) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, servicePoolImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServicePool")
+		case "size":
+			out.Values[i] = ec._ServicePool_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overflow":
+			out.Values[i] = ec._ServicePool_overflow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._ServicePool_max(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stats":
+			out.Values[i] = ec._ServicePool_stats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceStatusImplementors = []string{"ServiceStatus"}
+
+func (ec *executionContext) _ServiceStatus(ctx context.Context, sel ast.SelectionSet, obj *admin.ServiceStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceStatus")
+		case "name":
+			out.Values[i] = ec._ServiceStatus_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "database":
+			out.Values[i] = ec._ServiceStatus_database(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dialect":
+			out.Values[i] = ec._ServiceStatus_dialect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenantRouted":
+			out.Values[i] = ec._ServiceStatus_tenantRouted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "healthy":
+			out.Values[i] = ec._ServiceStatus_healthy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latencyMs":
+			out.Values[i] = ec._ServiceStatus_latencyMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "schemaVersion":
+			out.Values[i] = ec._ServiceStatus_schemaVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tables":
+			out.Values[i] = ec._ServiceStatus_tables(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pool":
+			out.Values[i] = ec._ServiceStatus_pool(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkedAt":
+			out.Values[i] = ec._ServiceStatus_checkedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._ServiceStatus_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10596,6 +16220,87 @@ func (ec *executionContext) _SimulationProgress(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var simulationSummaryImplementors = []string{"SimulationSummary"}
+
+func (ec *executionContext) _SimulationSummary(ctx context.Context, sel ast.SelectionSet, obj *admin.SimulationSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SimulationSummary")
+		case "total":
+			out.Values[i] = ec._SimulationSummary_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byStatus":
+			out.Values[i] = ec._SimulationSummary_byStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recent":
+			out.Values[i] = ec._SimulationSummary_recent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statusCountImplementors = []string{"StatusCount"}
+
+func (ec *executionContext) _StatusCount(ctx context.Context, sel ast.SelectionSet, obj *admin.StatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusCount")
+		case "status":
+			out.Values[i] = ec._StatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._StatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -10611,6 +16316,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "simulationProgress":
 		return ec._Subscription_simulationProgress(ctx, fields[0])
+	case "notificationAdded":
+		return ec._Subscription_notificationAdded(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -10674,6 +16381,97 @@ func (ec *executionContext) _TenantInfo(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var tierCountImplementors = []string{"TierCount"}
+
+func (ec *executionContext) _TierCount(ctx context.Context, sel ast.SelectionSet, obj *admin.TierCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tierCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TierCount")
+		case "tier":
+			out.Values[i] = ec._TierCount_tier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tenants":
+			out.Values[i] = ec._TierCount_tenants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var usageSummaryImplementors = []string{"UsageSummary"}
+
+func (ec *executionContext) _UsageSummary(ctx context.Context, sel ast.SelectionSet, obj *admin.UsageSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, usageSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UsageSummary")
+		case "simulationsThisMonth":
+			out.Values[i] = ec._UsageSummary_simulationsThisMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "iterationsThisMonth":
+			out.Values[i] = ec._UsageSummary_iterationsThisMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "storageBytes":
+			out.Values[i] = ec._UsageSummary_storageBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billedSimulationsThisMonth":
+			out.Values[i] = ec._UsageSummary_billedSimulationsThisMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billedComputeSecondsThisMonth":
+			out.Values[i] = ec._UsageSummary_billedComputeSecondsThisMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *model.User) graphql.Marshaler {
@@ -10707,6 +16505,64 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "organization":
 			out.Values[i] = ec._User_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userDataSummaryImplementors = []string{"UserDataSummary"}
+
+func (ec *executionContext) _UserDataSummary(ctx context.Context, sel ast.SelectionSet, obj *admin.UserDataSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userDataSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserDataSummary")
+		case "tenantId":
+			out.Values[i] = ec._UserDataSummary_tenantId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "simulations":
+			out.Values[i] = ec._UserDataSummary_simulations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workbooks":
+			out.Values[i] = ec._UserDataSummary_workbooks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "results":
+			out.Values[i] = ec._UserDataSummary_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usage":
+			out.Values[i] = ec._UserDataSummary_usage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "routing":
+			out.Values[i] = ec._UserDataSummary_routing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10870,6 +16726,44 @@ func (ec *executionContext) _WorkbookEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._WorkbookEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workbookSummaryImplementors = []string{"WorkbookSummary"}
+
+func (ec *executionContext) _WorkbookSummary(ctx context.Context, sel ast.SelectionSet, obj *admin.WorkbookSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workbookSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkbookSummary")
+		case "count":
+			out.Values[i] = ec._WorkbookSummary_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bytes":
+			out.Values[i] = ec._WorkbookSummary_bytes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11329,6 +17223,38 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNDatabaseMetrics2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐDatabaseMetrics(ctx context.Context, sel ast.SelectionSet, v *admin.DatabaseMetrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DatabaseMetrics!")
+		return graphql.Null
+	}
+	return ec._DatabaseMetrics(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDatabaseMigration2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐDatabaseMigrationᚄ(ctx context.Context, sel ast.SelectionSet, v []*admin.DatabaseMigration) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDatabaseMigration2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐDatabaseMigration(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDatabaseMigration2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐDatabaseMigration(ctx context.Context, sel ast.SelectionSet, v *admin.DatabaseMigration) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DatabaseMigration!")
+		return graphql.Null
+	}
+	return ec._DatabaseMigration(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDatabaseTier2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDatabaseTier(ctx context.Context, v any) (model.DatabaseTier, error) {
 	var res model.DatabaseTier
 	err := res.UnmarshalGQL(v)
@@ -11605,6 +17531,38 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNMigrationReport2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐMigrationReport(ctx context.Context, sel ast.SelectionSet, v *admin.MigrationReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MigrationReport!")
+		return graphql.Null
+	}
+	return ec._MigrationReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotification2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNotificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Notification) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotification2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNotification(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotification2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Notification!")
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -11675,6 +17633,27 @@ func (ec *executionContext) marshalNPoolSettings2ᚖgithubᚗcomᚋsimgraphᚋsi
 	return ec._PoolSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPoolStats2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐPoolStats(ctx context.Context, sel ast.SelectionSet, v admin.PoolStats) graphql.Marshaler {
+	return ec._PoolStats(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNQuotaLimits2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐLimits(ctx context.Context, sel ast.SelectionSet, v quota.Limits) graphql.Marshaler {
+	return ec._QuotaLimits(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNQuotaOverrideInput2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐOverride(ctx context.Context, v any) (quota.Override, error) {
+	res, err := ec.unmarshalInputQuotaOverrideInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuotaStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐStatus(ctx context.Context, sel ast.SelectionSet, v *quota.Status) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuotaStatus!")
+		return graphql.Null
+	}
+	return ec._QuotaStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNResult2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Result) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -11697,6 +17676,14 @@ func (ec *executionContext) marshalNResult2ᚖgithubᚗcomᚋsimgraphᚋsimgraph
 		return graphql.Null
 	}
 	return ec._Result(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNResultSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐResultSummary(ctx context.Context, sel ast.SelectionSet, v *admin.ResultSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResultSummary!")
+		return graphql.Null
+	}
+	return ec._ResultSummary(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
@@ -11739,6 +17726,14 @@ func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋsimgraphᚋsimgraph�
 	return ret
 }
 
+func (ec *executionContext) marshalNRoutingSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐRoutingSummary(ctx context.Context, sel ast.SelectionSet, v *admin.RoutingSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoutingSummary!")
+		return graphql.Null
+	}
+	return ec._RoutingSummary(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSampling2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx context.Context, v any) (simulation.Sampling, error) {
 	var res simulation.Sampling
 	err := res.UnmarshalGQL(v)
@@ -11769,6 +17764,58 @@ func (ec *executionContext) marshalNSensitivity2ᚕgithubᚗcomᚋsimgraphᚋsim
 	return ret
 }
 
+func (ec *executionContext) marshalNServiceMetrics2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceMetricsᚄ(ctx context.Context, sel ast.SelectionSet, v []*admin.ServiceMetrics) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceMetrics2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceMetrics(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceMetrics2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceMetrics(ctx context.Context, sel ast.SelectionSet, v *admin.ServiceMetrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceMetrics!")
+		return graphql.Null
+	}
+	return ec._ServiceMetrics(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServicePool2githubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐPool(ctx context.Context, sel ast.SelectionSet, v admin.Pool) graphql.Marshaler {
+	return ec._ServicePool(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNServiceStatus2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*admin.ServiceStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceStatus2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐServiceStatus(ctx context.Context, sel ast.SelectionSet, v *admin.ServiceStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceStatus!")
+		return graphql.Null
+	}
+	return ec._ServiceStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSheet2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐSheetInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*files.SheetInfo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -11791,6 +17838,22 @@ func (ec *executionContext) marshalNSheet2ᚖgithubᚗcomᚋsimgraphᚋsimgraph�
 		return graphql.Null
 	}
 	return ec._Sheet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSimulation2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Simulation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx context.Context, sel ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
@@ -11870,6 +17933,38 @@ func (ec *executionContext) marshalNSimulationStatus2githubᚗcomᚋsimgraphᚋs
 	return v
 }
 
+func (ec *executionContext) marshalNSimulationSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐSimulationSummary(ctx context.Context, sel ast.SelectionSet, v *admin.SimulationSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SimulationSummary!")
+		return graphql.Null
+	}
+	return ec._SimulationSummary(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatusCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*admin.StatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusCount2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatusCount2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐStatusCount(ctx context.Context, sel ast.SelectionSet, v *admin.StatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StatusCount!")
+		return graphql.Null
+	}
+	return ec._StatusCount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11931,6 +18026,30 @@ func (ec *executionContext) marshalNTier2githubᚗcomᚋsimgraphᚋsimgraphᚋgr
 	return v
 }
 
+func (ec *executionContext) marshalNTierCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐTierCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*admin.TierCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTierCount2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐTierCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTierCount2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐTierCount(ctx context.Context, sel ast.SelectionSet, v *admin.TierCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TierCount!")
+		return graphql.Null
+	}
+	return ec._TierCount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11959,12 +18078,28 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 	return res
 }
 
+func (ec *executionContext) marshalNUsageSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐUsageSummary(ctx context.Context, sel ast.SelectionSet, v *admin.UsageSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UsageSummary!")
+		return graphql.Null
+	}
+	return ec._UsageSummary(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserDataSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐUserDataSummary(ctx context.Context, sel ast.SelectionSet, v *admin.UserDataSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserDataSummary!")
+		return graphql.Null
+	}
+	return ec._UserDataSummary(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx context.Context, sel ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
@@ -12005,6 +18140,14 @@ func (ec *executionContext) marshalNWorkbookEdge2ᚖgithubᚗcomᚋsimgraphᚋsi
 		return graphql.Null
 	}
 	return ec._WorkbookEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkbookSummary2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐWorkbookSummary(ctx context.Context, sel ast.SelectionSet, v *admin.WorkbookSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkbookSummary!")
+		return graphql.Null
+	}
+	return ec._WorkbookSummary(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -12305,6 +18448,13 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋsimgraphᚋsimgraphᚋen
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOQuotaUsage2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐUsage(ctx context.Context, sel ast.SelectionSet, v *quota.Usage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._QuotaUsage(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSampling2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationᚐSampling(ctx context.Context, v any) (*simulation.Sampling, error) {

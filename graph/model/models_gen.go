@@ -96,6 +96,10 @@ type Health struct {
 	UptimeSeconds float64            `json:"uptimeSeconds"`
 	Mode          string             `json:"mode"`
 	Checks        []*DependencyCheck `json:"checks"`
+	// Each service database's check (the database:* checks).
+	Services []*DependencyCheck `json:"services"`
+	// Each other dependency's check (redis in server mode).
+	Dependencies []*DependencyCheck `json:"dependencies"`
 }
 
 type InputVariableInput struct {

@@ -3,6 +3,9 @@ package account
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
 
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/server/apperr"
@@ -61,11 +64,55 @@ func (p *Service) TenantInfo(ctx context.Context) (*TenantInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	org, err := p.Users.Organization.Get(ctx, v.OrganizationID)
+	return p.tenantInfo(ctx, v.OrganizationID)
+}
+
+// tenantInfo describes an organization as a tenant. With a router, the
+// database tier is where the router places the data (during a move: where
+// it still is), so tenantInfo and routing always agree.
+func (p *Service) tenantInfo(ctx context.Context, orgID uuid.UUID) (*TenantInfo, error) {
+	org, err := p.Users.Organization.Get(ctx, orgID)
+	if ent.IsNotFound(err) {
+		return nil, apperr.Errorf(apperr.NotFound, "organization %s not found", orgID)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading organization: %w", err)
 	}
 	tier := tenancy.Tier(org.Tier)
 	db := tenancy.DatabaseTierOf(tier)
+	if p.Placement != nil {
+		pl, err := p.Placement(ctx, tenancy.ID(org.TenantID))
+		if err != nil {
+			return nil, err
+		}
+		tier, db = pl.Tier, pl.DatabaseTier
+	}
 	return &TenantInfo{TenantID: tenancy.ID(org.TenantID), Organization: org, Tier: tier, DatabaseTier: db, Pool: db.Pool()}, nil
+}
+
+// SetTier moves an organization to another tier (SYSTEM_ADMIN only): its
+// rows move between shared and dedicated databases, verified before the
+// source is cleared. It returns the organization's tenant info afterwards.
+func (p *Service) SetTier(ctx context.Context, orgID string, tier tenancy.Tier) (*TenantInfo, error) {
+	v, err := RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(v.Roles, viewer.SystemAdmin) {
+		return nil, apperr.Errorf(apperr.Forbidden, "only a system administrator may change an organization's tier")
+	}
+	id, err := uuid.Parse(orgID)
+	if err != nil {
+		return nil, apperr.Errorf(apperr.NotFound, "organization %s not found", orgID)
+	}
+	if p.Mover == nil {
+		return nil, apperr.Errorf(apperr.Unavailable, "tier moves are not available on this server")
+	}
+	if _, err := p.Users.Organization.Get(ctx, id); ent.IsNotFound(err) {
+		return nil, apperr.Errorf(apperr.NotFound, "organization %s not found", orgID)
+	}
+	if err := p.Mover.SetTier(ctx, id, tier); err != nil {
+		return nil, err
+	}
+	return p.tenantInfo(ctx, id)
 }

@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/server/auth"
+	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/tenancy"
 	"github.com/simgraph/simgraph/viewer"
 )
@@ -26,6 +28,19 @@ type Service struct {
 	// Users is the user service's database.
 	Users       *ent.Client
 	DefaultTier tenancy.Tier
+	// Outbox, if set, receives user.created in the transaction that
+	// creates the user (and only then); OnCommit runs after it commits.
+	Outbox   events.WriteFunc
+	OnCommit func()
+	// Placement, if set (the tenant router), says where a tenant's data is.
+	Placement func(ctx context.Context, tenant tenancy.ID) (tenancy.Placement, error)
+	// Mover, if set, moves tenants between tiers.
+	Mover TierMover
+}
+
+// TierMover moves an organization's data to the databases of a tier.
+type TierMover interface {
+	SetTier(ctx context.Context, orgID uuid.UUID, tier tenancy.Tier) error
 }
 
 // Viewer returns the viewer of id, provisioning its organization and user
@@ -93,7 +108,16 @@ func (p *Service) user(ctx context.Context, org *ent.Organization, id *auth.Iden
 	for i, r := range roles {
 		names[i] = string(r)
 	}
-	err := p.Users.User.Create().
+	// The new row's ID is chosen here: reading the subject back in the same
+	// transaction tells whether this insert created the user (user.created
+	// goes to the outbox with it) or found it.
+	newID := uuid.New()
+	tx, err := p.Users.Tx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("provisioning user: %w", err)
+	}
+	err = tx.User.Create().
+		SetID(newID).
 		SetSubject(id.Subject).
 		SetEmail(id.Email).
 		SetTenantID(org.TenantID).
@@ -106,12 +130,30 @@ func (p *Service) user(ctx context.Context, org *ent.Organization, id *auth.Iden
 		}).
 		Exec(ctx)
 	if err != nil {
+		_ = tx.Rollback()
 		return nil, fmt.Errorf("provisioning user: %w", err)
 	}
-	u, err := p.Users.User.Query().Where(user.Subject(id.Subject)).Only(ctx)
+	u, err := tx.User.Query().Where(user.Subject(id.Subject)).Only(ctx)
 	if err != nil {
+		_ = tx.Rollback()
 		return nil, fmt.Errorf("reading user back: %w", err)
 	}
+	created := u.ID == newID
+	if created && p.Outbox != nil {
+		e := events.New(events.UserCreated, events.UserPayload{Email: u.Email})
+		e.TenantID, e.OrganizationID, e.UserID, e.SubjectID = org.TenantID, org.ID.String(), u.ID.String(), u.ID.String()
+		if err := p.Outbox(ctx, tx.Client(), e); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("provisioning user: %w", err)
+	}
+	if created && p.OnCommit != nil {
+		p.OnCommit()
+	}
+	u = u.Unwrap()
 	if u.OrganizationID != org.ID {
 		// A subject belongs to one organization; a token naming another is
 		// refused rather than silently moving the user's data.

@@ -53,6 +53,14 @@ type Config struct {
 	Workers         int           // simulations this process runs at once
 	MaxIterations   int           // platform bound per simulation; tier quotas apply below it
 	JobReclaimAfter time.Duration // server mode: a job silent this long is rerun elsewhere
+
+	// RateLimits are API requests per minute per organization, by tier
+	// (TRIAL, STANDARD, PROFESSIONAL, ENTERPRISE); a tier not set keeps
+	// quota.DefaultRequestsPerMinute.
+	RateLimits map[string]int
+	// Quotas switches the tier quotas on (the default); off serves
+	// development experiments and tests that need runs beyond a tier.
+	Quotas bool
 }
 
 // Embedded reports whether the server runs on SQLite and in-process buses.
@@ -98,6 +106,11 @@ var Vars = []Var{
 	{"SIMGRAPH_WORKERS", "2", "simulations this process runs at once (each uses every core); 0 serves the API only"},
 	{"SIMGRAPH_MAX_ITERATIONS", "10000000", "most iterations any simulation may ask for"},
 	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
+	{"SIMGRAPH_QUOTAS", "true", "enforce the tier quotas (concurrent simulations, iterations, simulations per month, upload, storage); false turns them off"},
+	{"SIMGRAPH_RATE_LIMIT_TRIAL", "600", "API requests per minute of a TRIAL organization (RATE_LIMITED, HTTP 429, beyond)"},
+	{"SIMGRAPH_RATE_LIMIT_STANDARD", "3000", "API requests per minute of a STANDARD organization"},
+	{"SIMGRAPH_RATE_LIMIT_PROFESSIONAL", "12000", "API requests per minute of a PROFESSIONAL organization"},
+	{"SIMGRAPH_RATE_LIMIT_ENTERPRISE", "60000", "API requests per minute of an ENTERPRISE organization"},
 }
 
 // Load reads the environment through getenv (os.Getenv when nil).
@@ -176,6 +189,17 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.MaxUploadBytes, err = strconv.ParseInt(get("SIMGRAPH_MAX_UPLOAD_BYTES", "524288000"), 10, 64); err != nil || c.MaxUploadBytes <= 0 {
 		return nil, fmt.Errorf("SIMGRAPH_MAX_UPLOAD_BYTES: want a positive integer")
 	}
+	c.RateLimits = map[string]int{}
+	for _, tier := range []string{"TRIAL", "STANDARD", "PROFESSIONAL", "ENTERPRISE"} {
+		name := "SIMGRAPH_RATE_LIMIT_" + tier
+		if v := get(name, ""); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("%s: want a positive integer, got %q", name, v)
+			}
+			c.RateLimits[tier] = n
+		}
+	}
 	origins := get("SIMGRAPH_CORS_ORIGINS", "")
 	if origins == "" && c.Development() {
 		origins = "*"
@@ -187,6 +211,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Introspection, err = parseBool(get("SIMGRAPH_INTROSPECTION", strconv.FormatBool(c.Development()))); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_INTROSPECTION: %w", err)
+	}
+	if c.Quotas, err = parseBool(get("SIMGRAPH_QUOTAS", "true")); err != nil {
+		return nil, fmt.Errorf("SIMGRAPH_QUOTAS: %w", err)
 	}
 	if c.DemoOrg, err = parseBool(get("SIMGRAPH_DEMO", "true")); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_DEMO: %w", err)

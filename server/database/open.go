@@ -28,6 +28,12 @@ type Conn struct {
 	Spec    ServiceSpec
 	Name    string // database name (PostgreSQL) or file path (SQLite)
 	Dialect string
+	// URL is the PostgreSQL URL the connection was opened with (the
+	// migration role's); empty on SQLite.
+	URL string
+	// AppRole is the PostgreSQL role tenant traffic uses on this database;
+	// Migrate grants it access and puts row-level security on tenant tables.
+	AppRole string
 	DB      *sql.DB
 	Client  *ent.Client
 }
@@ -66,7 +72,12 @@ func OpenService(ctx context.Context, o Options, spec ServiceSpec) (*Conn, error
 			return nil, fmt.Errorf("%s service: %w", spec.Name, err)
 		}
 	}
-	return OpenPostgres(u, spec)
+	c, err := OpenPostgres(u, spec)
+	if err != nil {
+		return nil, err
+	}
+	c.AppRole = AppRoleName(o.Prefix)
+	return c, nil
 }
 
 // OpenSQLite opens a SQLite file in WAL mode. Writers queue on an immediate
@@ -100,7 +111,9 @@ func OpenPostgres(dsn string, spec ServiceSpec) (*Conn, error) {
 	if u, err := url.Parse(dsn); err == nil {
 		name = strings.TrimPrefix(u.Path, "/")
 	}
-	return newConn(spec, name, dialect.Postgres, db), nil
+	c := newConn(spec, name, dialect.Postgres, db)
+	c.URL = dsn
+	return c, nil
 }
 
 func newConn(spec ServiceSpec, name, dialectName string, db *sql.DB) *Conn {
@@ -114,7 +127,9 @@ func newConn(spec ServiceSpec, name, dialectName string, db *sql.DB) *Conn {
 // would race on them.
 var migrateMu sync.Mutex
 
-// Migrate creates or alters the service's own tables, and only those.
+// Migrate creates or alters the service's own tables, and only those. On a
+// tenant-routed service it then secures them (see secure): the fence
+// table, the application role's grants and row-level security.
 func (c *Conn) Migrate(ctx context.Context) error {
 	if len(c.Spec.Tables) == 0 {
 		return nil
@@ -127,6 +142,9 @@ func (c *Conn) Migrate(ctx context.Context) error {
 	}
 	if err := m.Create(ctx, c.Spec.Tables...); err != nil {
 		return fmt.Errorf("migrating %s service: %w", c.Spec.Name, err)
+	}
+	if err := c.secure(ctx); err != nil {
+		return fmt.Errorf("securing %s service: %w", c.Spec.Name, err)
 	}
 	return nil
 }

@@ -7,8 +7,18 @@ import (
 	"entgo.io/ent/dialect/sql/schema"
 
 	"github.com/simgraph/simgraph/ent/migrate"
-	"github.com/simgraph/simgraph/server/tenancy"
 )
+
+// PoolSettings are a connection pool's steady size and the extra connections
+// it may open under load. (PoolSettings is this type: the tenant
+// router builds on this package, not the other way round.)
+type PoolSettings struct {
+	Size     int
+	Overflow int
+}
+
+// Max is the most connections the pool opens.
+func (p PoolSettings) Max() int { return p.Size + p.Overflow }
 
 // Service names.
 const (
@@ -25,7 +35,7 @@ const (
 type ServiceSpec struct {
 	Name     string
 	Database string
-	Pool     tenancy.PoolSettings
+	Pool     PoolSettings
 	// TenantRouted services hold tenant data and follow the tenant router.
 	TenantRouted bool
 	Tables       []*schema.Table
@@ -34,16 +44,18 @@ type ServiceSpec struct {
 // Specs lists the services in a fixed order. Pool sizes are DESIGN.md's:
 // results and simulation take the most traffic (progress, results writes).
 var Specs = []ServiceSpec{
-	{Name: Simulation, Database: "simulation_db", Pool: tenancy.PoolSettings{Size: 20, Overflow: 30}, TenantRouted: true,
-		Tables: []*schema.Table{migrate.SimulationsTable}},
-	{Name: User, Database: "user_db", Pool: tenancy.PoolSettings{Size: 10, Overflow: 10},
-		Tables: []*schema.Table{migrate.OrganizationsTable, migrate.UsersTable}},
-	{Name: File, Database: "file_db", Pool: tenancy.PoolSettings{Size: 15, Overflow: 15}, TenantRouted: true,
-		Tables: []*schema.Table{migrate.WorkbooksTable}},
-	{Name: Results, Database: "results_db", Pool: tenancy.PoolSettings{Size: 25, Overflow: 25}, TenantRouted: true,
+	{Name: Simulation, Database: "simulation_db", Pool: PoolSettings{Size: 20, Overflow: 30}, TenantRouted: true,
+		Tables: []*schema.Table{migrate.SimulationsTable, migrate.OutboxTable}},
+	{Name: User, Database: "user_db", Pool: PoolSettings{Size: 10, Overflow: 10},
+		Tables: []*schema.Table{migrate.OrganizationsTable, migrate.UsersTable, migrate.OutboxTable, migrate.NotificationsTable, migrate.ProcessedEventsTable}},
+	{Name: File, Database: "file_db", Pool: PoolSettings{Size: 15, Overflow: 15}, TenantRouted: true,
+		Tables: []*schema.Table{migrate.WorkbooksTable, migrate.OutboxTable}},
+	{Name: Results, Database: "results_db", Pool: PoolSettings{Size: 25, Overflow: 25}, TenantRouted: true,
 		Tables: []*schema.Table{migrate.ResultsTable}},
-	{Name: Billing, Database: "billing_db", Pool: tenancy.PoolSettings{Size: 10, Overflow: 10}},
-	{Name: Analytics, Database: "analytics_db", Pool: tenancy.PoolSettings{Size: 15, Overflow: 15}},
+	{Name: Billing, Database: "billing_db", Pool: PoolSettings{Size: 10, Overflow: 10},
+		Tables: []*schema.Table{migrate.UsageRecordsTable, migrate.QuotaOverridesTable, migrate.QuotaAccountsTable, migrate.ProcessedEventsTable}},
+	{Name: Analytics, Database: "analytics_db", Pool: PoolSettings{Size: 15, Overflow: 15},
+		Tables: []*schema.Table{migrate.AnalyticsEventsTable, migrate.ProcessedEventsTable}},
 }
 
 // Spec returns the spec of the named service.

@@ -22,6 +22,7 @@ import (
 	"github.com/simgraph/simgraph/ent"
 	entworkbook "github.com/simgraph/simgraph/ent/workbook"
 	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/viewer"
 )
 
@@ -32,8 +33,10 @@ const ServiceName = "file"
 type Clients func(ctx context.Context, service string) (*ent.Client, error)
 
 // QuotaFunc checks whether the viewer's organization may store size more
-// bytes; it returns a QUOTA_EXCEEDED error when not.
-type QuotaFunc func(ctx context.Context, size int64) error
+// bytes; it returns a QUOTA_EXCEEDED error when not. On success it returns
+// release, which Upload calls once the workbook is stored (or was not): the
+// check and the insert are one atomic step.
+type QuotaFunc func(ctx context.Context, size int64) (release func(), err error)
 
 // Service stores and parses workbooks.
 type Service struct {
@@ -43,6 +46,11 @@ type Service struct {
 	MaxUploadBytes int64
 	// CheckQuota, if set, is asked before anything is stored.
 	CheckQuota QuotaFunc
+	// Outbox, if set, receives file.uploaded and file.deleted in the
+	// transaction of the change; OnCommit runs after such a transaction
+	// commits (it wakes the relay).
+	Outbox   events.WriteFunc
+	OnCommit func()
 
 	parsed *lru.Cache[string, *workbook.Workbook]
 }
@@ -108,9 +116,11 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*ent.Workbook, error) 
 		return nil, apperr.Errorf(apperr.BadUserInput, "the file is %d bytes; the limit is %d", up.Size, s.MaxUploadBytes)
 	}
 	if s.CheckQuota != nil {
-		if err := s.CheckQuota(ctx, up.Size); err != nil {
+		release, err := s.CheckQuota(ctx, up.Size)
+		if err != nil {
 			return nil, err
 		}
+		defer release()
 	}
 	content, err := io.ReadAll(io.LimitReader(up.Content, s.MaxUploadBytes+1))
 	if err != nil {
@@ -129,19 +139,28 @@ func (s *Service) Upload(ctx context.Context, up Upload) (*ent.Workbook, error) 
 	if err != nil {
 		return nil, err
 	}
-	created, err := client.Workbook.Create().
-		SetName(name).
-		SetSize(int64(len(content))).
-		SetSha256(hex.EncodeToString(sum[:])).
-		SetContent(content).
-		SetSheets(a.Sheets).
-		SetFormulaCount(a.Formulas).
-		SetUnsupportedFunctions(a.Unsupported).
-		SetUploadedBy(v.UserID).
-		Save(ctx)
+	var created *ent.Workbook
+	err = s.inTx(ctx, client, func(tx *ent.Tx) error {
+		var err error
+		created, err = tx.Workbook.Create().
+			SetName(name).
+			SetSize(int64(len(content))).
+			SetSha256(hex.EncodeToString(sum[:])).
+			SetContent(content).
+			SetSheets(a.Sheets).
+			SetFormulaCount(a.Formulas).
+			SetUnsupportedFunctions(a.Unsupported).
+			SetUploadedBy(v.UserID).
+			Save(ctx)
+		if err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, events.FileUploaded, created)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("storing workbook: %w", err)
 	}
+	created = created.Unwrap()
 	s.parsed.Add(created.Sha256, wb)
 	return created, nil
 }
@@ -222,7 +241,20 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	n, err := client.Workbook.Delete().Where(entworkbook.ID(id)).Exec(ctx)
+	var n int
+	err = s.inTx(ctx, client, func(tx *ent.Tx) error {
+		wb, err := tx.Workbook.Query().Where(entworkbook.ID(id)).Select(metadataFields...).Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n, err = tx.Workbook.Delete().Where(entworkbook.ID(id)).Exec(ctx); err != nil || n == 0 {
+			return err
+		}
+		return s.emit(ctx, tx, events.FileDeleted, wb)
+	})
 	if err != nil {
 		return fmt.Errorf("deleting workbook: %w", err)
 	}
@@ -230,6 +262,39 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 		return apperr.Errorf(apperr.NotFound, "workbook %s not found", id)
 	}
 	return nil
+}
+
+// inTx runs f in a transaction on client and, once it has committed, tells
+// the outbox relay (OnCommit).
+func (s *Service) inTx(ctx context.Context, client *ent.Client, f func(tx *ent.Tx) error) error {
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if s.OnCommit != nil {
+		s.OnCommit()
+	}
+	return nil
+}
+
+// emit writes a file event to the file service's outbox in tx.
+func (s *Service) emit(ctx context.Context, tx *ent.Tx, typ string, wb *ent.Workbook) error {
+	if s.Outbox == nil {
+		return nil
+	}
+	e := events.New(typ, events.FilePayload{WorkbookID: wb.ID.String(), Name: wb.Name, Size: wb.Size})
+	e.TenantID, e.UserID, e.SubjectID = wb.TenantID, wb.UploadedBy.String(), wb.ID.String()
+	if v := viewer.FromContext(ctx); v != nil {
+		e.OrganizationID, e.UserID = v.OrganizationID.String(), v.UserID.String()
+	}
+	return s.Outbox(ctx, tx.Client(), e)
 }
 
 // Parsed returns the parsed workbook of one of the viewer's workbooks.

@@ -27,6 +27,12 @@ type Deps struct {
 	// DevSignIn, if set, serves POST /api/dev/sign-in (embedded development
 	// mode only).
 	DevSignIn http.Handler
+	// Enterprise, if set, serves the REST endpoints under
+	// /enterprise/database/, behind the same authentication as /graphql.
+	Enterprise http.Handler
+	// RateLimit, if set, wraps the authenticated handlers (GraphQL and
+	// Enterprise) with the per-tenant rate limit.
+	RateLimit func(http.Handler) http.Handler
 }
 
 // Server is the HTTP handler plus what graceful shutdown needs.
@@ -39,7 +45,15 @@ type Server struct {
 func New(d Deps) *Server {
 	sockets := newSocketContexts()
 	mux := http.NewServeMux()
-	gql := authenticate(d.Log, d.Authenticate, d.Bearer, d.GraphQL)
+	limit := d.RateLimit
+	if limit == nil {
+		limit = func(h http.Handler) http.Handler { return h }
+	}
+	gql := authenticate(d.Log, d.Authenticate, d.Bearer, limit(d.GraphQL))
+	if d.Enterprise != nil {
+		ent := authenticate(d.Log, d.Authenticate, d.Bearer, limit(d.Enterprise))
+		mux.Handle("/enterprise/database/", d.Metrics.Instrument("/enterprise/database", limitBody(d.MaxBodyBytes, ent)))
+	}
 	mux.Handle("/graphql", d.Metrics.Instrument("/graphql", sockets.track(limitBody(d.MaxBodyBytes, gql))))
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -13,7 +13,12 @@ type hub struct {
 	subs map[string]map[*subscriber]struct{}
 }
 
-// subscriber holds at most one pending snapshot: a newer one replaces it.
+// mailboxSize is how many snapshots a subscriber may have pending. A client
+// that keeps up sees every snapshot (a fast run's few stages included); one
+// that falls behind by more loses the oldest pending ones, never the newest.
+const mailboxSize = 16
+
+// subscriber holds a bounded mailbox of pending snapshots.
 type subscriber struct {
 	ch     chan simspec.Progress
 	remove func()
@@ -38,7 +43,7 @@ func (s *subscriber) offer(p simspec.Progress) {
 		default:
 		}
 		select {
-		case <-s.ch: // drop the stale pending snapshot
+		case <-s.ch: // full: drop the oldest pending snapshot
 		default:
 		}
 	}
@@ -47,7 +52,7 @@ func (s *subscriber) offer(p simspec.Progress) {
 // add registers a subscriber; it is removed when ctx ends or when its
 // stream finishes, whichever is first.
 func (h *hub) add(ctx context.Context, id string) *subscriber {
-	s := &subscriber{ch: make(chan simspec.Progress, 1)}
+	s := &subscriber{ch: make(chan simspec.Progress, mailboxSize)}
 	h.mu.Lock()
 	if h.subs[id] == nil {
 		h.subs[id] = map[*subscriber]struct{}{}

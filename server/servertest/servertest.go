@@ -139,6 +139,8 @@ func DropDatabases(t testing.TB, serverURL, prefix string) {
 		return
 	}
 	defer db.Close()
+	// Each drop checkpoints; tests with dedicated tenant databases drop
+	// dozens, so the budget grows with their number.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rows, err := db.QueryContext(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, $1)", prefix)
@@ -154,9 +156,19 @@ func DropDatabases(t testing.TB, serverURL, prefix string) {
 	}
 	rows.Close()
 	for _, n := range names {
-		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+database.QuoteIdent(n)+" WITH (FORCE)"); err != nil {
+		dropCtx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		_, err := db.ExecContext(dropCtx, "DROP DATABASE IF EXISTS "+database.QuoteIdent(n)+" WITH (FORCE)")
+		cancel()
+		if err != nil {
 			t.Errorf("dropping %s: %v", n, err)
 		}
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The application role (database.AppRoleName) is named after the
+	// prefix; roles are cluster-wide, so it goes with the databases.
+	if _, err := db.ExecContext(ctx, "DROP ROLE IF EXISTS "+database.QuoteIdent(database.AppRoleName(prefix))); err != nil {
+		t.Errorf("dropping role %s: %v", database.AppRoleName(prefix), err)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	entresult "github.com/simgraph/simgraph/ent/result"
 	entsimulation "github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/files"
 	"github.com/simgraph/simgraph/server/jobs"
 	"github.com/simgraph/simgraph/server/progress"
@@ -36,7 +37,9 @@ const (
 
 // QuotaFunc checks whether the viewer's organization may start a
 // simulation of the given iterations; a QUOTA_EXCEEDED error when not.
-type QuotaFunc func(ctx context.Context, iterations int) error
+// On success it returns release, which Create calls once the simulation is
+// stored (or was not): the check and the insert are one atomic step.
+type QuotaFunc func(ctx context.Context, iterations int) (release func(), err error)
 
 // Service creates, lists, cancels and reports simulations.
 type Service struct {
@@ -47,6 +50,11 @@ type Service struct {
 	// MaxIterations is the platform's bound; tier quotas apply below it.
 	MaxIterations int
 	CheckQuota    QuotaFunc
+	// Outbox, if set, receives simulation.started, .completed and .failed
+	// in the transaction of the status change; OnCommit runs after such a
+	// transaction commits (it wakes the relay).
+	Outbox   events.WriteFunc
+	OnCommit func()
 }
 
 // Create validates in against its workbook, stores the simulation as
@@ -85,9 +93,11 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 		return nil, modelError(err)
 	}
 	if s.CheckQuota != nil {
-		if err := s.CheckQuota(ctx, in.Iterations); err != nil {
+		release, err := s.CheckQuota(ctx, in.Iterations)
+		if err != nil {
 			return nil, err
 		}
+		defer release()
 	}
 	seed := int64(0)
 	if in.Seed != nil {

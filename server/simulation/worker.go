@@ -18,6 +18,7 @@ import (
 	entresult "github.com/simgraph/simgraph/ent/result"
 	entsimulation "github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/jobs"
 	"github.com/simgraph/simgraph/server/progress"
 	"github.com/simgraph/simgraph/simspec"
@@ -73,13 +74,21 @@ func (w *Worker) Handle(ctx context.Context, job jobs.Job) error {
 		return nil
 	}
 	now := time.Now()
-	upd := client.Simulation.Update().
-		Where(entsimulation.ID(sim.ID), entsimulation.StatusIn(entsimulation.StatusQUEUED, entsimulation.StatusRUNNING)).
-		SetStatus(entsimulation.StatusRUNNING).AddAttempts(1)
-	if sim.StartedAt == nil {
-		upd.SetStartedAt(now)
-	}
-	if n, err := upd.Save(ctx); err != nil || n == 0 {
+	var n int
+	err = svc.inTx(ctx, client, func(tx *ent.Tx) error {
+		upd := tx.Simulation.Update().
+			Where(entsimulation.ID(sim.ID), entsimulation.StatusIn(entsimulation.StatusQUEUED, entsimulation.StatusRUNNING)).
+			SetStatus(entsimulation.StatusRUNNING).AddAttempts(1)
+		if sim.StartedAt == nil {
+			upd.SetStartedAt(now)
+		}
+		if n, err = upd.Save(ctx); err != nil || n == 0 || sim.StartedAt != nil {
+			return err
+		}
+		// The first start only: a rerun of a reclaimed job is not news.
+		return svc.emit(ctx, tx, events.SimulationStarted, sim, events.SimulationPayload{})
+	})
+	if err != nil || n == 0 {
 		return err // n == 0: cancelled before it started
 	}
 	if sim, err = svc.Get(ctx, job.SimulationID); err != nil {
@@ -282,10 +291,17 @@ func (w *Worker) complete(ctx context.Context, sim *ent.Simulation, res *engine.
 	if err != nil {
 		return err
 	}
-	n, err := client.Simulation.Update().Where(entsimulation.ID(sim.ID), entsimulation.StatusEQ(entsimulation.StatusRUNNING)).
-		SetStatus(entsimulation.StatusCOMPLETED).SetCompletedAt(time.Now()).SetElapsedMs(res.Elapsed.Milliseconds()).
-		SetProgress(final).SetWarnings(res.Warnings).
-		Save(ctx)
+	var n int
+	err = svc.inTx(ctx, client, func(tx *ent.Tx) error {
+		n, err = tx.Simulation.Update().Where(entsimulation.ID(sim.ID), entsimulation.StatusEQ(entsimulation.StatusRUNNING)).
+			SetStatus(entsimulation.StatusCOMPLETED).SetCompletedAt(time.Now()).SetElapsedMs(res.Elapsed.Milliseconds()).
+			SetProgress(final).SetWarnings(res.Warnings).
+			Save(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		return svc.emit(ctx, tx, events.SimulationCompleted, sim, events.SimulationPayload{Iterations: res.Iterations, ComputeSeconds: res.Elapsed.Seconds()})
+	})
 	if err != nil {
 		return fmt.Errorf("completing simulation: %w", err)
 	}
@@ -337,12 +353,27 @@ func (w *Worker) finish(ctx context.Context, sim *ent.Simulation, status entsimu
 		p = cur
 	}
 	p.Status, p.Stage, p.EtaMs = string(status), stage, nil
-	upd := client.Simulation.Update().Where(entsimulation.ID(sim.ID), entsimulation.StatusIn(entsimulation.StatusQUEUED, entsimulation.StatusRUNNING, status)).
-		SetStatus(status).SetCompletedAt(time.Now()).SetProgress(p)
-	if message != "" {
-		upd.SetError(message)
+	update := func(c *ent.Client, from ...entsimulation.Status) (int, error) {
+		upd := c.Simulation.Update().Where(entsimulation.ID(sim.ID), entsimulation.StatusIn(from...)).
+			SetStatus(status).SetCompletedAt(time.Now()).SetProgress(p)
+		if message != "" {
+			upd.SetError(message)
+		}
+		return upd.Save(ctx)
 	}
-	if _, err := upd.Save(ctx); err != nil {
+	// The change from QUEUED or RUNNING carries the event (FAILED only);
+	// a repeated end (already in status) is recorded again without one.
+	var n int
+	err = w.Service.inTx(ctx, client, func(tx *ent.Tx) error {
+		if n, err = update(tx.Client(), entsimulation.StatusQUEUED, entsimulation.StatusRUNNING); err != nil || n == 0 || status != entsimulation.StatusFAILED {
+			return err
+		}
+		return w.Service.emit(ctx, tx, events.SimulationFailed, sim, events.SimulationPayload{Error: message})
+	})
+	if err == nil && n == 0 {
+		_, err = update(client, status)
+	}
+	if err != nil {
 		w.Log.ErrorContext(ctx, "recording simulation end", "simulation", sim.ID, "err", err)
 	}
 	_ = w.Service.Progress.Publish(ctx, p)

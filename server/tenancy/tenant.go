@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+
+	"github.com/simgraph/simgraph/server/database"
 )
 
 // Tier is an organization's commercial tier.
@@ -34,13 +36,7 @@ const (
 
 // PoolSettings are a connection pool's steady size and the extra connections
 // it may open under load.
-type PoolSettings struct {
-	Size     int
-	Overflow int
-}
-
-// Max is the most connections the pool opens.
-func (p PoolSettings) Max() int { return p.Size + p.Overflow }
+type PoolSettings = database.PoolSettings
 
 // DatabaseTierOf maps a tier to where its data lives.
 func DatabaseTierOf(t Tier) DatabaseTier {

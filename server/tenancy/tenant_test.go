@@ -90,6 +90,6 @@ func TestPoolByTier(t *testing.T) {
 	for _, tt := range tests {
 		db := DatabaseTierOf(tt.tier)
 		require.Equal(t, tt.db, db)
-		require.Equal(t, PoolSettings{tt.size, tt.overflow}, db.Pool())
+		require.Equal(t, PoolSettings{Size: tt.size, Overflow: tt.overflow}, db.Pool())
 	}
 }

@@ -9,6 +9,7 @@
 //   CHROMIUM          the browser (default: /usr/bin/chromium)
 //   E2E_HEADED=1      show the browser (needs a display)
 //
+// Screenshots: results.png, organization.png, notifications.png, playground.png.
 // It builds nothing of the web app: it tests the dist/ embedded in the
 // binary. Exits non-zero on failure; the last line is "e2e: N passed, M failed".
 import { spawn, execFileSync } from 'node:child_process';
@@ -246,6 +247,77 @@ async function testApp(page, base, state) {
   await page.screenshot({ path: join(screenshots, 'results.png'), fullPage: true });
 }
 
+async function testOrganization(page, base, state) {
+  if (!state.token) state.token = await signIn(page, base);
+  // Through the app's navigation (no reload: the header's notification
+  // subscription stays open for the next test).
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Organization' }).click();
+  await page.waitForURL(/\/organization$/, { timeout: remaining(10_000) });
+  await page.getByRole('heading', { level: 1, name: 'Demo Organization' }).waitFor({ timeout: remaining(15_000) });
+
+  const data = page.getByRole('region', { name: "Your organization's data" });
+  const total = data.getByTestId('simulations-total');
+  await total.waitFor({ timeout: remaining(15_000) });
+  const n = Number((await total.textContent())?.replace(/,/g, ''));
+  if (!(n >= 1)) throw new Error(`userDataSummary shows ${await total.textContent()} simulations, expected at least 1`);
+  if (state.simulationId) await data.locator(`a[href="/simulations/${encodeURIComponent(state.simulationId)}"]`).waitFor({ timeout: remaining(5000) });
+  log(`data summary: ${n} simulation(s)`);
+
+  const quota = page.getByRole('region', { name: 'Quota' });
+  await quota.getByRole('meter').first().waitFor({ timeout: remaining(10_000) });
+  const meters = await quota.getByRole('meter').count();
+  if (meters < 3) throw new Error(`quota shows ${meters} meters, expected 3`);
+
+  // The development sign-in user is ORG_ADMIN: services and metrics show.
+  const services = page.getByTestId('services-table');
+  await services.waitFor({ timeout: remaining(15_000) });
+  const rows = await services.locator('tbody tr').count();
+  if (rows < 1) throw new Error('the services table has no row');
+  const unhealthy = await services.locator('.status-down').count();
+  if (unhealthy > 0) throw new Error(`${unhealthy} service(s) reported down`);
+  await page.getByTestId('metrics').locator('tbody tr').first().waitFor({ timeout: remaining(10_000) });
+  const refresh = page.getByRole('region', { name: 'Services' }).getByRole('button', { name: 'Refresh' });
+  await refresh.click();
+  await page.waitForFunction(() => {
+    const b = [...document.querySelectorAll('button')].find((x) => x.textContent === 'Refresh');
+    return b && !b.disabled;
+  }, null, { timeout: remaining(10_000) });
+  if ((await page.getByRole('region', { name: 'Migrations' }).count()) !== 0) throw new Error('the migrate panel shows to an ORG_ADMIN');
+  log(`organization: ${rows} services, ${meters} quota meters, metrics rendered`);
+  await page.mouse.move(0, 0);
+  await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top of the picture
+  await page.screenshot({ path: join(screenshots, 'organization.png'), fullPage: true });
+}
+
+async function testNotifications(page, base, state) {
+  if (!state.token) state.token = await signIn(page, base);
+  // The run's simulation.completed notification reaches the bell through
+  // notificationAdded (the page was not reloaded since sign-in).
+  const bell = page.getByRole('banner').getByRole('button', { name: /^Notifications/ });
+  await bell.waitFor({ timeout: remaining(10_000) });
+  await bell.click();
+  const panel = page.getByRole('region', { name: 'Notifications' });
+  const item = panel.getByRole('listitem').filter({ hasText: 'Simulation completed' }).first();
+  await item.waitFor({ timeout: remaining(20_000) });
+  const label = (await bell.getAttribute('aria-label')) ?? '';
+  const before = Number(label.match(/(\d+) unread/)?.[1] ?? 0);
+  if (!(before >= 1)) throw new Error(`the bell says "${label}" with an unread notification listed`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(screenshots, 'notifications.png') });
+  await item.getByRole('button', { name: /^Mark .* as read$/ }).click();
+  await page.waitForFunction(
+    (b) => {
+      const m = (document.querySelector('.bell-button')?.getAttribute('aria-label') ?? '').match(/(\d+) unread/);
+      return (m ? Number(m[1]) : 0) < b;
+    },
+    before,
+    { timeout: remaining(10_000) },
+  );
+  await page.keyboard.press('Escape');
+  if ((await bell.getAttribute('aria-expanded')) !== 'false') throw new Error('Escape did not close the notifications');
+  log(`notifications: ${before} unread, "Simulation completed" listed and marked read`);
+}
+
 async function responseText(page) {
   return page.evaluate(() => {
     const el = document.querySelector('.graphiql-response');
@@ -319,6 +391,8 @@ async function main() {
     const state = {};
     for (const [name, fn] of [
       ['app: sign in, upload, model, run, results', testApp],
+      ['organization: data summary, quota, services, metrics', testOrganization],
+      ['notifications: bell fed by notificationAdded, mark as read', testNotifications],
       ['playground: query and subscription', testPlayground],
     ]) {
       const t0 = Date.now();

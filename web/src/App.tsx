@@ -10,6 +10,7 @@ import { WorkbookPage } from './pages/Workbook';
 import { SimulationPage } from './pages/Simulation';
 import { SimulationsPage } from './pages/Simulations';
 import { OrganizationPage } from './pages/Organization';
+import { NotificationBell } from './components/NotificationBell';
 
 export function App() {
   const token = useToken();
@@ -94,6 +95,7 @@ function Shell({ token }: { token: string }) {
           </ul>
         </nav>
         <div className="account">
+          <NotificationBell />
           <span className="account-who" title={email}>
             {email}
             {org && <span className="muted"> · {org.name}</span>}

@@ -165,6 +165,13 @@ export const ME: TypedDocumentNode<{
   }
 `;
 
+export interface DependencyCheck {
+  name: string;
+  status: string;
+  latencyMs: number;
+  error: string | null;
+}
+
 export const ORGANIZATION: TypedDocumentNode<{
   me: { id: string; email: string; subject: string; roles: string[] };
   tenantInfo: {
@@ -175,7 +182,15 @@ export const ORGANIZATION: TypedDocumentNode<{
     pool: { size: number; overflow: number; max: number };
     organization: { id: string; name: string; personal: boolean };
   };
-  health: { status: string; version: string; mode: string; uptimeSeconds: number; checks: { name: string; status: string; latencyMs: number; error: string | null }[] };
+  health: {
+    status: string;
+    version: string;
+    mode: string;
+    uptimeSeconds: number;
+    checks: DependencyCheck[];
+    services: DependencyCheck[];
+    dependencies: DependencyCheck[];
+  };
 }> = gql`
   query Organization {
     me {
@@ -206,12 +221,21 @@ export const ORGANIZATION: TypedDocumentNode<{
       mode
       uptimeSeconds
       checks {
-        name
-        status
-        latencyMs
-        error
+        ...CheckFields
+      }
+      services {
+        ...CheckFields
+      }
+      dependencies {
+        ...CheckFields
       }
     }
+  }
+  fragment CheckFields on DependencyCheck {
+    name
+    status
+    latencyMs
+    error
   }
 `;
 
@@ -469,4 +493,342 @@ export const SIMULATION_PROGRESS: TypedDocumentNode<{ simulationProgress: Simula
     }
   }
   ${PROGRESS_FIELDS}
+`;
+
+// ---- organization: data summary, quota, platform administration --------------------
+
+export interface UserDataSummary {
+  tenantId: string;
+  simulations: {
+    total: number;
+    byStatus: { status: SimulationStatus; count: number }[];
+    recent: { id: string; name: string | null; status: SimulationStatus; iterations: number; createdAt: string; workbook: { id: string; name: string } | null }[];
+  };
+  workbooks: { count: number; bytes: number };
+  results: { count: number };
+  usage: {
+    simulationsThisMonth: number;
+    iterationsThisMonth: number;
+    storageBytes: number;
+    billedSimulationsThisMonth: number;
+    billedComputeSecondsThisMonth: number;
+  };
+  routing: { databaseTier: string; dedicated: boolean; databases: string[] };
+}
+
+export const USER_DATA_SUMMARY: TypedDocumentNode<{ userDataSummary: UserDataSummary }> = gql`
+  query UserDataSummary {
+    userDataSummary {
+      tenantId
+      simulations {
+        total
+        byStatus {
+          status
+          count
+        }
+        recent {
+          id
+          name
+          status
+          iterations
+          createdAt
+          workbook {
+            id
+            name
+          }
+        }
+      }
+      workbooks {
+        count
+        bytes
+      }
+      results {
+        count
+      }
+      usage {
+        simulationsThisMonth
+        iterationsThisMonth
+        storageBytes
+        billedSimulationsThisMonth
+        billedComputeSecondsThisMonth
+      }
+      routing {
+        databaseTier
+        dedicated
+        databases
+      }
+    }
+  }
+`;
+
+export interface QuotaLimits {
+  concurrentSimulations: number;
+  iterationsPerSimulation: number;
+  simulationsPerMonth: number;
+  uploadBytes: number;
+  storageBytes: number;
+  requestsPerMinute: number;
+}
+
+export interface QuotaStatus {
+  tenantId: string;
+  tier: string;
+  limits: QuotaLimits;
+  tierLimits: QuotaLimits;
+  overridden: boolean;
+  usage: { concurrentSimulations: number; simulationsThisMonth: number; storageBytes: number } | null;
+}
+
+const QUOTA_LIMITS = gql`
+  fragment QuotaLimitsFields on QuotaLimits {
+    concurrentSimulations
+    iterationsPerSimulation
+    simulationsPerMonth
+    uploadBytes
+    storageBytes
+    requestsPerMinute
+  }
+`;
+
+export const QUOTA: TypedDocumentNode<{ quota: QuotaStatus }> = gql`
+  query Quota {
+    quota {
+      tenantId
+      tier
+      overridden
+      limits {
+        ...QuotaLimitsFields
+      }
+      tierLimits {
+        ...QuotaLimitsFields
+      }
+      usage {
+        concurrentSimulations
+        simulationsThisMonth
+        storageBytes
+      }
+    }
+  }
+  ${QUOTA_LIMITS}
+`;
+
+export interface PoolStats {
+  maxOpen: number;
+  open: number;
+  inUse: number;
+  idle: number;
+  waitCount: number;
+  waitDurationMs: number;
+  maxIdleClosed: number;
+  maxIdleTimeClosed: number;
+  maxLifetimeClosed: number;
+}
+
+export interface ServiceStatus {
+  name: string;
+  database: string;
+  dialect: string;
+  tenantRouted: boolean;
+  healthy: boolean;
+  latencyMs: number;
+  schemaVersion: number;
+  tables: string[];
+  pool: { size: number; overflow: number; max: number; stats: PoolStats };
+  checkedAt: string;
+  error: string | null;
+}
+
+export const SERVICES: TypedDocumentNode<{ services: ServiceStatus[] }> = gql`
+  query Services {
+    services {
+      name
+      database
+      dialect
+      tenantRouted
+      healthy
+      latencyMs
+      schemaVersion
+      tables
+      pool {
+        size
+        overflow
+        max
+        stats {
+          maxOpen
+          open
+          inUse
+          idle
+          waitCount
+          waitDurationMs
+          maxIdleClosed
+          maxIdleTimeClosed
+          maxLifetimeClosed
+        }
+      }
+      checkedAt
+      error
+    }
+  }
+`;
+
+export interface ServiceMetrics {
+  name: string;
+  database: string;
+  queries: number;
+  errors: number;
+  acquiredConns: number;
+  idleConns: number;
+  totalConns: number;
+  maxConns: number;
+  waits: number;
+  waitTimeMs: number;
+  latencyP50Ms: number;
+  latencyP90Ms: number;
+  latencyP95Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  latencySamples: number;
+}
+
+export interface DatabaseMetrics {
+  services: ServiceMetrics[];
+  tenantsByTier: { tier: string; tenants: number }[];
+  dedicatedPoolsOpen: number;
+  collectedAt: string;
+}
+
+export const METRICS: TypedDocumentNode<{ metrics: DatabaseMetrics }> = gql`
+  query Metrics {
+    metrics {
+      services {
+        name
+        database
+        queries
+        errors
+        acquiredConns
+        idleConns
+        totalConns
+        maxConns
+        waits
+        waitTimeMs
+        latencyP50Ms
+        latencyP90Ms
+        latencyP95Ms
+        latencyP99Ms
+        latencyMaxMs
+        latencySamples
+      }
+      tenantsByTier {
+        tier
+        tenants
+      }
+      dedicatedPoolsOpen
+      collectedAt
+    }
+  }
+`;
+
+export interface DatabaseMigration {
+  database: string;
+  service: string;
+  tenantId: string | null;
+  canary: boolean;
+  fromVersion: number;
+  toVersion: number;
+  statementsApplied: number;
+  statements: string[];
+  status: string;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface MigrationReport {
+  dryRun: boolean;
+  startedAt: string;
+  durationMs: number;
+  waitedMs: number;
+  databases: DatabaseMigration[];
+}
+
+export const MIGRATE: TypedDocumentNode<{ migrate: MigrationReport }, { dryRun: boolean }> = gql`
+  mutation Migrate($dryRun: Boolean) {
+    migrate(dryRun: $dryRun) {
+      dryRun
+      startedAt
+      durationMs
+      waitedMs
+      databases {
+        database
+        service
+        tenantId
+        canary
+        fromVersion
+        toVersion
+        statementsApplied
+        statements
+        status
+        error
+        durationMs
+      }
+    }
+  }
+`;
+
+// ---- notifications ------------------------------------------------------------------
+
+export interface Notification {
+  __typename?: 'Notification';
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  subjectId: string;
+  read: boolean;
+  readAt: string | null;
+  createdAt: string;
+}
+
+export const NOTIFICATION_FIELDS = gql`
+  fragment NotificationFields on Notification {
+    id
+    kind
+    title
+    body
+    subjectId
+    read
+    readAt
+    createdAt
+  }
+`;
+
+/** The latest notifications for the list, and the unread ones (up to 100) for the count. */
+export const NOTIFICATIONS: TypedDocumentNode<{ notifications: Notification[]; unread: { __typename?: 'Notification'; id: string; read: boolean }[] }> = gql`
+  query Notifications {
+    notifications(first: 20) {
+      ...NotificationFields
+    }
+    unread: notifications(first: 100, unreadOnly: true) {
+      id
+      read
+    }
+  }
+  ${NOTIFICATION_FIELDS}
+`;
+
+export const MARK_NOTIFICATION_READ: TypedDocumentNode<{ markNotificationRead: Notification }, { id: string }> = gql`
+  mutation MarkNotificationRead($id: ID!) {
+    markNotificationRead(id: $id) {
+      ...NotificationFields
+    }
+  }
+  ${NOTIFICATION_FIELDS}
+`;
+
+export const NOTIFICATION_ADDED: TypedDocumentNode<{ notificationAdded: Notification }> = gql`
+  subscription NotificationAdded {
+    notificationAdded {
+      ...NotificationFields
+    }
+  }
+  ${NOTIFICATION_FIELDS}
 `;

@@ -79,3 +79,19 @@ export function cellText(value: string | null, type: string, n: number | null): 
   if (a !== 0 && (a < 1e-4 || a >= 1e15)) return n.toExponential(4);
   return new Intl.NumberFormat('en-US', { maximumFractionDigits: a >= 1000 ? 2 : a >= 1 ? 4 : 6 }).format(n);
 }
+
+/** A time of day with seconds ("14:03:27"), for figures that change every few seconds. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** A latency in milliseconds: "0.27 ms", "12.4 ms", "1,250 ms". */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  return `${formatInt(Math.round(ms))} ms`;
+}

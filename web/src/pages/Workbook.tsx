@@ -317,7 +317,9 @@ function CellEditor({ workbookId, selected, modelApi, onClose }: { workbookId: s
   }
 
   let body;
-  if (!cell || cell.type === 'BLANK') {
+  // A formula whose file carries no cached value (written by a library, not
+  // recalculated by a spreadsheet) is still a formula: blank only without one.
+  if (!cell || (cell.type === 'BLANK' && !cell.formula)) {
     body = <p className="muted">This cell is empty. Inputs are cells holding a number; outputs are formula cells.</p>;
   } else if (cell.formula) {
     body = (

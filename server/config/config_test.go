@@ -1,0 +1,48 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestREADMEDocumentsEveryVariable keeps the README's configuration table
+// in step with what Load reads.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, v := range Vars {
+		require.True(t, strings.Contains(string(readme), "`"+v.Name+"`"), "README.md's configuration table lacks %s", v.Name)
+	}
+}
+
+func TestLoadDefaultsAndErrors(t *testing.T) {
+	t.Parallel()
+	c, err := Load(func(string) string { return "" })
+	require.NoError(t, err)
+	require.True(t, c.Embedded())
+	require.True(t, c.Development())
+	require.Equal(t, ":8080", c.Addr)
+	require.Equal(t, "STANDARD", c.DefaultTier)
+	require.Equal(t, []string{"*"}, c.CORSOrigins)
+
+	bad := []map[string]string{
+		{"SIMGRAPH_ENV": "staging"},
+		{"SIMGRAPH_DEFAULT_TIER": "GOLD"},
+		{"SIMGRAPH_SHUTDOWN_GRACE": "soon"},
+		{"SIMGRAPH_MAX_QUERY_DEPTH": "0"},
+		{"SIMGRAPH_WORKERS": "-1"},
+		{"SIMGRAPH_INTROSPECTION": "maybe"},
+	}
+	for _, env := range bad {
+		_, err := Load(func(k string) string { return env[k] })
+		require.Error(t, err, "%v", env)
+	}
+	prod, err := Load(func(k string) string { return map[string]string{"SIMGRAPH_ENV": "production"}[k] })
+	require.NoError(t, err)
+	require.False(t, prod.Introspection, "production turns introspection off by default")
+	require.Empty(t, prod.CORSOrigins, "production allows no foreign origin by default")
+}

@@ -1,0 +1,140 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/simgraph/simgraph/ent"
+	"github.com/simgraph/simgraph/server/admin"
+	"github.com/simgraph/simgraph/server/config"
+	"github.com/simgraph/simgraph/server/database"
+	"github.com/simgraph/simgraph/server/events"
+	"github.com/simgraph/simgraph/server/files"
+	"github.com/simgraph/simgraph/server/health"
+	"github.com/simgraph/simgraph/server/quota"
+	"github.com/simgraph/simgraph/server/rest"
+	"github.com/simgraph/simgraph/server/tenancy"
+)
+
+// Platform is issue 6's machinery: statement metrics on every service
+// client, versioned migrations, the outbox relay and its consumers,
+// notifications, quotas and the rate limit, and the enterprise REST API.
+type Platform struct {
+	log       *slog.Logger
+	Recorders map[string]*admin.Recorder
+	Migrator  *admin.Migrator
+	Admin     *admin.Service
+	Quotas    *quota.Service
+	Inbox     *events.Inbox
+	Bus       events.Bus
+	Relay     *events.Relay
+	Consumers *events.Runner
+	counter   quota.Counter
+}
+
+// openPlatform instruments every service database's ent client with a
+// statement recorder and brings each database to the current schema
+// version (the tables of admin.ServiceTables included). It runs after
+// database.Store.Migrate and before anything uses a client.
+func openPlatform(ctx context.Context, cfg *config.Config, store *database.Store, log *slog.Logger) (*Platform, error) {
+	p := &Platform{log: log, Recorders: map[string]*admin.Recorder{}}
+	for _, c := range store.All() {
+		rec := &admin.Recorder{}
+		p.Recorders[c.Spec.Name] = rec
+		c.Client = ent.NewClient(ent.Driver(admin.Instrument(entsql.OpenDB(c.Dialect, c.DB), rec)))
+	}
+	p.Migrator = &admin.Migrator{Targets: func() []admin.Target { return admin.ServiceTargets(store, true) }}
+	if !cfg.Embedded() {
+		p.Migrator.LockDB = store.Service(database.User).DB
+	}
+	start := &admin.Migrator{Targets: func() []admin.Target { return admin.ServiceTargets(store, false) }, LockDB: p.Migrator.LockDB}
+	rep, err := start.Run(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range rep.Databases {
+		if d.Status == admin.StatusFailed {
+			return nil, fmt.Errorf("migrating %s: %s", d.Database, *d.Error)
+		}
+	}
+	return p, nil
+}
+
+// wire connects the platform to the App's services (outbox writers, quota
+// checks), builds the admin service, and starts the relay and consumers in
+// the App's background context. clients is the App's router of service
+// clients.
+func (p *Platform) wire(a *App, checker *health.Checker, clients files.Clients) {
+	store, cfg := a.Store, a.cfg
+	var hub events.Notifier
+	if a.Redis != nil {
+		prefix := "simgraph:" + cfg.DatabasePrefix
+		bus := events.NewRedis(a.Redis, prefix, p.log)
+		bus.ClaimAfter = cfg.JobReclaimAfter
+		p.Bus, hub = bus, events.NewRedisNotifier(a.Redis, prefix, p.log)
+		p.counter = &quota.RedisCounter{RDB: a.Redis, Prefix: prefix}
+	} else {
+		p.Bus, hub = events.NewMemory(), events.NewMemoryNotifier()
+		p.counter = &quota.MemoryCounter{}
+	}
+	client := func(name string) *ent.Client { return store.Service(name).Client }
+	p.Relay = &events.Relay{Bus: p.Bus, Log: p.log, Sources: func() []events.Source {
+		// The owner's clients: the relay reads every tenant's rows.
+		return []events.Source{
+			{Name: database.Simulation, Client: client(database.Simulation)},
+			{Name: database.File, Client: client(database.File)},
+			{Name: database.User, Client: client(database.User)},
+		}
+	}}
+	a.Accounts.Outbox, a.Accounts.OnCommit = events.Write, p.Relay.Notify
+	a.Files.Outbox, a.Files.OnCommit = events.Write, p.Relay.Notify
+	a.Simulations.Outbox, a.Simulations.OnCommit = events.Write, p.Relay.Notify
+
+	rpm := map[tenancy.Tier]int{}
+	for tier, n := range cfg.RateLimits {
+		rpm[tenancy.Tier(tier)] = n
+	}
+	p.Quotas = &quota.Service{Billing: client(database.Billing), Users: client(database.User), Clients: quota.Clients(clients), RequestsPerMinute: rpm}
+	if !cfg.Embedded() {
+		p.Quotas.LockDB = store.Service(database.Billing).DB
+	}
+	if cfg.Quotas {
+		a.Files.CheckQuota = p.Quotas.CheckUpload
+		a.Simulations.CheckQuota = p.Quotas.CheckSimulation
+	}
+
+	effects := &events.Effects{Billing: client(database.Billing), Analytics: client(database.Analytics), Users: client(database.User), Hub: hub}
+	p.Consumers = &events.Runner{Bus: p.Bus, Log: p.log}
+	for _, c := range effects.Consumers() {
+		p.Consumers.Add(c)
+	}
+	p.Inbox = &events.Inbox{Users: client(database.User), Hub: hub}
+	p.Admin = &admin.Service{Store: store, Accounts: a.Accounts, Clients: admin.Clients(clients), Recorders: p.Recorders,
+		Migrator: p.Migrator, Checker: checker}
+	p.Relay.Start(a.bg)
+	p.Consumers.Start(a.bg)
+}
+
+// REST is the /enterprise/database/ handler.
+func (p *Platform) REST(a *App) http.Handler {
+	return rest.New(rest.Deps{Log: p.log, Accounts: a.Accounts, Admin: p.Admin})
+}
+
+// RateLimit wraps an authenticated handler with the per-tenant rate limit.
+func (p *Platform) RateLimit(next http.Handler) http.Handler {
+	return p.Quotas.RateLimit(p.counter, p.log, next)
+}
+
+// Stop stops the relay and the consumers and waits for them.
+func (p *Platform) Stop() {
+	if p.Relay != nil {
+		p.Relay.Stop()
+	}
+	if p.Consumers != nil {
+		p.Consumers.Stop()
+	}
+}
