@@ -19,6 +19,7 @@ import (
 	"github.com/simgraph/simgraph/server"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
+	"github.com/simgraph/simgraph/server/tenancy"
 )
 
 const usage = `simgraph: Monte Carlo simulation of spreadsheet models, served as GraphQL.
@@ -147,7 +148,7 @@ func migrate(ctx context.Context, cfg *config.Config, args []string, stdout, std
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "simgraph migrate: create or update every service database's tables, idempotently.")
+		fmt.Fprintln(stderr, "simgraph migrate: create or update the tables of every service database and every dedicated tenant database, idempotently.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -165,5 +166,17 @@ func migrate(ctx context.Context, cfg *config.Config, args []string, stdout, std
 		}
 		fmt.Fprintf(stdout, "%-10s %-40s migrated in %s\n", c.Spec.Name, c.Name, time.Since(start).Round(time.Millisecond))
 	}
+	// Then every dedicated tenant database the placement table knows.
+	router, err := tenancy.NewRouter(ctx, tenancy.RouterOpts{Store: store, Config: cfg, Log: newLogger(cfg, stderr)})
+	if err != nil {
+		return err
+	}
+	defer router.Close()
+	start := time.Now()
+	n, err := router.MigrateDedicated(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d dedicated tenant database(s) migrated in %s\n", n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
