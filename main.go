@@ -27,7 +27,7 @@ const usage = `simgraph: Monte Carlo simulation of spreadsheet models, served as
 Usage:
   simgraph [serve] [--addr :8080]     run the server (the default command)
   simgraph token [flags]              print a development token signed with the configured secret
-  simgraph migrate                    create or update the tables of every service database
+  simgraph migrate                    create or update the tables of every service and dedicated tenant database
   simgraph eval WORKBOOK [--json]     evaluate a workbook's formulas and compare with Excel's cached values
   simgraph simulate WORKBOOK --input CELL=DIST --output CELL [flags]
                                       run a Monte Carlo simulation of a workbook from the command line

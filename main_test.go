@@ -19,7 +19,7 @@ func TestCommands(t *testing.T) {
 		want    string
 		wantErr bool
 	}{
-		{"Help", []string{"--help"}, "simgraph serve", false},
+		{"Help", []string{"--help"}, "simgraph [serve]", false},
 		{"Migrate", []string{"migrate"}, "dedicated tenant database(s) migrated", false},
 		{"Token", []string{"token", "--email", "a@b.example", "--org", "acme", "--role", "ORG_ADMIN"}, "eyJ", false},
 		{"Unknown", []string{"frobnicate"}, "", true},
