@@ -377,8 +377,10 @@ func TestCancelSimulation(t *testing.T) {
 	})
 }
 
+// TestSubscriptionHygiene counts the process's goroutines, so it does not
+// run in parallel: Go holds every parallel test until the sequential ones
+// have finished, and their servers would blur the count.
 func TestSubscriptionHygiene(t *testing.T) {
-	t.Parallel()
 	c := servertest.SQLiteConfig(t)
 	c.Workers = 0
 	s := servertest.Start(t, c)
