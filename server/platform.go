@@ -83,12 +83,26 @@ func (p *Platform) wire(a *App, checker *health.Checker, clients files.Clients) 
 	}
 	client := func(name string) *ent.Client { return store.Service(name).Client }
 	p.Relay = &events.Relay{Bus: p.Bus, Log: p.log, Sources: func() []events.Source {
-		// The owner's clients: the relay reads every tenant's rows.
-		return []events.Source{
+		// The owner's clients: the relay reads every tenant's rows, in the
+		// shared databases and in every dedicated one.
+		sources := []events.Source{
 			{Name: database.Simulation, Client: client(database.Simulation)},
 			{Name: database.File, Client: client(database.File)},
 			{Name: database.User, Client: client(database.User)},
 		}
+		if a.Router == nil {
+			return sources
+		}
+		for _, svc := range []string{database.Simulation, database.File} {
+			owners, err := a.Router.DedicatedOwners(a.bg, svc)
+			if err != nil {
+				p.log.Warn("events: listing dedicated outboxes", "service", svc, "err", err)
+			}
+			for _, o := range owners {
+				sources = append(sources, events.Source{Name: svc + "/" + string(o.TenantID), Client: o.Client})
+			}
+		}
+		return sources
 	}}
 	a.Accounts.Outbox, a.Accounts.OnCommit = events.Write, p.Relay.Notify
 	a.Files.Outbox, a.Files.OnCommit = events.Write, p.Relay.Notify

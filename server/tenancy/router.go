@@ -73,6 +73,7 @@ type Router struct {
 
 	openPools atomic.Int64
 	stats     Stats
+	owned     owners
 }
 
 // sharedService is a tenant-routed service's shared database as tenant
@@ -198,7 +199,7 @@ func (r *Router) wrap(service string, d dialect.Driver) dialect.Driver {
 // working.
 func (r *Router) Close() error {
 	r.pools.closeAll()
-	var errs []error
+	errs := []error{r.owned.closeAll()}
 	for _, s := range r.shared {
 		if s.ownDB {
 			errs = append(errs, s.pool.primary.Close())
