@@ -20,7 +20,9 @@ func TestDedicatedTenantEventsAreRelayed(t *testing.T) {
 		s := servertest.Start(t, cfg(t))
 		admin := s.Token(t, auth.TokenParams{Email: "root@platform.example", Org: "platform", Roles: []string{"SYSTEM_ADMIN"}})
 		token := s.Token(t, auth.TokenParams{Email: "pro@dedicated.example", Org: "dedicated"})
-		var me struct{ Me struct{ Organization struct{ ID string } } }
+		var me struct {
+			Me struct{ Organization struct{ ID string } }
+		}
 		s.Query(t, token, `{ me { organization { id } } }`, nil).Decode(t, &me)
 		var moved struct{ SetOrganizationTier struct{ DatabaseTier string } }
 		s.Query(t, admin, `mutation($org: ID!) { setOrganizationTier(organizationId: $org, tier: PROFESSIONAL) { databaseTier } }`,
@@ -31,7 +33,7 @@ func TestDedicatedTenantEventsAreRelayed(t *testing.T) {
 		id := createSimulation(t, s, token, dcfSimulation(wb, 2000))
 		var summary struct {
 			UserDataSummary struct {
-				Usage struct{ BilledSimulationsThisMonth int }
+				Usage   struct{ BilledSimulationsThisMonth int }
 				Routing struct{ Dedicated bool }
 			}
 		}
