@@ -47,5 +47,29 @@ func TestDedicatedTenantEventsAreRelayed(t *testing.T) {
 			return summary.UserDataSummary.Usage.BilledSimulationsThisMonth == 1
 		}, 60*time.Second, 200*time.Millisecond, "the completed run of a dedicated tenant is billed exactly once: %+v", summary)
 		require.True(t, summary.UserDataSummary.Routing.Dedicated)
+
+		// migrate covers the tenant's own databases too, idempotently.
+		var tenant struct{ TenantInfo struct{ TenantID string } }
+		s.Query(t, token, `{ tenantInfo { tenantId } }`, nil).Decode(t, &tenant)
+		for range 2 {
+			var rep struct {
+				Migrate struct {
+					Databases []struct {
+						TenantID          *string
+						Status            string
+						StatementsApplied int
+					}
+				}
+			}
+			s.Query(t, admin, `mutation { migrate { databases { tenantId status statementsApplied } } }`, nil).Decode(t, &rep)
+			dedicated := 0
+			for _, d := range rep.Migrate.Databases {
+				require.NotEqual(t, "FAILED", d.Status)
+				if d.TenantID != nil && *d.TenantID == tenant.TenantInfo.TenantID {
+					dedicated++
+				}
+			}
+			require.Equal(t, 3, dedicated, "the tenant's simulation, file and results databases are migrated")
+		}
 	})
 }

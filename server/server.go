@@ -154,6 +154,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Platform.wire(a, checker, clients)
 	a.Platform.Admin.OpenPools = router.OpenPools
 	a.Platform.Admin.Databases = a.tenantDatabases
+	a.Platform.Migrator.Dedicated = a.dedicatedTargets
 	m := metrics.New()
 	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations,
 		Admin: a.Platform.Admin, Inbox: a.Platform.Inbox, Quotas: a.Platform.Quotas}, graph.HandlerOpts{
@@ -431,6 +432,29 @@ func (a *App) tenantDatabases(ctx context.Context) ([]string, error) {
 			name += " (replicas: " + strings.Join(l.Replicas, ", ") + ")"
 		}
 		out = append(out, name)
+	}
+	return out, nil
+}
+
+// dedicatedTargets lists every dedicated tenant database for the migrate
+// mutation, after the service databases.
+func (a *App) dedicatedTargets(ctx context.Context) ([]admin.Target, error) {
+	var out []admin.Target
+	for _, spec := range database.Specs {
+		if !spec.TenantRouted {
+			continue
+		}
+		owners, err := a.Router.DedicatedOwners(ctx, spec.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range owners {
+			c := o.Conn
+			out = append(out, admin.Target{
+				Service: spec.Name, TenantID: string(o.TenantID), Database: c.Name, Dialect: c.Dialect, DB: c.DB,
+				Tables: admin.TablesOf(spec), After: c.Migrate,
+			})
+		}
 	}
 	return out, nil
 }

@@ -15,6 +15,8 @@ import (
 type TenantClient struct {
 	TenantID ID
 	Client   *ent.Client
+	// Conn is the owner connection the client runs on.
+	Conn *database.Conn
 }
 
 // owners caches the owner connections DedicatedOwners opens; the router
@@ -76,7 +78,7 @@ func (r *Router) DedicatedOwners(ctx context.Context, service string) ([]TenantC
 			if err != nil {
 				return out, err
 			}
-			out = append(out, TenantClient{TenantID: tenant, Client: conn.Client})
+			out = append(out, TenantClient{TenantID: tenant, Client: conn.Client, Conn: conn.Conn})
 		}
 	}
 	return out, nil
