@@ -17,8 +17,8 @@
 // iterations are cut into chunks of [ChunkSize], and every random number of
 // a chunk (input draws, RAND()) comes from streams of (seed, input, chunk),
 // not of the worker that happens to evaluate it. Outputs are stored by
-// iteration and summarised in iteration order; running statistics are
-// merged in chunk order; auto-stop ([AutoStop]) decides on prefixes of
+// iteration and summarised in iteration order; running statistics and
+// floating-point sums of the summarising passes are merged in chunk order; auto-stop ([AutoStop]) decides on prefixes of
 // whole chunks, so an auto-stopped run keeps the same iterations whatever
 // the workers did.
 //
@@ -37,10 +37,15 @@
 //
 // # Memory
 //
-// What grows with the number of iterations N is listed on [Simulate]:
-// 8·N bytes per output (the values, kept for exact percentiles and
-// sensitivity), the sampling plan's LHS permutations and Iman-Conover
-// tables, and, one output at a time, transient buffers for sorting and
-// ranking. Input values are not kept: the sensitivity pass draws them again
-// from the plan.
+// With [Options].KeepSamples a run keeps 8·N bytes per output for N
+// iterations (the values it returns) and summarises them exactly. Without
+// it nothing the process holds grows with N: the moments are merged chunk
+// by chunk; the outputs' values go to an unlinked temporary file as the
+// run goes; summarising passes read them back chunk by chunk, input values
+// drawn again from the plan, and find the exact order statistics that the
+// percentiles and the histogram need (stats.Selection: the same results
+// bit for bit) and the binned ranks that estimate the sensitivity
+// (stats.RankScale). Latin Hypercube strata come from a keyed bijection,
+// not a stored permutation; only Iman-Conover keeps per-iteration tables,
+// because it reorders a whole sample. See [Simulate].
 package engine

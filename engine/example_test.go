@@ -72,10 +72,10 @@ func Example() {
 		fmt.Printf("%s: rank correlation %.2f, %.0f%% of variance\n", m.Inputs[s.Input].Name, s.RankCorrelation, s.ContributionToVariance)
 	}
 	// Output:
-	// Model!B4 over 100000 iterations: mean 5000, sd 1845
-	// P5 2261
-	// P50 4833
-	// P95 8308
+	// Model!B4 over 100000 iterations: mean 5000, sd 1846
+	// P5 2257
+	// P50 4829
+	// P95 8312
 	// Price: rank correlation 0.80, 66% of variance
 	// Units: rank correlation 0.58, 34% of variance
 }

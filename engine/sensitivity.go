@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"math"
 
 	"github.com/simgraph/simgraph/engine/stats"
 )
@@ -45,8 +44,7 @@ func (r *run) sensitivity(ctx context.Context, sc *scratch, values []float64, cl
 	ry := sc.ry[:len(y)]
 	stats.AverageRanks(y, sc.ranker.Argsort(y), ry)
 	u := make([]float64, ChunkSize)
-	out := make([]Sensitivity, len(r.m.Inputs))
-	var sumSq float64
+	sens := make([]stats.InputSensitivity, len(r.m.Inputs))
 	for i, in := range r.m.Inputs {
 		if err := ctx.Err(); err != nil {
 			return nil, context.Cause(ctx)
@@ -85,21 +83,18 @@ func (r *run) sensitivity(ctx context.Context, sc *scratch, values []float64, cl
 			ss, _ := stats.Sensitivity([][]float64{x}, y)
 			s = ss[0]
 		}
+		sens[i] = s
+	}
+	return withInputs(sens), nil
+}
+
+// withInputs numbers each input's sensitivity and fills in the
+// contributions to variance.
+func withInputs(sens []stats.InputSensitivity) []Sensitivity {
+	stats.ContributionsToVariance(sens)
+	out := make([]Sensitivity, len(sens))
+	for i, s := range sens {
 		out[i] = Sensitivity{Input: i, InputSensitivity: s}
-		if rc := s.RankCorrelation; !math.IsNaN(rc) {
-			sumSq += rc * rc
-		}
 	}
-	for i := range out {
-		rc := out[i].RankCorrelation
-		switch {
-		case math.IsNaN(rc):
-			out[i].ContributionToVariance = math.NaN()
-		case sumSq > 0:
-			out[i].ContributionToVariance = math.Copysign(100*rc*rc/sumSq, rc)
-		default:
-			out[i].ContributionToVariance = 0
-		}
-	}
-	return out, nil
+	return out
 }

@@ -5,11 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"runtime"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -43,6 +38,11 @@ type Model struct {
 	Outputs      []formula.CellRef
 	Correlations []Correlation
 }
+
+// DefaultSummaryMemory is Options.SummaryMemory's default: 16 MiB, about
+// 230,000 iterations of two outputs. Below it, holding the values costs
+// less than the bins of a streamed summary and the sensitivity is exact.
+const DefaultSummaryMemory = 16 << 20
 
 // DefaultPercentiles are reported when Options.Percentiles is empty.
 var DefaultPercentiles = []float64{1, 5, 10, 25, 50, 75, 90, 95, 99}
@@ -79,6 +79,19 @@ type Options struct {
 	Percentiles []float64
 	Histogram   stats.HistogramOpts
 	AutoStop    *AutoStop
+	// SummaryMemory bounds the memory (bytes) in which a run that does not
+	// keep its samples may still hold its outputs' values to summarise them
+	// exactly, as KeepSamples does: a run needs 8 bytes per output and
+	// iteration plus 56 per iteration to rank them. A larger run streams
+	// its summary instead (see Simulate). 0 means DefaultSummaryMemory; a
+	// negative value always streams.
+	SummaryMemory int
+	// TempDir is where a run that does not keep its samples writes the
+	// outputs' values for the summarising passes to read back (8 bytes per
+	// output and iteration, in an unlinked file); os.TempDir() when empty.
+	// When no file can be written there the passes evaluate the model
+	// again instead: the same results, in more time.
+	TempDir string
 	// Progress, if set, is called as chunks complete, never concurrently
 	// and never after Simulate returns. Done never decreases; the last
 	// "running" report has Done equal to the iterations of the result.
@@ -143,24 +156,27 @@ type Result struct {
 // Simulate runs the model. It returns ctx's cause (context.Cause) when ctx
 // is cancelled; every worker then stops after the chunk it is evaluating.
 //
-// Memory. What a run keeps grows with the iterations N as follows; nothing
-// else does (worker scratch space is per chunk, and chunk statistics are
-// merged as soon as every chunk before them is done):
-//   - every output's values, 8·N bytes per output, for exact percentiles,
-//     histogram and sensitivity (they are Output.Samples when KeepSamples);
-//   - with Latin Hypercube sampling, each input's stratum permutation,
-//     4·N bytes per input;
-//   - with correlations, each correlated input's sorted uniforms and ranks,
-//     12·N bytes per correlated input (and two N×k matrices while the plan
-//     is prepared);
-//   - while the outputs are summarised: buffers allocated once and reused
-//     for every output and input, 8·N bytes to sort an output for its
-//     percentiles and, when there are inputs, 48·N more to rank the output
-//     and each input for the sensitivity (an input's values are
-//     regenerated from the plan into one of them).
+// Memory. With KeepSamples, the run keeps every output's values (8·N bytes
+// per output for N iterations, returned as Output.Samples) and summarises
+// them directly: exact percentiles, histogram and sensitivity (while it
+// summarises, buffers allocated once and reused: 8·N bytes to sort an
+// output and, when there are inputs, 48·N more to rank the output and each
+// input, an input's values drawn again from the plan).
 //
-// Input values are not stored: the sensitivity pass draws them again from
-// the plan, which gives the very values the run used.
+// Without KeepSamples, a run small enough (Options.SummaryMemory) is
+// summarised the same way, in memory. A larger one holds nothing that grows
+// with N: the moments
+// are merged chunk by chunk, and the rest comes from passes over the
+// outputs' values, written to a temporary file (Options.TempDir) as the run
+// goes and read back chunk by chunk, with the inputs' values drawn again
+// from the plan (see summarizeStream). Percentiles and the histogram are
+// the same, bit for bit, as with KeepSamples; the sensitivity is estimated
+// from binned ranks (within 10⁻³ of the exact rank correlation on the
+// shapes of the tests). Only correlated inputs keep per-iteration state,
+// 12·N bytes per correlated input: Iman-Conover reorders a whole sample.
+//
+// Input values are never stored: whatever needs them draws them again
+// from the plan, which gives the very values the run used.
 func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	start := time.Now()
 	if err := validate(m, o); err != nil {
@@ -189,18 +205,33 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 		return nil, context.Cause(ctx)
 	}
 	r := newRun(m, o, prog, plan)
+	if !r.inMemory {
+		// Without a file the summarising passes evaluate the model again.
+		var err error
+		if r.spill, err = newSpill(o.TempDir, len(m.Outputs)); err != nil {
+			warnings = append(warnings, fmt.Sprintf("no temporary file for the outputs (%v): the summary evaluated the model again", err))
+		}
+		defer r.spill.close()
+	}
 	if err := r.execute(ctx); err != nil {
 		return nil, err
 	}
+	if r.spill != nil && !r.spill.usable() {
+		warnings = append(warnings, fmt.Sprintf("%v: the summary evaluated the model again", *r.spill.failed.Load()))
+	}
 	report(o.Progress, Progress{Stage: "summarizing", Done: r.n, Total: o.Iterations, Outputs: r.convergence()})
 	res := &Result{Iterations: r.n, Warnings: warnings}
-	sc := newScratch(r.n, len(m.Inputs) > 0)
-	for j, cell := range m.Outputs {
-		out, err := r.summarize(ctx, sc, j, cell)
-		if err != nil {
-			return nil, err
+	if r.inMemory {
+		sc := newScratch(r.n, len(m.Inputs) > 0)
+		for j := range m.Outputs {
+			out, err := r.summarize(ctx, sc, j)
+			if err != nil {
+				return nil, err
+			}
+			res.Outputs = append(res.Outputs, out)
 		}
-		res.Outputs = append(res.Outputs, out)
+	} else if res.Outputs, err = r.summarizeStream(ctx); err != nil {
+		return nil, err
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
@@ -271,281 +302,6 @@ func correlationMatrix(nInputs int, cs []Correlation) (*mat.SymDense, []int, err
 		sym.SetSym(index[c.A], index[c.B], c.Coefficient)
 	}
 	return sym, members, nil
-}
-
-// run is one simulation in progress.
-type run struct {
-	m      Model
-	o      Options
-	prog   *formula.Program
-	plan   *sample.Plan
-	chunks int
-	z      float64 // auto-stop's normal quantile
-
-	outputs [][]float64 // [output][iteration]
-
-	// stopAt is the number of chunks the result keeps: all of them, or
-	// fewer once auto-stop has decided. Workers take no chunk at or past it.
-	stopAt atomic.Int64
-
-	mu      sync.Mutex
-	pending map[int][]stats.Accumulator // finished chunks not yet merged
-	merged  int                         // chunks merged into acc, from the first
-	acc     []stats.Accumulator
-	n       int // iterations in the result: a prefix of whole chunks
-}
-
-func newRun(m Model, o Options, prog *formula.Program, plan *sample.Plan) *run {
-	r := &run{m: m, o: o, prog: prog, plan: plan, chunks: plan.Chunks()}
-	r.stopAt.Store(int64(r.chunks))
-	if a := o.AutoStop; a != nil {
-		r.z = normalQuantile(0.5 + a.Confidence/2)
-	}
-	return r
-}
-
-// errInternal wraps a panic in a worker, so that a bug in a formula
-// function fails the simulation instead of the process.
-type errInternal struct {
-	chunk int
-	value any
-	stack []byte
-}
-
-func (e *errInternal) Error() string {
-	return fmt.Sprintf("engine: internal error evaluating iterations %d-%d: %v", e.chunk*ChunkSize+1, (e.chunk+1)*ChunkSize, e.value)
-}
-
-func (r *run) execute(ctx context.Context) error {
-	n := r.o.Iterations
-	r.outputs = make([][]float64, len(r.m.Outputs))
-	for j := range r.outputs {
-		r.outputs[j] = make([]float64, n)
-	}
-	r.acc = make([]stats.Accumulator, len(r.m.Outputs))
-	r.pending = map[int][]stats.Accumulator{}
-
-	workers := r.o.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, r.chunks)
-	wctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			c := -1
-			defer func() {
-				if v := recover(); v != nil {
-					buf := make([]byte, 16<<10)
-					buf = buf[:runtime.Stack(buf, false)]
-					cancel(&errInternal{chunk: c, value: v, stack: buf})
-				}
-			}()
-			st := r.prog.NewState(ChunkSize)
-			uniforms := make([]float64, ChunkSize)
-			for wctx.Err() == nil {
-				// Chunks are handed out in increasing order, so once one
-				// is past stopAt every later one is too.
-				c = int(next.Add(1) - 1)
-				if c >= int(r.stopAt.Load()) {
-					return
-				}
-				r.chunk(st, uniforms, c)
-				r.finish(c)
-			}
-		})
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return context.Cause(ctx)
-	}
-	if err := context.Cause(wctx); err != nil {
-		return err
-	}
-	r.n = min(int(r.stopAt.Load())*ChunkSize, n)
-	for j := range r.outputs {
-		r.outputs[j] = r.outputs[j][:r.n:r.n]
-	}
-	return nil
-}
-
-// chunk evaluates chunk c: draws each input's values from the chunk's own
-// stream, runs the program over the lanes and stores the outputs.
-func (r *run) chunk(st *formula.State, uniforms []float64, c int) {
-	lanes := r.plan.ChunkLen(c)
-	base := c * ChunkSize
-	u := uniforms[:lanes]
-	for i, in := range r.m.Inputs {
-		r.plan.Fill(i, c, u)
-		dst := st.Input(i)[:lanes]
-		for k, p := range u {
-			dst[k] = in.Dist.Quantile(p)
-		}
-	}
-	if r.prog.UsesRand() {
-		// RAND() draws from a stream of the chunk too, after the inputs'.
-		st.SetRand(rand.New(rand.NewPCG(r.o.Seed^0x52414e44, uint64(c))))
-	}
-	st.Run(lanes)
-	for j := range r.m.Outputs {
-		dst := r.outputs[j][base : base+lanes]
-		for k, v := range st.Output(j)[:lanes] {
-			if v != v {
-				v = laneNumber(st, j, k, v)
-			}
-			dst[k] = v
-		}
-	}
-}
-
-// laneNumber turns a NaN-encoded output lane into what the statistics
-// see: logical values become 1 or 0 and blanks 0; errors stay errors and
-// text becomes #VALUE!.
-func laneNumber(st *formula.State, j, lane int, v float64) float64 {
-	x := st.OutputValue(j, lane)
-	switch x.Kind {
-	case formula.KindBool, formula.KindNumber:
-		return x.Num
-	case formula.KindBlank:
-		return 0
-	case formula.KindError:
-		return v
-	}
-	return formula.ErrorValue(formula.ErrValue)
-}
-
-// finish folds a chunk into the running statistics: chunks are merged in
-// chunk order, each as soon as the ones before it are, and auto-stop is
-// decided after each merge. It reports progress when the merged prefix
-// grew.
-func (r *run) finish(c int) {
-	lanes := r.plan.ChunkLen(c)
-	base := c * ChunkSize
-	local := make([]stats.Accumulator, len(r.m.Outputs))
-	for j := range local {
-		local[j].AddAll(r.outputs[j][base : base+lanes])
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.pending[c] = local
-	before := r.merged
-	for r.merged < int(r.stopAt.Load()) {
-		a, ok := r.pending[r.merged]
-		if !ok {
-			break
-		}
-		delete(r.pending, r.merged)
-		for j := range a {
-			r.acc[j].Merge(&a[j])
-		}
-		r.merged++
-		if s := r.o.AutoStop; s != nil && r.merged < r.chunks && r.mergedIterations() >= max(s.MinIterations, 2*ChunkSize) && r.converged(s) {
-			r.stopAt.Store(int64(r.merged))
-		}
-	}
-	if r.merged > before {
-		report(r.o.Progress, Progress{Stage: "running", Done: r.mergedIterations(), Total: r.o.Iterations, Outputs: r.convergenceLocked()})
-	}
-}
-
-func (r *run) mergedIterations() int { return min(r.merged*ChunkSize, r.o.Iterations) }
-
-func (r *run) converged(a *AutoStop) bool {
-	for j := range r.acc {
-		mean, se := r.acc[j].Mean(), r.acc[j].StdError()
-		if math.IsNaN(mean) || math.IsNaN(se) || r.z*se > a.RelativeError*math.Abs(mean) {
-			return false
-		}
-	}
-	return true
-}
-
-func (r *run) convergence() []Convergence {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.convergenceLocked()
-}
-
-func (r *run) convergenceLocked() []Convergence {
-	out := make([]Convergence, len(r.acc))
-	for j := range r.acc {
-		out[j] = Convergence{Mean: r.acc[j].Mean(), StdError: r.acc[j].StdError()}
-	}
-	return out
-}
-
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
-// summarize computes an output's statistics from its stored values, in
-// iteration order, so they do not depend on how the work was split.
-func (r *run) summarize(ctx context.Context, sc *scratch, j int, cell formula.CellRef) (Output, error) {
-	values := r.outputs[j]
-	out := Output{Cell: cell, Errors: map[string]int{}}
-	var acc stats.Accumulator
-	sorted := sc.x[:0] // free until the sensitivity pass
-	for _, v := range values {
-		if kind, isErr := formula.ErrorKind(v); isErr {
-			out.Errors[kind.String()]++
-			continue
-		}
-		if !finite(v) {
-			out.Errors[formula.ErrNum.String()]++
-			continue
-		}
-		acc.Add(v)
-		sorted = append(sorted, v)
-	}
-	out.Summary = acc.Summary()
-	slices.Sort(sorted)
-	ps := r.o.Percentiles
-	if len(ps) == 0 {
-		ps = DefaultPercentiles
-	}
-	if len(sorted) > 0 {
-		fractions := make([]float64, len(ps))
-		for i, p := range ps {
-			fractions[i] = p / 100
-		}
-		for i, v := range stats.Percentiles(sorted, fractions, stats.Inclusive) {
-			out.Percentiles = append(out.Percentiles, Percentile{P: ps[i], Value: v})
-		}
-		out.Histogram = stats.Histogram(sorted, r.o.Histogram)
-		out.HistogramMethod = histogramMethod(sorted, r.o.Histogram)
-	}
-	clean := len(sorted)
-	if len(r.m.Inputs) > 0 && clean > 1 {
-		sens, err := r.sensitivity(ctx, sc, values, clean)
-		if err != nil {
-			return Output{}, err
-		}
-		out.Sensitivity = sens
-	}
-	if r.o.KeepSamples {
-		out.Samples = values
-	}
-	return out, nil
-}
-
-// histogramMethod names the rule stats.Histogram applied.
-func histogramMethod(sorted []float64, o stats.HistogramOpts) string {
-	if o.Bins > 0 {
-		return "fixed"
-	}
-	// A constant output gets one bin; the GraphQL schema knows two rule
-	// names only, and it is closest to Sturges' (no spread to measure).
-	n := len(sorted)
-	if n < 2 || sorted[0] == sorted[n-1] {
-		return "sturges"
-	}
-	q1, _ := stats.PercentileInc(sorted, 0.25)
-	q3, _ := stats.PercentileInc(sorted, 0.75)
-	if q3 == q1 {
-		return "sturges"
-	}
-	return "freedman-diaconis"
 }
 
 // normalQuantile is the standard normal quantile, for auto-stop's z.

@@ -65,21 +65,23 @@ func TestSimulateBitIdenticalAcrossWorkers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var want string
-			for _, workers := range []int{1, 2, 7} {
-				res, err := engine.Simulate(context.Background(), tc.model, engine.Options{
-					// five whole chunks and a partial one
-					Iterations: 5*engine.ChunkSize + 37, Seed: 42, Sampling: tc.method,
-					Workers: workers, KeepSamples: true,
-				})
-				require.NoError(t, err)
-				require.Equal(t, 5*engine.ChunkSize+37, res.Iterations)
-				require.Positive(t, res.Outputs[1].Errors["#DIV/0!"])
-				got := fingerprint(res)
-				if workers == 1 {
-					want = got
-					continue
+			for _, keep := range []bool{true, false} {
+				for _, workers := range []int{1, 2, 7} {
+					res, err := engine.Simulate(context.Background(), tc.model, engine.Options{
+						// five whole chunks and a partial one
+						Iterations: 5*engine.ChunkSize + 37, Seed: 42, Sampling: tc.method,
+						Workers: workers, KeepSamples: keep, SummaryMemory: -1, // streamed unless kept
+					})
+					require.NoError(t, err)
+					require.Equal(t, 5*engine.ChunkSize+37, res.Iterations)
+					require.Positive(t, res.Outputs[1].Errors["#DIV/0!"])
+					got := fingerprint(res)
+					if workers == 1 {
+						want = got
+						continue
+					}
+					require.Equal(t, want, got, "keep=%v workers=%d", keep, workers)
 				}
-				require.Equal(t, want, got, "workers=%d", workers)
 			}
 			other, err := engine.Simulate(context.Background(), tc.model, engine.Options{Iterations: 5*engine.ChunkSize + 37, Seed: 43, Sampling: tc.method, KeepSamples: true})
 			require.NoError(t, err)

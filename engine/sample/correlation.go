@@ -272,3 +272,18 @@ func imanConoverRanks(seed uint64, inputs []int, target *mat.SymDense, n int) ([
 }
 
 func sortFloats(x []float64) { slices.Sort(x) }
+
+// randPerm is a Fisher–Yates permutation of [0, n) drawn from r: the
+// Iman-Conover score order of one input, which is inherently an N-sized
+// array of that method (LHS strata use stratumPerm instead).
+func randPerm(r *rand.Rand, n int) []int32 {
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	for i := n - 1; i > 0; i-- {
+		j := r.IntN(i + 1)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	return perm
+}

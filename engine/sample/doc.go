@@ -22,11 +22,23 @@
 // # Latin Hypercube
 //
 // [0, 1) is cut into N = Iterations strata [k/N, (k+1)/N). Input i gets a
-// random permutation perm of the N strata (Fisher–Yates from stream (seed, i,
-// "lhs"), drawn once per input and kept: 4 bytes per iteration per input,
-// 4 MB per input at a million iterations), and the iteration of global index
-// g gets u = (perm[g] + j)/N with the jitter j drawn from stream (seed, i, c)
-// of its chunk. Each stratum therefore holds exactly one draw per input.
+// pseudo-random permutation perm of the N strata, and the iteration of
+// global index g gets u = (perm(g) + j)/N with the jitter j drawn from
+// stream (seed, i, c) of its chunk. Each stratum therefore holds exactly one
+// draw per input.
+//
+// perm is not stored: it is a keyed bijection of [0, N) evaluated for each
+// draw, a Feistel network on a rectangle of about √N × √N values just
+// larger than N (six rounds of a SplitMix64 round function keyed by seed,
+// input, round and half; twelve for N ≤ 128) with cycle walking to come
+// back into [0, N). So the memory of a simulation does not grow with its
+// number of iterations (a stored permutation took 4 bytes per iteration per
+// input, 4 MB per input at a million iterations), and perm(g) is again a
+// pure function of the plan, i and g: the results for a seed stay
+// bit-identical whatever the batch sizes, the order of the batches or the
+// number of workers. Evaluating the network costs six SplitMix64 hashes
+// per draw, a few times the cost of the jitter draw itself, for any N up to
+// [MaxIterations].
 //
 // # Iman-Conover
 //

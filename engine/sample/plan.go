@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -20,13 +18,21 @@ const (
 	LatinHypercube Method = "LATIN_HYPERCUBE"
 )
 
-// MaxIterations bounds Plan.Iterations: stratum and rank indices are stored
-// as int32 to halve the memory that LHS and Iman-Conover keep per input.
+// MaxIterations bounds Plan.Iterations: Iman-Conover stores its ranks as
+// int32 to halve the memory it keeps per correlated input. (LHS keeps no
+// per-iteration state; its stratum permutation is computed on the fly.)
 const MaxIterations = math.MaxInt32
 
 // Plan describes how the uniforms of a simulation are generated. Set the
 // exported fields, call Prepare once, then call Fill or FillRange from any
 // number of goroutines. The zero Method is MonteCarlo.
+//
+// Without a Correlation, a prepared plan holds no state that grows with
+// Iterations, for Monte Carlo and LHS alike: every uniform is computed from
+// (Seed, input, iteration) when it is asked for, the LHS stratum of an
+// iteration by a keyed pseudo-random bijection of [0, Iterations) (see
+// stratumPerm) rather than a stored permutation table. Only Iman-Conover
+// keeps per-iteration arrays, for the correlated inputs.
 type Plan struct {
 	Iterations int
 	ChunkSize  int
@@ -43,17 +49,11 @@ type Plan struct {
 	state *planState
 }
 
+// planState is what Prepare leaves; it is read-only afterwards, hence safe
+// for concurrent Fill calls.
 type planState struct {
 	warnings []string
-
-	mu   sync.Mutex
-	lhs  map[int]*lazyPerm  // LHS stratum permutations, made on first use
-	corr map[int]*corrInput // per correlated input, made by Prepare
-}
-
-type lazyPerm struct {
-	once sync.Once
-	perm []int32
+	corr     map[int]*corrInput // per correlated input, made by Prepare
 }
 
 // corrInput is what Iman-Conover leaves for one input: iteration g receives
@@ -88,7 +88,7 @@ func (p *Plan) Prepare() ([]string, error) {
 	default:
 		return nil, fmt.Errorf("sample: unknown method %q", string(p.Method))
 	}
-	st := &planState{lhs: map[int]*lazyPerm{}, corr: map[int]*corrInput{}}
+	st := &planState{corr: map[int]*corrInput{}}
 	if p.Correlation != nil {
 		inputs, err := p.correlatedInputs()
 		if err != nil {
@@ -110,11 +110,7 @@ func (p *Plan) Prepare() ([]string, error) {
 			for r, in := range inputs {
 				// The uncorrelated uniforms of this input, to be reordered.
 				u := make([]float64, p.Iterations)
-				var perm []int32
-				if p.Method == LatinHypercube {
-					perm = lhsPerm(p.Seed, in, p.Iterations)
-				}
-				p.fillIndependent(in, 0, u, perm)
+				p.fillIndependent(in, 0, u)
 				sortFloats(u)
 				st.corr[in] = &corrInput{sorted: u, rank: ranks[r]}
 			}
@@ -177,16 +173,21 @@ func (p *Plan) FillRange(input, start int, dst []float64) {
 		}
 		return
 	}
-	var perm []int32
-	if p.Method == LatinHypercube {
-		perm = st.perm(p.Seed, input, p.Iterations)
-	}
-	p.fillIndependent(input, start, dst, perm)
+	p.fillIndependent(input, start, dst)
 }
 
 // fillIndependent writes the uncorrelated uniforms of iterations
-// [start, start+len(dst)): Monte Carlo when perm is nil, else LHS.
-func (p *Plan) fillIndependent(input, start int, dst []float64, perm []int32) {
+// [start, start+len(dst)), Monte Carlo or LHS. Lane k of chunk c takes the
+// k-th draw of the stream (seed, input, c): the uniform itself for Monte
+// Carlo, the jitter inside stratum perm(g) for LHS, perm being the input's
+// stratumPerm. Nothing is cached, so the result depends only on the plan,
+// the input and the iterations.
+func (p *Plan) fillIndependent(input, start int, dst []float64) {
+	lhs := p.Method == LatinHypercube
+	var perm stratumPerm
+	if lhs {
+		perm = newStratumPerm(p.Seed, input, p.Iterations)
+	}
 	n := float64(p.Iterations)
 	for done := 0; done < len(dst); {
 		g := start + done
@@ -198,13 +199,14 @@ func (p *Plan) fillIndependent(input, start int, dst []float64, perm []int32) {
 			s.Uint64()
 		}
 		out := dst[done : done+m]
-		if perm == nil {
+		if !lhs {
 			for k := range out {
 				out[k] = openUnit(s.Uint64())
 			}
 		} else {
-			for k := range out {
-				out[k] = stratum(float64(perm[g+k]), openUnit(s.Uint64()), n)
+			perm.strata(uint64(g), out) // out[k] = perm(g+k), then the jitter
+			for k, sk := range out {
+				out[k] = stratum(sk, openUnit(s.Uint64()), n)
 			}
 		}
 		done += m
@@ -220,35 +222,4 @@ func stratum(k, j, n float64) float64 {
 		u = math.Nextafter(hi, 0)
 	}
 	return u
-}
-
-func (st *planState) perm(seed uint64, input, n int) []int32 {
-	st.mu.Lock()
-	lp := st.lhs[input]
-	if lp == nil {
-		lp = &lazyPerm{}
-		st.lhs[input] = lp
-	}
-	st.mu.Unlock()
-	lp.once.Do(func() { lp.perm = lhsPerm(seed, input, n) })
-	return lp.perm
-}
-
-// lhsPerm is the stratum permutation of an input: Fisher–Yates driven by the
-// stream (seed, "lhs", input).
-func lhsPerm(seed uint64, input, n int) []int32 {
-	s := newStream(seed, purposeLHS, input, 0)
-	return randPerm(rand.New(&s), n)
-}
-
-func randPerm(r *rand.Rand, n int) []int32 {
-	perm := make([]int32, n)
-	for i := range perm {
-		perm[i] = int32(i)
-	}
-	for i := n - 1; i > 0; i-- {
-		j := r.IntN(i + 1)
-		perm[i], perm[j] = perm[j], perm[i]
-	}
-	return perm
 }

@@ -1,7 +1,9 @@
 package sample
 
 import (
+	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -51,6 +53,10 @@ func TestLatinHypercubeStrata(t *testing.T) {
 		{"RaggedLastChunk", 9_999, 1024},
 		{"OneChunk", 5_000, 5_000},
 		{"ChunkOfOne", 257, 1},
+		{"OneIteration", 1, 1},
+		{"TwoIterations", 2, 1},
+		{"ThreeIterations", 3, 2},
+		{"SmallDomain", 100, 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -65,6 +71,206 @@ func TestLatinHypercubeStrata(t *testing.T) {
 					require.Equal(t, 1, c, "input %d stratum %d", input, k)
 				}
 			}
+		})
+	}
+}
+
+// TestStratumPermIsPermutation checks that the keyed bijection hits every
+// stratum of [0, n) exactly once, from at and from strata (which must
+// agree), for tiny, power-of-two and awkward n.
+func TestStratumPermIsPermutation(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 127, 128, 129, 1023, 1024, 1025, 65537, 1_000_003} {
+		for _, key := range []struct {
+			seed  uint64
+			input int
+		}{{0, 0}, {42, 0}, {42, 7}} {
+			t.Run(fmt.Sprintf("N=%d/seed=%d/input=%d", n, key.seed, key.input), func(t *testing.T) {
+				t.Parallel()
+				p := newStratumPerm(key.seed, key.input, n)
+				seen := make([]bool, n)
+				steps := 0 // network evaluations of all the cycle walks
+				for g := range n {
+					k := p.at(uint64(g))
+					require.Less(t, k, uint64(n), "iteration %d", g)
+					require.False(t, seen[k], "stratum %d hit twice", k)
+					seen[k] = true
+					for x := p.feistel(uint64(g)); ; x = p.feistel(x) {
+						steps++
+						if x < uint64(n) {
+							break
+						}
+					}
+				}
+				// The walks visit each value of the rectangle at most once
+				// (not those on cycles that lie wholly outside [0, n)).
+				require.GreaterOrEqual(t, steps, n)
+				require.LessOrEqual(t, steps, int(p.a<<p.loBits))
+				// strata over ranges that start anywhere, with lengths
+				// that are and are not multiples of permLanes.
+				for _, start := range []int{0, 1, n / 3, max(0, n-permLanes-3)} {
+					dst := make([]float64, n-start)
+					p.strata(uint64(start), dst)
+					for k, v := range dst {
+						require.Equal(t, float64(p.at(uint64(start+k))), v, "iteration %d", start+k)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestStratumPermLargest checks the network at MaxIterations, where a full
+// bitmap would need 2 GiB: values in range and distinct over samples at
+// both ends and in the middle, and the cycle-walk bound.
+func TestStratumPermLargest(t *testing.T) {
+	t.Parallel()
+	const n = MaxIterations
+	p := newStratumPerm(7, 3, n)
+	require.Equal(t, uint64(1<<15), p.loMask+1)
+	require.Equal(t, uint64(1<<16), p.a) // ⌈(2³¹−1)/2¹⁵⌉
+	seen := map[uint64]bool{}
+	for _, g0 := range []uint64{0, n / 2, n - 10_000} {
+		for g := g0; g < g0+10_000; g++ {
+			k := p.at(g)
+			require.Less(t, k, uint64(n))
+			require.False(t, seen[k])
+			seen[k] = true
+		}
+	}
+}
+
+// TestStratumPermRectangle checks the domain of the Feistel network: a
+// rectangle a×2^w that holds [0, n) and exceeds it by less than 2^w, so
+// that a cycle walk needs a second step with probability below 1/a.
+func TestStratumPermRectangle(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ n, a, w int }{
+		{1, 1, 0}, {2, 2, 0}, {3, 2, 1}, {4, 2, 1}, {5, 3, 1}, {1024, 32, 5},
+		{1025, 33, 5}, {1_000_003, 977, 10}, {1 << 30, 1 << 15, 15}, {MaxIterations, 1 << 16, 15},
+	} {
+		p := newStratumPerm(1, 0, tc.n)
+		size := p.a << p.loBits
+		require.Equal(t, []uint64{uint64(tc.a), uint64(tc.w)}, []uint64{p.a, uint64(p.loBits)}, "N %d", tc.n)
+		require.GreaterOrEqual(t, size, uint64(tc.n))
+		require.Less(t, size-uint64(tc.n), p.loMask+1)
+		require.LessOrEqual(t, float64(p.loMask+1), math.Sqrt(2*float64(tc.n)))
+	}
+}
+
+// TestStratumPermsDiffer checks that seeds and inputs key the permutation,
+// which is never the identity for a sizeable n.
+func TestStratumPermsDiffer(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1023, 1024, 1025, 65537} {
+		all := func(seed uint64, input int) []uint64 {
+			p := newStratumPerm(seed, input, n)
+			out := make([]uint64, n)
+			for g := range out {
+				out[g] = p.at(uint64(g))
+			}
+			return out
+		}
+		identity := make([]uint64, n)
+		for g := range identity {
+			identity[g] = uint64(g)
+		}
+		perms := [][]uint64{identity, all(1, 0), all(2, 0), all(1, 1), all(2, 1), all(1, 2)}
+		for i := range perms {
+			for j := range i {
+				require.NotEqual(t, perms[i], perms[j], "N %d: permutations %d and %d", n, j, i)
+			}
+		}
+	}
+}
+
+// TestStratumPermUniform is a statistical check of the Feistel network
+// (fixed seeds, so it is deterministic): over 20,000 seeds, every stratum
+// is equally likely at every position (chi-square on the n×n table of
+// position and stratum), and for a larger n the permutation has no rank
+// correlation with the iteration index nor with another input's, which is
+// what LHS needs of it. The thresholds are far (≥ 5σ) from both the
+// expected values and the biases that too few rounds show.
+func TestStratumPermUniform(t *testing.T) {
+	t.Parallel()
+	t.Run("Positions", func(t *testing.T) {
+		t.Parallel()
+		for _, n := range []int{2, 3, 4, 5, 7, 10, 13, 100, 129, 200} {
+			const seeds = 20_000
+			count := make([]float64, n*n)
+			for s := range seeds {
+				p := newStratumPerm(uint64(s), 0, n)
+				for g := range n {
+					count[g*n+int(p.at(uint64(g)))]++
+				}
+			}
+			want := float64(seeds) / float64(n)
+			var chi2 float64
+			for _, c := range count {
+				chi2 += (c - want) * (c - want) / want
+			}
+			dof := float64((n - 1) * (n - 1))
+			z := (chi2 - dof) / math.Sqrt(2*dof)
+			require.Less(t, z, 5.0, "N %d: chi-square %.0f for %.0f degrees of freedom", n, chi2, dof)
+		}
+	})
+	t.Run("RankCorrelation", func(t *testing.T) {
+		t.Parallel()
+		const n, seeds = 4099, 200
+		// √(n−1)·ρ is about standard normal: its mean square is 1.
+		var index, inputs float64
+		x, y, id := make([]float64, n), make([]float64, n), make([]float64, n)
+		for g := range id {
+			id[g] = float64(g)
+		}
+		for s := range uint64(seeds) {
+			p, q := newStratumPerm(s, 0, n), newStratumPerm(s, 1, n)
+			p.strata(0, x)
+			q.strata(0, y)
+			index += float64(n-1) * math.Pow(stats.Spearman(x, id), 2) / seeds
+			inputs += float64(n-1) * math.Pow(stats.Spearman(x, y), 2) / seeds
+		}
+		require.InDelta(t, 1, index, 0.5, "with the iteration index")
+		require.InDelta(t, 1, inputs, 0.5, "between inputs")
+	})
+}
+
+// TestMemoryDoesNotGrowWithIterations checks that preparing and filling a
+// plan without correlation allocates nothing proportional to the number of
+// iterations: a stored LHS permutation would be 16 MiB per input here. It
+// is not parallel, so that no other test allocates while it measures.
+func TestMemoryDoesNotGrowWithIterations(t *testing.T) {
+	const iterations, inputs, batch = 1 << 22, 3, 4096
+	for _, method := range []Method{MonteCarlo, LatinHypercube} {
+		t.Run(string(method), func(t *testing.T) {
+			dst := make([]float64, batch)
+			seen := make([]uint64, iterations/64) // a bitmap of strata
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			p := &Plan{Iterations: iterations, ChunkSize: 1000, Seed: 9, Method: method}
+			_, err := p.Prepare()
+			require.NoError(t, err)
+			for in := range inputs {
+				clear(seen)
+				// Batches that straddle chunks, last first.
+				for start := iterations - batch; start >= 0; start -= batch {
+					p.FillRange(in, start, dst)
+					if method == LatinHypercube {
+						for _, u := range dst {
+							k := stratumOf(u, iterations)
+							if seen[k/64]&(1<<(k%64)) != 0 {
+								t.Fatalf("input %d: stratum %d hit twice", in, k)
+							}
+							seen[k/64] |= 1 << (k % 64)
+						}
+					}
+				}
+			}
+			runtime.ReadMemStats(&after)
+			allocated := after.TotalAlloc - before.TotalAlloc
+			t.Logf("%d inputs × %d iterations: %d bytes allocated", inputs, iterations, allocated)
+			require.Less(t, allocated, uint64(1<<20))
 		})
 	}
 }

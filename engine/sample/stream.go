@@ -6,7 +6,7 @@ import "math/rand/v2"
 // purposes never coincide.
 const (
 	purposeChunk uint64 = iota + 1 // Monte Carlo draws and LHS jitter of one chunk
-	purposeLHS                     // the LHS stratum permutation of one input
+	purposeLHS                     // the LHS stratum permutation (Feistel round keys) of one input
 	purposeIC                      // the Iman-Conover score permutation of one input
 )
 

@@ -22,4 +22,11 @@
 // the number of workers (floating-point merging is not associative, so the
 // order is part of the contract). The same accumulator gives the running
 // mean and standard error shown while the simulation progresses.
+//
+// A sample too large to keep is summarised in passes over it, each pass
+// split among goroutines: [Selection] finds exact order statistics (so
+// percentiles and [HistogramShape] need no sorted copy: see
+// [PercentileIncAt], [PercentileIncRanks], [EmptyBins] and [BinIndex]),
+// and [RankScale] with [RankSums] estimates the sensitivity from binned
+// ranks. Their memory depends on the bin counts, not on the sample.
 package stats

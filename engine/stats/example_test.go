@@ -51,7 +51,7 @@ func Example() {
 	sens, _ := stats.Sensitivity(inputs, revenue)
 	fmt.Printf("contribution to variance: price %.0f%%, units %.0f%%\n", sens[0].ContributionToVariance, sens[1].ContributionToVariance)
 	// Output:
-	// mean 11001 (exact 11000), sd 1846
-	// 90% interval [8247, 14298]
+	// mean 11000 (exact 11000), sd 1840
+	// 90% interval [8281, 14280]
 	// contribution to variance: price 66%, units 34%
 }

@@ -34,11 +34,32 @@ func Sorted(xs []float64) (sorted []float64, skipped int) {
 // the sorted values: with h = p·(n−1), the value at 0-based rank ⌊h⌋ plus the
 // fraction h−⌊h⌋ of the gap to the next.
 func PercentileInc(sorted []float64, p float64) (float64, error) {
-	n := len(sorted)
+	return PercentileIncAt(len(sorted), p, func(rank int) float64 { return sorted[rank] })
+}
+
+// PercentileIncAt is PercentileInc of n sorted values of which it knows
+// only the order statistics at(rank) (0-based) for the ranks
+// PercentileIncRanks names, so that percentiles can be computed from a few
+// order statistics found without keeping the values.
+func PercentileIncAt(n int, p float64, at func(rank int) float64) (float64, error) {
 	if n == 0 || !(p >= 0 && p <= 1) {
 		return math.NaN(), ErrPercentileRange
 	}
-	return interpolate(sorted, p*float64(n-1)), nil
+	return interpolate(n, p*float64(n-1), at), nil
+}
+
+// PercentileIncRanks returns the 0-based ranks whose values PercentileInc
+// of n values at p reads: one, or two when it interpolates.
+func PercentileIncRanks(n int, p float64) []int {
+	if n == 0 || !(p >= 0 && p <= 1) {
+		return nil
+	}
+	var ranks []int
+	interpolate(n, p*float64(n-1), func(rank int) float64 {
+		ranks = append(ranks, rank)
+		return 0
+	})
+	return ranks
 }
 
 // PercentileExc is Excel's PERCENTILE.EXC (and QUARTILE.EXC) of the sorted
@@ -53,20 +74,22 @@ func PercentileExc(sorted []float64, p float64) (float64, error) {
 	if h < 1 || h > float64(n) {
 		return math.NaN(), ErrPercentileRange
 	}
-	return interpolate(sorted, h-1), nil
+	return interpolate(n, h-1, func(rank int) float64 { return sorted[rank] }), nil
 }
 
-// interpolate returns the value at fractional 0-based rank h of sorted.
-func interpolate(sorted []float64, h float64) float64 {
+// interpolate returns the value at fractional 0-based rank h of n sorted
+// values, reading them through at.
+func interpolate(n int, h float64, at func(int) float64) float64 {
 	lo := int(math.Floor(h))
-	if lo >= len(sorted)-1 {
-		return sorted[len(sorted)-1]
+	if lo >= n-1 {
+		return at(n - 1)
 	}
 	f := h - float64(lo)
 	if f == 0 {
-		return sorted[lo]
+		return at(lo)
 	}
-	return sorted[lo] + f*(sorted[lo+1]-sorted[lo])
+	a, b := at(lo), at(lo+1)
+	return a + f*(b-a)
 }
 
 // PercentileMethod selects the Excel percentile definition.

@@ -48,18 +48,13 @@ func Sensitivity(inputs [][]float64, output []float64) (s []InputSensitivity, sk
 	s = make([]InputSensitivity, len(inputs))
 	x := make([]float64, len(y))
 	rx := make([]float64, len(y))
-	var sumSq float64
 	for k, in := range inputs {
 		for i, g := range keep {
 			x[i] = in[g]
 		}
 		order := argsort(x)
 		AverageRanks(x, order, rx)
-		r := Pearson(rx, ry)
-		s[k].RankCorrelation = r
-		if !math.IsNaN(r) {
-			sumSq += r * r
-		}
+		s[k].RankCorrelation = Pearson(rx, ry)
 		for d := range Groups {
 			lo, hi := d*len(order)/Groups, (d+1)*len(order)/Groups
 			var sum float64
@@ -69,15 +64,7 @@ func Sensitivity(inputs [][]float64, output []float64) (s []InputSensitivity, sk
 			s[k].GroupMeans[d] = sum / float64(hi-lo)
 		}
 	}
-	for k := range s {
-		r := s[k].RankCorrelation
-		switch {
-		case math.IsNaN(r):
-			s[k].ContributionToVariance = math.NaN()
-		case sumSq > 0:
-			s[k].ContributionToVariance = math.Copysign(100*r*r/sumSq, r)
-		}
-	}
+	ContributionsToVariance(s)
 	return s, skipped
 }
 
