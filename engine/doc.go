@@ -38,14 +38,15 @@
 // # Memory
 //
 // With [Options].KeepSamples a run keeps 8·N bytes per output for N
-// iterations (the values it returns) and summarises them exactly. Without
-// it nothing the process holds grows with N: the moments are merged chunk
-// by chunk; the outputs' values go to an unlinked temporary file as the
-// run goes; summarising passes read them back chunk by chunk, input values
-// drawn again from the plan, and find the exact order statistics that the
-// percentiles and the histogram need (stats.Selection: the same results
-// bit for bit) and the binned ranks that estimate the sensitivity
-// (stats.RankScale). Latin Hypercube strata come from a keyed bijection,
-// not a stored permutation; only Iman-Conover keeps per-iteration tables,
-// because it reorders a whole sample. See [Simulate].
+// iterations (the values it returns); beyond them nothing it holds grows
+// with N past [Options].SummaryMemory. A run whose summary fits that bound
+// is summarised exactly from its values in memory. A larger one streams:
+// the moments are merged chunk by chunk; the outputs' values (kept, or
+// written to an unlinked temporary file as the run goes) are read back in
+// passes, input values drawn again from the plan, to find the exact order
+// statistics that the percentiles and the histogram need (stats.Selection:
+// the same results bit for bit) and the binned ranks that estimate the
+// sensitivity (stats.RankScale). Latin Hypercube strata come from a keyed
+// bijection, not a stored permutation; only Iman-Conover keeps
+// per-iteration tables, because it reorders a whole sample. See [Simulate].
 package engine

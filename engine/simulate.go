@@ -40,8 +40,8 @@ type Model struct {
 }
 
 // DefaultSummaryMemory is Options.SummaryMemory's default: 16 MiB, about
-// 230,000 iterations of two outputs. Below it, holding the values costs
-// less than the bins of a streamed summary and the sensitivity is exact.
+// 230,000 iterations of two outputs (300,000 when the samples are kept).
+// Below it an exact summary costs less than the bins of a streamed one.
 const DefaultSummaryMemory = 16 << 20
 
 // DefaultPercentiles are reported when Options.Percentiles is empty.
@@ -79,15 +79,14 @@ type Options struct {
 	Percentiles []float64
 	Histogram   stats.HistogramOpts
 	AutoStop    *AutoStop
-	// SummaryMemory bounds the memory (bytes) in which a run that does not
-	// keep its samples may still hold its outputs' values to summarise them
-	// exactly, as KeepSamples does: a run needs 8 bytes per output and
-	// iteration plus 56 per iteration to rank them. A larger run streams
-	// its summary instead (see Simulate). 0 means DefaultSummaryMemory; a
-	// negative value always streams.
+	// SummaryMemory bounds the memory (bytes) of an exact summary from the
+	// values in memory: 56 bytes per iteration to sort and rank, plus 8
+	// per output and iteration for the values unless they are kept samples.
+	// A larger run streams its summary instead (see Simulate). 0 means
+	// DefaultSummaryMemory; a negative value always streams.
 	SummaryMemory int
-	// TempDir is where a run that does not keep its samples writes the
-	// outputs' values for the summarising passes to read back (8 bytes per
+	// TempDir is where a streamed run that does not keep its samples writes
+	// the outputs' values for the summarising passes to read back (8 bytes per
 	// output and iteration, in an unlinked file); os.TempDir() when empty.
 	// When no file can be written there the passes evaluate the model
 	// again instead: the same results, in more time.
@@ -157,23 +156,25 @@ type Result struct {
 // is cancelled; every worker then stops after the chunk it is evaluating.
 //
 // Memory. With KeepSamples, the run keeps every output's values (8·N bytes
-// per output for N iterations, returned as Output.Samples) and summarises
-// them directly: exact percentiles, histogram and sensitivity (while it
-// summarises, buffers allocated once and reused: 8·N bytes to sort an
-// output and, when there are inputs, 48·N more to rank the output and each
-// input, an input's values drawn again from the plan).
+// per output for N iterations, returned as Output.Samples); beyond them,
+// nothing it holds grows with N past Options.SummaryMemory.
 //
-// Without KeepSamples, a run small enough (Options.SummaryMemory) is
-// summarised the same way, in memory. A larger one holds nothing that grows
-// with N: the moments
-// are merged chunk by chunk, and the rest comes from passes over the
-// outputs' values, written to a temporary file (Options.TempDir) as the run
-// goes and read back chunk by chunk, with the inputs' values drawn again
-// from the plan (see summarizeStream). Percentiles and the histogram are
-// the same, bit for bit, as with KeepSamples; the sensitivity is estimated
-// from binned ranks (within 10⁻³ of the exact rank correlation on the
-// shapes of the tests). Only correlated inputs keep per-iteration state,
-// 12·N bytes per correlated input: Iman-Conover reorders a whole sample.
+// A run whose summary fits SummaryMemory is summarised exactly from its
+// values in memory: sorted for percentiles and histogram, ranked for the
+// sensitivity, in buffers allocated once and reused (8·N bytes to sort an
+// output and, when there are inputs, 48·N more to rank the output and each
+// input), plus the values themselves (8·N per output) when they are not
+// samples to keep.
+//
+// A larger run is summarised in passes (see summarizeStream) over the
+// outputs' values: the kept samples or, without KeepSamples, a temporary
+// file (Options.TempDir) written as the run goes and read back chunk by
+// chunk. The moments are merged chunk by chunk as the run goes.
+// Percentiles and the histogram are the same, bit for bit, as from the
+// sorted values; the sensitivity is estimated from binned ranks (within
+// 10⁻³ of the exact rank correlation on the shapes of the tests). Only
+// correlated inputs keep per-iteration state, 12·N bytes per correlated
+// input: Iman-Conover reorders a whole sample.
 //
 // Input values are never stored: whatever needs them draws them again
 // from the plan, which gives the very values the run used.
@@ -205,7 +206,7 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 		return nil, context.Cause(ctx)
 	}
 	r := newRun(m, o, prog, plan)
-	if !r.inMemory {
+	if !r.o.KeepSamples && !r.exact {
 		// Without a file the summarising passes evaluate the model again.
 		var err error
 		if r.spill, err = newSpill(o.TempDir, len(m.Outputs)); err != nil {
@@ -221,7 +222,7 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	}
 	report(o.Progress, Progress{Stage: "summarizing", Done: r.n, Total: o.Iterations, Outputs: r.convergence()})
 	res := &Result{Iterations: r.n, Warnings: warnings}
-	if r.inMemory {
+	if r.exact {
 		sc := newScratch(r.n, len(m.Inputs) > 0)
 		for j := range m.Outputs {
 			out, err := r.summarize(ctx, sc, j)

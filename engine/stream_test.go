@@ -70,12 +70,22 @@ func TestSimulateStreamingMatchesKeptSamples(t *testing.T) {
 				tc.opts(&o)
 			}
 			o.KeepSamples = true
+			o.SummaryMemory = 0 // small enough: exact, from the values in memory
 			kept, err := engine.Simulate(context.Background(), tc.model, o)
 			require.NoError(t, err)
-			o.KeepSamples = false
+			o.SummaryMemory = -1 // streamed over the kept samples
+			keptStreamed, err := engine.Simulate(context.Background(), tc.model, o)
+			require.NoError(t, err)
+			o.KeepSamples = false // streamed over the spill file
 			streamed, err := engine.Simulate(context.Background(), tc.model, o)
 			require.NoError(t, err)
 			require.Equal(t, kept.Iterations, streamed.Iterations)
+			keptStreamed.Elapsed, streamed.Elapsed = 0, 0
+			for j := range keptStreamed.Outputs {
+				require.Equal(t, bitsOf(kept.Outputs[j].Samples), bitsOf(keptStreamed.Outputs[j].Samples)) // NaN-encoded errors too
+				keptStreamed.Outputs[j].Samples = nil
+			}
+			require.Equal(t, fingerprint(streamed), fingerprint(keptStreamed), "streamed over kept samples or the spill")
 			for j, want := range kept.Outputs {
 				got := streamed.Outputs[j]
 				require.Nil(t, got.Samples)
@@ -112,8 +122,8 @@ func TestSimulateStreamingMatchesKeptSamples(t *testing.T) {
 // TestSimulateStreamingMemoryDoesNotGrow runs a model (errors, RAND, a
 // discrete input) at two sizes without keeping samples: what the larger run allocates, in all, is
 // about what the smaller one does, while keeping samples costs 8 bytes per
-// output and iteration. With the default SummaryMemory a small run holds
-// its values in memory, within that bound.
+// output and iteration and nothing more. With the default SummaryMemory a
+// small run holds its values in memory, within that bound.
 func TestSimulateStreamingMemoryDoesNotGrow(t *testing.T) {
 	m := mixedModel(t)
 	allocated := func(n int, o engine.Options) uint64 {
@@ -135,10 +145,14 @@ func TestSimulateStreamingMemoryDoesNotGrow(t *testing.T) {
 		byDefault := allocated(large, engine.Options{Sampling: method})
 		require.Less(t, float64(byDefault), 1.2*float64(a)+1<<20, "%s: the default streams a large run", method)
 	}
+	streamedSmall := allocated(small, engine.Options{SummaryMemory: -1})
 	inMemory := allocated(small, engine.Options{})
 	require.Less(t, inMemory, uint64(engine.DefaultSummaryMemory+8<<20), "a small run within SummaryMemory")
+	samples := uint64(8 * large * len(m.Outputs))
 	kept := allocated(large, engine.Options{KeepSamples: true})
-	require.Greater(t, kept, uint64(8*large*len(m.Outputs)), "kept samples are allocated")
+	t.Logf("keeping samples: %d iterations allocate %.1f MB, of which samples %.1f MB", large, float64(kept)/1e6, float64(samples)/1e6)
+	require.Greater(t, kept, samples, "kept samples are allocated")
+	require.Less(t, float64(kept-samples), 1.2*float64(streamedSmall)+1<<20, "beyond the kept samples, allocation does not grow")
 }
 
 // TestSimulateStreamingWithoutTempFile checks the fallback when the
@@ -158,4 +172,12 @@ func TestSimulateStreamingWithoutTempFile(t *testing.T) {
 	require.Contains(t, evaluated.Warnings[0], "evaluated the model again")
 	evaluated.Warnings = nil
 	require.Equal(t, fingerprint(spilled), fingerprint(evaluated))
+}
+
+func bitsOf(xs []float64) []uint64 {
+	out := make([]uint64, len(xs))
+	for i, x := range xs {
+		out[i] = math.Float64bits(x)
+	}
+	return out
 }

@@ -142,10 +142,11 @@ type SimulationInput struct {
 	Seed         *int                 `json:"seed,omitempty"`
 	Sampling     *simulation.Sampling `json:"sampling,omitempty"`
 	Correlations []*CorrelationInput  `json:"correlations,omitempty"`
-	// Keep raw samples for download (8 bytes per output per iteration). Kept
-	// samples also make the sensitivity exact; without them it is estimated
-	// from binned ranks (rank correlations within about 0.001). Statistics,
-	// percentiles and histograms are exact either way.
+	// Keep raw samples for download (8 bytes per output per iteration).
+	// Statistics, percentiles and histograms are exact either way; the
+	// sensitivity is exact up to about 230,000 iterations of two outputs
+	// (300,000 with kept samples) and estimated from binned ranks beyond
+	// (rank correlations within about 0.001).
 	KeepSamples *bool `json:"keepSamples,omitempty"`
 }
 
