@@ -167,8 +167,10 @@ func EnsurePostgresDatabase(ctx context.Context, serverURL, name string) (string
 	}
 	if !exists {
 		_, err := admin.ExecContext(ctx, "CREATE DATABASE "+QuoteIdent(name))
-		// Another replica may have created it meanwhile: 42P04 duplicate_database.
-		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "42P04" {
+		// Another replica or goroutine may have created it meanwhile:
+		// 42P04 duplicate_database, or 23505 unique_violation on
+		// pg_database's name index when both commands ran at once.
+		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && (pgErr.Code == "42P04" || pgErr.Code == "23505") {
 			err = nil
 		}
 		if err != nil {

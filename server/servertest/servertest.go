@@ -207,7 +207,13 @@ func Start(t testing.TB, cfg *config.Config) *Server {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("server did not start within 60s\n%s", s.Logs.String())
 	}
-	t.Cleanup(func() { _ = s.Stop() })
+	t.Cleanup(func() {
+		_ = s.Stop()
+		if t.Failed() {
+			// An INTERNAL error's cause is in the log, not in the response.
+			t.Logf("server log, warnings and errors:\n%s", s.Logs.Lines("level=WARN", "level=ERROR"))
+		}
+	})
 	return s
 }
 
@@ -306,6 +312,20 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Lines returns the log's lines holding any of subs.
+func (b *SyncBuffer) Lines(subs ...string) string {
+	var out strings.Builder
+	for line := range strings.Lines(b.String()) {
+		for _, sub := range subs {
+			if strings.Contains(line, sub) {
+				out.WriteString(line)
+				break
+			}
+		}
+	}
+	return out.String()
 }
 
 // Contains reports whether the log has s.
