@@ -16,7 +16,7 @@ import (
 
 // shapesModel is mixedModel's inputs with outputs that stress a summary
 // made without the values: heavy-tailed, capped (a tie group at the cap),
-// discrete, constant, always an error, sometimes #N/A.
+// discrete, constant, always an error, sometimes #N/A, drawn by RAND().
 func shapesModel(t testing.TB) engine.Model {
 	m := mixedModel(t)
 	m.Workbook = sheet{
@@ -28,9 +28,10 @@ func shapesModel(t testing.TB) engine.Model {
 			"B4": "7",
 			"B5": "1/0",
 			"B6": "IF(A2>2.5,NA(),A1-A3)",
+			"B7": "A1*RAND()",
 		},
 	}.build(t)
-	m.Outputs = refs(t, "S!B1", "S!B2", "S!B3", "S!B4", "S!B5", "S!B6")
+	m.Outputs = refs(t, "S!B1", "S!B2", "S!B3", "S!B4", "S!B5", "S!B6", "S!B7")
 	return m
 }
 
