@@ -21,7 +21,7 @@ func (r *run) replaySource(inputs bool) source {
 }
 
 // A feed gives a search the finite values of an output (input −1), of an
-// input (output −1), or of an input where an output is a number.
+// input (output −1), or of an input where an output is an error.
 type feed struct {
 	output, input int
 	search        search
@@ -43,12 +43,23 @@ func (s selection) finish(ps []adder) {
 	s.Finish(column(ps, func(p adder) *stats.SelectionPass { return p.(*stats.SelectionPass) })...)
 }
 
+type excluded struct{ *stats.Excluded }
+
+func (s excluded) newPass() adder { return s.NewPass() }
+func (s excluded) finish(ps []adder) {
+	s.Finish(column(ps, func(p adder) *stats.ExcludedPass { return p.(*stats.ExcludedPass) })...)
+}
+
 type rankScale struct{ *stats.RankScale }
 
 func (s rankScale) newPass() adder { return s.NewPass() }
 func (s rankScale) finish(ps []adder) {
 	s.Finish(column(ps, func(p adder) *stats.RankPass { return p.(*stats.RankPass) })...)
 }
+
+// passShards is the number of passes each feed's values are counted in;
+// workers beyond it share them under a lock.
+const passShards = 2
 
 // count makes passes over the kept iterations until every search is done.
 func (r *run) count(ctx context.Context, feeds []feed) error {
@@ -63,11 +74,16 @@ func (r *run) count(ctx context.Context, feeds []feed) error {
 		if len(open) == 0 {
 			return nil
 		}
-		passes := make([][]adder, len(open)) // [feed][worker]
+		// A few shards per feed, not one per worker: a pass holds bins, and
+		// their memory must not grow with the cores.
+		shards := min(workers, passShards)
+		passes := make([][]adder, len(open)) // [feed][shard]
+		locks := make([][]sync.Mutex, len(open))
 		for k, f := range open {
-			passes[k] = make([]adder, workers)
-			for w := range workers {
-				passes[k][w] = f.search.newPass()
+			passes[k] = make([]adder, shards)
+			locks[k] = make([]sync.Mutex, shards)
+			for s := range shards {
+				passes[k][s] = f.search.newPass()
 			}
 		}
 		needInputs := false
@@ -76,7 +92,8 @@ func (r *run) count(ctx context.Context, feeds []feed) error {
 		}
 		err := r.parallel(ctx, r.keptChunks, r.replaySource(needInputs), func(w int, e *evaluator, _ int) {
 			for k, f := range open {
-				p := passes[k][w]
+				p, mu := passes[k][w%shards], &locks[k][w%shards]
+				mu.Lock()
 				switch {
 				case f.input < 0:
 					for _, y := range e.output(f.output) {
@@ -93,11 +110,12 @@ func (r *run) count(ctx context.Context, feeds []feed) error {
 				default:
 					ys := e.output(f.output)
 					for k, x := range e.input(f.input) {
-						if finite(x) && finite(ys[k]) {
+						if finite(x) && !finite(ys[k]) {
 							p.Add(x)
 						}
 					}
 				}
+				mu.Unlock()
 			}
 		})
 		if err != nil {

@@ -43,28 +43,19 @@ type streamSummary struct {
 	r         *run
 	nIn       int
 	outs      []Output
-	clean     []int                // per output: its iterations that are numbers
-	sels      []*stats.Selection   // per output with numbers
-	ys        []*stats.RankScale   // per output with a sensitivity
-	xs        []*stats.RankScale   // per input, over every iteration
-	masked    [][]*stats.RankScale // per output with errors, per input: over the output's numbers
-	sensitive bool                 // some output has a sensitivity
+	clean     []int               // per output: its iterations that are numbers
+	sels      []*stats.Selection  // per output with numbers
+	ys        []*stats.RankScale  // per output with a sensitivity
+	xs        []*stats.RankScale  // per input, over every iteration
+	excluded  [][]*stats.Excluded // per output with errors, per input: its values in those iterations
+	sensitive bool                // some output has a sensitivity
 }
 
 func (r *run) newStreamSummary() *streamSummary {
 	nOut, nIn := len(r.m.Outputs), len(r.m.Inputs)
 	ss := &streamSummary{r: r, nIn: nIn, outs: make([]Output, nOut), clean: make([]int, nOut),
 		sels: make([]*stats.Selection, nOut), ys: make([]*stats.RankScale, nOut),
-		xs: make([]*stats.RankScale, nIn), masked: make([][]*stats.RankScale, nOut)}
-	inputScales := func() []*stats.RankScale {
-		scales := make([]*stats.RankScale, nIn)
-		for i, ir := range r.total.inputs {
-			if ir.count > 0 {
-				scales[i] = stats.NewRankScale(ir.min, ir.max)
-			}
-		}
-		return scales
-	}
+		xs: make([]*stats.RankScale, nIn), excluded: make([][]*stats.Excluded, nOut)}
 	for j := range ss.outs {
 		ss.outs[j] = r.outputHead(j)
 		if r.o.KeepSamples {
@@ -81,12 +72,27 @@ func (r *run) newStreamSummary() *streamSummary {
 		}
 		ss.sensitive = true
 		ss.ys[j] = stats.NewRankScale(s.Min, s.Max)
-		if ss.clean[j] < r.n {
-			ss.masked[j] = inputScales()
+	}
+	if !ss.sensitive {
+		return ss
+	}
+	for i, ir := range r.total.inputs {
+		if ir.count > 0 {
+			ss.xs[i] = stats.NewRankScale(ir.min, ir.max)
 		}
 	}
-	if ss.sensitive {
-		ss.xs = inputScales()
+	for j, y := range ss.ys {
+		if y == nil || ss.clean[j] == r.n {
+			continue
+		}
+		// The inputs are ranked over the iterations where the output is a
+		// number: their values in the others are counted to be left out.
+		ss.excluded[j] = make([]*stats.Excluded, nIn)
+		for i, x := range ss.xs {
+			if x != nil {
+				ss.excluded[j][i] = x.NewExcluded()
+			}
+		}
 	}
 	return ss
 }
@@ -101,9 +107,9 @@ func (ss *streamSummary) feeds() []feed {
 		if ss.ys[j] != nil {
 			feeds = append(feeds, feed{output: j, input: -1, search: rankScale{ss.ys[j]}})
 		}
-		for i, m := range ss.masked[j] {
-			if m != nil {
-				feeds = append(feeds, feed{output: j, input: i, search: rankScale{m}})
+		for i, e := range ss.excluded[j] {
+			if e != nil {
+				feeds = append(feeds, feed{output: j, input: i, search: excluded{e}})
 			}
 		}
 	}
@@ -222,10 +228,10 @@ func (ss *streamSummary) addRanks(e *evaluator, ranks []inputRanks, part []stats
 				sums := &part[j*ss.nIn+i]
 				switch {
 				case !finite(v):
-				case ss.masked[j] != nil:
-					if m := ss.masked[j][i]; m != nil {
-						rx, from, to := m.Rank(v)
-						sums.Add(rx, from, to, m.Len(), ry, yscale.Len(), y)
+				case ss.excluded[j] != nil:
+					if ex := ss.excluded[j][i]; ex != nil {
+						rx, from, to := ex.Rank(v)
+						sums.Add(rx, from, to, ex.Len(), ry, yscale.Len(), y)
 					}
 				case ss.xs[i] != nil:
 					rk := ranks[i]

@@ -92,3 +92,56 @@ func TestRankScaleTiesGetAverageRanks(t *testing.T) {
 	rank, from, to := c.Rank(4)
 	require.Equal(t, []float64{2, 0, 3}, []float64{rank, from, to})
 }
+
+// TestExcludedRanksAmongKeptValues checks ranks among the values kept when
+// some are left out (an output's error iterations) against a scale built
+// on the kept values alone, for errors spread evenly and errors clustered
+// at the low end.
+func TestExcludedRanksAmongKeptValues(t *testing.T) {
+	t.Parallel()
+	const n = 100_000
+	r := rand.New(rand.NewPCG(5, 6))
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = r.NormFloat64()
+	}
+	for _, tc := range []struct {
+		name  string
+		leave func(x float64) bool
+	}{
+		{"spread", func(float64) bool { return r.IntN(10) == 0 }},
+		{"low end", func(x float64) bool { return x < -1 }},
+		{"ties", func(float64) bool { return r.IntN(4) == 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			all := xs
+			if tc.name == "ties" {
+				all = make([]float64, n)
+				for i := range all {
+					all[i] = float64(r.IntN(5))
+				}
+			}
+			scale := scaleOf(all)
+			ex := scale.NewExcluded()
+			p := ex.NewPass()
+			var kept []float64
+			for _, x := range all {
+				if tc.leave(x) {
+					p.Add(x)
+				} else {
+					kept = append(kept, x)
+				}
+			}
+			ex.Finish(p)
+			exact := scaleOf(kept)
+			require.Equal(t, int64(len(kept)), ex.Len())
+			var worst float64
+			for _, x := range kept[:2000] {
+				got, _, _ := ex.Rank(x)
+				want, _, _ := exact.Rank(x)
+				worst = math.Max(worst, math.Abs(got-want)/float64(len(kept)))
+			}
+			require.Less(t, worst, 2e-3, "largest rank error as a fraction of the values kept")
+		})
+	}
+}
