@@ -23,6 +23,10 @@ type HandlerOpts struct {
 	MaxComplexity  int
 	MaxUploadBytes int64
 	Introspection  bool
+	// MaxAliases caps aliased fields per operation (AliasLimit),
+	// MaxResponseBytes one response's JSON (ResponseLimit).
+	MaxAliases       int
+	MaxResponseBytes int64
 	// WebsocketInit authenticates a websocket from its connection_init
 	// payload; an error closes the socket with 4403.
 	WebsocketInit func(ctx context.Context, payload transport.InitPayload) (context.Context, error)
@@ -38,7 +42,7 @@ type HandlerOpts struct {
 // GET, multipart uploads, websockets (graphql-transport-ws and the legacy
 // graphql-ws, negotiated by subprotocol) and server-sent events.
 func NewHandler(r *Resolver, o HandlerOpts) *handler.Server {
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: r}))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: Complexity()}))
 	srv.AddTransport(transport.Websocket{
 		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 			if o.WebsocketInit == nil {
@@ -70,8 +74,12 @@ func NewHandler(r *Resolver, o HandlerOpts) *handler.Server {
 		srv.Use(NoIntrospection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// In this order: an operation both too costly and too aliased is
+	// refused for its cost.
 	srv.Use(DepthLimit{Max: o.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	srv.Use(AliasLimit{Max: o.MaxAliases})
+	srv.Use(ResponseLimit{Max: o.MaxResponseBytes, Log: o.Log})
 	srv.SetErrorPresenter(presentError(o.Log))
 	srv.SetRecoverFunc(recoverPanic(o.Log))
 	return srv

@@ -167,6 +167,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		WebsocketInit:  a.websocketInit,
 
 		MaxSubscriptionsPerConnection: cfg.MaxSubscriptionsPerConnection,
+
+		MaxAliases:       cfg.MaxAliases,
+		MaxResponseBytes: cfg.MaxResponseBytes,
 	})
 	a.HTTP = httpserver.New(httpserver.Deps{
 		Log:          log,

@@ -48,6 +48,11 @@ type Config struct {
 	MaxTenantPools int
 	DemoOrg        bool
 
+	// MaxAliases caps aliased fields per GraphQL operation,
+	// MaxResponseBytes one GraphQL response's JSON.
+	MaxAliases       int
+	MaxResponseBytes int64
+
 	MaxSubscriptionsPerConnection int
 
 	Workers         int           // simulations this process runs at once
@@ -95,7 +100,9 @@ var Vars = []Var{
 	{"SIMGRAPH_DEFAULT_TIER", "STANDARD", "tier of a newly provisioned organization"},
 	{"SIMGRAPH_SHUTDOWN_GRACE", "10s", "time allowed to finish in-flight requests on SIGINT/SIGTERM"},
 	{"SIMGRAPH_MAX_QUERY_DEPTH", "12", "deepest selection a GraphQL operation may have"},
-	{"SIMGRAPH_MAX_COMPLEXITY", "1000", "highest complexity a GraphQL operation may have"},
+	{"SIMGRAPH_MAX_COMPLEXITY", "200000", "highest cost a GraphQL operation may have (paged fields count each item they can return)"},
+	{"SIMGRAPH_MAX_ALIASES", "50", "most aliased fields (alias differing from the field name) a GraphQL operation may have, fragments counted where spread"},
+	{"SIMGRAPH_MAX_RESPONSE_BYTES", "8388608", "largest GraphQL response (JSON bytes); a larger one is replaced by a BAD_USER_INPUT error"},
 	{"SIMGRAPH_MAX_BODY_BYTES", "1048576", "largest non-upload request body"},
 	{"SIMGRAPH_MAX_UPLOAD_BYTES", "524288000", "largest multipart upload (tier quotas apply below it)"},
 	{"SIMGRAPH_CORS_ORIGINS", "", "comma-separated allowed origins; * allows any (development default: *)"},
@@ -165,7 +172,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		dst       *int
 	}{
 		{"SIMGRAPH_MAX_QUERY_DEPTH", "12", &c.MaxQueryDepth},
-		{"SIMGRAPH_MAX_COMPLEXITY", "1000", &c.MaxComplexity},
+		{"SIMGRAPH_MAX_COMPLEXITY", "200000", &c.MaxComplexity},
+		{"SIMGRAPH_MAX_ALIASES", "50", &c.MaxAliases},
 		{"SIMGRAPH_MAX_TENANT_POOLS", "64", &c.MaxTenantPools},
 		{"SIMGRAPH_MAX_ITERATIONS", "10000000", &c.MaxIterations},
 		{"SIMGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", "20", &c.MaxSubscriptionsPerConnection},
@@ -185,6 +193,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.MaxBodyBytes, err = strconv.ParseInt(get("SIMGRAPH_MAX_BODY_BYTES", "1048576"), 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return nil, fmt.Errorf("SIMGRAPH_MAX_BODY_BYTES: want a positive integer")
+	}
+	if c.MaxResponseBytes, err = strconv.ParseInt(get("SIMGRAPH_MAX_RESPONSE_BYTES", "8388608"), 10, 64); err != nil || c.MaxResponseBytes <= 0 {
+		return nil, fmt.Errorf("SIMGRAPH_MAX_RESPONSE_BYTES: want a positive integer")
 	}
 	if c.MaxUploadBytes, err = strconv.ParseInt(get("SIMGRAPH_MAX_UPLOAD_BYTES", "524288000"), 10, 64); err != nil || c.MaxUploadBytes <= 0 {
 		return nil, fmt.Errorf("SIMGRAPH_MAX_UPLOAD_BYTES: want a positive integer")

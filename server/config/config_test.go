@@ -28,12 +28,26 @@ func TestLoadDefaultsAndErrors(t *testing.T) {
 	require.Equal(t, ":8080", c.Addr)
 	require.Equal(t, "STANDARD", c.DefaultTier)
 	require.Equal(t, []string{"*"}, c.CORSOrigins)
+	require.Equal(t, 200000, c.MaxComplexity)
+	require.Equal(t, 50, c.MaxAliases)
+	require.Equal(t, int64(8<<20), c.MaxResponseBytes)
+
+	set, err := Load(func(k string) string {
+		return map[string]string{"SIMGRAPH_MAX_ALIASES": "7", "SIMGRAPH_MAX_RESPONSE_BYTES": "4096"}[k]
+	})
+	require.NoError(t, err)
+	require.Equal(t, 7, set.MaxAliases)
+	require.Equal(t, int64(4096), set.MaxResponseBytes)
 
 	bad := []map[string]string{
 		{"SIMGRAPH_ENV": "staging"},
 		{"SIMGRAPH_DEFAULT_TIER": "GOLD"},
 		{"SIMGRAPH_SHUTDOWN_GRACE": "soon"},
 		{"SIMGRAPH_MAX_QUERY_DEPTH": "0"},
+		{"SIMGRAPH_MAX_ALIASES": "0"},
+		{"SIMGRAPH_MAX_ALIASES": "many"},
+		{"SIMGRAPH_MAX_RESPONSE_BYTES": "-1"},
+		{"SIMGRAPH_MAX_RESPONSE_BYTES": "8MB"},
 		{"SIMGRAPH_WORKERS": "-1"},
 		{"SIMGRAPH_INTROSPECTION": "maybe"},
 	}

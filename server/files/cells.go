@@ -2,6 +2,7 @@ package files
 
 import (
 	"context"
+	"math"
 	"strings"
 
 	"github.com/google/uuid"
@@ -125,6 +126,17 @@ func QualifiedRef(sheet string, row, col int) string {
 		name = "'" + strings.ReplaceAll(sheet, "'", "''") + "'"
 	}
 	return name + "!" + workbook.CellName(row, col)
+}
+
+// RangeCells is how many cells an A1 range (A1:B2, $A$1, B2:A1) spans,
+// saturating at math.MaxInt32; false if rng is not an A1 range.
+func RangeCells(rng string) (int, bool) {
+	r1, c1, r2, c2, err := parseRange(strings.TrimSpace(rng))
+	if err != nil {
+		return 0, false
+	}
+	rows, cols := int64(r2-r1+1), int64(c2-c1+1)
+	return int(min(rows*cols, math.MaxInt32)), true
 }
 
 func parseRange(rng string) (r1, c1, r2, c2 int, err error) {
