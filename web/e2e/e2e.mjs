@@ -9,7 +9,8 @@
 //   CHROMIUM          the browser (default: /usr/bin/chromium)
 //   E2E_HEADED=1      show the browser (needs a display)
 //
-// Screenshots: results.png, organization.png, notifications.png, playground.png.
+// Screenshots: results.png, organization.png, notifications.png, playground.png,
+// playground-docs.png.
 // It builds nothing of the web app: it tests the dist/ embedded in the
 // binary. Exits non-zero on failure; the last line is "e2e: N passed, M failed".
 import { spawn, execFileSync } from 'node:child_process';
@@ -366,6 +367,32 @@ async function testPlayground(page, base, state) {
   await page.screenshot({ path: join(screenshots, 'playground.png') });
 }
 
+// GraphiQL introspects the schema on load with graphql-js's standard
+// introspection query (15 levels deep, deeper than the default depth limit):
+// the Docs pane shows the root types once that query is answered, "Error
+// fetching schema" when it is refused.
+async function testPlaygroundDocs(page, base, state) {
+  if (!state.token) state.token = await signIn(page, base);
+  await page.goto(base + '/playground');
+  await page.locator('.graphiql-container').waitFor({ timeout: remaining(30_000) });
+  await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click({ timeout: remaining(15_000) });
+  const docs = page.locator('section.graphiql-doc-explorer');
+  await docs.waitFor({ timeout: remaining(15_000) });
+  await page.waitForFunction(() => {
+    const t = document.querySelector('section.graphiql-doc-explorer')?.textContent ?? '';
+    return /Root Types/.test(t) || /Error fetching schema|No GraphQL schema/.test(t);
+  }, null, { timeout: remaining(30_000) });
+  const text = (await docs.textContent()) ?? '';
+  if (!/Root Types/.test(text)) throw new Error(`the Docs pane has no schema: ${text.slice(0, 300)}`);
+  await docs.locator('a.graphiql-doc-explorer-type-name', { hasText: /^Query$/ }).first().click();
+  await page.waitForFunction(() => {
+    const t = document.querySelector('section.graphiql-doc-explorer')?.textContent ?? '';
+    return /workbooks/.test(t) && /simulations/.test(t);
+  }, null, { timeout: remaining(15_000) });
+  log('playground Docs pane lists the Query type\'s fields');
+  await page.screenshot({ path: join(screenshots, 'playground-docs.png') });
+}
+
 // ---- main ---------------------------------------------------------------------------
 
 async function main() {
@@ -394,6 +421,7 @@ async function main() {
       ['organization: data summary, quota, services, metrics', testOrganization],
       ['notifications: bell fed by notificationAdded, mark as read', testNotifications],
       ['playground: query and subscription', testPlayground],
+      ['playground: Docs pane loads the schema', testPlaygroundDocs],
     ]) {
       const t0 = Date.now();
       try {
