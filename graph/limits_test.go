@@ -425,3 +425,50 @@ func TestWebAppOperationsWithinLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryPagedFieldPriced keeps the cost model complete: every field of
+// the schema that returns a connection or takes a page size (first, last,
+// limit) or a cells range has a complexity function that grows with it.
+func TestEveryPagedFieldPriced(t *testing.T) {
+	ctx := context.Background()
+	found := 0
+	for _, def := range schema.Schema().Types {
+		if def.Kind != ast.Object || strings.HasPrefix(def.Name, "__") {
+			continue
+		}
+		for _, f := range def.Fields {
+			var sizeArg string
+			for _, a := range f.Arguments {
+				switch a.Name {
+				case "first", "last", "limit", "range":
+					sizeArg = a.Name
+				}
+			}
+			connection := strings.HasSuffix(f.Type.Name(), "Connection")
+			if sizeArg == "" && !connection {
+				continue
+			}
+			found++
+			require.NotEmpty(t, sizeArg, "%s.%s returns a connection without a page size argument", def.Name, f.Name)
+			args := func(size any) map[string]any {
+				m := map[string]any{}
+				for _, a := range f.Arguments {
+					if a.Type.NonNull {
+						m[a.Name] = "x"
+					}
+				}
+				m[sizeArg] = size
+				return m
+			}
+			small, big := any(1), any(100)
+			if sizeArg == "range" {
+				small, big = "A1", "A1:J10"
+			}
+			lo, ok := schema.Complexity(ctx, def.Name, f.Name, 10, args(small))
+			require.True(t, ok, "%s.%s has no complexity function (graph.Complexity)", def.Name, f.Name)
+			hi, _ := schema.Complexity(ctx, def.Name, f.Name, 10, args(big))
+			require.Greater(t, hi, 50*lo, "%s.%s: the cost grows with %s", def.Name, f.Name, sizeArg)
+		}
+	}
+	require.Equal(t, 6, found, "workbooks, simulations, Workbook.simulations, notifications, cells, samples")
+}

@@ -104,7 +104,11 @@ func TestQueryLimitsConfigured(t *testing.T) {
 	require.Contains(t, resp.Errors[0].Message, "> 1024")
 	require.True(t, len(resp.Data) == 0 || string(resp.Data) == "null", "no data: %s", resp.Data)
 
-	var small struct{ Workbook struct{ Cells struct{ Cells []json.RawMessage } } }
+	var small struct {
+		Workbook struct {
+			Cells struct{ Cells []json.RawMessage }
+		}
+	}
 	s.Query(t, tok, `query($id: ID!) { workbook(id: $id) { cells(sheet: "Inputs", range: "A1:B2") { cells { ref } } } }`, map[string]any{"id": wb}).Decode(t, &small)
 	require.NotEmpty(t, small.Workbook.Cells.Cells, "a small page is within the limit")
 }
