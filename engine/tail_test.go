@@ -117,9 +117,9 @@ func TestTailsAgainstClosedForms(t *testing.T) {
 			tail := out.Tails[i]
 			require.Equal(t, a, tail.Level)
 			for _, side := range []struct {
-				name      string
-				p         float64 // probability of the tail
-				lower     bool
+				name       string
+				p          float64 // probability of the tail
+				lower      bool
 				var_, cvar float64
 			}{
 				{"lower", 1 - a, true, tail.VaR, tail.CVaR},

@@ -15,7 +15,7 @@ import (
 type CoMoments struct {
 	n    int64
 	mean []float64
-	c    []float64 // d×d, row-major; only the upper triangle (i ≤ k) is kept
+	c    []float64  // d×d, row-major; only the upper triangle (i ≤ k) is kept
 	blk  *CoMoments // AddBlock's, reused
 }
 
