@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/simgraph/simgraph/server"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/servertest"
@@ -66,9 +67,9 @@ func TestSimulationNamesTailsAndTargets(t *testing.T) {
 		// A second client (another token of the same user) sees the names.
 		other := s.Token(t, auth.TokenParams{Email: "analyst@names.example", Org: "names"})
 		type sensitivity struct {
-			Input, Name                                string
+			Input, Name                                 string
 			LowDecileMean, HighDecileMean, ChangeInMean float64
-			StandardizedRegression, VarianceShare      *float64
+			StandardizedRegression, VarianceShare       *float64
 		}
 		var got struct {
 			Simulation struct {
@@ -189,4 +190,27 @@ func TestSimulationNamesTailsAndTargets(t *testing.T) {
 			require.Equal(t, "BAD_USER_INPUT", res.Code(), tc.name)
 		}
 	})
+}
+
+// TestDemoOrganizationRunsAMillionIterations starts the embedded server as
+// a developer does (demo organization provisioned at start) and checks
+// that the demo organization may ask for a million iterations, and that a
+// larger request is refused with what it requested.
+func TestDemoOrganizationRunsAMillionIterations(t *testing.T) {
+	t.Parallel()
+	c := servertest.SQLiteConfig(t)
+	c.DemoOrg = true
+	c.Workers = 0 // the simulation stays QUEUED: the quota is what is tested
+	s := servertest.Start(t, c)
+	token := s.Token(t, server.DemoToken())
+	var info struct{ TenantInfo struct{ Tier string } }
+	s.Query(t, token, `{ tenantInfo { tier } }`, nil).Decode(t, &info)
+	require.Equal(t, c.DefaultTier, info.TenantInfo.Tier)
+	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+	createSimulation(t, s, token, dcfSimulation(wb, 1_000_000))
+
+	res := s.Query(t, token, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": dcfSimulation(wb, 1_000_001)})
+	require.Equal(t, "QUOTA_EXCEEDED", res.Code())
+	require.Contains(t, res.Errors[0].Message, "(requested: 1000001)")
+	require.NotContains(t, res.Errors[0].Message, "used")
 }
