@@ -490,6 +490,7 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
             name: model.settings.name.trim() || undefined,
             inputs: model.inputs.map((i) => ({ cell: i.cell, name: i.name ?? undefined, distribution: i.distribution })),
             outputs: model.outputs.map((o) => o.cell),
+            outputNames: model.outputs.map((o) => o.name?.trim() || null),
             iterations,
             seed: seed ?? undefined,
             sampling: model.settings.sampling,
