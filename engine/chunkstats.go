@@ -13,6 +13,11 @@ type chunkStats struct {
 	acc    []stats.Accumulator // per output: moments of its numbers
 	errors [][]int             // per output: errors by formula.ErrorCode, nil until one
 	inputs []inputRange        // per input: the extremes of its finite values
+	// reg, per output when there are inputs: the co-moments of the inputs
+	// and the output (last) over the iterations where all are numbers,
+	// for the standardised regression.
+	reg  []*stats.CoMoments
+	cols [][]float64 // reg's block of a chunk, reused
 }
 
 type inputRange struct {
@@ -48,7 +53,18 @@ func (r inputRange) merge(b inputRange) inputRange {
 const errorCodes = 32
 
 func newChunkStats(outputs, inputs int) *chunkStats {
-	return &chunkStats{acc: make([]stats.Accumulator, outputs), errors: make([][]int, outputs), inputs: make([]inputRange, inputs)}
+	cs := &chunkStats{acc: make([]stats.Accumulator, outputs), errors: make([][]int, outputs), inputs: make([]inputRange, inputs)}
+	if inputs > 0 {
+		cs.reg = make([]*stats.CoMoments, outputs)
+		for j := range cs.reg {
+			cs.reg[j] = stats.NewCoMoments(inputs + 1)
+		}
+		cs.cols = make([][]float64, inputs+1)
+		for v := range cs.cols {
+			cs.cols[v] = make([]float64, 0, ChunkSize)
+		}
+	}
+	return cs
 }
 
 func (cs *chunkStats) reset() {
@@ -57,6 +73,9 @@ func (cs *chunkStats) reset() {
 		clear(cs.errors[j])
 	}
 	clear(cs.inputs)
+	for _, m := range cs.reg {
+		m.Reset()
+	}
 }
 
 func (cs *chunkStats) addError(j int, code formula.ErrorCode) {
@@ -81,6 +100,9 @@ func (cs *chunkStats) merge(b *chunkStats) {
 	}
 	for i := range cs.inputs {
 		cs.inputs[i] = cs.inputs[i].merge(b.inputs[i])
+	}
+	for j, m := range cs.reg {
+		m.Merge(b.reg[j])
 	}
 }
 
@@ -128,6 +150,32 @@ func (r *run) chunkStats(e *evaluator) *chunkStats {
 			ir = ir.add(x)
 		}
 		cs.inputs[i] = ir
+	}
+	nIn := len(r.m.Inputs)
+	for j := range cs.reg {
+		y := e.output(j)
+		cols := cs.cols
+		for v := range cols {
+			cols[v] = cols[v][:0]
+		}
+	lanes:
+		for k, v := range y {
+			if !finite(v) {
+				continue
+			}
+			for i := range nIn {
+				if !finite(e.input(i)[k]) {
+					continue lanes
+				}
+			}
+			for i := range nIn {
+				cols[i] = append(cols[i], e.input(i)[k])
+			}
+			cols[nIn] = append(cols[nIn], v)
+		}
+		if len(cols[nIn]) > 0 {
+			cs.reg[j].AddBlock(cols)
+		}
 	}
 	return cs
 }

@@ -78,7 +78,16 @@ type Options struct {
 	// Percentiles, in percent (0 to 100); DefaultPercentiles when empty.
 	Percentiles []float64
 	Histogram   stats.HistogramOpts
-	AutoStop    *AutoStop
+	// Targets are values whose probabilities of being undershot and
+	// exceeded (Output.Targets) are reported for every output;
+	// OutputTargets adds targets for single outputs (by index into
+	// Model.Outputs), reported after those of every output.
+	Targets       []float64
+	OutputTargets map[int][]float64
+	// TailLevels are the confidence levels (between 0 and 1 exclusive) of
+	// Output.Tails; DefaultTailLevels when empty.
+	TailLevels []float64
+	AutoStop   *AutoStop
 	// SummaryMemory bounds the memory (bytes) of an exact summary from the
 	// values in memory: 56 bytes per iteration to sort and rank, plus 8
 	// per output and iteration for the values unless they are kept samples.
@@ -122,6 +131,23 @@ type Percentile struct {
 type Sensitivity struct {
 	Input int
 	stats.InputSensitivity
+	// StandardizedRegression is the input's standardised coefficient in
+	// the multiple linear regression of the output on all inputs (see
+	// stats.Regression), exact from the run's co-moments whether the
+	// summary is streamed or not.
+	StandardizedRegression float64
+	// VarianceShare is the fraction (0 to 1) of the output's variance
+	// given to the input: its squared standardised coefficient, scaled so
+	// that the inputs' shares add up to the regression's R²
+	// (stats.VarianceShares). Output.Unexplained holds the rest.
+	VarianceShare float64
+}
+
+// ChangeInMean is the bar of a change-in-mean tornado, in output units:
+// the output's mean over the iterations whose input is in its top decile
+// minus its mean over those in the bottom decile, both from GroupMeans.
+func (s Sensitivity) ChangeInMean() float64 {
+	return s.GroupMeans[stats.Groups-1] - s.GroupMeans[0]
 }
 
 // Output is one output's results.
@@ -132,6 +158,18 @@ type Output struct {
 	Histogram       []stats.Bin
 	HistogramMethod string
 	Sensitivity     []Sensitivity
+	// RSquared is the share of the output's variance explained by the
+	// linear regression on the inputs; Unexplained = 1 − RSquared is the
+	// share no input is given (nonlinearity, interactions, RAND()). NaN
+	// without inputs or with fewer iterations than inputs + 2.
+	RSquared, Unexplained float64
+	// Tails are the value at risk and expected shortfall at each tail level
+	// (see Tail for the sign convention).
+	Tails []Tail
+	// Targets are the probabilities of the output being below and above
+	// each target value, in the order of Options.Targets then
+	// Options.OutputTargets.
+	Targets []Target
 	// Errors counts iterations whose value was an Excel error, by kind
 	// ("#DIV/0!"); such iterations are left out of the statistics and of
 	// the sensitivity. An infinite or NaN number counts as "#NUM!" and a
@@ -258,6 +296,9 @@ func validate(m Model, o Options) error {
 		if !(p >= 0 && p <= 100) {
 			return fmt.Errorf("engine: percentile %g is outside [0, 100]", p)
 		}
+	}
+	if err := validateTails(o, len(m.Outputs)); err != nil {
+		return err
 	}
 	if a := o.AutoStop; a != nil {
 		if !(a.RelativeError > 0) || math.IsInf(a.RelativeError, 0) {

@@ -48,6 +48,7 @@ type streamSummary struct {
 	ys        []*stats.RankScale  // per output with a sensitivity
 	xs        []*stats.RankScale  // per input, over every iteration
 	excluded  [][]*stats.Excluded // per output with errors, per input: its values in those iterations
+	tails     []*tailSums         // per output with numbers, once the order statistics are known
 	sensitive bool                // some output has a sensitivity
 }
 
@@ -134,6 +135,12 @@ func (ss *streamSummary) orderStatistics() {
 		ss.outs[j].Histogram = stats.EmptyBins(at(0), at(n-1), k)
 		ss.outs[j].HistogramMethod = rule
 	}
+	ss.tails = make([]*tailSums, len(ss.outs))
+	for j, n := range ss.clean {
+		if n > 0 {
+			ss.tails[j] = ss.r.newTailSums(j, n, func(rank int) float64 { return ss.sels[j].Value(int64(rank)) })
+		}
+	}
 }
 
 // finalPass (step 3) counts the histograms and sums the estimated ranks.
@@ -159,7 +166,32 @@ func (ss *streamSummary) finalPass(ctx context.Context) error {
 		}
 		clear(part)
 	})
+	// The tails' sums are summed per chunk and merged in chunk order, as
+	// the exact summary sums them (tailSums.addChunked): the same bits.
+	tails := newOrdered(func() []*tailSums {
+		part := make([]*tailSums, len(ss.tails))
+		for j, t := range ss.tails {
+			if t != nil {
+				part[j] = t.part()
+			}
+		}
+		return part
+	}, func(part []*tailSums) {
+		for j, p := range part {
+			if p != nil {
+				ss.tails[j].merge(p)
+				p.reset()
+			}
+		}
+	})
 	err := r.parallel(ctx, r.keptChunks, r.replaySource(ss.sensitive), func(w int, e *evaluator, c int) {
+		part := tails.get()
+		for j, p := range part {
+			if p != nil {
+				p.add(e.output(j))
+			}
+		}
+		tails.put(c, part)
 		for j := range ss.outs {
 			if bins := ss.outs[j].Histogram; bins != nil {
 				for _, y := range e.output(j) {
@@ -170,15 +202,16 @@ func (ss *streamSummary) finalPass(ctx context.Context) error {
 			}
 		}
 		if ss.sensitive {
-			part := merger.get()
-			ss.addRanks(e, ranks[w], part)
-			merger.put(c, part)
+			sums := merger.get()
+			ss.addRanks(e, ranks[w], sums)
+			merger.put(c, sums)
 		}
 	})
 	if err != nil {
 		return err
 	}
 	for j := range ss.outs {
+		r.setTails(&ss.outs[j], j, ss.tails[j], ss.clean[j])
 		for w := range counts {
 			for b, n := range counts[w][j] {
 				ss.outs[j].Histogram[b].Count += n
@@ -191,7 +224,7 @@ func (ss *streamSummary) finalPass(ctx context.Context) error {
 		for i := range sens {
 			sens[i] = sums[j*nIn+i].Sensitivity()
 		}
-		ss.outs[j].Sensitivity = withInputs(sens)
+		ss.outs[j].Sensitivity = r.withRegression(j, &ss.outs[j], withInputs(sens))
 	}
 	return nil
 }

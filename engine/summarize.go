@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"slices"
 
 	"github.com/simgraph/simgraph/engine/stats"
@@ -29,6 +30,11 @@ func (r *run) summarize(ctx context.Context, sc *scratch, j int) (Output, error)
 			out.Histogram[stats.BinIndex(out.Histogram, x)].Count++
 		}
 		out.HistogramMethod = rule
+		t := r.newTailSums(j, n, at)
+		t.addChunked(values)
+		r.setTails(&out, j, t, n)
+	} else {
+		r.setTails(&out, j, nil, 0)
 	}
 	clean := len(sorted)
 	if len(r.m.Inputs) > 0 && clean > 1 {
@@ -36,7 +42,7 @@ func (r *run) summarize(ctx context.Context, sc *scratch, j int) (Output, error)
 		if err != nil {
 			return Output{}, err
 		}
-		out.Sensitivity = sens
+		out.Sensitivity = r.withRegression(j, &out, sens)
 	}
 	if r.o.KeepSamples {
 		out.Samples = values
@@ -47,7 +53,21 @@ func (r *run) summarize(ctx context.Context, sc *scratch, j int) (Output, error)
 // outputHead is what both summaries take from the first pass: the
 // moments and the errors.
 func (r *run) outputHead(j int) Output {
-	return Output{Cell: r.m.Outputs[j], Summary: r.total.acc[j].Summary(), Errors: r.total.errorCounts(j)}
+	return Output{Cell: r.m.Outputs[j], Summary: r.total.acc[j].Summary(), Errors: r.total.errorCounts(j),
+		RSquared: math.NaN(), Unexplained: math.NaN()}
+}
+
+// withRegression adds output j's standardised regression, from the run's
+// co-moments, to its sensitivity.
+func (r *run) withRegression(j int, out *Output, sens []Sensitivity) []Sensitivity {
+	reg := stats.Regress(r.total.reg[j])
+	shares, unexplained := stats.VarianceShares(reg)
+	for i := range sens {
+		sens[i].StandardizedRegression = reg.Coefficients[i]
+		sens[i].VarianceShare = shares[i]
+	}
+	out.RSquared, out.Unexplained = reg.RSquared, unexplained
+	return sens
 }
 
 // percentileFractions are the requested percentiles as fractions.
@@ -92,5 +112,5 @@ func (r *run) orderStatisticRanks(n int) []int64 {
 			ranks = append(ranks, int64(k))
 		}
 	}
-	return ranks
+	return append(ranks, r.tailRanks(n)...)
 }

@@ -181,11 +181,14 @@ var schemaGraph = func() *sqlgraph.Schema {
 			result.FieldSimulationID: {Type: field.TypeUUID, Column: result.FieldSimulationID},
 			result.FieldCell:         {Type: field.TypeString, Column: result.FieldCell},
 			result.FieldPosition:     {Type: field.TypeInt, Column: result.FieldPosition},
+			result.FieldName:         {Type: field.TypeString, Column: result.FieldName},
 			result.FieldSummary:      {Type: field.TypeJSON, Column: result.FieldSummary},
 			result.FieldPercentiles:  {Type: field.TypeJSON, Column: result.FieldPercentiles},
 			result.FieldHistogram:    {Type: field.TypeJSON, Column: result.FieldHistogram},
 			result.FieldSensitivity:  {Type: field.TypeJSON, Column: result.FieldSensitivity},
 			result.FieldErrorCounts:  {Type: field.TypeJSON, Column: result.FieldErrorCounts},
+			result.FieldTails:        {Type: field.TypeJSON, Column: result.FieldTails},
+			result.FieldTargets:      {Type: field.TypeJSON, Column: result.FieldTargets},
 			result.FieldSamples:      {Type: field.TypeBytes, Column: result.FieldSamples},
 		},
 	}
@@ -205,6 +208,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldWorkbookID:   {Type: field.TypeUUID, Column: simulation.FieldWorkbookID},
 			simulation.FieldInputs:       {Type: field.TypeJSON, Column: simulation.FieldInputs},
 			simulation.FieldOutputs:      {Type: field.TypeJSON, Column: simulation.FieldOutputs},
+			simulation.FieldOutputNames:  {Type: field.TypeJSON, Column: simulation.FieldOutputNames},
+			simulation.FieldTargets:      {Type: field.TypeJSON, Column: simulation.FieldTargets},
+			simulation.FieldTailLevels:   {Type: field.TypeJSON, Column: simulation.FieldTailLevels},
 			simulation.FieldIterations:   {Type: field.TypeInt, Column: simulation.FieldIterations},
 			simulation.FieldSeed:         {Type: field.TypeInt64, Column: simulation.FieldSeed},
 			simulation.FieldSampling:     {Type: field.TypeEnum, Column: simulation.FieldSampling},
@@ -918,6 +924,11 @@ func (f *ResultFilter) WherePosition(p entql.IntP) {
 	f.Where(p.Field(result.FieldPosition))
 }
 
+// WhereName applies the entql string predicate on the name field.
+func (f *ResultFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(result.FieldName))
+}
+
 // WhereSummary applies the entql json.RawMessage predicate on the summary field.
 func (f *ResultFilter) WhereSummary(p entql.BytesP) {
 	f.Where(p.Field(result.FieldSummary))
@@ -941,6 +952,16 @@ func (f *ResultFilter) WhereSensitivity(p entql.BytesP) {
 // WhereErrorCounts applies the entql json.RawMessage predicate on the error_counts field.
 func (f *ResultFilter) WhereErrorCounts(p entql.BytesP) {
 	f.Where(p.Field(result.FieldErrorCounts))
+}
+
+// WhereTails applies the entql json.RawMessage predicate on the tails field.
+func (f *ResultFilter) WhereTails(p entql.BytesP) {
+	f.Where(p.Field(result.FieldTails))
+}
+
+// WhereTargets applies the entql json.RawMessage predicate on the targets field.
+func (f *ResultFilter) WhereTargets(p entql.BytesP) {
+	f.Where(p.Field(result.FieldTargets))
 }
 
 // WhereSamples applies the entql []byte predicate on the samples field.
@@ -1011,6 +1032,21 @@ func (f *SimulationFilter) WhereInputs(p entql.BytesP) {
 // WhereOutputs applies the entql json.RawMessage predicate on the outputs field.
 func (f *SimulationFilter) WhereOutputs(p entql.BytesP) {
 	f.Where(p.Field(simulation.FieldOutputs))
+}
+
+// WhereOutputNames applies the entql json.RawMessage predicate on the output_names field.
+func (f *SimulationFilter) WhereOutputNames(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldOutputNames))
+}
+
+// WhereTargets applies the entql json.RawMessage predicate on the targets field.
+func (f *SimulationFilter) WhereTargets(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldTargets))
+}
+
+// WhereTailLevels applies the entql json.RawMessage predicate on the tail_levels field.
+func (f *SimulationFilter) WhereTailLevels(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldTailLevels))
 }
 
 // WhereIterations applies the entql int predicate on the iterations field.

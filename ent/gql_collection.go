@@ -157,6 +157,11 @@ func (_q *ResultQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, result.FieldPosition)
 				fieldSeen[result.FieldPosition] = struct{}{}
 			}
+		case "name":
+			if _, ok := fieldSeen[result.FieldName]; !ok {
+				selectedFields = append(selectedFields, result.FieldName)
+				fieldSeen[result.FieldName] = struct{}{}
+			}
 		case "summary":
 			if _, ok := fieldSeen[result.FieldSummary]; !ok {
 				selectedFields = append(selectedFields, result.FieldSummary)
@@ -181,6 +186,16 @@ func (_q *ResultQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[result.FieldErrorCounts]; !ok {
 				selectedFields = append(selectedFields, result.FieldErrorCounts)
 				fieldSeen[result.FieldErrorCounts] = struct{}{}
+			}
+		case "tails":
+			if _, ok := fieldSeen[result.FieldTails]; !ok {
+				selectedFields = append(selectedFields, result.FieldTails)
+				fieldSeen[result.FieldTails] = struct{}{}
+			}
+		case "targets":
+			if _, ok := fieldSeen[result.FieldTargets]; !ok {
+				selectedFields = append(selectedFields, result.FieldTargets)
+				fieldSeen[result.FieldTargets] = struct{}{}
 			}
 		case "samples":
 			if _, ok := fieldSeen[result.FieldSamples]; !ok {
@@ -270,6 +285,21 @@ func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[simulation.FieldOutputs]; !ok {
 				selectedFields = append(selectedFields, simulation.FieldOutputs)
 				fieldSeen[simulation.FieldOutputs] = struct{}{}
+			}
+		case "outputNames":
+			if _, ok := fieldSeen[simulation.FieldOutputNames]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldOutputNames)
+				fieldSeen[simulation.FieldOutputNames] = struct{}{}
+			}
+		case "targets":
+			if _, ok := fieldSeen[simulation.FieldTargets]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldTargets)
+				fieldSeen[simulation.FieldTargets] = struct{}{}
+			}
+		case "tailLevels":
+			if _, ok := fieldSeen[simulation.FieldTailLevels]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldTailLevels)
+				fieldSeen[simulation.FieldTailLevels] = struct{}{}
 			}
 		case "iterations":
 			if _, ok := fieldSeen[simulation.FieldIterations]; !ok {

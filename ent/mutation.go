@@ -5254,6 +5254,7 @@ type ResultMutation struct {
 	cell              *string
 	position          *int
 	addposition       *int
+	name              *string
 	summary           *simspec.Summary
 	percentiles       *[]simspec.Percentile
 	appendpercentiles []simspec.Percentile
@@ -5261,6 +5262,10 @@ type ResultMutation struct {
 	sensitivity       *[]simspec.Sensitivity
 	appendsensitivity []simspec.Sensitivity
 	error_counts      *map[string]int
+	tails             *[]simspec.Tail
+	appendtails       []simspec.Tail
+	targets           *[]simspec.TargetProbability
+	appendtargets     []simspec.TargetProbability
 	samples           *[]byte
 	clearedFields     map[string]struct{}
 	done              bool
@@ -5536,6 +5541,55 @@ func (m *ResultMutation) ResetPosition() {
 	m.addposition = nil
 }
 
+// SetName sets the "name" field.
+func (m *ResultMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ResultMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *ResultMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[result.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *ResultMutation) NameCleared() bool {
+	_, ok := m.clearedFields[result.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ResultMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, result.FieldName)
+}
+
 // SetSummary sets the "summary" field.
 func (m *ResultMutation) SetSummary(s simspec.Summary) {
 	m.summary = &s
@@ -5759,6 +5813,136 @@ func (m *ResultMutation) ResetErrorCounts() {
 	delete(m.clearedFields, result.FieldErrorCounts)
 }
 
+// SetTails sets the "tails" field.
+func (m *ResultMutation) SetTails(s []simspec.Tail) {
+	m.tails = &s
+	m.appendtails = nil
+}
+
+// Tails returns the value of the "tails" field in the mutation.
+func (m *ResultMutation) Tails() (r []simspec.Tail, exists bool) {
+	v := m.tails
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTails returns the old "tails" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldTails(ctx context.Context) (v []simspec.Tail, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTails is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTails requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTails: %w", err)
+	}
+	return oldValue.Tails, nil
+}
+
+// AppendTails adds s to the "tails" field.
+func (m *ResultMutation) AppendTails(s []simspec.Tail) {
+	m.appendtails = append(m.appendtails, s...)
+}
+
+// AppendedTails returns the list of values that were appended to the "tails" field in this mutation.
+func (m *ResultMutation) AppendedTails() ([]simspec.Tail, bool) {
+	if len(m.appendtails) == 0 {
+		return nil, false
+	}
+	return m.appendtails, true
+}
+
+// ClearTails clears the value of the "tails" field.
+func (m *ResultMutation) ClearTails() {
+	m.tails = nil
+	m.appendtails = nil
+	m.clearedFields[result.FieldTails] = struct{}{}
+}
+
+// TailsCleared returns if the "tails" field was cleared in this mutation.
+func (m *ResultMutation) TailsCleared() bool {
+	_, ok := m.clearedFields[result.FieldTails]
+	return ok
+}
+
+// ResetTails resets all changes to the "tails" field.
+func (m *ResultMutation) ResetTails() {
+	m.tails = nil
+	m.appendtails = nil
+	delete(m.clearedFields, result.FieldTails)
+}
+
+// SetTargets sets the "targets" field.
+func (m *ResultMutation) SetTargets(sp []simspec.TargetProbability) {
+	m.targets = &sp
+	m.appendtargets = nil
+}
+
+// Targets returns the value of the "targets" field in the mutation.
+func (m *ResultMutation) Targets() (r []simspec.TargetProbability, exists bool) {
+	v := m.targets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargets returns the old "targets" field's value of the Result entity.
+// If the Result object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResultMutation) OldTargets(ctx context.Context) (v []simspec.TargetProbability, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargets: %w", err)
+	}
+	return oldValue.Targets, nil
+}
+
+// AppendTargets adds sp to the "targets" field.
+func (m *ResultMutation) AppendTargets(sp []simspec.TargetProbability) {
+	m.appendtargets = append(m.appendtargets, sp...)
+}
+
+// AppendedTargets returns the list of values that were appended to the "targets" field in this mutation.
+func (m *ResultMutation) AppendedTargets() ([]simspec.TargetProbability, bool) {
+	if len(m.appendtargets) == 0 {
+		return nil, false
+	}
+	return m.appendtargets, true
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (m *ResultMutation) ClearTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	m.clearedFields[result.FieldTargets] = struct{}{}
+}
+
+// TargetsCleared returns if the "targets" field was cleared in this mutation.
+func (m *ResultMutation) TargetsCleared() bool {
+	_, ok := m.clearedFields[result.FieldTargets]
+	return ok
+}
+
+// ResetTargets resets all changes to the "targets" field.
+func (m *ResultMutation) ResetTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	delete(m.clearedFields, result.FieldTargets)
+}
+
 // SetSamples sets the "samples" field.
 func (m *ResultMutation) SetSamples(b []byte) {
 	m.samples = &b
@@ -5842,7 +6026,7 @@ func (m *ResultMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ResultMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.tenant_id != nil {
 		fields = append(fields, result.FieldTenantID)
 	}
@@ -5854,6 +6038,9 @@ func (m *ResultMutation) Fields() []string {
 	}
 	if m.position != nil {
 		fields = append(fields, result.FieldPosition)
+	}
+	if m.name != nil {
+		fields = append(fields, result.FieldName)
 	}
 	if m.summary != nil {
 		fields = append(fields, result.FieldSummary)
@@ -5869,6 +6056,12 @@ func (m *ResultMutation) Fields() []string {
 	}
 	if m.error_counts != nil {
 		fields = append(fields, result.FieldErrorCounts)
+	}
+	if m.tails != nil {
+		fields = append(fields, result.FieldTails)
+	}
+	if m.targets != nil {
+		fields = append(fields, result.FieldTargets)
 	}
 	if m.samples != nil {
 		fields = append(fields, result.FieldSamples)
@@ -5889,6 +6082,8 @@ func (m *ResultMutation) Field(name string) (ent.Value, bool) {
 		return m.Cell()
 	case result.FieldPosition:
 		return m.Position()
+	case result.FieldName:
+		return m.Name()
 	case result.FieldSummary:
 		return m.Summary()
 	case result.FieldPercentiles:
@@ -5899,6 +6094,10 @@ func (m *ResultMutation) Field(name string) (ent.Value, bool) {
 		return m.Sensitivity()
 	case result.FieldErrorCounts:
 		return m.ErrorCounts()
+	case result.FieldTails:
+		return m.Tails()
+	case result.FieldTargets:
+		return m.Targets()
 	case result.FieldSamples:
 		return m.Samples()
 	}
@@ -5918,6 +6117,8 @@ func (m *ResultMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldCell(ctx)
 	case result.FieldPosition:
 		return m.OldPosition(ctx)
+	case result.FieldName:
+		return m.OldName(ctx)
 	case result.FieldSummary:
 		return m.OldSummary(ctx)
 	case result.FieldPercentiles:
@@ -5928,6 +6129,10 @@ func (m *ResultMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldSensitivity(ctx)
 	case result.FieldErrorCounts:
 		return m.OldErrorCounts(ctx)
+	case result.FieldTails:
+		return m.OldTails(ctx)
+	case result.FieldTargets:
+		return m.OldTargets(ctx)
 	case result.FieldSamples:
 		return m.OldSamples(ctx)
 	}
@@ -5967,6 +6172,13 @@ func (m *ResultMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPosition(v)
 		return nil
+	case result.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
 	case result.FieldSummary:
 		v, ok := value.(simspec.Summary)
 		if !ok {
@@ -6001,6 +6213,20 @@ func (m *ResultMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetErrorCounts(v)
+		return nil
+	case result.FieldTails:
+		v, ok := value.([]simspec.Tail)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTails(v)
+		return nil
+	case result.FieldTargets:
+		v, ok := value.([]simspec.TargetProbability)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargets(v)
 		return nil
 	case result.FieldSamples:
 		v, ok := value.([]byte)
@@ -6054,8 +6280,17 @@ func (m *ResultMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ResultMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(result.FieldName) {
+		fields = append(fields, result.FieldName)
+	}
 	if m.FieldCleared(result.FieldErrorCounts) {
 		fields = append(fields, result.FieldErrorCounts)
+	}
+	if m.FieldCleared(result.FieldTails) {
+		fields = append(fields, result.FieldTails)
+	}
+	if m.FieldCleared(result.FieldTargets) {
+		fields = append(fields, result.FieldTargets)
 	}
 	if m.FieldCleared(result.FieldSamples) {
 		fields = append(fields, result.FieldSamples)
@@ -6074,8 +6309,17 @@ func (m *ResultMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ResultMutation) ClearField(name string) error {
 	switch name {
+	case result.FieldName:
+		m.ClearName()
+		return nil
 	case result.FieldErrorCounts:
 		m.ClearErrorCounts()
+		return nil
+	case result.FieldTails:
+		m.ClearTails()
+		return nil
+	case result.FieldTargets:
+		m.ClearTargets()
 		return nil
 	case result.FieldSamples:
 		m.ClearSamples()
@@ -6100,6 +6344,9 @@ func (m *ResultMutation) ResetField(name string) error {
 	case result.FieldPosition:
 		m.ResetPosition()
 		return nil
+	case result.FieldName:
+		m.ResetName()
+		return nil
 	case result.FieldSummary:
 		m.ResetSummary()
 		return nil
@@ -6114,6 +6361,12 @@ func (m *ResultMutation) ResetField(name string) error {
 		return nil
 	case result.FieldErrorCounts:
 		m.ResetErrorCounts()
+		return nil
+	case result.FieldTails:
+		m.ResetTails()
+		return nil
+	case result.FieldTargets:
+		m.ResetTargets()
 		return nil
 	case result.FieldSamples:
 		m.ResetSamples()
@@ -6183,6 +6436,12 @@ type SimulationMutation struct {
 	appendinputs       []simspec.Input
 	outputs            *[]string
 	appendoutputs      []string
+	output_names       *[]string
+	appendoutput_names []string
+	targets            *[]simspec.Target
+	appendtargets      []simspec.Target
+	tail_levels        *[]float64
+	appendtail_levels  []float64
 	iterations         *int
 	additerations      *int
 	seed               *int64
@@ -6535,6 +6794,201 @@ func (m *SimulationMutation) AppendedOutputs() ([]string, bool) {
 func (m *SimulationMutation) ResetOutputs() {
 	m.outputs = nil
 	m.appendoutputs = nil
+}
+
+// SetOutputNames sets the "output_names" field.
+func (m *SimulationMutation) SetOutputNames(s []string) {
+	m.output_names = &s
+	m.appendoutput_names = nil
+}
+
+// OutputNames returns the value of the "output_names" field in the mutation.
+func (m *SimulationMutation) OutputNames() (r []string, exists bool) {
+	v := m.output_names
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutputNames returns the old "output_names" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldOutputNames(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutputNames is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutputNames requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutputNames: %w", err)
+	}
+	return oldValue.OutputNames, nil
+}
+
+// AppendOutputNames adds s to the "output_names" field.
+func (m *SimulationMutation) AppendOutputNames(s []string) {
+	m.appendoutput_names = append(m.appendoutput_names, s...)
+}
+
+// AppendedOutputNames returns the list of values that were appended to the "output_names" field in this mutation.
+func (m *SimulationMutation) AppendedOutputNames() ([]string, bool) {
+	if len(m.appendoutput_names) == 0 {
+		return nil, false
+	}
+	return m.appendoutput_names, true
+}
+
+// ClearOutputNames clears the value of the "output_names" field.
+func (m *SimulationMutation) ClearOutputNames() {
+	m.output_names = nil
+	m.appendoutput_names = nil
+	m.clearedFields[simulation.FieldOutputNames] = struct{}{}
+}
+
+// OutputNamesCleared returns if the "output_names" field was cleared in this mutation.
+func (m *SimulationMutation) OutputNamesCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldOutputNames]
+	return ok
+}
+
+// ResetOutputNames resets all changes to the "output_names" field.
+func (m *SimulationMutation) ResetOutputNames() {
+	m.output_names = nil
+	m.appendoutput_names = nil
+	delete(m.clearedFields, simulation.FieldOutputNames)
+}
+
+// SetTargets sets the "targets" field.
+func (m *SimulationMutation) SetTargets(s []simspec.Target) {
+	m.targets = &s
+	m.appendtargets = nil
+}
+
+// Targets returns the value of the "targets" field in the mutation.
+func (m *SimulationMutation) Targets() (r []simspec.Target, exists bool) {
+	v := m.targets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargets returns the old "targets" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldTargets(ctx context.Context) (v []simspec.Target, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargets: %w", err)
+	}
+	return oldValue.Targets, nil
+}
+
+// AppendTargets adds s to the "targets" field.
+func (m *SimulationMutation) AppendTargets(s []simspec.Target) {
+	m.appendtargets = append(m.appendtargets, s...)
+}
+
+// AppendedTargets returns the list of values that were appended to the "targets" field in this mutation.
+func (m *SimulationMutation) AppendedTargets() ([]simspec.Target, bool) {
+	if len(m.appendtargets) == 0 {
+		return nil, false
+	}
+	return m.appendtargets, true
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (m *SimulationMutation) ClearTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	m.clearedFields[simulation.FieldTargets] = struct{}{}
+}
+
+// TargetsCleared returns if the "targets" field was cleared in this mutation.
+func (m *SimulationMutation) TargetsCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldTargets]
+	return ok
+}
+
+// ResetTargets resets all changes to the "targets" field.
+func (m *SimulationMutation) ResetTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	delete(m.clearedFields, simulation.FieldTargets)
+}
+
+// SetTailLevels sets the "tail_levels" field.
+func (m *SimulationMutation) SetTailLevels(f []float64) {
+	m.tail_levels = &f
+	m.appendtail_levels = nil
+}
+
+// TailLevels returns the value of the "tail_levels" field in the mutation.
+func (m *SimulationMutation) TailLevels() (r []float64, exists bool) {
+	v := m.tail_levels
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTailLevels returns the old "tail_levels" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldTailLevels(ctx context.Context) (v []float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTailLevels is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTailLevels requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTailLevels: %w", err)
+	}
+	return oldValue.TailLevels, nil
+}
+
+// AppendTailLevels adds f to the "tail_levels" field.
+func (m *SimulationMutation) AppendTailLevels(f []float64) {
+	m.appendtail_levels = append(m.appendtail_levels, f...)
+}
+
+// AppendedTailLevels returns the list of values that were appended to the "tail_levels" field in this mutation.
+func (m *SimulationMutation) AppendedTailLevels() ([]float64, bool) {
+	if len(m.appendtail_levels) == 0 {
+		return nil, false
+	}
+	return m.appendtail_levels, true
+}
+
+// ClearTailLevels clears the value of the "tail_levels" field.
+func (m *SimulationMutation) ClearTailLevels() {
+	m.tail_levels = nil
+	m.appendtail_levels = nil
+	m.clearedFields[simulation.FieldTailLevels] = struct{}{}
+}
+
+// TailLevelsCleared returns if the "tail_levels" field was cleared in this mutation.
+func (m *SimulationMutation) TailLevelsCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldTailLevels]
+	return ok
+}
+
+// ResetTailLevels resets all changes to the "tail_levels" field.
+func (m *SimulationMutation) ResetTailLevels() {
+	m.tail_levels = nil
+	m.appendtail_levels = nil
+	delete(m.clearedFields, simulation.FieldTailLevels)
 }
 
 // SetIterations sets the "iterations" field.
@@ -7315,7 +7769,7 @@ func (m *SimulationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SimulationMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 23)
 	if m.tenant_id != nil {
 		fields = append(fields, simulation.FieldTenantID)
 	}
@@ -7330,6 +7784,15 @@ func (m *SimulationMutation) Fields() []string {
 	}
 	if m.outputs != nil {
 		fields = append(fields, simulation.FieldOutputs)
+	}
+	if m.output_names != nil {
+		fields = append(fields, simulation.FieldOutputNames)
+	}
+	if m.targets != nil {
+		fields = append(fields, simulation.FieldTargets)
+	}
+	if m.tail_levels != nil {
+		fields = append(fields, simulation.FieldTailLevels)
 	}
 	if m.iterations != nil {
 		fields = append(fields, simulation.FieldIterations)
@@ -7394,6 +7857,12 @@ func (m *SimulationMutation) Field(name string) (ent.Value, bool) {
 		return m.Inputs()
 	case simulation.FieldOutputs:
 		return m.Outputs()
+	case simulation.FieldOutputNames:
+		return m.OutputNames()
+	case simulation.FieldTargets:
+		return m.Targets()
+	case simulation.FieldTailLevels:
+		return m.TailLevels()
 	case simulation.FieldIterations:
 		return m.Iterations()
 	case simulation.FieldSeed:
@@ -7443,6 +7912,12 @@ func (m *SimulationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldInputs(ctx)
 	case simulation.FieldOutputs:
 		return m.OldOutputs(ctx)
+	case simulation.FieldOutputNames:
+		return m.OldOutputNames(ctx)
+	case simulation.FieldTargets:
+		return m.OldTargets(ctx)
+	case simulation.FieldTailLevels:
+		return m.OldTailLevels(ctx)
 	case simulation.FieldIterations:
 		return m.OldIterations(ctx)
 	case simulation.FieldSeed:
@@ -7516,6 +7991,27 @@ func (m *SimulationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOutputs(v)
+		return nil
+	case simulation.FieldOutputNames:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutputNames(v)
+		return nil
+	case simulation.FieldTargets:
+		v, ok := value.([]simspec.Target)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargets(v)
+		return nil
+	case simulation.FieldTailLevels:
+		v, ok := value.([]float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTailLevels(v)
 		return nil
 	case simulation.FieldIterations:
 		v, ok := value.(int)
@@ -7706,6 +8202,15 @@ func (m *SimulationMutation) ClearedFields() []string {
 	if m.FieldCleared(simulation.FieldName) {
 		fields = append(fields, simulation.FieldName)
 	}
+	if m.FieldCleared(simulation.FieldOutputNames) {
+		fields = append(fields, simulation.FieldOutputNames)
+	}
+	if m.FieldCleared(simulation.FieldTargets) {
+		fields = append(fields, simulation.FieldTargets)
+	}
+	if m.FieldCleared(simulation.FieldTailLevels) {
+		fields = append(fields, simulation.FieldTailLevels)
+	}
 	if m.FieldCleared(simulation.FieldCorrelations) {
 		fields = append(fields, simulation.FieldCorrelations)
 	}
@@ -7743,6 +8248,15 @@ func (m *SimulationMutation) ClearField(name string) error {
 	switch name {
 	case simulation.FieldName:
 		m.ClearName()
+		return nil
+	case simulation.FieldOutputNames:
+		m.ClearOutputNames()
+		return nil
+	case simulation.FieldTargets:
+		m.ClearTargets()
+		return nil
+	case simulation.FieldTailLevels:
+		m.ClearTailLevels()
 		return nil
 	case simulation.FieldCorrelations:
 		m.ClearCorrelations()
@@ -7787,6 +8301,15 @@ func (m *SimulationMutation) ResetField(name string) error {
 		return nil
 	case simulation.FieldOutputs:
 		m.ResetOutputs()
+		return nil
+	case simulation.FieldOutputNames:
+		m.ResetOutputNames()
+		return nil
+	case simulation.FieldTargets:
+		m.ResetTargets()
+		return nil
+	case simulation.FieldTailLevels:
+		m.ResetTailLevels()
 		return nil
 	case simulation.FieldIterations:
 		m.ResetIterations()

@@ -27,6 +27,8 @@ type Result struct {
 	Cell string `json:"cell,omitempty"`
 	// Position holds the value of the "position" field.
 	Position int `json:"position,omitempty"`
+	// Name holds the value of the "name" field.
+	Name string `json:"name,omitempty"`
 	// Summary holds the value of the "summary" field.
 	Summary simspec.Summary `json:"summary,omitempty"`
 	// Percentiles holds the value of the "percentiles" field.
@@ -37,6 +39,10 @@ type Result struct {
 	Sensitivity []simspec.Sensitivity `json:"sensitivity,omitempty"`
 	// ErrorCounts holds the value of the "error_counts" field.
 	ErrorCounts map[string]int `json:"error_counts,omitempty"`
+	// Tails holds the value of the "tails" field.
+	Tails []simspec.Tail `json:"tails,omitempty"`
+	// Targets holds the value of the "targets" field.
+	Targets []simspec.TargetProbability `json:"targets,omitempty"`
 	// Samples holds the value of the "samples" field.
 	Samples      *[]byte `json:"samples,omitempty"`
 	selectValues sql.SelectValues
@@ -47,11 +53,11 @@ func (*Result) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case result.FieldSummary, result.FieldPercentiles, result.FieldHistogram, result.FieldSensitivity, result.FieldErrorCounts, result.FieldSamples:
+		case result.FieldSummary, result.FieldPercentiles, result.FieldHistogram, result.FieldSensitivity, result.FieldErrorCounts, result.FieldTails, result.FieldTargets, result.FieldSamples:
 			values[i] = new([]byte)
 		case result.FieldPosition:
 			values[i] = new(sql.NullInt64)
-		case result.FieldTenantID, result.FieldCell:
+		case result.FieldTenantID, result.FieldCell, result.FieldName:
 			values[i] = new(sql.NullString)
 		case result.FieldID, result.FieldSimulationID:
 			values[i] = new(uuid.UUID)
@@ -100,6 +106,12 @@ func (_m *Result) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Position = int(value.Int64)
 			}
+		case result.FieldName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name", values[i])
+			} else if value.Valid {
+				_m.Name = value.String
+			}
 		case result.FieldSummary:
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field summary", values[i])
@@ -138,6 +150,22 @@ func (_m *Result) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.ErrorCounts); err != nil {
 					return fmt.Errorf("unmarshal field error_counts: %w", err)
+				}
+			}
+		case result.FieldTails:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field tails", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Tails); err != nil {
+					return fmt.Errorf("unmarshal field tails: %w", err)
+				}
+			}
+		case result.FieldTargets:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field targets", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Targets); err != nil {
+					return fmt.Errorf("unmarshal field targets: %w", err)
 				}
 			}
 		case result.FieldSamples:
@@ -194,6 +222,9 @@ func (_m *Result) String() string {
 	builder.WriteString("position=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Position))
 	builder.WriteString(", ")
+	builder.WriteString("name=")
+	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
 	builder.WriteString("summary=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Summary))
 	builder.WriteString(", ")
@@ -208,6 +239,12 @@ func (_m *Result) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("error_counts=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ErrorCounts))
+	builder.WriteString(", ")
+	builder.WriteString("tails=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Tails))
+	builder.WriteString(", ")
+	builder.WriteString("targets=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Targets))
 	builder.WriteString(", ")
 	if v := _m.Samples; v != nil {
 		builder.WriteString("samples=")

@@ -48,6 +48,20 @@ func (_c *ResultCreate) SetPosition(v int) *ResultCreate {
 	return _c
 }
 
+// SetName sets the "name" field.
+func (_c *ResultCreate) SetName(v string) *ResultCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_c *ResultCreate) SetNillableName(v *string) *ResultCreate {
+	if v != nil {
+		_c.SetName(*v)
+	}
+	return _c
+}
+
 // SetSummary sets the "summary" field.
 func (_c *ResultCreate) SetSummary(v simspec.Summary) *ResultCreate {
 	_c.mutation.SetSummary(v)
@@ -75,6 +89,18 @@ func (_c *ResultCreate) SetSensitivity(v []simspec.Sensitivity) *ResultCreate {
 // SetErrorCounts sets the "error_counts" field.
 func (_c *ResultCreate) SetErrorCounts(v map[string]int) *ResultCreate {
 	_c.mutation.SetErrorCounts(v)
+	return _c
+}
+
+// SetTails sets the "tails" field.
+func (_c *ResultCreate) SetTails(v []simspec.Tail) *ResultCreate {
+	_c.mutation.SetTails(v)
+	return _c
+}
+
+// SetTargets sets the "targets" field.
+func (_c *ResultCreate) SetTargets(v []simspec.TargetProbability) *ResultCreate {
+	_c.mutation.SetTargets(v)
 	return _c
 }
 
@@ -238,6 +264,10 @@ func (_c *ResultCreate) createSpec() (*Result, *sqlgraph.CreateSpec) {
 		_spec.SetField(result.FieldPosition, field.TypeInt, value)
 		_node.Position = value
 	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(result.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
 	if value, ok := _c.mutation.Summary(); ok {
 		_spec.SetField(result.FieldSummary, field.TypeJSON, value)
 		_node.Summary = value
@@ -257,6 +287,14 @@ func (_c *ResultCreate) createSpec() (*Result, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ErrorCounts(); ok {
 		_spec.SetField(result.FieldErrorCounts, field.TypeJSON, value)
 		_node.ErrorCounts = value
+	}
+	if value, ok := _c.mutation.Tails(); ok {
+		_spec.SetField(result.FieldTails, field.TypeJSON, value)
+		_node.Tails = value
+	}
+	if value, ok := _c.mutation.Targets(); ok {
+		_spec.SetField(result.FieldTargets, field.TypeJSON, value)
+		_node.Targets = value
 	}
 	if value, ok := _c.mutation.Samples(); ok {
 		_spec.SetField(result.FieldSamples, field.TypeBytes, value)
@@ -313,6 +351,24 @@ type (
 		*sql.UpdateSet
 	}
 )
+
+// SetName sets the "name" field.
+func (u *ResultUpsert) SetName(v string) *ResultUpsert {
+	u.Set(result.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *ResultUpsert) UpdateName() *ResultUpsert {
+	u.SetExcluded(result.FieldName)
+	return u
+}
+
+// ClearName clears the value of the "name" field.
+func (u *ResultUpsert) ClearName() *ResultUpsert {
+	u.SetNull(result.FieldName)
+	return u
+}
 
 // SetSummary sets the "summary" field.
 func (u *ResultUpsert) SetSummary(v simspec.Summary) *ResultUpsert {
@@ -377,6 +433,42 @@ func (u *ResultUpsert) UpdateErrorCounts() *ResultUpsert {
 // ClearErrorCounts clears the value of the "error_counts" field.
 func (u *ResultUpsert) ClearErrorCounts() *ResultUpsert {
 	u.SetNull(result.FieldErrorCounts)
+	return u
+}
+
+// SetTails sets the "tails" field.
+func (u *ResultUpsert) SetTails(v []simspec.Tail) *ResultUpsert {
+	u.Set(result.FieldTails, v)
+	return u
+}
+
+// UpdateTails sets the "tails" field to the value that was provided on create.
+func (u *ResultUpsert) UpdateTails() *ResultUpsert {
+	u.SetExcluded(result.FieldTails)
+	return u
+}
+
+// ClearTails clears the value of the "tails" field.
+func (u *ResultUpsert) ClearTails() *ResultUpsert {
+	u.SetNull(result.FieldTails)
+	return u
+}
+
+// SetTargets sets the "targets" field.
+func (u *ResultUpsert) SetTargets(v []simspec.TargetProbability) *ResultUpsert {
+	u.Set(result.FieldTargets, v)
+	return u
+}
+
+// UpdateTargets sets the "targets" field to the value that was provided on create.
+func (u *ResultUpsert) UpdateTargets() *ResultUpsert {
+	u.SetExcluded(result.FieldTargets)
+	return u
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (u *ResultUpsert) ClearTargets() *ResultUpsert {
+	u.SetNull(result.FieldTargets)
 	return u
 }
 
@@ -458,6 +550,27 @@ func (u *ResultUpsertOne) Update(set func(*ResultUpsert)) *ResultUpsertOne {
 	return u
 }
 
+// SetName sets the "name" field.
+func (u *ResultUpsertOne) SetName(v string) *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *ResultUpsertOne) UpdateName() *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.UpdateName()
+	})
+}
+
+// ClearName clears the value of the "name" field.
+func (u *ResultUpsertOne) ClearName() *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.ClearName()
+	})
+}
+
 // SetSummary sets the "summary" field.
 func (u *ResultUpsertOne) SetSummary(v simspec.Summary) *ResultUpsertOne {
 	return u.Update(func(s *ResultUpsert) {
@@ -532,6 +645,48 @@ func (u *ResultUpsertOne) UpdateErrorCounts() *ResultUpsertOne {
 func (u *ResultUpsertOne) ClearErrorCounts() *ResultUpsertOne {
 	return u.Update(func(s *ResultUpsert) {
 		s.ClearErrorCounts()
+	})
+}
+
+// SetTails sets the "tails" field.
+func (u *ResultUpsertOne) SetTails(v []simspec.Tail) *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.SetTails(v)
+	})
+}
+
+// UpdateTails sets the "tails" field to the value that was provided on create.
+func (u *ResultUpsertOne) UpdateTails() *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.UpdateTails()
+	})
+}
+
+// ClearTails clears the value of the "tails" field.
+func (u *ResultUpsertOne) ClearTails() *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.ClearTails()
+	})
+}
+
+// SetTargets sets the "targets" field.
+func (u *ResultUpsertOne) SetTargets(v []simspec.TargetProbability) *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.SetTargets(v)
+	})
+}
+
+// UpdateTargets sets the "targets" field to the value that was provided on create.
+func (u *ResultUpsertOne) UpdateTargets() *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.UpdateTargets()
+	})
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (u *ResultUpsertOne) ClearTargets() *ResultUpsertOne {
+	return u.Update(func(s *ResultUpsert) {
+		s.ClearTargets()
 	})
 }
 
@@ -783,6 +938,27 @@ func (u *ResultUpsertBulk) Update(set func(*ResultUpsert)) *ResultUpsertBulk {
 	return u
 }
 
+// SetName sets the "name" field.
+func (u *ResultUpsertBulk) SetName(v string) *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *ResultUpsertBulk) UpdateName() *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.UpdateName()
+	})
+}
+
+// ClearName clears the value of the "name" field.
+func (u *ResultUpsertBulk) ClearName() *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.ClearName()
+	})
+}
+
 // SetSummary sets the "summary" field.
 func (u *ResultUpsertBulk) SetSummary(v simspec.Summary) *ResultUpsertBulk {
 	return u.Update(func(s *ResultUpsert) {
@@ -857,6 +1033,48 @@ func (u *ResultUpsertBulk) UpdateErrorCounts() *ResultUpsertBulk {
 func (u *ResultUpsertBulk) ClearErrorCounts() *ResultUpsertBulk {
 	return u.Update(func(s *ResultUpsert) {
 		s.ClearErrorCounts()
+	})
+}
+
+// SetTails sets the "tails" field.
+func (u *ResultUpsertBulk) SetTails(v []simspec.Tail) *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.SetTails(v)
+	})
+}
+
+// UpdateTails sets the "tails" field to the value that was provided on create.
+func (u *ResultUpsertBulk) UpdateTails() *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.UpdateTails()
+	})
+}
+
+// ClearTails clears the value of the "tails" field.
+func (u *ResultUpsertBulk) ClearTails() *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.ClearTails()
+	})
+}
+
+// SetTargets sets the "targets" field.
+func (u *ResultUpsertBulk) SetTargets(v []simspec.TargetProbability) *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.SetTargets(v)
+	})
+}
+
+// UpdateTargets sets the "targets" field to the value that was provided on create.
+func (u *ResultUpsertBulk) UpdateTargets() *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.UpdateTargets()
+	})
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (u *ResultUpsertBulk) ClearTargets() *ResultUpsertBulk {
+	return u.Update(func(s *ResultUpsert) {
+		s.ClearTargets()
 	})
 }
 

@@ -29,6 +29,26 @@ func (_u *ResultUpdate) Where(ps ...predicate.Result) *ResultUpdate {
 	return _u
 }
 
+// SetName sets the "name" field.
+func (_u *ResultUpdate) SetName(v string) *ResultUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *ResultUpdate) SetNillableName(v *string) *ResultUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// ClearName clears the value of the "name" field.
+func (_u *ResultUpdate) ClearName() *ResultUpdate {
+	_u.mutation.ClearName()
+	return _u
+}
+
 // SetSummary sets the "summary" field.
 func (_u *ResultUpdate) SetSummary(v simspec.Summary) *ResultUpdate {
 	_u.mutation.SetSummary(v)
@@ -93,6 +113,42 @@ func (_u *ResultUpdate) ClearErrorCounts() *ResultUpdate {
 	return _u
 }
 
+// SetTails sets the "tails" field.
+func (_u *ResultUpdate) SetTails(v []simspec.Tail) *ResultUpdate {
+	_u.mutation.SetTails(v)
+	return _u
+}
+
+// AppendTails appends value to the "tails" field.
+func (_u *ResultUpdate) AppendTails(v []simspec.Tail) *ResultUpdate {
+	_u.mutation.AppendTails(v)
+	return _u
+}
+
+// ClearTails clears the value of the "tails" field.
+func (_u *ResultUpdate) ClearTails() *ResultUpdate {
+	_u.mutation.ClearTails()
+	return _u
+}
+
+// SetTargets sets the "targets" field.
+func (_u *ResultUpdate) SetTargets(v []simspec.TargetProbability) *ResultUpdate {
+	_u.mutation.SetTargets(v)
+	return _u
+}
+
+// AppendTargets appends value to the "targets" field.
+func (_u *ResultUpdate) AppendTargets(v []simspec.TargetProbability) *ResultUpdate {
+	_u.mutation.AppendTargets(v)
+	return _u
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (_u *ResultUpdate) ClearTargets() *ResultUpdate {
+	_u.mutation.ClearTargets()
+	return _u
+}
+
 // SetSamples sets the "samples" field.
 func (_u *ResultUpdate) SetSamples(v []byte) *ResultUpdate {
 	_u.mutation.SetSamples(v)
@@ -146,6 +202,12 @@ func (_u *ResultUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(result.FieldName, field.TypeString, value)
+	}
+	if _u.mutation.NameCleared() {
+		_spec.ClearField(result.FieldName, field.TypeString)
+	}
 	if value, ok := _u.mutation.Summary(); ok {
 		_spec.SetField(result.FieldSummary, field.TypeJSON, value)
 	}
@@ -174,6 +236,28 @@ func (_u *ResultUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ErrorCountsCleared() {
 		_spec.ClearField(result.FieldErrorCounts, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.Tails(); ok {
+		_spec.SetField(result.FieldTails, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedTails(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, result.FieldTails, value)
+		})
+	}
+	if _u.mutation.TailsCleared() {
+		_spec.ClearField(result.FieldTails, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Targets(); ok {
+		_spec.SetField(result.FieldTargets, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedTargets(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, result.FieldTargets, value)
+		})
+	}
+	if _u.mutation.TargetsCleared() {
+		_spec.ClearField(result.FieldTargets, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Samples(); ok {
 		_spec.SetField(result.FieldSamples, field.TypeBytes, value)
 	}
@@ -198,6 +282,26 @@ type ResultUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *ResultMutation
+}
+
+// SetName sets the "name" field.
+func (_u *ResultUpdateOne) SetName(v string) *ResultUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *ResultUpdateOne) SetNillableName(v *string) *ResultUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// ClearName clears the value of the "name" field.
+func (_u *ResultUpdateOne) ClearName() *ResultUpdateOne {
+	_u.mutation.ClearName()
+	return _u
 }
 
 // SetSummary sets the "summary" field.
@@ -261,6 +365,42 @@ func (_u *ResultUpdateOne) SetErrorCounts(v map[string]int) *ResultUpdateOne {
 // ClearErrorCounts clears the value of the "error_counts" field.
 func (_u *ResultUpdateOne) ClearErrorCounts() *ResultUpdateOne {
 	_u.mutation.ClearErrorCounts()
+	return _u
+}
+
+// SetTails sets the "tails" field.
+func (_u *ResultUpdateOne) SetTails(v []simspec.Tail) *ResultUpdateOne {
+	_u.mutation.SetTails(v)
+	return _u
+}
+
+// AppendTails appends value to the "tails" field.
+func (_u *ResultUpdateOne) AppendTails(v []simspec.Tail) *ResultUpdateOne {
+	_u.mutation.AppendTails(v)
+	return _u
+}
+
+// ClearTails clears the value of the "tails" field.
+func (_u *ResultUpdateOne) ClearTails() *ResultUpdateOne {
+	_u.mutation.ClearTails()
+	return _u
+}
+
+// SetTargets sets the "targets" field.
+func (_u *ResultUpdateOne) SetTargets(v []simspec.TargetProbability) *ResultUpdateOne {
+	_u.mutation.SetTargets(v)
+	return _u
+}
+
+// AppendTargets appends value to the "targets" field.
+func (_u *ResultUpdateOne) AppendTargets(v []simspec.TargetProbability) *ResultUpdateOne {
+	_u.mutation.AppendTargets(v)
+	return _u
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (_u *ResultUpdateOne) ClearTargets() *ResultUpdateOne {
+	_u.mutation.ClearTargets()
 	return _u
 }
 
@@ -347,6 +487,12 @@ func (_u *ResultUpdateOne) sqlSave(ctx context.Context) (_node *Result, err erro
 			}
 		}
 	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(result.FieldName, field.TypeString, value)
+	}
+	if _u.mutation.NameCleared() {
+		_spec.ClearField(result.FieldName, field.TypeString)
+	}
 	if value, ok := _u.mutation.Summary(); ok {
 		_spec.SetField(result.FieldSummary, field.TypeJSON, value)
 	}
@@ -374,6 +520,28 @@ func (_u *ResultUpdateOne) sqlSave(ctx context.Context) (_node *Result, err erro
 	}
 	if _u.mutation.ErrorCountsCleared() {
 		_spec.ClearField(result.FieldErrorCounts, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Tails(); ok {
+		_spec.SetField(result.FieldTails, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedTails(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, result.FieldTails, value)
+		})
+	}
+	if _u.mutation.TailsCleared() {
+		_spec.ClearField(result.FieldTails, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Targets(); ok {
+		_spec.SetField(result.FieldTargets, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedTargets(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, result.FieldTargets, value)
+		})
+	}
+	if _u.mutation.TargetsCleared() {
+		_spec.ClearField(result.FieldTargets, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Samples(); ok {
 		_spec.SetField(result.FieldSamples, field.TypeBytes, value)

@@ -30,6 +30,12 @@ type Simulation struct {
 	Inputs []simspec.Input `json:"inputs,omitempty"`
 	// Outputs holds the value of the "outputs" field.
 	Outputs []string `json:"outputs,omitempty"`
+	// OutputNames holds the value of the "output_names" field.
+	OutputNames []string `json:"output_names,omitempty"`
+	// Targets holds the value of the "targets" field.
+	Targets []simspec.Target `json:"targets,omitempty"`
+	// TailLevels holds the value of the "tail_levels" field.
+	TailLevels []float64 `json:"tail_levels,omitempty"`
 	// Iterations holds the value of the "iterations" field.
 	Iterations int `json:"iterations,omitempty"`
 	// Seed holds the value of the "seed" field.
@@ -68,7 +74,7 @@ func (*Simulation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldCorrelations, simulation.FieldProgress, simulation.FieldWarnings:
+		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldProgress, simulation.FieldWarnings:
 			values[i] = new([]byte)
 		case simulation.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
@@ -133,6 +139,30 @@ func (_m *Simulation) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Outputs); err != nil {
 					return fmt.Errorf("unmarshal field outputs: %w", err)
+				}
+			}
+		case simulation.FieldOutputNames:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field output_names", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.OutputNames); err != nil {
+					return fmt.Errorf("unmarshal field output_names: %w", err)
+				}
+			}
+		case simulation.FieldTargets:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field targets", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Targets); err != nil {
+					return fmt.Errorf("unmarshal field targets: %w", err)
+				}
+			}
+		case simulation.FieldTailLevels:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field tail_levels", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.TailLevels); err != nil {
+					return fmt.Errorf("unmarshal field tail_levels: %w", err)
 				}
 			}
 		case simulation.FieldIterations:
@@ -284,6 +314,15 @@ func (_m *Simulation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("outputs=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Outputs))
+	builder.WriteString(", ")
+	builder.WriteString("output_names=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OutputNames))
+	builder.WriteString(", ")
+	builder.WriteString("targets=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Targets))
+	builder.WriteString(", ")
+	builder.WriteString("tail_levels=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TailLevels))
 	builder.WriteString(", ")
 	builder.WriteString("iterations=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Iterations))

@@ -63,6 +63,24 @@ func (_c *SimulationCreate) SetOutputs(v []string) *SimulationCreate {
 	return _c
 }
 
+// SetOutputNames sets the "output_names" field.
+func (_c *SimulationCreate) SetOutputNames(v []string) *SimulationCreate {
+	_c.mutation.SetOutputNames(v)
+	return _c
+}
+
+// SetTargets sets the "targets" field.
+func (_c *SimulationCreate) SetTargets(v []simspec.Target) *SimulationCreate {
+	_c.mutation.SetTargets(v)
+	return _c
+}
+
+// SetTailLevels sets the "tail_levels" field.
+func (_c *SimulationCreate) SetTailLevels(v []float64) *SimulationCreate {
+	_c.mutation.SetTailLevels(v)
+	return _c
+}
+
 // SetIterations sets the "iterations" field.
 func (_c *SimulationCreate) SetIterations(v int) *SimulationCreate {
 	_c.mutation.SetIterations(v)
@@ -436,6 +454,18 @@ func (_c *SimulationCreate) createSpec() (*Simulation, *sqlgraph.CreateSpec) {
 		_spec.SetField(simulation.FieldOutputs, field.TypeJSON, value)
 		_node.Outputs = value
 	}
+	if value, ok := _c.mutation.OutputNames(); ok {
+		_spec.SetField(simulation.FieldOutputNames, field.TypeJSON, value)
+		_node.OutputNames = value
+	}
+	if value, ok := _c.mutation.Targets(); ok {
+		_spec.SetField(simulation.FieldTargets, field.TypeJSON, value)
+		_node.Targets = value
+	}
+	if value, ok := _c.mutation.TailLevels(); ok {
+		_spec.SetField(simulation.FieldTailLevels, field.TypeJSON, value)
+		_node.TailLevels = value
+	}
 	if value, ok := _c.mutation.Iterations(); ok {
 		_spec.SetField(simulation.FieldIterations, field.TypeInt, value)
 		_node.Iterations = value
@@ -738,6 +768,15 @@ func (u *SimulationUpsertOne) UpdateNewValues() *SimulationUpsertOne {
 		}
 		if _, exists := u.create.mutation.Outputs(); exists {
 			s.SetIgnore(simulation.FieldOutputs)
+		}
+		if _, exists := u.create.mutation.OutputNames(); exists {
+			s.SetIgnore(simulation.FieldOutputNames)
+		}
+		if _, exists := u.create.mutation.Targets(); exists {
+			s.SetIgnore(simulation.FieldTargets)
+		}
+		if _, exists := u.create.mutation.TailLevels(); exists {
+			s.SetIgnore(simulation.FieldTailLevels)
 		}
 		if _, exists := u.create.mutation.Iterations(); exists {
 			s.SetIgnore(simulation.FieldIterations)
@@ -1174,6 +1213,15 @@ func (u *SimulationUpsertBulk) UpdateNewValues() *SimulationUpsertBulk {
 			}
 			if _, exists := b.mutation.Outputs(); exists {
 				s.SetIgnore(simulation.FieldOutputs)
+			}
+			if _, exists := b.mutation.OutputNames(); exists {
+				s.SetIgnore(simulation.FieldOutputNames)
+			}
+			if _, exists := b.mutation.Targets(); exists {
+				s.SetIgnore(simulation.FieldTargets)
+			}
+			if _, exists := b.mutation.TailLevels(); exists {
+				s.SetIgnore(simulation.FieldTailLevels)
 			}
 			if _, exists := b.mutation.Iterations(); exists {
 				s.SetIgnore(simulation.FieldIterations)

@@ -275,6 +275,15 @@ func (_u *SimulationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.NameCleared() {
 		_spec.ClearField(simulation.FieldName, field.TypeString)
 	}
+	if _u.mutation.OutputNamesCleared() {
+		_spec.ClearField(simulation.FieldOutputNames, field.TypeJSON)
+	}
+	if _u.mutation.TargetsCleared() {
+		_spec.ClearField(simulation.FieldTargets, field.TypeJSON)
+	}
+	if _u.mutation.TailLevelsCleared() {
+		_spec.ClearField(simulation.FieldTailLevels, field.TypeJSON)
+	}
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(simulation.FieldCorrelations, field.TypeJSON)
 	}
@@ -625,6 +634,15 @@ func (_u *SimulationUpdateOne) sqlSave(ctx context.Context) (_node *Simulation, 
 	}
 	if _u.mutation.NameCleared() {
 		_spec.ClearField(simulation.FieldName, field.TypeString)
+	}
+	if _u.mutation.OutputNamesCleared() {
+		_spec.ClearField(simulation.FieldOutputNames, field.TypeJSON)
+	}
+	if _u.mutation.TargetsCleared() {
+		_spec.ClearField(simulation.FieldTargets, field.TypeJSON)
+	}
+	if _u.mutation.TailLevelsCleared() {
+		_spec.ClearField(simulation.FieldTailLevels, field.TypeJSON)
 	}
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(simulation.FieldCorrelations, field.TypeJSON)

@@ -39,6 +39,16 @@ func requestOf(in model.SimulationInput) (simspec.Request, error) {
 	req := simspec.Request{
 		WorkbookID: in.WorkbookID, Name: deref(in.Name, ""), Outputs: in.Outputs,
 		Iterations: in.Iterations, KeepSamples: deref(in.KeepSamples, false),
+		TailLevels: in.TailLevels,
+	}
+	for _, name := range in.OutputNames {
+		req.OutputNames = append(req.OutputNames, deref(name, ""))
+	}
+	for _, x := range in.Targets {
+		req.Targets = append(req.Targets, simspec.Target{Value: x})
+	}
+	for _, t := range in.OutputTargets {
+		req.Targets = append(req.Targets, simspec.Target{Output: t.Output, Value: t.Value})
 	}
 	if in.Seed != nil {
 		seed := int64(*in.Seed)
@@ -63,10 +73,30 @@ func mapResult(r *ent.Result) *model.Result {
 		Skewness: s.Skewness, Kurtosis: s.Kurtosis, Min: s.Min, Max: s.Max, StdError: s.StdError,
 		CiLower: s.CILower, CiUpper: s.CIUpper, Percentiles: r.Percentiles, Histogram: r.Histogram,
 		Sensitivity: r.Sensitivity, Stored: r,
+		RSquared: s.RSquared, UnexplainedVariance: s.Unexplained,
+		Targets: r.Targets, Tail: r.Tails,
+	}
+	if r.Name != "" {
+		out.Name = &r.Name
+	}
+	if out.Targets == nil {
+		out.Targets = []simspec.TargetProbability{}
+	}
+	if out.Tail == nil {
+		out.Tail = []simspec.Tail{}
 	}
 	for kind, n := range r.ErrorCounts {
 		out.Errors = append(out.Errors, model.ErrorCount{Kind: kind, Count: n})
 	}
 	sort.Slice(out.Errors, func(i, j int) bool { return out.Errors[i].Kind < out.Errors[j].Kind })
 	return out
+}
+
+// decileMean is a sensitivity's output mean in decile d (0 when the
+// stored row has none).
+func decileMean(s *simspec.Sensitivity, d int) float64 {
+	if d < 0 || d >= len(s.DecileMeans) {
+		return 0
+	}
+	return s.DecileMeans[d]
 }

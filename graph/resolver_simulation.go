@@ -7,6 +7,9 @@ package graph
 
 import (
 	"context"
+	"math"
+	"strconv"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -103,6 +106,20 @@ func (r *queryResolver) Simulations(ctx context.Context, first *int, after *entg
 	return r.SimulationService.List(ctx, p)
 }
 
+// ValueAtRisk is the resolver for the valueAtRisk field.
+func (r *resultResolver) ValueAtRisk(ctx context.Context, obj *model.Result, level float64) (float64, error) {
+	for _, t := range obj.Tail {
+		if math.Abs(t.Level-level) < 1e-9 {
+			return t.VaR, nil
+		}
+	}
+	levels := make([]string, len(obj.Tail))
+	for i, t := range obj.Tail {
+		levels[i] = strconv.FormatFloat(t.Level, 'g', -1, 64)
+	}
+	return 0, apperr.Errorf(apperr.BadUserInput, "the value at risk at %g was not computed: this simulation's tail levels are %s (ask for others with tailLevels)", level, strings.Join(levels, ", "))
+}
+
 // Samples is the resolver for the samples field.
 func (r *resultResolver) Samples(ctx context.Context, obj *model.Result, offset *int, limit *int) ([]float64, error) {
 	if obj.Stored == nil || obj.Stored.Samples == nil {
@@ -120,6 +137,21 @@ func (r *sensitivityResolver) Deciles(ctx context.Context, obj *simspec.Sensitiv
 	return out, nil
 }
 
+// LowDecileMean is the resolver for the lowDecileMean field.
+func (r *sensitivityResolver) LowDecileMean(ctx context.Context, obj *simspec.Sensitivity) (float64, error) {
+	return decileMean(obj, 0), nil
+}
+
+// HighDecileMean is the resolver for the highDecileMean field.
+func (r *sensitivityResolver) HighDecileMean(ctx context.Context, obj *simspec.Sensitivity) (float64, error) {
+	return decileMean(obj, len(obj.DecileMeans)-1), nil
+}
+
+// ChangeInMean is the resolver for the changeInMean field.
+func (r *sensitivityResolver) ChangeInMean(ctx context.Context, obj *simspec.Sensitivity) (float64, error) {
+	return decileMean(obj, len(obj.DecileMeans)-1) - decileMean(obj, 0), nil
+}
+
 // Workbook is the resolver for the workbook field.
 func (r *simulationResolver) Workbook(ctx context.Context, obj *ent.Simulation) (*ent.Workbook, error) {
 	wb, err := r.FileService.Get(ctx, obj.WorkbookID)
@@ -127,6 +159,30 @@ func (r *simulationResolver) Workbook(ctx context.Context, obj *ent.Simulation) 
 		return nil, nil // deleted since: the simulation stays readable
 	}
 	return wb, err
+}
+
+// OutputVariables is the resolver for the outputVariables field.
+func (r *simulationResolver) OutputVariables(ctx context.Context, obj *ent.Simulation) ([]*model.OutputVariable, error) {
+	out := make([]*model.OutputVariable, len(obj.Outputs))
+	for j, cell := range obj.Outputs {
+		out[j] = &model.OutputVariable{Cell: cell}
+		if j < len(obj.OutputNames) && obj.OutputNames[j] != "" {
+			out[j].Name = &obj.OutputNames[j]
+		}
+	}
+	return out, nil
+}
+
+// Targets is the resolver for the targets field.
+func (r *simulationResolver) Targets(ctx context.Context, obj *ent.Simulation) ([]*model.OutputTarget, error) {
+	out := make([]*model.OutputTarget, len(obj.Targets))
+	for i, t := range obj.Targets {
+		out[i] = &model.OutputTarget{Value: t.Value}
+		if t.Output != "" {
+			out[i].Output = &obj.Targets[i].Output
+		}
+	}
+	return out, nil
 }
 
 // Progress is the resolver for the progress field.

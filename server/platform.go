@@ -34,6 +34,7 @@ type Platform struct {
 	Relay     *events.Relay
 	Consumers *events.Runner
 	counter   quota.Counter
+	tiers     map[tenancy.Tier]quota.Limits // the configured tier quotas
 }
 
 // openPlatform instruments every service database's ent client with a
@@ -42,6 +43,11 @@ type Platform struct {
 // database.Store.Migrate and before anything uses a client.
 func openPlatform(ctx context.Context, cfg *config.Config, store *database.Store, log *slog.Logger) (*Platform, error) {
 	p := &Platform{log: log, Recorders: map[string]*admin.Recorder{}}
+	tiers, err := quota.Configure(cfg.QuotaLimits)
+	if err != nil {
+		return nil, err
+	}
+	p.tiers = tiers
 	for _, c := range store.All() {
 		rec := &admin.Recorder{}
 		p.Recorders[c.Spec.Name] = rec
@@ -112,7 +118,7 @@ func (p *Platform) wire(a *App, checker *health.Checker, clients files.Clients) 
 	for tier, n := range cfg.RateLimits {
 		rpm[tenancy.Tier(tier)] = n
 	}
-	p.Quotas = &quota.Service{Billing: client(database.Billing), Users: client(database.User), Clients: quota.Clients(clients), RequestsPerMinute: rpm}
+	p.Quotas = &quota.Service{Billing: client(database.Billing), Users: client(database.User), Clients: quota.Clients(clients), RequestsPerMinute: rpm, Tiers: p.tiers}
 	if !cfg.Embedded() {
 		p.Quotas.LockDB = store.Service(database.Billing).DB
 	}

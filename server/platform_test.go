@@ -379,10 +379,12 @@ func TestQuotaConcurrentSimulations(t *testing.T) {
 		require.Equal(t, 2, accepted, "a STANDARD organization runs 2 simulations at once")
 
 		// Iterations per simulation.
-		resp := s.Query(t, token, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": dcfSimulation(wb, 10001)})
+		resp := s.Query(t, token, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": dcfSimulation(wb, 1_000_001)})
 		require.Equal(t, "QUOTA_EXCEEDED", resp.Code())
 		require.Equal(t, "iterationsPerSimulation", resp.Errors[0].Extensions["quota"])
-		require.EqualValues(t, 10000, resp.Errors[0].Extensions["limit"])
+		require.EqualValues(t, 1_000_000, resp.Errors[0].Extensions["limit"])
+		require.EqualValues(t, 1_000_001, resp.Errors[0].Extensions["requested"])
+		require.Contains(t, resp.Errors[0].Message, "requested: 1000001")
 
 		// A system administrator raises the organization's limit.
 		root := s.Token(t, auth.TokenParams{Email: "root@ops.example", Org: "ops", Roles: []string{"SYSTEM_ADMIN"}})

@@ -86,6 +86,35 @@ type Summary struct {
 	StdError   float64 `json:"stdError"`
 	CILower    float64 `json:"ciLower"`
 	CIUpper    float64 `json:"ciUpper"`
+	// RSquared is the share of variance the linear regression on the
+	// inputs explains, Unexplained = 1 − RSquared; nil when undefined.
+	RSquared    *float64 `json:"rSquared,omitempty"`
+	Unexplained *float64 `json:"unexplained,omitempty"`
+}
+
+// Target asks for the probabilities of an output falling below and above
+// Value: of the output whose cell is Output, or of every output when
+// Output is "".
+type Target struct {
+	Output string  `json:"output,omitempty"`
+	Value  float64 `json:"value"`
+}
+
+// TargetProbability is an output's P(< Value) and P(> Value).
+type TargetProbability struct {
+	Value     float64 `json:"value"`
+	ProbBelow float64 `json:"probBelow"`
+	ProbAbove float64 `json:"probAbove"`
+}
+
+// Tail is an output's value at risk and expected shortfall at Level (see
+// engine.Tail for the convention).
+type Tail struct {
+	Level     float64 `json:"level"`
+	VaR       float64 `json:"var"`
+	CVaR      float64 `json:"cvar"`
+	UpperVaR  float64 `json:"upperVar"`
+	UpperCVaR float64 `json:"upperCvar"`
 }
 
 // Percentile is a value at percent P.
@@ -114,14 +143,24 @@ type Sensitivity struct {
 	RankCorrelation        float64   `json:"rankCorrelation"`
 	ContributionToVariance float64   `json:"contributionToVariance"`
 	DecileMeans            []float64 `json:"decileMeans"`
+	// StandardizedRegression is the input's standardised regression
+	// coefficient and VarianceShare its share (0 to 1) of the output's
+	// variance; nil when undefined.
+	StandardizedRegression *float64 `json:"src,omitempty"`
+	VarianceShare          *float64 `json:"varianceShare,omitempty"`
 }
 
 // Request is a simulation as a client asks for it.
 type Request struct {
-	WorkbookID   string
-	Name         string
-	Inputs       []Input
-	Outputs      []string
+	WorkbookID string
+	Name       string
+	Inputs     []Input
+	Outputs    []string
+	// OutputNames are the outputs' names, by position; a missing or empty
+	// one defaults to the output's label in the workbook.
+	OutputNames  []string
+	Targets      []Target
+	TailLevels   []float64
 	Iterations   int
 	Seed         *int64
 	Sampling     string

@@ -257,6 +257,56 @@ func TestSimulateJSON(t *testing.T) {
 	}
 }
 
+// TestSimulateTailsAndTargets checks --tail, --target (every output's and
+// one output's, by name or cell) and named outputs in the JSON and the
+// text: the tails are ordered as the percentiles and the targets'
+// probabilities those the samples give.
+func TestSimulateTailsAndTargets(t *testing.T) {
+	t.Parallel()
+	args := dcfArgs(t, "--tail", "0.9", "--tail", "0.99", "--target", "0", "--target", "npv=1000000", "--target", "Summary!B3=0.2")
+	for i, a := range args {
+		if a == "Summary!B2" {
+			args[i] = "NPV=Summary!B2"
+		}
+	}
+	stdout, _, err := run(cli.Simulate, append(args, "--json", "--percentiles", "1,10")...)
+	require.NoError(t, err)
+	var rep cli.SimulateReport
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	require.Len(t, rep.Outputs, 2)
+	npv, irr := rep.Outputs[0], rep.Outputs[1]
+	require.Equal(t, "NPV", npv.Name)
+	require.Equal(t, "", irr.Name, "Summary!B3 has no label beside it")
+	for _, o := range rep.Outputs {
+		require.Len(t, o.Tails, 2)
+		require.Equal(t, 0.9, o.Tails[0].Level)
+		require.Equal(t, o.Percentiles["10"], o.Tails[0].VaR, "VaR at 90%% is the 10th percentile")
+		require.Equal(t, o.Percentiles["1"], o.Tails[1].VaR)
+		require.Less(t, float64(o.Tails[0].CVaR), float64(o.Tails[0].VaR))
+		require.Less(t, float64(o.Tails[1].CVaR), float64(o.Tails[0].CVaR), "the 99%% shortfall is worse")
+		require.Greater(t, float64(o.Tails[0].UpperCVaR), float64(o.Tails[0].UpperVaR))
+		require.Greater(t, float64(o.RSquared), 0.5)
+		require.InDelta(t, 1, float64(o.RSquared+o.Unexplained), 1e-12)
+		for _, s := range o.Sensitivity {
+			require.Equal(t, s.HighDecileMean-s.LowDecileMean, s.ChangeInMean)
+		}
+	}
+	require.Equal(t, []float64{0, 1e6}, []float64{npv.Targets[0].Value, npv.Targets[1].Value})
+	require.Equal(t, []float64{0, 0.2}, []float64{irr.Targets[0].Value, irr.Targets[1].Value})
+	for _, o := range rep.Outputs {
+		for _, tg := range o.Targets {
+			require.InDelta(t, 1, float64(tg.ProbBelow+tg.ProbAbove), 1e-12, "continuous outputs never equal a target")
+		}
+	}
+	require.Greater(t, float64(npv.Targets[1].ProbBelow), float64(npv.Targets[0].ProbBelow))
+	text, _, err := run(cli.Simulate, args...)
+	require.NoError(t, err)
+	require.Contains(t, text, "NPV (Summary!B2)")
+	require.Contains(t, text, "tail 90%: VaR")
+	require.Contains(t, text, "target 1e+06: P(below)")
+	require.Contains(t, text, "unexplained")
+}
+
 func TestSimulateDeterministicText(t *testing.T) {
 	t.Parallel()
 	a, _, err := run(cli.Simulate, dcfArgs(t, "--workers", "1")...)
@@ -317,6 +367,9 @@ func TestSimulateBadInput(t *testing.T) {
 		{"Iterations", base("--iterations", "0"), []string{"--iterations 0"}},
 		{"Percentiles", base("--percentiles", "5,150"), []string{"--percentiles", `"150"`}},
 		{"Progress", base("--progress", "sometimes"), []string{"--progress"}},
+		{"TailLevel", base("--tail", "0.95,1.5"), []string{"--tail", `"1.5"`}},
+		{"TargetNumber", base("--target", "lots"), []string{"--target", `"lots"`}},
+		{"TargetOutput", base("--target", "Profit=0"), []string{"--target", `"Profit" is not an output`}},
 		{"UnknownFlag", base("--bogus"), []string{"flag provided but not defined"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -25,7 +25,8 @@ import (
 )
 
 const simulateUsage = `simgraph simulate WORKBOOK --input CELL=DIST [--input ...] --output CELL [--output ...]
-                  [--iterations N] [--seed S] [--sampling mc|lhs] [--correlate CELL,CELL=R ...] [--json]
+                  [--iterations N] [--seed S] [--sampling mc|lhs] [--correlate CELL,CELL=R ...]
+                  [--target [OUTPUT=]X ...] [--tail LEVEL ...] [--json]
 
 Runs a Monte Carlo simulation of an .xlsx workbook: each --input cell is drawn
 from its distribution, the workbook's formulas are recomputed for every
@@ -36,6 +37,14 @@ Sheet!A1 ('My Sheet'!A1 when the name has spaces). Example:
   simgraph simulate project-dcf.xlsx \
     --input 'Inputs!B2=triangular(100,120,150)' --input 'Inputs!B3=normal(10000,1500)' \
     --output Summary!B2 --iterations 100000 --seed 7 --sampling lhs
+
+An output is named by its label in the workbook (the text cell to its left,
+else above it), or by --output 'NPV=Summary!B2'. --target 1000000 reports
+every output's probabilities of falling below and above 1,000,000; --target
+NPV=0 (an output's name or cell) only that output's. --tail 0.95 reports the
+value at risk and expected shortfall at 95% (default: 0.95 and 0.99): VaR is
+the output's (1-level) percentile, CVaR the mean of the outcomes at or below
+it; the upper tail (level percentile, mean at or above it) is printed too.
 
 --correlate 'Inputs!B2,Inputs!B3=0.6' asks for a Spearman rank correlation of
 0.6 between two inputs (Iman-Conover). A progress bar goes to stderr when it
@@ -58,6 +67,7 @@ type SimulateReport struct {
 // (all iterations errors, or too few values) are null.
 type OutputReport struct {
 	Cell        string              `json:"cell"`
+	Name        string              `json:"name"`
 	Count       int64               `json:"count"`
 	Mean        Number              `json:"mean"`
 	StdDev      Number              `json:"stdDev"`
@@ -68,6 +78,30 @@ type OutputReport struct {
 	Sensitivity []SensitivityReport `json:"sensitivity"`
 	Errors      map[string]int      `json:"errors"`
 	Summary     map[string]Number   `json:"summary"`
+	Tails       []TailReport        `json:"tails"`
+	Targets     []TargetReport      `json:"targets"`
+	// RSquared is the share of variance the linear regression on the
+	// inputs explains; Unexplained = 1 − RSquared.
+	RSquared    Number `json:"rSquared"`
+	Unexplained Number `json:"unexplained"`
+}
+
+// TailReport is the value at risk and expected shortfall at a level (see
+// engine.Tail).
+type TailReport struct {
+	Level     float64 `json:"level"`
+	VaR       Number  `json:"var"`
+	CVaR      Number  `json:"cvar"`
+	UpperVaR  Number  `json:"upperVar"`
+	UpperCVaR Number  `json:"upperCvar"`
+}
+
+// TargetReport is the probability of an output being below and above a
+// target.
+type TargetReport struct {
+	Value     float64 `json:"value"`
+	ProbBelow Number  `json:"probBelow"`
+	ProbAbove Number  `json:"probAbove"`
 }
 
 // BinReport is a histogram bar: values in [lower, upper), the last bar
@@ -83,6 +117,16 @@ type SensitivityReport struct {
 	Input                  string `json:"input"`
 	RankCorrelation        Number `json:"rankCorrelation"`
 	ContributionToVariance Number `json:"contributionToVariance"`
+	// LowDecileMean and HighDecileMean are the output's mean when the
+	// input is in its bottom and top decile; ChangeInMean is their
+	// difference (output units).
+	LowDecileMean  Number `json:"lowDecileMean"`
+	HighDecileMean Number `json:"highDecileMean"`
+	ChangeInMean   Number `json:"changeInMean"`
+	// StandardizedRegression is the standardised regression coefficient;
+	// VarianceShare its share (0 to 1) of the output's variance.
+	StandardizedRegression Number `json:"standardizedRegression"`
+	VarianceShare          Number `json:"varianceShare"`
 }
 
 // Number is a float64 that encodes as null when it is NaN or infinite,
@@ -102,6 +146,8 @@ func (n Number) MarshalJSON() ([]byte, error) {
 type simulateFlags struct {
 	workbook                      string
 	inputs, outputs, correlations listFlag
+	targets, tails                listFlag
+	names                         []string // per output
 	iterations, workers, bins     int
 	seed                          uint64
 	sampling, percentiles         string
@@ -116,6 +162,8 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var fl simulateFlags
 	fs.Var(&fl.inputs, "input", "an uncertain input, `CELL=DIST` (repeat for each input)")
 	fs.Var(&fl.outputs, "output", "an output `CELL` (repeat for each output)")
+	fs.Var(&fl.targets, "target", "report P(output < X) and P(output > X): `[OUTPUT=]X`, OUTPUT an output's name or cell (repeatable)")
+	fs.Var(&fl.tails, "tail", "a tail `LEVEL` in (0, 1) for VaR and CVaR (repeatable, or comma-separated; default 0.95,0.99)")
 	fs.Var(&fl.correlations, "correlate", "a rank correlation between two inputs, `CELL,CELL=R` with R in [-1, 1] (repeatable)")
 	fs.IntVar(&fl.iterations, "iterations", 10_000, "number of iterations")
 	fs.Uint64Var(&fl.seed, "seed", 1, "random seed: the same seed gives the same results")
@@ -216,11 +264,25 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 		m.Inputs = append(m.Inputs, in)
 	}
 	for _, text := range fl.outputs {
-		r, err := formula.ParseCellRef(strings.TrimSpace(text))
+		name, cell, named := cutOutsideQuotes(text, '=')
+		if !named {
+			name, cell = "", name
+		}
+		r, err := formula.ParseCellRef(strings.TrimSpace(cell))
 		if err != nil {
 			return m, o, fmt.Errorf("--output %q: %w", text, err)
 		}
 		m.Outputs = append(m.Outputs, r)
+		fl.names = append(fl.names, strings.TrimSpace(name))
+	}
+	for _, text := range fl.tails {
+		for _, part := range strings.Split(text, ",") {
+			a, err := parseNumber(part)
+			if err != nil || !(a > 0 && a < 1) {
+				return m, o, fmt.Errorf("--tail %q: %q is not a level between 0 and 1, such as 0.95", text, strings.TrimSpace(part))
+			}
+			o.TailLevels = append(o.TailLevels, a)
+		}
 	}
 	for _, text := range fl.correlations {
 		c, err := parseCorrelation(text, m.Inputs)
@@ -239,12 +301,56 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 			return m, o, fmt.Errorf("--input %s: %w", in.Cell, err)
 		}
 	}
-	for _, out := range m.Outputs {
+	for j, out := range m.Outputs {
 		if err := checkCell(wb, out); err != nil {
 			return m, o, fmt.Errorf("--output %s: %w", out, err)
 		}
+		if fl.names[j] == "" {
+			fl.names[j] = wb.Label(out.Sheet, out.Row, out.Col)
+		}
+	}
+	for _, text := range fl.targets {
+		if err := fl.addTarget(&o, m, text); err != nil {
+			return m, o, fmt.Errorf("--target %q: %w", text, err)
+		}
 	}
 	return m, o, nil
+}
+
+// addTarget reads [OUTPUT=]X: a target for every output, or for the one
+// whose name (case-insensitive) or cell is OUTPUT.
+func (fl *simulateFlags) addTarget(o *engine.Options, m engine.Model, text string) error {
+	who, value, scoped := cutOutsideQuotes(text, '=')
+	if !scoped {
+		who, value = "", who
+	}
+	x, err := parseNumber(value)
+	if err != nil {
+		return err
+	}
+	if !scoped {
+		o.Targets = append(o.Targets, x)
+		return nil
+	}
+	who = strings.TrimSpace(who)
+	ref, refErr := formula.ParseCellRef(who)
+	for j, out := range m.Outputs {
+		if strings.EqualFold(fl.names[j], who) || refErr == nil && sameCell(out, ref) {
+			if o.OutputTargets == nil {
+				o.OutputTargets = map[int][]float64{}
+			}
+			o.OutputTargets[j] = append(o.OutputTargets[j], x)
+			return nil
+		}
+	}
+	known := make([]string, len(m.Outputs))
+	for j, out := range m.Outputs {
+		known[j] = out.String()
+		if fl.names[j] != "" {
+			known[j] = fl.names[j] + " (" + out.String() + ")"
+		}
+	}
+	return fmt.Errorf("%q is not an output's name or cell (outputs: %s)", who, strings.Join(known, ", "))
 }
 
 // checkCell makes sure a cell's sheet exists, so that the error names the
@@ -368,10 +474,12 @@ func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateRepo
 		Sampling: fl.sampling, ElapsedSeconds: res.Elapsed.Seconds(),
 		Warnings: append([]string{}, res.Warnings...),
 	}
-	for _, o := range res.Outputs {
+	for j, o := range res.Outputs {
 		s := o.Summary
 		or := OutputReport{
-			Cell: o.Cell.String(), Count: s.Count,
+			Cell: o.Cell.String(), Name: fl.names[j], Count: s.Count,
+			RSquared: Number(o.RSquared), Unexplained: Number(o.Unexplained),
+			Tails: []TailReport{}, Targets: []TargetReport{},
 			Mean: Number(s.Mean), StdDev: Number(s.StdDev), Min: Number(s.Min), Max: Number(s.Max),
 			Percentiles: map[string]Number{}, Histogram: []BinReport{}, Sensitivity: []SensitivityReport{},
 			Errors: o.Errors,
@@ -390,7 +498,17 @@ func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateRepo
 			or.Sensitivity = append(or.Sensitivity, SensitivityReport{
 				Input: m.Inputs[sv.Input].Cell.String(), RankCorrelation: Number(sv.RankCorrelation),
 				ContributionToVariance: Number(sv.ContributionToVariance),
+				LowDecileMean:          Number(sv.GroupMeans[0]), HighDecileMean: Number(sv.GroupMeans[stats.Groups-1]),
+				ChangeInMean:           Number(sv.ChangeInMean()),
+				StandardizedRegression: Number(sv.StandardizedRegression), VarianceShare: Number(sv.VarianceShare),
 			})
+		}
+		for _, t := range o.Tails {
+			or.Tails = append(or.Tails, TailReport{Level: t.Level, VaR: Number(t.VaR), CVaR: Number(t.CVaR),
+				UpperVaR: Number(t.UpperVaR), UpperCVaR: Number(t.UpperCVaR)})
+		}
+		for _, t := range o.Targets {
+			or.Targets = append(or.Targets, TargetReport{Value: t.Value, ProbBelow: Number(t.Below), ProbAbove: Number(t.Above)})
 		}
 		rep.Outputs = append(rep.Outputs, or)
 	}
@@ -404,7 +522,11 @@ func printSimulation(w io.Writer, rep *SimulateReport) {
 		fmt.Fprintf(w, "warning: %s\n", warning)
 	}
 	for _, o := range rep.Outputs {
-		fmt.Fprintf(w, "\n%s\n", o.Cell)
+		if o.Name != "" {
+			fmt.Fprintf(w, "\n%s (%s)\n", o.Name, o.Cell)
+		} else {
+			fmt.Fprintf(w, "\n%s\n", o.Cell)
+		}
 		fmt.Fprintf(w, "  mean %s  sd %s  min %s  max %s  (%d values)\n", g(o.Mean), g(o.StdDev), g(o.Min), g(o.Max), o.Count)
 		if len(o.Errors) > 0 {
 			kinds := make([]string, 0, len(o.Errors))
@@ -434,15 +556,24 @@ func printSimulation(w io.Writer, rep *SimulateReport) {
 			}
 			fmt.Fprintln(w)
 		}
+		for _, t := range o.Tails {
+			fmt.Fprintf(w, "  tail %s%%: VaR %s  CVaR %s  (upper: VaR %s  CVaR %s)\n",
+				strconv.FormatFloat(100*t.Level, 'f', -1, 64), g(t.VaR), g(t.CVaR), g(t.UpperVaR), g(t.UpperCVaR))
+		}
+		for _, t := range o.Targets {
+			fmt.Fprintf(w, "  target %s: P(below) %s  P(above) %s\n", g(Number(t.Value)), g(t.ProbBelow), g(t.ProbAbove))
+		}
 		if len(o.Sensitivity) > 0 {
 			sens := slices.Clone(o.Sensitivity)
 			slices.SortStableFunc(sens, func(a, b SensitivityReport) int {
 				return cmpFloat(math.Abs(float64(b.RankCorrelation)), math.Abs(float64(a.RankCorrelation)))
 			})
-			fmt.Fprintln(w, "  sensitivity (rank correlation, contribution to variance):")
+			fmt.Fprintln(w, "  sensitivity (rank correlation, contribution to variance; change in mean bottom→top decile; SRC, share of variance):")
 			for _, s := range sens {
-				fmt.Fprintf(w, "    %-24s %+.3f  %6.1f%%\n", s.Input, float64(s.RankCorrelation), float64(s.ContributionToVariance))
+				fmt.Fprintf(w, "    %-24s %+.3f  %6.1f%%   %s → %s (%s)   %+.3f  %5.1f%%\n", s.Input, float64(s.RankCorrelation), float64(s.ContributionToVariance),
+					g(s.LowDecileMean), g(s.HighDecileMean), g(s.ChangeInMean), float64(s.StandardizedRegression), 100*float64(s.VarianceShare))
 			}
+			fmt.Fprintf(w, "    %-24s %40s %5.1f%%  (R² %s)\n", "unexplained", "", 100*float64(o.Unexplained), g(o.RSquared))
 		}
 	}
 }

@@ -185,11 +185,14 @@ var (
 		{Name: "simulation_id", Type: field.TypeUUID},
 		{Name: "cell", Type: field.TypeString},
 		{Name: "position", Type: field.TypeInt},
+		{Name: "name", Type: field.TypeString, Nullable: true},
 		{Name: "summary", Type: field.TypeJSON},
 		{Name: "percentiles", Type: field.TypeJSON},
 		{Name: "histogram", Type: field.TypeJSON},
 		{Name: "sensitivity", Type: field.TypeJSON},
 		{Name: "error_counts", Type: field.TypeJSON, Nullable: true},
+		{Name: "tails", Type: field.TypeJSON, Nullable: true},
+		{Name: "targets", Type: field.TypeJSON, Nullable: true},
 		{Name: "samples", Type: field.TypeBytes, Nullable: true},
 	}
 	// ResultsTable holds the schema information for the "results" table.
@@ -218,6 +221,9 @@ var (
 		{Name: "workbook_id", Type: field.TypeUUID},
 		{Name: "inputs", Type: field.TypeJSON},
 		{Name: "outputs", Type: field.TypeJSON},
+		{Name: "output_names", Type: field.TypeJSON, Nullable: true},
+		{Name: "targets", Type: field.TypeJSON, Nullable: true},
+		{Name: "tail_levels", Type: field.TypeJSON, Nullable: true},
 		{Name: "iterations", Type: field.TypeInt},
 		{Name: "seed", Type: field.TypeInt64},
 		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
@@ -248,12 +254,12 @@ var (
 			{
 				Name:    "simulation_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[17]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[20]},
 			},
 			{
 				Name:    "simulation_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[11]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[14]},
 			},
 			{
 				Name:    "simulation_workbook_id",

@@ -21,6 +21,8 @@ const (
 	FieldCell = "cell"
 	// FieldPosition holds the string denoting the position field in the database.
 	FieldPosition = "position"
+	// FieldName holds the string denoting the name field in the database.
+	FieldName = "name"
 	// FieldSummary holds the string denoting the summary field in the database.
 	FieldSummary = "summary"
 	// FieldPercentiles holds the string denoting the percentiles field in the database.
@@ -31,6 +33,10 @@ const (
 	FieldSensitivity = "sensitivity"
 	// FieldErrorCounts holds the string denoting the error_counts field in the database.
 	FieldErrorCounts = "error_counts"
+	// FieldTails holds the string denoting the tails field in the database.
+	FieldTails = "tails"
+	// FieldTargets holds the string denoting the targets field in the database.
+	FieldTargets = "targets"
 	// FieldSamples holds the string denoting the samples field in the database.
 	FieldSamples = "samples"
 	// Table holds the table name of the result in the database.
@@ -44,11 +50,14 @@ var Columns = []string{
 	FieldSimulationID,
 	FieldCell,
 	FieldPosition,
+	FieldName,
 	FieldSummary,
 	FieldPercentiles,
 	FieldHistogram,
 	FieldSensitivity,
 	FieldErrorCounts,
+	FieldTails,
+	FieldTargets,
 	FieldSamples,
 }
 
@@ -106,4 +115,9 @@ func ByCell(opts ...sql.OrderTermOption) OrderOption {
 // ByPosition orders the results by the position field.
 func ByPosition(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPosition, opts...).ToFunc()
+}
+
+// ByName orders the results by the name field.
+func ByName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldName, opts...).ToFunc()
 }

@@ -73,6 +73,11 @@ func Position(v int) predicate.Result {
 	return predicate.Result(sql.FieldEQ(FieldPosition, v))
 }
 
+// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
+func Name(v string) predicate.Result {
+	return predicate.Result(sql.FieldEQ(FieldName, v))
+}
+
 // Samples applies equality check predicate on the "samples" field. It's identical to SamplesEQ.
 func Samples(v []byte) predicate.Result {
 	return predicate.Result(sql.FieldEQ(FieldSamples, v))
@@ -288,6 +293,81 @@ func PositionLTE(v int) predicate.Result {
 	return predicate.Result(sql.FieldLTE(FieldPosition, v))
 }
 
+// NameEQ applies the EQ predicate on the "name" field.
+func NameEQ(v string) predicate.Result {
+	return predicate.Result(sql.FieldEQ(FieldName, v))
+}
+
+// NameNEQ applies the NEQ predicate on the "name" field.
+func NameNEQ(v string) predicate.Result {
+	return predicate.Result(sql.FieldNEQ(FieldName, v))
+}
+
+// NameIn applies the In predicate on the "name" field.
+func NameIn(vs ...string) predicate.Result {
+	return predicate.Result(sql.FieldIn(FieldName, vs...))
+}
+
+// NameNotIn applies the NotIn predicate on the "name" field.
+func NameNotIn(vs ...string) predicate.Result {
+	return predicate.Result(sql.FieldNotIn(FieldName, vs...))
+}
+
+// NameGT applies the GT predicate on the "name" field.
+func NameGT(v string) predicate.Result {
+	return predicate.Result(sql.FieldGT(FieldName, v))
+}
+
+// NameGTE applies the GTE predicate on the "name" field.
+func NameGTE(v string) predicate.Result {
+	return predicate.Result(sql.FieldGTE(FieldName, v))
+}
+
+// NameLT applies the LT predicate on the "name" field.
+func NameLT(v string) predicate.Result {
+	return predicate.Result(sql.FieldLT(FieldName, v))
+}
+
+// NameLTE applies the LTE predicate on the "name" field.
+func NameLTE(v string) predicate.Result {
+	return predicate.Result(sql.FieldLTE(FieldName, v))
+}
+
+// NameContains applies the Contains predicate on the "name" field.
+func NameContains(v string) predicate.Result {
+	return predicate.Result(sql.FieldContains(FieldName, v))
+}
+
+// NameHasPrefix applies the HasPrefix predicate on the "name" field.
+func NameHasPrefix(v string) predicate.Result {
+	return predicate.Result(sql.FieldHasPrefix(FieldName, v))
+}
+
+// NameHasSuffix applies the HasSuffix predicate on the "name" field.
+func NameHasSuffix(v string) predicate.Result {
+	return predicate.Result(sql.FieldHasSuffix(FieldName, v))
+}
+
+// NameIsNil applies the IsNil predicate on the "name" field.
+func NameIsNil() predicate.Result {
+	return predicate.Result(sql.FieldIsNull(FieldName))
+}
+
+// NameNotNil applies the NotNil predicate on the "name" field.
+func NameNotNil() predicate.Result {
+	return predicate.Result(sql.FieldNotNull(FieldName))
+}
+
+// NameEqualFold applies the EqualFold predicate on the "name" field.
+func NameEqualFold(v string) predicate.Result {
+	return predicate.Result(sql.FieldEqualFold(FieldName, v))
+}
+
+// NameContainsFold applies the ContainsFold predicate on the "name" field.
+func NameContainsFold(v string) predicate.Result {
+	return predicate.Result(sql.FieldContainsFold(FieldName, v))
+}
+
 // ErrorCountsIsNil applies the IsNil predicate on the "error_counts" field.
 func ErrorCountsIsNil() predicate.Result {
 	return predicate.Result(sql.FieldIsNull(FieldErrorCounts))
@@ -296,6 +376,26 @@ func ErrorCountsIsNil() predicate.Result {
 // ErrorCountsNotNil applies the NotNil predicate on the "error_counts" field.
 func ErrorCountsNotNil() predicate.Result {
 	return predicate.Result(sql.FieldNotNull(FieldErrorCounts))
+}
+
+// TailsIsNil applies the IsNil predicate on the "tails" field.
+func TailsIsNil() predicate.Result {
+	return predicate.Result(sql.FieldIsNull(FieldTails))
+}
+
+// TailsNotNil applies the NotNil predicate on the "tails" field.
+func TailsNotNil() predicate.Result {
+	return predicate.Result(sql.FieldNotNull(FieldTails))
+}
+
+// TargetsIsNil applies the IsNil predicate on the "targets" field.
+func TargetsIsNil() predicate.Result {
+	return predicate.Result(sql.FieldIsNull(FieldTargets))
+}
+
+// TargetsNotNil applies the NotNil predicate on the "targets" field.
+func TargetsNotNil() predicate.Result {
+	return predicate.Result(sql.FieldNotNull(FieldTargets))
 }
 
 // SamplesEQ applies the EQ predicate on the "samples" field.

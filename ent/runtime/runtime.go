@@ -320,19 +320,19 @@ func init() {
 	// simulation.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	simulation.NameValidator = simulationDescName.Validators[0].(func(string) error)
 	// simulationDescIterations is the schema descriptor for iterations field.
-	simulationDescIterations := simulationFields[5].Descriptor()
+	simulationDescIterations := simulationFields[8].Descriptor()
 	// simulation.IterationsValidator is a validator for the "iterations" field. It is called by the builders before save.
 	simulation.IterationsValidator = simulationDescIterations.Validators[0].(func(int) error)
 	// simulationDescKeepSamples is the schema descriptor for keep_samples field.
-	simulationDescKeepSamples := simulationFields[9].Descriptor()
+	simulationDescKeepSamples := simulationFields[12].Descriptor()
 	// simulation.DefaultKeepSamples holds the default value on creation for the keep_samples field.
 	simulation.DefaultKeepSamples = simulationDescKeepSamples.Default.(bool)
 	// simulationDescAttempts is the schema descriptor for attempts field.
-	simulationDescAttempts := simulationFields[14].Descriptor()
+	simulationDescAttempts := simulationFields[17].Descriptor()
 	// simulation.DefaultAttempts holds the default value on creation for the attempts field.
 	simulation.DefaultAttempts = simulationDescAttempts.Default.(int)
 	// simulationDescCreatedAt is the schema descriptor for created_at field.
-	simulationDescCreatedAt := simulationFields[16].Descriptor()
+	simulationDescCreatedAt := simulationFields[19].Descriptor()
 	// simulation.DefaultCreatedAt holds the default value on creation for the created_at field.
 	simulation.DefaultCreatedAt = simulationDescCreatedAt.Default.(func() time.Time)
 	// simulationDescID is the schema descriptor for id field.

@@ -26,11 +26,14 @@ func (Result) Fields() []ent.Field {
 		field.UUID("simulation_id", uuid.UUID{}).Immutable(),
 		field.String("cell").NotEmpty().Immutable(),
 		field.Int("position").NonNegative().Immutable(),
+		field.String("name").Optional(),
 		field.JSON("summary", simspec.Summary{}),
 		field.JSON("percentiles", []simspec.Percentile{}),
 		field.JSON("histogram", simspec.Histogram{}),
 		field.JSON("sensitivity", []simspec.Sensitivity{}),
 		field.JSON("error_counts", map[string]int{}).Optional(),
+		field.JSON("tails", []simspec.Tail{}).Optional(),
+		field.JSON("targets", []simspec.TargetProbability{}).Optional(),
 		// samples are little-endian float64s, kept only on request.
 		field.Bytes("samples").Optional().Nillable(),
 	}

@@ -31,6 +31,10 @@ func (Simulation) Fields() []ent.Field {
 		field.UUID("workbook_id", uuid.UUID{}).Immutable(),
 		field.JSON("inputs", []simspec.Input{}).Immutable(),
 		field.Strings("outputs").Immutable(),
+		// output_names are the outputs' names by position ("" for none).
+		field.Strings("output_names").Optional().Immutable(),
+		field.JSON("targets", []simspec.Target{}).Optional().Immutable(),
+		field.JSON("tail_levels", []float64{}).Optional().Immutable(),
 		field.Int("iterations").Positive().Immutable().
 			Annotations(entgql.OrderField("ITERATIONS")),
 		field.Int64("seed").Immutable(),

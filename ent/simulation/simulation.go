@@ -28,6 +28,12 @@ const (
 	FieldInputs = "inputs"
 	// FieldOutputs holds the string denoting the outputs field in the database.
 	FieldOutputs = "outputs"
+	// FieldOutputNames holds the string denoting the output_names field in the database.
+	FieldOutputNames = "output_names"
+	// FieldTargets holds the string denoting the targets field in the database.
+	FieldTargets = "targets"
+	// FieldTailLevels holds the string denoting the tail_levels field in the database.
+	FieldTailLevels = "tail_levels"
 	// FieldIterations holds the string denoting the iterations field in the database.
 	FieldIterations = "iterations"
 	// FieldSeed holds the string denoting the seed field in the database.
@@ -70,6 +76,9 @@ var Columns = []string{
 	FieldWorkbookID,
 	FieldInputs,
 	FieldOutputs,
+	FieldOutputNames,
+	FieldTargets,
+	FieldTailLevels,
 	FieldIterations,
 	FieldSeed,
 	FieldSampling,

@@ -300,6 +300,36 @@ func WorkbookIDLTE(v uuid.UUID) predicate.Simulation {
 	return predicate.Simulation(sql.FieldLTE(FieldWorkbookID, v))
 }
 
+// OutputNamesIsNil applies the IsNil predicate on the "output_names" field.
+func OutputNamesIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldOutputNames))
+}
+
+// OutputNamesNotNil applies the NotNil predicate on the "output_names" field.
+func OutputNamesNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldOutputNames))
+}
+
+// TargetsIsNil applies the IsNil predicate on the "targets" field.
+func TargetsIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldTargets))
+}
+
+// TargetsNotNil applies the NotNil predicate on the "targets" field.
+func TargetsNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldTargets))
+}
+
+// TailLevelsIsNil applies the IsNil predicate on the "tail_levels" field.
+func TailLevelsIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldTailLevels))
+}
+
+// TailLevelsNotNil applies the NotNil predicate on the "tail_levels" field.
+func TailLevelsNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldTailLevels))
+}
+
 // IterationsEQ applies the EQ predicate on the "iterations" field.
 func IterationsEQ(v int) predicate.Simulation {
 	return predicate.Simulation(sql.FieldEQ(FieldIterations, v))

@@ -212,6 +212,16 @@ type ComplexityRoot struct {
 		StdError func(childComplexity int) int
 	}
 
+	OutputTarget struct {
+		Output func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
+
+	OutputVariable struct {
+		Cell func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -283,23 +293,29 @@ type ComplexityRoot struct {
 	}
 
 	Result struct {
-		Cell        func(childComplexity int) int
-		CiLower     func(childComplexity int) int
-		CiUpper     func(childComplexity int) int
-		Errors      func(childComplexity int) int
-		Histogram   func(childComplexity int) int
-		Iterations  func(childComplexity int) int
-		Kurtosis    func(childComplexity int) int
-		Max         func(childComplexity int) int
-		Mean        func(childComplexity int) int
-		Min         func(childComplexity int) int
-		Percentiles func(childComplexity int) int
-		Samples     func(childComplexity int, offset *int, limit *int) int
-		Sensitivity func(childComplexity int) int
-		Skewness    func(childComplexity int) int
-		StdDev      func(childComplexity int) int
-		StdError    func(childComplexity int) int
-		Variance    func(childComplexity int) int
+		Cell                func(childComplexity int) int
+		CiLower             func(childComplexity int) int
+		CiUpper             func(childComplexity int) int
+		Errors              func(childComplexity int) int
+		Histogram           func(childComplexity int) int
+		Iterations          func(childComplexity int) int
+		Kurtosis            func(childComplexity int) int
+		Max                 func(childComplexity int) int
+		Mean                func(childComplexity int) int
+		Min                 func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Percentiles         func(childComplexity int) int
+		RSquared            func(childComplexity int) int
+		Samples             func(childComplexity int, offset *int, limit *int) int
+		Sensitivity         func(childComplexity int) int
+		Skewness            func(childComplexity int) int
+		StdDev              func(childComplexity int) int
+		StdError            func(childComplexity int) int
+		Tail                func(childComplexity int) int
+		Targets             func(childComplexity int) int
+		UnexplainedVariance func(childComplexity int) int
+		ValueAtRisk         func(childComplexity int, level float64) int
+		Variance            func(childComplexity int) int
 	}
 
 	ResultSummary struct {
@@ -313,11 +329,16 @@ type ComplexityRoot struct {
 	}
 
 	Sensitivity struct {
+		ChangeInMean           func(childComplexity int) int
 		ContributionToVariance func(childComplexity int) int
 		Deciles                func(childComplexity int) int
+		HighDecileMean         func(childComplexity int) int
 		Input                  func(childComplexity int) int
+		LowDecileMean          func(childComplexity int) int
 		Name                   func(childComplexity int) int
 		RankCorrelation        func(childComplexity int) int
+		StandardizedRegression func(childComplexity int) int
+		VarianceShare          func(childComplexity int) int
 	}
 
 	ServiceMetrics struct {
@@ -368,25 +389,28 @@ type ComplexityRoot struct {
 	}
 
 	Simulation struct {
-		CompletedAt  func(childComplexity int) int
-		Correlations func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		ElapsedMs    func(childComplexity int) int
-		Error        func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Inputs       func(childComplexity int) int
-		Iterations   func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Outputs      func(childComplexity int) int
-		Progress     func(childComplexity int) int
-		Results      func(childComplexity int) int
-		Sampling     func(childComplexity int) int
-		Seed         func(childComplexity int) int
-		StartedAt    func(childComplexity int) int
-		Status       func(childComplexity int) int
-		Warnings     func(childComplexity int) int
-		Workbook     func(childComplexity int) int
-		WorkbookID   func(childComplexity int) int
+		CompletedAt     func(childComplexity int) int
+		Correlations    func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		ElapsedMs       func(childComplexity int) int
+		Error           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Inputs          func(childComplexity int) int
+		Iterations      func(childComplexity int) int
+		Name            func(childComplexity int) int
+		OutputVariables func(childComplexity int) int
+		Outputs         func(childComplexity int) int
+		Progress        func(childComplexity int) int
+		Results         func(childComplexity int) int
+		Sampling        func(childComplexity int) int
+		Seed            func(childComplexity int) int
+		StartedAt       func(childComplexity int) int
+		Status          func(childComplexity int) int
+		TailLevels      func(childComplexity int) int
+		Targets         func(childComplexity int) int
+		Warnings        func(childComplexity int) int
+		Workbook        func(childComplexity int) int
+		WorkbookID      func(childComplexity int) int
 	}
 
 	SimulationConnection struct {
@@ -426,6 +450,20 @@ type ComplexityRoot struct {
 	Subscription struct {
 		NotificationAdded  func(childComplexity int) int
 		SimulationProgress func(childComplexity int, id string) int
+	}
+
+	TailMeasure struct {
+		CVaR      func(childComplexity int) int
+		Level     func(childComplexity int) int
+		UpperCVaR func(childComplexity int) int
+		UpperVaR  func(childComplexity int) int
+		VaR       func(childComplexity int) int
+	}
+
+	TargetProbability struct {
+		ProbAbove func(childComplexity int) int
+		ProbBelow func(childComplexity int) int
+		Value     func(childComplexity int) int
 	}
 
 	TenantInfo struct {
@@ -533,13 +571,21 @@ type QueryResolver interface {
 	Simulations(ctx context.Context, first *int, after *entgql.Cursor[uuid.UUID], status *simulation.Status, orderBy *ent.SimulationOrder) (*ent.SimulationConnection, error)
 }
 type ResultResolver interface {
+	ValueAtRisk(ctx context.Context, obj *model.Result, level float64) (float64, error)
+
 	Samples(ctx context.Context, obj *model.Result, offset *int, limit *int) ([]float64, error)
 }
 type SensitivityResolver interface {
 	Deciles(ctx context.Context, obj *simspec.Sensitivity) ([]*model.DecileMean, error)
+	LowDecileMean(ctx context.Context, obj *simspec.Sensitivity) (float64, error)
+	HighDecileMean(ctx context.Context, obj *simspec.Sensitivity) (float64, error)
+	ChangeInMean(ctx context.Context, obj *simspec.Sensitivity) (float64, error)
 }
 type SimulationResolver interface {
 	Workbook(ctx context.Context, obj *ent.Simulation) (*ent.Workbook, error)
+
+	OutputVariables(ctx context.Context, obj *ent.Simulation) ([]*model.OutputVariable, error)
+	Targets(ctx context.Context, obj *ent.Simulation) ([]*model.OutputTarget, error)
 
 	Progress(ctx context.Context, obj *ent.Simulation) (*simspec.Progress, error)
 	Results(ctx context.Context, obj *ent.Simulation) ([]*model.Result, error)
@@ -1249,6 +1295,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OutputConvergence.StdError(childComplexity), true
 
+	case "OutputTarget.output":
+		if e.ComplexityRoot.OutputTarget.Output == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputTarget.Output(childComplexity), true
+	case "OutputTarget.value":
+		if e.ComplexityRoot.OutputTarget.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputTarget.Value(childComplexity), true
+
+	case "OutputVariable.cell":
+		if e.ComplexityRoot.OutputVariable.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputVariable.Cell(childComplexity), true
+	case "OutputVariable.name":
+		if e.ComplexityRoot.OutputVariable.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputVariable.Name(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1624,12 +1696,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Result.Min(childComplexity), true
+	case "Result.name":
+		if e.ComplexityRoot.Result.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Name(childComplexity), true
 	case "Result.percentiles":
 		if e.ComplexityRoot.Result.Percentiles == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Result.Percentiles(childComplexity), true
+	case "Result.rSquared":
+		if e.ComplexityRoot.Result.RSquared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.RSquared(childComplexity), true
 	case "Result.samples":
 		if e.ComplexityRoot.Result.Samples == nil {
 			break
@@ -1665,6 +1749,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Result.StdError(childComplexity), true
+	case "Result.tail":
+		if e.ComplexityRoot.Result.Tail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Tail(childComplexity), true
+	case "Result.targets":
+		if e.ComplexityRoot.Result.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Targets(childComplexity), true
+	case "Result.unexplainedVariance":
+		if e.ComplexityRoot.Result.UnexplainedVariance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.UnexplainedVariance(childComplexity), true
+	case "Result.valueAtRisk":
+		if e.ComplexityRoot.Result.ValueAtRisk == nil {
+			break
+		}
+
+		args, err := ec.field_Result_valueAtRisk_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Result.ValueAtRisk(childComplexity, args["level"].(float64)), true
 	case "Result.variance":
 		if e.ComplexityRoot.Result.Variance == nil {
 			break
@@ -1698,6 +1811,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoutingSummary.Dedicated(childComplexity), true
 
+	case "Sensitivity.changeInMean":
+		if e.ComplexityRoot.Sensitivity.ChangeInMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.ChangeInMean(childComplexity), true
 	case "Sensitivity.contributionToVariance":
 		if e.ComplexityRoot.Sensitivity.ContributionToVariance == nil {
 			break
@@ -1710,12 +1829,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sensitivity.Deciles(childComplexity), true
+	case "Sensitivity.highDecileMean":
+		if e.ComplexityRoot.Sensitivity.HighDecileMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.HighDecileMean(childComplexity), true
 	case "Sensitivity.input":
 		if e.ComplexityRoot.Sensitivity.Input == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Sensitivity.Input(childComplexity), true
+	case "Sensitivity.lowDecileMean":
+		if e.ComplexityRoot.Sensitivity.LowDecileMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.LowDecileMean(childComplexity), true
 	case "Sensitivity.name":
 		if e.ComplexityRoot.Sensitivity.Name == nil {
 			break
@@ -1728,6 +1859,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sensitivity.RankCorrelation(childComplexity), true
+	case "Sensitivity.standardizedRegression":
+		if e.ComplexityRoot.Sensitivity.StandardizedRegression == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.StandardizedRegression(childComplexity), true
+	case "Sensitivity.varianceShare":
+		if e.ComplexityRoot.Sensitivity.VarianceShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Sensitivity.VarianceShare(childComplexity), true
 
 	case "ServiceMetrics.acquiredConns":
 		if e.ComplexityRoot.ServiceMetrics.AcquiredConns == nil {
@@ -1997,6 +2140,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.Name(childComplexity), true
+	case "Simulation.outputVariables":
+		if e.ComplexityRoot.Simulation.OutputVariables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.OutputVariables(childComplexity), true
 	case "Simulation.outputs":
 		if e.ComplexityRoot.Simulation.Outputs == nil {
 			break
@@ -2039,6 +2188,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.Status(childComplexity), true
+	case "Simulation.tailLevels":
+		if e.ComplexityRoot.Simulation.TailLevels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.TailLevels(childComplexity), true
+	case "Simulation.targets":
+		if e.ComplexityRoot.Simulation.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Targets(childComplexity), true
 	case "Simulation.warnings":
 		if e.ComplexityRoot.Simulation.Warnings == nil {
 			break
@@ -2194,6 +2355,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.SimulationProgress(childComplexity, args["id"].(string)), true
+
+	case "TailMeasure.cvar":
+		if e.ComplexityRoot.TailMeasure.CVaR == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TailMeasure.CVaR(childComplexity), true
+	case "TailMeasure.level":
+		if e.ComplexityRoot.TailMeasure.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TailMeasure.Level(childComplexity), true
+	case "TailMeasure.upperCvar":
+		if e.ComplexityRoot.TailMeasure.UpperCVaR == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TailMeasure.UpperCVaR(childComplexity), true
+	case "TailMeasure.upperVar":
+		if e.ComplexityRoot.TailMeasure.UpperVaR == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TailMeasure.UpperVaR(childComplexity), true
+	case "TailMeasure.var":
+		if e.ComplexityRoot.TailMeasure.VaR == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TailMeasure.VaR(childComplexity), true
+
+	case "TargetProbability.probAbove":
+		if e.ComplexityRoot.TargetProbability.ProbAbove == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProbability.ProbAbove(childComplexity), true
+	case "TargetProbability.probBelow":
+		if e.ComplexityRoot.TargetProbability.ProbBelow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProbability.ProbBelow(childComplexity), true
+	case "TargetProbability.value":
+		if e.ComplexityRoot.TargetProbability.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetProbability.Value(childComplexity), true
 
 	case "TenantInfo.databaseTier":
 		if e.ComplexityRoot.TenantInfo.DatabaseTier == nil {
@@ -2472,6 +2683,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CorrelationInput", ec.unmarshalInputCorrelationInput),
 			graphql.NewInputUnmarshaler("DistributionInput", ec.unmarshalInputDistributionInput),
 			graphql.NewInputUnmarshaler("InputVariableInput", ec.unmarshalInputInputVariableInput),
+			graphql.NewInputUnmarshaler("OutputTargetInput", ec.unmarshalInputOutputTargetInput),
 			graphql.NewInputUnmarshaler("QuotaOverrideInput", ec.unmarshalInputQuotaOverrideInput),
 			graphql.NewInputUnmarshaler("SimulationInput", ec.unmarshalInputSimulationInput),
 			graphql.NewInputUnmarshaler("SimulationOrder", ec.unmarshalInputSimulationOrder),
@@ -3032,6 +3244,7 @@ input DistributionInput {
 input InputVariableInput {
   "Sheet!A1 of a constant cell."
   cell: String!
+  "Defaults to the cell's label in the workbook: the text cell to its left, else above it."
   name: String
   distribution: DistributionInput!
 }
@@ -3044,12 +3257,33 @@ input CorrelationInput {
   coefficient: Float!
 }
 
+input OutputTargetInput {
+  "Sheet!A1 of one of the outputs, or its name."
+  output: String!
+  value: Float!
+}
+
 input SimulationInput {
   workbookId: ID!
   name: String
   inputs: [InputVariableInput!]!
   "Sheet!A1 of formula cells."
   outputs: [String!]!
+  """
+  The outputs' names, by position. A missing, null or empty name defaults to
+  the output cell's label in the workbook (the text cell to its left, else
+  above it); the names are stored with the simulation.
+  """
+  outputNames: [String]
+  "Values whose probabilities P(output < x) and P(output > x) are reported for every output (at most 50)."
+  targets: [Float!]
+  "Targets for single outputs (at most 50)."
+  outputTargets: [OutputTargetInput!]
+  """
+  Confidence levels, each in (0, 1), of the value at risk and expected
+  shortfall reported per output (Result.tail). Default [0.95, 0.99]; at most 10.
+  """
+  tailLevels: [Float!]
   iterations: Int!
   seed: Int
   sampling: Sampling
@@ -3089,8 +3323,21 @@ type Distribution {
 
 type InputVariable {
   cell: String!
+  "The given name, else the cell's label in the workbook; null when it has none."
   name: String
   distribution: Distribution!
+}
+
+type OutputVariable {
+  cell: String!
+  "The given name, else the cell's label in the workbook; null when it has none."
+  name: String
+}
+
+type OutputTarget {
+  "The output's cell, or null for a target of every output."
+  output: String
+  value: Float!
 }
 
 type Correlation {
@@ -3151,6 +3398,50 @@ type Sensitivity {
   contributionToVariance: Float!
   "Output mean per input decile (spider plot)."
   deciles: [DecileMean!]!
+  "Output mean over the iterations whose input is in its bottom decile (output units)."
+  lowDecileMean: Float!
+  "Output mean over the iterations whose input is in its top decile (output units)."
+  highDecileMean: Float!
+  "highDecileMean - lowDecileMean: the bar of a change-in-mean tornado, in output units."
+  changeInMean: Float!
+  """
+  Standardised regression coefficient: the input's coefficient in the multiple
+  linear regression of the output on all inputs, in standard deviations of the
+  output per standard deviation of the input. Null when undefined (a constant input).
+  """
+  standardizedRegression: Float
+  """
+  Fraction (0 to 1) of the output's variance given to the input: its squared
+  standardised coefficient, scaled so that the inputs' shares add up to R²
+  (Result.rSquared). Variance the regression does not explain is not given
+  to any input: it is Result.unexplainedVariance.
+  """
+  varianceShare: Float
+}
+
+"P(output < value) and P(output > value) among the iterations whose output is a number."
+type TargetProbability {
+  value: Float!
+  probBelow: Float!
+  probAbove: Float!
+}
+
+"""
+Value at risk and expected shortfall at a confidence level. Outputs are read as
+values where low is bad (NPV, profit): var is the output's (1 - level)
+percentile (PERCENTILE.INC, as Result.percentiles), the level the output
+falls below with probability 1 - level; cvar (expected shortfall) is the
+mean of the outcomes at or below var. For outputs where high is bad (costs),
+upperVar is the level percentile and upperCvar the mean of the outcomes at
+or above it. Both are levels of the output, not losses: the loss from the
+mean is mean - var. Exact whether or not samples are kept.
+"""
+type TailMeasure {
+  level: Float!
+  var: Float!
+  cvar: Float!
+  upperVar: Float!
+  upperCvar: Float!
 }
 
 type ErrorCount {
@@ -3161,6 +3452,8 @@ type ErrorCount {
 
 type Result {
   cell: String!
+  "The output's name, stored with the simulation (given, else the cell's label); null when it has none."
+  name: String
   iterations: Int!
   mean: Float!
   stdDev: Float!
@@ -3175,6 +3468,16 @@ type Result {
   percentiles: [Percentile!]!
   histogram: Histogram!
   sensitivity: [Sensitivity!]!
+  "Share (0 to 1) of the output's variance the linear regression on the inputs explains."
+  rSquared: Float
+  "1 - rSquared: the share of variance no input is given (nonlinearity, interactions, RAND())."
+  unexplainedVariance: Float
+  "Probabilities for the simulation's targets (every output's, then this output's)."
+  targets: [TargetProbability!]!
+  "Value at risk and expected shortfall at each of the simulation's tail levels."
+  tail: [TailMeasure!]!
+  "The value at risk at one of the simulation's tail levels (see TailMeasure); BAD_USER_INPUT for a level that was not computed."
+  valueAtRisk(level: Float!): Float!
   errors: [ErrorCount!]!
   "Raw samples, only when the simulation kept them."
   samples(offset: Int = 0, limit: Int = 10000): [Float!]
@@ -3187,6 +3490,10 @@ type Simulation implements Node {
   workbookId: ID!
   inputs: [InputVariable!]!
   outputs: [String!]!
+  "The outputs with their stored names."
+  outputVariables: [OutputVariable!]!
+  targets: [OutputTarget!]!
+  tailLevels: [Float!]!
   iterations: Int!
   seed: Int!
   sampling: Sampling!
@@ -3593,6 +3900,26 @@ func (ec *executionContext) childFields_OutputConvergence(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type OutputConvergence", field.Name)
 }
 
+func (ec *executionContext) childFields_OutputTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "output":
+		return ec.fieldContext_OutputTarget_output(ctx, field)
+	case "value":
+		return ec.fieldContext_OutputTarget_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutputTarget", field.Name)
+}
+
+func (ec *executionContext) childFields_OutputVariable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_OutputVariable_cell(ctx, field)
+	case "name":
+		return ec.fieldContext_OutputVariable_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutputVariable", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3705,6 +4032,8 @@ func (ec *executionContext) childFields_Result(ctx context.Context, field graphq
 	switch field.Name {
 	case "cell":
 		return ec.fieldContext_Result_cell(ctx, field)
+	case "name":
+		return ec.fieldContext_Result_name(ctx, field)
 	case "iterations":
 		return ec.fieldContext_Result_iterations(ctx, field)
 	case "mean":
@@ -3733,6 +4062,16 @@ func (ec *executionContext) childFields_Result(ctx context.Context, field graphq
 		return ec.fieldContext_Result_histogram(ctx, field)
 	case "sensitivity":
 		return ec.fieldContext_Result_sensitivity(ctx, field)
+	case "rSquared":
+		return ec.fieldContext_Result_rSquared(ctx, field)
+	case "unexplainedVariance":
+		return ec.fieldContext_Result_unexplainedVariance(ctx, field)
+	case "targets":
+		return ec.fieldContext_Result_targets(ctx, field)
+	case "tail":
+		return ec.fieldContext_Result_tail(ctx, field)
+	case "valueAtRisk":
+		return ec.fieldContext_Result_valueAtRisk(ctx, field)
 	case "errors":
 		return ec.fieldContext_Result_errors(ctx, field)
 	case "samples":
@@ -3773,6 +4112,16 @@ func (ec *executionContext) childFields_Sensitivity(ctx context.Context, field g
 		return ec.fieldContext_Sensitivity_contributionToVariance(ctx, field)
 	case "deciles":
 		return ec.fieldContext_Sensitivity_deciles(ctx, field)
+	case "lowDecileMean":
+		return ec.fieldContext_Sensitivity_lowDecileMean(ctx, field)
+	case "highDecileMean":
+		return ec.fieldContext_Sensitivity_highDecileMean(ctx, field)
+	case "changeInMean":
+		return ec.fieldContext_Sensitivity_changeInMean(ctx, field)
+	case "standardizedRegression":
+		return ec.fieldContext_Sensitivity_standardizedRegression(ctx, field)
+	case "varianceShare":
+		return ec.fieldContext_Sensitivity_varianceShare(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Sensitivity", field.Name)
 }
@@ -3885,6 +4234,12 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_inputs(ctx, field)
 	case "outputs":
 		return ec.fieldContext_Simulation_outputs(ctx, field)
+	case "outputVariables":
+		return ec.fieldContext_Simulation_outputVariables(ctx, field)
+	case "targets":
+		return ec.fieldContext_Simulation_targets(ctx, field)
+	case "tailLevels":
+		return ec.fieldContext_Simulation_tailLevels(ctx, field)
 	case "iterations":
 		return ec.fieldContext_Simulation_iterations(ctx, field)
 	case "seed":
@@ -3981,6 +4336,34 @@ func (ec *executionContext) childFields_StatusCount(ctx context.Context, field g
 		return ec.fieldContext_StatusCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatusCount", field.Name)
+}
+
+func (ec *executionContext) childFields_TailMeasure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "level":
+		return ec.fieldContext_TailMeasure_level(ctx, field)
+	case "var":
+		return ec.fieldContext_TailMeasure_var(ctx, field)
+	case "cvar":
+		return ec.fieldContext_TailMeasure_cvar(ctx, field)
+	case "upperVar":
+		return ec.fieldContext_TailMeasure_upperVar(ctx, field)
+	case "upperCvar":
+		return ec.fieldContext_TailMeasure_upperCvar(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TailMeasure", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetProbability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_TargetProbability_value(ctx, field)
+	case "probBelow":
+		return ec.fieldContext_TargetProbability_probBelow(ctx, field)
+	case "probAbove":
+		return ec.fieldContext_TargetProbability_probAbove(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetProbability", field.Name)
 }
 
 func (ec *executionContext) childFields_TenantInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4520,6 +4903,20 @@ func (ec *executionContext) field_Result_samples_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["limit"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Result_valueAtRisk_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg0
 	return args, nil
 }
 
@@ -7250,6 +7647,98 @@ func (ec *executionContext) fieldContext_OutputConvergence_stdError(_ context.Co
 	return graphql.NewScalarFieldContext("OutputConvergence", field, false, false, "Float")
 }
 
+func (ec *executionContext) _OutputTarget_output(ctx context.Context, field graphql.CollectedField, obj *model.OutputTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputTarget_output(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Output, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutputTarget_output(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputTarget", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutputTarget_value(ctx context.Context, field graphql.CollectedField, obj *model.OutputTarget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputTarget_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutputTarget_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputTarget", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OutputVariable_cell(ctx context.Context, field graphql.CollectedField, obj *model.OutputVariable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputVariable_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutputVariable_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputVariable", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutputVariable_name(ctx context.Context, field graphql.CollectedField, obj *model.OutputVariable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputVariable_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutputVariable_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputVariable", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8623,6 +9112,29 @@ func (ec *executionContext) fieldContext_Result_cell(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Result", field, false, false, "String")
 }
 
+func (ec *executionContext) _Result_name(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Result_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "String")
+}
+
 func (ec *executionContext) _Result_iterations(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8972,6 +9484,160 @@ func (ec *executionContext) fieldContext_Result_sensitivity(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Result_rSquared(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_rSquared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RSquared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Result_rSquared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_unexplainedVariance(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_unexplainedVariance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnexplainedVariance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Result_unexplainedVariance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Result_targets(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Targets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.TargetProbability) graphql.Marshaler {
+			return ec.marshalNTargetProbability2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTargetProbabilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetProbability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Result_tail(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_tail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Tail) graphql.Marshaler {
+			return ec.marshalNTailMeasure2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTailᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_tail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TailMeasure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Result_valueAtRisk(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_valueAtRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Result().ValueAtRisk(ctx, obj, fc.Args["level"].(float64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_valueAtRisk(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Result_valueAtRisk_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Result_errors(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9262,6 +9928,121 @@ func (ec *executionContext) fieldContext_Sensitivity_deciles(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Sensitivity_lowDecileMean(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_lowDecileMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Sensitivity().LowDecileMean(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_lowDecileMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Sensitivity_highDecileMean(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_highDecileMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Sensitivity().HighDecileMean(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_highDecileMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Sensitivity_changeInMean(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_changeInMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Sensitivity().ChangeInMean(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_changeInMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Sensitivity_standardizedRegression(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_standardizedRegression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StandardizedRegression, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_standardizedRegression(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Sensitivity_varianceShare(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Sensitivity_varianceShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VarianceShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Sensitivity_varianceShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Sensitivity", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ServiceMetrics_name(ctx context.Context, field graphql.CollectedField, obj *admin.ServiceMetrics) (ret graphql.Marshaler) {
@@ -10243,6 +11024,93 @@ func (ec *executionContext) fieldContext_Simulation_outputs(_ context.Context, f
 	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
 }
 
+func (ec *executionContext) _Simulation_outputVariables(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_outputVariables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().OutputVariables(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OutputVariable) graphql.Marshaler {
+			return ec.marshalNOutputVariable2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputVariableᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_outputVariables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutputVariable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_targets(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().Targets(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OutputTarget) graphql.Marshaler {
+			return ec.marshalNOutputTarget2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTargetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_targets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutputTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Simulation_tailLevels(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_tailLevels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TailLevels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_tailLevels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Simulation_iterations(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11134,6 +12002,190 @@ func (ec *executionContext) fieldContext_Subscription_notificationAdded(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TailMeasure_level(ctx context.Context, field graphql.CollectedField, obj *simspec.Tail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TailMeasure_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TailMeasure_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TailMeasure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TailMeasure_var(ctx context.Context, field graphql.CollectedField, obj *simspec.Tail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TailMeasure_var(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VaR, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TailMeasure_var(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TailMeasure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TailMeasure_cvar(ctx context.Context, field graphql.CollectedField, obj *simspec.Tail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TailMeasure_cvar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CVaR, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TailMeasure_cvar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TailMeasure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TailMeasure_upperVar(ctx context.Context, field graphql.CollectedField, obj *simspec.Tail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TailMeasure_upperVar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpperVaR, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TailMeasure_upperVar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TailMeasure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TailMeasure_upperCvar(ctx context.Context, field graphql.CollectedField, obj *simspec.Tail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TailMeasure_upperCvar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpperCVaR, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TailMeasure_upperCvar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TailMeasure", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetProbability_value(ctx context.Context, field graphql.CollectedField, obj *simspec.TargetProbability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProbability_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProbability_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProbability", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetProbability_probBelow(ctx context.Context, field graphql.CollectedField, obj *simspec.TargetProbability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProbability_probBelow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProbBelow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProbability_probBelow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProbability", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetProbability_probAbove(ctx context.Context, field graphql.CollectedField, obj *simspec.TargetProbability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetProbability_probAbove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProbAbove, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetProbability_probAbove(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetProbability", field, false, false, "Float")
 }
 
 func (ec *executionContext) _TenantInfo_tenantId(ctx context.Context, field graphql.CollectedField, obj *model.TenantInfo) (ret graphql.Marshaler) {
@@ -13598,6 +14650,55 @@ func UnmarshalInputVariableInput(ctx context.Context, raw any) (model.InputVaria
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOutputTargetInput(ctx context.Context, obj any) (model.OutputTargetInput, error) {
+	var it model.OutputTargetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"output", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "output":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("output"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Output = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOutputTargetInput unmarshals raw into the OutputTargetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOutputTargetInput(ctx context.Context, raw any) (model.OutputTargetInput, error) {
+	var out model.OutputTargetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OutputTargetInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputQuotaOverrideInput(ctx context.Context, obj any) (quota.Override, error) {
 	var it quota.Override
 	if obj == nil {
@@ -13686,7 +14787,7 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "iterations", "seed", "sampling", "correlations", "keepSamples"}
+	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13721,6 +14822,34 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 				return it, err
 			}
 			it.Outputs = data
+		case "outputNames":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outputNames"))
+			data, err := ec.unmarshalOString2ᚕᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutputNames = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		case "outputTargets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outputTargets"))
+			data, err := ec.unmarshalOOutputTargetInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTargetInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutputTargets = data
+		case "tailLevels":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tailLevels"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TailLevels = data
 		case "iterations":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("iterations"))
 			data, err := ec.unmarshalNInt2int(ctx, v)
@@ -14925,6 +16054,82 @@ func (ec *executionContext) _OutputConvergence(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var outputTargetImplementors = []string{"OutputTarget"}
+
+func (ec *executionContext) _OutputTarget(ctx context.Context, sel ast.SelectionSet, obj *model.OutputTarget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outputTargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutputTarget")
+		case "output":
+			out.Values[i] = ec._OutputTarget_output(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._OutputTarget_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outputVariableImplementors = []string{"OutputVariable"}
+
+func (ec *executionContext) _OutputVariable(ctx context.Context, sel ast.SelectionSet, obj *model.OutputVariable) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outputVariableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutputVariable")
+		case "cell":
+			out.Values[i] = ec._OutputVariable_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._OutputVariable_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
@@ -15430,6 +16635,11 @@ func (ec *executionContext) _Result(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "name":
+			out.Values[i] = ec._Result_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "iterations":
 			out.Values[i] = ec._Result_iterations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15500,6 +16710,32 @@ func (ec *executionContext) _Result(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "rSquared":
+			out.Values[i] = ec._Result_rSquared(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unexplainedVariance":
+			out.Values[i] = ec._Result_unexplainedVariance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targets":
+			out.Values[i] = ec._Result_targets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tail":
+			out.Values[i] = ec._Result_tail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "valueAtRisk":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Result_valueAtRisk(ctx, field, obj)
+				})
 		case "errors":
 			out.Values[i] = ec._Result_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15641,6 +16877,34 @@ func (ec *executionContext) _Sensitivity(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Sensitivity_deciles(ctx, field, obj)
 				})
+		case "lowDecileMean":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Sensitivity_lowDecileMean(ctx, field, obj)
+				})
+		case "highDecileMean":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Sensitivity_highDecileMean(ctx, field, obj)
+				})
+		case "changeInMean":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Sensitivity_changeInMean(ctx, field, obj)
+				})
+		case "standardizedRegression":
+			out.Values[i] = ec._Sensitivity_standardizedRegression(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "varianceShare":
+			out.Values[i] = ec._Sensitivity_varianceShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15987,6 +17251,23 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "outputVariables":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_outputVariables(ctx, field, obj)
+				})
+		case "targets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_targets(ctx, field, obj)
+				})
+		case "tailLevels":
+			out.Values[i] = ec._Simulation_tailLevels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "iterations":
 			out.Values[i] = ec._Simulation_iterations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16327,6 +17608,102 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var tailMeasureImplementors = []string{"TailMeasure"}
+
+func (ec *executionContext) _TailMeasure(ctx context.Context, sel ast.SelectionSet, obj *simspec.Tail) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tailMeasureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TailMeasure")
+		case "level":
+			out.Values[i] = ec._TailMeasure_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "var":
+			out.Values[i] = ec._TailMeasure_var(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cvar":
+			out.Values[i] = ec._TailMeasure_cvar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upperVar":
+			out.Values[i] = ec._TailMeasure_upperVar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upperCvar":
+			out.Values[i] = ec._TailMeasure_upperCvar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetProbabilityImplementors = []string{"TargetProbability"}
+
+func (ec *executionContext) _TargetProbability(ctx context.Context, sel ast.SelectionSet, obj *simspec.TargetProbability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetProbabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetProbability")
+		case "value":
+			out.Values[i] = ec._TargetProbability_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "probBelow":
+			out.Values[i] = ec._TargetProbability_probBelow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "probAbove":
+			out.Values[i] = ec._TargetProbability_probAbove(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var tenantInfoImplementors = []string{"TenantInfo"}
@@ -17376,6 +18753,35 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNFunctionCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋfilesᚐFunctionCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*files.FunctionCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17605,6 +19011,59 @@ func (ec *executionContext) marshalNOutputConvergence2ᚕgithubᚗcomᚋsimgraph
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNOutputTarget2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OutputTarget) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOutputTarget2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOutputTarget2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTarget(ctx context.Context, sel ast.SelectionSet, v *model.OutputTarget) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OutputTarget!")
+		return graphql.Null
+	}
+	return ec._OutputTarget(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOutputTargetInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTargetInput(ctx context.Context, v any) (*model.OutputTargetInput, error) {
+	res, err := ec.unmarshalInputOutputTargetInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOutputVariable2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputVariableᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OutputVariable) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOutputVariable2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputVariable(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOutputVariable2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputVariable(ctx context.Context, sel ast.SelectionSet, v *model.OutputVariable) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OutputVariable!")
+		return graphql.Null
+	}
+	return ec._OutputVariable(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
@@ -18004,6 +19463,46 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	for i := range v {
 		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
 	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTailMeasure2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTail(ctx context.Context, sel ast.SelectionSet, v simspec.Tail) graphql.Marshaler {
+	return ec._TailMeasure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTailMeasure2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTailᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Tail) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTailMeasure2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTail(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTargetProbability2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTargetProbability(ctx context.Context, sel ast.SelectionSet, v simspec.TargetProbability) graphql.Marshaler {
+	return ec._TargetProbability(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTargetProbability2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTargetProbabilityᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.TargetProbability) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetProbability2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐTargetProbability(ctx, sel, v[i])
+	})
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -18456,6 +19955,23 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋsimgraphᚋsimgraphᚋen
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOOutputTargetInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTargetInputᚄ(ctx context.Context, v any) ([]*model.OutputTargetInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OutputTargetInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOutputTargetInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐOutputTargetInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOQuotaUsage2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐUsage(ctx context.Context, sel ast.SelectionSet, v *quota.Usage) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18520,6 +20036,35 @@ func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalString(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOString2ᚕᚖstring(ctx context.Context, v any) ([]*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOString2ᚖstring(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕᚖstring(ctx context.Context, sel ast.SelectionSet, v []*string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOString2ᚖstring(ctx, sel, v[i])
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -104,7 +104,8 @@ type Health struct {
 
 type InputVariableInput struct {
 	// Sheet!A1 of a constant cell.
-	Cell         string             `json:"cell"`
+	Cell string `json:"cell"`
+	// Defaults to the cell's label in the workbook: the text cell to its left, else above it.
 	Name         *string            `json:"name,omitempty"`
 	Distribution *DistributionInput `json:"distribution"`
 }
@@ -118,6 +119,24 @@ type Organization struct {
 	TenantID string `json:"tenantId"`
 	Tier     Tier   `json:"tier"`
 	Personal bool   `json:"personal"`
+}
+
+type OutputTarget struct {
+	// The output's cell, or null for a target of every output.
+	Output *string `json:"output,omitempty"`
+	Value  float64 `json:"value"`
+}
+
+type OutputTargetInput struct {
+	// Sheet!A1 of one of the outputs, or its name.
+	Output string  `json:"output"`
+	Value  float64 `json:"value"`
+}
+
+type OutputVariable struct {
+	Cell string `json:"cell"`
+	// The given name, else the cell's label in the workbook; null when it has none.
+	Name *string `json:"name,omitempty"`
 }
 
 type PoolSettings struct {
@@ -137,7 +156,18 @@ type SimulationInput struct {
 	Name       *string               `json:"name,omitempty"`
 	Inputs     []*InputVariableInput `json:"inputs"`
 	// Sheet!A1 of formula cells.
-	Outputs      []string             `json:"outputs"`
+	Outputs []string `json:"outputs"`
+	// The outputs' names, by position. A missing, null or empty name defaults to
+	// the output cell's label in the workbook (the text cell to its left, else
+	// above it); the names are stored with the simulation.
+	OutputNames []*string `json:"outputNames,omitempty"`
+	// Values whose probabilities P(output < x) and P(output > x) are reported for every output (at most 50).
+	Targets []float64 `json:"targets,omitempty"`
+	// Targets for single outputs (at most 50).
+	OutputTargets []*OutputTargetInput `json:"outputTargets,omitempty"`
+	// Confidence levels, each in (0, 1), of the value at risk and expected
+	// shortfall reported per output (Result.tail). Default [0.95, 0.99]; at most 10.
+	TailLevels   []float64            `json:"tailLevels,omitempty"`
 	Iterations   int                  `json:"iterations"`
 	Seed         *int                 `json:"seed,omitempty"`
 	Sampling     *simulation.Sampling `json:"sampling,omitempty"`

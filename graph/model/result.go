@@ -9,6 +9,7 @@ import (
 // row for the fields that read more of it (samples).
 type Result struct {
 	Cell        string
+	Name        *string
 	Iterations  int
 	Mean        float64
 	StdDev      float64
@@ -24,5 +25,10 @@ type Result struct {
 	Histogram   simspec.Histogram
 	Sensitivity []simspec.Sensitivity
 	Errors      []ErrorCount
-	Stored      *ent.Result
+	// RSquared and UnexplainedVariance are the regression's shares.
+	RSquared            *float64
+	UnexplainedVariance *float64
+	Targets             []simspec.TargetProbability
+	Tail                []simspec.Tail
+	Stored              *ent.Result
 }

@@ -63,6 +63,10 @@ type Config struct {
 	// (TRIAL, STANDARD, PROFESSIONAL, ENTERPRISE); a tier not set keeps
 	// quota.DefaultRequestsPerMinute.
 	RateLimits map[string]int
+	// QuotaLimits are the configured tier quotas, by <TIER>_<LIMIT>
+	// (SIMGRAPH_QUOTA_STANDARD_ITERATIONS is STANDARD_ITERATIONS); the
+	// others keep quota.TierLimits.
+	QuotaLimits map[string]int64
 	// Quotas switches the tier quotas on (the default); off serves
 	// development experiments and tests that need runs beyond a tier.
 	Quotas bool
@@ -118,7 +122,15 @@ var Vars = []Var{
 	{"SIMGRAPH_RATE_LIMIT_STANDARD", "3000", "API requests per minute of a STANDARD organization"},
 	{"SIMGRAPH_RATE_LIMIT_PROFESSIONAL", "12000", "API requests per minute of a PROFESSIONAL organization"},
 	{"SIMGRAPH_RATE_LIMIT_ENTERPRISE", "60000", "API requests per minute of an ENTERPRISE organization"},
+	{"SIMGRAPH_QUOTA_<TIER>_<LIMIT>", "", "a tier's quota (TIER = TRIAL, STANDARD, PROFESSIONAL, ENTERPRISE; LIMIT = CONCURRENT_SIMULATIONS, ITERATIONS, SIMULATIONS_PER_MONTH, UPLOAD_BYTES, STORAGE_BYTES), e.g. SIMGRAPH_QUOTA_STANDARD_ITERATIONS=2000000"},
 }
+
+// quotaTiers and quotaLimits name the SIMGRAPH_QUOTA_<TIER>_<LIMIT>
+// settings (quota.SettingNames; quota.Configure checks them).
+var (
+	quotaTiers  = []string{"TRIAL", "STANDARD", "PROFESSIONAL", "ENTERPRISE"}
+	quotaLimits = []string{"CONCURRENT_SIMULATIONS", "ITERATIONS", "SIMULATIONS_PER_MONTH", "UPLOAD_BYTES", "STORAGE_BYTES"}
+)
 
 // Load reads the environment through getenv (os.Getenv when nil).
 func Load(getenv func(string) string) (*Config, error) {
@@ -209,6 +221,19 @@ func Load(getenv func(string) string) (*Config, error) {
 				return nil, fmt.Errorf("%s: want a positive integer, got %q", name, v)
 			}
 			c.RateLimits[tier] = n
+		}
+	}
+	c.QuotaLimits = map[string]int64{}
+	for _, tier := range quotaTiers {
+		for _, limit := range quotaLimits {
+			name := "SIMGRAPH_QUOTA_" + tier + "_" + limit
+			if v := get(name, ""); v != "" {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n <= 0 {
+					return nil, fmt.Errorf("%s: want a positive integer, got %q", name, v)
+				}
+				c.QuotaLimits[tier+"_"+limit] = n
+			}
 		}
 	}
 	origins := get("SIMGRAPH_CORS_ORIGINS", "")

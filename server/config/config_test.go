@@ -50,6 +50,8 @@ func TestLoadDefaultsAndErrors(t *testing.T) {
 		{"SIMGRAPH_MAX_RESPONSE_BYTES": "8MB"},
 		{"SIMGRAPH_WORKERS": "-1"},
 		{"SIMGRAPH_INTROSPECTION": "maybe"},
+		{"SIMGRAPH_QUOTA_STANDARD_ITERATIONS": "0"},
+		{"SIMGRAPH_QUOTA_TRIAL_UPLOAD_BYTES": "10MB"},
 	}
 	for _, env := range bad {
 		_, err := Load(func(k string) string { return env[k] })
@@ -59,4 +61,12 @@ func TestLoadDefaultsAndErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, prod.Introspection, "production turns introspection off by default")
 	require.Empty(t, prod.CORSOrigins, "production allows no foreign origin by default")
+}
+
+func TestLoadQuotaLimits(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"SIMGRAPH_QUOTA_STANDARD_ITERATIONS": "2000000", "SIMGRAPH_QUOTA_TRIAL_STORAGE_BYTES": "5000000000"}
+	c, err := Load(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"STANDARD_ITERATIONS": 2_000_000, "TRIAL_STORAGE_BYTES": 5_000_000_000}, c.QuotaLimits)
 }

@@ -67,12 +67,62 @@ var DefaultRequestsPerMinute = map[tenancy.Tier]int{
 	tenancy.Enterprise:   60000,
 }
 
-// TierLimits are DESIGN.md's quotas per tier (issue 6's table).
+// TierLimits are the default quotas per tier (README's table; each can be
+// configured, see Configure). Iterations per simulation allow the runs
+// tail measures need: a 99% expected shortfall averages the worst 1%, so a
+// million iterations give it 10,000 outcomes, and the engine summarises a
+// run in memory that does not grow with its iterations.
 var TierLimits = map[tenancy.Tier]Limits{
-	tenancy.Trial:        {ConcurrentSimulations: 1, IterationsPerSimulation: 1000, SimulationsPerMonth: 50, UploadBytes: 10 * MB, StorageBytes: 100 * MB},
-	tenancy.Standard:     {ConcurrentSimulations: 2, IterationsPerSimulation: 10000, SimulationsPerMonth: 1000, UploadBytes: 50 * MB, StorageBytes: 10 * GB},
-	tenancy.Professional: {ConcurrentSimulations: 5, IterationsPerSimulation: 100000, SimulationsPerMonth: 10000, UploadBytes: 200 * MB, StorageBytes: 50 * GB},
-	tenancy.Enterprise:   {ConcurrentSimulations: 10, IterationsPerSimulation: 10000000, SimulationsPerMonth: 100000, UploadBytes: 500 * MB, StorageBytes: 1 * TB},
+	tenancy.Trial:        {ConcurrentSimulations: 1, IterationsPerSimulation: 100_000, SimulationsPerMonth: 50, UploadBytes: 10 * MB, StorageBytes: 100 * MB},
+	tenancy.Standard:     {ConcurrentSimulations: 2, IterationsPerSimulation: 1_000_000, SimulationsPerMonth: 1000, UploadBytes: 50 * MB, StorageBytes: 10 * GB},
+	tenancy.Professional: {ConcurrentSimulations: 5, IterationsPerSimulation: 5_000_000, SimulationsPerMonth: 10000, UploadBytes: 200 * MB, StorageBytes: 50 * GB},
+	tenancy.Enterprise:   {ConcurrentSimulations: 10, IterationsPerSimulation: 10_000_000, SimulationsPerMonth: 100000, UploadBytes: 500 * MB, StorageBytes: 1 * TB},
+}
+
+// SettingNames are the configurable limits, as Configure's keys name them
+// (<TIER>_<NAME>, e.g. STANDARD_ITERATIONS).
+var SettingNames = []string{"CONCURRENT_SIMULATIONS", "ITERATIONS", "SIMULATIONS_PER_MONTH", "UPLOAD_BYTES", "STORAGE_BYTES"}
+
+// Configure returns TierLimits with the configured settings applied:
+// settings maps <TIER>_<NAME> (a tier and one of SettingNames) to a
+// positive limit. An unknown key or a value that is not positive is an
+// error.
+func Configure(settings map[string]int64) (map[tenancy.Tier]Limits, error) {
+	out := make(map[tenancy.Tier]Limits, len(TierLimits))
+	for t, l := range TierLimits {
+		out[t] = l
+	}
+	for key, v := range settings {
+		applied := false
+		for t, l := range out {
+			for _, name := range SettingNames {
+				if key != string(t)+"_"+name {
+					continue
+				}
+				if v <= 0 {
+					return nil, fmt.Errorf("quota %s: want a positive limit, got %d", key, v)
+				}
+				switch name {
+				case "CONCURRENT_SIMULATIONS":
+					l.ConcurrentSimulations = int(v)
+				case "ITERATIONS":
+					l.IterationsPerSimulation = int(v)
+				case "SIMULATIONS_PER_MONTH":
+					l.SimulationsPerMonth = int(v)
+				case "UPLOAD_BYTES":
+					l.UploadBytes = v
+				case "STORAGE_BYTES":
+					l.StorageBytes = v
+				}
+				out[t] = l
+				applied = true
+			}
+		}
+		if !applied {
+			return nil, fmt.Errorf("quota %s: no such tier limit", key)
+		}
+	}
+	return out, nil
 }
 
 // Clients returns the ent client of a service for the tenant in ctx.
@@ -89,6 +139,8 @@ type Service struct {
 	LockDB *sql.DB
 	// RequestsPerMinute overrides DefaultRequestsPerMinute per tier.
 	RequestsPerMinute map[tenancy.Tier]int
+	// Tiers are the tiers' limits (see Configure); TierLimits when nil.
+	Tiers map[tenancy.Tier]Limits
 
 	mu    sync.Mutex
 	locks map[string]chan struct{}
@@ -134,9 +186,13 @@ func (o Override) empty() bool {
 
 // tierLimits returns a tier's limits with the configured rate limit.
 func (s *Service) tierLimits(t tenancy.Tier) Limits {
-	l, ok := TierLimits[t]
+	tiers := s.Tiers
+	if tiers == nil {
+		tiers = TierLimits
+	}
+	l, ok := tiers[t]
 	if !ok {
-		l = TierLimits[tenancy.Standard]
+		l = tiers[tenancy.Standard]
 	}
 	l.RequestsPerMinute = DefaultRequestsPerMinute[t]
 	if n, ok := s.RequestsPerMinute[t]; ok && n > 0 {
@@ -193,10 +249,21 @@ func (s *Service) viewerTier(ctx context.Context) (*viewer.Viewer, tenancy.Tier,
 	return v, tenancy.Tier(org.Tier), nil
 }
 
-// Exceeded is the QUOTA_EXCEEDED error of quota name.
+// Exceeded is the QUOTA_EXCEEDED error of quota name for what is in use
+// already (concurrent simulations, simulations this month, storage):
+// extensions.used.
 func Exceeded(name string, limit, used int64) error {
-	e := apperr.Errorf(apperr.QuotaExceeded, "quota exceeded: %s is limited to %d (used: %d)", name, limit, used)
+	e := apperr.Errorf(apperr.QuotaExceeded, "quota exceeded: %s is limited to %d (in use: %d)", name, limit, used)
 	e.Extensions = map[string]any{"quota": name, "limit": limit, "used": used}
+	return e
+}
+
+// ExceededRequest is the QUOTA_EXCEEDED error of quota name for what a
+// request asks for (iterations of a simulation, bytes of an upload):
+// extensions.requested.
+func ExceededRequest(name string, limit, requested int64) error {
+	e := apperr.Errorf(apperr.QuotaExceeded, "quota exceeded: %s is limited to %d (requested: %d)", name, limit, requested)
+	e.Extensions = map[string]any{"quota": name, "limit": limit, "requested": requested}
 	return e
 }
 
@@ -213,7 +280,7 @@ func (s *Service) CheckSimulation(ctx context.Context, iterations int) (func(), 
 		return nil, err
 	}
 	if iterations > l.IterationsPerSimulation {
-		return nil, Exceeded(IterationsPerSimulation, int64(l.IterationsPerSimulation), int64(iterations))
+		return nil, ExceededRequest(IterationsPerSimulation, int64(l.IterationsPerSimulation), int64(iterations))
 	}
 	release, err := s.lock(ctx, v.TenantID)
 	if err != nil {
@@ -246,7 +313,7 @@ func (s *Service) CheckUpload(ctx context.Context, size int64) (func(), error) {
 		return nil, err
 	}
 	if size > l.UploadBytes {
-		return nil, Exceeded(UploadBytes, l.UploadBytes, size)
+		return nil, ExceededRequest(UploadBytes, l.UploadBytes, size)
 	}
 	release, err := s.lock(ctx, v.TenantID)
 	if err != nil {
@@ -254,7 +321,9 @@ func (s *Service) CheckUpload(ctx context.Context, size int64) (func(), error) {
 	}
 	stored, err := s.storage(ctx)
 	if err == nil && stored+size > l.StorageBytes {
-		err = Exceeded(StorageBytes, l.StorageBytes, stored)
+		e := apperr.Errorf(apperr.QuotaExceeded, "quota exceeded: %s is limited to %d (in use: %d, requested: %d more)", StorageBytes, l.StorageBytes, stored, size)
+		e.Extensions = map[string]any{"quota": StorageBytes, "limit": l.StorageBytes, "used": stored, "requested": size}
+		err = e
 	}
 	if err != nil {
 		release()

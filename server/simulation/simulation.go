@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -92,6 +93,14 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 	if _, err := formula.Compile(wb, compileOptions(model)); err != nil {
 		return nil, modelError(err)
 	}
+	outputNames, err := namesOf(wb, model, &in)
+	if err != nil {
+		return nil, err
+	}
+	targets, tailLevels, err := tailOptionsOf(model, in, outputNames)
+	if err != nil {
+		return nil, err
+	}
 	if s.CheckQuota != nil {
 		release, err := s.CheckQuota(ctx, in.Iterations)
 		if err != nil {
@@ -124,6 +133,9 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 		SetWorkbookID(wbID).
 		SetInputs(in.Inputs).
 		SetOutputs(normalizedOutputs(in.Outputs)).
+		SetOutputNames(outputNames).
+		SetTargets(targets).
+		SetTailLevels(tailLevels).
 		SetIterations(in.Iterations).
 		SetSeed(seed).
 		SetSampling(entsimulation.Sampling(sampling)).
@@ -145,6 +157,116 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 	}
 	_ = s.Progress.Publish(ctx, queued)
 	return sim, nil
+}
+
+// Bounds on what a simulation asks beyond the statistics.
+const (
+	MaxTargets    = 50
+	MaxTailLevels = 10
+)
+
+// namesOf gives each input and output its name: the one asked for, else
+// the cell's label in the workbook (the text to its left, else above it).
+// It sets the inputs' names in in and returns the outputs'.
+func namesOf(wb *workbook.Workbook, m engine.Model, in *simspec.Request) ([]string, error) {
+	for i := range in.Inputs {
+		in.Inputs[i].Name = strings.TrimSpace(in.Inputs[i].Name)
+		if in.Inputs[i].Name == "" {
+			ref := m.Inputs[i].Cell
+			in.Inputs[i].Name = wb.Label(ref.Sheet, ref.Row, ref.Col)
+		}
+	}
+	if len(in.OutputNames) > len(m.Outputs) {
+		return nil, apperr.Errorf(apperr.BadUserInput, "%d output names for %d outputs", len(in.OutputNames), len(m.Outputs))
+	}
+	names := make([]string, len(m.Outputs))
+	for j, ref := range m.Outputs {
+		if j < len(in.OutputNames) {
+			names[j] = strings.TrimSpace(in.OutputNames[j])
+		}
+		if len(names[j]) > 255 {
+			return nil, apperr.Errorf(apperr.BadUserInput, "the name of output %s is longer than 255 characters", ref)
+		}
+		if names[j] == "" {
+			names[j] = wb.Label(ref.Sheet, ref.Row, ref.Col)
+		}
+	}
+	return names, nil
+}
+
+// tailOptionsOf checks the targets and tail levels asked for: a target of
+// one output names it by cell or name, and is stored by cell. Without tail
+// levels the engine's defaults are stored.
+func tailOptionsOf(m engine.Model, in simspec.Request, outputNames []string) ([]simspec.Target, []float64, error) {
+	if len(in.Targets) > MaxTargets {
+		return nil, nil, apperr.Errorf(apperr.BadUserInput, "at most %d targets, got %d", MaxTargets, len(in.Targets))
+	}
+	if len(in.TailLevels) > MaxTailLevels {
+		return nil, nil, apperr.Errorf(apperr.BadUserInput, "at most %d tail levels, got %d", MaxTailLevels, len(in.TailLevels))
+	}
+	targets := make([]simspec.Target, 0, len(in.Targets))
+	for _, t := range in.Targets {
+		if math.IsNaN(t.Value) || math.IsInf(t.Value, 0) {
+			return nil, nil, apperr.Errorf(apperr.BadUserInput, "target %g is not a finite number", t.Value)
+		}
+		if t.Output == "" {
+			targets = append(targets, t)
+			continue
+		}
+		j := outputIndex(m, outputNames, t.Output)
+		if j < 0 {
+			return nil, nil, apperr.Errorf(apperr.BadUserInput, "target for %q: not one of the outputs' cells or names", t.Output)
+		}
+		targets = append(targets, simspec.Target{Output: m.Outputs[j].String(), Value: t.Value})
+	}
+	levels := in.TailLevels
+	if len(levels) == 0 {
+		levels = engine.DefaultTailLevels
+	}
+	for _, a := range levels {
+		if !(a > 0 && a < 1) {
+			return nil, nil, apperr.Errorf(apperr.BadUserInput, "tail level %g is outside (0, 1): use 0.95 for 95%%", a)
+		}
+	}
+	return targets, append([]float64(nil), levels...), nil
+}
+
+// outputIndex finds the output whose cell or name (case-insensitive) is
+// s; -1 when none.
+func outputIndex(m engine.Model, names []string, s string) int {
+	s = strings.TrimSpace(s)
+	ref, err := formula.ParseCellRef(s)
+	for j, out := range m.Outputs {
+		if err == nil && strings.EqualFold(out.String(), ref.String()) {
+			return j
+		}
+	}
+	for j := range m.Outputs {
+		if j < len(names) && names[j] != "" && strings.EqualFold(names[j], s) {
+			return j
+		}
+	}
+	return -1
+}
+
+// TailOptions are the engine options of a stored simulation's targets and
+// tail levels.
+func TailOptions(sim *ent.Simulation) (targets []float64, perOutput map[int][]float64, levels []float64) {
+	for _, t := range sim.Targets {
+		if t.Output == "" {
+			targets = append(targets, t.Value)
+			continue
+		}
+		for j, cell := range sim.Outputs {
+			if cell == t.Output {
+				if perOutput == nil {
+					perOutput = map[int][]float64{}
+				}
+				perOutput[j] = append(perOutput[j], t.Value)
+			}
+		}
+	}
+	return targets, perOutput, sim.TailLevels
 }
 
 func emptyConvergence(outputs []string) []simspec.Convergence {

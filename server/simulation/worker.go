@@ -145,12 +145,16 @@ func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, 
 	}()
 	defer func() { close(stopPersist); <-persisted }()
 
+	targets, perOutput, levels := TailOptions(sim)
 	opts := engine.Options{
-		Iterations:  sim.Iterations,
-		Seed:        uint64(sim.Seed),
-		Sampling:    sample.Method(sim.Sampling),
-		Workers:     w.EngineWorkers,
-		KeepSamples: sim.KeepSamples,
+		Targets:       targets,
+		OutputTargets: perOutput,
+		TailLevels:    levels,
+		Iterations:    sim.Iterations,
+		Seed:          uint64(sim.Seed),
+		Sampling:      sample.Method(sim.Sampling),
+		Workers:       w.EngineWorkers,
+		KeepSamples:   sim.KeepSamples,
 		Progress: func(p engine.Progress) {
 			snap := snapshot(sim, p, started, outputs)
 			mu.Lock()
@@ -263,10 +267,15 @@ func (w *Worker) complete(ctx context.Context, sim *ent.Simulation, res *engine.
 			SetCell(sim.Outputs[j]).
 			SetPosition(j).
 			SetSummary(summaryOf(o, res.Iterations)).
+			SetTails(tailsOf(o)).
+			SetTargets(targetsOf(o)).
 			SetPercentiles(percentilesOf(o)).
 			SetHistogram(histogramOf(o)).
 			SetSensitivity(sensitivityOf(o, sim.Inputs)).
 			SetErrorCounts(o.Errors)
+		if j < len(sim.OutputNames) && sim.OutputNames[j] != "" {
+			b.SetName(sim.OutputNames[j])
+		}
 		if sim.KeepSamples {
 			b.SetSamples(encodeSamples(o.Samples))
 		}
@@ -399,7 +408,32 @@ func summaryOf(o engine.Output, iterations int) simspec.Summary {
 		Iterations: iterations, Mean: finite(s.Mean), StdDev: finite(s.StdDev), Variance: finite(s.Variance),
 		Skewness: finite(s.Skewness), Kurtosis: finite(s.Kurtosis), Min: finite(s.Min), Max: finite(s.Max),
 		StdError: finite(s.StdError), CILower: finite(s.CILow), CIUpper: finite(s.CIHigh),
+		RSquared: optional(o.RSquared), Unexplained: optional(o.Unexplained),
 	}
+}
+
+// optional is x, or nil when it is not a number.
+func optional(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+func tailsOf(o engine.Output) []simspec.Tail {
+	out := make([]simspec.Tail, 0, len(o.Tails))
+	for _, t := range o.Tails {
+		out = append(out, simspec.Tail{Level: t.Level, VaR: finite(t.VaR), CVaR: finite(t.CVaR), UpperVaR: finite(t.UpperVaR), UpperCVaR: finite(t.UpperCVaR)})
+	}
+	return out
+}
+
+func targetsOf(o engine.Output) []simspec.TargetProbability {
+	out := make([]simspec.TargetProbability, 0, len(o.Targets))
+	for _, t := range o.Targets {
+		out = append(out, simspec.TargetProbability{Value: t.Value, ProbBelow: finite(t.Below), ProbAbove: finite(t.Above)})
+	}
+	return out
 }
 
 func percentilesOf(o engine.Output) []simspec.Percentile {
@@ -429,6 +463,7 @@ func sensitivityOf(o engine.Output, inputs []simspec.Input) []simspec.Sensitivit
 		out = append(out, simspec.Sensitivity{
 			Input: in.Cell, Name: in.Name, RankCorrelation: finite(s.RankCorrelation),
 			ContributionToVariance: finite(s.ContributionToVariance), DecileMeans: deciles,
+			StandardizedRegression: optional(s.StandardizedRegression), VarianceShare: optional(s.VarianceShare),
 		})
 	}
 	return out

@@ -54,6 +54,8 @@ export interface SimulationProgress {
 
 export interface Result {
   cell: string;
+  /** Stored on the server: the given name, else the workbook's label. */
+  name: string | null;
   iterations: number;
   mean: number;
   stdDev: number;
@@ -73,7 +75,18 @@ export interface Result {
     rankCorrelation: number;
     contributionToVariance: number;
     deciles: { decile: number; outputMean: number }[];
+    lowDecileMean: number;
+    highDecileMean: number;
+    changeInMean: number;
+    standardizedRegression: number | null;
+    varianceShare: number | null;
   }[];
+  /** Share of the output's variance the linear regression on the inputs explains. */
+  rSquared: number | null;
+  unexplainedVariance: number | null;
+  targets: { value: number; probBelow: number; probAbove: number }[];
+  /** var: the (1 - level) percentile; cvar: mean at or below it (low is bad). upper*: the other tail. */
+  tail: { level: number; var: number; cvar: number; upperVar: number; upperCvar: number }[];
   errors: { kind: string; count: number }[];
 }
 
@@ -100,6 +113,8 @@ export interface SimulationSummary {
 
 export interface SimulationDetail extends SimulationSummary {
   seed: number;
+  outputVariables: { cell: string; name: string | null }[];
+  tailLevels: number[];
   inputs: InputVariable[];
   correlations: { cellA: string; cellB: string; coefficient: number }[];
   warnings: string[];
@@ -353,6 +368,10 @@ export interface SimulationInputVars {
   name?: string;
   inputs: { cell: string; name?: string; distribution: DistributionInput }[];
   outputs: string[];
+  /** By position; null or empty lets the server use the workbook's label. */
+  outputNames?: (string | null)[];
+  targets?: number[];
+  tailLevels?: number[];
   iterations: number;
   seed?: number;
   sampling?: Sampling;
@@ -384,6 +403,11 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
       seed
       startedAt
       warnings
+      outputVariables {
+        cell
+        name
+      }
+      tailLevels
       inputs {
         cell
         name
@@ -420,6 +444,7 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
       }
       results {
         cell
+        name
         iterations
         mean
         stdDev
@@ -452,6 +477,25 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
             decile
             outputMean
           }
+          lowDecileMean
+          highDecileMean
+          changeInMean
+          standardizedRegression
+          varianceShare
+        }
+        rSquared
+        unexplainedVariance
+        targets {
+          value
+          probBelow
+          probAbove
+        }
+        tail {
+          level
+          var
+          cvar
+          upperVar
+          upperCvar
         }
         errors {
           kind

@@ -4,7 +4,6 @@ import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { CANCEL_SIMULATION, SIMULATION, SIMULATION_PROGRESS, type Result, type SimulationDetail, type SimulationProgress } from '../graphql/operations';
 import { describe, type DistributionInput } from '../lib/distributions';
 import { formatDate, formatDuration, formatInt, formatNumber } from '../lib/format';
-import { loadModel } from '../lib/model';
 import { Link } from '../lib/router';
 import { ProgressBar } from '../components/ProgressBar';
 import { ProblemView } from '../components/Problem';
@@ -132,9 +131,11 @@ function pickProgress(sim: SimulationDetail, latest: SimulationProgress | null):
   return sim.progress;
 }
 
-function outputNamesOf(sim: SimulationDetail): Record<string, string> {
+/** The outputs' names as the server stores them (given, else the workbook's labels). */
+export function outputNamesOf(sim: SimulationDetail): Record<string, string> {
   const names: Record<string, string> = {};
-  for (const o of loadModel(sim.workbookId).outputs) if (o.name) names[o.cell] = o.name;
+  for (const o of sim.outputVariables ?? []) if (o.name) names[o.cell] = o.name;
+  for (const r of sim.results) if (r.name) names[r.cell] = r.name;
   return names;
 }
 
@@ -236,6 +237,7 @@ function StatsTable({ result, name }: { result: Result; name?: string }) {
           ))}
         </tbody>
       </table>
+      <TailTables result={result} />
       {errors.length > 0 && (
         <table className="table compact">
           <caption>Iterations with errors</caption>
@@ -252,6 +254,113 @@ function StatsTable({ result, name }: { result: Result; name?: string }) {
         </table>
       )}
     </div>
+  );
+}
+
+/** Value at risk, expected shortfall and target probabilities of an output. */
+export function TailTables({ result }: { result: Result }) {
+  const tail = result.tail ?? [];
+  const targets = result.targets ?? [];
+  const pct = (x: number) => `${formatNumber(100 * x, 4)}%`;
+  const sens = (result.sensitivity ?? []).slice().sort((a, b) => Math.abs(b.changeInMean) - Math.abs(a.changeInMean));
+  return (
+    <>
+      {tail.length > 0 && (
+        <table className="table compact" data-testid="tail-table">
+          <caption>Value at risk and expected shortfall</caption>
+          <thead>
+            <tr>
+              <th scope="col">Level</th>
+              <th scope="col" className="num" title="the (1 − level) percentile: low outcomes">
+                VaR
+              </th>
+              <th scope="col" className="num" title="mean of the outcomes at or below VaR">
+                CVaR
+              </th>
+              <th scope="col" className="num" title="the level percentile: high outcomes">
+                Upper VaR
+              </th>
+              <th scope="col" className="num" title="mean of the outcomes at or above the upper VaR">
+                Upper CVaR
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {tail.map((t) => (
+              <tr key={t.level}>
+                <th scope="row">{pct(t.level)}</th>
+                <td className="num">{formatNumber(t.var, 6)}</td>
+                <td className="num">{formatNumber(t.cvar, 6)}</td>
+                <td className="num">{formatNumber(t.upperVar, 6)}</td>
+                <td className="num">{formatNumber(t.upperCvar, 6)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {targets.length > 0 && (
+        <table className="table compact" data-testid="targets-table">
+          <caption>Targets</caption>
+          <thead>
+            <tr>
+              <th scope="col">Target</th>
+              <th scope="col" className="num">
+                P(below)
+              </th>
+              <th scope="col" className="num">
+                P(above)
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {targets.map((t, i) => (
+              <tr key={i}>
+                <th scope="row">{formatNumber(t.value, 6)}</th>
+                <td className="num">{pct(t.probBelow)}</td>
+                <td className="num">{pct(t.probAbove)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {sens.length > 0 && (
+        <table className="table compact" data-testid="change-in-mean-table">
+          <caption>Change in mean, bottom to top decile of each input</caption>
+          <thead>
+            <tr>
+              <th scope="col">Input</th>
+              <th scope="col" className="num">
+                Change
+              </th>
+              <th scope="col" className="num" title="standardised regression coefficient">
+                SRC
+              </th>
+              <th scope="col" className="num" title="share of the output's variance">
+                Share
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sens.map((s) => (
+              <tr key={s.input}>
+                <th scope="row">{s.name ? `${s.name} (${s.input})` : s.input}</th>
+                <td className="num">{formatNumber(s.changeInMean, 5)}</td>
+                <td className="num">{s.standardizedRegression === null ? '—' : formatNumber(s.standardizedRegression, 3)}</td>
+                <td className="num">{s.varianceShare === null ? '—' : pct(s.varianceShare)}</td>
+              </tr>
+            ))}
+            {result.unexplainedVariance !== null && result.unexplainedVariance !== undefined && (
+              <tr>
+                <th scope="row">Unexplained</th>
+                <td />
+                <td />
+                <td className="num">{pct(result.unexplainedVariance)}</td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }
 
@@ -281,7 +390,10 @@ function ModelRecap({ sim }: { sim: SimulationDetail }) {
           ))}
         </tbody>
       </table>
-      <p>Outputs: {sim.outputs.join(', ')}</p>
+      <p>
+        Outputs:{' '}
+        {(sim.outputVariables ?? sim.outputs.map((cell) => ({ cell, name: null }))).map((o) => (o.name ? `${o.name} (${o.cell})` : o.cell)).join(', ')}
+      </p>
       {sim.correlations.length > 0 && (
         <p>
           Correlations:{' '}
@@ -314,6 +426,9 @@ function downloadCSV(sim: SimulationDetail) {
       ['ciUpper', r.ciUpper],
       ...r.percentiles.map((p) => [`P${p.p}`, p.value] as [string, number]),
       ...r.sensitivity.map((s) => [`rankCorrelation ${s.input}`, s.rankCorrelation] as [string, number]),
+      ...r.sensitivity.map((s) => [`changeInMean ${s.input}`, s.changeInMean] as [string, number]),
+      ...(r.tail ?? []).flatMap((t) => [[`VaR ${t.level}`, t.var], [`CVaR ${t.level}`, t.cvar]] as [string, number][]),
+      ...(r.targets ?? []).flatMap((t) => [[`P(below ${t.value})`, t.probBelow], [`P(above ${t.value})`, t.probAbove]] as [string, number][]),
     ];
     for (const [k, v] of stats) lines.push(`"${r.cell.replace(/"/g, '""')}",${k.includes(' ') ? `"${k}"` : k},${v}`);
   }

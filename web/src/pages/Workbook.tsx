@@ -465,6 +465,7 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
   const [iterText, setIterText] = useState(String(model.settings.iterations));
   const [seedText, setSeedText] = useState(model.settings.seed === null ? '' : String(model.settings.seed));
   const [create, { loading, error, reset }] = useMutation(CREATE_SIMULATION);
+  const [targetsText, setTargetsText] = useState('');
 
   useEffect(() => {
     setIterText(String(model.settings.iterations));
@@ -478,7 +479,10 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
   const seedError = seed !== null && !Number.isSafeInteger(seed) ? 'Enter a whole number, or leave empty for a random seed' : null;
   const corrErrors = model.correlations.map((c) => correlationError(c, model));
   const missing = [model.inputs.length === 0 ? 'at least one input' : null, model.outputs.length === 0 ? 'at least one output' : null].filter(Boolean);
-  const canRun = !iterError && !seedError && corrErrors.every((e) => !e) && missing.length === 0 && !loading;
+  const targetParts = targetsText.split(',').map((t) => t.trim().replace(/[_ ]/g, '')).filter((t) => t !== '');
+  const targets = targetParts.map(Number);
+  const targetsError = targets.some((x) => !Number.isFinite(x)) ? 'Enter numbers separated by commas' : null;
+  const canRun = !iterError && !seedError && !targetsError && corrErrors.every((e) => !e) && missing.length === 0 && !loading;
 
   const run = async () => {
     reset();
@@ -490,6 +494,8 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
             name: model.settings.name.trim() || undefined,
             inputs: model.inputs.map((i) => ({ cell: i.cell, name: i.name ?? undefined, distribution: i.distribution })),
             outputs: model.outputs.map((o) => o.cell),
+            outputNames: model.outputs.map((o) => o.name?.trim() || null),
+            targets: targets.length > 0 ? targets : undefined,
             iterations,
             seed: seed ?? undefined,
             sampling: model.settings.sampling,
@@ -512,6 +518,25 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
           Name <span className="muted">(optional)</span>
         </label>
         <input id={`${id}-name`} value={model.settings.name} onChange={(e) => setSettings({ name: e.target.value })} autoComplete="off" />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-targets`}>
+          Targets <span className="muted">(optional: probabilities of each output falling below and above these values)</span>
+        </label>
+        <input
+          id={`${id}-targets`}
+          value={targetsText}
+          placeholder="e.g. 0, 1000000"
+          autoComplete="off"
+          aria-invalid={targetsError ? true : undefined}
+          aria-describedby={targetsError ? `${id}-targets-error` : undefined}
+          onChange={(e) => setTargetsText(e.target.value)}
+        />
+        {targetsError && (
+          <p className="field-error" id={`${id}-targets-error`} role="alert">
+            {targetsError}
+          </p>
+        )}
       </div>
       <div className="param-grid">
         <div className="field">
