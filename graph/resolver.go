@@ -21,7 +21,7 @@ type Resolver struct {
 	Checker           *health.Checker
 	FileService       *files.Service
 	SimulationService *simulation.Service
-	// Admin, Inbox and Quotas serve issue 6's operations (services,
+	// Admin, Inbox and Quotas serve the operational fields (services,
 	// metrics, userDataSummary, migrate; notifications; quotas).
 	Admin  *admin.Service
 	Inbox  *events.Inbox

@@ -151,7 +151,7 @@ var matrix = map[string]matrixRow{
 	"Query.userDataSummary": {Op: `{ userDataSummary { tenantId } }`, Want: tenantList},
 	"Mutation.migrate":      {Op: `mutation { migrate(dryRun: true) { dryRun } }`, Want: systemAdminOnly},
 
-	// Planned (issue 3): SYSTEM_ADMIN only.
+	// Tier changes: SYSTEM_ADMIN only.
 	"Mutation.setOrganizationTier": {Op: `mutation($org: ID!) { setOrganizationTier(organizationId: $org, tier: STANDARD) { tenantId tier } }`,
 		Vars: orgVars, Want: systemAdminOnly},
 }

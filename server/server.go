@@ -74,8 +74,8 @@ type App struct {
 	stopBg      context.CancelFunc
 	workersDone chan struct{}
 
-	// Platform is issue 6's wiring (server/platform.go).
-	Platform *Platform
+	// Operations is the machinery beside the request path (server/operations.go).
+	Operations *Operations
 	// Router picks each tenant's database; Mover moves tenants between
 	// tiers.
 	Router *tenancy.Router
@@ -102,20 +102,20 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		store.Close()
 		return nil, err
 	}
-	platform, err := openPlatform(ctx, cfg, store, log)
+	ops, err := openOperations(ctx, cfg, store, log)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
 	router, err := tenancy.NewRouter(ctx, tenancy.RouterOpts{Store: store, Config: cfg, Log: log,
 		WrapDriver: func(service string, d dialect.Driver) dialect.Driver {
-			return admin.Instrument(d, platform.Recorders[service])
+			return admin.Instrument(d, ops.Recorders[service])
 		}})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, Store: store, Secret: secret, Platform: platform, Router: router, Mover: tenancy.NewMover(router)}
+	a := &App{cfg: cfg, log: log, Store: store, Secret: secret, Operations: ops, Router: router, Mover: tenancy.NewMover(router)}
 	mode := "embedded"
 	checker := &health.Checker{Version: Version, Started: started}
 	for _, c := range store.All() {
@@ -151,13 +151,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
 	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
 	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3}
-	a.Platform.wire(a, checker, clients)
-	a.Platform.Admin.OpenPools = router.OpenPools
-	a.Platform.Admin.Databases = a.tenantDatabases
-	a.Platform.Migrator.Dedicated = a.dedicatedTargets
+	a.Operations.wire(a, checker, clients)
+	a.Operations.Admin.OpenPools = router.OpenPools
+	a.Operations.Admin.Databases = a.tenantDatabases
+	a.Operations.Migrator.Dedicated = a.dedicatedTargets
 	m := metrics.New()
 	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations,
-		Admin: a.Platform.Admin, Inbox: a.Platform.Inbox, Quotas: a.Platform.Quotas}, graph.HandlerOpts{
+		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas}, graph.HandlerOpts{
 		Log:            log,
 		MaxDepth:       cfg.MaxQueryDepth,
 		MaxComplexity:  cfg.MaxComplexity,
@@ -182,8 +182,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		DevSignIn:    a.devSignIn(),
 		Web:          web.Handler(),
-		Enterprise:   a.Platform.REST(a),
-		RateLimit:    a.Platform.RateLimit,
+		Enterprise:   a.Operations.REST(a),
+		RateLimit:    a.Operations.RateLimit,
 	})
 	// One request scope per request, outermost: an enterprise tenant's
 	// reads go to a replica until the request writes (read-your-writes).
@@ -283,8 +283,8 @@ func (a *App) Close() error {
 	if a.workersDone != nil {
 		<-a.workersDone
 	}
-	if a.Platform != nil {
-		a.Platform.Stop()
+	if a.Operations != nil {
+		a.Operations.Stop()
 	}
 	var errs []error
 	if a.Redis != nil {

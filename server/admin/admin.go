@@ -20,7 +20,7 @@ import (
 	"github.com/simgraph/simgraph/viewer"
 )
 
-// ServiceTables are the tables issue 6 adds, by the service whose database
+// ServiceTables are the operational tables (outbox, inbox, usage, ...), by the service whose database
 // owns them. They belong in database.Specs; until they are there, the
 // Migrator adds them to each service's own.
 var ServiceTables = map[string][]*schema.Table{

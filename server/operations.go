@@ -20,10 +20,10 @@ import (
 	"github.com/simgraph/simgraph/server/tenancy"
 )
 
-// Platform is issue 6's machinery: statement metrics on every service
+// Operations is the machinery beside the request path: statement metrics on every service
 // client, versioned migrations, the outbox relay and its consumers,
 // notifications, quotas and the rate limit, and the enterprise REST API.
-type Platform struct {
+type Operations struct {
 	log       *slog.Logger
 	Recorders map[string]*admin.Recorder
 	Migrator  *admin.Migrator
@@ -37,12 +37,12 @@ type Platform struct {
 	tiers     map[tenancy.Tier]quota.Limits // the configured tier quotas
 }
 
-// openPlatform instruments every service database's ent client with a
+// openOperations instruments every service database's ent client with a
 // statement recorder and brings each database to the current schema
 // version (the tables of admin.ServiceTables included). It runs after
 // database.Store.Migrate and before anything uses a client.
-func openPlatform(ctx context.Context, cfg *config.Config, store *database.Store, log *slog.Logger) (*Platform, error) {
-	p := &Platform{log: log, Recorders: map[string]*admin.Recorder{}}
+func openOperations(ctx context.Context, cfg *config.Config, store *database.Store, log *slog.Logger) (*Operations, error) {
+	p := &Operations{log: log, Recorders: map[string]*admin.Recorder{}}
 	tiers, err := quota.Configure(cfg.QuotaLimits)
 	if err != nil {
 		return nil, err
@@ -70,11 +70,11 @@ func openPlatform(ctx context.Context, cfg *config.Config, store *database.Store
 	return p, nil
 }
 
-// wire connects the platform to the App's services (outbox writers, quota
+// wire connects the operations to the App's services (outbox writers, quota
 // checks), builds the admin service, and starts the relay and consumers in
 // the App's background context. clients is the App's router of service
 // clients.
-func (p *Platform) wire(a *App, checker *health.Checker, clients files.Clients) {
+func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients) {
 	store, cfg := a.Store, a.cfg
 	var hub events.Notifier
 	if a.Redis != nil {
@@ -140,17 +140,17 @@ func (p *Platform) wire(a *App, checker *health.Checker, clients files.Clients) 
 }
 
 // REST is the /enterprise/database/ handler.
-func (p *Platform) REST(a *App) http.Handler {
+func (p *Operations) REST(a *App) http.Handler {
 	return rest.New(rest.Deps{Log: p.log, Accounts: a.Accounts, Admin: p.Admin})
 }
 
 // RateLimit wraps an authenticated handler with the per-tenant rate limit.
-func (p *Platform) RateLimit(next http.Handler) http.Handler {
+func (p *Operations) RateLimit(next http.Handler) http.Handler {
 	return p.Quotas.RateLimit(p.counter, p.log, next)
 }
 
 // Stop stops the relay and the consumers and waits for them.
-func (p *Platform) Stop() {
+func (p *Operations) Stop() {
 	if p.Relay != nil {
 		p.Relay.Stop()
 	}

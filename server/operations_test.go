@@ -515,7 +515,7 @@ func TestEventsExactlyOnce(t *testing.T) {
 		}
 		c.Workers = 1
 		s := servertest.Start(t, c)
-		p := s.App.Platform
+		p := s.App.Operations
 		token := s.Token(t, auth.TokenParams{Email: "e@events.example", Org: "events"})
 		wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
 
