@@ -31,7 +31,7 @@ Usage:
   simgraph eval WORKBOOK [--json]     evaluate a workbook's formulas and compare with Excel's cached values
   simgraph simulate WORKBOOK --input CELL=DIST --output CELL [flags]
                                       run a Monte Carlo simulation of a workbook from the command line
-  simgraph help                       this text
+  simgraph help [COMMAND]             this text, or a command's usage
 
 Configuration comes from SIMGRAPH_* environment variables (see README.md),
 the same for every command. With none set, simgraph runs embedded: SQLite
@@ -42,14 +42,26 @@ Run 'simgraph COMMAND --help' for a command's flags.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
-		fmt.Fprintln(os.Stderr, "simgraph:", err)
-		os.Exit(1)
+	status := exitStatus(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr), os.Stderr)
+	stop()
+	os.Exit(status)
+}
+
+// exitStatus reports err on stderr and returns the process's exit status:
+// 0 for success and for help (which went to stdout), 2 for a command line
+// that cannot be run as typed, as the flag package does, 1 for anything
+// else.
+func exitStatus(err error, stderr io.Writer) int {
+	var usageErr *cli.UsageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(stderr, "simgraph: %v\n%s\n", err, usageErr.Hint())
+		return 2
 	}
+	fmt.Fprintln(stderr, "simgraph:", err)
+	return 1
 }
 
 // run is main without the process: tests call it directly.
@@ -57,8 +69,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
-	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+	} else if len(args) > 0 && isHelpFlag(args[0]) {
 		cmd = "help"
+	}
+	if cmd == "help" && len(args) > 0 && !isHelpFlag(args[0]) {
+		// simgraph help COMMAND is simgraph COMMAND --help
+		cmd, args = args[0], []string{"--help"}
 	}
 	// The engine's commands read no configuration: they work on a file.
 	switch cmd {
@@ -66,24 +82,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cli.Eval(ctx, args, stdout, stderr)
 	case "simulate":
 		return cli.Simulate(ctx, args, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "token", "migrate":
+	default:
+		return &cli.UsageError{Err: fmt.Errorf("unknown command %q", cmd)}
 	}
 	cfg, err := config.Load(getenv)
-	if err != nil && cmd != "help" {
+	if err != nil {
 		return err
 	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, cfg, args, stdout, stderr)
 	case "token":
-		return token(cfg, args, stdout, stderr)
-	case "migrate":
+		return token(cfg, args, stdout)
+	default:
 		return migrate(ctx, cfg, args, stdout, stderr)
-	case "help":
-		fmt.Fprint(stdout, usage)
-		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func isHelpFlag(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
+
+// parseFlags parses a server command's flags; it takes no arguments.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, about string) error {
+	pos, err := cli.ParseFlags(fs, args, stdout, func(w io.Writer) {
+		fmt.Fprintln(w, about)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(w, "\nFlags:")
+			cli.PrintFlags(fs, w)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return cli.Usagef(fs.Name(), "unexpected argument %q", pos[0])
+	}
+	return nil
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -94,21 +133,15 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 func serve(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (SIMGRAPH_ADDR)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "simgraph serve: run the GraphQL server (embedded SQLite unless SIMGRAPH_POSTGRES_URL is set).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, "simgraph serve [--addr :8080]: run the GraphQL server (embedded SQLite unless SIMGRAPH_POSTGRES_URL is set)."); err != nil {
 		return err
 	}
 	return server.Run(ctx, cfg, server.RunOpts{Log: newLogger(cfg, stderr), Out: stdout})
 }
 
-func token(cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+func token(cfg *config.Config, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	p := auth.TokenParams{}
 	var roles string
 	fs.StringVar(&p.Email, "email", "demo@simgraph.local", "the user's email (also the subject unless --sub is given)")
@@ -117,11 +150,7 @@ func token(cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&p.OrgName, "org-name", "", "organization display name")
 	fs.StringVar(&roles, "role", "MEMBER", "comma-separated roles: MEMBER, ORG_ADMIN, SYSTEM_ADMIN")
 	fs.DurationVar(&p.TTL, "ttl", 24*time.Hour, "validity")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "simgraph token: print an HS256 development token that `simgraph serve` accepts.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, "simgraph token [flags]: print an HS256 development token that `simgraph serve` accepts."); err != nil {
 		return err
 	}
 	for _, r := range strings.Split(roles, ",") {
@@ -146,12 +175,7 @@ func token(cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 
 func migrate(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "simgraph migrate: create or update the tables of every service database and every dedicated tenant database, idempotently.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout, "simgraph migrate: create or update the tables of every service database and every dedicated tenant database, idempotently."); err != nil {
 		return err
 	}
 	store, err := server.OpenDatabases(ctx, cfg)

@@ -178,9 +178,10 @@ func TestEvalBadInput(t *testing.T) {
 			require.Empty(t, stdout)
 		})
 	}
-	_, stderr, err := run(cli.Eval, "--help")
+	help, stderr, err := run(cli.Eval, "--help")
 	require.ErrorIs(t, err, flag.ErrHelp)
-	require.Contains(t, stderr, "simgraph eval WORKBOOK")
+	require.Contains(t, help, "simgraph eval WORKBOOK")
+	require.Empty(t, stderr)
 }
 
 // dcfArgs are the workbooks README's reference simulation.
@@ -382,11 +383,12 @@ func TestSimulateBadInput(t *testing.T) {
 			require.Empty(t, stdout)
 		})
 	}
-	_, stderr, err := run(cli.Simulate, "--help")
+	help, stderr, err := run(cli.Simulate, "--help")
 	require.True(t, errors.Is(err, flag.ErrHelp))
+	require.Empty(t, stderr, "help goes to stdout")
 	for _, name := range []string{"normal(", "lognormal(", "lognormal_mu(", "uniform(", "triangular(", "pert(", "beta(",
 		"gamma(", "exponential(", "weibull(", "poisson(", "binomial(", "bernoulli(", "discrete(", "cumulative(", "[-2,2]"} {
-		require.Contains(t, stderr, name)
+		require.Contains(t, help, name)
 	}
 }
 
@@ -436,5 +438,41 @@ func TestParseDistribution(t *testing.T) {
 		require.True(t, slices.ContainsFunc([]string{"normal", "lognormal", "uniform", "triangular", "pert", "beta", "gamma",
 			"exponential", "weibull", "poisson", "binomial", "bernoulli", "discrete", "cumulative"},
 			func(n string) bool { return strings.EqualFold(n, string(typ)) }), "no syntax for %s", typ)
+	}
+}
+
+// TestUsageErrors checks that a command line the commands cannot run is a
+// *cli.UsageError (status 2 in main) that prints nothing itself, and bad
+// input is not.
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	wb := dcfPath(t)
+	for _, tc := range []struct {
+		name  string
+		cmd   func(context.Context, []string, io.Writer, io.Writer) error
+		args  []string
+		usage bool
+	}{
+		{"SimulateUnknownFlag", cli.Simulate, []string{wb, "--bogus"}, true},
+		{"SimulateBadNumber", cli.Simulate, []string{wb, "--seed", "-1"}, true},
+		{"SimulateNoWorkbook", cli.Simulate, []string{"--output", "Summary!B2"}, true},
+		{"SimulateTwoWorkbooks", cli.Simulate, []string{wb, wb, "--output", "Summary!B2"}, true},
+		{"SimulateBadDistribution", cli.Simulate, []string{wb, "--output", "Summary!B2", "--input", "Inputs!B2=gauss(1,1)"}, false},
+		{"EvalUnknownFlag", cli.Eval, []string{"--bogus"}, true},
+		{"EvalNoWorkbook", cli.Eval, nil, true},
+		{"EvalMissingWorkbook", cli.Eval, []string{filepath.Join(t.TempDir(), "missing.xlsx")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stdout, stderr, err := run(tc.cmd, tc.args...)
+			require.Error(t, err)
+			var usageErr *cli.UsageError
+			require.Equal(t, tc.usage, errors.As(err, &usageErr), "%v", err)
+			if tc.usage {
+				require.Contains(t, usageErr.Hint(), "--help")
+			}
+			require.Empty(t, stdout)
+			require.Empty(t, stderr, "the caller reports the error once")
+		})
 	}
 }

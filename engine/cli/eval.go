@@ -50,24 +50,22 @@ type Mismatch struct {
 // Eval is `simgraph eval WORKBOOK [--json]`.
 func Eval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object: formulas, evaluated, matched, mismatched, unsupported")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `simgraph eval WORKBOOK [--json]: evaluate every formula of an .xlsx workbook once,
+	pos, err := ParseFlags(fs, args, stdout, func(w io.Writer) {
+		fmt.Fprint(w, `simgraph eval WORKBOOK [--json]: evaluate every formula of an .xlsx workbook once,
 without distributions, and compare with the values the spreadsheet application
 cached in the file. Numbers match within a relative 1e-9 (absolute near zero),
 other values exactly. The exit status is 0 whenever the workbook could be read.
 
+Flags:
 `)
-		fs.PrintDefaults()
-	}
-	pos, err := parse(fs, args)
+		PrintFlags(fs, w)
+	})
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("eval: want one workbook, got %d arguments", len(pos))
+		return Usagef("eval", "want one workbook, got %d arguments", len(pos))
 	}
 	if err := ctx.Err(); err != nil {
 		return err

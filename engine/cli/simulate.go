@@ -48,7 +48,8 @@ it; the upper tail (level percentile, mean at or above it) is printed too.
 
 --correlate 'Inputs!B2,Inputs!B3=0.6' asks for a Spearman rank correlation of
 0.6 between two inputs (Iman-Conover). A progress bar goes to stderr when it
-is a terminal; results go to stdout. Bad input exits with status 1.
+is a terminal; results go to stdout. A command line that cannot be run (an
+unknown flag, no workbook) exits with status 2, bad input with status 1.
 
 `
 
@@ -158,7 +159,6 @@ type simulateFlags struct {
 // Simulate is `simgraph simulate`; see simulateUsage and DistributionHelp.
 func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var fl simulateFlags
 	fs.Var(&fl.inputs, "input", "an uncertain input, `CELL=DIST` (repeat for each input)")
 	fs.Var(&fl.outputs, "output", "an output `CELL` (repeat for each output)")
@@ -173,19 +173,17 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&fl.bins, "bins", 0, "histogram bins (0: Freedman-Diaconis rule)")
 	fs.StringVar(&fl.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	fs.BoolVar(&fl.json, "json", false, "print one JSON object instead of text")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, simulateUsage)
-		fmt.Fprint(stderr, DistributionHelp)
-		fmt.Fprintln(stderr, "\nFlags:")
-		fs.PrintDefaults()
-	}
-	pos, err := parse(fs, args)
+	pos, err := ParseFlags(fs, args, stdout, func(w io.Writer) {
+		fmt.Fprint(w, simulateUsage)
+		fmt.Fprint(w, DistributionHelp)
+		fmt.Fprintln(w, "\nFlags:")
+		PrintFlags(fs, w)
+	})
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("simulate: want one workbook, got %d arguments", len(pos))
+		return Usagef("simulate", "want one workbook, got %d arguments", len(pos))
 	}
 	fl.workbook = pos[0]
 	m, opts, err := fl.build()
