@@ -323,12 +323,37 @@ func TestSimulateDeterministicText(t *testing.T) {
 	require.Equal(t, strip(a), strip(b), "the same seed gives the same results whatever the workers")
 }
 
-func TestSimulateProgressBarOnStderrOnly(t *testing.T) {
+// TestSimulateProgressNotATerminal checks the progress when stderr is a
+// file or a pipe: nothing unless asked for, and then whole lines, one per
+// tenth of the run, without the carriage returns that redraw a bar.
+func TestSimulateProgressNotATerminal(t *testing.T) {
 	t.Parallel()
-	stdout, stderr, err := run(cli.Simulate, dcfArgs(t, "--json", "--progress", "always")...)
-	require.NoError(t, err)
-	require.Contains(t, stderr, "simulating")
-	require.True(t, json.Valid([]byte(stdout)), "stdout is only the JSON")
+	for _, tc := range []struct {
+		mode  string
+		lines []string
+	}{
+		{"auto", nil},
+		{"never", nil},
+		{"always", []string{
+			"simulating:  20% (1024 of 5000 iterations)", "simulating:  40% (2048 of 5000 iterations)",
+			"simulating:  60% (3072 of 5000 iterations)", "simulating:  80% (4096 of 5000 iterations)",
+			"simulating: 100% (5000 of 5000 iterations)", "summarizing 5000 iterations",
+		}},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			t.Parallel()
+			stdout, stderr, err := run(cli.Simulate, dcfArgs(t, "--json", "--progress", tc.mode)...)
+			require.NoError(t, err)
+			require.True(t, json.Valid([]byte(stdout)), "stdout is only the JSON")
+			if tc.lines == nil {
+				require.Empty(t, stderr)
+				return
+			}
+			require.NotContains(t, stderr, "\r")
+			require.True(t, strings.HasSuffix(stderr, "\n"), "the last line is ended")
+			require.Equal(t, tc.lines, strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"))
+		})
+	}
 }
 
 func TestSimulateBadInput(t *testing.T) {

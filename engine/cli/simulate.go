@@ -7,14 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/simgraph/simgraph/engine"
 	"github.com/simgraph/simgraph/engine/dist"
@@ -190,18 +185,12 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
-	if bar := fl.progressBar(stderr); bar != nil {
-		opts.Progress = func(p engine.Progress) {
-			if p.Stage == "running" {
-				_ = bar.Set(p.Done)
-			}
-		}
-		defer func() {
-			_ = bar.Finish()
-			fmt.Fprintln(stderr)
-		}()
-	}
+	view := newProgressView(fl.progress, stderr, fl.iterations)
+	opts.Progress = view.update
 	res, err := engine.Simulate(ctx, m, opts)
+	// The bar's line ends before anything else is printed: the results
+	// may go to the same terminal.
+	view.end()
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
@@ -443,27 +432,6 @@ func cutOutsideQuotes(s string, sep byte) (before, after string, found bool) {
 		}
 	}
 	return s, "", false
-}
-
-func (fl *simulateFlags) progressBar(stderr io.Writer) *progressbar.ProgressBar {
-	show := fl.progress == "always"
-	if fl.progress == "auto" {
-		f, ok := stderr.(*os.File)
-		show = ok && term.IsTerminal(int(f.Fd()))
-	}
-	if !show {
-		return nil
-	}
-	return progressbar.NewOptions(fl.iterations,
-		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription("simulating"),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("it"),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionFullWidth(),
-	)
 }
 
 func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateReport {
