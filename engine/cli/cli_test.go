@@ -336,7 +336,7 @@ func TestSimulateProgressNotATerminal(t *testing.T) {
 		{"never", nil},
 		{"always", []string{
 			"simulating:  20% (1024 of 5000 iterations)", "simulating:  40% (2048 of 5000 iterations)",
-			"simulating:  60% (3072 of 5000 iterations)", "simulating:  80% (4096 of 5000 iterations)",
+			"simulating:  61% (3072 of 5000 iterations)", "simulating:  81% (4096 of 5000 iterations)",
 			"simulating: 100% (5000 of 5000 iterations)", "summarizing 5000 iterations",
 		}},
 	} {
