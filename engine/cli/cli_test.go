@@ -501,3 +501,76 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestParseDistributionSemicolons checks the spreadsheet habit of
+// semicolons between parameters (with decimal commas) against the same
+// distribution written with commas.
+func TestParseDistributionSemicolons(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ semicolons, commas string }{
+		{"triangular(100;120;150)", "triangular(100,120,150)"},
+		{"triangular( 100 ; 120 ; 150 )", "triangular(100,120,150)"},
+		{"normal(0,5;1)", "normal(0.5,1)"},
+		{"normal(-1,25;0,5)", "normal(-1.25,0.5)"},
+		{"uniform(8%;12%)", "uniform(0.08,0.12)"},
+		{"uniform(7,5%;12,5%)", "uniform(0.075,0.125)"},
+		{"normal(0.5;1)", "normal(0.5,1)"},
+		{"pert(0;1;8;2)", "pert(0,1,8,2)"},
+		{"discrete(1:0,2;2:0,3;3:0,5)", "discrete(1:0.2,2:0.3,3:0.5)"},
+		{"cumulative(0;5:0,5;10)", "cumulative(0,5:0.5,10)"},
+		{"normal(0;1)[-2;2]", "normal(0,1)[-2,2]"},
+		{"normal(0;1)[-0,5;]", "normal(0,1)[-0.5,]"},
+		{"normal(0;1)[0,2]", "normal(0,1)[0,2]"},
+	} {
+		t.Run(tc.semicolons, func(t *testing.T) {
+			t.Parallel()
+			got, err := cli.ParseDistribution(tc.semicolons)
+			require.NoError(t, err)
+			want, err := cli.ParseDistribution(tc.commas)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		})
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"normal(1.000,5;1)", "thousands separators"},
+		{"normal(1,000,000;1)", "thousands separators"},
+		{"normal(,5;1)", `",5" is not a number`},
+		{"triangular(100;120,150)", "triangular takes 3 parameters (min, mode, max), got 2 (with ';' between the parameters"},
+		{"normal(0;1)[0,5;1.000,5]", "truncation"},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			_, err := cli.ParseDistribution(tc.text)
+			require.ErrorContains(t, err, tc.want)
+			if !strings.Contains(tc.want, "truncation") {
+				require.ErrorContains(t, err, "normal(0,5;1) is normal(0.5,1)", "the message shows the syntax")
+			}
+		})
+	}
+}
+
+// TestSimulateSemicolons runs the reference model with its inputs written
+// with semicolons and decimal commas: the results are the commas' ones.
+func TestSimulateSemicolons(t *testing.T) {
+	t.Parallel()
+	semicolons := dcfArgs(t, "--json")
+	for i, a := range semicolons {
+		semicolons[i] = map[string]string{
+			"Inputs!B2=triangular(100,120,150)": "Inputs!B2=triangular(100;120;150)",
+			"Inputs!B4=uniform(0.03,0.12)":      "Inputs!B4=uniform(0,03;0,12)",
+			"Inputs!B7=uniform(8%,12%)":         "Inputs!B7=uniform(8%;12%)",
+		}[a]
+		if semicolons[i] == "" {
+			semicolons[i] = a
+		}
+	}
+	require.Contains(t, semicolons, "Inputs!B4=uniform(0,03;0,12)")
+	results := func(args []string) []cli.OutputReport {
+		stdout, _, err := run(cli.Simulate, args...)
+		require.NoError(t, err)
+		var rep cli.SimulateReport
+		require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+		return rep.Outputs
+	}
+	require.Equal(t, results(dcfArgs(t, "--json")), results(semicolons))
+}

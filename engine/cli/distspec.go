@@ -25,6 +25,10 @@ const DistributionHelp = `Distributions (names are case-insensitive; numbers may
                                   min/max: cumulative(0,5:0.4,8:0.9,10)
   cumulative(v1,v2,v3,...)        the empirical CDF of a sample
 Truncation, after any of them: normal(0,1)[-2,2], gamma(2,3)[,10], ...[0,]
+Semicolons may separate the parameters, as in a spreadsheet that writes
+decimal commas; a comma between digits is then a decimal comma:
+  triangular(100;120;150)  normal(0,5;1)  discrete(1:0,2;2:0,8)  normal(0;1)[-2;2]
+(quote them in the shell: --input 'Inputs!B2=triangular(100;120;150)').
 `
 
 // ParseDistribution parses a distribution written as in DistributionHelp
@@ -48,17 +52,68 @@ func ParseDistribution(text string) (dist.Spec, error) {
 			return dist.Spec{}, fmt.Errorf("distribution %q: %w", text, err)
 		}
 	}
-	var args []string
-	if strings.TrimSpace(body) != "" {
-		args = strings.Split(body, ",")
-		for i := range args {
-			args[i] = strings.TrimSpace(args[i])
-		}
+	args, err := splitParams(body)
+	if err != nil {
+		return dist.Spec{}, fmt.Errorf("distribution %q: %w", text, err)
 	}
 	if err := parseParams(name, args, &spec); err != nil {
+		if strings.Contains(body, ";") && strings.Contains(body, ",") {
+			err = fmt.Errorf("%w (%s)", err, semicolonRule)
+		}
 		return dist.Spec{}, fmt.Errorf("distribution %q: %w", text, err)
 	}
 	return spec, nil
+}
+
+// semicolonRule explains how a parameter list with semicolons is read.
+const semicolonRule = "with ';' between the parameters, as in a spreadsheet set to a comma decimal separator, " +
+	"a ',' is a decimal comma: normal(0,5;1) is normal(0.5,1)"
+
+// splitParams splits a parameter list at its separators: commas, as in
+// normal(0.5,1), or semicolons, the separator of spreadsheets set to a
+// comma decimal separator, as in normal(0,5;1). With semicolons, a comma
+// inside a parameter is a decimal comma.
+func splitParams(body string) ([]string, error) {
+	if strings.TrimSpace(body) == "" {
+		return nil, nil
+	}
+	sep := ","
+	if strings.Contains(body, ";") {
+		sep = ";"
+	}
+	args := strings.Split(body, sep)
+	for i, a := range args {
+		a = strings.TrimSpace(a)
+		if sep == ";" {
+			var err error
+			if a, err = decimalComma(a); err != nil {
+				return nil, err
+			}
+		}
+		args[i] = a
+	}
+	return args, nil
+}
+
+// decimalComma turns the decimal commas of a parameter ("0,5", or
+// "1:0,2" in discrete) into points. A comma is only read as a decimal
+// comma when that is its one possible meaning: one comma between digits
+// in a number without a point. "1.000,5" and "1,000,000" are refused:
+// thousands separators are not read.
+func decimalComma(param string) (string, error) {
+	parts := strings.Split(param, ":")
+	for i, p := range parts {
+		comma := strings.IndexByte(p, ',')
+		if comma < 0 {
+			continue
+		}
+		digit := func(j int) bool { return j >= 0 && j < len(p) && p[j] >= '0' && p[j] <= '9' }
+		if strings.Count(p, ",") > 1 || strings.Contains(p, ".") || !digit(comma-1) || !digit(comma+1) {
+			return "", fmt.Errorf("%q is not a number: %s; write numbers without thousands separators", param, semicolonRule)
+		}
+		parts[i] = p[:comma] + "." + p[comma+1:]
+	}
+	return strings.Join(parts, ":"), nil
 }
 
 // family is a distribution name and its positional parameters.
@@ -245,9 +300,19 @@ func parseTruncation(s string, spec *dist.Spec) error {
 	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
 		return fmt.Errorf("unexpected %q after the parameters (truncation is written [min,max])", s)
 	}
-	lo, hi, ok := strings.Cut(s[1:len(s)-1], ",")
+	bounds := s[1 : len(s)-1]
+	lo, hi, ok := strings.Cut(bounds, ",")
+	if strings.Contains(bounds, ";") {
+		lo, hi, ok = strings.Cut(bounds, ";")
+		var err error
+		for _, b := range []*string{&lo, &hi} {
+			if *b, err = decimalComma(strings.TrimSpace(*b)); err != nil {
+				return fmt.Errorf("truncation %q: %w", s, err)
+			}
+		}
+	}
 	if !ok {
-		return fmt.Errorf("truncation %q: want [min,max] (a bound may be empty)", s)
+		return fmt.Errorf("truncation %q: want [min,max] or [min;max] (a bound may be empty)", s)
 	}
 	for _, b := range []struct {
 		text string
