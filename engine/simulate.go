@@ -104,6 +104,10 @@ type Options struct {
 	// and never after Simulate returns. Done never decreases; the last
 	// "running" report has Done equal to the iterations of the result.
 	Progress func(Progress)
+	// Warn, if set, is called with each of DependencyWarnings once the
+	// model is compiled, before any iteration runs, so that a command
+	// line can show them while the run goes. Result.Warnings has them too.
+	Warn func(string)
 }
 
 // Convergence is an output's running mean and standard error.
@@ -235,11 +239,18 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	warnings := DependencyWarnings(m, prog)
+	if o.Warn != nil {
+		for _, w := range warnings {
+			o.Warn(w)
+		}
+	}
 	report(o.Progress, Progress{Stage: "sampling", Total: o.Iterations, Outputs: make([]Convergence, len(m.Outputs))})
-	warnings, err := plan.Prepare()
+	planWarnings, err := plan.Prepare()
 	if err != nil {
 		return nil, fmt.Errorf("engine: preparing samples: %w", err)
 	}
+	warnings = append(warnings, planWarnings...)
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
@@ -274,6 +285,27 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// DependencyWarnings describes what the model's dependency graph shows to
+// be probably a mistake, though not an error: an output that depends on no
+// input (and draws no random number) is the same in every iteration, and
+// an input no output depends on changes no result. prog is the model
+// compiled with its inputs and outputs in order.
+func DependencyWarnings(m Model, prog *formula.Program) []string {
+	var out []string
+	for _, j := range prog.ConstantOutputs() {
+		out = append(out, fmt.Sprintf("output %s does not depend on any input: it will be constant", m.Outputs[j]))
+	}
+	for _, i := range prog.UnusedInputs() {
+		in := m.Inputs[i]
+		name := in.Cell.String()
+		if in.Name != "" && in.Name != name {
+			name += " (" + in.Name + ")"
+		}
+		out = append(out, fmt.Sprintf("input %s affects no output", name))
+	}
+	return out
 }
 
 // validate checks what Compile and Prepare do not.

@@ -430,3 +430,51 @@ func withCorrelation(m engine.Model, a, b int, c float64) engine.Model {
 	m.Correlations = []engine.Correlation{{A: a, B: b, Coefficient: c}}
 	return m
 }
+
+// TestSimulateDependencyWarnings runs the reference model with an output
+// that depends on none of its inputs (the loan payment) and an input no
+// output depends on (the loan amount, once the payment is not an output):
+// the warnings reach Warn before the first progress report and are in the
+// result; the reference model itself has none.
+func TestSimulateDependencyWarnings(t *testing.T) {
+	t.Parallel()
+	loanAmount := input(t, "Inputs!B9", dist.Spec{Type: dist.Normal, Mean: f(500000), StdDev: f(50000)})
+	loanAmount.Name = "Loan amount"
+	for _, tc := range []struct {
+		name   string
+		model  func(m engine.Model) engine.Model
+		warned []string
+	}{
+		{"Reference", func(m engine.Model) engine.Model { return m }, nil},
+		{"ConstantOutput", func(m engine.Model) engine.Model {
+			m.Outputs = append(m.Outputs, refs(t, "Summary!B5")...)
+			return m
+		}, []string{"output Summary!B5 does not depend on any input: it will be constant"}},
+		{"UnusedInput", func(m engine.Model) engine.Model {
+			m.Inputs = append(m.Inputs, loanAmount)
+			return m
+		}, []string{"input Inputs!B9 (Loan amount) affects no output"}},
+		{"Both", func(m engine.Model) engine.Model {
+			m.Inputs = append(m.Inputs, loanAmount)
+			m.Outputs = append(refs(t, "Inputs!B10"), m.Outputs...) // a constant, not a formula
+			return m
+		}, []string{"output Inputs!B10 does not depend on any input: it will be constant", "input Inputs!B9 (Loan amount) affects no output"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var warned []string
+			progressed := false
+			res, err := engine.Simulate(context.Background(), tc.model(dcfModel(t)), engine.Options{
+				Iterations: 2000, Seed: 3,
+				Warn: func(w string) {
+					require.False(t, progressed, "warnings come before the run")
+					warned = append(warned, w)
+				},
+				Progress: func(engine.Progress) { progressed = true },
+			})
+			require.NoError(t, err)
+			require.Equal(t, tc.warned, warned)
+			require.Equal(t, tc.warned, append([]string(nil), res.Warnings...))
+		})
+	}
+}

@@ -187,6 +187,13 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	view := newProgressView(fl.progress, stderr, fl.iterations)
 	opts.Progress = view.update
+	// Warnings the model shows before it runs go to stderr at once (the
+	// run may be long); the text report leaves them out.
+	shown := map[string]bool{}
+	opts.Warn = func(w string) {
+		shown[w] = true
+		view.note("warning: " + w)
+	}
 	res, err := engine.Simulate(ctx, m, opts)
 	// The bar's line ends before anything else is printed: the results
 	// may go to the same terminal.
@@ -200,7 +207,7 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	printSimulation(stdout, rep)
+	printSimulation(stdout, rep, shown)
 	return nil
 }
 
@@ -283,9 +290,12 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 		return m, o, fmt.Errorf("%s: %w", fl.workbook, err)
 	}
 	m.Workbook = wb
-	for _, in := range m.Inputs {
+	for i, in := range m.Inputs {
 		if err := checkCell(wb, in.Cell); err != nil {
 			return m, o, fmt.Errorf("--input %s: %w", in.Cell, err)
+		}
+		if label := wb.Label(in.Cell.Sheet, in.Cell.Row, in.Cell.Col); label != "" {
+			m.Inputs[i].Name = label
 		}
 	}
 	for j, out := range m.Outputs {
@@ -374,7 +384,7 @@ func parseInput(text string) (engine.Input, error) {
 	if err != nil {
 		return engine.Input{}, err
 	}
-	return engine.Input{Cell: r, Name: cellText, Dist: d}, nil
+	return engine.Input{Cell: r, Name: r.String(), Dist: d}, nil
 }
 
 // parseCorrelation reads CELL,CELL=R; both cells must be inputs.
@@ -481,10 +491,15 @@ func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateRepo
 	return rep
 }
 
-func printSimulation(w io.Writer, rep *SimulateReport) {
+// printSimulation prints the report as text; warnings in shown went to
+// stderr already.
+func printSimulation(w io.Writer, rep *SimulateReport, shown map[string]bool) {
 	method := map[string]string{"mc": "Monte Carlo", "lhs": "Latin Hypercube"}[rep.Sampling]
 	fmt.Fprintf(w, "%s: %d iterations (%s, seed %d) in %.2fs\n", rep.Workbook, rep.Iterations, method, rep.Seed, rep.ElapsedSeconds)
 	for _, warning := range rep.Warnings {
+		if shown[warning] {
+			continue
+		}
 		fmt.Fprintf(w, "warning: %s\n", warning)
 	}
 	for _, o := range rep.Outputs {

@@ -131,6 +131,7 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 	if len(cycles) > 0 {
 		return nil, m.cycleError(cycles[0])
 	}
+	p.inputUsed = m.inputsRead(inputIDs, outIDs, order, dynCell >= 0)
 	unsup := map[string]int{}
 	for _, id := range order {
 		ci := &m.cells[id]
@@ -237,6 +238,50 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		_ = j
 	}
 	return p, nil
+}
+
+// inputsRead tells, per input, whether an output is the input or one of
+// the formulas in order (those the outputs depend on) reads it. With
+// dynamic references every input may be read.
+func (m *model) inputsRead(inputIDs, outIDs, order []int32, dynamic bool) []bool {
+	used := make([]bool, len(inputIDs))
+	unread := len(inputIDs)
+	mark := func(k int) {
+		if !used[k] {
+			used[k] = true
+			unread--
+		}
+	}
+	if dynamic {
+		for k := range used {
+			mark(k)
+		}
+		return used
+	}
+	for k, in := range inputIDs {
+		for _, out := range outIDs {
+			if out == in {
+				mark(k)
+			}
+		}
+	}
+	for _, id := range order {
+		if unread == 0 {
+			break
+		}
+		ci := &m.cells[id]
+		if ci.ast == nil {
+			continue // an array formula's other cells read its master, in order too
+		}
+		m.refsOf(ci.ast, ci.sheet, 0, func(a Area) {
+			for k, in := range inputIDs {
+				if c := &m.cells[in]; !used[k] && c.sheet >= a.Sheet && c.sheet <= a.Sheet2 && c.row >= a.Row1 && c.row <= a.Row2 && c.col >= a.Col1 && c.col <= a.Col2 {
+					mark(k)
+				}
+			}
+		})
+	}
+	return used
 }
 
 type compiler struct {

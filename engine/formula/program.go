@@ -14,13 +14,15 @@ type Program struct {
 	inSlot   []int32   // vector slot of each input
 	outSlot  []int32   // vector slot of each output, -1 if constant
 	outConst []float64 // lane value of constant outputs
-	steps    []step    // varying formula cells, dependencies first
-	nslots   int       // varying cells (inputs included)
-	nregs    int       // scratch registers
-	consts   []float64 // values of constant registers (index nslots+nregs+i)
-	strs     []string  // constant strings referenced by lane values
-	usesRand bool
-	formulas int // number of formula cells evaluated per lane
+	// inputUsed tells, per input, whether some output depends on it
+	inputUsed []bool
+	steps     []step    // varying formula cells, dependencies first
+	nslots    int       // varying cells (inputs included)
+	nregs     int       // scratch registers
+	consts    []float64 // values of constant registers (index nslots+nregs+i)
+	strs      []string  // constant strings referenced by lane values
+	usesRand  bool
+	formulas  int // number of formula cells evaluated per lane
 	// maxOperands is the most operands one range kernel reads
 	maxOperands int
 	unchecked   int // steps whose check is deferred (vcheck.go)
@@ -37,6 +39,33 @@ func (p *Program) Inputs() []CellRef { return p.inputs }
 
 // Outputs returns the output cells, in CompileOptions order.
 func (p *Program) Outputs() []CellRef { return p.outputs }
+
+// ConstantOutputs returns the indexes, in CompileOptions order, of the
+// outputs that depend on no input and draw no random number: every
+// iteration gives them the same value.
+func (p *Program) ConstantOutputs() []int {
+	var out []int
+	for j, slot := range p.outSlot {
+		if slot < 0 {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// UnusedInputs returns the indexes, in CompileOptions order, of the inputs
+// no output depends on: their values change no result. None are reported
+// when OFFSET or INDIRECT, whose targets are only known per lane, can
+// reach any cell.
+func (p *Program) UnusedInputs() []int {
+	var out []int
+	for i, used := range p.inputUsed {
+		if !used {
+			out = append(out, i)
+		}
+	}
+	return out
+}
 
 // UsesRand reports whether the program draws random numbers (RAND,
 // RANDBETWEEN), so that the caller must SetRand each State.

@@ -237,3 +237,48 @@ func TestProgramConstantOutput(t *testing.T) {
 	s.Run(4)
 	require.Equal(t, []float64{6, 6, 6, 6}, s.Output(0))
 }
+
+// TestProgramDependencies checks which outputs depend on no input and
+// which inputs no output depends on, through direct references, ranges,
+// defined names, chains of formulas, an output that is an input, RAND and
+// OFFSET (whose targets are only known per lane).
+func TestProgramDependencies(t *testing.T) {
+	t.Parallel()
+	num := func(row, col int, x float64) workbook.Cell {
+		return workbook.Cell{Row: row, Col: col, Value: workbook.Value{Kind: workbook.Number, Num: x}}
+	}
+	wb := workbook.New([]*workbook.Sheet{{Name: "S", Cells: []workbook.Cell{
+		num(1, 1, 1), num(2, 1, 2), num(3, 1, 3), num(4, 1, 4), num(5, 1, 5), // A1:A5 constants
+		{Row: 1, Col: 2, Formula: "A1*2"},           // B1 reads A1
+		{Row: 2, Col: 2, Formula: "B1+1"},           // B2 reads A1 through B1
+		{Row: 3, Col: 2, Formula: "SUM(A2:A3)"},     // B3 reads A2 and A3 as a range
+		{Row: 4, Col: 2, Formula: "Rate*10"},        // B4 reads A4 through a name
+		{Row: 5, Col: 2, Formula: "42"},             // B5 reads nothing
+		{Row: 6, Col: 2, Formula: "RAND()"},         // B6 varies without inputs
+		{Row: 7, Col: 2, Formula: "OFFSET(A1,1,0)"}, // B7 may read any cell
+	}}}, []workbook.DefinedName{{Name: "Rate", RefersTo: "S!$A$4"}})
+	for _, tc := range []struct {
+		name            string
+		inputs, outputs []string
+		constant        []int
+		unused          []int
+	}{
+		{"Direct", []string{"S!A1"}, []string{"S!B1"}, nil, nil},
+		{"Chain", []string{"S!A1", "S!A2"}, []string{"S!B2"}, nil, []int{1}},
+		{"Range", []string{"S!A3", "S!A1"}, []string{"S!B3"}, nil, []int{1}},
+		{"Name", []string{"S!A4"}, []string{"S!B4", "S!B5"}, []int{1}, nil},
+		{"OutputIsInput", []string{"S!A5"}, []string{"S!A5"}, nil, nil},
+		{"ConstantCell", []string{"S!A1"}, []string{"S!B1", "S!A2", "S!C9"}, []int{1, 2}, nil},
+		{"NoInputs", nil, []string{"S!B1"}, []int{0}, nil},
+		{"Rand", []string{"S!A1"}, []string{"S!B6"}, nil, []int{0}},
+		{"Offset", []string{"S!A5"}, []string{"S!B7"}, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := Compile(wb, CompileOptions{Inputs: refs(t, tc.inputs...), Outputs: refs(t, tc.outputs...)})
+			require.NoError(t, err)
+			require.Equal(t, tc.constant, p.ConstantOutputs(), "constant outputs")
+			require.Equal(t, tc.unused, p.UnusedInputs(), "unused inputs")
+		})
+	}
+}
