@@ -574,3 +574,48 @@ func TestSimulateSemicolons(t *testing.T) {
 	}
 	require.Equal(t, results(dcfArgs(t, "--json")), results(semicolons))
 }
+
+// TestSimulateDependencyWarnings checks that the warnings of the model's
+// dependency graph go to stderr before the run (even without a progress
+// bar), are in the JSON, and are not repeated in the text on stdout.
+func TestSimulateDependencyWarnings(t *testing.T) {
+	t.Parallel()
+	const (
+		constant = "warning: output Summary!B5 does not depend on any input: it will be constant"
+		unused   = "warning: input Inputs!B9 (Loan amount) affects no output"
+	)
+	for _, tc := range []struct {
+		name  string
+		extra []string
+		want  []string
+	}{
+		{"None", nil, nil},
+		{"ConstantOutput", []string{"--output", "Summary!B5"}, []string{constant}},
+		{"UnusedInput", []string{"--input", "Inputs!B9=normal(500000;50000)"}, []string{unused}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			text, stderr, err := run(cli.Simulate, dcfArgs(t, tc.extra...)...)
+			require.NoError(t, err)
+			var lines []string
+			if stderr != "" {
+				lines = strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+			}
+			require.Equal(t, tc.want, lines)
+			require.NotContains(t, text, "warning:", "stderr has them")
+
+			stdout, stderr, err := run(cli.Simulate, dcfArgs(t, append(tc.extra, "--json", "--progress", "always")...)...)
+			require.NoError(t, err)
+			for _, w := range tc.want {
+				require.True(t, strings.HasPrefix(stderr, w+"\n"), "warnings come before the progress: %q", stderr)
+			}
+			var rep cli.SimulateReport
+			require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+			want := []string{}
+			for _, w := range tc.want {
+				want = append(want, strings.TrimPrefix(w, "warning: "))
+			}
+			require.Equal(t, want, rep.Warnings)
+		})
+	}
+}
