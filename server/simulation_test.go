@@ -512,3 +512,45 @@ func TestProgressOverSSE(t *testing.T) {
 	require.Equal(t, "QUEUED", statuses[0], "the current snapshot comes first")
 	require.Equal(t, "COMPLETED", statuses[len(statuses)-1], "the stream ends after the terminal state")
 }
+
+// TestSimulationDependencyWarnings checks that createSimulation returns the
+// warnings of the model's dependency graph (an output that depends on no
+// input, an input no output depends on) and that the completed simulation
+// keeps them.
+func TestSimulationDependencyWarnings(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		s := servertest.Start(t, cfg(t))
+		token := s.Token(t, auth.TokenParams{Email: "analyst@warnings.example", Org: "warnings"})
+		wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+		loanAmount := map[string]any{"cell": "inputs!$B$9", "distribution": map[string]any{"type": "NORMAL", "mean": 500000, "stdDev": 50000}}
+		for _, tc := range []struct {
+			name    string
+			inputs  []map[string]any
+			outputs []string
+			want    []string
+		}{
+			{"None", dcfInputs(), []string{"Summary!B2", "Summary!B3"}, []string{}},
+			{"ConstantOutput", dcfInputs(), []string{"Summary!B2", "Summary!B5"},
+				[]string{"output Summary!B5 does not depend on any input: it will be constant"}},
+			{"UnusedInput", append(dcfInputs(), loanAmount), []string{"Summary!B2"},
+				[]string{"input Inputs!B9 (Loan amount) affects no output"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				in := map[string]any{"workbookId": wb, "iterations": 2000, "seed": 1, "inputs": tc.inputs, "outputs": tc.outputs}
+				var created struct {
+					CreateSimulation struct {
+						ID, Status string
+						Warnings   []string
+					}
+				}
+				s.Query(t, token, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id status warnings } }`, map[string]any{"in": in}).Decode(t, &created)
+				require.Equal(t, tc.want, created.CreateSimulation.Warnings)
+				waitCompleted(t, s, token, []string{created.CreateSimulation.ID})
+				var got struct{ Simulation struct{ Warnings []string } }
+				s.Query(t, token, `query($id: ID!) { simulation(id: $id) { warnings } }`, map[string]any{"id": created.CreateSimulation.ID}).Decode(t, &got)
+				require.Equal(t, tc.want, got.Simulation.Warnings)
+			})
+		}
+	})
+}

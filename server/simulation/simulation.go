@@ -90,13 +90,22 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 		in.Correlations[i].CellA = model.Inputs[model.Correlations[i].A].Cell.String()
 		in.Correlations[i].CellB = model.Inputs[model.Correlations[i].B].Cell.String()
 	}
-	if _, err := formula.Compile(wb, compileOptions(model)); err != nil {
+	prog, err := formula.Compile(wb, compileOptions(model))
+	if err != nil {
 		return nil, modelError(err)
 	}
 	outputNames, err := namesOf(wb, model, &in)
 	if err != nil {
 		return nil, err
 	}
+	// The run stores the engine's full list when it completes; these are
+	// the ones known before it starts, with the names the run will give.
+	for i := range model.Inputs {
+		if in.Inputs[i].Name != "" {
+			model.Inputs[i].Name = in.Inputs[i].Name
+		}
+	}
+	warnings := engine.DependencyWarnings(model, prog)
 	targets, tailLevels, err := tailOptionsOf(model, in, outputNames)
 	if err != nil {
 		return nil, err
@@ -142,6 +151,7 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 		SetCorrelations(in.Correlations).
 		SetKeepSamples(in.KeepSamples).
 		SetProgress(queued).
+		SetWarnings(warnings).
 		SetCreatedBy(v.UserID)
 	if in.Name != "" {
 		create.SetName(in.Name)
