@@ -565,6 +565,8 @@ func TestSimulateSemicolons(t *testing.T) {
 		}
 	}
 	require.Contains(t, semicolons, "Inputs!B4=uniform(0,03;0,12)")
+	commas := dcfArgs(t, "--json", "--correlate", "Inputs!B2,Inputs!B3=-0.4")
+	semicolons = append(semicolons, "--correlate", "Inputs!B2;Inputs!B3=-0,4")
 	results := func(args []string) []cli.OutputReport {
 		stdout, _, err := run(cli.Simulate, args...)
 		require.NoError(t, err)
@@ -572,7 +574,7 @@ func TestSimulateSemicolons(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
 		return rep.Outputs
 	}
-	require.Equal(t, results(dcfArgs(t, "--json")), results(semicolons))
+	require.Equal(t, results(commas), results(semicolons))
 }
 
 // TestSimulateDependencyWarnings checks that the warnings of the model's

@@ -42,7 +42,7 @@ the output's (1-level) percentile, CVaR the mean of the outcomes at or below
 it; the upper tail (level percentile, mean at or above it) is printed too.
 
 --correlate 'Inputs!B2,Inputs!B3=0.6' asks for a Spearman rank correlation of
-0.6 between two inputs (Iman-Conover). A progress bar goes to stderr when it
+0.6 between two inputs (Iman-Conover); 'Inputs!B2;Inputs!B3=0,6' too. A progress bar goes to stderr when it
 is a terminal; results go to stdout. A command line that cannot be run (an
 unknown flag, no workbook) exits with status 2, bad input with status 1.
 
@@ -393,16 +393,26 @@ func parseCorrelation(text string, inputs []engine.Input) (engine.Correlation, e
 	if i < 0 {
 		return engine.Correlation{}, fmt.Errorf("want CELL,CELL=COEFFICIENT, for example 'Inputs!B2,Inputs!B3=0.6'")
 	}
-	r, err := parseNumber(text[i+1:])
+	// CELL;CELL=0,6 is the spreadsheet habit of semicolons and decimal
+	// commas, as in the distributions.
+	sep, coefficient := byte(','), strings.TrimSpace(text[i+1:])
+	if _, _, semicolon := cutOutsideQuotes(text[:i], ';'); semicolon {
+		sep = ';'
+		var err error
+		if coefficient, err = decimalComma(coefficient); err != nil {
+			return engine.Correlation{}, err
+		}
+	}
+	r, err := parseNumber(coefficient)
 	if err != nil {
 		return engine.Correlation{}, err
 	}
 	if r < -1 || r > 1 {
 		return engine.Correlation{}, fmt.Errorf("the coefficient %g is outside [-1, 1]", r)
 	}
-	a, b, ok := cutOutsideQuotes(text[:i], ',')
+	a, b, ok := cutOutsideQuotes(text[:i], sep)
 	if !ok {
-		return engine.Correlation{}, fmt.Errorf("want two cells separated by a comma")
+		return engine.Correlation{}, fmt.Errorf("want two cells separated by a comma (or a semicolon)")
 	}
 	idx := [2]int{-1, -1}
 	for k, cellText := range []string{a, b} {
