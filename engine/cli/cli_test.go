@@ -342,7 +342,9 @@ func TestSimulateProgressNotATerminal(t *testing.T) {
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			t.Parallel()
-			stdout, stderr, err := run(cli.Simulate, dcfArgs(t, "--json", "--progress", tc.mode)...)
+			// one worker: every chunk is reported (several may finish
+			// chunks together, which one report then covers)
+			stdout, stderr, err := run(cli.Simulate, dcfArgs(t, "--json", "--progress", tc.mode, "--workers", "1")...)
 			require.NoError(t, err)
 			require.True(t, json.Valid([]byte(stdout)), "stdout is only the JSON")
 			if tc.lines == nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/require"
@@ -141,7 +142,11 @@ func TestSimulateProgressBarOnTerminal(t *testing.T) {
 			done := make(chan error)
 			go func() { done <- cli.Simulate(ctx, args, slave, slave) }()
 			if tc.cancel {
-				<-drawn // mid-run
+				select { // mid-run
+				case <-drawn:
+				case <-time.After(time.Minute):
+					t.Fatal("no progress bar after a minute")
+				}
 				cancel()
 			}
 			err := <-done
