@@ -43,8 +43,10 @@ it; the upper tail (level percentile, mean at or above it) is printed too.
 
 --correlate 'Inputs!B2,Inputs!B3=0.6' asks for a Spearman rank correlation of
 0.6 between two inputs (Iman-Conover); 'Inputs!B2;Inputs!B3=0,6' too. A progress bar goes to stderr when it
-is a terminal; results go to stdout. A command line that cannot be run (an
-unknown flag, no workbook) exits with status 2, bad input with status 1.
+is a terminal; results go to stdout. Before the run, stderr gets a warning
+for an output that depends on no input and for an input no output depends
+on. A command line that cannot be run (an unknown flag, no workbook) exits
+with status 2, bad input with status 1.
 
 `
 
@@ -166,7 +168,7 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&fl.workers, "workers", 0, "worker goroutines (0: one per CPU); results do not depend on it")
 	fs.StringVar(&fl.percentiles, "percentiles", "1,5,10,25,50,75,90,95,99", "comma-separated percentiles to report, in percent")
 	fs.IntVar(&fl.bins, "bins", 0, "histogram bins (0: Freedman-Diaconis rule)")
-	fs.StringVar(&fl.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
+	fs.StringVar(&fl.progress, "progress", "auto", "progress on stderr: auto (a bar when stderr is a terminal), always (whole lines when it is not) or never")
 	fs.BoolVar(&fl.json, "json", false, "print one JSON object instead of text")
 	pos, err := ParseFlags(fs, args, stdout, func(w io.Writer) {
 		fmt.Fprint(w, simulateUsage)
