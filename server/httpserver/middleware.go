@@ -81,8 +81,8 @@ type Authenticate func(ctx context.Context, token string) (context.Context, cont
 
 // authenticate puts the viewer of the Authorization header into the request
 // context. No header: the request goes on anonymously (public fields such
-// as health answer; the rest say UNAUTHENTICATED). A bad token is refused
-// outright.
+// as health answer; graph.RequireViewer refuses any other operation with
+// 401). A bad or expired token is refused outright with 401.
 func authenticate(log *slog.Logger, authn Authenticate, bearer func(string) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
@@ -98,7 +98,10 @@ func authenticate(log *slog.Logger, authn Authenticate, bearer func(string) stri
 				status = http.StatusInternalServerError
 				log.ErrorContext(r.Context(), "authenticating request", "err", err)
 			} else {
-				log.DebugContext(r.Context(), "token rejected", "err", err)
+				// The reason (expired, bad signature, wrong audience...) is
+				// for the log only: the client is told "invalid or expired
+				// token", whatever it was.
+				log.InfoContext(r.Context(), "token rejected", "path", r.URL.Path, "err", err)
 			}
 			writeError(w, status, code, apperr.MessageOf(err))
 			return
