@@ -1,6 +1,8 @@
 // The Apollo client: HTTP for queries and mutations, graphql-ws for
-// subscriptions (connectionParams carry the bearer token), one error hook
-// that signs out on UNAUTHENTICATED.
+// subscriptions (connectionParams carry the bearer token). It signs out on
+// UNAUTHENTICATED over HTTP and on the websocket's 4401 close (no, bad or
+// expired token); neither 4401 nor 4403 (forbidden) is retried, since the
+// same token would be refused again.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { ErrorLink } from '@apollo/client/link/error';
@@ -17,13 +19,34 @@ export interface Clients {
   dispose: () => void;
 }
 
+/** Close codes the server refuses a websocket with (graphql-ws convention). */
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+function closeCode(e: unknown): number | undefined {
+  return e && typeof e === 'object' && 'code' in e && typeof (e as CloseEvent).code === 'number'
+    ? (e as CloseEvent).code
+    : undefined;
+}
+
+/** Whether a websocket close is worth retrying with the same token. */
+export function shouldRetryClose(e: unknown): boolean {
+  const code = closeCode(e);
+  return code !== CLOSE_UNAUTHORIZED && code !== CLOSE_FORBIDDEN;
+}
+
 export function createClients(token: string | null, onUnauthenticated: () => void): Clients {
   const ws = createClient({
     url: websocketURL(),
     lazy: true,
     connectionParams: () => (token ? { Authorization: 'Bearer ' + token } : {}),
     retryAttempts: 5,
-    shouldRetry: (e) => !(e && typeof e === 'object' && 'code' in e && (e as CloseEvent).code === 4403),
+    shouldRetry: shouldRetryClose,
+    on: {
+      closed: (e) => {
+        if (closeCode(e) === CLOSE_UNAUTHORIZED) onUnauthenticated();
+      },
+    },
   });
 
   const auth = new ApolloLink((operation, forward) => {
