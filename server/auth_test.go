@@ -320,3 +320,20 @@ func TestRefusalsCarryCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestWebsocketClosesWhenTokenExpires: an open socket does not outlive its
+// token, and says why with the same close code as a refused one.
+func TestWebsocketClosesWhenTokenExpires(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, servertest.SQLiteConfig(t))
+	for _, protocol := range []string{"graphql-transport-ws", "graphql-ws"} {
+		t.Run(protocol, func(t *testing.T) {
+			t.Parallel()
+			tok := s.Token(t, auth.TokenParams{Email: "brief@one.example", Org: "one", TTL: 2 * time.Second})
+			ws := s.DialWS(t, protocol)
+			ws.Init(map[string]any{"authToken": tok})
+			status, _ := closeStatus(t, ws.Conn)
+			require.Equal(t, websocket.StatusCode(4401), status)
+		})
+	}
+}
