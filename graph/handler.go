@@ -68,15 +68,16 @@ func NewHandler(r *Resolver, o HandlerOpts) http.Handler {
 	} else {
 		srv.Use(NoIntrospection{})
 	}
-	// First: an anonymous operation is refused for want of credentials
-	// before its cost or depth is looked at.
-	srv.Use(RequireViewer{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	// In this order: an operation both too costly and too aliased is
 	// refused for its cost.
 	srv.Use(DepthLimit{Max: o.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(AliasLimit{Max: o.MaxAliases})
+	// After the limits: an operation no credentials would make acceptable
+	// is BAD_USER_INPUT whoever sends it; only then is an anonymous one
+	// refused for want of a token.
+	srv.Use(RequireViewer{})
 	srv.Use(ResponseLimit{Max: o.MaxResponseBytes, Log: o.Log})
 	srv.SetErrorPresenter(presentError(o.Log))
 	srv.SetRecoverFunc(recoverPanic(o.Log))
