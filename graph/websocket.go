@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -133,23 +134,78 @@ func (c *refusingConn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
+// WriteJSON marshals once and sends the bytes; only a connection_error or
+// error message is looked into, to give its errors their codes.
 func (c *refusingConn) WriteJSON(v any) error {
-	c.auth.mu.Lock()
-	refused := c.auth.refused
-	c.auth.mu.Unlock()
-	if refused != nil {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		var m struct {
-			Type string `json:"type"`
-		}
-		if json.Unmarshal(b, &m) == nil && m.Type == "connection_error" {
-			return c.WebsocketConn.WriteJSON(map[string]any{"type": "connection_error", "payload": refused})
-		}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	return c.WebsocketConn.WriteJSON(v)
+	if bytes.Contains(b, []byte(`"type":"connection_error"`)) || bytes.Contains(b, []byte(`"type":"error"`)) {
+		c.auth.mu.Lock()
+		refused := c.auth.refused
+		c.auth.mu.Unlock()
+		b = codedSocketError(b, refused)
+	}
+	return c.WebsocketConn.WriteJSON(json.RawMessage(b))
+}
+
+// codedSocketError gives a connection_error the refusal of connection_init
+// (its safe message and code) and any other error without a code
+// BAD_USER_INPUT: gqlgen writes those itself, about malformed messages.
+func codedSocketError(b []byte, refused *gqlerror.Error) []byte {
+	var m struct {
+		ID      string          `json:"id,omitempty"`
+		Type    string          `json:"type"`
+		Payload json.RawMessage `json:"payload,omitempty"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return b
+	}
+	var payload any
+	switch {
+	case m.Type == "connection_error" && refused != nil:
+		payload = refused
+	case m.Type == "connection_error":
+		var e map[string]any
+		if json.Unmarshal(m.Payload, &e) != nil {
+			return b
+		}
+		withCode(e)
+		payload = e
+	case m.Type == "error":
+		var list []map[string]any
+		if json.Unmarshal(m.Payload, &list) != nil {
+			return b
+		}
+		for _, e := range list {
+			withCode(e)
+		}
+		payload = list
+	default:
+		return b
+	}
+	p, err := json.Marshal(payload)
+	if err != nil {
+		return b
+	}
+	m.Payload = p
+	out, err := json.Marshal(m)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+func withCode(e map[string]any) {
+	ext, _ := e["extensions"].(map[string]any)
+	if ext == nil {
+		ext = map[string]any{}
+		e["extensions"] = ext
+	}
+	if _, ok := ext["code"]; !ok {
+		ext["code"] = string(apperr.BadUserInput)
+	}
 }
 
 func (c *refusingConn) WriteClose(code int, message string) error {

@@ -337,3 +337,26 @@ func TestWebsocketClosesWhenTokenExpires(t *testing.T) {
 		})
 	}
 }
+
+// TestWebsocketErrorsCarryCodes: errors the websocket transport writes
+// itself, about a malformed message, carry a code too.
+func TestWebsocketErrorsCarryCodes(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, servertest.SQLiteConfig(t))
+	tok := s.Token(t, auth.TokenParams{Email: "ws@one.example", Org: "one"})
+	for _, protocol := range []string{"graphql-transport-ws", "graphql-ws"} {
+		t.Run(protocol, func(t *testing.T) {
+			ws := s.DialWS(t, protocol)
+			ws.Init(map[string]any{"authToken": tok})
+			start := "subscribe"
+			if protocol == "graphql-ws" {
+				start = "start"
+			}
+			ws.Send(map[string]any{"id": "1", "type": start, "payload": "not an operation"})
+			m, err := ws.Read(10 * time.Second)
+			require.NoError(t, err)
+			require.Equal(t, "error", m.Type, "%s", m.Payload)
+			require.Contains(t, string(m.Payload), `"code":"BAD_USER_INPUT"`)
+		})
+	}
+}
