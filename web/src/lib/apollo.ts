@@ -1,10 +1,10 @@
 // The Apollo client: HTTP for queries and mutations, graphql-ws for
 // subscriptions (connectionParams carry the bearer token). It signs out on
-// UNAUTHENTICATED over HTTP and on the websocket's 4401 close (no, bad or
+// 401 / UNAUTHENTICATED over HTTP and on the websocket's 4401 close (no, bad or
 // expired token); neither 4401 nor 4403 (forbidden) is retried, since the
 // same token would be refused again.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
-import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
 import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient, type Client } from 'graphql-ws';
@@ -35,6 +35,19 @@ export function shouldRetryClose(e: unknown): boolean {
   return code !== CLOSE_UNAUTHORIZED && code !== CLOSE_FORBIDDEN;
 }
 
+/**
+ * Whether an HTTP error means the token was refused: the server answers a
+ * missing, bad or expired token with 401 and an UNAUTHENTICATED error body,
+ * which Apollo surfaces as a ServerError (application/json with a non-2xx
+ * status), or as GraphQL errors when a field alone is refused.
+ */
+export function isUnauthenticated(error: unknown): boolean {
+  if (CombinedGraphQLErrors.is(error)) {
+    return error.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  }
+  return ServerError.is(error) && error.statusCode === 401;
+}
+
 export function createClients(token: string | null, onUnauthenticated: () => void): Clients {
   const ws = createClient({
     url: websocketURL(),
@@ -57,7 +70,7 @@ export function createClients(token: string | null, onUnauthenticated: () => voi
   });
 
   const errors = new ErrorLink(({ error }) => {
-    if (CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+    if (isUnauthenticated(error)) {
       onUnauthenticated();
     }
   });
