@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -94,7 +95,7 @@ func codedHTTP(next http.Handler) http.Handler {
 			return
 		}
 		ref := &refusal{}
-		cw := &codedWriter{ResponseWriter: w, refusal: ref}
+		cw := &codedWriter{ResponseWriter: w, refusal: ref, contentType: ErrorContentType(r.Header.Get("Accept"))}
 		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), refusalKey{}, ref)))
 		cw.finish()
 	})
@@ -105,8 +106,9 @@ func codedHTTP(next http.Handler) http.Handler {
 // returns, to give its errors their codes.
 type codedWriter struct {
 	http.ResponseWriter
-	refusal *refusal
-	started bool
+	refusal     *refusal
+	contentType string // of an error body this writer writes itself
+	started     bool
 	held    *bytes.Buffer // non-nil: an error response being held
 	status  int
 	refused bool // the refusal was answered; whatever else comes is dropped
@@ -120,7 +122,7 @@ func (w *codedWriter) start(status int) {
 	switch {
 	case w.refusal.err != nil:
 		w.refused = true
-		writeGraphQLErrors(w.ResponseWriter, w.refusal.status, gqlerror.List{w.refusal.err})
+		writeGraphQLErrors(w.ResponseWriter, w.contentType, w.refusal.status, gqlerror.List{w.refusal.err})
 	case status >= http.StatusBadRequest:
 		w.status = status
 		w.held = &bytes.Buffer{}
@@ -177,7 +179,7 @@ func (w *codedWriter) finish() {
 		if msg == "" {
 			msg = http.StatusText(w.status)
 		}
-		writeGraphQLErrors(w.ResponseWriter, w.status, gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}})
+		writeGraphQLErrors(w.ResponseWriter, w.contentType, w.status, gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}})
 		return
 	}
 	for _, e := range body.Errors {
@@ -191,7 +193,7 @@ func (w *codedWriter) finish() {
 		}
 	}
 	b, _ := json.Marshal(body)
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", w.contentType)
 	w.Header().Del("Content-Length")
 	w.ResponseWriter.WriteHeader(w.status)
 	_, _ = w.ResponseWriter.Write(b)
@@ -214,9 +216,30 @@ func codeForStatus(status int) apperr.Code {
 	return apperr.BadUserInput
 }
 
-func writeGraphQLErrors(w http.ResponseWriter, status int, errs gqlerror.List) {
+// ErrorContentType is the media type of an error body for a request with
+// this Accept header, negotiated as gqlgen's transports negotiate their
+// responses: application/graphql-response+json when the client lists it
+// before application/json (Apollo Client does), with which clients read a
+// non-2xx body as a GraphQL response; application/json otherwise.
+func ErrorContentType(accept string) string {
+	for part := range strings.SplitSeq(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "application/graphql-response+json":
+			return mediaType
+		case "application/json", "application/*", "*/*":
+			return "application/json"
+		}
+	}
+	return "application/json"
+}
+
+func writeGraphQLErrors(w http.ResponseWriter, contentType string, status int, errs gqlerror.List) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	h.Del("Content-Length")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(&graphql.Response{Errors: errs})

@@ -284,6 +284,11 @@ func TestRefusalsCarryCodes(t *testing.T) {
 		}
 		return req
 	}
+	// As Apollo Client asks: an error body in the media type it prefers,
+	// which it reads as a GraphQL response whatever the status.
+	apollo := func(body string) *http.Request {
+		return post("application/json", "application/graphql-response+json,application/json;q=0.9", body)
+	}
 	get := func(query string) *http.Request {
 		req, _ := http.NewRequest(http.MethodGet, s.URL+"/graphql?"+url.Values{"query": {query}}.Encode(), nil)
 		req.Header.Set("Accept", "text/event-stream")
@@ -306,12 +311,18 @@ func TestRefusalsCarryCodes(t *testing.T) {
 		{"SubscriptionOverGET", get(`subscription { simulationProgress(id: "x") { status } }`), member, http.StatusNotAcceptable, "BAD_USER_INPUT", "GET requests only allow query"},
 		{"MalformedJSON", post("application/json", "text/event-stream", `{"query":`), member, http.StatusBadRequest, "BAD_USER_INPUT", ""},
 		{"UnsupportedContentType", post("text/plain", "", `{ me { email } }`), member, http.StatusBadRequest, "BAD_USER_INPUT", ""},
+		{"ApolloNoToken", apollo(`{"query":"{ me { email } }"}`), "", http.StatusUnauthorized, "UNAUTHENTICATED", "sign in"},
+		{"ApolloBadToken", apollo(`{"query":"{ me { email } }"}`), "forged", http.StatusUnauthorized, "UNAUTHENTICATED", "invalid or expired token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := doRaw(t, tt.req, tt.token)
 			require.Equal(t, tt.status, resp.status, resp.body)
-			require.Contains(t, resp.contentType, "application/json")
+			wantType := "application/json"
+			if strings.HasPrefix(tt.req.Header.Get("Accept"), "application/graphql-response+json") {
+				wantType = "application/graphql-response+json"
+			}
+			require.Equal(t, wantType, strings.Split(resp.contentType, ";")[0])
 			if tt.code == "" {
 				require.NotContains(t, resp.body, `"errors"`)
 				return

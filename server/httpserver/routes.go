@@ -121,7 +121,7 @@ func (s *socketContexts) track(next http.Handler) http.Handler {
 		if s.closed {
 			s.mu.Unlock()
 			cancel()
-			writeError(w, http.StatusServiceUnavailable, apperr.Unavailable, "shutting down")
+			writeError(w, r, http.StatusServiceUnavailable, apperr.Unavailable, "shutting down")
 			return
 		}
 		id := s.next
