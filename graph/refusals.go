@@ -109,9 +109,9 @@ type codedWriter struct {
 	refusal     *refusal
 	contentType string // of an error body this writer writes itself
 	started     bool
-	held    *bytes.Buffer // non-nil: an error response being held
-	status  int
-	refused bool // the refusal was answered; whatever else comes is dropped
+	held        *bytes.Buffer // non-nil: an error response being held
+	status      int
+	refused     bool // the refusal was answered; whatever else comes is dropped
 }
 
 func (w *codedWriter) start(status int) {
