@@ -37,9 +37,10 @@ export function shouldRetryClose(e: unknown): boolean {
 
 /**
  * Whether an HTTP error means the token was refused: the server answers a
- * missing, bad or expired token with 401 and an UNAUTHENTICATED error body,
- * which Apollo surfaces as a ServerError (application/json with a non-2xx
- * status), or as GraphQL errors when a field alone is refused.
+ * missing, bad or expired token with 401 and an UNAUTHENTICATED error body.
+ * Apollo reads that body as GraphQL errors when it comes as
+ * application/graphql-response+json (what Apollo asks for), and surfaces it
+ * as a ServerError when it comes as application/json.
  */
 export function isUnauthenticated(error: unknown): boolean {
   if (CombinedGraphQLErrors.is(error)) {
