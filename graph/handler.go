@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -28,7 +29,8 @@ type HandlerOpts struct {
 	MaxAliases       int
 	MaxResponseBytes int64
 	// WebsocketInit authenticates a websocket from its connection_init
-	// payload; an error closes the socket with 4403.
+	// payload; an error closes the socket with the close code of its
+	// apperr code (CloseCodeFor).
 	WebsocketInit func(ctx context.Context, payload transport.InitPayload) (context.Context, error)
 	// MaxSubscriptionsPerConnection caps one websocket's concurrent
 	// subscriptions.
@@ -40,27 +42,20 @@ type HandlerOpts struct {
 
 // NewHandler returns the GraphQL HTTP handler with every transport: POST,
 // GET, multipart uploads, websockets (graphql-transport-ws and the legacy
-// graphql-ws, negotiated by subprotocol) and server-sent events.
-func NewHandler(r *Resolver, o HandlerOpts) *handler.Server {
+// graphql-ws, negotiated by subprotocol) and server-sent events. Every
+// refusal carries extensions.code: see codedHTTP and websocketTransport.
+func NewHandler(r *Resolver, o HandlerOpts) http.Handler {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: Complexity()}))
-	srv.AddTransport(transport.Websocket{
-		InitFunc: func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-			if o.WebsocketInit == nil {
-				return ctx, nil, nil
-			}
-			authed, err := o.WebsocketInit(ctx, payload)
-			if err != nil {
-				// 4403 Forbidden, as graphql-transport-ws specifies for a
-				// rejected connection_init.
-				return transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, 4403), "Forbidden"), nil, err
-			}
-			return withSubscriptionCap(authed, o.MaxSubscriptionsPerConnection), nil, nil
-		},
+	srv.AddTransport(websocketTransport{transport.Websocket{
+		InitFunc:              initFunc(o),
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
 		PingPongInterval:      20 * time.Second,
-		Implementation:        websocketImplementation(o.Origins),
-	})
+		Implementation:        refusingImplementation{websocketImplementation(o.Origins)},
+	}})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -79,10 +74,14 @@ func NewHandler(r *Resolver, o HandlerOpts) *handler.Server {
 	srv.Use(DepthLimit{Max: o.MaxDepth})
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(AliasLimit{Max: o.MaxAliases})
+	// After the limits: an operation no credentials would make acceptable
+	// is BAD_USER_INPUT whoever sends it; only then is an anonymous one
+	// refused for want of a token.
+	srv.Use(RequireViewer{})
 	srv.Use(ResponseLimit{Max: o.MaxResponseBytes, Log: o.Log})
 	srv.SetErrorPresenter(presentError(o.Log))
 	srv.SetRecoverFunc(recoverPanic(o.Log))
-	return srv
+	return codedHTTP(srv)
 }
 
 func websocketImplementation(origins []string) transport.CoderWebsocketImplementation {

@@ -256,8 +256,9 @@ func (a *App) devSignIn() http.Handler {
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
-// (Authorization or authToken), falling back to the upgrade request's
-// Authorization header.
+// (Authorization, authorization or authToken; "Bearer " optional), falling
+// back to the upgrade request's Authorization header. No token is
+// UNAUTHENTICATED like a bad one: the socket closes with 4401.
 func (a *App) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, error) {
 	token := payload.Authorization()
 	if token == "" {
@@ -267,7 +268,7 @@ func (a *App) websocketInit(ctx context.Context, payload transport.InitPayload) 
 		if viewer.FromContext(ctx) != nil {
 			return ctx, nil
 		}
-		return ctx, apperr.Errorf(apperr.Unauthenticated, "connection_init needs Authorization or authToken")
+		return ctx, apperr.Errorf(apperr.Unauthenticated, "sign in: send a bearer token as Authorization in connection_init's payload")
 	}
 	// The returned context ends at the token's expiry or with the socket,
 	// whichever is first; its timer is released either way.

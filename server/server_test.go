@@ -61,7 +61,7 @@ func TestAuthentication(t *testing.T) {
 			status int
 			code   string
 		}{
-			{"NoToken", "", http.StatusOK, "UNAUTHENTICATED"},
+			{"NoToken", "", http.StatusUnauthorized, "UNAUTHENTICATED"},
 			{"Garbage", "garbage", http.StatusUnauthorized, "UNAUTHENTICATED"},
 			{"Expired", expired, http.StatusUnauthorized, "UNAUTHENTICATED"},
 			{"ForeignSecret", otherSecret, http.StatusUnauthorized, "UNAUTHENTICATED"},
@@ -348,7 +348,7 @@ func TestWebsocketRejectsBadToken(t *testing.T) {
 			_, _, err = c.Read(ctx)
 		}
 		cancel()
-		require.Equal(t, websocket.StatusCode(4403), websocket.CloseStatus(err), "%v", err)
+		require.Equal(t, websocket.StatusCode(4401), websocket.CloseStatus(err), "%v", err)
 	}
 }
 

@@ -9,13 +9,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/simgraph/simgraph/graph"
 	"github.com/simgraph/simgraph/server/apperr"
 )
 
 // writeError answers with a GraphQL-shaped error body, so that clients
-// handle transport-level refusals like any other error.
-func writeError(w http.ResponseWriter, status int, code apperr.Code, message string) {
-	w.Header().Set("Content-Type", "application/json")
+// handle transport-level refusals like any other error; its media type is
+// the one r's client prefers (graph.ErrorContentType).
+func writeError(w http.ResponseWriter, r *http.Request, status int, code apperr.Code, message string) {
+	w.Header().Set("Content-Type", graph.ErrorContentType(r.Header.Get("Accept")))
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": string(code)}}},
@@ -31,7 +33,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 					panic(p)
 				}
 				log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "panic", p)
-				writeError(w, http.StatusInternalServerError, apperr.Internal, "internal error")
+				writeError(w, r, http.StatusInternalServerError, apperr.Internal, "internal error")
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -68,7 +70,7 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > limit {
-			writeError(w, http.StatusRequestEntityTooLarge, apperr.BadUserInput, "request body too large")
+			writeError(w, r, http.StatusRequestEntityTooLarge, apperr.BadUserInput, "request body too large")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -81,8 +83,8 @@ type Authenticate func(ctx context.Context, token string) (context.Context, cont
 
 // authenticate puts the viewer of the Authorization header into the request
 // context. No header: the request goes on anonymously (public fields such
-// as health answer; the rest say UNAUTHENTICATED). A bad token is refused
-// outright.
+// as health answer; graph.RequireViewer refuses any other operation with
+// 401). A bad or expired token is refused outright with 401.
 func authenticate(log *slog.Logger, authn Authenticate, bearer func(string) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
@@ -98,9 +100,12 @@ func authenticate(log *slog.Logger, authn Authenticate, bearer func(string) stri
 				status = http.StatusInternalServerError
 				log.ErrorContext(r.Context(), "authenticating request", "err", err)
 			} else {
-				log.DebugContext(r.Context(), "token rejected", "err", err)
+				// The reason (expired, bad signature, wrong audience...) is
+				// for the log only: the client is told "invalid or expired
+				// token", whatever it was.
+				log.InfoContext(r.Context(), "token rejected", "path", r.URL.Path, "err", err)
 			}
-			writeError(w, status, code, apperr.MessageOf(err))
+			writeError(w, r, status, code, apperr.MessageOf(err))
 			return
 		}
 		defer cancel()

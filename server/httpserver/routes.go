@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/health"
 	"github.com/simgraph/simgraph/server/metrics"
 )
@@ -120,7 +121,7 @@ func (s *socketContexts) track(next http.Handler) http.Handler {
 		if s.closed {
 			s.mu.Unlock()
 			cancel()
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			writeError(w, r, http.StatusServiceUnavailable, apperr.Unavailable, "shutting down")
 			return
 		}
 		id := s.next

@@ -1,8 +1,10 @@
 // The Apollo client: HTTP for queries and mutations, graphql-ws for
-// subscriptions (connectionParams carry the bearer token), one error hook
-// that signs out on UNAUTHENTICATED.
+// subscriptions (connectionParams carry the bearer token). It signs out on
+// 401 / UNAUTHENTICATED over HTTP and on the websocket's 4401 close (no, bad or
+// expired token); neither 4401 nor 4403 (forbidden) is retried, since the
+// same token would be refused again.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
-import { CombinedGraphQLErrors } from '@apollo/client/errors';
+import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
 import { ErrorLink } from '@apollo/client/link/error';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { createClient, type Client } from 'graphql-ws';
@@ -17,13 +19,48 @@ export interface Clients {
   dispose: () => void;
 }
 
+/** Close codes the server refuses a websocket with (graphql-ws convention). */
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+function closeCode(e: unknown): number | undefined {
+  return e && typeof e === 'object' && 'code' in e && typeof (e as CloseEvent).code === 'number'
+    ? (e as CloseEvent).code
+    : undefined;
+}
+
+/** Whether a websocket close is worth retrying with the same token. */
+export function shouldRetryClose(e: unknown): boolean {
+  const code = closeCode(e);
+  return code !== CLOSE_UNAUTHORIZED && code !== CLOSE_FORBIDDEN;
+}
+
+/**
+ * Whether an HTTP error means the token was refused: the server answers a
+ * missing, bad or expired token with 401 and an UNAUTHENTICATED error body.
+ * Apollo reads that body as GraphQL errors when it comes as
+ * application/graphql-response+json (what Apollo asks for), and surfaces it
+ * as a ServerError when it comes as application/json.
+ */
+export function isUnauthenticated(error: unknown): boolean {
+  if (CombinedGraphQLErrors.is(error)) {
+    return error.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  }
+  return ServerError.is(error) && error.statusCode === 401;
+}
+
 export function createClients(token: string | null, onUnauthenticated: () => void): Clients {
   const ws = createClient({
     url: websocketURL(),
     lazy: true,
     connectionParams: () => (token ? { Authorization: 'Bearer ' + token } : {}),
     retryAttempts: 5,
-    shouldRetry: (e) => !(e && typeof e === 'object' && 'code' in e && (e as CloseEvent).code === 4403),
+    shouldRetry: shouldRetryClose,
+    on: {
+      closed: (e) => {
+        if (closeCode(e) === CLOSE_UNAUTHORIZED) onUnauthenticated();
+      },
+    },
   });
 
   const auth = new ApolloLink((operation, forward) => {
@@ -34,7 +71,7 @@ export function createClients(token: string | null, onUnauthenticated: () => voi
   });
 
   const errors = new ErrorLink(({ error }) => {
-    if (CombinedGraphQLErrors.is(error) && error.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+    if (isUnauthenticated(error)) {
       onUnauthenticated();
     }
   });
