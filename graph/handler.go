@@ -36,6 +36,9 @@ type HandlerOpts struct {
 	// Origins may open websockets from a browser besides the server's own
 	// ("*" allows any).
 	Origins []string
+	// Shared executes progress subscriptions once for all their
+	// subscribers (NewSharedSubscriptions when nil).
+	Shared *SharedSubscriptions
 }
 
 // NewHandler returns the GraphQL HTTP handler with every transport: POST,
@@ -80,6 +83,13 @@ func NewHandler(r *Resolver, o HandlerOpts) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(AliasLimit{Max: o.MaxAliases})
 	srv.Use(ResponseLimit{Max: o.MaxResponseBytes, Log: o.Log})
+	// Last: the shared execution runs every other extension once.
+	shared := o.Shared
+	if shared == nil {
+		shared = NewSharedSubscriptions()
+	}
+	shared.Authorize = r.authorizeSharedSubscription
+	srv.Use(shared)
 	srv.SetErrorPresenter(presentError(o.Log))
 	srv.SetRecoverFunc(recoverPanic(o.Log))
 	return srv
