@@ -70,7 +70,7 @@ type App struct {
 	// subscribers.
 	Shared *graph.SharedSubscriptions
 	HTTP   *httpserver.Server
-	Secret      []byte
+	Secret []byte
 
 	// bg lives until Close: the broker's and queue's subscriptions and the
 	// workers run in it.
