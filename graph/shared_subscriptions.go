@@ -262,6 +262,10 @@ func (f *follower) offer(resp *graphql.Response) {
 
 // next is the follower's response handler: nil ends its stream.
 func (f *follower) next(ctx context.Context) *graphql.Response {
+	if ctx.Err() != nil { // gone: pending responses are nobody's
+		f.leave()
+		return nil
+	}
 	select {
 	case resp, ok := <-f.ch:
 		if !ok {
