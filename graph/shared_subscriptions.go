@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -220,6 +221,11 @@ func (g *subscriptionGroup) start(ctx context.Context, next graphql.OperationHan
 }
 
 func (g *subscriptionGroup) broadcast(resp *graphql.Response) {
+	// gqlgen writes each event's data into a buffer it reuses for the next
+	// one; followers still sending this one need their own copy.
+	shared := *resp
+	shared.Data = bytes.Clone(resp.Data)
+	resp = &shared
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.latest = resp
