@@ -38,6 +38,9 @@ type HandlerOpts struct {
 	// Origins may open websockets from a browser besides the server's own
 	// ("*" allows any).
 	Origins []string
+	// Shared executes progress subscriptions once for all their
+	// subscribers (NewSharedSubscriptions when nil).
+	Shared *SharedSubscriptions
 }
 
 // NewHandler returns the GraphQL HTTP handler with every transport: POST,
@@ -79,6 +82,13 @@ func NewHandler(r *Resolver, o HandlerOpts) http.Handler {
 	// refused for want of a token.
 	srv.Use(RequireViewer{})
 	srv.Use(ResponseLimit{Max: o.MaxResponseBytes, Log: o.Log})
+	// Last: the shared execution runs every other extension once.
+	shared := o.Shared
+	if shared == nil {
+		shared = NewSharedSubscriptions()
+	}
+	shared.Authorize = r.authorizeSharedSubscription
+	srv.Use(shared)
 	srv.SetErrorPresenter(presentError(o.Log))
 	srv.SetRecoverFunc(recoverPanic(o.Log))
 	return codedHTTP(srv)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Progress fan-out benchmark: 1,000 and 10,000 websocket
+# Progress fan-out benchmark: 1,000, 10,000 and 20,000 websocket
 # subscribers to one simulation on loopback; prints publish-to-client
 # latency p50/p99 and the server's memory per subscriber. Needs the local
 # PostgreSQL and Redis (see README). Not part of `make test`.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/simgraph/simgraph/graph"
@@ -65,8 +66,11 @@ type App struct {
 	Worker      *simulation.Worker
 	Queue       jobs.Queue
 	Progress    progress.Broker
-	HTTP        *httpserver.Server
-	Secret      []byte
+	// Shared runs each distinct progress subscription once for all its
+	// subscribers.
+	Shared *graph.SharedSubscriptions
+	HTTP   *httpserver.Server
+	Secret []byte
 
 	// bg lives until Close: the broker's and queue's subscriptions and the
 	// workers run in it.
@@ -156,6 +160,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Operations.Admin.Databases = a.tenantDatabases
 	a.Operations.Migrator.Dedicated = a.dedicatedTargets
 	m := metrics.New()
+	a.Shared = graph.NewSharedSubscriptions()
+	m.Register(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgraph_shared_subscriptions", Help: "Distinct progress subscriptions executed on behalf of their subscribers."},
+			func() float64 { g, _ := a.Shared.Groups(); return float64(g) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgraph_shared_subscribers", Help: "Subscribers served by shared progress subscriptions."},
+			func() float64 { _, n := a.Shared.Groups(); return float64(n) }),
+	)
 	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations,
 		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas}, graph.HandlerOpts{
 		Log:            log,
@@ -167,6 +178,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		WebsocketInit:  a.websocketInit,
 
 		MaxSubscriptionsPerConnection: cfg.MaxSubscriptionsPerConnection,
+		Shared:                        a.Shared,
 
 		MaxAliases:       cfg.MaxAliases,
 		MaxResponseBytes: cfg.MaxResponseBytes,

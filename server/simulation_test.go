@@ -554,3 +554,53 @@ func TestSimulationDependencyWarnings(t *testing.T) {
 		}
 	})
 }
+
+// TestSharedProgress follows one simulation from many connections: the
+// progress subscription is executed once for all of them, and each still
+// sees the whole run to its terminal state.
+func TestSharedProgress(t *testing.T) {
+	t.Parallel()
+	c := servertest.SQLiteConfig(t)
+	c.Workers = 0
+	s := servertest.Start(t, c)
+	token := s.Token(t, auth.TokenParams{Email: "shared@example.com", Org: "shared"})
+	colleague := s.Token(t, auth.TokenParams{Email: "colleague@example.com", Org: "shared"})
+	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+	id := createSimulation(t, s, token, dcfSimulation(wb, 20000))
+
+	const subscribers = 20
+	conns := make([]*servertest.WS, subscribers)
+	for i := range conns {
+		tok := token
+		if i%2 == 1 {
+			tok = colleague
+		}
+		protocol := "graphql-transport-ws"
+		if i%5 == 4 {
+			protocol = "graphql-ws"
+		}
+		conns[i] = s.DialWS(t, protocol)
+		conns[i].Init(map[string]any{"authToken": tok})
+		conns[i].Subscribe("p", progressSubscription, map[string]any{"id": id})
+	}
+	other := s.DialWS(t, "graphql-transport-ws")
+	other.Init(map[string]any{"authToken": s.Token(t, auth.TokenParams{Email: "other@example.com", Org: "elsewhere"})})
+	other.Subscribe("p", progressSubscription, map[string]any{"id": id})
+	m, err := other.Read(10 * time.Second)
+	require.NoError(t, err)
+	require.Contains(t, string(m.Payload), `"code":"NOT_FOUND"`, "another tenant is refused, not shared in")
+
+	require.Eventually(t, func() bool { g, n := s.App.Shared.Groups(); return g == 1 && n == subscribers }, 10*time.Second, 10*time.Millisecond)
+	// The first subscriber leaves before the run: the others are unaffected.
+	conns[0].Conn.CloseNow()
+	s.App.StartWorkers(1)
+
+	for i, ws := range conns[1:] {
+		msgs := collect(t, ws, "p")
+		require.NotEmpty(t, msgs, "subscriber %d", i+1)
+		last := msgs[len(msgs)-1].SimulationProgress
+		require.Equal(t, "COMPLETED", last.Status, "subscriber %d", i+1)
+		require.Equal(t, 20000, last.IterationsDone)
+	}
+	require.Eventually(t, func() bool { g, n := s.App.Shared.Groups(); return g == 0 && n == 0 }, 10*time.Second, 10*time.Millisecond)
+}

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,7 +44,7 @@ import (
 const secret = "fanout-benchmark-secret-0123456789abcdef"
 
 func main() {
-	counts := flag.String("subscribers", "1000,10000", "comma-separated subscriber counts")
+	counts := flag.String("subscribers", "1000,10000,20000", "comma-separated subscriber counts")
 	updates := flag.Int("updates", 50, "snapshots published per round, 10 a second")
 	pg := flag.String("postgres", envOr("SIMGRAPH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server")
 	rdbURL := flag.String("redis", envOr("SIMGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
@@ -71,7 +72,7 @@ func main() {
 	channel := "simgraph:" + prefix + "progress:ch:" + simID
 
 	fmt.Printf("fan-out of one simulation's progress, %d snapshots per round at 10/s, server on loopback\n", *updates)
-	fmt.Printf("%12s %12s %12s %12s %14s %16s\n", "subscribers", "delivered", "p50", "p99", "max", "server KiB/sub")
+	fmt.Printf("%12s %12s %12s %12s %12s %14s %16s\n", "subscribers", "connections", "delivered", "p50", "p99", "max", "server KiB/sub")
 	for _, s := range strings.Split(*counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		check(err)
@@ -79,9 +80,26 @@ func main() {
 	}
 }
 
+// subscriptionsPerConnection is how many subscriptions each websocket
+// carries so that n subscribers fit in the open-file limit, which counts
+// a socket at each end (client and server are both limited): one where it
+// allows, more (graphql-transport-ws multiplexes) where it does not.
+func subscriptionsPerConnection(n int) int {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) != nil {
+		return 1
+	}
+	room := int(l.Cur) - 1000 // the server's databases, Redis, logs
+	if room <= 0 || n <= room {
+		return 1
+	}
+	return (n + room - 1) / room
+}
+
 func round(srv *server, rdb *redis.Client, channel, simID, token string, n, updates int) {
 	before := srv.rssKiB()
-	subs := make([]*subscriber, n)
+	perConn := subscriptionsPerConnection(n)
+	subs := make([]*subscriber, (n+perConn-1)/perConn)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	for i := range subs {
@@ -90,31 +108,29 @@ func round(srv *server, rdb *redis.Client, channel, simID, token string, n, upda
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			subs[i] = subscribe(srv.url, token, simID)
+			subs[i] = subscribe(srv.url, token, simID, min(perConn, n-i*perConn))
 		}()
 	}
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond)
 	after := srv.rssKiB()
 
-	published := make([]time.Time, updates+1)
-	var pubMu sync.Mutex
+	// Publish times in nanoseconds, read by every client goroutine without
+	// a lock: the clients share the 2-core machine with the server and
+	// must cost as little as possible per message.
+	published := make([]atomic.Int64, updates+1)
 	for _, s := range subs {
 		go s.read(func(seq int, at time.Time) time.Duration {
-			pubMu.Lock()
-			defer pubMu.Unlock()
-			if seq <= 0 || seq >= len(published) || published[seq].IsZero() {
+			if seq <= 0 || seq >= len(published) || published[seq].Load() == 0 {
 				return -1
 			}
-			return at.Sub(published[seq])
+			return time.Duration(at.UnixNano() - published[seq].Load())
 		})
 	}
 	for seq := 1; seq <= updates; seq++ {
 		p := simspec.Progress{SimulationID: simID, Status: "RUNNING", Stage: "running", IterationsDone: seq, IterationsTotal: updates, Percent: 100 * float64(seq) / float64(updates)}
 		b, _ := json.Marshal(p)
-		pubMu.Lock()
-		published[seq] = time.Now()
-		pubMu.Unlock()
+		published[seq].Store(time.Now().UnixNano())
 		check(rdb.Publish(context.Background(), channel, b).Err())
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -135,7 +151,7 @@ func round(srv *server, rdb *redis.Client, channel, simID, token string, n, upda
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
-	fmt.Printf("%12d %11.1f%% %12s %12s %14s %16.1f\n", n, 100*float64(delivered)/float64(n*updates),
+	fmt.Printf("%12d %12d %11.1f%% %12s %12s %14s %16.1f\n", n, len(subs), 100*float64(delivered)/float64(n*updates),
 		q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), q(1).Round(10*time.Microsecond),
 		float64(after-before)/float64(n))
 	time.Sleep(time.Second) // let the server drop the closed subscriptions
@@ -147,7 +163,8 @@ type subscriber struct {
 	latencies []time.Duration
 }
 
-func subscribe(url, token, simID string) *subscriber {
+// subscribe opens one websocket carrying k subscriptions to the simulation.
+func subscribe(url, token, simID string, k int) *subscriber {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
@@ -164,15 +181,17 @@ func subscribe(url, token, simID string) *subscriber {
 			break
 		}
 	}
-	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
-		"query":     "subscription($id: ID!) { simulationProgress(id: $id) { iterationsDone } }",
-		"variables": map[string]any{"id": simID},
-	}})
-	for { // the current snapshot
+	for i := range k {
+		send(map[string]any{"id": strconv.Itoa(i + 1), "type": "subscribe", "payload": map[string]any{
+			"query":     "subscription($id: ID!) { simulationProgress(id: $id) { iterationsDone } }",
+			"variables": map[string]any{"id": simID},
+		}})
+	}
+	for seen := 0; seen < k; { // each subscription's current snapshot
 		_, b, err := c.Read(ctx)
 		check(err)
 		if bytes.Contains(b, []byte(`"next"`)) {
-			break
+			seen++
 		}
 	}
 	return &subscriber{conn: c}
@@ -185,18 +204,18 @@ func (s *subscriber) read(latency func(seq int, at time.Time) time.Duration) {
 			return
 		}
 		at := time.Now()
-		var m struct {
-			Type    string
-			Payload struct {
-				Data struct {
-					SimulationProgress struct{ IterationsDone int }
-				}
-			}
-		}
-		if json.Unmarshal(b, &m) != nil || m.Type != "next" {
+		// {"id":"1","type":"next","payload":{"data":{"simulationProgress":{"iterationsDone":N}}}}
+		if !bytes.Contains(b, []byte(`"type":"next"`)) {
 			continue
 		}
-		if d := latency(m.Payload.Data.SimulationProgress.IterationsDone, at); d >= 0 {
+		seq := -1
+		if _, rest, ok := bytes.Cut(b, []byte(`"iterationsDone":`)); ok {
+			end := bytes.IndexAny(rest, ",}")
+			if end > 0 {
+				seq, _ = strconv.Atoi(string(rest[:end]))
+			}
+		}
+		if d := latency(seq, at); d >= 0 {
 			s.mu.Lock()
 			s.latencies = append(s.latencies, d)
 			s.mu.Unlock()
@@ -334,9 +353,19 @@ func dropDatabases(pg, prefix string) {
 	}
 }
 
+// raiseFileLimit lifts the open-file limit (inherited by the server it
+// starts): every subscriber is a socket at each end. Raising the hard
+// limit needs root; otherwise the soft limit goes up to the hard one.
 func raiseFileLimit() {
 	var l syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) != nil {
+		return
+	}
+	want := syscall.Rlimit{Cur: 1 << 18, Max: max(l.Max, 1<<18)}
+	if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want) == nil {
+		return
+	}
+	if l.Cur < l.Max {
 		l.Cur = l.Max
 		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
 	}

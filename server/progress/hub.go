@@ -2,13 +2,21 @@ package progress
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 
 	"github.com/simgraph/simgraph/simspec"
 )
 
-// hub fans snapshots out to this process's subscribers.
+// hub fans snapshots out to this process's subscribers, sharded by
+// simulation so that publishing one run's progress does not wait on
+// subscribers of another joining or leaving.
 type hub struct {
+	seed   maphash.Seed
+	shards [32]hubShard
+}
+
+type hubShard struct {
 	mu   sync.Mutex
 	subs map[string]map[*subscriber]struct{}
 }
@@ -24,13 +32,24 @@ type subscriber struct {
 	remove func()
 }
 
-func newHub() *hub { return &hub{subs: map[string]map[*subscriber]struct{}{}} }
+func newHub() *hub {
+	h := &hub{seed: maphash.MakeSeed()}
+	for i := range h.shards {
+		h.shards[i].subs = map[string]map[*subscriber]struct{}{}
+	}
+	return h
+}
+
+func (h *hub) shard(id string) *hubShard {
+	return &h.shards[maphash.String(h.seed, id)%uint64(len(h.shards))]
+}
 
 // deliver sends p to every subscriber of its simulation without blocking.
 func (h *hub) deliver(p simspec.Progress) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for s := range h.subs[p.SimulationID] {
+	sh := h.shard(p.SimulationID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for s := range sh.subs[p.SimulationID] {
 		s.offer(p)
 	}
 }
@@ -53,12 +72,13 @@ func (s *subscriber) offer(p simspec.Progress) {
 // stream finishes, whichever is first.
 func (h *hub) add(ctx context.Context, id string) *subscriber {
 	s := &subscriber{ch: make(chan simspec.Progress, mailboxSize)}
-	h.mu.Lock()
-	if h.subs[id] == nil {
-		h.subs[id] = map[*subscriber]struct{}{}
+	sh := h.shard(id)
+	sh.mu.Lock()
+	if sh.subs[id] == nil {
+		sh.subs[id] = map[*subscriber]struct{}{}
 	}
-	h.subs[id][s] = struct{}{}
-	h.mu.Unlock()
+	sh.subs[id][s] = struct{}{}
+	sh.mu.Unlock()
 	stop := context.AfterFunc(ctx, func() { h.remove(id, s) })
 	s.remove = func() {
 		stop()
@@ -68,21 +88,25 @@ func (h *hub) add(ctx context.Context, id string) *subscriber {
 }
 
 func (h *hub) remove(id string, s *subscriber) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.subs[id], s)
-	if len(h.subs[id]) == 0 {
-		delete(h.subs, id)
+	sh := h.shard(id)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	delete(sh.subs[id], s)
+	if len(sh.subs[id]) == 0 {
+		delete(sh.subs, id)
 	}
 }
 
 // count returns the number of local subscribers (for tests and metrics).
 func (h *hub) count() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	n := 0
-	for _, s := range h.subs {
-		n += len(s)
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.Lock()
+		for _, s := range sh.subs {
+			n += len(s)
+		}
+		sh.mu.Unlock()
 	}
 	return n
 }
