@@ -71,8 +71,8 @@ func openOperations(ctx context.Context, cfg *config.Config, store *database.Sto
 }
 
 // wire connects the operations to the App's services (outbox writers, quota
-// checks), builds the admin service, and starts the relay and consumers in
-// the App's background context. clients is the App's router of service
+// checks), builds the admin service, and starts the consumers and (unless
+// SIMGRAPH_RELAY=false) the relay in the App's background context. clients is the App's router of service
 // clients.
 func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients) {
 	store, cfg := a.Store, a.cfg
@@ -135,7 +135,9 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 	p.Inbox = &events.Inbox{Users: client(database.User), Hub: hub}
 	p.Admin = &admin.Service{Store: store, Accounts: a.Accounts, Clients: admin.Clients(clients), Recorders: p.Recorders,
 		Migrator: p.Migrator, Checker: checker}
-	p.Relay.Start(a.bg)
+	if cfg.Relay {
+		p.Relay.Start(a.bg)
+	}
 	p.Consumers.Start(a.bg)
 }
 

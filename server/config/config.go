@@ -70,6 +70,10 @@ type Config struct {
 	// Quotas switches the tier quotas on (the default); off serves
 	// development experiments and tests that need runs beyond a tier.
 	Quotas bool
+	// Relay runs the outbox relay in this process (the default). Replicas
+	// may leave it to one process of their own, which can then be
+	// restarted or killed apart from them; events wait in the outboxes.
+	Relay bool
 }
 
 // Embedded reports whether the server runs on SQLite and in-process buses.
@@ -116,6 +120,7 @@ var Vars = []Var{
 	{"SIMGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", "20", "subscriptions one websocket may hold at once"},
 	{"SIMGRAPH_WORKERS", "2", "simulations this process runs at once (each uses every core); 0 serves the API only"},
 	{"SIMGRAPH_MAX_ITERATIONS", "10000000", "most iterations any simulation may ask for"},
+	{"SIMGRAPH_RELAY", "true", "run the outbox relay (outbox to event bus) in this process; false leaves it to another process, e.g. one started with SIMGRAPH_WORKERS=0 SIMGRAPH_RELAY=true"},
 	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
 	{"SIMGRAPH_QUOTAS", "true", "enforce the tier quotas (concurrent simulations, iterations, simulations per month, upload, storage); false turns them off"},
 	{"SIMGRAPH_RATE_LIMIT_TRIAL", "600", "API requests per minute of a TRIAL organization (RATE_LIMITED, HTTP 429, beyond)"},
@@ -250,6 +255,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Quotas, err = parseBool(get("SIMGRAPH_QUOTAS", "true")); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_QUOTAS: %w", err)
+	}
+	if c.Relay, err = parseBool(get("SIMGRAPH_RELAY", "true")); err != nil {
+		return nil, fmt.Errorf("SIMGRAPH_RELAY: %w", err)
 	}
 	if c.DemoOrg, err = parseBool(get("SIMGRAPH_DEMO", "true")); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_DEMO: %w", err)

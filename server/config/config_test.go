@@ -31,13 +31,15 @@ func TestLoadDefaultsAndErrors(t *testing.T) {
 	require.Equal(t, 200000, c.MaxComplexity)
 	require.Equal(t, 50, c.MaxAliases)
 	require.Equal(t, int64(8<<20), c.MaxResponseBytes)
+	require.True(t, c.Relay, "every process relays its outboxes unless told otherwise")
 
 	set, err := Load(func(k string) string {
-		return map[string]string{"SIMGRAPH_MAX_ALIASES": "7", "SIMGRAPH_MAX_RESPONSE_BYTES": "4096"}[k]
+		return map[string]string{"SIMGRAPH_MAX_ALIASES": "7", "SIMGRAPH_MAX_RESPONSE_BYTES": "4096", "SIMGRAPH_RELAY": "false"}[k]
 	})
 	require.NoError(t, err)
 	require.Equal(t, 7, set.MaxAliases)
 	require.Equal(t, int64(4096), set.MaxResponseBytes)
+	require.False(t, set.Relay)
 
 	bad := []map[string]string{
 		{"SIMGRAPH_ENV": "staging"},
@@ -50,6 +52,7 @@ func TestLoadDefaultsAndErrors(t *testing.T) {
 		{"SIMGRAPH_MAX_RESPONSE_BYTES": "8MB"},
 		{"SIMGRAPH_WORKERS": "-1"},
 		{"SIMGRAPH_INTROSPECTION": "maybe"},
+		{"SIMGRAPH_RELAY": "sometimes"},
 		{"SIMGRAPH_QUOTA_STANDARD_ITERATIONS": "0"},
 		{"SIMGRAPH_QUOTA_TRIAL_UPLOAD_BYTES": "10MB"},
 	}

@@ -119,6 +119,15 @@ func (q *Redis) next(ctx context.Context) (string, Job, bool) {
 		Group: q.group, Consumer: q.consumer, Streams: []string{q.stream, ">"}, Count: 1, Block: q.Block,
 	}).Result()
 	if err != nil {
+		if strings.Contains(err.Error(), "NOGROUP") && ctx.Err() == nil {
+			// Redis restarted without its data: the group went with the
+			// stream, and no job would be read again until it is back.
+			if err := q.rdb.XGroupCreateMkStream(ctx, q.stream, q.group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+				q.log.Warn("jobs: recreating consumer group", "err", err)
+				sleep(ctx, time.Second)
+			}
+			return "", Job{}, false
+		}
 		if !errors.Is(err, redis.Nil) && ctx.Err() == nil {
 			q.log.Warn("jobs: reading", "err", err)
 			sleep(ctx, time.Second)
