@@ -55,7 +55,6 @@ func main() {
 	pg := flag.String("postgres", envOr("SIMGRAPH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server")
 	rdb := flag.String("redis", envOr("SIMGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	bin := flag.String("bin", "", "simgraph binary (default: go build)")
-	cpuProfile := flag.String("cpuprofile", "", "directory for a server CPU profile per mode, taken during the highest rate (needs pprof served on /debug/pprof)")
 	flag.Parse()
 	if *bin == "" {
 		*bin = build()
@@ -85,11 +84,11 @@ func main() {
 		default:
 			log.Fatalf("unknown mode %q", mode)
 		}
-		runMode(mode, *bin, env, rateList, time.Duration(*seconds*float64(time.Second)), *cpuProfile)
+		runMode(mode, *bin, env, rateList, time.Duration(*seconds*float64(time.Second)))
 	}
 }
 
-func runMode(mode, bin string, env []string, rates []int, duration time.Duration, profileDir string) {
+func runMode(mode, bin string, env []string, rates []int, duration time.Duration) {
 	srv := startServer(bin, env)
 	defer srv.stop()
 	token, err := auth.Mint([]byte(secret), "simgraph", "simgraph", auth.ClaimNames{Email: "email", Org: "org", OrgName: "org_name", Roles: "roles"},
@@ -99,17 +98,10 @@ func runMode(mode, bin string, env []string, rates []int, duration time.Duration
 
 	fmt.Printf("\n%s mode\n", mode)
 	fmt.Printf("%8s %-12s %10s %10s %10s %8s %8s\n", "rate/s", "query", "p50", "p99", "max", "errors", "sent")
-	for i, rate := range rates {
+	for _, rate := range rates {
 		results := map[string][2]time.Duration{}
 		for _, q := range queries {
-			var stopProfile func()
-			if profileDir != "" && i == len(rates)-1 && q.name == "tenantInfo" {
-				stopProfile = srv.profile(filepath.Join(profileDir, mode+"-tenantInfo.pprof"), duration)
-			}
 			r := openLoop(srv.url, token, q.query, rate, duration)
-			if stopProfile != nil {
-				stopProfile()
-			}
 			p50, p99 := r.quantile(0.50), r.quantile(0.99)
 			results[q.name] = [2]time.Duration{p50, p99}
 			fmt.Printf("%8d %-12s %10s %10s %10s %8d %8d\n", rate, q.name, round(p50), round(p99), round(r.quantile(1)), r.errors, r.sent)
@@ -230,29 +222,6 @@ func startServer(bin string, env []string) *server {
 func (s *server) stop() {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	_, _ = s.cmd.Process.Wait()
-}
-
-// profile fetches a CPU profile of the server covering the next duration;
-// the returned function waits for it and writes it to path.
-func (s *server) profile(path string, duration time.Duration) func() {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.url, max(1, int(duration.Seconds()))))
-		if err != nil {
-			log.Printf("profile: %v", err)
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			log.Printf("profile: HTTP %d", resp.StatusCode)
-			return
-		}
-		check(os.MkdirAll(filepath.Dir(path), 0o755))
-		check(os.WriteFile(path, b, 0o644))
-	}()
-	return func() { <-done }
 }
 
 // createSimulations uploads a two-cell workbook and queues count
