@@ -5,7 +5,7 @@ PKGS    := ./...
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/simgraph/simgraph/server.Version=$(VERSION)
 
-.PHONY: run test test-go test-web web generate build bench lint startup-time
+.PHONY: run test test-go test-web web generate build bench bench-api lint startup-time
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" . serve
@@ -36,6 +36,11 @@ build:
 
 bench:
 	bash scripts/bench.sh
+	bash scripts/bench-api.sh
+
+# API latency only (see scripts/bench-api.sh for its environment).
+bench-api:
+	bash scripts/bench-api.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -111,7 +111,10 @@ func (p *Service) SetTier(ctx context.Context, orgID string, tier tenancy.Tier) 
 	if _, err := p.Users.Organization.Get(ctx, id); ent.IsNotFound(err) {
 		return nil, apperr.Errorf(apperr.NotFound, "organization %s not found", orgID)
 	}
-	if err := p.Mover.SetTier(ctx, id, tier); err != nil {
+	err = p.Mover.SetTier(ctx, id, tier)
+	// Even a failed move may have changed the tier part way.
+	p.viewers.forgetOrganization(id)
+	if err != nil {
 		return nil, err
 	}
 	return p.tenantInfo(ctx, id)

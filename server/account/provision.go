@@ -36,6 +36,8 @@ type Service struct {
 	Placement func(ctx context.Context, tenant tenancy.ID) (tenancy.Placement, error)
 	// Mover, if set, moves tenants between tiers.
 	Mover TierMover
+
+	viewers viewerCache
 }
 
 // TierMover moves an organization's data to the databases of a tier.
@@ -48,6 +50,18 @@ type TierMover interface {
 // unique keys on organization key and user subject make every racer insert
 // nothing but the first, and everyone reads the winner back.
 func (p *Service) Viewer(ctx context.Context, id *auth.Identity) (*viewer.Viewer, error) {
+	if v, ok := p.viewers.get(id, time.Now()); ok {
+		return v, nil
+	}
+	v, err := p.provision(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p.viewers.put(id, v, time.Now())
+	return v, nil
+}
+
+func (p *Service) provision(ctx context.Context, id *auth.Identity) (*viewer.Viewer, error) {
 	orgKey, personal := tenancy.OrgKey(id.OrgKey, id.Subject)
 	org, err := p.organization(ctx, orgKey, personal, id)
 	if err != nil {
