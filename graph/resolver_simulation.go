@@ -306,14 +306,3 @@ type (
 	subscriptionResolver       struct{ *Resolver }
 	workbookResolver           struct{ *Resolver }
 )
-
-// authorizeSharedSubscription lets a subscriber join a shared
-// simulationProgress execution only if it may read the simulation.
-func (r *Resolver) authorizeSharedSubscription(ctx context.Context, field string, args map[string]any) error {
-	id, _ := args["id"].(string)
-	if field != "simulationProgress" || id == "" || r.SimulationService == nil {
-		return errNotShareable
-	}
-	_, err := r.SimulationService.Get(ctx, id)
-	return err
-}
