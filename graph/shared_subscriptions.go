@@ -62,7 +62,7 @@ func (s *SharedSubscriptions) InterceptOperation(ctx context.Context, next graph
 	if !ok || s.Authorize(ctx, field, args) != nil || acquireSubscription(ctx) != nil {
 		return next(ctx)
 	}
-	g, f, leader := s.groups.join(key)
+	g, f, leader := s.groups.join(key, ctx)
 	context.AfterFunc(ctx, f.leave)
 	if leader {
 		g.start(ctx, next)
@@ -128,7 +128,7 @@ func (r *subscriptionGroups) shard(key string) *groupShard {
 
 // join adds a follower to key's group, creating the group (and making the
 // caller its leader, who must start it) when there is none.
-func (r *subscriptionGroups) join(key string) (g *subscriptionGroup, f *follower, leader bool) {
+func (r *subscriptionGroups) join(key string, subscriber context.Context) (g *subscriptionGroup, f *follower, leader bool) {
 	sh := r.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -138,7 +138,7 @@ func (r *subscriptionGroups) join(key string) (g *subscriptionGroup, f *follower
 		sh.groups[key] = g
 		leader = true
 	}
-	f = g.add()
+	f = g.add(subscriber)
 	return g, f, leader
 }
 
@@ -176,14 +176,19 @@ type subscriptionGroup struct {
 const followerMailbox = 16
 
 type follower struct {
-	group *subscriptionGroup
-	ch    chan *graphql.Response
-	once  sync.Once
+	// subscriber is the subscriber's own operation context. The transport
+	// may hand the response handler another one: gqlgen returns the context
+	// its operation handler last ran with, which for a group's leader is
+	// the shared execution's, cancelled as soon as the execution ends.
+	subscriber context.Context
+	group      *subscriptionGroup
+	ch         chan *graphql.Response
+	once       sync.Once
 }
 
 // add registers a follower, starting it from the latest response.
-func (g *subscriptionGroup) add() *follower {
-	f := &follower{group: g, ch: make(chan *graphql.Response, followerMailbox)}
+func (g *subscriptionGroup) add(subscriber context.Context) *follower {
+	f := &follower{subscriber: subscriber, group: g, ch: make(chan *graphql.Response, followerMailbox)}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.followers[f] = struct{}{}
@@ -266,8 +271,12 @@ func (f *follower) offer(resp *graphql.Response) {
 	}
 }
 
-// next is the follower's response handler: nil ends its stream.
-func (f *follower) next(ctx context.Context) *graphql.Response {
+// next is the follower's response handler: nil ends its stream. It
+// watches the subscriber's context, not the one it is given (see
+// follower.subscriber), so that responses pending when the shared
+// execution ends are still delivered.
+func (f *follower) next(context.Context) *graphql.Response {
+	ctx := f.subscriber
 	if ctx.Err() != nil { // gone: pending responses are nobody's
 		f.leave()
 		return nil

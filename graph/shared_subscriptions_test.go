@@ -226,3 +226,23 @@ func TestSharedSubscriptionsConcurrentJoinAndLeave(t *testing.T) {
 	wg.Wait()
 	require.Eventually(t, func() bool { g, n := s.Groups(); return g == 0 && n == 0 }, 2*time.Second, time.Millisecond)
 }
+
+// gqlgen hands the transport the context the operation handler last ran
+// with; for a group's leader that is the shared execution's, cancelled as
+// soon as the execution ends. A stream that ends right after its last
+// event (a finished simulation's single snapshot) must still deliver it.
+func TestSharedSubscriptionsDeliverPendingWhenTheExecutionEnds(t *testing.T) {
+	const q = "subscription($id: ID!) { simulationProgress(id: $id) { status } }"
+	s := NewSharedSubscriptions()
+	s.Authorize = allow
+	exec := &fakeExecution{events: make(chan string, 1)}
+	exec.events <- `{"status":"COMPLETED"}`
+	close(exec.events)
+	ctx, cancel := subscriptionContext(t, "t1", q, map[string]any{"id": "s1"})
+	defer cancel()
+	h := s.InterceptOperation(ctx, exec.next)
+	require.Eventually(t, func() bool { g, _ := s.Groups(); return g == 0 }, time.Second, time.Millisecond, "the execution ends")
+	ended, endedCancel := context.WithCancel(context.Background())
+	endedCancel()
+	require.Equal(t, []string{`{"status":"COMPLETED"}`}, receive(ended, h, 2))
+}
