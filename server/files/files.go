@@ -323,6 +323,22 @@ func (s *Service) Parsed(ctx context.Context, id uuid.UUID) (*workbook.Workbook,
 	return wb, meta, nil
 }
 
+// Content returns one of the viewer's workbooks with its bytes.
+func (s *Service) Content(ctx context.Context, id uuid.UUID) (*ent.Workbook, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err // NOT_FOUND for another tenant's, as everywhere
+	}
+	client, err := s.Clients(ctx, ServiceName)
+	if err != nil {
+		return nil, err
+	}
+	full, err := client.Workbook.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading workbook content: %w", err)
+	}
+	return full, nil
+}
+
 // SortedFunctions returns function counts by descending count, then name.
 func SortedFunctions(m map[string]int) []FunctionCount {
 	out := make([]FunctionCount, 0, len(m))

@@ -65,7 +65,7 @@ func New(d Deps) http.Handler {
 		})
 	})
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, apperr.Errorf(apperr.NotFound, "no endpoint %s %s", r.Method, r.URL.Path))
+		WriteError(w, apperr.Errorf(apperr.NotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})
 	return mux
 }
@@ -76,7 +76,7 @@ func (d Deps) reply(w http.ResponseWriter, r *http.Request, f func(r *http.Reque
 		if apperr.CodeOf(err) == apperr.Internal {
 			d.Log.ErrorContext(r.Context(), "internal error", "path", r.URL.Path, "err", err)
 		}
-		writeError(w, err)
+		WriteError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -105,7 +105,9 @@ func Status(code apperr.Code) int {
 	return http.StatusInternalServerError
 }
 
-func writeError(w http.ResponseWriter, err error) {
+// WriteError answers err in the GraphQL error shape (message and
+// extensions.code), with the HTTP status of its code.
+func WriteError(w http.ResponseWriter, err error) {
 	code := apperr.CodeOf(err)
 	ext := map[string]any{"code": string(code)}
 	for k, v := range apperr.ExtensionsOf(err) {
