@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	"github.com/simgraph/simgraph/ent"
+	entsimulation "github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/simspec"
 )
@@ -99,4 +100,14 @@ func decileMean(s *simspec.Sensitivity, d int) float64 {
 		return 0
 	}
 	return s.DecileMeans[d]
+}
+
+// completedPath is a download's path once the simulation has completed
+// (and when has, for the samples, says it kept them); null before.
+func completedPath(sim *ent.Simulation, has bool, path func(id string) string) *string {
+	if sim.Status != entsimulation.StatusCOMPLETED || !has {
+		return nil
+	}
+	p := path(sim.ID.String())
+	return &p
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/files"
+	"github.com/simgraph/simgraph/server/report"
 	simsvc "github.com/simgraph/simgraph/server/simulation"
 	"github.com/simgraph/simgraph/simspec"
 )
@@ -202,6 +203,21 @@ func (r *simulationResolver) Results(ctx context.Context, obj *ent.Simulation) (
 		out[i] = mapResult(res)
 	}
 	return out, nil
+}
+
+// ReportURL is the resolver for the reportUrl field.
+func (r *simulationResolver) ReportURL(ctx context.Context, obj *ent.Simulation) (*string, error) {
+	return completedPath(obj, true, report.ReportPath), nil
+}
+
+// SummaryCSVURL is the resolver for the summaryCsvUrl field.
+func (r *simulationResolver) SummaryCSVURL(ctx context.Context, obj *ent.Simulation) (*string, error) {
+	return completedPath(obj, true, report.SummaryCSVPath), nil
+}
+
+// SamplesCSVURL is the resolver for the samplesCsvUrl field.
+func (r *simulationResolver) SamplesCSVURL(ctx context.Context, obj *ent.Simulation) (*string, error) {
+	return completedPath(obj, obj.KeepSamples, report.SamplesCSVPath), nil
 }
 
 // Status is the resolver for the status field.

@@ -34,6 +34,7 @@ import (
 	"github.com/simgraph/simgraph/server/jobs"
 	"github.com/simgraph/simgraph/server/metrics"
 	"github.com/simgraph/simgraph/server/progress"
+	"github.com/simgraph/simgraph/server/report"
 	"github.com/simgraph/simgraph/server/simulation"
 	"github.com/simgraph/simgraph/server/tenancy"
 	"github.com/simgraph/simgraph/viewer"
@@ -63,6 +64,7 @@ type App struct {
 	Authn       *account.Authenticator
 	Files       *files.Service
 	Simulations *simulation.Service
+	Reports     *report.Service
 	Worker      *simulation.Worker
 	Queue       jobs.Queue
 	Progress    progress.Broker
@@ -159,6 +161,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Operations.Admin.OpenPools = router.OpenPools
 	a.Operations.Admin.Databases = a.tenantDatabases
 	a.Operations.Migrator.Dedicated = a.dedicatedTargets
+	a.Reports = &report.Service{Simulations: a.Simulations, Files: a.Files, Version: Version}
 	m := metrics.New()
 	a.Shared = graph.NewSharedSubscriptions()
 	m.Register(
@@ -184,18 +187,20 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		MaxResponseBytes: cfg.MaxResponseBytes,
 	})
 	a.HTTP = httpserver.New(httpserver.Deps{
-		Log:          log,
-		GraphQL:      gql,
-		Health:       checker,
-		Metrics:      m,
-		Authenticate: a.Authn.Authenticate,
-		Bearer:       account.BearerToken,
-		CORSOrigins:  cfg.CORSOrigins,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		DevSignIn:    a.devSignIn(),
-		Web:          web.Handler(),
-		Enterprise:   a.Operations.REST(a),
-		RateLimit:    a.Operations.RateLimit,
+		Log:             log,
+		GraphQL:         gql,
+		Health:          checker,
+		Metrics:         m,
+		Authenticate:    a.Authn.Authenticate,
+		Bearer:          account.BearerToken,
+		CORSOrigins:     cfg.CORSOrigins,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		DevSignIn:       a.devSignIn(),
+		Web:             web.Handler(),
+		Enterprise:      a.Operations.REST(a),
+		Downloads:       a.Reports.Handler(log),
+		DownloadsPrefix: report.Prefix,
+		RateLimit:       a.Operations.RateLimit,
 	})
 	// One request scope per request, outermost: an enterprise tenant's
 	// reads go to a replica until the request writes (read-your-writes).

@@ -401,11 +401,14 @@ type ComplexityRoot struct {
 		OutputVariables func(childComplexity int) int
 		Outputs         func(childComplexity int) int
 		Progress        func(childComplexity int) int
+		ReportURL       func(childComplexity int) int
 		Results         func(childComplexity int) int
+		SamplesCSVURL   func(childComplexity int) int
 		Sampling        func(childComplexity int) int
 		Seed            func(childComplexity int) int
 		StartedAt       func(childComplexity int) int
 		Status          func(childComplexity int) int
+		SummaryCSVURL   func(childComplexity int) int
 		TailLevels      func(childComplexity int) int
 		Targets         func(childComplexity int) int
 		Warnings        func(childComplexity int) int
@@ -589,6 +592,10 @@ type SimulationResolver interface {
 
 	Progress(ctx context.Context, obj *ent.Simulation) (*simspec.Progress, error)
 	Results(ctx context.Context, obj *ent.Simulation) ([]*model.Result, error)
+
+	ReportURL(ctx context.Context, obj *ent.Simulation) (*string, error)
+	SummaryCSVURL(ctx context.Context, obj *ent.Simulation) (*string, error)
+	SamplesCSVURL(ctx context.Context, obj *ent.Simulation) (*string, error)
 }
 type SimulationProgressResolver interface {
 	Status(ctx context.Context, obj *simspec.Progress) (simulation.Status, error)
@@ -2158,12 +2165,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.Progress(childComplexity), true
+	case "Simulation.reportUrl":
+		if e.ComplexityRoot.Simulation.ReportURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.ReportURL(childComplexity), true
 	case "Simulation.results":
 		if e.ComplexityRoot.Simulation.Results == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Simulation.Results(childComplexity), true
+	case "Simulation.samplesCsvUrl":
+		if e.ComplexityRoot.Simulation.SamplesCSVURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.SamplesCSVURL(childComplexity), true
 	case "Simulation.sampling":
 		if e.ComplexityRoot.Simulation.Sampling == nil {
 			break
@@ -2188,6 +2207,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.Status(childComplexity), true
+	case "Simulation.summaryCsvUrl":
+		if e.ComplexityRoot.Simulation.SummaryCSVURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.SummaryCSVURL(childComplexity), true
 	case "Simulation.tailLevels":
 		if e.ComplexityRoot.Simulation.TailLevels == nil {
 			break
@@ -3508,6 +3533,16 @@ type Simulation implements Node {
   completedAt: Time
   "Wall time of the run."
   elapsedMs: Int
+  """
+  Path of the .xlsx report (statistics, percentiles, histogram and CDF with
+  native charts per output, sensitivity, inputs, seed and engine version),
+  once COMPLETED; null before. GET it with the same bearer token as /graphql.
+  """
+  reportUrl: String
+  "Path of the CSV of every output's summary statistics, once COMPLETED."
+  summaryCsvUrl: String
+  "Path of the CSV of the samples (inputs and outputs per iteration), once COMPLETED with keepSamples."
+  samplesCsvUrl: String
 }
 
 type SimulationEdge {
@@ -4266,6 +4301,12 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_completedAt(ctx, field)
 	case "elapsedMs":
 		return ec.fieldContext_Simulation_elapsedMs(ctx, field)
+	case "reportUrl":
+		return ec.fieldContext_Simulation_reportUrl(ctx, field)
+	case "summaryCsvUrl":
+		return ec.fieldContext_Simulation_summaryCsvUrl(ctx, field)
+	case "samplesCsvUrl":
+		return ec.fieldContext_Simulation_samplesCsvUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Simulation", field.Name)
 }
@@ -11437,6 +11478,75 @@ func (ec *executionContext) fieldContext_Simulation_elapsedMs(_ context.Context,
 	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Simulation_reportUrl(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_reportUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().ReportURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_reportUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Simulation_summaryCsvUrl(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_summaryCsvUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().SummaryCSVURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_summaryCsvUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, true, true, "String")
+}
+
+func (ec *executionContext) _Simulation_samplesCsvUrl(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_samplesCsvUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().SamplesCSVURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_samplesCsvUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, true, true, "String")
+}
+
 func (ec *executionContext) _SimulationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17335,6 +17445,24 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reportUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_reportUrl(ctx, field, obj)
+				})
+		case "summaryCsvUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_summaryCsvUrl(ctx, field, obj)
+				})
+		case "samplesCsvUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_samplesCsvUrl(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -31,6 +31,10 @@ type Deps struct {
 	// Enterprise, if set, serves the REST endpoints under
 	// /enterprise/database/, behind the same authentication as /graphql.
 	Enterprise http.Handler
+	// Downloads, if set, serves the files of simulations (reports, CSV)
+	// under DownloadsPrefix, behind the same authentication as /graphql.
+	Downloads       http.Handler
+	DownloadsPrefix string
 	// RateLimit, if set, wraps the authenticated handlers (GraphQL and
 	// Enterprise) with the per-tenant rate limit.
 	RateLimit func(http.Handler) http.Handler
@@ -54,6 +58,10 @@ func New(d Deps) *Server {
 	if d.Enterprise != nil {
 		ent := authenticate(d.Log, d.Authenticate, d.Bearer, limit(d.Enterprise))
 		mux.Handle("/enterprise/database/", d.Metrics.Instrument("/enterprise/database", limitBody(d.MaxBodyBytes, ent)))
+	}
+	if d.Downloads != nil {
+		dl := authenticate(d.Log, d.Authenticate, d.Bearer, limit(d.Downloads))
+		mux.Handle(d.DownloadsPrefix, d.Metrics.Instrument(d.DownloadsPrefix, dl))
 	}
 	mux.Handle("/graphql", d.Metrics.Instrument("/graphql", sockets.track(limitBody(d.MaxBodyBytes, gql))))
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -123,7 +123,7 @@ func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, 
 	if err != nil {
 		return nil, err
 	}
-	model, err := BuildModel(wb, requestOf(sim))
+	model, err := BuildModel(wb, RequestOf(sim))
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,8 @@ func snapshot(sim *ent.Simulation, p engine.Progress, started time.Time, outputs
 	return s
 }
 
-func requestOf(sim *ent.Simulation) simspec.Request {
+// RequestOf is the request a stored simulation was created with.
+func RequestOf(sim *ent.Simulation) simspec.Request {
 	seed := sim.Seed
 	return simspec.Request{
 		WorkbookID: sim.WorkbookID.String(), Name: sim.Name, Inputs: sim.Inputs, Outputs: sim.Outputs,
