@@ -375,3 +375,83 @@ func (d weibull) Variance() float64 {
 }
 func (d weibull) Min() float64 { return 0 }
 func (d weibull) Max() float64 { return math.Inf(1) }
+
+// logistic has location alpha and scale beta (@RISK's RiskLogistic).
+type logistic struct {
+	continuous
+	alpha, beta float64
+}
+
+func newLogistic(alpha, beta float64) logistic { return logistic{alpha: alpha, beta: beta} }
+
+func (d logistic) Quantile(p float64) float64 {
+	switch {
+	case badP(p):
+		return math.NaN()
+	case p == 0:
+		return math.Inf(-1)
+	case p == 1:
+		return math.Inf(1)
+	}
+	return d.alpha + d.beta*(math.Log(p)-math.Log1p(-p))
+}
+
+func (d logistic) CDF(x float64) float64 {
+	z := (x - d.alpha) / d.beta
+	if z > 0 {
+		// 1 − upper tail keeps the tail's relative accuracy.
+		e := math.Exp(-z)
+		return 1 - e/(1+e)
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+func (d logistic) Density(x float64) float64 {
+	e := math.Exp(-math.Abs(x-d.alpha) / d.beta)
+	return e / (d.beta * (1 + e) * (1 + e))
+}
+
+func (d logistic) Mean() float64     { return d.alpha }
+func (d logistic) Variance() float64 { return d.beta * d.beta * math.Pi * math.Pi / 3 }
+func (d logistic) Min() float64      { return math.Inf(-1) }
+func (d logistic) Max() float64      { return math.Inf(1) }
+
+// extremeValue is the Gumbel distribution of maxima, with location alpha
+// and scale beta (@RISK's RiskExtValue): CDF(x) = exp(−exp(−(x−α)/β)).
+type extremeValue struct {
+	continuous
+	alpha, beta float64
+}
+
+func newExtremeValue(alpha, beta float64) extremeValue {
+	return extremeValue{alpha: alpha, beta: beta}
+}
+
+func (d extremeValue) Quantile(p float64) float64 {
+	switch {
+	case badP(p):
+		return math.NaN()
+	case p == 0:
+		return math.Inf(-1)
+	case p == 1:
+		return math.Inf(1)
+	}
+	return d.alpha - d.beta*math.Log(-math.Log(p))
+}
+
+func (d extremeValue) CDF(x float64) float64 {
+	return math.Exp(-math.Exp(-(x - d.alpha) / d.beta))
+}
+
+func (d extremeValue) Density(x float64) float64 {
+	z := (x - d.alpha) / d.beta
+	return math.Exp(-z-math.Exp(-z)) / d.beta
+}
+
+// eulerGamma is the Euler–Mascheroni constant.
+const eulerGamma = 0.57721566490153286060651209008240243
+
+func (d extremeValue) Mean() float64     { return d.alpha + eulerGamma*d.beta }
+func (d extremeValue) Variance() float64 { return d.beta * d.beta * math.Pi * math.Pi / 6 }
+func (d extremeValue) Min() float64      { return math.Inf(-1) }
+func (d extremeValue) Max() float64      { return math.Inf(1) }

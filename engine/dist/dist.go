@@ -27,6 +27,10 @@ const (
 	Bernoulli   Type = "BERNOULLI"
 	Discrete    Type = "DISCRETE"
 	Cumulative  Type = "CUMULATIVE"
+	// Logistic and ExtremeValue are engine families not yet in the GraphQL
+	// enum, so they are not listed in Types.
+	Logistic     Type = "LOGISTIC"
+	ExtremeValue Type = "EXTREME_VALUE"
 )
 
 // Types lists every family, in the order of the GraphQL enum.
@@ -63,6 +67,8 @@ const DefaultPERTLambda = 4
 //	POISSON      Lambda
 //	BINOMIAL     N, P
 //	BERNOULLI    P
+//	LOGISTIC     Alpha (location), Beta (scale)
+//	EXTREME_VALUE Alpha (location), Beta (scale); Gumbel, maximum form
 //	DISCRETE     Values, Probabilities
 //	CUMULATIVE   Values and Probabilities as points (x, cumulative p) of a
 //	             piecewise-linear CDF, with optional Min and Max that add the
@@ -152,20 +158,22 @@ func setFields(s *Spec) []string {
 }
 
 var allowed = map[Type][]string{
-	Normal:      {"mean", "stdDev"},
-	LogNormal:   {"mean", "stdDev", "mu", "sigma"},
-	Uniform:     {"min", "max"},
-	Triangular:  {"min", "mode", "max"},
-	PERT:        {"min", "mode", "max", "lambda"},
-	Beta:        {"alpha", "beta", "min", "max"},
-	Gamma:       {"shape", "scale", "rate"},
-	Exponential: {"rate"},
-	Weibull:     {"shape", "scale"},
-	Poisson:     {"lambda"},
-	Binomial:    {"n", "p"},
-	Bernoulli:   {"p"},
-	Discrete:    {"values", "probabilities"},
-	Cumulative:  {"values", "probabilities", "min", "max"},
+	Normal:       {"mean", "stdDev"},
+	LogNormal:    {"mean", "stdDev", "mu", "sigma"},
+	Uniform:      {"min", "max"},
+	Triangular:   {"min", "mode", "max"},
+	PERT:         {"min", "mode", "max", "lambda"},
+	Beta:         {"alpha", "beta", "min", "max"},
+	Gamma:        {"shape", "scale", "rate"},
+	Exponential:  {"rate"},
+	Weibull:      {"shape", "scale"},
+	Poisson:      {"lambda"},
+	Binomial:     {"n", "p"},
+	Bernoulli:    {"p"},
+	Discrete:     {"values", "probabilities"},
+	Cumulative:   {"values", "probabilities", "min", "max"},
+	Logistic:     {"alpha", "beta"},
+	ExtremeValue: {"alpha", "beta"},
 }
 
 func num(x float64) string { return fmt.Sprintf("%g", x) }
@@ -380,6 +388,17 @@ func buildBase(s Spec) (Distribution, string) {
 			return nil, fmt.Sprintf("bernoulli requires 0 <= p <= 1 (got p=%s)", num(p))
 		}
 		return newBernoulli(p), ""
+	case Logistic, ExtremeValue:
+		if r := need("alpha", "beta"); r != "" {
+			return nil, r
+		}
+		if *s.Beta <= 0 {
+			return nil, fmt.Sprintf("%s requires beta > 0 (got beta=%s)", l, num(*s.Beta))
+		}
+		if s.Type == Logistic {
+			return newLogistic(*s.Alpha, *s.Beta), ""
+		}
+		return newExtremeValue(*s.Alpha, *s.Beta), ""
 	case Discrete:
 		return newDiscrete(s.Values, s.Probabilities)
 	case Cumulative:
