@@ -121,6 +121,9 @@ export interface SimulationDetail extends SimulationSummary {
   startedAt: string | null;
   progress: SimulationProgress;
   results: Result[];
+  reportUrl: string | null;
+  summaryCsvUrl: string | null;
+  samplesCsvUrl: string | null;
 }
 
 const PROGRESS_FIELDS = gql`
@@ -401,6 +404,9 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
     simulation(id: $id) {
       ...SimulationSummaryFields
       seed
+      reportUrl
+      summaryCsvUrl
+      samplesCsvUrl
       startedAt
       warnings
       outputVariables {

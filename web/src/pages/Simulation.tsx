@@ -9,6 +9,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { ProblemView } from '../components/Problem';
 import { StatusBadge, isTerminal } from '../components/StatusBadge';
 import { Histogram, SCurve, Tornado } from '../components/Charts';
+import { downloadFile } from '../lib/download';
 
 export function SimulationPage({ id }: { id: string }) {
   const { data, loading, error, refetch, startPolling, stopPolling } = useQuery(SIMULATION, { variables: { id } });
@@ -147,9 +148,7 @@ function Results({ sim, outputNames }: { sim: SimulationDetail; outputNames: Rec
     <section className="results" aria-labelledby="results-title">
       <div className="panel-head">
         <h2 id="results-title">Results</h2>
-        <button type="button" onClick={() => downloadCSV(sim)}>
-          Download CSV
-        </button>
+        <Downloads sim={sim} />
       </div>
       {sim.results.length > 1 && (
         <div role="tablist" aria-label="Outputs" className="sheet-tabs">
@@ -410,32 +409,24 @@ function cleanDistribution(d: Record<string, unknown>): DistributionInput {
   return out as unknown as DistributionInput;
 }
 
-function downloadCSV(sim: SimulationDetail) {
-  const lines = ['output,statistic,value'];
-  for (const r of sim.results) {
-    const stats: [string, number][] = [
-      ['mean', r.mean],
-      ['stdDev', r.stdDev],
-      ['variance', r.variance],
-      ['skewness', r.skewness],
-      ['kurtosis', r.kurtosis],
-      ['min', r.min],
-      ['max', r.max],
-      ['stdError', r.stdError],
-      ['ciLower', r.ciLower],
-      ['ciUpper', r.ciUpper],
-      ...r.percentiles.map((p) => [`P${p.p}`, p.value] as [string, number]),
-      ...r.sensitivity.map((s) => [`rankCorrelation ${s.input}`, s.rankCorrelation] as [string, number]),
-      ...r.sensitivity.map((s) => [`changeInMean ${s.input}`, s.changeInMean] as [string, number]),
-      ...(r.tail ?? []).flatMap((t) => [[`VaR ${t.level}`, t.var], [`CVaR ${t.level}`, t.cvar]] as [string, number][]),
-      ...(r.targets ?? []).flatMap((t) => [[`P(below ${t.value})`, t.probBelow], [`P(above ${t.value})`, t.probAbove]] as [string, number][]),
-    ];
-    for (const [k, v] of stats) lines.push(`"${r.cell.replace(/"/g, '""')}",${k.includes(' ') ? `"${k}"` : k},${v}`);
-  }
-  const blob = new Blob([lines.join('\n') + '\n'], { type: 'text/csv' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `simulation-${sim.id}.csv`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+/** The server's downloads of a completed simulation; an error is shown beside them. */
+function Downloads({ sim }: { sim: SimulationDetail }) {
+  const [failure, setFailure] = useState<string | null>(null);
+  const files: [string, string | null, string][] = [
+    ['Excel report', sim.reportUrl, `simulation-${sim.id}-report.xlsx`],
+    ['Summary CSV', sim.summaryCsvUrl, `simulation-${sim.id}-summary.csv`],
+    ['Samples CSV', sim.samplesCsvUrl, `simulation-${sim.id}-samples.csv`],
+  ];
+  return (
+    <div className="downloads">
+      {files.map(([label, url, name]) =>
+        url ? (
+          <button key={label} type="button" onClick={() => downloadFile(url, name).then(() => setFailure(null), (e: Error) => setFailure(e.message))}>
+            {label}
+          </button>
+        ) : null,
+      )}
+      {failure && <span role="alert" className="error">{failure}</span>}
+    </div>
+  );
 }
