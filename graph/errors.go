@@ -25,6 +25,10 @@ var knownCodes = map[apperr.Code]bool{
 func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if apperr.CodeOf(err) == apperr.Unavailable && apperr.IsUnavailable(err) {
+			log.WarnContext(ctx, "dependency unavailable", "path", gqlErr.Path.String(), "err", err)
+			err = apperr.Wrap(apperr.Unavailable, err, apperr.MessageOf(err))
+		}
 		if appErr, ok := errors.AsType[*apperr.Error](err); ok {
 			gqlErr.Message = appErr.Message
 			gqlErr.Extensions = map[string]any{"code": string(appErr.Code)}

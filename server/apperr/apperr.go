@@ -53,10 +53,15 @@ func Wrap(code Code, err error, message string) *Error {
 	return &Error{Code: code, Message: message, Err: err}
 }
 
-// CodeOf returns the code of the first *Error in err's chain, or Internal.
+// CodeOf returns the code of the first *Error in err's chain; otherwise
+// Unavailable for a cause that clears by itself (IsUnavailable), else
+// Internal.
 func CodeOf(err error) Code {
-	if e, ok := errors.AsType[*Error](err); ok {
+	if e, ok := errors.AsType[*Error](err); ok && e.Code != Internal {
 		return e.Code
+	}
+	if IsUnavailable(err) {
+		return Unavailable
 	}
 	return Internal
 }
@@ -64,8 +69,11 @@ func CodeOf(err error) Code {
 // MessageOf returns the user-facing message of err: the *Error's message, or
 // a generic one for anything else, so internals never reach a client.
 func MessageOf(err error) string {
-	if e, ok := errors.AsType[*Error](err); ok {
+	if e, ok := errors.AsType[*Error](err); ok && (e.Code != Internal || !IsUnavailable(err)) {
 		return e.Message
+	}
+	if IsUnavailable(err) {
+		return unavailableMessage
 	}
 	return "internal error"
 }
