@@ -62,7 +62,7 @@ func typeOf(d Distribution) Type {
 	case uniform:
 		return Uniform
 	case triangular:
-		return Triangular
+		return d.typ
 	case scaledBeta:
 		return d.typ
 	case gamma:
@@ -71,10 +71,22 @@ func typeOf(d Distribution) Type {
 		return Exponential
 	case weibull:
 		return Weibull
+	case logistic:
+		return Logistic
+	case extremeValue:
+		return ExtremeValue
+	case student:
+		return Student
+	case logLogistic:
+		return LogLogistic
+	case pareto:
+		return Pareto
+	case *piecewiseLinear:
+		return General
 	case *table:
 		return d.typ
 	case *cumulative:
-		return Cumulative
+		return d.typ
 	}
 	return ""
 }
