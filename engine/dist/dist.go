@@ -84,8 +84,9 @@ const DefaultPERTLambda = 4
 //	                  piecewise-linear CDF, with optional Min and Max that add the
 //	                  points (Min, 0) and (Max, 1); or Values alone, a sample whose
 //	                  empirical CDF (interpolated like PERCENTILE.INC) is used
-//	STUDENT           Nu (degrees of freedom, > 0, not necessarily whole); the
-//	                  standard t, centred on 0 with scale 1 [RiskStudent(nu)]
+//	STUDENT           Nu (degrees of freedom, > 0 and at most 10,000, not
+//	                  necessarily whole); the standard t, centred on 0 with
+//	                  scale 1 [RiskStudent(nu)]
 //	LOGLOGISTIC       Alpha (shape), Beta (scale); Min (optional, default 0),
 //	                  the shift γ and lower bound [RiskLoglogistic(γ, β, α)]
 //	PARETO            Shape (θ), Min (a, the lower bound) [RiskPareto(θ, a)]
@@ -129,6 +130,8 @@ type Spec struct {
 // bounds Min and Max, and p outside [0, 1] or NaN gives NaN. Density is the
 // probability density for continuous distributions and the probability mass
 // at x for discrete ones. Min and Max bound the support and may be infinite.
+// Mean and Variance are +Inf where the moment diverges (Pareto with shape
+// <= 1) and NaN where it is undefined (Student's t with nu <= 1).
 type Distribution interface {
 	Quantile(p float64) float64
 	CDF(x float64) float64
