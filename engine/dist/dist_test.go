@@ -548,3 +548,46 @@ func TestTrigenPercentiles(t *testing.T) {
 		})
 	}
 }
+
+// TestTruncatedHeavyTails: truncation that keeps an unbounded side of a
+// heavy tail keeps its divergent moments; truncation to a bounded interval
+// makes them finite.
+func TestTruncatedHeavyTails(t *testing.T) {
+	t.Parallel()
+	inf := math.Inf(1)
+	for _, tc := range []struct {
+		name           string
+		spec           Spec
+		mean, variance float64
+		meanTol        float64 // relative
+	}{
+		// The Cauchy's half above 0: E[X] = ∫ x/(π(1+x²))·2 dx diverges.
+		{"CauchyAboveZero", Spec{Type: Student, Nu: f(1), TruncateMin: f(0)}, inf, inf, 0},
+		{"CauchyBelowZero", Spec{Type: Student, Nu: f(1), TruncateMax: f(0)}, -inf, inf, 0},
+		// ν = 1.5: the half-t's mean 2√ν·Γ((ν+1)/2)/(√π·(ν−1)·Γ(ν/2)) is
+		// finite, its variance not. The quadrature of Q(u) cannot reach u
+		// closer to 1 than 2⁻⁵³, and the tail it misses, ∫ Q over
+		// [1 − 2⁻⁵³, 1] with Q(u) ~ (1 − u)^(−1/ν), is about
+		// 3·(2⁻⁵³)^(1/3) ≈ 1e-5 of the mean.
+		{"StudentAboveZero", Spec{Type: Student, Nu: f(1.5), TruncateMin: f(0)}, 2 * math.Sqrt(1.5) * math.Gamma(1.25) / (math.Sqrt(math.Pi) * 0.5 * math.Gamma(0.75)), inf, 2e-5},
+		// Pareto(θ = 1.5, a = 1) below 10, by hand: density θ/x^(θ+1)
+		// renormalised by 1 − 10^−1.5; E[X] = θ(1 − 10^−0.5)/((θ−1)(1 − 10^−1.5)).
+		{"ParetoBelowTen", Spec{Type: Pareto, Shape: f(1.5), Min: f(1), TruncateMax: f(10)}, 1.5 * (1 - math.Pow(10, -0.5)) / (0.5 * (1 - math.Pow(10, -1.5))), -1, momentTol},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := New("x", tc.spec)
+			require.NoError(t, err)
+			if math.IsInf(tc.mean, 0) {
+				require.Equal(t, tc.mean, d.Mean())
+			} else {
+				require.InDelta(t, tc.mean, d.Mean(), tc.meanTol*math.Abs(tc.mean))
+			}
+			if tc.variance >= 0 {
+				require.Equal(t, tc.variance, d.Variance())
+			} else {
+				require.False(t, math.IsInf(d.Variance(), 0) || math.IsNaN(d.Variance()), "finite variance")
+			}
+		})
+	}
+}
