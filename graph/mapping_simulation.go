@@ -21,6 +21,7 @@ func distributionOf(d *model.DistributionInput) simspec.Distribution {
 		Type: string(d.Type), Min: d.Min, Mode: d.Mode, Max: d.Max, Mean: d.Mean, StdDev: d.StdDev,
 		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
 		Lambda: d.Lambda, N: d.N, P: d.P, Values: d.Values, Probabilities: d.Probabilities,
+		Nu: d.Nu, Bottom: d.Bottom, Top: d.Top, BottomPercentile: d.BottomPercentile, TopPercentile: d.TopPercentile,
 		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
 	}
 }
@@ -30,6 +31,7 @@ func mapDistribution(d simspec.Distribution) *model.Distribution {
 		Type: model.DistributionType(d.Type), Min: d.Min, Mode: d.Mode, Max: d.Max, Mean: d.Mean, StdDev: d.StdDev,
 		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
 		Lambda: d.Lambda, N: d.N, P: d.P, Values: d.Values, Probabilities: d.Probabilities,
+		Nu: d.Nu, Bottom: d.Bottom, Top: d.Top, BottomPercentile: d.BottomPercentile, TopPercentile: d.TopPercentile,
 		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
 	}
 }

@@ -290,6 +290,12 @@ func TestSimulationBadInput(t *testing.T) {
 		{"ProbabilitiesNotSummingToOne", with(func(in map[string]any) {
 			in["inputs"] = input("Inputs!B3", map[string]any{"type": "DISCRETE", "values": []float64{1, 2}, "probabilities": []float64{0.2, 0.2}})
 		}), "BAD_USER_INPUT"},
+		{"TrigenPercentilesReversed", with(func(in map[string]any) {
+			in["inputs"] = input("Inputs!B2", map[string]any{"type": "TRIGEN", "bottom": 100, "mode": 120, "top": 150, "bottomPercentile": 90, "topPercentile": 10})
+		}), "BAD_USER_INPUT"},
+		{"StudentWithoutNu", with(func(in map[string]any) {
+			in["inputs"] = input("Inputs!B2", map[string]any{"type": "STUDENT", "mean": 3})
+		}), "BAD_USER_INPUT"},
 		{"ZeroIterations", with(func(in map[string]any) { in["iterations"] = 0 }), "BAD_USER_INPUT"},
 		{"TooManyIterations", with(func(in map[string]any) { in["iterations"] = 2_000_000_000 }), "BAD_USER_INPUT"},
 		{"NoOutputs", with(func(in map[string]any) { in["outputs"] = []string{} }), "BAD_USER_INPUT"},
@@ -603,4 +609,88 @@ func TestSharedProgress(t *testing.T) {
 		require.Equal(t, 20000, last.IterationsDone)
 	}
 	require.Eventually(t, func() bool { g, n := s.App.Shared.Groups(); return g == 0 && n == 0 }, 10*time.Second, 10*time.Millisecond)
+}
+
+// TestSimulationDistributionFamilies runs the DCF model with inputs of the
+// @RISK-style families and checks that every family's parameters are
+// stored and returned as given.
+func TestSimulationDistributionFamilies(t *testing.T) {
+	t.Parallel()
+	c := servertest.SQLiteConfig(t)
+	c.Quotas = false
+	s := servertest.Start(t, c)
+	token := s.Token(t, auth.TokenParams{Email: "families@e2e.example", Org: "families"})
+	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
+
+	families := []struct {
+		cell string
+		dist map[string]any
+	}{
+		{"Inputs!B2", map[string]any{"type": "TRIGEN", "bottom": 100.0, "mode": 120.0, "top": 150.0, "bottomPercentile": 10.0, "topPercentile": 90.0}},
+		{"Inputs!B3", map[string]any{"type": "NEGATIVE_BINOMIAL", "n": 100, "p": 0.01}},
+		{"Inputs!B4", map[string]any{"type": "HISTOGRAM", "min": 0.03, "max": 0.12, "probabilities": []any{1.0, 2.0, 1.0}}},
+		{"Inputs!B5", map[string]any{"type": "GENERAL", "min": 60.0, "max": 90.0, "values": []any{65.0, 70.0}, "probabilities": []any{2.0, 3.0}}},
+		{"Inputs!B7", map[string]any{"type": "PARETO", "shape": 30.0, "min": 0.09, "truncateMax": 0.2}},
+		{"Inputs!B2", map[string]any{"type": "STUDENT", "nu": 5.0, "truncateMin": 0.5}},
+		{"Inputs!B2", map[string]any{"type": "LOGLOGISTIC", "alpha": 8.0, "beta": 100.0, "min": 20.0}},
+		{"Inputs!B2", map[string]any{"type": "LOGISTIC", "alpha": 120.0, "beta": 5.0}},
+		{"Inputs!B2", map[string]any{"type": "EXTREME_VALUE", "alpha": 120.0, "beta": 5.0}},
+		{"Inputs!B2", map[string]any{"type": "DISCRETE_UNIFORM", "values": []any{100.0, 120.0, 150.0}}},
+		{"Inputs!B2", map[string]any{"type": "INTEGER_UNIFORM", "min": 100.0, "max": 150.0}},
+	}
+	const query = `query($id: ID!) { simulation(id: $id) { status inputs { cell distribution {
+		type min mode max alpha beta shape n p values probabilities nu bottom top bottomPercentile topPercentile truncateMin truncateMax } } } }`
+	type simulation struct {
+		Simulation struct {
+			Status string
+			Inputs []struct {
+				Cell         string
+				Distribution map[string]any
+			}
+		}
+	}
+	var ids []string
+	for i := 0; i < len(families); {
+		// One simulation per distinct set of cells: the first five inputs
+		// together, then one each on Inputs!B2.
+		n := 1
+		if i == 0 {
+			n = 5
+		}
+		var inputs []map[string]any
+		for _, fam := range families[i : i+n] {
+			inputs = append(inputs, map[string]any{"cell": fam.cell, "distribution": fam.dist})
+		}
+		in := dcfSimulation(wb, 2000)
+		in["inputs"] = inputs
+		delete(in, "correlations")
+		id := createSimulation(t, s, token, in)
+		ids = append(ids, id)
+		var got simulation
+		s.Query(t, token, query, map[string]any{"id": id}).Decode(t, &got)
+		require.Len(t, got.Simulation.Inputs, n)
+		for j, fam := range families[i : i+n] {
+			stored := got.Simulation.Inputs[j].Distribution
+			for k, v := range fam.dist {
+				if k == "n" {
+					v = float64(v.(int))
+				}
+				require.Equal(t, v, stored[k], "%s %s", fam.dist["type"], k)
+			}
+		}
+		i += n
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, id := range ids {
+		for {
+			var got simulation
+			s.Query(t, token, query, map[string]any{"id": id}).Decode(t, &got)
+			if got.Simulation.Status == "COMPLETED" {
+				break
+			}
+			require.NotEqual(t, "FAILED", got.Simulation.Status, "simulation %s", id)
+			require.True(t, time.Now().Before(deadline), "simulation %s still %s", id, got.Simulation.Status)
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 }

@@ -8,26 +8,31 @@ package simspec
 // Distribution is a distribution type and its parameters (see
 // DistributionInput in the GraphQL schema for which apply to which type).
 type Distribution struct {
-	Type          string    `json:"type"`
-	Min           *float64  `json:"min,omitempty"`
-	Mode          *float64  `json:"mode,omitempty"`
-	Max           *float64  `json:"max,omitempty"`
-	Mean          *float64  `json:"mean,omitempty"`
-	StdDev        *float64  `json:"stdDev,omitempty"`
-	Mu            *float64  `json:"mu,omitempty"`
-	Sigma         *float64  `json:"sigma,omitempty"`
-	Alpha         *float64  `json:"alpha,omitempty"`
-	Beta          *float64  `json:"beta,omitempty"`
-	Shape         *float64  `json:"shape,omitempty"`
-	Scale         *float64  `json:"scale,omitempty"`
-	Rate          *float64  `json:"rate,omitempty"`
-	Lambda        *float64  `json:"lambda,omitempty"`
-	N             *int      `json:"n,omitempty"`
-	P             *float64  `json:"p,omitempty"`
-	Values        []float64 `json:"values,omitempty"`
-	Probabilities []float64 `json:"probabilities,omitempty"`
-	TruncateMin   *float64  `json:"truncateMin,omitempty"`
-	TruncateMax   *float64  `json:"truncateMax,omitempty"`
+	Type             string    `json:"type"`
+	Min              *float64  `json:"min,omitempty"`
+	Mode             *float64  `json:"mode,omitempty"`
+	Max              *float64  `json:"max,omitempty"`
+	Mean             *float64  `json:"mean,omitempty"`
+	StdDev           *float64  `json:"stdDev,omitempty"`
+	Mu               *float64  `json:"mu,omitempty"`
+	Sigma            *float64  `json:"sigma,omitempty"`
+	Alpha            *float64  `json:"alpha,omitempty"`
+	Beta             *float64  `json:"beta,omitempty"`
+	Shape            *float64  `json:"shape,omitempty"`
+	Scale            *float64  `json:"scale,omitempty"`
+	Rate             *float64  `json:"rate,omitempty"`
+	Lambda           *float64  `json:"lambda,omitempty"`
+	N                *int      `json:"n,omitempty"`
+	P                *float64  `json:"p,omitempty"`
+	Values           []float64 `json:"values,omitempty"`
+	Probabilities    []float64 `json:"probabilities,omitempty"`
+	Nu               *float64  `json:"nu,omitempty"`
+	Bottom           *float64  `json:"bottom,omitempty"`
+	Top              *float64  `json:"top,omitempty"`
+	BottomPercentile *float64  `json:"bottomPercentile,omitempty"`
+	TopPercentile    *float64  `json:"topPercentile,omitempty"`
+	TruncateMin      *float64  `json:"truncateMin,omitempty"`
+	TruncateMax      *float64  `json:"truncateMax,omitempty"`
 }
 
 // Input is an uncertain input cell.

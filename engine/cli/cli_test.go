@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -414,7 +415,9 @@ func TestSimulateBadInput(t *testing.T) {
 	require.True(t, errors.Is(err, flag.ErrHelp))
 	require.Empty(t, stderr, "help goes to stdout")
 	for _, name := range []string{"normal(", "lognormal(", "lognormal_mu(", "uniform(", "triangular(", "pert(", "beta(",
-		"gamma(", "exponential(", "weibull(", "poisson(", "binomial(", "bernoulli(", "discrete(", "cumulative(", "[-2,2]"} {
+		"gamma(", "exponential(", "weibull(", "poisson(", "binomial(", "bernoulli(", "discrete(", "cumulative(", "[-2,2]",
+		"logistic(", "extreme_value(", "student(", "loglogistic(", "pareto(", "negative_binomial(", "general(", "histogram(",
+		"discrete_uniform(", "integer_uniform(", "trigen("} {
 		require.Contains(t, help, name)
 	}
 }
@@ -449,6 +452,26 @@ func TestParseDistribution(t *testing.T) {
 		{"normal(0,1)[0,]", dist.Normal, 0.7978845608028654}, // √(2/π)
 		{"uniform(0,10)[,5]", dist.Uniform, 2.5},
 		{"uniform(0,10)[2,4]", dist.Uniform, 3},
+		{"logistic(5,2)", dist.Logistic, 5},
+		{"extreme_value(0,1)", dist.ExtremeValue, 0.5772156649015329}, // Euler–Mascheroni
+		{"extvalue(0,1)", dist.ExtremeValue, 0.5772156649015329},
+		{"student(5)", dist.Student, 0},
+		{"t(3)[0,]", dist.Student, 1.1026577908435840},        // 2√3/π, the half-t's mean
+		{"loglogistic(1,2,2)", dist.LogLogistic, 1 + math.Pi}, // γ + β(π/α)/sin(π/α)
+		{"pareto(2,1)", dist.Pareto, 2},
+		{"negative_binomial(3,0.5)", dist.NegativeBinomial, 3},
+		{"negbin(1,0.2)", dist.NegativeBinomial, 4},
+		{"general(0,2,1:1)", dist.General, 1},
+		{"general(0;2;1:0,5)", dist.General, 1},
+		{"histogram(0,10,1,2,3)", dist.Histogram, (1*5.0/3 + 2*5 + 3*25.0/3) / 6},
+		{"histogrm(0,4,1,1)", dist.Histogram, 2},
+		{"discrete_uniform(1,2,6)", dist.DiscreteUniform, 3},
+		{"duniform(1,2,2)", dist.DiscreteUniform, 5.0 / 3},
+		{"integer_uniform(1,6)", dist.IntegerUniform, 3.5},
+		{"intuniform(1,6)", dist.IntegerUniform, 3.5},
+		{"trigen(10,20,30,0,100)", dist.Trigen, 20},
+		{"trigen(-1,0,1,10%,90%)", dist.Trigen, 0},
+		{"trigen(10,20,40,10,90)", dist.Trigen, 24.302452000799312}, // (a + 20 + b)/3, a = −0.52256, b = 53.42992 solved in mpmath
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			t.Parallel()
@@ -463,8 +486,50 @@ func TestParseDistribution(t *testing.T) {
 	// every family of the engine has a syntax
 	for _, typ := range dist.Types {
 		require.True(t, slices.ContainsFunc([]string{"normal", "lognormal", "uniform", "triangular", "pert", "beta", "gamma",
-			"exponential", "weibull", "poisson", "binomial", "bernoulli", "discrete", "cumulative"},
+			"exponential", "weibull", "poisson", "binomial", "bernoulli", "discrete", "cumulative", "logistic", "extreme_value",
+			"student", "loglogistic", "pareto", "negative_binomial", "general", "histogram", "discrete_uniform", "integer_uniform", "trigen"},
 			func(n string) bool { return strings.EqualFold(n, string(typ)) }), "no syntax for %s", typ)
+	}
+}
+
+func TestParseDistributionParameters(t *testing.T) {
+	t.Parallel()
+	spec, err := cli.ParseDistribution("trigen(10,20,40,10%,90)")
+	require.NoError(t, err)
+	require.Equal(t, 10.0, *spec.BottomPercentile, "a percentile written 10% is the 10th")
+	require.Equal(t, 90.0, *spec.TopPercentile)
+	spec, err = cli.ParseDistribution("general(0,10,2:1,5:3,8:0.5)")
+	require.NoError(t, err)
+	require.Equal(t, []float64{2, 5, 8}, spec.Values)
+	require.Equal(t, []float64{1, 3, 0.5}, spec.Probabilities)
+	require.Equal(t, 0.0, *spec.Min)
+	require.Equal(t, 10.0, *spec.Max)
+	spec, err = cli.ParseDistribution("loglogistic(1,2,3)")
+	require.NoError(t, err)
+	require.Equal(t, []float64{1, 2, 3}, []float64{*spec.Min, *spec.Beta, *spec.Alpha}, "gamma, beta, alpha as in RiskLoglogistic")
+	spec, err = cli.ParseDistribution("pareto(2,1)")
+	require.NoError(t, err)
+	require.Equal(t, []float64{2, 1}, []float64{*spec.Shape, *spec.Min}, "theta, a as in RiskPareto")
+}
+
+func TestParseDistributionErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ text, want string }{
+		{"student()", "student takes 1 parameters (nu), got 0"},
+		{"negbin(2.5,0.5)", "negative_binomial s must be a whole number (got 2.5)"},
+		{"trigen(1,2,3,10)", "trigen takes 5 parameters (bottom, mode, top, bottom percentile, top percentile), got 4"},
+		{"histogram(0,10)", "histogram takes min, max and at least one bin weight"},
+		{"histogram(0,10,x)", `histogram weight 1: "x" is not a number`},
+		{"general(0,10,5)", `general item 1 ("5") must be value:probability`},
+		{"general(a,10,5:1)", `general min: "a" is not a number`},
+		{"discrete_uniform()", "discrete_uniform needs values"},
+		{"cauchy(0,1)", "unknown distribution \"cauchy\""},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			_, err := cli.ParseDistribution(tc.text)
+			require.ErrorContains(t, err, tc.want)
+		})
 	}
 }
 

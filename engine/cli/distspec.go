@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,18 @@ const DistributionHelp = `Distributions (names are case-insensitive; numbers may
                                   CDF; a bare first/last number is the
                                   min/max: cumulative(0,5:0.4,8:0.9,10)
   cumulative(v1,v2,v3,...)        the empirical CDF of a sample
+  logistic(alpha,beta)            extreme_value(alpha,beta)  Gumbel, maximum
+  student(nu)                     standard t, nu degrees of freedom
+  loglogistic(gamma,beta,alpha)   shift, scale, shape (as @RISK)
+  pareto(theta,a)                 shape, minimum
+  negative_binomial(s,p)          failures before the s-th success
+  general(min,max,x1:p1,...)      density through (min,0), (x_i,p_i), (max,0)
+  histogram(min,max,p1,p2,...)    equal-width bins with relative weights
+  discrete_uniform(v1,v2,...)     each value equally likely
+  integer_uniform(min,max)        the integers min..max, equally likely
+  trigen(bottom,mode,top,bp,tp)   triangular with bottom at percentile bp
+                                  and top at percentile tp (0 to 100)
+  @RISK's names work too: negbin, histogrm, duniform, intuniform, extvalue
 Truncation, after any of them: normal(0,1)[-2,2], gamma(2,3)[,10], ...[0,]
 Semicolons may separate the parameters, as in a spreadsheet that writes
 decimal commas; a comma between digits is then a decimal comma:
@@ -122,36 +135,39 @@ type family struct {
 	params   []string // required, in order
 	optional []string // taken after the required ones
 	set      func(s *dist.Spec, v []float64) error
+	// percentiles are the names of parameters that are percentiles from 0
+	// to 100, where "10%" means 10 rather than 0.1.
+	percentiles []string
 }
 
 var families = map[string]family{
 	"normal": {dist.Normal, []string{"mean", "sd"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Mean, s.StdDev = &v[0], &v[1]
 		return nil
-	}},
+	}, nil},
 	"lognormal": {dist.LogNormal, []string{"mean", "sd"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Mean, s.StdDev = &v[0], &v[1]
 		return nil
-	}},
+	}, nil},
 	"lognormal_mu": {dist.LogNormal, []string{"mu", "sigma"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Mu, s.Sigma = &v[0], &v[1]
 		return nil
-	}},
+	}, nil},
 	"uniform": {dist.Uniform, []string{"min", "max"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Min, s.Max = &v[0], &v[1]
 		return nil
-	}},
+	}, nil},
 	"triangular": {dist.Triangular, []string{"min", "mode", "max"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Min, s.Mode, s.Max = &v[0], &v[1], &v[2]
 		return nil
-	}},
+	}, nil},
 	"pert": {dist.PERT, []string{"min", "mode", "max"}, []string{"lambda"}, func(s *dist.Spec, v []float64) error {
 		s.Min, s.Mode, s.Max = &v[0], &v[1], &v[2]
 		if len(v) > 3 {
 			s.Lambda = &v[3]
 		}
 		return nil
-	}},
+	}, nil},
 	"beta": {dist.Beta, []string{"alpha", "beta"}, []string{"min", "max"}, func(s *dist.Spec, v []float64) error {
 		s.Alpha, s.Beta = &v[0], &v[1]
 		switch len(v) {
@@ -161,35 +177,73 @@ var families = map[string]family{
 			s.Min, s.Max = &v[2], &v[3]
 		}
 		return nil
-	}},
+	}, nil},
 	"gamma": {dist.Gamma, []string{"shape", "scale"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Shape, s.Scale = &v[0], &v[1]
 		return nil
-	}},
+	}, nil},
 	"exponential": {dist.Exponential, []string{"rate"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Rate = &v[0]
 		return nil
-	}},
+	}, nil},
 	"weibull": {dist.Weibull, []string{"shape", "scale"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Shape, s.Scale = &v[0], &v[1]
 		return nil
-	}},
+	}, nil},
 	"poisson": {dist.Poisson, []string{"lambda"}, nil, func(s *dist.Spec, v []float64) error {
 		s.Lambda = &v[0]
 		return nil
-	}},
+	}, nil},
 	"binomial": {dist.Binomial, []string{"n", "p"}, nil, func(s *dist.Spec, v []float64) error {
-		if v[0] != math.Trunc(v[0]) || math.Abs(v[0]) > math.MaxInt32 {
-			return fmt.Errorf("binomial n must be a whole number (got %g)", v[0])
-		}
-		n := int(v[0])
+		n, err := wholeNumber("binomial n", v[0])
 		s.N, s.P = &n, &v[1]
-		return nil
-	}},
+		return err
+	}, nil},
 	"bernoulli": {dist.Bernoulli, []string{"p"}, nil, func(s *dist.Spec, v []float64) error {
 		s.P = &v[0]
 		return nil
-	}},
+	}, nil},
+	"logistic": {dist.Logistic, []string{"alpha", "beta"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Alpha, s.Beta = &v[0], &v[1]
+		return nil
+	}, nil},
+	"extreme_value": {dist.ExtremeValue, []string{"alpha", "beta"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Alpha, s.Beta = &v[0], &v[1]
+		return nil
+	}, nil},
+	"student": {dist.Student, []string{"nu"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Nu = &v[0]
+		return nil
+	}, nil},
+	"loglogistic": {dist.LogLogistic, []string{"gamma", "beta", "alpha"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Min, s.Beta, s.Alpha = &v[0], &v[1], &v[2]
+		return nil
+	}, nil},
+	"pareto": {dist.Pareto, []string{"theta", "a"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Shape, s.Min = &v[0], &v[1]
+		return nil
+	}, nil},
+	"negative_binomial": {dist.NegativeBinomial, []string{"s", "p"}, nil, func(s *dist.Spec, v []float64) error {
+		n, err := wholeNumber("negative_binomial s", v[0])
+		s.N, s.P = &n, &v[1]
+		return err
+	}, nil},
+	"integer_uniform": {dist.IntegerUniform, []string{"min", "max"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Min, s.Max = &v[0], &v[1]
+		return nil
+	}, nil},
+	"trigen": {dist.Trigen, []string{"bottom", "mode", "top", "bottom percentile", "top percentile"}, nil, func(s *dist.Spec, v []float64) error {
+		s.Bottom, s.Mode, s.Top, s.BottomPercentile, s.TopPercentile = &v[0], &v[1], &v[2], &v[3], &v[4]
+		return nil
+	}, []string{"bottom percentile", "top percentile"}},
+}
+
+// wholeNumber converts a parameter that must be an integer.
+func wholeNumber(what string, x float64) (int, error) {
+	if x != math.Trunc(x) || math.Abs(x) > math.MaxInt32 {
+		return 0, fmt.Errorf("%s must be a whole number (got %g)", what, x)
+	}
+	return int(x), nil
 }
 
 // aliases are other spellings users type.
@@ -197,6 +251,9 @@ var aliases = map[string]string{
 	"norm": "normal", "gaussian": "normal", "lognorm": "lognormal", "lognormal2": "lognormal_mu",
 	"unif": "uniform", "triang": "triangular", "triangle": "triangular", "betapert": "pert",
 	"exp": "exponential", "expon": "exponential", "binom": "binomial",
+	"extvalue": "extreme_value", "gumbel": "extreme_value", "t": "student",
+	"negbin": "negative_binomial", "nbinom": "negative_binomial",
+	"histogrm": "histogram", "duniform": "discrete_uniform", "intuniform": "integer_uniform",
 }
 
 func parseParams(name string, args []string, spec *dist.Spec) error {
@@ -210,6 +267,34 @@ func parseParams(name string, args []string, spec *dist.Spec) error {
 	case "cumulative":
 		spec.Type = dist.Cumulative
 		return parsePairs(name, args, spec, true)
+	case "discrete_uniform":
+		spec.Type = dist.DiscreteUniform
+		if len(args) == 0 {
+			return fmt.Errorf("discrete_uniform needs values, for example discrete_uniform(1,2,5)")
+		}
+		values, err := parseNumbers(name+" value", args)
+		spec.Values = values
+		return err
+	case "histogram":
+		spec.Type = dist.Histogram
+		if len(args) < 3 {
+			return fmt.Errorf("histogram takes min, max and at least one bin weight, for example histogram(0,10,1,2,3), got %d parameters", len(args))
+		}
+		if err := parseBounds(name, args, spec); err != nil {
+			return err
+		}
+		weights, err := parseNumbers(name+" weight", args[2:])
+		spec.Probabilities = weights
+		return err
+	case "general":
+		spec.Type = dist.General
+		if len(args) < 3 {
+			return fmt.Errorf("general takes min, max and at least one x:p point, for example general(0,10,2:1,5:3), got %d parameters", len(args))
+		}
+		if err := parseBounds(name, args, spec); err != nil {
+			return err
+		}
+		return parsePairs(name, args[2:], spec, false)
 	}
 	fam, ok := families[name]
 	if !ok {
@@ -235,9 +320,39 @@ func parseParams(name string, args []string, spec *dist.Spec) error {
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", name, names[i], err)
 		}
+		if slices.Contains(fam.percentiles, names[i]) && strings.HasSuffix(a, "%") {
+			x *= 100
+		}
 		v[i] = x
 	}
 	return fam.set(spec, v)
+}
+
+// parseBounds reads the min and max that open a histogram or general.
+func parseBounds(name string, args []string, spec *dist.Spec) error {
+	lo, err := parseNumber(args[0])
+	if err != nil {
+		return fmt.Errorf("%s min: %w", name, err)
+	}
+	hi, err := parseNumber(args[1])
+	if err != nil {
+		return fmt.Errorf("%s max: %w", name, err)
+	}
+	spec.Min, spec.Max = &lo, &hi
+	return nil
+}
+
+// parseNumbers reads a list of numbers, what naming one in errors.
+func parseNumbers(what string, args []string) ([]float64, error) {
+	out := make([]float64, len(args))
+	for i, a := range args {
+		x, err := parseNumber(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s %d: %w", what, i+1, err)
+		}
+		out[i] = x
+	}
+	return out, nil
 }
 
 // parsePairs reads value:probability items; with bounds (cumulative), a
@@ -350,4 +465,5 @@ func parseNumber(s string) (float64, error) {
 }
 
 // knownNames lists the distribution names for error messages.
-const knownNames = "normal, lognormal, lognormal_mu, uniform, triangular, pert, beta, gamma, exponential, weibull, poisson, binomial, bernoulli, discrete, cumulative"
+const knownNames = "normal, lognormal, lognormal_mu, uniform, triangular, pert, beta, gamma, exponential, weibull, poisson, binomial, bernoulli, discrete, cumulative, " +
+	"logistic, extreme_value, student, loglogistic, pareto, negative_binomial, general, histogram, discrete_uniform, integer_uniform, trigen"

@@ -9,9 +9,11 @@ import (
 
 // cumulative is a piecewise-linear CDF through the points (xs[i], ps[i]),
 // with ps[0] == 0 and ps[len-1] == 1. Equal consecutive xs make a jump (an
-// atom); equal consecutive ps a gap in the support.
+// atom); equal consecutive ps a gap in the support. typ is CUMULATIVE, or
+// HISTOGRAM for the bins of a histogram.
 type cumulative struct {
 	continuous
+	typ            Type
 	xs, ps         []float64
 	mean, variance float64
 }
@@ -88,7 +90,7 @@ func newEmpirical(values []float64) (Distribution, string) {
 }
 
 func newCumulativeFromPoints(xs, ps []float64) *cumulative {
-	d := &cumulative{xs: xs, ps: ps}
+	d := &cumulative{typ: Cumulative, xs: xs, ps: ps}
 	var m, m2 float64
 	for i := 1; i < len(xs); i++ {
 		dp := ps[i] - ps[i-1]

@@ -14,6 +14,14 @@ import (
 const (
 	maxPoissonLambda = 1e9
 	maxBinomialN     = 1_000_000_000
+	// maxNegativeBinomialVariance: the negative binomial's table spans about
+	// 46 standard deviations when s = 1 (a geometric tail, the widest for a
+	// given variance) and fewer for larger s, so 4e8 (a standard deviation
+	// of 20,000) keeps it under a million entries.
+	maxNegativeBinomialVariance = 4e8
+	// maxIntegerUniformCount is the most integers an INTEGER_UNIFORM may
+	// hold, one table entry each.
+	maxIntegerUniformCount = 1_000_000
 )
 
 // tailCutoff: the integer tables keep every k whose mass is at least
@@ -225,7 +233,6 @@ func newDiscrete(values, probs []float64) (Distribution, string) {
 	case len(values) != len(probs):
 		return nil, fmt.Sprintf("discrete requires as many probabilities as values (got %d values, %d probabilities)", len(values), len(probs))
 	}
-	type point struct{ x, p float64 }
 	pts := make([]point, 0, len(values))
 	var sum float64
 	for i, x := range values {
@@ -244,6 +251,15 @@ func newDiscrete(values, probs []float64) (Distribution, string) {
 	if math.Abs(sum-1) > ProbabilitySumTolerance {
 		return nil, fmt.Sprintf("discrete probabilities must sum to 1 within %g (got %.12g)", ProbabilitySumTolerance, sum)
 	}
+	return newPointTable(Discrete, pts), ""
+}
+
+// point is a value and its probability mass.
+type point struct{ x, p float64 }
+
+// newPointTable is the table of the points, sorted by value, repeated values
+// adding up; the masses must be positive and are normalised.
+func newPointTable(typ Type, pts []point) *table {
 	slices.SortFunc(pts, func(a, b point) int {
 		switch {
 		case a.x < b.x:
@@ -253,7 +269,7 @@ func newDiscrete(values, probs []float64) (Distribution, string) {
 		}
 		return 0
 	})
-	d := &table{typ: Discrete}
+	d := &table{typ: typ}
 	for _, pt := range pts {
 		if n := len(d.xs); n > 0 && d.xs[n-1] == pt.x {
 			d.pmf[n-1] += pt.p
@@ -265,5 +281,98 @@ func newDiscrete(values, probs []float64) (Distribution, string) {
 	d.finish()
 	d.mean, d.variance = d.moments(math.Inf(-1), math.Inf(1))
 	d.min, d.max = d.xs[0], d.xs[len(d.xs)-1]
+	return d
+}
+
+// newNegativeBinomialSpec validates and builds @RISK's RiskNegbin(s, p): the
+// number of failures before the s-th success in independent trials of
+// success probability p, P(k) = C(s+k−1, k)·p^s·(1−p)^k for k = 0, 1, ….
+func newNegativeBinomialSpec(s Spec) (Distribution, string) {
+	if r := requireFields(&s, "n", "p"); r != "" {
+		return nil, r
+	}
+	successes, p := *s.N, *s.P
+	if successes < 1 || successes > maxBinomialN {
+		return nil, fmt.Sprintf("negative_binomial requires 1 <= n <= %d successes (got n=%d)", maxBinomialN, successes)
+	}
+	if !(p > 0 && p <= 1) {
+		return nil, fmt.Sprintf("negative_binomial requires 0 < p <= 1 (got p=%s)", num(p))
+	}
+	sf := float64(successes)
+	if v := sf * (1 - p) / (p * p); v > maxNegativeBinomialVariance {
+		return nil, fmt.Sprintf("negative_binomial requires n(1−p)/p² <= %g, its variance (got %.6g); use a gamma or lognormal distribution", float64(maxNegativeBinomialVariance), v)
+	}
+	return newNegativeBinomial(successes, p), ""
+}
+
+func newNegativeBinomial(successes int, p float64) *table {
+	sf := float64(successes)
+	var d *table
+	if p == 1 {
+		d = &table{typ: NegativeBinomial, xs: []float64{0}, pmf: []float64{1}}
+		d.finish()
+	} else {
+		lgs, _ := math.Lgamma(sf)
+		logQ := math.Log1p(-p)
+		logP := math.Log(p)
+		logPMF := func(k float64) float64 {
+			a, _ := math.Lgamma(sf + k)
+			b, _ := math.Lgamma(k + 1)
+			return a - b - lgs + sf*logP + k*logQ
+		}
+		// The mode is ⌊(s−1)(1−p)/p⌋, 0 when s = 1.
+		d = newIntegerTable(NegativeBinomial, math.Floor((sf-1)*(1-p)/p), math.Inf(1), logPMF)
+	}
+	d.mean, d.variance = sf*(1-p)/p, sf*(1-p)/(p*p)
+	d.min, d.max = 0, math.Inf(1)
+	if p == 1 {
+		d.max = 0
+	}
+	return d
+}
+
+// newDiscreteUniform is @RISK's RiskDUniform: each listed value equally
+// likely, a value listed twice twice as likely.
+func newDiscreteUniform(values []float64) (Distribution, string) {
+	if len(values) == 0 {
+		return nil, "discrete_uniform requires at least one value"
+	}
+	pts := make([]point, len(values))
+	for i, x := range values {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Sprintf("discrete_uniform values must be finite numbers (got value %d = %g)", i+1, x)
+		}
+		pts[i] = point{x, 1}
+	}
+	return newPointTable(DiscreteUniform, pts), ""
+}
+
+// newIntegerUniformSpec validates and builds @RISK's RiskIntUniform(min,
+// max): the integers min, min+1, …, max, equally likely.
+func newIntegerUniformSpec(s Spec) (Distribution, string) {
+	if r := requireFields(&s, "min", "max"); r != "" {
+		return nil, r
+	}
+	lo, hi := *s.Min, *s.Max
+	if lo != math.Trunc(lo) || hi != math.Trunc(hi) {
+		return nil, fmt.Sprintf("integer_uniform requires whole numbers (got min=%s, max=%s)", num(lo), num(hi))
+	}
+	if !(lo < hi) {
+		return nil, fmt.Sprintf("integer_uniform requires min < max (got min=%s, max=%s)", num(lo), num(hi))
+	}
+	if hi-lo+1 > maxIntegerUniformCount {
+		return nil, fmt.Sprintf("integer_uniform holds at most %d integers (got %.0f, from min=%s to max=%s); use a uniform distribution", maxIntegerUniformCount, hi-lo+1, num(lo), num(hi))
+	}
+	count := int(hi-lo) + 1
+	d := &table{typ: IntegerUniform, xs: make([]float64, count), pmf: make([]float64, count)}
+	for i := range count {
+		d.xs[i] = lo + float64(i)
+		d.pmf[i] = 1
+	}
+	d.finish()
+	// (n² − 1)/12 for n consecutive integers.
+	nf := float64(count)
+	d.mean, d.variance = (lo+hi)/2, (nf*nf-1)/12
+	d.min, d.max = lo, hi
 	return d, ""
 }

@@ -13,30 +13,39 @@ type Type string
 
 // The distribution families.
 const (
-	Normal      Type = "NORMAL"
-	LogNormal   Type = "LOGNORMAL"
-	Uniform     Type = "UNIFORM"
-	Triangular  Type = "TRIANGULAR"
-	PERT        Type = "PERT"
-	Beta        Type = "BETA"
-	Gamma       Type = "GAMMA"
-	Exponential Type = "EXPONENTIAL"
-	Weibull     Type = "WEIBULL"
-	Poisson     Type = "POISSON"
-	Binomial    Type = "BINOMIAL"
-	Bernoulli   Type = "BERNOULLI"
-	Discrete    Type = "DISCRETE"
-	Cumulative  Type = "CUMULATIVE"
-	// Logistic and ExtremeValue are engine families not yet in the GraphQL
-	// enum, so they are not listed in Types.
-	Logistic     Type = "LOGISTIC"
-	ExtremeValue Type = "EXTREME_VALUE"
+	Normal           Type = "NORMAL"
+	LogNormal        Type = "LOGNORMAL"
+	Uniform          Type = "UNIFORM"
+	Triangular       Type = "TRIANGULAR"
+	PERT             Type = "PERT"
+	Beta             Type = "BETA"
+	Gamma            Type = "GAMMA"
+	Exponential      Type = "EXPONENTIAL"
+	Weibull          Type = "WEIBULL"
+	Poisson          Type = "POISSON"
+	Binomial         Type = "BINOMIAL"
+	Bernoulli        Type = "BERNOULLI"
+	Discrete         Type = "DISCRETE"
+	Cumulative       Type = "CUMULATIVE"
+	Logistic         Type = "LOGISTIC"
+	ExtremeValue     Type = "EXTREME_VALUE"
+	Student          Type = "STUDENT"
+	LogLogistic      Type = "LOGLOGISTIC"
+	Pareto           Type = "PARETO"
+	NegativeBinomial Type = "NEGATIVE_BINOMIAL"
+	General          Type = "GENERAL"
+	Histogram        Type = "HISTOGRAM"
+	DiscreteUniform  Type = "DISCRETE_UNIFORM"
+	IntegerUniform   Type = "INTEGER_UNIFORM"
+	Trigen           Type = "TRIGEN"
 )
 
 // Types lists every family, in the order of the GraphQL enum.
 var Types = []Type{
 	Normal, LogNormal, Uniform, Triangular, PERT, Beta, Gamma, Exponential,
 	Weibull, Poisson, Binomial, Bernoulli, Discrete, Cumulative,
+	Logistic, ExtremeValue, Student, LogLogistic, Pareto, NegativeBinomial,
+	General, Histogram, DiscreteUniform, IntegerUniform, Trigen,
 }
 
 // ProbabilitySumTolerance is how far from 1 the probabilities of a DISCRETE
@@ -53,27 +62,51 @@ const ProbabilitySumTolerance = 1e-9
 const DefaultPERTLambda = 4
 
 // Spec is the parameter set of a distribution, as the user entered it. Which
-// fields a Type takes:
+// fields a Type takes (the @RISK function of the same family in brackets
+// where its parameters are named differently):
 //
-//	NORMAL       Mean, StdDev
-//	LOGNORMAL    Mean, StdDev of the variable, or Mu, Sigma of its logarithm
-//	UNIFORM      Min, Max
-//	TRIANGULAR   Min, Mode, Max
-//	PERT         Min, Mode, Max; Lambda (optional, default 4)
-//	BETA         Alpha, Beta; Min, Max (optional, default 0 and 1)
-//	GAMMA        Shape, and Scale or Rate
-//	EXPONENTIAL  Rate
-//	WEIBULL      Shape, Scale
-//	POISSON      Lambda
-//	BINOMIAL     N, P
-//	BERNOULLI    P
-//	LOGISTIC     Alpha (location), Beta (scale)
-//	EXTREME_VALUE Alpha (location), Beta (scale); Gumbel, maximum form
-//	DISCRETE     Values, Probabilities
-//	CUMULATIVE   Values and Probabilities as points (x, cumulative p) of a
-//	             piecewise-linear CDF, with optional Min and Max that add the
-//	             points (Min, 0) and (Max, 1); or Values alone, a sample whose
-//	             empirical CDF (interpolated like PERCENTILE.INC) is used
+//	NORMAL            Mean, StdDev
+//	LOGNORMAL         Mean, StdDev of the variable, or Mu, Sigma of its logarithm
+//	UNIFORM           Min, Max
+//	TRIANGULAR        Min, Mode, Max
+//	PERT              Min, Mode, Max; Lambda (optional, default 4)
+//	BETA              Alpha, Beta; Min, Max (optional, default 0 and 1)
+//	GAMMA             Shape, and Scale or Rate
+//	EXPONENTIAL       Rate
+//	WEIBULL           Shape, Scale
+//	POISSON           Lambda
+//	BINOMIAL          N, P
+//	BERNOULLI         P
+//	LOGISTIC          Alpha (location), Beta (scale)
+//	EXTREME_VALUE     Alpha (location), Beta (scale); Gumbel, maximum form
+//	DISCRETE          Values, Probabilities
+//	CUMULATIVE        Values and Probabilities as points (x, cumulative p) of a
+//	                  piecewise-linear CDF, with optional Min and Max that add the
+//	                  points (Min, 0) and (Max, 1); or Values alone, a sample whose
+//	                  empirical CDF (interpolated like PERCENTILE.INC) is used
+//	STUDENT           Nu (degrees of freedom, > 0 and at most 10,000, not
+//	                  necessarily whole); the standard t, centred on 0 with
+//	                  scale 1 [RiskStudent(nu)]
+//	LOGLOGISTIC       Alpha (shape), Beta (scale); Min (optional, default 0),
+//	                  the shift γ and lower bound [RiskLoglogistic(γ, β, α)]
+//	PARETO            Shape (θ), Min (a, the lower bound) [RiskPareto(θ, a)]
+//	NEGATIVE_BINOMIAL N (s, the number of successes, whole, >= 1), P (the
+//	                  probability of success); the number of failures before
+//	                  the s-th success [RiskNegbin(s, p)]
+//	GENERAL           Min, Max, Values (x), Probabilities (relative densities
+//	                  at x): the piecewise-linear density through (Min, 0),
+//	                  (x_i, p_i), (Max, 0) [RiskGeneral]
+//	HISTOGRAM         Min, Max, Probabilities (relative weights of equal-width
+//	                  bins from Min to Max, uniform within a bin) [RiskHistogrm]
+//	DISCRETE_UNIFORM  Values, each equally likely [RiskDUniform]
+//	INTEGER_UNIFORM   Min, Max (whole numbers): every integer in between, ends
+//	                  included, equally likely [RiskIntUniform]
+//	TRIGEN            Bottom, Mode, Top, BottomPercentile, TopPercentile: the
+//	                  triangular distribution with that mode whose
+//	                  BottomPercentile-th percentile is Bottom and
+//	                  TopPercentile-th is Top (percentiles from 0 to 100, as in
+//	                  @RISK; 0 and 100 make Bottom and Top the minimum and
+//	                  maximum) [RiskTrigen]
 //
 // Every type also takes TruncateMin and TruncateMax. A field that the type
 // does not take is an error rather than silently ignored.
@@ -84,6 +117,9 @@ type Spec struct {
 	P                                       *float64
 	N                                       *int
 	Values, Probabilities                   []float64
+	Nu                                      *float64
+	Bottom, Top                             *float64
+	BottomPercentile, TopPercentile         *float64
 	TruncateMin, TruncateMax                *float64
 }
 
@@ -94,6 +130,8 @@ type Spec struct {
 // bounds Min and Max, and p outside [0, 1] or NaN gives NaN. Density is the
 // probability density for continuous distributions and the probability mass
 // at x for discrete ones. Min and Max bound the support and may be infinite.
+// Mean and Variance are +Inf where the moment diverges (Pareto with shape
+// <= 1) and NaN where it is undefined (Student's t with nu <= 1).
 type Distribution interface {
 	Quantile(p float64) float64
 	CDF(x float64) float64
@@ -154,26 +192,40 @@ func setFields(s *Spec) []string {
 	add("n", s.N != nil)
 	add("values", s.Values != nil)
 	add("probabilities", s.Probabilities != nil)
+	add("nu", s.Nu != nil)
+	add("bottom", s.Bottom != nil)
+	add("top", s.Top != nil)
+	add("bottomPercentile", s.BottomPercentile != nil)
+	add("topPercentile", s.TopPercentile != nil)
 	return f
 }
 
 var allowed = map[Type][]string{
-	Normal:       {"mean", "stdDev"},
-	LogNormal:    {"mean", "stdDev", "mu", "sigma"},
-	Uniform:      {"min", "max"},
-	Triangular:   {"min", "mode", "max"},
-	PERT:         {"min", "mode", "max", "lambda"},
-	Beta:         {"alpha", "beta", "min", "max"},
-	Gamma:        {"shape", "scale", "rate"},
-	Exponential:  {"rate"},
-	Weibull:      {"shape", "scale"},
-	Poisson:      {"lambda"},
-	Binomial:     {"n", "p"},
-	Bernoulli:    {"p"},
-	Discrete:     {"values", "probabilities"},
-	Cumulative:   {"values", "probabilities", "min", "max"},
-	Logistic:     {"alpha", "beta"},
-	ExtremeValue: {"alpha", "beta"},
+	Normal:           {"mean", "stdDev"},
+	LogNormal:        {"mean", "stdDev", "mu", "sigma"},
+	Uniform:          {"min", "max"},
+	Triangular:       {"min", "mode", "max"},
+	PERT:             {"min", "mode", "max", "lambda"},
+	Beta:             {"alpha", "beta", "min", "max"},
+	Gamma:            {"shape", "scale", "rate"},
+	Exponential:      {"rate"},
+	Weibull:          {"shape", "scale"},
+	Poisson:          {"lambda"},
+	Binomial:         {"n", "p"},
+	Bernoulli:        {"p"},
+	Discrete:         {"values", "probabilities"},
+	Cumulative:       {"values", "probabilities", "min", "max"},
+	Logistic:         {"alpha", "beta"},
+	ExtremeValue:     {"alpha", "beta"},
+	Student:          {"nu"},
+	LogLogistic:      {"alpha", "beta", "min"},
+	Pareto:           {"shape", "min"},
+	NegativeBinomial: {"n", "p"},
+	General:          {"min", "max", "values", "probabilities"},
+	Histogram:        {"min", "max", "probabilities"},
+	DiscreteUniform:  {"values"},
+	IntegerUniform:   {"min", "max"},
+	Trigen:           {"bottom", "mode", "top", "bottomPercentile", "topPercentile"},
 }
 
 func num(x float64) string { return fmt.Sprintf("%g", x) }
@@ -195,7 +247,8 @@ func build(s Spec) (Distribution, string) {
 	}{
 		{"min", s.Min}, {"mode", s.Mode}, {"max", s.Max}, {"mean", s.Mean}, {"stdDev", s.StdDev},
 		{"mu", s.Mu}, {"sigma", s.Sigma}, {"alpha", s.Alpha}, {"beta", s.Beta}, {"shape", s.Shape},
-		{"scale", s.Scale}, {"rate", s.Rate}, {"lambda", s.Lambda}, {"p", s.P},
+		{"scale", s.Scale}, {"rate", s.Rate}, {"lambda", s.Lambda}, {"p", s.P}, {"nu", s.Nu},
+		{"bottom", s.Bottom}, {"top", s.Top}, {"bottomPercentile", s.BottomPercentile}, {"topPercentile", s.TopPercentile},
 	} {
 		if f.v != nil && (math.IsNaN(*f.v) || math.IsInf(*f.v, 0)) {
 			return nil, fmt.Sprintf("%s must be a finite number (got %s=%g)", s.Type.label(), f.name, *f.v)
@@ -223,19 +276,7 @@ func build(s Spec) (Distribution, string) {
 
 func buildBase(s Spec) (Distribution, string) {
 	l := s.Type.label()
-	need := func(names ...string) string {
-		var missing []string
-		set := setFields(&s)
-		for _, n := range names {
-			if !slices.Contains(set, n) {
-				missing = append(missing, n)
-			}
-		}
-		if len(missing) > 0 {
-			return fmt.Sprintf("%s requires %s", l, strings.Join(missing, " and "))
-		}
-		return ""
-	}
+	need := func(names ...string) string { return requireFields(&s, names...) }
 	switch s.Type {
 	case Normal:
 		if r := need("mean", "stdDev"); r != "" {
@@ -399,6 +440,49 @@ func buildBase(s Spec) (Distribution, string) {
 			return newLogistic(*s.Alpha, *s.Beta), ""
 		}
 		return newExtremeValue(*s.Alpha, *s.Beta), ""
+	case Student:
+		if r := need("nu"); r != "" {
+			return nil, r
+		}
+		if *s.Nu <= 0 {
+			return nil, fmt.Sprintf("student requires nu > 0 (got nu=%s)", num(*s.Nu))
+		}
+		if *s.Nu > maxStudentNu {
+			return nil, fmt.Sprintf("student requires nu <= %g (got nu=%s); use a normal distribution, which it then matches within 0.1%%", float64(maxStudentNu), num(*s.Nu))
+		}
+		return newStudent(*s.Nu), ""
+	case LogLogistic:
+		if r := need("alpha", "beta"); r != "" {
+			return nil, r
+		}
+		if *s.Alpha <= 0 || *s.Beta <= 0 {
+			return nil, fmt.Sprintf("loglogistic requires alpha > 0 and beta > 0 (got alpha=%s, beta=%s)", num(*s.Alpha), num(*s.Beta))
+		}
+		shift := 0.0
+		if s.Min != nil {
+			shift = *s.Min
+		}
+		return newLogLogistic(shift, *s.Beta, *s.Alpha), ""
+	case Pareto:
+		if r := need("shape", "min"); r != "" {
+			return nil, r
+		}
+		if *s.Shape <= 0 || *s.Min <= 0 {
+			return nil, fmt.Sprintf("pareto requires shape > 0 and min > 0 (got shape=%s, min=%s)", num(*s.Shape), num(*s.Min))
+		}
+		return newPareto(*s.Shape, *s.Min), ""
+	case NegativeBinomial:
+		return newNegativeBinomialSpec(s)
+	case General:
+		return newGeneral(s)
+	case Histogram:
+		return newHistogram(s)
+	case DiscreteUniform:
+		return newDiscreteUniform(s.Values)
+	case IntegerUniform:
+		return newIntegerUniformSpec(s)
+	case Trigen:
+		return newTrigenSpec(s)
 	case Discrete:
 		return newDiscrete(s.Values, s.Probabilities)
 	case Cumulative:
@@ -407,5 +491,20 @@ func buildBase(s Spec) (Distribution, string) {
 	return nil, fmt.Sprintf("unknown distribution type %q", string(s.Type))
 }
 
-// clampP reports whether p is a probability.
+// requireFields returns the reason s lacks some of the named fields, or "".
+func requireFields(s *Spec, names ...string) string {
+	var missing []string
+	set := setFields(s)
+	for _, n := range names {
+		if !slices.Contains(set, n) {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("%s requires %s", s.Type.label(), strings.Join(missing, " and "))
+	}
+	return ""
+}
+
+// badP reports whether p is a probability.
 func badP(p float64) bool { return !(p >= 0 && p <= 1) }

@@ -40,9 +40,12 @@ func relErr(got, want float64) float64 {
 // knownValues are reference quantiles, CDFs, means and variances computed
 // with scipy 1.10.1 (scipy.stats norm, lognorm, uniform, triang, beta,
 // gamma, expon, weibull_min, truncnorm, poisson, binom, bernoulli; the
-// truncated lognormal and Poisson by conditioning the scipy CDF; the script
-// is in the comment at the end of this file). PERT(0, 1, 4) is
-// beta(2, 4) on [0, 4].
+// truncated lognormal and Poisson by conditioning the scipy CDF). PERT(0, 1,
+// 4) is beta(2, 4) on [0, 4]. The Student's t references are mpmath 1.3.0
+// at 40 digits (bisection on 1 − betainc(ν/2, 1/2, 0, ν/(ν+t²))/2); the
+// log-logistic, Pareto and negative binomial ones are their closed forms
+// (quantile, CDF, moments; the negative binomial's CDF summed exactly)
+// evaluated in mpmath; the others are worked by hand as their comments show.
 var knownValues = []struct {
 	name           string
 	spec           Spec
@@ -110,6 +113,53 @@ var knownValues = []struct {
 	{name: "ExtremeValue", spec: Spec{Type: ExtremeValue, Alpha: f(-1), Beta: f(0.5)}, mean: -0.7113921675492336, variance: 0.4112335167120566,
 		quantiles: [][2]float64{{0.5, -0.8167435397091678}},
 		cdfs:      [][2]float64{{-1, 0.36787944117144233}}},
+	{name: "Student", spec: Spec{Type: Student, Nu: f(4)}, mean: 0, variance: 2,
+		quantiles: [][2]float64{{1e-10, -416.17514032960412732}, {0.001, -7.1731822197823084789}, {0.1, -1.5332062740589439108}, {0.3, -0.56864906304970544415}, {0.5 + 0x1p-24, 1.5894571940104250324e-7}, {0.5 - 0x1p-40, -2.4253192047278086334e-12}, {0.9, 1.5332062740589439108}, {0.999, 7.1731822197823084789}},
+		cdfs:      [][2]float64{{-3, 0.019970984035859413638}, {0.5, 0.67833501840906836288}, {2, 0.94194173824159220275}}},
+	{name: "StudentFractional", spec: Spec{Type: Student, Nu: f(2.5)}, mean: 0, variance: 5,
+		quantiles: [][2]float64{{1e-10, -8765.4377713645717507}, {0.001, -13.822193110865964639}, {0.1, -1.7302509288071765896}, {0.3, -0.59730773825231745608}, {0.5 + 0x1p-24, 1.6474076166975022152e-7}, {0.5 - 0x1p-40, -2.5137445323142879998e-12}, {0.9, 1.7302509288071765896}, {0.999, 13.822193110865964639}},
+		cdfs:      [][2]float64{{-3, 0.036288047774515921947}, {0.5, 0.67115104006514265533}, {2, 0.92130425212101700669}}},
+	{name: "StudentManyDegrees", spec: Spec{Type: Student, Nu: f(1000)}, mean: 0, variance: 1.0020040080160320641,
+		quantiles: [][2]float64{{1e-10, -6.4278762831342136}, {1e-5, -4.2854376826529579}, {0.001, -3.0984021639129229}, {0.3, -0.5245677073092269}},
+		cdfs:      [][2]float64{{-3, 0.0013833545221190962321}, {0.5, 0.69140745958306259268}, {2, 0.97711482675337417998}}},
+	{name: "LogLogistic", spec: Spec{Type: LogLogistic, Min: f(1), Beta: f(2), Alpha: f(3)}, mean: 3.4183991523122904675, variance: 3.8249421493443567624,
+		quantiles: [][2]float64{{1e-10, 1.0009283177667534997}, {0.001, 1.2000667111457078439}, {0.1, 1.9614997135382722549}, {0.5, 3}, {0.9, 5.1601676461038082291}, {0.999, 20.993331109875719561}},
+		cdfs:      [][2]float64{{1.5, 0.015384615384615384615}, {3, 0.5}, {10, 0.9891451831750339213}}},
+	{name: "Pareto", spec: Spec{Type: Pareto, Shape: f(3.5), Min: f(2)}, mean: 2.8, variance: 1.4933333333333333333,
+		quantiles: [][2]float64{{1e-10, 2.0000000000571428571}, {0.001, 2.0005717961984808303}, {0.1, 2.0611213616942614012}, {0.5, 2.4380273084089508818}, {0.9, 3.861395457766500334}, {0.999, 14.393713460023040399}},
+		cdfs:      [][2]float64{{2.1, 0.15698082457744689784}, {3, 0.75807508713252561993}, {10, 0.99642229123600033649}}},
+	{name: "NegativeBinomial", spec: Spec{Type: NegativeBinomial, N: n(3), P: f(0.4)}, mean: 4.5, variance: 11.25,
+		quantiles: [][2]float64{{0.001, 0}, {0.1, 1}, {0.5, 4}, {0.9, 9}, {0.999, 21}},
+		cdfs:      [][2]float64{{0, 0.064}, {2, 0.31744}, {5.5, 0.68460544}, {10, 0.9420975898624}}},
+	// HISTOGRAM(0, 4, {1, 3}): by hand, a quarter of the mass uniform on
+	// [0, 2], the rest on [2, 4]; mean 0.25·1 + 0.75·3 = 2.5,
+	// E[X²] = 0.25·4/3 + 0.75·28/3 = 22/3.
+	{name: "Histogram", spec: Spec{Type: Histogram, Min: f(0), Max: f(4), Probabilities: []float64{1, 3}}, mean: 2.5, variance: 22.0/3 - 6.25,
+		quantiles: [][2]float64{{0.125, 1}, {0.25, 2}, {0.5, 2 + 2.0/3}, {0.999, 3.9973333333333333}},
+		cdfs:      [][2]float64{{1, 0.125}, {3, 0.625}}},
+	// GENERAL(0, 2, {1}, {1}) is TRIANGULAR(0, 1, 2).
+	{name: "GeneralTriangle", spec: Spec{Type: General, Min: f(0), Max: f(2), Values: []float64{1}, Probabilities: []float64{1}}, mean: 1, variance: 1.0 / 6,
+		quantiles: [][2]float64{{0.125, 0.5}, {0.5, 1}, {0.875, 1.5}},
+		cdfs:      [][2]float64{{0.5, 0.125}, {1, 0.5}, {1.5, 0.875}}},
+	// GENERAL(0, 3, {1, 2}, {2, 2}), by hand: a trapezoid of height 1/2,
+	// CDF(x) = x²/4 on [0, 1]; variance 2·∫₀¹ x/2·(x − 3/2)² dx +
+	// ∫₁² (x − 3/2)²/2 dx = 3/8 + 1/24.
+	{name: "GeneralTrapezoid", spec: Spec{Type: General, Min: f(0), Max: f(3), Values: []float64{1, 2}, Probabilities: []float64{2, 2}}, mean: 1.5, variance: 5.0 / 12,
+		quantiles: [][2]float64{{0.125, 0.70710678118654752440}, {0.25, 1}, {0.5, 1.5}, {0.75, 2}, {0.875, 2.29289321881345247560}},
+		cdfs:      [][2]float64{{0.5, 0.0625}, {1, 0.25}, {1.5, 0.5}, {2.5, 0.9375}}},
+	// INTEGER_UNIFORM(1, 6) is a die: variance (6² − 1)/12.
+	{name: "IntegerUniform", spec: Spec{Type: IntegerUniform, Min: f(1), Max: f(6)}, mean: 3.5, variance: 35.0 / 12,
+		quantiles: [][2]float64{{0.001, 1}, {1.0 / 6, 1}, {0.5, 3}, {0.51, 4}, {0.999, 6}},
+		cdfs:      [][2]float64{{0, 0}, {3.5, 0.5}, {6, 1}}},
+	// DISCRETE_UNIFORM({1, 2, 4, 4}): 4 is listed twice and weighs 1/2.
+	{name: "DiscreteUniform", spec: Spec{Type: DiscreteUniform, Values: []float64{4, 1, 2, 4}}, mean: 2.75, variance: 0.25 + 1 + 8 - 2.75*2.75,
+		quantiles: [][2]float64{{0.25, 1}, {0.26, 2}, {0.5, 2}, {0.51, 4}},
+		cdfs:      [][2]float64{{1.5, 0.25}, {3.9, 0.5}, {4, 1}}},
+	// TRIGEN(−1, 0, 1, 10, 90) is symmetric, a = −b with
+	// F(−1) = (b − 1)²/(2b²) = 0.1, so b = 1/(1 − √0.2).
+	{name: "Trigen", spec: Spec{Type: Trigen, Bottom: f(-1), Mode: f(0), Top: f(1), BottomPercentile: f(10), TopPercentile: f(90)}, mean: 0, variance: 2 * 1.8090169943749474241 * 1.8090169943749474241 / 12,
+		quantiles: [][2]float64{{0, -1.8090169943749474241}, {0.1, -1}, {0.5, 0}, {0.9, 1}, {1, 1.8090169943749474241}},
+		cdfs:      [][2]float64{{-1, 0.1}, {0, 0.5}, {1, 0.9}}},
 	{name: "TruncatedPoisson", spec: Spec{Type: Poisson, Lambda: f(3.5), TruncateMin: f(2), TruncateMax: f(6)}, mean: 3.625276359689674, variance: 1.6073813653184525,
 		quantiles: [][2]float64{{0.001, 2.0}, {0.1, 2.0}, {0.5, 3.0}, {0.9, 5.0}, {0.999, 6.0}},
 		cdfs:      [][2]float64{{2, 0.23153917272983085}, {4, 0.7380311130763353}, {6, 1.0}}},
@@ -323,6 +373,51 @@ func TestInvalidParameters(t *testing.T) {
 		{"TruncateOrder", Spec{Type: Normal, Mean: f(0), StdDev: f(1), TruncateMin: f(2), TruncateMax: f(1)}, "truncateMin must be <= truncateMax (got truncateMin=2, truncateMax=1)"},
 		{"TruncateEmpty", Spec{Type: Uniform, Min: f(0), Max: f(1), TruncateMin: f(2)}, "truncation to [2, +Inf] leaves no probability: the uniform distribution lies in"},
 		{"TruncateBetweenSupport", Spec{Type: Poisson, Lambda: f(3), TruncateMin: f(2.2), TruncateMax: f(2.8)}, "truncation to [2.2, 2.8] leaves no probability"},
+		{"StudentNu", Spec{Type: Student, Nu: f(0)}, "student requires nu > 0 (got nu=0)"},
+		{"StudentNuHuge", Spec{Type: Student, Nu: f(1e6)}, "student requires nu <= 10000 (got nu=1e+06); use a normal distribution"},
+		{"StudentMissing", Spec{Type: Student}, "student requires nu"},
+		{"StudentExtra", Spec{Type: Student, Nu: f(3), Mean: f(1)}, "student does not take mean (it takes nu)"},
+		{"LogLogisticShape", Spec{Type: LogLogistic, Alpha: f(-1), Beta: f(2)}, "loglogistic requires alpha > 0 and beta > 0 (got alpha=-1, beta=2)"},
+		{"LogLogisticMissing", Spec{Type: LogLogistic, Alpha: f(2), Min: f(1)}, "loglogistic requires beta"},
+		{"LogLogisticExtra", Spec{Type: LogLogistic, Alpha: f(2), Beta: f(1), Max: f(3)}, "loglogistic does not take max (it takes alpha, beta, min)"},
+		{"ParetoShape", Spec{Type: Pareto, Shape: f(0), Min: f(1)}, "pareto requires shape > 0 and min > 0 (got shape=0, min=1)"},
+		{"ParetoMin", Spec{Type: Pareto, Shape: f(2), Min: f(-1)}, "pareto requires shape > 0 and min > 0 (got shape=2, min=-1)"},
+		{"ParetoMissing", Spec{Type: Pareto, Shape: f(2)}, "pareto requires min"},
+		{"ParetoExtra", Spec{Type: Pareto, Shape: f(2), Min: f(1), Scale: f(1)}, "pareto does not take scale (it takes shape, min)"},
+		{"NegativeBinomialSuccesses", Spec{Type: NegativeBinomial, N: n(0), P: f(0.5)}, "negative_binomial requires 1 <= n <= 1000000000 successes (got n=0)"},
+		{"NegativeBinomialP", Spec{Type: NegativeBinomial, N: n(2), P: f(0)}, "negative_binomial requires 0 < p <= 1 (got p=0)"},
+		{"NegativeBinomialHuge", Spec{Type: NegativeBinomial, N: n(1), P: f(1e-6)}, "negative_binomial requires n(1−p)/p² <= 4e+08, its variance (got 9.99999e+11)"},
+		{"NegativeBinomialMissing", Spec{Type: NegativeBinomial, P: f(0.5)}, "negative_binomial requires n"},
+		{"NegativeBinomialExtra", Spec{Type: NegativeBinomial, N: n(2), P: f(0.5), Lambda: f(1)}, "negative_binomial does not take lambda (it takes n, p)"},
+		{"GeneralRange", Spec{Type: General, Min: f(5), Max: f(5), Values: []float64{5}, Probabilities: []float64{1}}, "general requires min < max (got min=5, max=5)"},
+		{"GeneralOutside", Spec{Type: General, Min: f(0), Max: f(10), Values: []float64{2, 11}, Probabilities: []float64{1, 1}}, "general values must lie between min and max (got value 2 = 11, min=0, max=10)"},
+		{"GeneralOrder", Spec{Type: General, Min: f(0), Max: f(10), Values: []float64{5, 2}, Probabilities: []float64{1, 1}}, "general values must be strictly increasing (got 2 after 5)"},
+		{"GeneralLengths", Spec{Type: General, Min: f(0), Max: f(10), Values: []float64{5, 6}, Probabilities: []float64{1}}, "general requires as many probabilities as values (got 2 values, 1 probabilities)"},
+		{"GeneralNegative", Spec{Type: General, Min: f(0), Max: f(10), Values: []float64{5}, Probabilities: []float64{-1}}, "general probabilities are relative weights, finite and >= 0 (got probability 1 = -1)"},
+		{"GeneralZero", Spec{Type: General, Min: f(0), Max: f(10), Values: []float64{5}, Probabilities: []float64{0}}, "general requires some probability > 0 (all are 0)"},
+		{"GeneralEmpty", Spec{Type: General, Min: f(0), Max: f(10), Values: []float64{}, Probabilities: []float64{}}, "general requires at least one value"},
+		{"GeneralMissing", Spec{Type: General, Min: f(0), Max: f(10), Values: []float64{5}}, "general requires probabilities"},
+		{"HistogramRange", Spec{Type: Histogram, Min: f(3), Max: f(1), Probabilities: []float64{1}}, "histogram requires min < max (got min=3, max=1)"},
+		{"HistogramEmpty", Spec{Type: Histogram, Min: f(0), Max: f(1), Probabilities: []float64{}}, "histogram requires at least one bin weight"},
+		{"HistogramZero", Spec{Type: Histogram, Min: f(0), Max: f(1), Probabilities: []float64{0, 0}}, "histogram requires some probability > 0 (all are 0)"},
+		{"HistogramNaN", Spec{Type: Histogram, Min: f(0), Max: f(1), Probabilities: []float64{1, math.NaN()}}, "histogram probabilities are relative weights, finite and >= 0 (got probability 2 = NaN)"},
+		{"HistogramExtra", Spec{Type: Histogram, Min: f(0), Max: f(1), Probabilities: []float64{1}, Values: []float64{0.5}}, "histogram does not take values (it takes min, max, probabilities)"},
+		{"DiscreteUniformEmpty", Spec{Type: DiscreteUniform, Values: []float64{}}, "discrete_uniform requires at least one value"},
+		{"DiscreteUniformInf", Spec{Type: DiscreteUniform, Values: []float64{1, math.Inf(1)}}, "discrete_uniform values must be finite numbers (got value 2 = +Inf)"},
+		{"DiscreteUniformExtra", Spec{Type: DiscreteUniform, Values: []float64{1}, Probabilities: []float64{1}}, "discrete_uniform does not take probabilities (it takes values)"},
+		{"IntegerUniformWhole", Spec{Type: IntegerUniform, Min: f(1.5), Max: f(6)}, "integer_uniform requires whole numbers (got min=1.5, max=6)"},
+		{"IntegerUniformOrder", Spec{Type: IntegerUniform, Min: f(6), Max: f(6)}, "integer_uniform requires min < max (got min=6, max=6)"},
+		{"IntegerUniformHuge", Spec{Type: IntegerUniform, Min: f(0), Max: f(1e7)}, "integer_uniform holds at most 1000000 integers (got 10000001, from min=0 to max=1e+07)"},
+		{"IntegerUniformMissing", Spec{Type: IntegerUniform, Max: f(6)}, "integer_uniform requires min"},
+		{"TrigenOrder", Spec{Type: Trigen, Bottom: f(10), Mode: f(5), Top: f(40), BottomPercentile: f(10), TopPercentile: f(90)}, "trigen requires bottom <= mode <= top (got bottom=10, mode=5, top=40)"},
+		{"TrigenDegenerate", Spec{Type: Trigen, Bottom: f(3), Mode: f(3), Top: f(3), BottomPercentile: f(10), TopPercentile: f(90)}, "trigen requires bottom < top (got bottom=3, top=3)"},
+		{"TrigenPercentiles", Spec{Type: Trigen, Bottom: f(1), Mode: f(2), Top: f(3), BottomPercentile: f(90), TopPercentile: f(10)}, "trigen requires 0 <= bottomPercentile < topPercentile <= 100 (got bottomPercentile=90, topPercentile=10)"},
+		{"TrigenPercentileRange", Spec{Type: Trigen, Bottom: f(1), Mode: f(2), Top: f(3), BottomPercentile: f(10), TopPercentile: f(101)}, "trigen requires 0 <= bottomPercentile < topPercentile <= 100"},
+		{"TrigenMissing", Spec{Type: Trigen, Bottom: f(1), Mode: f(2), Top: f(3), BottomPercentile: f(10)}, "trigen requires topPercentile"},
+		{"TrigenExtra", Spec{Type: Trigen, Min: f(0), Bottom: f(1), Mode: f(2), Top: f(3), BottomPercentile: f(10), TopPercentile: f(90)}, "trigen does not take min (it takes bottom, mode, top, bottomPercentile, topPercentile)"},
+		{"TrigenNaN", Spec{Type: Trigen, Bottom: f(1), Mode: f(2), Top: f(3), BottomPercentile: f(math.NaN()), TopPercentile: f(90)}, "trigen must be a finite number (got bottomPercentile=NaN)"},
+		{"TruncateEmptyPareto", Spec{Type: Pareto, Shape: f(2), Min: f(1), TruncateMax: f(0.5)}, "truncation to [-Inf, 0.5] leaves no probability: the pareto distribution lies in"},
+		{"TruncateEmptyTrigen", Spec{Type: Trigen, Bottom: f(1), Mode: f(2), Top: f(3), BottomPercentile: f(0), TopPercentile: f(100), TruncateMin: f(4)}, "leaves no probability: the trigen distribution lies in"},
 		{"UnknownType", Spec{Type: "CAUCHY"}, `unknown distribution type "CAUCHY"`},
 	}
 	for _, tc := range cases {
@@ -389,4 +484,110 @@ func TestMathextNormalQuantileIsUsed(t *testing.T) {
 	d, err := New("z", Spec{Type: Normal, Mean: f(0), StdDev: f(1)})
 	require.NoError(t, err)
 	require.Equal(t, mathext.NormalQuantile(0.123), d.Quantile(0.123))
+}
+
+// TestEquivalentFamilies: special cases of the newer families are older
+// families, and must draw the same values.
+func TestEquivalentFamilies(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		spec, old Spec
+	}{
+		{"GeneralOnePointIsTriangular", Spec{Type: General, Min: f(1), Max: f(7), Values: []float64{3}, Probabilities: []float64{5}}, Spec{Type: Triangular, Min: f(1), Mode: f(3), Max: f(7)}},
+		{"HistogramOneBinIsUniform", Spec{Type: Histogram, Min: f(-2), Max: f(5), Probabilities: []float64{0.3}}, Spec{Type: Uniform, Min: f(-2), Max: f(5)}},
+		{"HistogramEqualBinsIsUniform", Spec{Type: Histogram, Min: f(0), Max: f(3), Probabilities: []float64{2, 2, 2}}, Spec{Type: Uniform, Min: f(0), Max: f(3)}},
+		{"TrigenAbsoluteIsTriangular", Spec{Type: Trigen, Bottom: f(1), Mode: f(2), Top: f(10), BottomPercentile: f(0), TopPercentile: f(100)}, Spec{Type: Triangular, Min: f(1), Mode: f(2), Max: f(10)}},
+		{"DiscreteUniformIsDiscrete", Spec{Type: DiscreteUniform, Values: []float64{3, 1, 2, 5}}, Spec{Type: Discrete, Values: []float64{1, 2, 3, 5}, Probabilities: []float64{0.25, 0.25, 0.25, 0.25}}},
+		{"IntegerUniformIsDiscrete", Spec{Type: IntegerUniform, Min: f(-1), Max: f(2)}, Spec{Type: Discrete, Values: []float64{-1, 0, 1, 2}, Probabilities: []float64{0.25, 0.25, 0.25, 0.25}}},
+		{"NegativeBinomialCertainSuccessIsZero", Spec{Type: NegativeBinomial, N: n(1), P: f(1)}, Spec{Type: Bernoulli, P: f(0)}},
+		{"LogLogisticMinDefaultsToZero", Spec{Type: LogLogistic, Beta: f(2), Alpha: f(4)}, Spec{Type: LogLogistic, Min: f(0), Beta: f(2), Alpha: f(4)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := New("x", tc.spec)
+			require.NoError(t, err)
+			want, err := New("x", tc.old)
+			require.NoError(t, err)
+			for _, p := range []float64{0, 1e-9, 0.1, 0.25, 0.5, 0.75, 0.9, 1 - 1e-9, 1} {
+				require.InDelta(t, want.Quantile(p), d.Quantile(p), 1e-12*math.Max(1, math.Abs(want.Quantile(p))), "Quantile(%v)", p)
+			}
+			require.InDelta(t, want.Mean(), d.Mean(), 1e-12)
+			require.InDelta(t, want.Variance(), d.Variance(), 1e-12)
+			require.Equal(t, want.Discrete(), d.Discrete())
+		})
+	}
+}
+
+// TestTrigenPercentiles: the solved triangle puts the given percentiles at
+// the bottom and top values, and keeps the mode.
+func TestTrigenPercentiles(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name                      string
+		bottom, mode, top, pb, pt float64
+	}{
+		{"RiskDocumentationExample", 100, 200, 300, 10, 90},
+		{"Skewed", 10, 20, 40, 10, 90},
+		{"ModeAtBottom", 5, 5, 9, 20, 95},
+		{"ModeAtTop", 0, 1, 1, 30, 60},
+		{"BottomIsMinimum", 2, 3, 8, 0, 75},
+		{"TopIsMaximum", 2, 3, 8, 25, 100},
+		{"NarrowPercentiles", -1, 0, 2, 49, 51},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := New("x", Spec{Type: Trigen, Bottom: f(tc.bottom), Mode: f(tc.mode), Top: f(tc.top), BottomPercentile: f(tc.pb), TopPercentile: f(tc.pt)})
+			require.NoError(t, err)
+			require.InDelta(t, tc.pb/100, d.CDF(tc.bottom), 1e-12)
+			require.InDelta(t, tc.pt/100, d.CDF(tc.top), 1e-12)
+			tri := d.(triangular)
+			require.Equal(t, tc.mode, tri.c)
+			require.LessOrEqual(t, d.Min(), tc.bottom)
+			require.GreaterOrEqual(t, d.Max(), tc.top)
+		})
+	}
+}
+
+// TestTruncatedHeavyTails: truncation that keeps an unbounded side of a
+// heavy tail keeps its divergent moments; truncation to a bounded interval
+// makes them finite.
+func TestTruncatedHeavyTails(t *testing.T) {
+	t.Parallel()
+	inf := math.Inf(1)
+	for _, tc := range []struct {
+		name           string
+		spec           Spec
+		mean, variance float64
+		meanTol        float64 // relative
+	}{
+		// The Cauchy's half above 0: E[X] = ∫ x/(π(1+x²))·2 dx diverges.
+		{"CauchyAboveZero", Spec{Type: Student, Nu: f(1), TruncateMin: f(0)}, inf, inf, 0},
+		{"CauchyBelowZero", Spec{Type: Student, Nu: f(1), TruncateMax: f(0)}, -inf, inf, 0},
+		// ν = 1.5: the half-t's mean 2√ν·Γ((ν+1)/2)/(√π·(ν−1)·Γ(ν/2)) is
+		// finite, its variance not. The quadrature of Q(u) cannot reach u
+		// closer to 1 than 2⁻⁵³, and the tail it misses, ∫ Q over
+		// [1 − 2⁻⁵³, 1] with Q(u) ~ (1 − u)^(−1/ν), is about
+		// 3·(2⁻⁵³)^(1/3) ≈ 1e-5 of the mean.
+		{"StudentAboveZero", Spec{Type: Student, Nu: f(1.5), TruncateMin: f(0)}, 2 * math.Sqrt(1.5) * math.Gamma(1.25) / (math.Sqrt(math.Pi) * 0.5 * math.Gamma(0.75)), inf, 2e-5},
+		// Pareto(θ = 1.5, a = 1) below 10, by hand: density θ/x^(θ+1)
+		// renormalised by 1 − 10^−1.5; E[X] = θ(1 − 10^−0.5)/((θ−1)(1 − 10^−1.5)).
+		{"ParetoBelowTen", Spec{Type: Pareto, Shape: f(1.5), Min: f(1), TruncateMax: f(10)}, 1.5 * (1 - math.Pow(10, -0.5)) / (0.5 * (1 - math.Pow(10, -1.5))), -1, momentTol},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := New("x", tc.spec)
+			require.NoError(t, err)
+			if math.IsInf(tc.mean, 0) {
+				require.Equal(t, tc.mean, d.Mean())
+			} else {
+				require.InDelta(t, tc.mean, d.Mean(), tc.meanTol*math.Abs(tc.mean))
+			}
+			if tc.variance >= 0 {
+				require.Equal(t, tc.variance, d.Variance())
+			} else {
+				require.False(t, math.IsInf(d.Variance(), 0) || math.IsNaN(d.Variance()), "finite variance")
+			}
+		})
+	}
 }

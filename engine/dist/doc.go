@@ -18,8 +18,14 @@
 // quantile are used; the normal, lognormal, uniform, triangular, Weibull and
 // exponential quantiles are closed forms (the normal one is Wichura's AS241,
 // measured in the tests against 50-digit references at a relative error
-// below 1e-15). Poisson and binomial invert a precomputed CDF table; discrete
-// and cumulative distributions invert their own piecewise tables.
+// below 1e-15); so are the logistic, extreme-value, log-logistic and Pareto
+// ones. Student's t inverts gonum's incomplete beta function, corrected
+// near the median and polished in the tails of many degrees of freedom.
+// Poisson, binomial and negative binomial invert a precomputed CDF table;
+// discrete, discrete-uniform, integer-uniform, cumulative, histogram and
+// general distributions invert their own piecewise tables. TRIGEN is a
+// triangular distribution whose bounds are solved, once, from the given
+// percentiles.
 //
 // Truncation (Spec.TruncateMin, Spec.TruncateMax) applies to every type: the
 // truncated quantile is Quantile(F(a⁻) + u·(F(b) − F(a⁻))), so a truncated

@@ -45,12 +45,42 @@ func truncate(d Distribution, lo, hi float64) (Distribution, string) {
 	if !(t.w > 0) || !(t.min <= t.max) {
 		return nil, fmt.Sprintf("truncation to [%g, %g] leaves no probability: the %s distribution lies in [%g, %g]", lo, hi, typeOf(d).label(), d.Quantile(1e-12), d.Quantile(1-1e-12))
 	}
-	if tb, ok := d.(*table); ok {
+	switch tb, ok := d.(*table); {
+	case ok:
 		t.mean, t.variance = tb.moments(t.min, t.max)
-	} else {
+	case heavyTailKept(t):
+		t.mean, t.variance = heavyTailMoments(t)
+	default:
 		t.mean, t.variance = quantileMoments(t.Quantile)
 	}
 	return t, ""
+}
+
+// heavyTailKept reports whether the truncated support of t is still
+// unbounded on a side where its base's variance is not finite (Student's t
+// with few degrees of freedom, Pareto, log-logistic): there quadrature
+// would return a meaningless finite number.
+func heavyTailKept(t *truncated) bool {
+	v := t.base.Variance()
+	return (math.IsInf(v, 0) || math.IsNaN(v)) && (math.IsInf(t.min, -1) || math.IsInf(t.max, 1))
+}
+
+// heavyTailMoments are the moments of such a t: the variance is infinite;
+// the mean is finite (by quadrature) where the base's is, else infinite
+// towards the open side.
+func heavyTailMoments(t *truncated) (mean, variance float64) {
+	m := t.base.Mean()
+	switch {
+	case !math.IsInf(m, 0) && !math.IsNaN(m):
+		mean, _ = quantileMoments(t.Quantile)
+	case math.IsInf(t.min, -1) && math.IsInf(t.max, 1):
+		mean = math.NaN()
+	case math.IsInf(t.max, 1):
+		mean = math.Inf(1)
+	default:
+		mean = math.Inf(-1)
+	}
+	return mean, math.Inf(1)
 }
 
 func typeOf(d Distribution) Type {
@@ -62,7 +92,7 @@ func typeOf(d Distribution) Type {
 	case uniform:
 		return Uniform
 	case triangular:
-		return Triangular
+		return d.typ
 	case scaledBeta:
 		return d.typ
 	case gamma:
@@ -71,10 +101,22 @@ func typeOf(d Distribution) Type {
 		return Exponential
 	case weibull:
 		return Weibull
+	case logistic:
+		return Logistic
+	case extremeValue:
+		return ExtremeValue
+	case student:
+		return Student
+	case logLogistic:
+		return LogLogistic
+	case pareto:
+		return Pareto
+	case *piecewiseLinear:
+		return General
 	case *table:
 		return d.typ
 	case *cumulative:
-		return Cumulative
+		return d.typ
 	}
 	return ""
 }

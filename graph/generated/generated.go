@@ -109,26 +109,31 @@ type ComplexityRoot struct {
 	}
 
 	Distribution struct {
-		Alpha         func(childComplexity int) int
-		Beta          func(childComplexity int) int
-		Lambda        func(childComplexity int) int
-		Max           func(childComplexity int) int
-		Mean          func(childComplexity int) int
-		Min           func(childComplexity int) int
-		Mode          func(childComplexity int) int
-		Mu            func(childComplexity int) int
-		N             func(childComplexity int) int
-		P             func(childComplexity int) int
-		Probabilities func(childComplexity int) int
-		Rate          func(childComplexity int) int
-		Scale         func(childComplexity int) int
-		Shape         func(childComplexity int) int
-		Sigma         func(childComplexity int) int
-		StdDev        func(childComplexity int) int
-		TruncateMax   func(childComplexity int) int
-		TruncateMin   func(childComplexity int) int
-		Type          func(childComplexity int) int
-		Values        func(childComplexity int) int
+		Alpha            func(childComplexity int) int
+		Beta             func(childComplexity int) int
+		Bottom           func(childComplexity int) int
+		BottomPercentile func(childComplexity int) int
+		Lambda           func(childComplexity int) int
+		Max              func(childComplexity int) int
+		Mean             func(childComplexity int) int
+		Min              func(childComplexity int) int
+		Mode             func(childComplexity int) int
+		Mu               func(childComplexity int) int
+		N                func(childComplexity int) int
+		Nu               func(childComplexity int) int
+		P                func(childComplexity int) int
+		Probabilities    func(childComplexity int) int
+		Rate             func(childComplexity int) int
+		Scale            func(childComplexity int) int
+		Shape            func(childComplexity int) int
+		Sigma            func(childComplexity int) int
+		StdDev           func(childComplexity int) int
+		Top              func(childComplexity int) int
+		TopPercentile    func(childComplexity int) int
+		TruncateMax      func(childComplexity int) int
+		TruncateMin      func(childComplexity int) int
+		Type             func(childComplexity int) int
+		Values           func(childComplexity int) int
 	}
 
 	ErrorCount struct {
@@ -854,6 +859,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Distribution.Beta(childComplexity), true
+	case "Distribution.bottom":
+		if e.ComplexityRoot.Distribution.Bottom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Bottom(childComplexity), true
+	case "Distribution.bottomPercentile":
+		if e.ComplexityRoot.Distribution.BottomPercentile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.BottomPercentile(childComplexity), true
 	case "Distribution.lambda":
 		if e.ComplexityRoot.Distribution.Lambda == nil {
 			break
@@ -896,6 +913,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Distribution.N(childComplexity), true
+	case "Distribution.nu":
+		if e.ComplexityRoot.Distribution.Nu == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Nu(childComplexity), true
 	case "Distribution.p":
 		if e.ComplexityRoot.Distribution.P == nil {
 			break
@@ -938,6 +961,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Distribution.StdDev(childComplexity), true
+	case "Distribution.top":
+		if e.ComplexityRoot.Distribution.Top == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Top(childComplexity), true
+	case "Distribution.topPercentile":
+		if e.ComplexityRoot.Distribution.TopPercentile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.TopPercentile(childComplexity), true
 	case "Distribution.truncateMax":
 		if e.ComplexityRoot.Distribution.TruncateMax == nil {
 			break
@@ -3233,6 +3268,17 @@ enum DistributionType {
   BERNOULLI
   DISCRETE
   CUMULATIVE
+  LOGISTIC
+  EXTREME_VALUE
+  STUDENT
+  LOGLOGISTIC
+  PARETO
+  NEGATIVE_BINOMIAL
+  GENERAL
+  HISTOGRAM
+  DISCRETE_UNIFORM
+  INTEGER_UNIFORM
+  TRIGEN
 }
 
 """
@@ -3240,7 +3286,17 @@ A distribution and its parameters. Which parameters apply depends on type:
 NORMAL mean, stdDev; LOGNORMAL mean, stdDev (of the variable) or mu, sigma (of its log);
 UNIFORM min, max; TRIANGULAR and PERT min, mode, max; BETA alpha, beta (optional min, max);
 GAMMA shape and scale or rate; EXPONENTIAL rate; WEIBULL shape, scale; POISSON lambda;
-BINOMIAL n, p; BERNOULLI p; DISCRETE values, probabilities; CUMULATIVE values, probabilities (cumulative).
+BINOMIAL n, p; BERNOULLI p; DISCRETE values, probabilities; CUMULATIVE values, probabilities (cumulative);
+LOGISTIC and EXTREME_VALUE (Gumbel, maximum) alpha (location), beta (scale); STUDENT nu (standard t);
+LOGLOGISTIC alpha (shape), beta (scale), optional min (the shift, default 0); PARETO shape (theta), min (a);
+NEGATIVE_BINOMIAL n (successes s), p: the failures before the s-th success;
+GENERAL min, max, values (x), probabilities (relative densities at x): the piecewise-linear density
+through (min, 0), (x, p), (max, 0); HISTOGRAM min, max, probabilities (relative weights of equal-width bins);
+DISCRETE_UNIFORM values; INTEGER_UNIFORM min, max (whole numbers);
+TRIGEN bottom, mode, top, bottomPercentile, topPercentile (0 to 100): the triangular distribution
+with that mode and those percentiles.
+They follow @RISK's RiskLogistic, RiskExtValue, RiskStudent, RiskLoglogistic, RiskPareto, RiskNegbin,
+RiskGeneral, RiskHistogrm, RiskDUniform, RiskIntUniform and RiskTrigen.
 truncateMin/truncateMax truncate any of them.
 """
 input DistributionInput {
@@ -3262,6 +3318,11 @@ input DistributionInput {
   p: Float
   values: [Float!]
   probabilities: [Float!]
+  nu: Float
+  bottom: Float
+  top: Float
+  bottomPercentile: Float
+  topPercentile: Float
   truncateMin: Float
   truncateMax: Float
 }
@@ -3342,6 +3403,11 @@ type Distribution {
   p: Float
   values: [Float!]
   probabilities: [Float!]
+  nu: Float
+  bottom: Float
+  top: Float
+  bottomPercentile: Float
+  topPercentile: Float
   truncateMin: Float
   truncateMax: Float
 }
@@ -3787,6 +3853,16 @@ func (ec *executionContext) childFields_Distribution(ctx context.Context, field 
 		return ec.fieldContext_Distribution_values(ctx, field)
 	case "probabilities":
 		return ec.fieldContext_Distribution_probabilities(ctx, field)
+	case "nu":
+		return ec.fieldContext_Distribution_nu(ctx, field)
+	case "bottom":
+		return ec.fieldContext_Distribution_bottom(ctx, field)
+	case "top":
+		return ec.fieldContext_Distribution_top(ctx, field)
+	case "bottomPercentile":
+		return ec.fieldContext_Distribution_bottomPercentile(ctx, field)
+	case "topPercentile":
+		return ec.fieldContext_Distribution_topPercentile(ctx, field)
 	case "truncateMin":
 		return ec.fieldContext_Distribution_truncateMin(ctx, field)
 	case "truncateMax":
@@ -6313,6 +6389,121 @@ func (ec *executionContext) _Distribution_probabilities(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Distribution_probabilities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_nu(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_nu(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nu, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_nu(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_bottom(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_bottom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bottom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_bottom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_top(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_top(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Top, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_top(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_bottomPercentile(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_bottomPercentile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BottomPercentile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_bottomPercentile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_topPercentile(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_topPercentile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TopPercentile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_topPercentile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
 }
 
@@ -14540,7 +14731,7 @@ func (ec *executionContext) unmarshalInputDistributionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"type", "min", "mode", "max", "mean", "stdDev", "mu", "sigma", "alpha", "beta", "shape", "scale", "rate", "lambda", "n", "p", "values", "probabilities", "truncateMin", "truncateMax"}
+	fieldsInOrder := [...]string{"type", "min", "mode", "max", "mean", "stdDev", "mu", "sigma", "alpha", "beta", "shape", "scale", "rate", "lambda", "n", "p", "values", "probabilities", "nu", "bottom", "top", "bottomPercentile", "topPercentile", "truncateMin", "truncateMax"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14673,6 +14864,41 @@ func (ec *executionContext) unmarshalInputDistributionInput(ctx context.Context,
 				return it, err
 			}
 			it.Probabilities = data
+		case "nu":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nu"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Nu = data
+		case "bottom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bottom"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bottom = data
+		case "top":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("top"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Top = data
+		case "bottomPercentile":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bottomPercentile"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BottomPercentile = data
+		case "topPercentile":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("topPercentile"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TopPercentile = data
 		case "truncateMin":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("truncateMin"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
@@ -15560,6 +15786,31 @@ func (ec *executionContext) _Distribution(ctx context.Context, sel ast.Selection
 			}
 		case "probabilities":
 			out.Values[i] = ec._Distribution_probabilities(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nu":
+			out.Values[i] = ec._Distribution_nu(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bottom":
+			out.Values[i] = ec._Distribution_bottom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "top":
+			out.Values[i] = ec._Distribution_top(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bottomPercentile":
+			out.Values[i] = ec._Distribution_bottomPercentile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "topPercentile":
+			out.Values[i] = ec._Distribution_topPercentile(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -33,55 +33,75 @@ type DependencyCheck struct {
 }
 
 type Distribution struct {
-	Type          DistributionType `json:"type"`
-	Min           *float64         `json:"min,omitempty"`
-	Mode          *float64         `json:"mode,omitempty"`
-	Max           *float64         `json:"max,omitempty"`
-	Mean          *float64         `json:"mean,omitempty"`
-	StdDev        *float64         `json:"stdDev,omitempty"`
-	Mu            *float64         `json:"mu,omitempty"`
-	Sigma         *float64         `json:"sigma,omitempty"`
-	Alpha         *float64         `json:"alpha,omitempty"`
-	Beta          *float64         `json:"beta,omitempty"`
-	Shape         *float64         `json:"shape,omitempty"`
-	Scale         *float64         `json:"scale,omitempty"`
-	Rate          *float64         `json:"rate,omitempty"`
-	Lambda        *float64         `json:"lambda,omitempty"`
-	N             *int             `json:"n,omitempty"`
-	P             *float64         `json:"p,omitempty"`
-	Values        []float64        `json:"values,omitempty"`
-	Probabilities []float64        `json:"probabilities,omitempty"`
-	TruncateMin   *float64         `json:"truncateMin,omitempty"`
-	TruncateMax   *float64         `json:"truncateMax,omitempty"`
+	Type             DistributionType `json:"type"`
+	Min              *float64         `json:"min,omitempty"`
+	Mode             *float64         `json:"mode,omitempty"`
+	Max              *float64         `json:"max,omitempty"`
+	Mean             *float64         `json:"mean,omitempty"`
+	StdDev           *float64         `json:"stdDev,omitempty"`
+	Mu               *float64         `json:"mu,omitempty"`
+	Sigma            *float64         `json:"sigma,omitempty"`
+	Alpha            *float64         `json:"alpha,omitempty"`
+	Beta             *float64         `json:"beta,omitempty"`
+	Shape            *float64         `json:"shape,omitempty"`
+	Scale            *float64         `json:"scale,omitempty"`
+	Rate             *float64         `json:"rate,omitempty"`
+	Lambda           *float64         `json:"lambda,omitempty"`
+	N                *int             `json:"n,omitempty"`
+	P                *float64         `json:"p,omitempty"`
+	Values           []float64        `json:"values,omitempty"`
+	Probabilities    []float64        `json:"probabilities,omitempty"`
+	Nu               *float64         `json:"nu,omitempty"`
+	Bottom           *float64         `json:"bottom,omitempty"`
+	Top              *float64         `json:"top,omitempty"`
+	BottomPercentile *float64         `json:"bottomPercentile,omitempty"`
+	TopPercentile    *float64         `json:"topPercentile,omitempty"`
+	TruncateMin      *float64         `json:"truncateMin,omitempty"`
+	TruncateMax      *float64         `json:"truncateMax,omitempty"`
 }
 
 // A distribution and its parameters. Which parameters apply depends on type:
 // NORMAL mean, stdDev; LOGNORMAL mean, stdDev (of the variable) or mu, sigma (of its log);
 // UNIFORM min, max; TRIANGULAR and PERT min, mode, max; BETA alpha, beta (optional min, max);
 // GAMMA shape and scale or rate; EXPONENTIAL rate; WEIBULL shape, scale; POISSON lambda;
-// BINOMIAL n, p; BERNOULLI p; DISCRETE values, probabilities; CUMULATIVE values, probabilities (cumulative).
+// BINOMIAL n, p; BERNOULLI p; DISCRETE values, probabilities; CUMULATIVE values, probabilities (cumulative);
+// LOGISTIC and EXTREME_VALUE (Gumbel, maximum) alpha (location), beta (scale); STUDENT nu (standard t);
+// LOGLOGISTIC alpha (shape), beta (scale), optional min (the shift, default 0); PARETO shape (theta), min (a);
+// NEGATIVE_BINOMIAL n (successes s), p: the failures before the s-th success;
+// GENERAL min, max, values (x), probabilities (relative densities at x): the piecewise-linear density
+// through (min, 0), (x, p), (max, 0); HISTOGRAM min, max, probabilities (relative weights of equal-width bins);
+// DISCRETE_UNIFORM values; INTEGER_UNIFORM min, max (whole numbers);
+// TRIGEN bottom, mode, top, bottomPercentile, topPercentile (0 to 100): the triangular distribution
+// with that mode and those percentiles.
+// They follow @RISK's RiskLogistic, RiskExtValue, RiskStudent, RiskLoglogistic, RiskPareto, RiskNegbin,
+// RiskGeneral, RiskHistogrm, RiskDUniform, RiskIntUniform and RiskTrigen.
 // truncateMin/truncateMax truncate any of them.
 type DistributionInput struct {
-	Type          DistributionType `json:"type"`
-	Min           *float64         `json:"min,omitempty"`
-	Mode          *float64         `json:"mode,omitempty"`
-	Max           *float64         `json:"max,omitempty"`
-	Mean          *float64         `json:"mean,omitempty"`
-	StdDev        *float64         `json:"stdDev,omitempty"`
-	Mu            *float64         `json:"mu,omitempty"`
-	Sigma         *float64         `json:"sigma,omitempty"`
-	Alpha         *float64         `json:"alpha,omitempty"`
-	Beta          *float64         `json:"beta,omitempty"`
-	Shape         *float64         `json:"shape,omitempty"`
-	Scale         *float64         `json:"scale,omitempty"`
-	Rate          *float64         `json:"rate,omitempty"`
-	Lambda        *float64         `json:"lambda,omitempty"`
-	N             *int             `json:"n,omitempty"`
-	P             *float64         `json:"p,omitempty"`
-	Values        []float64        `json:"values,omitempty"`
-	Probabilities []float64        `json:"probabilities,omitempty"`
-	TruncateMin   *float64         `json:"truncateMin,omitempty"`
-	TruncateMax   *float64         `json:"truncateMax,omitempty"`
+	Type             DistributionType `json:"type"`
+	Min              *float64         `json:"min,omitempty"`
+	Mode             *float64         `json:"mode,omitempty"`
+	Max              *float64         `json:"max,omitempty"`
+	Mean             *float64         `json:"mean,omitempty"`
+	StdDev           *float64         `json:"stdDev,omitempty"`
+	Mu               *float64         `json:"mu,omitempty"`
+	Sigma            *float64         `json:"sigma,omitempty"`
+	Alpha            *float64         `json:"alpha,omitempty"`
+	Beta             *float64         `json:"beta,omitempty"`
+	Shape            *float64         `json:"shape,omitempty"`
+	Scale            *float64         `json:"scale,omitempty"`
+	Rate             *float64         `json:"rate,omitempty"`
+	Lambda           *float64         `json:"lambda,omitempty"`
+	N                *int             `json:"n,omitempty"`
+	P                *float64         `json:"p,omitempty"`
+	Values           []float64        `json:"values,omitempty"`
+	Probabilities    []float64        `json:"probabilities,omitempty"`
+	Nu               *float64         `json:"nu,omitempty"`
+	Bottom           *float64         `json:"bottom,omitempty"`
+	Top              *float64         `json:"top,omitempty"`
+	BottomPercentile *float64         `json:"bottomPercentile,omitempty"`
+	TopPercentile    *float64         `json:"topPercentile,omitempty"`
+	TruncateMin      *float64         `json:"truncateMin,omitempty"`
+	TruncateMax      *float64         `json:"truncateMax,omitempty"`
 }
 
 type ErrorCount struct {
@@ -263,20 +283,31 @@ func (e DatabaseTier) MarshalJSON() ([]byte, error) {
 type DistributionType string
 
 const (
-	DistributionTypeNormal      DistributionType = "NORMAL"
-	DistributionTypeLognormal   DistributionType = "LOGNORMAL"
-	DistributionTypeUniform     DistributionType = "UNIFORM"
-	DistributionTypeTriangular  DistributionType = "TRIANGULAR"
-	DistributionTypePert        DistributionType = "PERT"
-	DistributionTypeBeta        DistributionType = "BETA"
-	DistributionTypeGamma       DistributionType = "GAMMA"
-	DistributionTypeExponential DistributionType = "EXPONENTIAL"
-	DistributionTypeWeibull     DistributionType = "WEIBULL"
-	DistributionTypePoisson     DistributionType = "POISSON"
-	DistributionTypeBinomial    DistributionType = "BINOMIAL"
-	DistributionTypeBernoulli   DistributionType = "BERNOULLI"
-	DistributionTypeDiscrete    DistributionType = "DISCRETE"
-	DistributionTypeCumulative  DistributionType = "CUMULATIVE"
+	DistributionTypeNormal           DistributionType = "NORMAL"
+	DistributionTypeLognormal        DistributionType = "LOGNORMAL"
+	DistributionTypeUniform          DistributionType = "UNIFORM"
+	DistributionTypeTriangular       DistributionType = "TRIANGULAR"
+	DistributionTypePert             DistributionType = "PERT"
+	DistributionTypeBeta             DistributionType = "BETA"
+	DistributionTypeGamma            DistributionType = "GAMMA"
+	DistributionTypeExponential      DistributionType = "EXPONENTIAL"
+	DistributionTypeWeibull          DistributionType = "WEIBULL"
+	DistributionTypePoisson          DistributionType = "POISSON"
+	DistributionTypeBinomial         DistributionType = "BINOMIAL"
+	DistributionTypeBernoulli        DistributionType = "BERNOULLI"
+	DistributionTypeDiscrete         DistributionType = "DISCRETE"
+	DistributionTypeCumulative       DistributionType = "CUMULATIVE"
+	DistributionTypeLogistic         DistributionType = "LOGISTIC"
+	DistributionTypeExtremeValue     DistributionType = "EXTREME_VALUE"
+	DistributionTypeStudent          DistributionType = "STUDENT"
+	DistributionTypeLoglogistic      DistributionType = "LOGLOGISTIC"
+	DistributionTypePareto           DistributionType = "PARETO"
+	DistributionTypeNegativeBinomial DistributionType = "NEGATIVE_BINOMIAL"
+	DistributionTypeGeneral          DistributionType = "GENERAL"
+	DistributionTypeHistogram        DistributionType = "HISTOGRAM"
+	DistributionTypeDiscreteUniform  DistributionType = "DISCRETE_UNIFORM"
+	DistributionTypeIntegerUniform   DistributionType = "INTEGER_UNIFORM"
+	DistributionTypeTrigen           DistributionType = "TRIGEN"
 )
 
 var AllDistributionType = []DistributionType{
@@ -294,11 +325,22 @@ var AllDistributionType = []DistributionType{
 	DistributionTypeBernoulli,
 	DistributionTypeDiscrete,
 	DistributionTypeCumulative,
+	DistributionTypeLogistic,
+	DistributionTypeExtremeValue,
+	DistributionTypeStudent,
+	DistributionTypeLoglogistic,
+	DistributionTypePareto,
+	DistributionTypeNegativeBinomial,
+	DistributionTypeGeneral,
+	DistributionTypeHistogram,
+	DistributionTypeDiscreteUniform,
+	DistributionTypeIntegerUniform,
+	DistributionTypeTrigen,
 }
 
 func (e DistributionType) IsValid() bool {
 	switch e {
-	case DistributionTypeNormal, DistributionTypeLognormal, DistributionTypeUniform, DistributionTypeTriangular, DistributionTypePert, DistributionTypeBeta, DistributionTypeGamma, DistributionTypeExponential, DistributionTypeWeibull, DistributionTypePoisson, DistributionTypeBinomial, DistributionTypeBernoulli, DistributionTypeDiscrete, DistributionTypeCumulative:
+	case DistributionTypeNormal, DistributionTypeLognormal, DistributionTypeUniform, DistributionTypeTriangular, DistributionTypePert, DistributionTypeBeta, DistributionTypeGamma, DistributionTypeExponential, DistributionTypeWeibull, DistributionTypePoisson, DistributionTypeBinomial, DistributionTypeBernoulli, DistributionTypeDiscrete, DistributionTypeCumulative, DistributionTypeLogistic, DistributionTypeExtremeValue, DistributionTypeStudent, DistributionTypeLoglogistic, DistributionTypePareto, DistributionTypeNegativeBinomial, DistributionTypeGeneral, DistributionTypeHistogram, DistributionTypeDiscreteUniform, DistributionTypeIntegerUniform, DistributionTypeTrigen:
 		return true
 	}
 	return false

@@ -425,6 +425,7 @@ func DistSpec(d simspec.Distribution) dist.Spec {
 		Type: dist.Type(d.Type), Min: d.Min, Mode: d.Mode, Max: d.Max, Mean: d.Mean, StdDev: d.StdDev,
 		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
 		Lambda: d.Lambda, P: d.P, N: d.N, Values: d.Values, Probabilities: d.Probabilities,
+		Nu: d.Nu, Bottom: d.Bottom, Top: d.Top, BottomPercentile: d.BottomPercentile, TopPercentile: d.TopPercentile,
 		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
 	}
 }

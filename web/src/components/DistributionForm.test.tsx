@@ -103,6 +103,28 @@ describe('DistributionForm', () => {
     expect(onRemove).toHaveBeenCalled();
   });
 
+  it('offers the @RISK-style families with their parameters', async () => {
+    const { user, onSubmit } = setup();
+    await user.selectOptions(screen.getByLabelText('Distribution'), 'TRIGEN');
+    expect(screen.getByLabelText('Bottom value')).toHaveProperty('value', '108');
+    expect(screen.getByLabelText('Bottom percentile')).toHaveProperty('value', '10');
+    expect(screen.getByLabelText('Top percentile')).toHaveProperty('value', '90');
+    const top = screen.getByLabelText('Top percentile');
+    await user.clear(top);
+    await user.type(top, '150');
+    expect(screen.getByText('Must be between 0 and 100')).toBeTruthy();
+    await user.clear(top);
+    await user.type(top, '95');
+    expect(screen.getByTestId('density-preview')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Save input' }));
+    expect(onSubmit).toHaveBeenCalledWith({ type: 'TRIGEN', bottom: 108, mode: 120, top: 144, bottomPercentile: 10, topPercentile: 95 }, null);
+
+    await user.selectOptions(screen.getByLabelText('Distribution'), 'INTEGER_UNIFORM');
+    expect(screen.getByTestId('density-preview').querySelectorAll('rect.density-bar')).toHaveLength(11);
+    await user.selectOptions(screen.getByLabelText('Distribution'), 'STUDENT');
+    expect(screen.getByLabelText('Degrees of freedom (ν)')).toHaveProperty('value', '5');
+  });
+
   it('validates truncation bounds', async () => {
     const { user } = setup();
     await user.click(screen.getByRole('button', { name: 'Truncate…' }));

@@ -436,6 +436,11 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
           p
           values
           probabilities
+          nu
+          bottom
+          top
+          bottomPercentile
+          topPercentile
           truncateMin
           truncateMax
         }

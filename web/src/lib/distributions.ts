@@ -16,7 +16,18 @@ export type DistributionType =
   | 'BINOMIAL'
   | 'BERNOULLI'
   | 'DISCRETE'
-  | 'CUMULATIVE';
+  | 'CUMULATIVE'
+  | 'LOGISTIC'
+  | 'EXTREME_VALUE'
+  | 'STUDENT'
+  | 'LOGLOGISTIC'
+  | 'PARETO'
+  | 'NEGATIVE_BINOMIAL'
+  | 'GENERAL'
+  | 'HISTOGRAM'
+  | 'DISCRETE_UNIFORM'
+  | 'INTEGER_UNIFORM'
+  | 'TRIGEN';
 
 export type ParamKey =
   | 'min'
@@ -36,6 +47,11 @@ export type ParamKey =
   | 'p'
   | 'values'
   | 'probabilities'
+  | 'nu'
+  | 'bottom'
+  | 'top'
+  | 'bottomPercentile'
+  | 'topPercentile'
   | 'truncateMin'
   | 'truncateMax';
 
@@ -118,7 +134,64 @@ export const DISTRIBUTIONS: TypeSpec[] = [
       P('probabilities', 'Cumulative probabilities', { list: true, hint: 'non-decreasing, from 0 to 1' }),
     ],
   },
+  { type: 'LOGISTIC', label: 'Logistic', discrete: false, params: [P('alpha', 'Location (α)'), P('beta', 'Scale (β)')] },
+  { type: 'EXTREME_VALUE', label: 'Extreme value', discrete: false, params: [P('alpha', 'Location (α)'), P('beta', 'Scale (β)')] },
+  { type: 'STUDENT', label: "Student's t", discrete: false, params: [P('nu', 'Degrees of freedom (ν)')] },
+  {
+    type: 'LOGLOGISTIC',
+    label: 'Log-logistic',
+    discrete: false,
+    params: [P('min', 'Shift (γ)', { optional: true, hint: 'default 0' }), P('beta', 'Scale (β)'), P('alpha', 'Shape (α)')],
+  },
+  { type: 'PARETO', label: 'Pareto', discrete: false, params: [P('shape', 'Shape (θ)'), P('min', 'Minimum (a)')] },
+  {
+    type: 'NEGATIVE_BINOMIAL',
+    label: 'Negative binomial',
+    discrete: true,
+    params: [P('n', 'Successes (s)', { integer: true }), P('p', 'Probability of success (p)')],
+  },
+  {
+    type: 'GENERAL',
+    label: 'General',
+    discrete: false,
+    params: [
+      P('min', 'Minimum'),
+      P('max', 'Maximum'),
+      P('values', 'Points (x)', { list: true, hint: 'ascending, comma-separated' }),
+      P('probabilities', 'Relative densities', { list: true, hint: 'one per point, comma-separated' }),
+    ],
+  },
+  {
+    type: 'HISTOGRAM',
+    label: 'Histogram',
+    discrete: false,
+    params: [P('min', 'Minimum'), P('max', 'Maximum'), P('probabilities', 'Bin weights', { list: true, hint: 'relative, comma-separated' })],
+  },
+  { type: 'DISCRETE_UNIFORM', label: 'Discrete uniform', discrete: true, params: [P('values', 'Values', { list: true, hint: 'comma-separated' })] },
+  {
+    type: 'INTEGER_UNIFORM',
+    label: 'Integer uniform',
+    discrete: true,
+    params: [P('min', 'Minimum', { integer: true }), P('max', 'Maximum', { integer: true })],
+  },
+  {
+    type: 'TRIGEN',
+    label: 'Trigen',
+    discrete: false,
+    params: [
+      P('bottom', 'Bottom value'),
+      P('mode', 'Most likely'),
+      P('top', 'Top value'),
+      P('bottomPercentile', 'Bottom percentile', { hint: '0 to 100' }),
+      P('topPercentile', 'Top percentile', { hint: '0 to 100' }),
+    ],
+  },
 ];
+
+/** The most integers an INTEGER_UNIFORM takes (the engine's limit). */
+export const MAX_INTEGER_UNIFORM_COUNT = 1_000_000;
+/** The most degrees of freedom a STUDENT takes (the engine's limit). */
+export const MAX_STUDENT_NU = 10_000;
 
 export const TRUNCATION: ParamSpec[] = [
   P('truncateMin', 'Truncate below', { optional: true }),
@@ -285,6 +358,62 @@ export function parseDraft(draft: DistributionDraft): Parsed {
         errors.probabilities = `${probabilities.length} probabilities for ${values.length} values`;
       break;
     }
+    case 'LOGISTIC':
+    case 'EXTREME_VALUE':
+      positive('beta');
+      break;
+    case 'STUDENT':
+      positive('nu');
+      if (num.nu !== undefined && num.nu > MAX_STUDENT_NU) errors.nu = `At most ${MAX_STUDENT_NU}: beyond, use a normal distribution`;
+      break;
+    case 'LOGLOGISTIC':
+      positive('alpha');
+      positive('beta');
+      break;
+    case 'PARETO':
+      positive('shape');
+      positive('min');
+      break;
+    case 'NEGATIVE_BINOMIAL':
+      if (num.n !== undefined && !(num.n >= 1)) errors.n = 'Must be at least 1';
+      if (num.p !== undefined && !(num.p > 0 && num.p <= 1)) errors.p = 'Must be greater than 0 and at most 1';
+      break;
+    case 'GENERAL': {
+      ordered();
+      const { values, probabilities } = lists;
+      const { min, max } = num;
+      if (values) {
+        if (values.some((v, i) => i > 0 && v <= values[i - 1])) errors.values = 'Points must be strictly ascending';
+        else if (min !== undefined && max !== undefined && values.some((v) => v < min || v > max))
+          errors.values = 'Points must lie between the minimum and the maximum';
+      }
+      if (probabilities) relativeWeights(probabilities, errors, 'Each density must be 0 or more', 'At least one density must be greater than 0');
+      if (values && probabilities && !errors.probabilities && !errors.values && values.length !== probabilities.length)
+        errors.probabilities = `${probabilities.length} densities for ${values.length} points`;
+      break;
+    }
+    case 'HISTOGRAM':
+      ordered();
+      if (lists.probabilities) relativeWeights(lists.probabilities, errors, 'Each weight must be 0 or more', 'At least one weight must be greater than 0');
+      break;
+    case 'INTEGER_UNIFORM':
+      ordered();
+      if (!errors.max && num.min !== undefined && num.max !== undefined && num.max - num.min + 1 > MAX_INTEGER_UNIFORM_COUNT)
+        errors.max = `At most ${MAX_INTEGER_UNIFORM_COUNT.toLocaleString('en-US')} integers: use a uniform distribution`;
+      break;
+    case 'TRIGEN': {
+      const { bottom, mode, top, bottomPercentile: bp, topPercentile: tp } = num;
+      if (bottom !== undefined && top !== undefined && !(bottom < top)) errors.top = 'Top value must be greater than the bottom value';
+      if (mode !== undefined) {
+        if (bottom !== undefined && mode < bottom) errors.mode = 'Most likely must be at least the bottom value';
+        else if (top !== undefined && mode > top) errors.mode = 'Most likely must be at most the top value';
+      }
+      for (const k of ['bottomPercentile', 'topPercentile'] as const)
+        if (num[k] !== undefined && !(num[k]! >= 0 && num[k]! <= 100)) errors[k] = 'Must be between 0 and 100';
+      if (bp !== undefined && tp !== undefined && !errors.bottomPercentile && !errors.topPercentile && !(bp < tp))
+        errors.topPercentile = 'Must be greater than the bottom percentile';
+      break;
+    }
     case 'CUMULATIVE': {
       const { values, probabilities } = lists;
       if (values) {
@@ -317,6 +446,12 @@ export function parseDraft(draft: DistributionDraft): Parsed {
     return { input: null, errors: { truncateMax: 'The truncation leaves no probability' } };
   }
   return { input, errors: {} };
+}
+
+/** Checks relative weights: each at least 0, one above 0. */
+function relativeWeights(ws: number[], errors: FieldErrors, negative: string, allZero: string) {
+  if (ws.some((w) => w < 0)) errors.probabilities = negative;
+  else if (!ws.some((w) => w > 0)) errors.probabilities = allZero;
 }
 
 function round(x: number): string {
@@ -383,6 +518,39 @@ export function defaultDraft(type: DistributionType, around: number | null): Dis
     case 'CUMULATIVE':
       Object.assign(fields, { values: `${f(c * 0.8)}, ${f(c)}, ${f(c * 1.2)}`, probabilities: '0, 0.5, 1' });
       break;
+    case 'LOGISTIC':
+    case 'EXTREME_VALUE':
+      Object.assign(fields, { alpha: f(c), beta: f(a * 0.05) });
+      break;
+    case 'STUDENT':
+      Object.assign(fields, { nu: '5' });
+      break;
+    case 'LOGLOGISTIC':
+      Object.assign(fields, { beta: f(a), alpha: '4' });
+      break;
+    case 'PARETO':
+      Object.assign(fields, { shape: '3', min: f(a) });
+      break;
+    case 'NEGATIVE_BINOMIAL':
+      Object.assign(fields, { n: '5', p: '0.5' });
+      break;
+    case 'GENERAL':
+      Object.assign(fields, { min: f(c - a * 0.2), max: f(c + a * 0.2), values: `${f(c - a * 0.1)}, ${f(c)}, ${f(c + a * 0.1)}`, probabilities: '1, 2, 1' });
+      break;
+    case 'HISTOGRAM':
+      Object.assign(fields, { min: f(c - a * 0.2), max: f(c + a * 0.2), probabilities: '1, 2, 3, 2' });
+      break;
+    case 'DISCRETE_UNIFORM':
+      Object.assign(fields, { values: `${f(c * 0.9)}, ${f(c)}, ${f(c * 1.1)}` });
+      break;
+    case 'INTEGER_UNIFORM': {
+      const k = Math.round(c);
+      Object.assign(fields, { min: String(k - 5), max: String(k + 5) });
+      break;
+    }
+    case 'TRIGEN':
+      Object.assign(fields, { bottom: f(c - a * 0.1), mode: f(c), top: f(c + a * 0.2), bottomPercentile: '10', topPercentile: '90' });
+      break;
   }
   return { type, fields };
 }
@@ -403,7 +571,7 @@ export function describe(d: DistributionInput): string {
       if (d.min !== undefined && d.min !== null) keys.push('min', 'max');
       break;
     default:
-      keys.push(...s.params.map((p) => p.key));
+      keys.push(...s.params.map((p) => p.key).filter((k) => (d as Record<string, unknown>)[k] !== undefined && (d as Record<string, unknown>)[k] !== null));
   }
   const parts = keys.map((k) => {
     const v = (d as Record<string, unknown>)[k];
@@ -502,8 +670,72 @@ function pdf(d: DistributionInput, x: number): number {
       for (let i = 1; i < v.length; i++) if (x >= v[i - 1] && x <= v[i]) return (p[i] - p[i - 1]) / (v[i] - v[i - 1]);
       return 0;
     }
+    case 'LOGISTIC': {
+      const e = Math.exp(-Math.abs(x - d.alpha!) / d.beta!);
+      return e / (d.beta! * (1 + e) * (1 + e));
+    }
+    case 'EXTREME_VALUE': {
+      const z = (x - d.alpha!) / d.beta!;
+      return Math.exp(-z - Math.exp(-z)) / d.beta!;
+    }
+    case 'STUDENT': {
+      const nu = d.nu!;
+      return Math.exp(lgamma((nu + 1) / 2) - lgamma(nu / 2) - ((nu + 1) / 2) * Math.log1p((x * x) / nu)) / Math.sqrt(nu * Math.PI);
+    }
+    case 'LOGLOGISTIC': {
+      const z = (x - (d.min ?? 0)) / d.beta!, al = d.alpha!;
+      if (z < 0) return 0;
+      if (z === 0) return al < 1 ? Infinity : al === 1 ? 1 / d.beta! : 0;
+      const za = Math.pow(z, al);
+      return ((al / d.beta!) * (za / z)) / ((1 + za) * (1 + za));
+    }
+    case 'PARETO':
+      return x < d.min! ? 0 : (d.shape! / x) * Math.pow(d.min! / x, d.shape!);
+    case 'GENERAL': {
+      const xs = [d.min!, ...d.values!, d.max!], fs = [0, ...d.probabilities!, 0];
+      let area = 0;
+      for (let i = 1; i < xs.length; i++) area += ((xs[i] - xs[i - 1]) * (fs[i] + fs[i - 1])) / 2;
+      for (let i = 1; i < xs.length; i++)
+        if (x >= xs[i - 1] && x <= xs[i] && xs[i] > xs[i - 1]) return (fs[i - 1] + ((fs[i] - fs[i - 1]) * (x - xs[i - 1])) / (xs[i] - xs[i - 1])) / area;
+      return 0;
+    }
+    case 'HISTOGRAM': {
+      const w = d.probabilities!, lo = d.min!, hi = d.max!;
+      if (x < lo || x > hi) return 0;
+      const total = w.reduce((a, b) => a + b, 0);
+      const i = Math.min(w.length - 1, Math.floor(((x - lo) / (hi - lo)) * w.length));
+      return (w[i] / total) * (w.length / (hi - lo));
+    }
+    case 'TRIGEN': {
+      const [a, b] = trigenBounds(d);
+      const c = d.mode!;
+      if (x < a || x > b) return 0;
+      if (x < c) return (2 * (x - a)) / ((b - a) * (c - a));
+      if (x === c) return 2 / (b - a);
+      return (2 * (b - x)) / ((b - a) * (b - c));
+    }
   }
   return 0;
+}
+
+/**
+ * The minimum and maximum of a TRIGEN: the triangle with the given mode
+ * whose CDF is bottomPercentile/100 at bottom and topPercentile/100 at top,
+ * found by bisection on its width as the engine does (engine/dist/trigen.go
+ * explains why the root is unique and bracketed).
+ */
+export function trigenBounds(d: DistributionInput): [number, number] {
+  const c = d.mode!, l = c - d.bottom!, r = d.top! - c;
+  const pLo = d.bottomPercentile! / 100, q = 1 - d.topPercentile! / 100;
+  const side = (dist: number, p: number, w: number) => dist + (p * w) / 2 + Math.sqrt(p * p * w * w + 4 * dist * p * w) / 2;
+  let lo = l + r, hi = (2 * (l + r)) / (1 - q - pLo);
+  for (let i = 0; i < 2200; i++) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (side(l, pLo, mid) + side(r, q, mid) - mid >= 0) lo = mid;
+    else hi = mid;
+  }
+  return [c - side(l, pLo, lo), c + side(r, q, lo)];
 }
 
 /** Probability mass (discrete) at integer/listed x, untruncated. */
@@ -528,6 +760,16 @@ function pmf(d: DistributionInput, x: number): number {
       });
       return m;
     }
+    case 'NEGATIVE_BINOMIAL': {
+      const s = d.n!, p = d.p!;
+      if (x < 0 || !Number.isInteger(x)) return 0;
+      if (p === 1) return x === 0 ? 1 : 0;
+      return Math.exp(lgamma(s + x) - lgamma(x + 1) - lgamma(s) + s * Math.log(p) + x * Math.log1p(-p));
+    }
+    case 'DISCRETE_UNIFORM':
+      return d.values!.filter((v) => v === x).length / d.values!.length;
+    case 'INTEGER_UNIFORM':
+      return Number.isInteger(x) && x >= d.min! && x <= d.max! ? 1 / (d.max! - d.min! + 1) : 0;
   }
   return 0;
 }
@@ -580,7 +822,43 @@ export function support(d: DistributionInput): [number, number] {
     case 'BERNOULLI':
       [lo, hi] = [0, 1];
       break;
+    case 'LOGISTIC':
+      [lo, hi] = [d.alpha! - 7 * d.beta!, d.alpha! + 7 * d.beta!];
+      break;
+    case 'EXTREME_VALUE':
+      [lo, hi] = [d.alpha! - 2.5 * d.beta!, d.alpha! + 8 * d.beta!];
+      break;
+    case 'STUDENT': {
+      // Wider for heavier tails: ±16 holds 96% of a Cauchy (ν = 1),
+      // ±6.4 over 99.9% of ν = 5.
+      const w = 4 + 12 / d.nu!;
+      [lo, hi] = [-w, w];
+      break;
+    }
+    case 'LOGLOGISTIC': {
+      const g = d.min ?? 0;
+      [lo, hi] = [g, g + d.beta! * Math.pow(199, 1 / d.alpha!)]; // the 99.5% quantile
+      break;
+    }
+    case 'PARETO':
+      [lo, hi] = [d.min!, d.min! * Math.pow(0.005, -1 / d.shape!)]; // the 99.5% quantile
+      break;
+    case 'NEGATIVE_BINOMIAL': {
+      const s = d.n!, p = d.p!;
+      const mean = (s * (1 - p)) / p, sd = Math.sqrt((s * (1 - p)) / (p * p));
+      [lo, hi] = [Math.max(0, Math.floor(mean - 5 * sd)), Math.ceil(mean + 6 * sd) + 1];
+      break;
+    }
+    case 'GENERAL':
+    case 'HISTOGRAM':
+    case 'INTEGER_UNIFORM':
+      [lo, hi] = [d.min!, d.max!];
+      break;
+    case 'TRIGEN':
+      [lo, hi] = trigenBounds(d);
+      break;
     case 'DISCRETE':
+    case 'DISCRETE_UNIFORM':
     case 'CUMULATIVE': {
       const v = d.values!;
       lo = Math.min(...v);
@@ -595,6 +873,9 @@ export function support(d: DistributionInput): [number, number] {
   if (d.truncateMax !== undefined && d.truncateMax !== null) hi = Math.min(hi, d.truncateMax);
   return [lo, hi];
 }
+
+/** The most bars a discrete preview draws. */
+const MAX_BARS = 200;
 
 export interface DensityPoint {
   x: number;
@@ -618,10 +899,13 @@ export function density(d: DistributionInput, samples = 96): Density {
   const discrete = specOf(d.type).discrete;
   const points: DensityPoint[] = [];
   if (discrete) {
+    // Integer supports wider than MAX_BARS integers show every stride-th.
+    const count = Math.max(0, Math.floor(hi) - Math.ceil(lo) + 1);
+    const stride = Math.max(1, Math.ceil(count / MAX_BARS));
     const xs =
-      d.type === 'DISCRETE'
+      d.type === 'DISCRETE' || d.type === 'DISCRETE_UNIFORM'
         ? [...new Set(d.values!)].sort((a, b) => a - b)
-        : Array.from({ length: Math.min(200, Math.max(0, Math.floor(hi) - Math.ceil(lo) + 1)) }, (_, i) => Math.ceil(lo) + i);
+        : Array.from({ length: Math.ceil(count / stride) }, (_, i) => Math.ceil(lo) + i * stride);
     for (const x of xs) if (inTruncation(d, x)) points.push({ x, y: pmf(d, x) });
   } else if (hi > lo) {
     for (let i = 0; i <= samples; i++) {
