@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -110,6 +111,19 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 		}
 		return sources
 	}}
+	p.Relay.AfterLoss = func(ctx context.Context) error {
+		var databases []*ent.Client
+		for _, s := range p.Relay.Sources() {
+			if s.Name == database.Simulation || strings.HasPrefix(s.Name, database.Simulation+"/") {
+				databases = append(databases, s.Client)
+			}
+		}
+		n, err := a.Simulations.Requeue(ctx, databases, client(database.User))
+		if n > 0 {
+			p.log.InfoContext(ctx, "jobs: the queue lost its jobs; unfinished simulations queued again", "simulations", n)
+		}
+		return err
+	}
 	a.Accounts.Outbox, a.Accounts.OnCommit = events.Write, p.Relay.Notify
 	a.Files.Outbox, a.Files.OnCommit = events.Write, p.Relay.Notify
 	a.Simulations.Outbox, a.Simulations.OnCommit = events.Write, p.Relay.Notify

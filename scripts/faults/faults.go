@@ -39,6 +39,22 @@ func stopRedis(ctx context.Context, h *harness, o *outcome) error {
 	return nil
 }
 
+// restartRedisEmpty stops Redis and starts it without its data: the job
+// stream, its consumer group and the event bus are gone. Simulations
+// still queued or running must be queued again from the database, and
+// events replayed from the outboxes, each applied once.
+func restartRedisEmpty(ctx context.Context, h *harness, o *outcome) error {
+	h.redis.stop()
+	if err := h.redis.wipe(); err != nil {
+		return err
+	}
+	if err := h.redis.start(); err != nil {
+		return fmt.Errorf("starting Redis again: %w", err)
+	}
+	h.logf("  Redis restarted empty")
+	return nil
+}
+
 // restartPostgres restarts the cluster (fast shutdown: every connection is
 // cut) while simulations run and store results.
 func restartPostgres(ctx context.Context, h *harness, o *outcome) error {

@@ -75,6 +75,7 @@ type scenario struct {
 var scenarios = []scenario{
 	{"replica killed (SIGKILL) mid-run", killReplica},
 	{"Redis stopped", stopRedis},
+	{"Redis restarted without its data", restartRedisEmpty},
 	{"PostgreSQL restarted", restartPostgres},
 	{"event relay killed (SIGKILL)", killRelay},
 }

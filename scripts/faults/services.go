@@ -213,3 +213,14 @@ func waitTCP(port int, timeout time.Duration) error {
 	}
 	return fmt.Errorf("nothing listens on port %d after %s", port, timeout)
 }
+
+// wipe removes the stopped server's data, as a Redis that restarts on a
+// new machine or without persistence comes back empty.
+func (r *redisServer) wipe() error {
+	for _, name := range []string{"appendonlydir", "dump.rdb"} {
+		if err := os.RemoveAll(filepath.Join(r.dir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

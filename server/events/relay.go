@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/simgraph/simgraph/ent"
@@ -33,6 +34,15 @@ type Relay struct {
 	Replay time.Duration
 	// Batch is the most rows taken from one outbox per poll.
 	Batch int
+	// AfterLoss, if set, runs once the bus has lost its contents and the
+	// recent events are set to be published again: the job queue shares
+	// the bus's Redis, so its jobs went too and are queued again here.
+	AfterLoss func(ctx context.Context) error
+
+	// recovering is set from a loss until its replay and AfterLoss have
+	// succeeded: the bus reports a loss once, and a failed recovery is
+	// tried again at the next poll.
+	recovering atomic.Bool
 
 	nudge chan struct{}
 	mu    sync.Mutex
@@ -111,6 +121,9 @@ func (r *Relay) Poll(ctx context.Context) error {
 	}
 	sources := r.Sources()
 	if fresh {
+		r.recovering.Store(true)
+	}
+	if r.recovering.Load() {
 		replay := r.Replay
 		if replay <= 0 {
 			replay = 24 * time.Hour
@@ -127,6 +140,12 @@ func (r *Relay) Poll(ctx context.Context) error {
 				r.Log.InfoContext(ctx, "events: the bus lost its contents; publishing recent events again", "outbox", s.Name, "events", n)
 			}
 		}
+		if r.AfterLoss != nil {
+			if err := r.AfterLoss(ctx); err != nil {
+				return err
+			}
+		}
+		r.recovering.Store(false)
 	}
 	batch := r.Batch
 	if batch <= 0 {
