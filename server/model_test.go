@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -331,5 +332,102 @@ func TestModelAccess(t *testing.T) {
 		resp := s.Query(t, stranger, `mutation($in: CreateModelInput!) { createModel(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"workbookId": wb, "name": "theirs", "definition": priceModel(100)}})
 		require.Equal(t, "NOT_FOUND", resp.Code(), "a model of another organization's workbook: %+v", resp.Errors)
+	})
+}
+
+// TestModelsFollowTheirTenant saves a model on the shared tier, moves the
+// organization to a dedicated database and back, and checks that the
+// model, its versions and the simulation that ran it move along and stay
+// editable: the new tables are created, secured and copied on both kinds
+// of database.
+func TestModelsFollowTheirTenant(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers = 0
+		s := servertest.Start(t, c)
+		root := s.Token(t, auth.TokenParams{Email: "root@platform.example", Org: "platform", Roles: []string{"SYSTEM_ADMIN"}})
+		token := s.Token(t, auth.TokenParams{Email: "mover@tiers.example", Org: "tiers"})
+		var me struct {
+			Me struct{ Organization struct{ ID string } }
+		}
+		s.Query(t, token, `{ me { organization { id } } }`, nil).Decode(t, &me)
+		wb := s.UploadID(t, token, "labelled.xlsx", labelledWorkbook(t))
+		m := createModel(t, s, token, wb, "travelling", priceModel(100))
+		var run runGot
+		s.Query(t, token, runModelOp, map[string]any{"id": m.ID}).Decode(t, &run)
+
+		expected := 1
+		for _, tier := range []struct{ tier, database string }{{"PROFESSIONAL", "DEDICATED"}, {"STANDARD", "SHARED"}} {
+			var moved struct{ SetOrganizationTier struct{ DatabaseTier string } }
+			s.Query(t, root, `mutation($org: ID!, $tier: Tier!) { setOrganizationTier(organizationId: $org, tier: $tier) { databaseTier } }`,
+				map[string]any{"org": me.Me.Organization.ID, "tier": tier.tier}).Decode(t, &moved)
+			require.Equal(t, tier.database, moved.SetOrganizationTier.DatabaseTier)
+
+			var got struct {
+				Model struct {
+					Version     int
+					Versions    struct{ TotalCount int }
+					Simulations struct {
+						Edges []struct{ Node struct{ ID string } }
+					}
+				}
+			}
+			s.Query(t, token, `query($id: ID!) { model(id: $id) { version versions { totalCount } simulations { edges { node { id } } } } }`,
+				map[string]any{"id": m.ID}).Decode(t, &got)
+			require.Equal(t, expected, got.Model.Version, "on %s", tier.tier)
+			require.Equal(t, expected, got.Model.Versions.TotalCount)
+			require.Len(t, got.Model.Simulations.Edges, 1)
+			require.Equal(t, run.RunModel.ID, got.Model.Simulations.Edges[0].Node.ID)
+
+			var updated struct{ UpdateModel modelGot }
+			updateModel(t, s, token, m.ID, expected, map[string]any{"definition": priceModel(100 + expected)}).Decode(t, &updated)
+			expected++
+			require.Equal(t, expected, updated.UpdateModel.Version)
+		}
+	})
+}
+
+// TestModelConcurrentUpdates sends several saves based on the same version
+// at once: exactly one makes version 2, every other is a VERSION_CONFLICT,
+// and the model has two versions.
+func TestModelConcurrentUpdates(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers = 0
+		s := servertest.Start(t, c)
+		token := s.Token(t, auth.TokenParams{Email: "racer@race.example", Org: "race"})
+		wb := s.UploadID(t, token, "labelled.xlsx", labelledWorkbook(t))
+		m := createModel(t, s, token, wb, "contested", priceModel(100))
+		const editors = 6
+		codes := make(chan string, editors)
+		var wg sync.WaitGroup
+		for i := range editors {
+			wg.Go(func() {
+				resp := updateModel(t, s, token, m.ID, 1, map[string]any{"definition": priceModel(200 + i)})
+				code := resp.Code()
+				if code == "BAD_USER_INPUT" {
+					code, _ = resp.Errors[0].Extensions["reason"].(string)
+				}
+				codes <- code
+			})
+		}
+		wg.Wait()
+		close(codes)
+		count := map[string]int{}
+		for c := range codes {
+			count[c]++
+		}
+		require.Equal(t, map[string]int{"": 1, "VERSION_CONFLICT": editors - 1}, count)
+		var got struct {
+			Model struct {
+				Version  int
+				Versions struct{ TotalCount int }
+			}
+		}
+		s.Query(t, token, `query($id: ID!) { model(id: $id) { version versions { totalCount } } }`, map[string]any{"id": m.ID}).Decode(t, &got)
+		require.Equal(t, 2, got.Model.Version)
+		require.Equal(t, 2, got.Model.Versions.TotalCount)
 	})
 }
