@@ -28,11 +28,19 @@ export interface RunSettings {
   name: string;
 }
 
+/** The server's saved model this draft was loaded from or saved as. */
+export interface SavedLink {
+  id: string;
+  name: string;
+  version: number;
+}
+
 export interface Model {
   inputs: ModelInput[];
   outputs: ModelOutput[];
   correlations: ModelCorrelation[];
   settings: RunSettings;
+  saved?: SavedLink | null;
 }
 
 export const EMPTY_MODEL: Model = {
@@ -54,6 +62,7 @@ export function loadModel(workbookId: string): Model {
       outputs: Array.isArray(m.outputs) ? m.outputs : [],
       correlations: Array.isArray(m.correlations) ? m.correlations : [],
       settings: { ...EMPTY_MODEL.settings, ...(m.settings ?? {}) },
+      saved: m.saved && typeof m.saved.id === 'string' ? m.saved : null,
     };
   } catch {
     return EMPTY_MODEL;
@@ -107,8 +116,10 @@ export function useModel(workbookId: string) {
   const setCorrelations = useCallback((correlations: ModelCorrelation[]) => update((m) => ({ ...m, correlations })), [update]);
   const setSettings = useCallback((s: Partial<RunSettings>) => update((m) => ({ ...m, settings: { ...m.settings, ...s } })), [update]);
   const clear = useCallback(() => update(() => EMPTY_MODEL), [update]);
+  const replace = useCallback((next: Model) => update(() => next), [update]);
+  const setSaved = useCallback((saved: SavedLink | null) => update((m) => ({ ...m, saved })), [update]);
 
-  return { model, setInput, removeInput, setOutput, removeOutput, setCorrelations, setSettings, clear };
+  return { model, setInput, removeInput, setOutput, removeOutput, setCorrelations, setSettings, clear, replace, setSaved };
 }
 
 // ---- A1 references -----------------------------------------------------------

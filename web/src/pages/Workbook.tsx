@@ -8,6 +8,7 @@ import { columnName, parseRef, useModel, type Model, type ModelCorrelation } fro
 import { Link, navigate } from '../lib/router';
 import { DistributionForm } from '../components/DistributionForm';
 import { ProblemView } from '../components/Problem';
+import { SavedModels } from '../components/SavedModels';
 import { StatusBadge } from '../components/StatusBadge';
 
 const WORKBOOK_SIMULATIONS: TypedDocumentNode<
@@ -122,6 +123,7 @@ export function WorkbookPage({ id }: { id: string }) {
         <aside className="side" aria-label="Model">
           <CellEditor workbookId={id} selected={selected} modelApi={modelApi} onClose={() => setSelected(null)} />
           <ModelSummary model={modelApi.model} onGo={goTo} onRemoveInput={modelApi.removeInput} onRemoveOutput={modelApi.removeOutput} />
+          <SavedModels workbookId={id} model={modelApi.model} onLoad={modelApi.replace} onSaved={modelApi.setSaved} />
           <RunPanel workbookId={id} modelApi={modelApi} />
           <RecentRuns workbookId={id} />
         </aside>
@@ -471,7 +473,7 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
     setIterText(String(model.settings.iterations));
     setSeedText(model.settings.seed === null ? '' : String(model.settings.seed));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [workbookId]);
+  }, [workbookId, model.saved?.id, model.saved?.version]);
 
   const iterations = /^\d+$/.test(iterText.trim().replace(/[,_ ]/g, '')) ? Number(iterText.trim().replace(/[,_ ]/g, '')) : NaN;
   const iterError = !Number.isInteger(iterations) || iterations < 1 ? 'Enter a whole number of iterations' : iterations > MAX_ITERATIONS ? `At most ${formatInt(MAX_ITERATIONS)}` : null;
