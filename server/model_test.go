@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -233,6 +234,14 @@ func TestModelVersions(t *testing.T) {
 		require.Equal(t, 1, listed.Models.TotalCount)
 		require.Equal(t, m.ID, listed.Models.Edges[0].Node.ID)
 		require.Equal(t, "Revenue and margin", listed.Node.Name)
+
+		// The default run name of a model with the longest name still fits.
+		long := createModel(t, s, token, wb, strings.Repeat("é", 127), priceModel(10))
+		var longRun runGot
+		s.Query(t, token, runModelOp, map[string]any{"id": long.ID}).Decode(t, &longRun)
+		require.LessOrEqual(t, len(longRun.RunModel.Name), 255)
+		require.True(t, strings.HasSuffix(longRun.RunModel.Name, "é v1"), longRun.RunModel.Name)
+		require.Equal(t, "NOT_FOUND", s.Query(t, token, `mutation($id: ID!) { deleteModel(id: $id) }`, map[string]any{"id": "not-a-uuid"}).Code())
 
 		resp := s.Query(t, token, runModelOp, map[string]any{"id": m.ID, "in": map[string]any{"version": 3}})
 		require.Equal(t, "NOT_FOUND", resp.Code(), "no version 3: %+v", resp.Errors)

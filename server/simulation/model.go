@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -269,7 +270,8 @@ func (s *Service) RunModel(ctx context.Context, id string, p RunModelParams) (*e
 	in := RequestOfVersion(m, mv)
 	in.Name = strings.TrimSpace(p.Name)
 	if in.Name == "" {
-		in.Name = fmt.Sprintf("%s v%d", m.Name, mv.Version)
+		suffix := fmt.Sprintf(" v%d", mv.Version)
+		in.Name = truncate(m.Name, MaxModelName-len(suffix)) + suffix
 	}
 	if len(in.Name) > MaxModelName {
 		return nil, apperr.Errorf(apperr.BadUserInput, "a simulation's name is at most %d characters", MaxModelName)
@@ -347,6 +349,17 @@ func versionConflict(current *ent.Model, expected int) error {
 
 func modelNotFound(id string) error {
 	return apperr.Errorf(apperr.NotFound, "model %s not found", id)
+}
+
+// truncate shortens s to at most n bytes without splitting a character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // pageSize is a page's length as the lists clamp it: 20 by default, at
