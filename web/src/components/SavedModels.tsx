@@ -79,6 +79,7 @@ export function SavedModels({ workbookId, model, onLoad, onSaved }: SavedModelsP
       {linked && (
         <p className="small">
           Editing <strong>{linked.name}</strong>, version {linked.version}
+          {linked.modified && <span className="muted"> (changed since)</span>}
         </p>
       )}
       {saved.length > 0 && (

@@ -119,3 +119,16 @@ export const UPDATE_MODEL: TypedDocumentNode<
   }
   ${SAVED_MODEL_FIELDS}
 `;
+
+export const RUN_MODEL: TypedDocumentNode<
+  { runModel: { id: string; status: string; modelVersion: number | null } },
+  { id: string; input: { version: number; name?: string } }
+> = gql`
+  mutation RunModel($id: ID!, $input: RunModelInput) {
+    runModel(id: $id, input: $input) {
+      id
+      status
+      modelVersion
+    }
+  }
+`;
