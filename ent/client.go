@@ -17,6 +17,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/model"
+	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/outboxevent"
@@ -39,6 +41,10 @@ type Client struct {
 	Schema *migrate.Schema
 	// AnalyticsEvent is the client for interacting with the AnalyticsEvent builders.
 	AnalyticsEvent *AnalyticsEventClient
+	// Model is the client for interacting with the Model builders.
+	Model *ModelClient
+	// ModelVersion is the client for interacting with the ModelVersion builders.
+	ModelVersion *ModelVersionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// Organization is the client for interacting with the Organization builders.
@@ -73,6 +79,8 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.AnalyticsEvent = NewAnalyticsEventClient(c.config)
+	c.Model = NewModelClient(c.config)
+	c.ModelVersion = NewModelVersionClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.OutboxEvent = NewOutboxEventClient(c.config)
@@ -177,6 +185,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:            ctx,
 		config:         cfg,
 		AnalyticsEvent: NewAnalyticsEventClient(cfg),
+		Model:          NewModelClient(cfg),
+		ModelVersion:   NewModelVersionClient(cfg),
 		Notification:   NewNotificationClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
@@ -208,6 +218,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:            ctx,
 		config:         cfg,
 		AnalyticsEvent: NewAnalyticsEventClient(cfg),
+		Model:          NewModelClient(cfg),
+		ModelVersion:   NewModelVersionClient(cfg),
 		Notification:   NewNotificationClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		OutboxEvent:    NewOutboxEventClient(cfg),
@@ -248,9 +260,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AnalyticsEvent, c.Notification, c.Organization, c.OutboxEvent,
-		c.ProcessedEvent, c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation,
-		c.UsageRecord, c.User, c.Workbook,
+		c.AnalyticsEvent, c.Model, c.ModelVersion, c.Notification, c.Organization,
+		c.OutboxEvent, c.ProcessedEvent, c.QuotaAccount, c.QuotaOverride, c.Result,
+		c.Simulation, c.UsageRecord, c.User, c.Workbook,
 	} {
 		n.Use(hooks...)
 	}
@@ -260,9 +272,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AnalyticsEvent, c.Notification, c.Organization, c.OutboxEvent,
-		c.ProcessedEvent, c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation,
-		c.UsageRecord, c.User, c.Workbook,
+		c.AnalyticsEvent, c.Model, c.ModelVersion, c.Notification, c.Organization,
+		c.OutboxEvent, c.ProcessedEvent, c.QuotaAccount, c.QuotaOverride, c.Result,
+		c.Simulation, c.UsageRecord, c.User, c.Workbook,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -273,6 +285,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AnalyticsEventMutation:
 		return c.AnalyticsEvent.mutate(ctx, m)
+	case *ModelMutation:
+		return c.Model.mutate(ctx, m)
+	case *ModelVersionMutation:
+		return c.ModelVersion.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
 	case *OrganizationMutation:
@@ -430,6 +446,274 @@ func (c *AnalyticsEventClient) mutate(ctx context.Context, m *AnalyticsEventMuta
 		return (&AnalyticsEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AnalyticsEvent mutation op: %q", m.Op())
+	}
+}
+
+// ModelClient is a client for the Model schema.
+type ModelClient struct {
+	config
+}
+
+// NewModelClient returns a client for the Model from the given config.
+func NewModelClient(c config) *ModelClient {
+	return &ModelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `model.Hooks(f(g(h())))`.
+func (c *ModelClient) Use(hooks ...Hook) {
+	c.hooks.Model = append(c.hooks.Model, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `model.Intercept(f(g(h())))`.
+func (c *ModelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Model = append(c.inters.Model, interceptors...)
+}
+
+// Create returns a builder for creating a Model entity.
+func (c *ModelClient) Create() *ModelCreate {
+	mutation := newModelMutation(c.config, OpCreate)
+	return &ModelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Model entities.
+func (c *ModelClient) CreateBulk(builders ...*ModelCreate) *ModelCreateBulk {
+	return &ModelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ModelClient) MapCreateBulk(slice any, setFunc func(*ModelCreate, int)) *ModelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ModelCreateBulk{err: fmt.Errorf("calling to ModelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ModelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ModelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Model.
+func (c *ModelClient) Update() *ModelUpdate {
+	mutation := newModelMutation(c.config, OpUpdate)
+	return &ModelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ModelClient) UpdateOne(_m *Model) *ModelUpdateOne {
+	mutation := newModelMutation(c.config, OpUpdateOne, withModel(_m))
+	return &ModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ModelClient) UpdateOneID(id uuid.UUID) *ModelUpdateOne {
+	mutation := newModelMutation(c.config, OpUpdateOne, withModelID(id))
+	return &ModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Model.
+func (c *ModelClient) Delete() *ModelDelete {
+	mutation := newModelMutation(c.config, OpDelete)
+	return &ModelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ModelClient) DeleteOne(_m *Model) *ModelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ModelClient) DeleteOneID(id uuid.UUID) *ModelDeleteOne {
+	builder := c.Delete().Where(model.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ModelDeleteOne{builder}
+}
+
+// Query returns a query builder for Model.
+func (c *ModelClient) Query() *ModelQuery {
+	return &ModelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeModel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Model entity by its id.
+func (c *ModelClient) Get(ctx context.Context, id uuid.UUID) (*Model, error) {
+	return c.Query().Where(model.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ModelClient) GetX(ctx context.Context, id uuid.UUID) *Model {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ModelClient) Hooks() []Hook {
+	hooks := c.hooks.Model
+	return append(hooks[:len(hooks):len(hooks)], model.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ModelClient) Interceptors() []Interceptor {
+	return c.inters.Model
+}
+
+func (c *ModelClient) mutate(ctx context.Context, m *ModelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ModelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ModelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ModelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ModelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Model mutation op: %q", m.Op())
+	}
+}
+
+// ModelVersionClient is a client for the ModelVersion schema.
+type ModelVersionClient struct {
+	config
+}
+
+// NewModelVersionClient returns a client for the ModelVersion from the given config.
+func NewModelVersionClient(c config) *ModelVersionClient {
+	return &ModelVersionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `modelversion.Hooks(f(g(h())))`.
+func (c *ModelVersionClient) Use(hooks ...Hook) {
+	c.hooks.ModelVersion = append(c.hooks.ModelVersion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `modelversion.Intercept(f(g(h())))`.
+func (c *ModelVersionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ModelVersion = append(c.inters.ModelVersion, interceptors...)
+}
+
+// Create returns a builder for creating a ModelVersion entity.
+func (c *ModelVersionClient) Create() *ModelVersionCreate {
+	mutation := newModelVersionMutation(c.config, OpCreate)
+	return &ModelVersionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ModelVersion entities.
+func (c *ModelVersionClient) CreateBulk(builders ...*ModelVersionCreate) *ModelVersionCreateBulk {
+	return &ModelVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ModelVersionClient) MapCreateBulk(slice any, setFunc func(*ModelVersionCreate, int)) *ModelVersionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ModelVersionCreateBulk{err: fmt.Errorf("calling to ModelVersionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ModelVersionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ModelVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ModelVersion.
+func (c *ModelVersionClient) Update() *ModelVersionUpdate {
+	mutation := newModelVersionMutation(c.config, OpUpdate)
+	return &ModelVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ModelVersionClient) UpdateOne(_m *ModelVersion) *ModelVersionUpdateOne {
+	mutation := newModelVersionMutation(c.config, OpUpdateOne, withModelVersion(_m))
+	return &ModelVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ModelVersionClient) UpdateOneID(id uuid.UUID) *ModelVersionUpdateOne {
+	mutation := newModelVersionMutation(c.config, OpUpdateOne, withModelVersionID(id))
+	return &ModelVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ModelVersion.
+func (c *ModelVersionClient) Delete() *ModelVersionDelete {
+	mutation := newModelVersionMutation(c.config, OpDelete)
+	return &ModelVersionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ModelVersionClient) DeleteOne(_m *ModelVersion) *ModelVersionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ModelVersionClient) DeleteOneID(id uuid.UUID) *ModelVersionDeleteOne {
+	builder := c.Delete().Where(modelversion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ModelVersionDeleteOne{builder}
+}
+
+// Query returns a query builder for ModelVersion.
+func (c *ModelVersionClient) Query() *ModelVersionQuery {
+	return &ModelVersionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeModelVersion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ModelVersion entity by its id.
+func (c *ModelVersionClient) Get(ctx context.Context, id uuid.UUID) (*ModelVersion, error) {
+	return c.Query().Where(modelversion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ModelVersionClient) GetX(ctx context.Context, id uuid.UUID) *ModelVersion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ModelVersionClient) Hooks() []Hook {
+	hooks := c.hooks.ModelVersion
+	return append(hooks[:len(hooks):len(hooks)], modelversion.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ModelVersionClient) Interceptors() []Interceptor {
+	return c.inters.ModelVersion
+}
+
+func (c *ModelVersionClient) mutate(ctx context.Context, m *ModelVersionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ModelVersionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ModelVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ModelVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ModelVersionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ModelVersion mutation op: %q", m.Op())
 	}
 }
 
@@ -1934,14 +2218,14 @@ func (c *WorkbookClient) mutate(ctx context.Context, m *WorkbookMutation) (Value
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AnalyticsEvent, Notification, Organization, OutboxEvent, ProcessedEvent,
-		QuotaAccount, QuotaOverride, Result, Simulation, UsageRecord, User,
-		Workbook []ent.Hook
+		AnalyticsEvent, Model, ModelVersion, Notification, Organization, OutboxEvent,
+		ProcessedEvent, QuotaAccount, QuotaOverride, Result, Simulation, UsageRecord,
+		User, Workbook []ent.Hook
 	}
 	inters struct {
-		AnalyticsEvent, Notification, Organization, OutboxEvent, ProcessedEvent,
-		QuotaAccount, QuotaOverride, Result, Simulation, UsageRecord, User,
-		Workbook []ent.Interceptor
+		AnalyticsEvent, Model, ModelVersion, Notification, Organization, OutboxEvent,
+		ProcessedEvent, QuotaAccount, QuotaOverride, Result, Simulation, UsageRecord,
+		User, Workbook []ent.Interceptor
 	}
 )
 

@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/model"
+	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/outboxevent"
@@ -85,6 +87,8 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			analyticsevent.Table: analyticsevent.ValidColumn,
+			model.Table:          model.ValidColumn,
+			modelversion.Table:   modelversion.ValidColumn,
 			notification.Table:   notification.ValidColumn,
 			organization.Table:   organization.ValidColumn,
 			outboxevent.Table:    outboxevent.ValidColumn,

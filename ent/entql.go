@@ -4,6 +4,8 @@ package ent
 
 import (
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/model"
+	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/outboxevent"
@@ -25,7 +27,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   analyticsevent.Table,
@@ -49,6 +51,55 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   model.Table,
+			Columns: model.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: model.FieldID,
+			},
+		},
+		Type: "Model",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			model.FieldTenantID:    {Type: field.TypeString, Column: model.FieldTenantID},
+			model.FieldName:        {Type: field.TypeString, Column: model.FieldName},
+			model.FieldDescription: {Type: field.TypeString, Column: model.FieldDescription},
+			model.FieldWorkbookID:  {Type: field.TypeUUID, Column: model.FieldWorkbookID},
+			model.FieldVersion:     {Type: field.TypeInt, Column: model.FieldVersion},
+			model.FieldCreatedBy:   {Type: field.TypeUUID, Column: model.FieldCreatedBy},
+			model.FieldCreatedAt:   {Type: field.TypeTime, Column: model.FieldCreatedAt},
+			model.FieldUpdatedAt:   {Type: field.TypeTime, Column: model.FieldUpdatedAt},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   modelversion.Table,
+			Columns: modelversion.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: modelversion.FieldID,
+			},
+		},
+		Type: "ModelVersion",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			modelversion.FieldTenantID:     {Type: field.TypeString, Column: modelversion.FieldTenantID},
+			modelversion.FieldModelID:      {Type: field.TypeUUID, Column: modelversion.FieldModelID},
+			modelversion.FieldVersion:      {Type: field.TypeInt, Column: modelversion.FieldVersion},
+			modelversion.FieldInputs:       {Type: field.TypeJSON, Column: modelversion.FieldInputs},
+			modelversion.FieldOutputs:      {Type: field.TypeJSON, Column: modelversion.FieldOutputs},
+			modelversion.FieldOutputNames:  {Type: field.TypeJSON, Column: modelversion.FieldOutputNames},
+			modelversion.FieldTargets:      {Type: field.TypeJSON, Column: modelversion.FieldTargets},
+			modelversion.FieldTailLevels:   {Type: field.TypeJSON, Column: modelversion.FieldTailLevels},
+			modelversion.FieldIterations:   {Type: field.TypeInt, Column: modelversion.FieldIterations},
+			modelversion.FieldSeed:         {Type: field.TypeInt64, Column: modelversion.FieldSeed},
+			modelversion.FieldSampling:     {Type: field.TypeEnum, Column: modelversion.FieldSampling},
+			modelversion.FieldCorrelations: {Type: field.TypeJSON, Column: modelversion.FieldCorrelations},
+			modelversion.FieldKeepSamples:  {Type: field.TypeBool, Column: modelversion.FieldKeepSamples},
+			modelversion.FieldCreatedBy:    {Type: field.TypeUUID, Column: modelversion.FieldCreatedBy},
+			modelversion.FieldCreatedAt:    {Type: field.TypeTime, Column: modelversion.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -69,7 +120,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldReadAt:    {Type: field.TypeTime, Column: notification.FieldReadAt},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -88,7 +139,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCreatedAt: {Type: field.TypeTime, Column: organization.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxevent.Table,
 			Columns: outboxevent.Columns,
@@ -109,7 +160,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxevent.FieldPublishedAt:    {Type: field.TypeTime, Column: outboxevent.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processedevent.Table,
 			Columns: processedevent.Columns,
@@ -126,7 +177,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processedevent.FieldProcessedAt: {Type: field.TypeTime, Column: processedevent.FieldProcessedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   quotaaccount.Table,
 			Columns: quotaaccount.Columns,
@@ -144,7 +195,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			quotaaccount.FieldUpdatedAt:      {Type: field.TypeTime, Column: quotaaccount.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   quotaoverride.Table,
 			Columns: quotaoverride.Columns,
@@ -166,7 +217,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			quotaoverride.FieldUpdatedAt:               {Type: field.TypeTime, Column: quotaoverride.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   result.Table,
 			Columns: result.Columns,
@@ -192,7 +243,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			result.FieldSamples:      {Type: field.TypeBytes, Column: result.FieldSamples},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   simulation.Table,
 			Columns: simulation.Columns,
@@ -226,9 +277,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldStartedAt:    {Type: field.TypeTime, Column: simulation.FieldStartedAt},
 			simulation.FieldCompletedAt:  {Type: field.TypeTime, Column: simulation.FieldCompletedAt},
 			simulation.FieldElapsedMs:    {Type: field.TypeInt64, Column: simulation.FieldElapsedMs},
+			simulation.FieldModelID:      {Type: field.TypeUUID, Column: simulation.FieldModelID},
+			simulation.FieldModelVersion: {Type: field.TypeInt, Column: simulation.FieldModelVersion},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagerecord.Table,
 			Columns: usagerecord.Columns,
@@ -249,7 +302,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagerecord.FieldRecordedAt:     {Type: field.TypeTime, Column: usagerecord.FieldRecordedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -269,7 +322,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldLastSeenAt:     {Type: field.TypeTime, Column: user.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workbook.Table,
 			Columns: workbook.Columns,
@@ -406,6 +459,201 @@ func (f *AnalyticsEventFilter) WhereRecordedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ModelQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ModelQuery builder.
+func (_q *ModelQuery) Filter() *ModelFilter {
+	return &ModelFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ModelMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ModelMutation builder.
+func (m *ModelMutation) Filter() *ModelFilter {
+	return &ModelFilter{config: m.config, predicateAdder: m}
+}
+
+// ModelFilter provides a generic filtering capability at runtime for ModelQuery.
+type ModelFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ModelFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *ModelFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(model.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ModelFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(model.FieldTenantID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ModelFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(model.FieldName))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *ModelFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(model.FieldDescription))
+}
+
+// WhereWorkbookID applies the entql [16]byte predicate on the workbook_id field.
+func (f *ModelFilter) WhereWorkbookID(p entql.ValueP) {
+	f.Where(p.Field(model.FieldWorkbookID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *ModelFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(model.FieldVersion))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *ModelFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(model.FieldCreatedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ModelFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(model.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ModelFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(model.FieldUpdatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ModelVersionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ModelVersionQuery builder.
+func (_q *ModelVersionQuery) Filter() *ModelVersionFilter {
+	return &ModelVersionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ModelVersionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ModelVersionMutation builder.
+func (m *ModelVersionMutation) Filter() *ModelVersionFilter {
+	return &ModelVersionFilter{config: m.config, predicateAdder: m}
+}
+
+// ModelVersionFilter provides a generic filtering capability at runtime for ModelVersionQuery.
+type ModelVersionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ModelVersionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *ModelVersionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(modelversion.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ModelVersionFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(modelversion.FieldTenantID))
+}
+
+// WhereModelID applies the entql [16]byte predicate on the model_id field.
+func (f *ModelVersionFilter) WhereModelID(p entql.ValueP) {
+	f.Where(p.Field(modelversion.FieldModelID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *ModelVersionFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(modelversion.FieldVersion))
+}
+
+// WhereInputs applies the entql json.RawMessage predicate on the inputs field.
+func (f *ModelVersionFilter) WhereInputs(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldInputs))
+}
+
+// WhereOutputs applies the entql json.RawMessage predicate on the outputs field.
+func (f *ModelVersionFilter) WhereOutputs(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldOutputs))
+}
+
+// WhereOutputNames applies the entql json.RawMessage predicate on the output_names field.
+func (f *ModelVersionFilter) WhereOutputNames(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldOutputNames))
+}
+
+// WhereTargets applies the entql json.RawMessage predicate on the targets field.
+func (f *ModelVersionFilter) WhereTargets(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldTargets))
+}
+
+// WhereTailLevels applies the entql json.RawMessage predicate on the tail_levels field.
+func (f *ModelVersionFilter) WhereTailLevels(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldTailLevels))
+}
+
+// WhereIterations applies the entql int predicate on the iterations field.
+func (f *ModelVersionFilter) WhereIterations(p entql.IntP) {
+	f.Where(p.Field(modelversion.FieldIterations))
+}
+
+// WhereSeed applies the entql int64 predicate on the seed field.
+func (f *ModelVersionFilter) WhereSeed(p entql.Int64P) {
+	f.Where(p.Field(modelversion.FieldSeed))
+}
+
+// WhereSampling applies the entql string predicate on the sampling field.
+func (f *ModelVersionFilter) WhereSampling(p entql.StringP) {
+	f.Where(p.Field(modelversion.FieldSampling))
+}
+
+// WhereCorrelations applies the entql json.RawMessage predicate on the correlations field.
+func (f *ModelVersionFilter) WhereCorrelations(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldCorrelations))
+}
+
+// WhereKeepSamples applies the entql bool predicate on the keep_samples field.
+func (f *ModelVersionFilter) WhereKeepSamples(p entql.BoolP) {
+	f.Where(p.Field(modelversion.FieldKeepSamples))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *ModelVersionFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(modelversion.FieldCreatedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ModelVersionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(modelversion.FieldCreatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -434,7 +682,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -519,7 +767,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -603,7 +851,7 @@ type OutboxEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -683,7 +931,7 @@ type ProcessedEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessedEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -743,7 +991,7 @@ type QuotaAccountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuotaAccountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -808,7 +1056,7 @@ type QuotaOverrideFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuotaOverrideFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -893,7 +1141,7 @@ type ResultFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResultFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -998,7 +1246,7 @@ type SimulationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SimulationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1124,6 +1372,16 @@ func (f *SimulationFilter) WhereElapsedMs(p entql.Int64P) {
 	f.Where(p.Field(simulation.FieldElapsedMs))
 }
 
+// WhereModelID applies the entql [16]byte predicate on the model_id field.
+func (f *SimulationFilter) WhereModelID(p entql.ValueP) {
+	f.Where(p.Field(simulation.FieldModelID))
+}
+
+// WhereModelVersion applies the entql int predicate on the model_version field.
+func (f *SimulationFilter) WhereModelVersion(p entql.IntP) {
+	f.Where(p.Field(simulation.FieldModelVersion))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *UsageRecordQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1153,7 +1411,7 @@ type UsageRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1233,7 +1491,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1322,7 +1580,7 @@ type WorkbookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkbookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

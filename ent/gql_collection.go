@@ -7,12 +7,291 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/simgraph/simgraph/ent/model"
+	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ModelQuery) CollectFields(ctx context.Context, satisfies ...string) (*ModelQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ModelQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(model.Columns))
+		selectedFields = []string{model.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[model.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, model.FieldTenantID)
+				fieldSeen[model.FieldTenantID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[model.FieldName]; !ok {
+				selectedFields = append(selectedFields, model.FieldName)
+				fieldSeen[model.FieldName] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[model.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, model.FieldDescription)
+				fieldSeen[model.FieldDescription] = struct{}{}
+			}
+		case "workbookID":
+			if _, ok := fieldSeen[model.FieldWorkbookID]; !ok {
+				selectedFields = append(selectedFields, model.FieldWorkbookID)
+				fieldSeen[model.FieldWorkbookID] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[model.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, model.FieldVersion)
+				fieldSeen[model.FieldVersion] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[model.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, model.FieldCreatedBy)
+				fieldSeen[model.FieldCreatedBy] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[model.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, model.FieldCreatedAt)
+				fieldSeen[model.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[model.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, model.FieldUpdatedAt)
+				fieldSeen[model.FieldUpdatedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type modelPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ModelPaginateOption
+}
+
+func newModelPaginateArgs(rv map[string]any) *modelPaginateArgs {
+	args := &modelPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ModelOrder{Field: &ModelOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithModelOrder(order))
+			}
+		case *ModelOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithModelOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ModelVersionQuery) CollectFields(ctx context.Context, satisfies ...string) (*ModelVersionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ModelVersionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(modelversion.Columns))
+		selectedFields = []string{modelversion.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[modelversion.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldTenantID)
+				fieldSeen[modelversion.FieldTenantID] = struct{}{}
+			}
+		case "modelID":
+			if _, ok := fieldSeen[modelversion.FieldModelID]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldModelID)
+				fieldSeen[modelversion.FieldModelID] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[modelversion.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldVersion)
+				fieldSeen[modelversion.FieldVersion] = struct{}{}
+			}
+		case "inputs":
+			if _, ok := fieldSeen[modelversion.FieldInputs]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldInputs)
+				fieldSeen[modelversion.FieldInputs] = struct{}{}
+			}
+		case "outputs":
+			if _, ok := fieldSeen[modelversion.FieldOutputs]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldOutputs)
+				fieldSeen[modelversion.FieldOutputs] = struct{}{}
+			}
+		case "outputNames":
+			if _, ok := fieldSeen[modelversion.FieldOutputNames]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldOutputNames)
+				fieldSeen[modelversion.FieldOutputNames] = struct{}{}
+			}
+		case "targets":
+			if _, ok := fieldSeen[modelversion.FieldTargets]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldTargets)
+				fieldSeen[modelversion.FieldTargets] = struct{}{}
+			}
+		case "tailLevels":
+			if _, ok := fieldSeen[modelversion.FieldTailLevels]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldTailLevels)
+				fieldSeen[modelversion.FieldTailLevels] = struct{}{}
+			}
+		case "iterations":
+			if _, ok := fieldSeen[modelversion.FieldIterations]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldIterations)
+				fieldSeen[modelversion.FieldIterations] = struct{}{}
+			}
+		case "seed":
+			if _, ok := fieldSeen[modelversion.FieldSeed]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldSeed)
+				fieldSeen[modelversion.FieldSeed] = struct{}{}
+			}
+		case "sampling":
+			if _, ok := fieldSeen[modelversion.FieldSampling]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldSampling)
+				fieldSeen[modelversion.FieldSampling] = struct{}{}
+			}
+		case "correlations":
+			if _, ok := fieldSeen[modelversion.FieldCorrelations]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldCorrelations)
+				fieldSeen[modelversion.FieldCorrelations] = struct{}{}
+			}
+		case "keepSamples":
+			if _, ok := fieldSeen[modelversion.FieldKeepSamples]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldKeepSamples)
+				fieldSeen[modelversion.FieldKeepSamples] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[modelversion.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldCreatedBy)
+				fieldSeen[modelversion.FieldCreatedBy] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[modelversion.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldCreatedAt)
+				fieldSeen[modelversion.FieldCreatedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type modelversionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ModelVersionPaginateOption
+}
+
+func newModelVersionPaginateArgs(rv map[string]any) *modelversionPaginateArgs {
+	args := &modelversionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ModelVersionOrder{Field: &ModelVersionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithModelVersionOrder(order))
+			}
+		case *ModelVersionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithModelVersionOrder(v))
+			}
+		}
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *OrganizationQuery) CollectFields(ctx context.Context, satisfies ...string) (*OrganizationQuery, error) {
@@ -375,6 +654,16 @@ func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[simulation.FieldElapsedMs]; !ok {
 				selectedFields = append(selectedFields, simulation.FieldElapsedMs)
 				fieldSeen[simulation.FieldElapsedMs] = struct{}{}
+			}
+		case "modelID":
+			if _, ok := fieldSeen[simulation.FieldModelID]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldModelID)
+				fieldSeen[simulation.FieldModelID] = struct{}{}
+			}
+		case "modelVersion":
+			if _, ok := fieldSeen[simulation.FieldModelVersion]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldModelVersion)
+				fieldSeen[simulation.FieldModelVersion] = struct{}{}
 			}
 		case "id":
 		case "__typename":

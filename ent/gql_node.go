@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-multierror"
+	"github.com/simgraph/simgraph/ent/model"
+	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
@@ -21,6 +23,16 @@ import (
 type Noder interface {
 	IsNode()
 }
+
+var modelImplementors = []string{"Model", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Model) IsNode() {}
+
+var modelversionImplementors = []string{"ModelVersion", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ModelVersion) IsNode() {}
 
 var organizationImplementors = []string{"Organization", "Node"}
 
@@ -105,6 +117,24 @@ func (c *Client) Noder(ctx context.Context, id uuid.UUID, opts ...NodeOption) (_
 
 func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, error) {
 	switch table {
+	case model.Table:
+		query := c.Model.Query().
+			Where(model.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, modelImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case modelversion.Table:
+		query := c.ModelVersion.Query().
+			Where(modelversion.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, modelversionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case organization.Table:
 		query := c.Organization.Query().
 			Where(organization.ID(id))
@@ -223,6 +253,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		idmap[id] = append(idmap[id], &noders[i])
 	}
 	switch table {
+	case model.Table:
+		query := c.Model.Query().
+			Where(model.IDIn(ids...))
+		query, err := query.CollectFields(ctx, modelImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case modelversion.Table:
+		query := c.ModelVersion.Query().
+			Where(modelversion.IDIn(ids...))
+		query, err := query.CollectFields(ctx, modelversionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case organization.Table:
 		query := c.Organization.Query().
 			Where(organization.IDIn(ids...))

@@ -14,6 +14,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/model"
+	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/outboxevent"
@@ -39,6 +41,8 @@ const (
 
 	// Node types.
 	TypeAnalyticsEvent = "AnalyticsEvent"
+	TypeModel          = "Model"
+	TypeModelVersion   = "ModelVersion"
 	TypeNotification   = "Notification"
 	TypeOrganization   = "Organization"
 	TypeOutboxEvent    = "OutboxEvent"
@@ -799,6 +803,2141 @@ func (m *AnalyticsEventMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AnalyticsEventMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AnalyticsEvent edge %s", name)
+}
+
+// ModelMutation represents an operation that mutates the Model nodes in the graph.
+type ModelMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	tenant_id     *string
+	name          *string
+	description   *string
+	workbook_id   *uuid.UUID
+	version       *int
+	addversion    *int
+	created_by    *uuid.UUID
+	created_at    *time.Time
+	updated_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Model, error)
+	predicates    []predicate.Model
+}
+
+var _ ent.Mutation = (*ModelMutation)(nil)
+
+// modelOption allows management of the mutation configuration using functional options.
+type modelOption func(*ModelMutation)
+
+// newModelMutation creates new mutation for the Model entity.
+func newModelMutation(c config, op Op, opts ...modelOption) *ModelMutation {
+	m := &ModelMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeModel,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withModelID sets the ID field of the mutation.
+func withModelID(id uuid.UUID) modelOption {
+	return func(m *ModelMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Model
+		)
+		m.oldValue = func(ctx context.Context) (*Model, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Model.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withModel sets the old Model of the mutation.
+func withModel(node *Model) modelOption {
+	return func(m *ModelMutation) {
+		m.oldValue = func(context.Context) (*Model, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ModelMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ModelMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Model entities.
+func (m *ModelMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ModelMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ModelMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Model.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ModelMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ModelMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ModelMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetName sets the "name" field.
+func (m *ModelMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ModelMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ModelMutation) ResetName() {
+	m.name = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ModelMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ModelMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ModelMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetWorkbookID sets the "workbook_id" field.
+func (m *ModelMutation) SetWorkbookID(u uuid.UUID) {
+	m.workbook_id = &u
+}
+
+// WorkbookID returns the value of the "workbook_id" field in the mutation.
+func (m *ModelMutation) WorkbookID() (r uuid.UUID, exists bool) {
+	v := m.workbook_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkbookID returns the old "workbook_id" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldWorkbookID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkbookID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkbookID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkbookID: %w", err)
+	}
+	return oldValue.WorkbookID, nil
+}
+
+// ResetWorkbookID resets all changes to the "workbook_id" field.
+func (m *ModelMutation) ResetWorkbookID() {
+	m.workbook_id = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *ModelMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ModelMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ModelMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ModelMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ModelMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *ModelMutation) SetCreatedBy(u uuid.UUID) {
+	m.created_by = &u
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *ModelMutation) CreatedBy() (r uuid.UUID, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldCreatedBy(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *ModelMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ModelMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ModelMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ModelMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ModelMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ModelMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Model entity.
+// If the Model object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ModelMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the ModelMutation builder.
+func (m *ModelMutation) Where(ps ...predicate.Model) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ModelMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ModelMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Model, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ModelMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ModelMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Model).
+func (m *ModelMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ModelMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.tenant_id != nil {
+		fields = append(fields, model.FieldTenantID)
+	}
+	if m.name != nil {
+		fields = append(fields, model.FieldName)
+	}
+	if m.description != nil {
+		fields = append(fields, model.FieldDescription)
+	}
+	if m.workbook_id != nil {
+		fields = append(fields, model.FieldWorkbookID)
+	}
+	if m.version != nil {
+		fields = append(fields, model.FieldVersion)
+	}
+	if m.created_by != nil {
+		fields = append(fields, model.FieldCreatedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, model.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, model.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ModelMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case model.FieldTenantID:
+		return m.TenantID()
+	case model.FieldName:
+		return m.Name()
+	case model.FieldDescription:
+		return m.Description()
+	case model.FieldWorkbookID:
+		return m.WorkbookID()
+	case model.FieldVersion:
+		return m.Version()
+	case model.FieldCreatedBy:
+		return m.CreatedBy()
+	case model.FieldCreatedAt:
+		return m.CreatedAt()
+	case model.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ModelMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case model.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case model.FieldName:
+		return m.OldName(ctx)
+	case model.FieldDescription:
+		return m.OldDescription(ctx)
+	case model.FieldWorkbookID:
+		return m.OldWorkbookID(ctx)
+	case model.FieldVersion:
+		return m.OldVersion(ctx)
+	case model.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case model.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case model.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Model field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ModelMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case model.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case model.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case model.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case model.FieldWorkbookID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkbookID(v)
+		return nil
+	case model.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case model.FieldCreatedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case model.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case model.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Model field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ModelMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, model.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ModelMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case model.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ModelMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case model.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Model numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ModelMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ModelMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ModelMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Model nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ModelMutation) ResetField(name string) error {
+	switch name {
+	case model.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case model.FieldName:
+		m.ResetName()
+		return nil
+	case model.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case model.FieldWorkbookID:
+		m.ResetWorkbookID()
+		return nil
+	case model.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case model.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case model.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case model.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Model field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ModelMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ModelMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ModelMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ModelMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ModelMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ModelMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ModelMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Model unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ModelMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Model edge %s", name)
+}
+
+// ModelVersionMutation represents an operation that mutates the ModelVersion nodes in the graph.
+type ModelVersionMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *uuid.UUID
+	tenant_id          *string
+	model_id           *uuid.UUID
+	version            *int
+	addversion         *int
+	inputs             *[]simspec.Input
+	appendinputs       []simspec.Input
+	outputs            *[]string
+	appendoutputs      []string
+	output_names       *[]string
+	appendoutput_names []string
+	targets            *[]simspec.Target
+	appendtargets      []simspec.Target
+	tail_levels        *[]float64
+	appendtail_levels  []float64
+	iterations         *int
+	additerations      *int
+	seed               *int64
+	addseed            *int64
+	sampling           *modelversion.Sampling
+	correlations       *[]simspec.Correlation
+	appendcorrelations []simspec.Correlation
+	keep_samples       *bool
+	created_by         *uuid.UUID
+	created_at         *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*ModelVersion, error)
+	predicates         []predicate.ModelVersion
+}
+
+var _ ent.Mutation = (*ModelVersionMutation)(nil)
+
+// modelversionOption allows management of the mutation configuration using functional options.
+type modelversionOption func(*ModelVersionMutation)
+
+// newModelVersionMutation creates new mutation for the ModelVersion entity.
+func newModelVersionMutation(c config, op Op, opts ...modelversionOption) *ModelVersionMutation {
+	m := &ModelVersionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeModelVersion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withModelVersionID sets the ID field of the mutation.
+func withModelVersionID(id uuid.UUID) modelversionOption {
+	return func(m *ModelVersionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ModelVersion
+		)
+		m.oldValue = func(ctx context.Context) (*ModelVersion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ModelVersion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withModelVersion sets the old ModelVersion of the mutation.
+func withModelVersion(node *ModelVersion) modelversionOption {
+	return func(m *ModelVersionMutation) {
+		m.oldValue = func(context.Context) (*ModelVersion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ModelVersionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ModelVersionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ModelVersion entities.
+func (m *ModelVersionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ModelVersionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ModelVersionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ModelVersion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ModelVersionMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ModelVersionMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ModelVersionMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetModelID sets the "model_id" field.
+func (m *ModelVersionMutation) SetModelID(u uuid.UUID) {
+	m.model_id = &u
+}
+
+// ModelID returns the value of the "model_id" field in the mutation.
+func (m *ModelVersionMutation) ModelID() (r uuid.UUID, exists bool) {
+	v := m.model_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldModelID returns the old "model_id" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldModelID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldModelID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldModelID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldModelID: %w", err)
+	}
+	return oldValue.ModelID, nil
+}
+
+// ResetModelID resets all changes to the "model_id" field.
+func (m *ModelVersionMutation) ResetModelID() {
+	m.model_id = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *ModelVersionMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ModelVersionMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ModelVersionMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ModelVersionMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ModelVersionMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetInputs sets the "inputs" field.
+func (m *ModelVersionMutation) SetInputs(s []simspec.Input) {
+	m.inputs = &s
+	m.appendinputs = nil
+}
+
+// Inputs returns the value of the "inputs" field in the mutation.
+func (m *ModelVersionMutation) Inputs() (r []simspec.Input, exists bool) {
+	v := m.inputs
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInputs returns the old "inputs" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldInputs(ctx context.Context) (v []simspec.Input, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInputs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInputs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInputs: %w", err)
+	}
+	return oldValue.Inputs, nil
+}
+
+// AppendInputs adds s to the "inputs" field.
+func (m *ModelVersionMutation) AppendInputs(s []simspec.Input) {
+	m.appendinputs = append(m.appendinputs, s...)
+}
+
+// AppendedInputs returns the list of values that were appended to the "inputs" field in this mutation.
+func (m *ModelVersionMutation) AppendedInputs() ([]simspec.Input, bool) {
+	if len(m.appendinputs) == 0 {
+		return nil, false
+	}
+	return m.appendinputs, true
+}
+
+// ResetInputs resets all changes to the "inputs" field.
+func (m *ModelVersionMutation) ResetInputs() {
+	m.inputs = nil
+	m.appendinputs = nil
+}
+
+// SetOutputs sets the "outputs" field.
+func (m *ModelVersionMutation) SetOutputs(s []string) {
+	m.outputs = &s
+	m.appendoutputs = nil
+}
+
+// Outputs returns the value of the "outputs" field in the mutation.
+func (m *ModelVersionMutation) Outputs() (r []string, exists bool) {
+	v := m.outputs
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutputs returns the old "outputs" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldOutputs(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutputs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutputs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutputs: %w", err)
+	}
+	return oldValue.Outputs, nil
+}
+
+// AppendOutputs adds s to the "outputs" field.
+func (m *ModelVersionMutation) AppendOutputs(s []string) {
+	m.appendoutputs = append(m.appendoutputs, s...)
+}
+
+// AppendedOutputs returns the list of values that were appended to the "outputs" field in this mutation.
+func (m *ModelVersionMutation) AppendedOutputs() ([]string, bool) {
+	if len(m.appendoutputs) == 0 {
+		return nil, false
+	}
+	return m.appendoutputs, true
+}
+
+// ResetOutputs resets all changes to the "outputs" field.
+func (m *ModelVersionMutation) ResetOutputs() {
+	m.outputs = nil
+	m.appendoutputs = nil
+}
+
+// SetOutputNames sets the "output_names" field.
+func (m *ModelVersionMutation) SetOutputNames(s []string) {
+	m.output_names = &s
+	m.appendoutput_names = nil
+}
+
+// OutputNames returns the value of the "output_names" field in the mutation.
+func (m *ModelVersionMutation) OutputNames() (r []string, exists bool) {
+	v := m.output_names
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutputNames returns the old "output_names" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldOutputNames(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutputNames is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutputNames requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutputNames: %w", err)
+	}
+	return oldValue.OutputNames, nil
+}
+
+// AppendOutputNames adds s to the "output_names" field.
+func (m *ModelVersionMutation) AppendOutputNames(s []string) {
+	m.appendoutput_names = append(m.appendoutput_names, s...)
+}
+
+// AppendedOutputNames returns the list of values that were appended to the "output_names" field in this mutation.
+func (m *ModelVersionMutation) AppendedOutputNames() ([]string, bool) {
+	if len(m.appendoutput_names) == 0 {
+		return nil, false
+	}
+	return m.appendoutput_names, true
+}
+
+// ClearOutputNames clears the value of the "output_names" field.
+func (m *ModelVersionMutation) ClearOutputNames() {
+	m.output_names = nil
+	m.appendoutput_names = nil
+	m.clearedFields[modelversion.FieldOutputNames] = struct{}{}
+}
+
+// OutputNamesCleared returns if the "output_names" field was cleared in this mutation.
+func (m *ModelVersionMutation) OutputNamesCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldOutputNames]
+	return ok
+}
+
+// ResetOutputNames resets all changes to the "output_names" field.
+func (m *ModelVersionMutation) ResetOutputNames() {
+	m.output_names = nil
+	m.appendoutput_names = nil
+	delete(m.clearedFields, modelversion.FieldOutputNames)
+}
+
+// SetTargets sets the "targets" field.
+func (m *ModelVersionMutation) SetTargets(s []simspec.Target) {
+	m.targets = &s
+	m.appendtargets = nil
+}
+
+// Targets returns the value of the "targets" field in the mutation.
+func (m *ModelVersionMutation) Targets() (r []simspec.Target, exists bool) {
+	v := m.targets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargets returns the old "targets" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldTargets(ctx context.Context) (v []simspec.Target, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargets: %w", err)
+	}
+	return oldValue.Targets, nil
+}
+
+// AppendTargets adds s to the "targets" field.
+func (m *ModelVersionMutation) AppendTargets(s []simspec.Target) {
+	m.appendtargets = append(m.appendtargets, s...)
+}
+
+// AppendedTargets returns the list of values that were appended to the "targets" field in this mutation.
+func (m *ModelVersionMutation) AppendedTargets() ([]simspec.Target, bool) {
+	if len(m.appendtargets) == 0 {
+		return nil, false
+	}
+	return m.appendtargets, true
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (m *ModelVersionMutation) ClearTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	m.clearedFields[modelversion.FieldTargets] = struct{}{}
+}
+
+// TargetsCleared returns if the "targets" field was cleared in this mutation.
+func (m *ModelVersionMutation) TargetsCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldTargets]
+	return ok
+}
+
+// ResetTargets resets all changes to the "targets" field.
+func (m *ModelVersionMutation) ResetTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	delete(m.clearedFields, modelversion.FieldTargets)
+}
+
+// SetTailLevels sets the "tail_levels" field.
+func (m *ModelVersionMutation) SetTailLevels(f []float64) {
+	m.tail_levels = &f
+	m.appendtail_levels = nil
+}
+
+// TailLevels returns the value of the "tail_levels" field in the mutation.
+func (m *ModelVersionMutation) TailLevels() (r []float64, exists bool) {
+	v := m.tail_levels
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTailLevels returns the old "tail_levels" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldTailLevels(ctx context.Context) (v []float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTailLevels is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTailLevels requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTailLevels: %w", err)
+	}
+	return oldValue.TailLevels, nil
+}
+
+// AppendTailLevels adds f to the "tail_levels" field.
+func (m *ModelVersionMutation) AppendTailLevels(f []float64) {
+	m.appendtail_levels = append(m.appendtail_levels, f...)
+}
+
+// AppendedTailLevels returns the list of values that were appended to the "tail_levels" field in this mutation.
+func (m *ModelVersionMutation) AppendedTailLevels() ([]float64, bool) {
+	if len(m.appendtail_levels) == 0 {
+		return nil, false
+	}
+	return m.appendtail_levels, true
+}
+
+// ClearTailLevels clears the value of the "tail_levels" field.
+func (m *ModelVersionMutation) ClearTailLevels() {
+	m.tail_levels = nil
+	m.appendtail_levels = nil
+	m.clearedFields[modelversion.FieldTailLevels] = struct{}{}
+}
+
+// TailLevelsCleared returns if the "tail_levels" field was cleared in this mutation.
+func (m *ModelVersionMutation) TailLevelsCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldTailLevels]
+	return ok
+}
+
+// ResetTailLevels resets all changes to the "tail_levels" field.
+func (m *ModelVersionMutation) ResetTailLevels() {
+	m.tail_levels = nil
+	m.appendtail_levels = nil
+	delete(m.clearedFields, modelversion.FieldTailLevels)
+}
+
+// SetIterations sets the "iterations" field.
+func (m *ModelVersionMutation) SetIterations(i int) {
+	m.iterations = &i
+	m.additerations = nil
+}
+
+// Iterations returns the value of the "iterations" field in the mutation.
+func (m *ModelVersionMutation) Iterations() (r int, exists bool) {
+	v := m.iterations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIterations returns the old "iterations" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldIterations(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIterations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIterations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIterations: %w", err)
+	}
+	return oldValue.Iterations, nil
+}
+
+// AddIterations adds i to the "iterations" field.
+func (m *ModelVersionMutation) AddIterations(i int) {
+	if m.additerations != nil {
+		*m.additerations += i
+	} else {
+		m.additerations = &i
+	}
+}
+
+// AddedIterations returns the value that was added to the "iterations" field in this mutation.
+func (m *ModelVersionMutation) AddedIterations() (r int, exists bool) {
+	v := m.additerations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIterations resets all changes to the "iterations" field.
+func (m *ModelVersionMutation) ResetIterations() {
+	m.iterations = nil
+	m.additerations = nil
+}
+
+// SetSeed sets the "seed" field.
+func (m *ModelVersionMutation) SetSeed(i int64) {
+	m.seed = &i
+	m.addseed = nil
+}
+
+// Seed returns the value of the "seed" field in the mutation.
+func (m *ModelVersionMutation) Seed() (r int64, exists bool) {
+	v := m.seed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeed returns the old "seed" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldSeed(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeed: %w", err)
+	}
+	return oldValue.Seed, nil
+}
+
+// AddSeed adds i to the "seed" field.
+func (m *ModelVersionMutation) AddSeed(i int64) {
+	if m.addseed != nil {
+		*m.addseed += i
+	} else {
+		m.addseed = &i
+	}
+}
+
+// AddedSeed returns the value that was added to the "seed" field in this mutation.
+func (m *ModelVersionMutation) AddedSeed() (r int64, exists bool) {
+	v := m.addseed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSeed clears the value of the "seed" field.
+func (m *ModelVersionMutation) ClearSeed() {
+	m.seed = nil
+	m.addseed = nil
+	m.clearedFields[modelversion.FieldSeed] = struct{}{}
+}
+
+// SeedCleared returns if the "seed" field was cleared in this mutation.
+func (m *ModelVersionMutation) SeedCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldSeed]
+	return ok
+}
+
+// ResetSeed resets all changes to the "seed" field.
+func (m *ModelVersionMutation) ResetSeed() {
+	m.seed = nil
+	m.addseed = nil
+	delete(m.clearedFields, modelversion.FieldSeed)
+}
+
+// SetSampling sets the "sampling" field.
+func (m *ModelVersionMutation) SetSampling(value modelversion.Sampling) {
+	m.sampling = &value
+}
+
+// Sampling returns the value of the "sampling" field in the mutation.
+func (m *ModelVersionMutation) Sampling() (r modelversion.Sampling, exists bool) {
+	v := m.sampling
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSampling returns the old "sampling" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldSampling(ctx context.Context) (v modelversion.Sampling, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSampling is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSampling requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSampling: %w", err)
+	}
+	return oldValue.Sampling, nil
+}
+
+// ResetSampling resets all changes to the "sampling" field.
+func (m *ModelVersionMutation) ResetSampling() {
+	m.sampling = nil
+}
+
+// SetCorrelations sets the "correlations" field.
+func (m *ModelVersionMutation) SetCorrelations(s []simspec.Correlation) {
+	m.correlations = &s
+	m.appendcorrelations = nil
+}
+
+// Correlations returns the value of the "correlations" field in the mutation.
+func (m *ModelVersionMutation) Correlations() (r []simspec.Correlation, exists bool) {
+	v := m.correlations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCorrelations returns the old "correlations" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldCorrelations(ctx context.Context) (v []simspec.Correlation, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCorrelations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCorrelations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCorrelations: %w", err)
+	}
+	return oldValue.Correlations, nil
+}
+
+// AppendCorrelations adds s to the "correlations" field.
+func (m *ModelVersionMutation) AppendCorrelations(s []simspec.Correlation) {
+	m.appendcorrelations = append(m.appendcorrelations, s...)
+}
+
+// AppendedCorrelations returns the list of values that were appended to the "correlations" field in this mutation.
+func (m *ModelVersionMutation) AppendedCorrelations() ([]simspec.Correlation, bool) {
+	if len(m.appendcorrelations) == 0 {
+		return nil, false
+	}
+	return m.appendcorrelations, true
+}
+
+// ClearCorrelations clears the value of the "correlations" field.
+func (m *ModelVersionMutation) ClearCorrelations() {
+	m.correlations = nil
+	m.appendcorrelations = nil
+	m.clearedFields[modelversion.FieldCorrelations] = struct{}{}
+}
+
+// CorrelationsCleared returns if the "correlations" field was cleared in this mutation.
+func (m *ModelVersionMutation) CorrelationsCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldCorrelations]
+	return ok
+}
+
+// ResetCorrelations resets all changes to the "correlations" field.
+func (m *ModelVersionMutation) ResetCorrelations() {
+	m.correlations = nil
+	m.appendcorrelations = nil
+	delete(m.clearedFields, modelversion.FieldCorrelations)
+}
+
+// SetKeepSamples sets the "keep_samples" field.
+func (m *ModelVersionMutation) SetKeepSamples(b bool) {
+	m.keep_samples = &b
+}
+
+// KeepSamples returns the value of the "keep_samples" field in the mutation.
+func (m *ModelVersionMutation) KeepSamples() (r bool, exists bool) {
+	v := m.keep_samples
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeepSamples returns the old "keep_samples" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldKeepSamples(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeepSamples is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeepSamples requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeepSamples: %w", err)
+	}
+	return oldValue.KeepSamples, nil
+}
+
+// ResetKeepSamples resets all changes to the "keep_samples" field.
+func (m *ModelVersionMutation) ResetKeepSamples() {
+	m.keep_samples = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *ModelVersionMutation) SetCreatedBy(u uuid.UUID) {
+	m.created_by = &u
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *ModelVersionMutation) CreatedBy() (r uuid.UUID, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldCreatedBy(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *ModelVersionMutation) ResetCreatedBy() {
+	m.created_by = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ModelVersionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ModelVersionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ModelVersionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the ModelVersionMutation builder.
+func (m *ModelVersionMutation) Where(ps ...predicate.ModelVersion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ModelVersionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ModelVersionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ModelVersion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ModelVersionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ModelVersionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ModelVersion).
+func (m *ModelVersionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ModelVersionMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.tenant_id != nil {
+		fields = append(fields, modelversion.FieldTenantID)
+	}
+	if m.model_id != nil {
+		fields = append(fields, modelversion.FieldModelID)
+	}
+	if m.version != nil {
+		fields = append(fields, modelversion.FieldVersion)
+	}
+	if m.inputs != nil {
+		fields = append(fields, modelversion.FieldInputs)
+	}
+	if m.outputs != nil {
+		fields = append(fields, modelversion.FieldOutputs)
+	}
+	if m.output_names != nil {
+		fields = append(fields, modelversion.FieldOutputNames)
+	}
+	if m.targets != nil {
+		fields = append(fields, modelversion.FieldTargets)
+	}
+	if m.tail_levels != nil {
+		fields = append(fields, modelversion.FieldTailLevels)
+	}
+	if m.iterations != nil {
+		fields = append(fields, modelversion.FieldIterations)
+	}
+	if m.seed != nil {
+		fields = append(fields, modelversion.FieldSeed)
+	}
+	if m.sampling != nil {
+		fields = append(fields, modelversion.FieldSampling)
+	}
+	if m.correlations != nil {
+		fields = append(fields, modelversion.FieldCorrelations)
+	}
+	if m.keep_samples != nil {
+		fields = append(fields, modelversion.FieldKeepSamples)
+	}
+	if m.created_by != nil {
+		fields = append(fields, modelversion.FieldCreatedBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, modelversion.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ModelVersionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case modelversion.FieldTenantID:
+		return m.TenantID()
+	case modelversion.FieldModelID:
+		return m.ModelID()
+	case modelversion.FieldVersion:
+		return m.Version()
+	case modelversion.FieldInputs:
+		return m.Inputs()
+	case modelversion.FieldOutputs:
+		return m.Outputs()
+	case modelversion.FieldOutputNames:
+		return m.OutputNames()
+	case modelversion.FieldTargets:
+		return m.Targets()
+	case modelversion.FieldTailLevels:
+		return m.TailLevels()
+	case modelversion.FieldIterations:
+		return m.Iterations()
+	case modelversion.FieldSeed:
+		return m.Seed()
+	case modelversion.FieldSampling:
+		return m.Sampling()
+	case modelversion.FieldCorrelations:
+		return m.Correlations()
+	case modelversion.FieldKeepSamples:
+		return m.KeepSamples()
+	case modelversion.FieldCreatedBy:
+		return m.CreatedBy()
+	case modelversion.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ModelVersionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case modelversion.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case modelversion.FieldModelID:
+		return m.OldModelID(ctx)
+	case modelversion.FieldVersion:
+		return m.OldVersion(ctx)
+	case modelversion.FieldInputs:
+		return m.OldInputs(ctx)
+	case modelversion.FieldOutputs:
+		return m.OldOutputs(ctx)
+	case modelversion.FieldOutputNames:
+		return m.OldOutputNames(ctx)
+	case modelversion.FieldTargets:
+		return m.OldTargets(ctx)
+	case modelversion.FieldTailLevels:
+		return m.OldTailLevels(ctx)
+	case modelversion.FieldIterations:
+		return m.OldIterations(ctx)
+	case modelversion.FieldSeed:
+		return m.OldSeed(ctx)
+	case modelversion.FieldSampling:
+		return m.OldSampling(ctx)
+	case modelversion.FieldCorrelations:
+		return m.OldCorrelations(ctx)
+	case modelversion.FieldKeepSamples:
+		return m.OldKeepSamples(ctx)
+	case modelversion.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case modelversion.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ModelVersion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ModelVersionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case modelversion.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case modelversion.FieldModelID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetModelID(v)
+		return nil
+	case modelversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case modelversion.FieldInputs:
+		v, ok := value.([]simspec.Input)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInputs(v)
+		return nil
+	case modelversion.FieldOutputs:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutputs(v)
+		return nil
+	case modelversion.FieldOutputNames:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutputNames(v)
+		return nil
+	case modelversion.FieldTargets:
+		v, ok := value.([]simspec.Target)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargets(v)
+		return nil
+	case modelversion.FieldTailLevels:
+		v, ok := value.([]float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTailLevels(v)
+		return nil
+	case modelversion.FieldIterations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIterations(v)
+		return nil
+	case modelversion.FieldSeed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeed(v)
+		return nil
+	case modelversion.FieldSampling:
+		v, ok := value.(modelversion.Sampling)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSampling(v)
+		return nil
+	case modelversion.FieldCorrelations:
+		v, ok := value.([]simspec.Correlation)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCorrelations(v)
+		return nil
+	case modelversion.FieldKeepSamples:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeepSamples(v)
+		return nil
+	case modelversion.FieldCreatedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case modelversion.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ModelVersion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ModelVersionMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, modelversion.FieldVersion)
+	}
+	if m.additerations != nil {
+		fields = append(fields, modelversion.FieldIterations)
+	}
+	if m.addseed != nil {
+		fields = append(fields, modelversion.FieldSeed)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ModelVersionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case modelversion.FieldVersion:
+		return m.AddedVersion()
+	case modelversion.FieldIterations:
+		return m.AddedIterations()
+	case modelversion.FieldSeed:
+		return m.AddedSeed()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ModelVersionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case modelversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case modelversion.FieldIterations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIterations(v)
+		return nil
+	case modelversion.FieldSeed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeed(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ModelVersion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ModelVersionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(modelversion.FieldOutputNames) {
+		fields = append(fields, modelversion.FieldOutputNames)
+	}
+	if m.FieldCleared(modelversion.FieldTargets) {
+		fields = append(fields, modelversion.FieldTargets)
+	}
+	if m.FieldCleared(modelversion.FieldTailLevels) {
+		fields = append(fields, modelversion.FieldTailLevels)
+	}
+	if m.FieldCleared(modelversion.FieldSeed) {
+		fields = append(fields, modelversion.FieldSeed)
+	}
+	if m.FieldCleared(modelversion.FieldCorrelations) {
+		fields = append(fields, modelversion.FieldCorrelations)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ModelVersionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ModelVersionMutation) ClearField(name string) error {
+	switch name {
+	case modelversion.FieldOutputNames:
+		m.ClearOutputNames()
+		return nil
+	case modelversion.FieldTargets:
+		m.ClearTargets()
+		return nil
+	case modelversion.FieldTailLevels:
+		m.ClearTailLevels()
+		return nil
+	case modelversion.FieldSeed:
+		m.ClearSeed()
+		return nil
+	case modelversion.FieldCorrelations:
+		m.ClearCorrelations()
+		return nil
+	}
+	return fmt.Errorf("unknown ModelVersion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ModelVersionMutation) ResetField(name string) error {
+	switch name {
+	case modelversion.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case modelversion.FieldModelID:
+		m.ResetModelID()
+		return nil
+	case modelversion.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case modelversion.FieldInputs:
+		m.ResetInputs()
+		return nil
+	case modelversion.FieldOutputs:
+		m.ResetOutputs()
+		return nil
+	case modelversion.FieldOutputNames:
+		m.ResetOutputNames()
+		return nil
+	case modelversion.FieldTargets:
+		m.ResetTargets()
+		return nil
+	case modelversion.FieldTailLevels:
+		m.ResetTailLevels()
+		return nil
+	case modelversion.FieldIterations:
+		m.ResetIterations()
+		return nil
+	case modelversion.FieldSeed:
+		m.ResetSeed()
+		return nil
+	case modelversion.FieldSampling:
+		m.ResetSampling()
+		return nil
+	case modelversion.FieldCorrelations:
+		m.ResetCorrelations()
+		return nil
+	case modelversion.FieldKeepSamples:
+		m.ResetKeepSamples()
+		return nil
+	case modelversion.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case modelversion.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ModelVersion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ModelVersionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ModelVersionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ModelVersionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ModelVersionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ModelVersionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ModelVersionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ModelVersionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ModelVersion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ModelVersionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ModelVersion edge %s", name)
 }
 
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
@@ -6463,6 +8602,9 @@ type SimulationMutation struct {
 	completed_at       *time.Time
 	elapsed_ms         *int64
 	addelapsed_ms      *int64
+	model_id           *uuid.UUID
+	model_version      *int
+	addmodel_version   *int
 	clearedFields      map[string]struct{}
 	done               bool
 	oldValue           func(context.Context) (*Simulation, error)
@@ -7735,6 +9877,125 @@ func (m *SimulationMutation) ResetElapsedMs() {
 	delete(m.clearedFields, simulation.FieldElapsedMs)
 }
 
+// SetModelID sets the "model_id" field.
+func (m *SimulationMutation) SetModelID(u uuid.UUID) {
+	m.model_id = &u
+}
+
+// ModelID returns the value of the "model_id" field in the mutation.
+func (m *SimulationMutation) ModelID() (r uuid.UUID, exists bool) {
+	v := m.model_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldModelID returns the old "model_id" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldModelID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldModelID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldModelID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldModelID: %w", err)
+	}
+	return oldValue.ModelID, nil
+}
+
+// ClearModelID clears the value of the "model_id" field.
+func (m *SimulationMutation) ClearModelID() {
+	m.model_id = nil
+	m.clearedFields[simulation.FieldModelID] = struct{}{}
+}
+
+// ModelIDCleared returns if the "model_id" field was cleared in this mutation.
+func (m *SimulationMutation) ModelIDCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldModelID]
+	return ok
+}
+
+// ResetModelID resets all changes to the "model_id" field.
+func (m *SimulationMutation) ResetModelID() {
+	m.model_id = nil
+	delete(m.clearedFields, simulation.FieldModelID)
+}
+
+// SetModelVersion sets the "model_version" field.
+func (m *SimulationMutation) SetModelVersion(i int) {
+	m.model_version = &i
+	m.addmodel_version = nil
+}
+
+// ModelVersion returns the value of the "model_version" field in the mutation.
+func (m *SimulationMutation) ModelVersion() (r int, exists bool) {
+	v := m.model_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldModelVersion returns the old "model_version" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldModelVersion(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldModelVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldModelVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldModelVersion: %w", err)
+	}
+	return oldValue.ModelVersion, nil
+}
+
+// AddModelVersion adds i to the "model_version" field.
+func (m *SimulationMutation) AddModelVersion(i int) {
+	if m.addmodel_version != nil {
+		*m.addmodel_version += i
+	} else {
+		m.addmodel_version = &i
+	}
+}
+
+// AddedModelVersion returns the value that was added to the "model_version" field in this mutation.
+func (m *SimulationMutation) AddedModelVersion() (r int, exists bool) {
+	v := m.addmodel_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearModelVersion clears the value of the "model_version" field.
+func (m *SimulationMutation) ClearModelVersion() {
+	m.model_version = nil
+	m.addmodel_version = nil
+	m.clearedFields[simulation.FieldModelVersion] = struct{}{}
+}
+
+// ModelVersionCleared returns if the "model_version" field was cleared in this mutation.
+func (m *SimulationMutation) ModelVersionCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldModelVersion]
+	return ok
+}
+
+// ResetModelVersion resets all changes to the "model_version" field.
+func (m *SimulationMutation) ResetModelVersion() {
+	m.model_version = nil
+	m.addmodel_version = nil
+	delete(m.clearedFields, simulation.FieldModelVersion)
+}
+
 // Where appends a list predicates to the SimulationMutation builder.
 func (m *SimulationMutation) Where(ps ...predicate.Simulation) {
 	m.predicates = append(m.predicates, ps...)
@@ -7769,7 +10030,7 @@ func (m *SimulationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SimulationMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 25)
 	if m.tenant_id != nil {
 		fields = append(fields, simulation.FieldTenantID)
 	}
@@ -7839,6 +10100,12 @@ func (m *SimulationMutation) Fields() []string {
 	if m.elapsed_ms != nil {
 		fields = append(fields, simulation.FieldElapsedMs)
 	}
+	if m.model_id != nil {
+		fields = append(fields, simulation.FieldModelID)
+	}
+	if m.model_version != nil {
+		fields = append(fields, simulation.FieldModelVersion)
+	}
 	return fields
 }
 
@@ -7893,6 +10160,10 @@ func (m *SimulationMutation) Field(name string) (ent.Value, bool) {
 		return m.CompletedAt()
 	case simulation.FieldElapsedMs:
 		return m.ElapsedMs()
+	case simulation.FieldModelID:
+		return m.ModelID()
+	case simulation.FieldModelVersion:
+		return m.ModelVersion()
 	}
 	return nil, false
 }
@@ -7948,6 +10219,10 @@ func (m *SimulationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCompletedAt(ctx)
 	case simulation.FieldElapsedMs:
 		return m.OldElapsedMs(ctx)
+	case simulation.FieldModelID:
+		return m.OldModelID(ctx)
+	case simulation.FieldModelVersion:
+		return m.OldModelVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Simulation field %s", name)
 }
@@ -8118,6 +10393,20 @@ func (m *SimulationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetElapsedMs(v)
 		return nil
+	case simulation.FieldModelID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetModelID(v)
+		return nil
+	case simulation.FieldModelVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetModelVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Simulation field %s", name)
 }
@@ -8138,6 +10427,9 @@ func (m *SimulationMutation) AddedFields() []string {
 	if m.addelapsed_ms != nil {
 		fields = append(fields, simulation.FieldElapsedMs)
 	}
+	if m.addmodel_version != nil {
+		fields = append(fields, simulation.FieldModelVersion)
+	}
 	return fields
 }
 
@@ -8154,6 +10446,8 @@ func (m *SimulationMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedAttempts()
 	case simulation.FieldElapsedMs:
 		return m.AddedElapsedMs()
+	case simulation.FieldModelVersion:
+		return m.AddedModelVersion()
 	}
 	return nil, false
 }
@@ -8190,6 +10484,13 @@ func (m *SimulationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddElapsedMs(v)
+		return nil
+	case simulation.FieldModelVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddModelVersion(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Simulation numeric field %s", name)
@@ -8231,6 +10532,12 @@ func (m *SimulationMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(simulation.FieldElapsedMs) {
 		fields = append(fields, simulation.FieldElapsedMs)
+	}
+	if m.FieldCleared(simulation.FieldModelID) {
+		fields = append(fields, simulation.FieldModelID)
+	}
+	if m.FieldCleared(simulation.FieldModelVersion) {
+		fields = append(fields, simulation.FieldModelVersion)
 	}
 	return fields
 }
@@ -8278,6 +10585,12 @@ func (m *SimulationMutation) ClearField(name string) error {
 		return nil
 	case simulation.FieldElapsedMs:
 		m.ClearElapsedMs()
+		return nil
+	case simulation.FieldModelID:
+		m.ClearModelID()
+		return nil
+	case simulation.FieldModelVersion:
+		m.ClearModelVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Simulation nullable field %s", name)
@@ -8355,6 +10668,12 @@ func (m *SimulationMutation) ResetField(name string) error {
 		return nil
 	case simulation.FieldElapsedMs:
 		m.ResetElapsedMs()
+		return nil
+	case simulation.FieldModelID:
+		m.ResetModelID()
+		return nil
+	case simulation.FieldModelVersion:
+		m.ResetModelVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Simulation field %s", name)

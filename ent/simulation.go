@@ -65,7 +65,11 @@ type Simulation struct {
 	// CompletedAt holds the value of the "completed_at" field.
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// ElapsedMs holds the value of the "elapsed_ms" field.
-	ElapsedMs    *int64 `json:"elapsed_ms,omitempty"`
+	ElapsedMs *int64 `json:"elapsed_ms,omitempty"`
+	// ModelID holds the value of the "model_id" field.
+	ModelID *uuid.UUID `json:"model_id,omitempty"`
+	// ModelVersion holds the value of the "model_version" field.
+	ModelVersion *int `json:"model_version,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -74,11 +78,13 @@ func (*Simulation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case simulation.FieldModelID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldProgress, simulation.FieldWarnings:
 			values[i] = new([]byte)
 		case simulation.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
-		case simulation.FieldIterations, simulation.FieldSeed, simulation.FieldAttempts, simulation.FieldElapsedMs:
+		case simulation.FieldIterations, simulation.FieldSeed, simulation.FieldAttempts, simulation.FieldElapsedMs, simulation.FieldModelVersion:
 			values[i] = new(sql.NullInt64)
 		case simulation.FieldTenantID, simulation.FieldName, simulation.FieldSampling, simulation.FieldStatus, simulation.FieldError:
 			values[i] = new(sql.NullString)
@@ -264,6 +270,20 @@ func (_m *Simulation) assignValues(columns []string, values []any) error {
 				_m.ElapsedMs = new(int64)
 				*_m.ElapsedMs = value.Int64
 			}
+		case simulation.FieldModelID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field model_id", values[i])
+			} else if value.Valid {
+				_m.ModelID = new(uuid.UUID)
+				*_m.ModelID = *value.S.(*uuid.UUID)
+			}
+		case simulation.FieldModelVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field model_version", values[i])
+			} else if value.Valid {
+				_m.ModelVersion = new(int)
+				*_m.ModelVersion = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -372,6 +392,16 @@ func (_m *Simulation) String() string {
 	builder.WriteString(", ")
 	if v := _m.ElapsedMs; v != nil {
 		builder.WriteString("elapsed_ms=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ModelID; v != nil {
+		builder.WriteString("model_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ModelVersion; v != nil {
+		builder.WriteString("model_version=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

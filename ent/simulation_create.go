@@ -251,6 +251,34 @@ func (_c *SimulationCreate) SetNillableElapsedMs(v *int64) *SimulationCreate {
 	return _c
 }
 
+// SetModelID sets the "model_id" field.
+func (_c *SimulationCreate) SetModelID(v uuid.UUID) *SimulationCreate {
+	_c.mutation.SetModelID(v)
+	return _c
+}
+
+// SetNillableModelID sets the "model_id" field if the given value is not nil.
+func (_c *SimulationCreate) SetNillableModelID(v *uuid.UUID) *SimulationCreate {
+	if v != nil {
+		_c.SetModelID(*v)
+	}
+	return _c
+}
+
+// SetModelVersion sets the "model_version" field.
+func (_c *SimulationCreate) SetModelVersion(v int) *SimulationCreate {
+	_c.mutation.SetModelVersion(v)
+	return _c
+}
+
+// SetNillableModelVersion sets the "model_version" field if the given value is not nil.
+func (_c *SimulationCreate) SetNillableModelVersion(v *int) *SimulationCreate {
+	if v != nil {
+		_c.SetModelVersion(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SimulationCreate) SetID(v uuid.UUID) *SimulationCreate {
 	_c.mutation.SetID(v)
@@ -526,6 +554,14 @@ func (_c *SimulationCreate) createSpec() (*Simulation, *sqlgraph.CreateSpec) {
 		_spec.SetField(simulation.FieldElapsedMs, field.TypeInt64, value)
 		_node.ElapsedMs = &value
 	}
+	if value, ok := _c.mutation.ModelID(); ok {
+		_spec.SetField(simulation.FieldModelID, field.TypeUUID, value)
+		_node.ModelID = &value
+	}
+	if value, ok := _c.mutation.ModelVersion(); ok {
+		_spec.SetField(simulation.FieldModelVersion, field.TypeInt, value)
+		_node.ModelVersion = &value
+	}
 	return _node, _spec
 }
 
@@ -798,6 +834,12 @@ func (u *SimulationUpsertOne) UpdateNewValues() *SimulationUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(simulation.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.ModelID(); exists {
+			s.SetIgnore(simulation.FieldModelID)
+		}
+		if _, exists := u.create.mutation.ModelVersion(); exists {
+			s.SetIgnore(simulation.FieldModelVersion)
 		}
 	}))
 	return u
@@ -1243,6 +1285,12 @@ func (u *SimulationUpsertBulk) UpdateNewValues() *SimulationUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(simulation.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.ModelID(); exists {
+				s.SetIgnore(simulation.FieldModelID)
+			}
+			if _, exists := b.mutation.ModelVersion(); exists {
+				s.SetIgnore(simulation.FieldModelVersion)
 			}
 		}
 	}))

@@ -340,6 +340,12 @@ func (_u *SimulationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.ElapsedMsCleared() {
 		_spec.ClearField(simulation.FieldElapsedMs, field.TypeInt64)
 	}
+	if _u.mutation.ModelIDCleared() {
+		_spec.ClearField(simulation.FieldModelID, field.TypeUUID)
+	}
+	if _u.mutation.ModelVersionCleared() {
+		_spec.ClearField(simulation.FieldModelVersion, field.TypeInt)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{simulation.Label}
@@ -699,6 +705,12 @@ func (_u *SimulationUpdateOne) sqlSave(ctx context.Context) (_node *Simulation, 
 	}
 	if _u.mutation.ElapsedMsCleared() {
 		_spec.ClearField(simulation.FieldElapsedMs, field.TypeInt64)
+	}
+	if _u.mutation.ModelIDCleared() {
+		_spec.ClearField(simulation.FieldModelID, field.TypeUUID)
+	}
+	if _u.mutation.ModelVersionCleared() {
+		_spec.ClearField(simulation.FieldModelVersion, field.TypeInt)
 	}
 	_node = &Simulation{config: _u.config}
 	_spec.Assign = _node.assignValues

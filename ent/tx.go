@@ -16,6 +16,10 @@ type Tx struct {
 	config
 	// AnalyticsEvent is the client for interacting with the AnalyticsEvent builders.
 	AnalyticsEvent *AnalyticsEventClient
+	// Model is the client for interacting with the Model builders.
+	Model *ModelClient
+	// ModelVersion is the client for interacting with the ModelVersion builders.
+	ModelVersion *ModelVersionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// Organization is the client for interacting with the Organization builders.
@@ -170,6 +174,8 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.AnalyticsEvent = NewAnalyticsEventClient(tx.config)
+	tx.Model = NewModelClient(tx.config)
+	tx.ModelVersion = NewModelVersionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.OutboxEvent = NewOutboxEventClient(tx.config)

@@ -14,8 +14,8 @@ import (
 )
 
 // Page sizes of the paginated fields, as the services clamp them
-// (files.Service.List, simulation.Service.List, events.Inbox.List and the
-// Result.samples resolver).
+// (files.Service.List, simulation.Service.List, ListModels and
+// ModelVersions, events.Inbox.List and the Result.samples resolver).
 const (
 	defaultPageSize    = 20
 	maxPageSize        = 100
@@ -33,8 +33,9 @@ const maxCost = math.MaxInt32
 // a paginated field costs 1 plus its selection's cost times the number of
 // items it can return:
 //
-//   - connections and paged lists (workbooks, simulations,
-//     Workbook.simulations, notifications): `first`, defaulted to 20 and
+//   - connections and paged lists (workbooks, simulations, models,
+//     Workbook.simulations, Model.versions, Model.simulations,
+//     notifications): `first`, defaulted to 20 and
 //     capped at 100 as the services do;
 //   - Workbook.cells: the cells its A1 range spans, at most
 //     files.MaxCellsPerPage (the resolver refuses a page with more). The used
@@ -56,6 +57,15 @@ func Complexity() generated.ComplexityRoot {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}
 	c.Workbook.Simulations = func(child int, first *int, _ *entgql.Cursor[uuid.UUID]) int {
+		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
+	}
+	c.Query.Models = func(child int, first *int, _ *entgql.Cursor[uuid.UUID], _ *string) int {
+		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
+	}
+	c.Model.Versions = func(child int, first *int, _ *entgql.Cursor[uuid.UUID]) int {
+		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
+	}
+	c.Model.Simulations = func(child int, first *int, _ *entgql.Cursor[uuid.UUID]) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}
 	c.Workbook.Cells = func(child int, _ string, rng *string) int {

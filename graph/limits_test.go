@@ -143,6 +143,11 @@ func TestComplexityCountsWhatFieldsReturn(t *testing.T) {
 		{name: "NegativeFirstReturnsNothing", query: `{ notifications(first: -5) { id } }`, atMost: 1},
 		{name: "NotificationsPaged", query: `{ notifications(first: 100) { id title } }`, atLeast: 200},
 		{name: "WorkbookSimulationsPaged", query: `{ workbook(id: "x") { simulations(first: 50) { edges { node { id } } } } }`, atLeast: 100},
+		{name: "ModelsPaged", query: `{ models(first: 50) { edges { node { id } } } }`, atLeast: 100},
+		{name: "ModelsDefaultPageSize", query: `{ models { totalCount } }`, equalTo: `{ models(first: 20) { totalCount } }`},
+		{name: "ModelVersionsPaged", query: `{ model(id: "x") { versions(first: 50) { edges { node { id version } } } } }`, atLeast: 150},
+		{name: "ModelSimulationsPaged", query: `{ model(id: "x") { simulations(first: 100) { edges { node { id } } } } }`, atLeast: 200},
+		{name: "ModelPagesNest", query: `{ models(first: 100) { edges { node { versions(first: 100) { edges { node { id } } } } } } }`, atLeast: 100 * 100},
 		{name: "RangeCountsItsCells", query: `{ workbook(id: "x") { cells(sheet: "S", range: "A1:B10") { cells { ref } } } }`, atLeast: 40, atMost: 60},
 		{name: "ReversedAbsoluteRange", query: `{ workbook(id: "x") { cells(sheet: "S", range: "$B$10:A1") { cells { ref } } } }`,
 			equalTo: `{ workbook(id: "x") { cells(sheet: "S", range: "A1:B10") { cells { ref } } } }`},
@@ -470,5 +475,5 @@ func TestEveryPagedFieldPriced(t *testing.T) {
 			require.Greater(t, hi, 50*lo, "%s.%s: the cost grows with %s", def.Name, f.Name, sizeArg)
 		}
 	}
-	require.Equal(t, 6, found, "workbooks, simulations, Workbook.simulations, notifications, cells, samples")
+	require.Equal(t, 9, found, "workbooks, simulations, models, Workbook.simulations, Model.versions, Model.simulations, notifications, cells, samples")
 }

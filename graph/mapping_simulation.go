@@ -6,6 +6,7 @@ import (
 	"github.com/simgraph/simgraph/ent"
 	entsimulation "github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/graph/model"
+	simsvc "github.com/simgraph/simgraph/server/simulation"
 	"github.com/simgraph/simgraph/simspec"
 )
 
@@ -37,10 +38,21 @@ func mapDistribution(d simspec.Distribution) *model.Distribution {
 }
 
 // requestOf decodes createSimulation's input; the simulation service
-// validates it.
+// validates it. Its model is decoded as a saved model's definition is.
 func requestOf(in model.SimulationInput) (simspec.Request, error) {
+	req := definitionRequest(in.WorkbookID, &model.ModelDefinitionInput{
+		Inputs: in.Inputs, Outputs: in.Outputs, OutputNames: in.OutputNames, Targets: in.Targets,
+		OutputTargets: in.OutputTargets, TailLevels: in.TailLevels, Iterations: in.Iterations, Seed: in.Seed,
+		Sampling: in.Sampling, Correlations: in.Correlations, KeepSamples: in.KeepSamples,
+	})
+	req.Name = deref(in.Name, "")
+	return req, nil
+}
+
+// definitionRequest decodes a model definition of the workbook workbookID.
+func definitionRequest(workbookID string, in *model.ModelDefinitionInput) simspec.Request {
 	req := simspec.Request{
-		WorkbookID: in.WorkbookID, Name: deref(in.Name, ""), Outputs: in.Outputs,
+		WorkbookID: workbookID, Outputs: in.Outputs,
 		Iterations: in.Iterations, KeepSamples: deref(in.KeepSamples, false),
 		TailLevels: in.TailLevels,
 	}
@@ -66,7 +78,31 @@ func requestOf(in model.SimulationInput) (simspec.Request, error) {
 	for _, c := range in.Correlations {
 		req.Correlations = append(req.Correlations, simspec.Correlation{CellA: c.CellA, CellB: c.CellB, Coefficient: c.Coefficient})
 	}
-	return req, nil
+	return req
+}
+
+// outputVariables pairs stored outputs with their names by position.
+func outputVariables(outputs, names []string) []*model.OutputVariable {
+	out := make([]*model.OutputVariable, len(outputs))
+	for j, cell := range outputs {
+		out[j] = &model.OutputVariable{Cell: cell}
+		if j < len(names) && names[j] != "" {
+			out[j].Name = &names[j]
+		}
+	}
+	return out
+}
+
+// outputTargets maps stored targets; one of every output has no cell.
+func outputTargets(targets []simspec.Target) []*model.OutputTarget {
+	out := make([]*model.OutputTarget, len(targets))
+	for i, t := range targets {
+		out[i] = &model.OutputTarget{Value: t.Value}
+		if t.Output != "" {
+			out[i].Output = &targets[i].Output
+		}
+	}
+	return out
 }
 
 func mapResult(r *ent.Result) *model.Result {
@@ -112,4 +148,25 @@ func completedPath(sim *ent.Simulation, has bool, path func(id string) string) *
 	}
 	p := path(sim.ID.String())
 	return &p
+}
+
+func updateModelParams(in model.UpdateModelInput) simsvc.UpdateModelParams {
+	p := simsvc.UpdateModelParams{Name: in.Name, Description: in.Description}
+	if in.Definition != nil {
+		req := definitionRequest("", in.Definition)
+		p.Definition = &req
+	}
+	return p
+}
+
+func runModelParams(in *model.RunModelInput) simsvc.RunModelParams {
+	if in == nil {
+		return simsvc.RunModelParams{}
+	}
+	p := simsvc.RunModelParams{Version: in.Version, Name: deref(in.Name, ""), Iterations: in.Iterations, KeepSamples: in.KeepSamples}
+	if in.Seed != nil {
+		seed := int64(*in.Seed)
+		p.Seed = &seed
+	}
+	return p
 }

@@ -76,7 +76,16 @@ func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) 
 	} else if apperr.CodeOf(err) != apperr.NotFound {
 		return nil, err
 	}
-	return r.SimulationService.Get(ctx, id)
+	if sim, err := r.SimulationService.Get(ctx, id); err == nil {
+		return sim, nil
+	} else if apperr.CodeOf(err) != apperr.NotFound {
+		return nil, err
+	}
+	m, err := r.SimulationService.GetModel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // Workbook is the resolver for the workbook field.
@@ -164,26 +173,12 @@ func (r *simulationResolver) Workbook(ctx context.Context, obj *ent.Simulation) 
 
 // OutputVariables is the resolver for the outputVariables field.
 func (r *simulationResolver) OutputVariables(ctx context.Context, obj *ent.Simulation) ([]*model.OutputVariable, error) {
-	out := make([]*model.OutputVariable, len(obj.Outputs))
-	for j, cell := range obj.Outputs {
-		out[j] = &model.OutputVariable{Cell: cell}
-		if j < len(obj.OutputNames) && obj.OutputNames[j] != "" {
-			out[j].Name = &obj.OutputNames[j]
-		}
-	}
-	return out, nil
+	return outputVariables(obj.Outputs, obj.OutputNames), nil
 }
 
 // Targets is the resolver for the targets field.
 func (r *simulationResolver) Targets(ctx context.Context, obj *ent.Simulation) ([]*model.OutputTarget, error) {
-	out := make([]*model.OutputTarget, len(obj.Targets))
-	for i, t := range obj.Targets {
-		out[i] = &model.OutputTarget{Value: t.Value}
-		if t.Output != "" {
-			out[i].Output = &obj.Targets[i].Output
-		}
-	}
-	return out, nil
+	return outputTargets(obj.Targets), nil
 }
 
 // Progress is the resolver for the progress field.

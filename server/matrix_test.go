@@ -67,6 +67,7 @@ type fixture struct {
 	OrgID        uuid.UUID
 	WorkbookID   uuid.UUID
 	SimulationID uuid.UUID
+	ModelID      uuid.UUID
 }
 
 // matrixRow is one schema field's operation and its expected outcome per
@@ -80,8 +81,19 @@ type matrixRow struct {
 	Want [5]string
 }
 
-func wbVars(f fixture) map[string]any  { return map[string]any{"id": f.WorkbookID.String()} }
-func simVars(f fixture) map[string]any { return map[string]any{"id": f.SimulationID.String()} }
+func wbVars(f fixture) map[string]any    { return map[string]any{"id": f.WorkbookID.String()} }
+func simVars(f fixture) map[string]any   { return map[string]any{"id": f.SimulationID.String()} }
+func modelVars(f fixture) map[string]any { return map[string]any{"id": f.ModelID.String()} }
+
+// fixtureDefinition is a valid model of fixtureWorkbook.
+func fixtureDefinition() map[string]any {
+	return map[string]any{
+		"inputs":     []any{map[string]any{"cell": "Sheet1!A1", "distribution": map[string]any{"type": "NORMAL", "mean": 0, "stdDev": 1}}},
+		"outputs":    []any{"Sheet1!B1"},
+		"iterations": 100,
+		"seed":       1,
+	}
+}
 
 // objectAccess is the row of a field reading or changing one tenant
 // object: only its tenant sees it; to everyone else it does not exist.
@@ -128,6 +140,19 @@ var matrix = map[string]matrixRow{
 				"seed":       1,
 			}}
 		}, Want: objectAccess},
+	"Query.model":  {Op: `query($id: ID!) { model(id: $id) { id version current { version } } }`, Vars: modelVars, Want: objectAccess},
+	"Query.models": {Op: `{ models(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
+	"Mutation.createModel": {Op: `mutation($input: CreateModelInput!) { createModel(input: $input) { id version } }`,
+		Vars: func(f fixture) map[string]any {
+			return map[string]any{"input": map[string]any{"workbookId": f.WorkbookID.String(), "name": "matrix", "definition": fixtureDefinition()}}
+		}, Want: objectAccess},
+	"Mutation.updateModel": {Op: `mutation($id: ID!, $input: UpdateModelInput!) { updateModel(id: $id, expectedVersion: 1, input: $input) { id version } }`,
+		Vars: func(f fixture) map[string]any {
+			return map[string]any{"id": f.ModelID.String(), "input": map[string]any{"definition": fixtureDefinition()}}
+		}, Want: objectAccess},
+	"Mutation.deleteModel": {Op: `mutation($id: ID!) { deleteModel(id: $id) }`, Vars: modelVars, Want: objectAccess},
+	"Mutation.runModel":    {Op: `mutation($id: ID!) { runModel(id: $id) { id modelVersion } }`, Vars: modelVars, Want: objectAccess},
+
 	"Mutation.cancelSimulation": {Op: `mutation($id: ID!) { cancelSimulation(id: $id) { id status } }`, Vars: simVars, Want: objectAccess},
 
 	"Subscription.simulationProgress": {Op: `subscription($id: ID!) { simulationProgress(id: $id) { simulationId status } }`, Vars: simVars, Want: objectAccess},
@@ -237,7 +262,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 								// back (an error may repeat the ID the caller sent).
 								var r struct{ Data json.RawMessage }
 								_ = json.Unmarshal([]byte(raw), &r)
-								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID} {
+								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID, f.ModelID} {
 									require.NotContains(t, string(r.Data), id.String(), "%s as %s leaks the owner's object", field, col)
 								}
 							}
@@ -330,7 +355,15 @@ func (e *matrixEnv) fixture(t *testing.T) fixture {
 		SetWorkbookID(wb.ID).SetInputs([]simspec.Input{}).SetOutputs([]string{"Sheet1!B1"}).
 		SetIterations(100).SetSeed(1).SetCreatedBy(e.owner.UserID).Save(ctx)
 	require.NoError(t, err)
-	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID}
+	simulations := e.s.App.Store.Service(database.Simulation).Client
+	m, err := simulations.Model.Create().SetName("matrix model").SetWorkbookID(wb.ID).SetVersion(1).
+		SetCreatedBy(e.owner.UserID).Save(ctx)
+	require.NoError(t, err)
+	_, err = simulations.ModelVersion.Create().SetModelID(m.ID).SetVersion(1).
+		SetInputs([]simspec.Input{{Cell: "Sheet1!A1", Distribution: simspec.Distribution{Type: "NORMAL", Mean: new(0.0), StdDev: new(1.0)}}}).
+		SetOutputs([]string{"Sheet1!B1"}).SetIterations(100).SetSeed(1).SetCreatedBy(e.owner.UserID).Save(ctx)
+	require.NoError(t, err)
+	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID, ModelID: m.ID}
 }
 
 // run sends row's operation as col and returns the outcome and the raw

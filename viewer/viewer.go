@@ -64,3 +64,14 @@ func FromContext(ctx context.Context) *Viewer {
 	v, _ := ctx.Value(ctxKey{}).(*Viewer)
 	return v
 }
+
+// MayChange reports whether v may change or delete an object of its
+// organization that owner created: its creator may, and so may an
+// organization administrator (a system administrator too). Reading is
+// open to every member; the tenant rules decide that.
+func (v *Viewer) MayChange(owner uuid.UUID) bool {
+	if v == nil {
+		return false
+	}
+	return v.UserID == owner || v.Has(OrgAdmin)
+}

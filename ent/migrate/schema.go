@@ -44,6 +44,78 @@ var (
 			},
 		},
 	}
+	// ModelsColumns holds the columns for the "models" table.
+	ModelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "name", Type: field.TypeString, Size: 255},
+		{Name: "description", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "workbook_id", Type: field.TypeUUID},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "created_by", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+	}
+	// ModelsTable holds the schema information for the "models" table.
+	ModelsTable = &schema.Table{
+		Name:       "models",
+		Columns:    ModelsColumns,
+		PrimaryKey: []*schema.Column{ModelsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "model_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ModelsColumns[1]},
+			},
+			{
+				Name:    "model_tenant_id_updated_at",
+				Unique:  false,
+				Columns: []*schema.Column{ModelsColumns[1], ModelsColumns[8]},
+			},
+			{
+				Name:    "model_workbook_id",
+				Unique:  false,
+				Columns: []*schema.Column{ModelsColumns[4]},
+			},
+		},
+	}
+	// ModelVersionsColumns holds the columns for the "model_versions" table.
+	ModelVersionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "model_id", Type: field.TypeUUID},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "inputs", Type: field.TypeJSON},
+		{Name: "outputs", Type: field.TypeJSON},
+		{Name: "output_names", Type: field.TypeJSON, Nullable: true},
+		{Name: "targets", Type: field.TypeJSON, Nullable: true},
+		{Name: "tail_levels", Type: field.TypeJSON, Nullable: true},
+		{Name: "iterations", Type: field.TypeInt},
+		{Name: "seed", Type: field.TypeInt64, Nullable: true},
+		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
+		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
+		{Name: "keep_samples", Type: field.TypeBool, Default: false},
+		{Name: "created_by", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// ModelVersionsTable holds the schema information for the "model_versions" table.
+	ModelVersionsTable = &schema.Table{
+		Name:       "model_versions",
+		Columns:    ModelVersionsColumns,
+		PrimaryKey: []*schema.Column{ModelVersionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "modelversion_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ModelVersionsColumns[1]},
+			},
+			{
+				Name:    "modelversion_model_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{ModelVersionsColumns[2], ModelVersionsColumns[3]},
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -239,6 +311,8 @@ var (
 		{Name: "started_at", Type: field.TypeTime, Nullable: true},
 		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "elapsed_ms", Type: field.TypeInt64, Nullable: true},
+		{Name: "model_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "model_version", Type: field.TypeInt, Nullable: true},
 	}
 	// SimulationsTable holds the schema information for the "simulations" table.
 	SimulationsTable = &schema.Table{
@@ -265,6 +339,11 @@ var (
 				Name:    "simulation_workbook_id",
 				Unique:  false,
 				Columns: []*schema.Column{SimulationsColumns[3]},
+			},
+			{
+				Name:    "simulation_model_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SimulationsColumns[24], SimulationsColumns[20]},
 			},
 		},
 	}
@@ -363,6 +442,8 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AnalyticsEventsTable,
+		ModelsTable,
+		ModelVersionsTable,
 		NotificationsTable,
 		OrganizationsTable,
 		OutboxTable,

@@ -9,6 +9,12 @@ import (
 // AnalyticsEvent is the predicate function for analyticsevent builders.
 type AnalyticsEvent func(*sql.Selector)
 
+// Model is the predicate function for model builders.
+type Model func(*sql.Selector)
+
+// ModelVersion is the predicate function for modelversion builders.
+type ModelVersion func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 

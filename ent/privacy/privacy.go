@@ -135,6 +135,54 @@ func (f AnalyticsEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsEventMutation", m)
 }
 
+// The ModelQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ModelQueryRuleFunc func(context.Context, *ent.ModelQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ModelQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ModelQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ModelQuery", q)
+}
+
+// The ModelMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ModelMutationRuleFunc func(context.Context, *ent.ModelMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ModelMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ModelMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ModelMutation", m)
+}
+
+// The ModelVersionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ModelVersionQueryRuleFunc func(context.Context, *ent.ModelVersionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ModelVersionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ModelVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ModelVersionQuery", q)
+}
+
+// The ModelVersionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ModelVersionMutationRuleFunc func(context.Context, *ent.ModelVersionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ModelVersionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ModelVersionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ModelVersionMutation", m)
+}
+
 // The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
@@ -436,6 +484,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AnalyticsEventQuery:
 		return q.Filter(), nil
+	case *ent.ModelQuery:
+		return q.Filter(), nil
+	case *ent.ModelVersionQuery:
+		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
@@ -466,6 +518,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AnalyticsEventMutation:
+		return m.Filter(), nil
+	case *ent.ModelMutation:
+		return m.Filter(), nil
+	case *ent.ModelVersionMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
 		return m.Filter(), nil

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/model"
+	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/outboxevent"
@@ -51,6 +53,136 @@ func init() {
 	analyticseventDescID := analyticseventFields[0].Descriptor()
 	// analyticsevent.DefaultID holds the default value on creation for the id field.
 	analyticsevent.DefaultID = analyticseventDescID.Default.(func() uuid.UUID)
+	modelMixin := schema.Model{}.Mixin()
+	model.Policy = privacy.NewPolicies(modelMixin[0], schema.Model{})
+	model.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := model.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	modelMixinHooks0 := modelMixin[0].Hooks()
+
+	model.Hooks[1] = modelMixinHooks0[0]
+	modelMixinFields0 := modelMixin[0].Fields()
+	_ = modelMixinFields0
+	modelFields := schema.Model{}.Fields()
+	_ = modelFields
+	// modelDescTenantID is the schema descriptor for tenant_id field.
+	modelDescTenantID := modelMixinFields0[0].Descriptor()
+	// model.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	model.TenantIDValidator = func() func(string) error {
+		validators := modelDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// modelDescName is the schema descriptor for name field.
+	modelDescName := modelFields[1].Descriptor()
+	// model.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	model.NameValidator = func() func(string) error {
+		validators := modelDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// modelDescDescription is the schema descriptor for description field.
+	modelDescDescription := modelFields[2].Descriptor()
+	// model.DefaultDescription holds the default value on creation for the description field.
+	model.DefaultDescription = modelDescDescription.Default.(string)
+	// model.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	model.DescriptionValidator = modelDescDescription.Validators[0].(func(string) error)
+	// modelDescVersion is the schema descriptor for version field.
+	modelDescVersion := modelFields[4].Descriptor()
+	// model.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	model.VersionValidator = modelDescVersion.Validators[0].(func(int) error)
+	// modelDescCreatedAt is the schema descriptor for created_at field.
+	modelDescCreatedAt := modelFields[6].Descriptor()
+	// model.DefaultCreatedAt holds the default value on creation for the created_at field.
+	model.DefaultCreatedAt = modelDescCreatedAt.Default.(func() time.Time)
+	// modelDescUpdatedAt is the schema descriptor for updated_at field.
+	modelDescUpdatedAt := modelFields[7].Descriptor()
+	// model.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	model.DefaultUpdatedAt = modelDescUpdatedAt.Default.(func() time.Time)
+	// modelDescID is the schema descriptor for id field.
+	modelDescID := modelFields[0].Descriptor()
+	// model.DefaultID holds the default value on creation for the id field.
+	model.DefaultID = modelDescID.Default.(func() uuid.UUID)
+	modelversionMixin := schema.ModelVersion{}.Mixin()
+	modelversion.Policy = privacy.NewPolicies(modelversionMixin[0], schema.ModelVersion{})
+	modelversion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := modelversion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	modelversionMixinHooks0 := modelversionMixin[0].Hooks()
+
+	modelversion.Hooks[1] = modelversionMixinHooks0[0]
+	modelversionMixinFields0 := modelversionMixin[0].Fields()
+	_ = modelversionMixinFields0
+	modelversionFields := schema.ModelVersion{}.Fields()
+	_ = modelversionFields
+	// modelversionDescTenantID is the schema descriptor for tenant_id field.
+	modelversionDescTenantID := modelversionMixinFields0[0].Descriptor()
+	// modelversion.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	modelversion.TenantIDValidator = func() func(string) error {
+		validators := modelversionDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// modelversionDescVersion is the schema descriptor for version field.
+	modelversionDescVersion := modelversionFields[2].Descriptor()
+	// modelversion.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	modelversion.VersionValidator = modelversionDescVersion.Validators[0].(func(int) error)
+	// modelversionDescIterations is the schema descriptor for iterations field.
+	modelversionDescIterations := modelversionFields[8].Descriptor()
+	// modelversion.IterationsValidator is a validator for the "iterations" field. It is called by the builders before save.
+	modelversion.IterationsValidator = modelversionDescIterations.Validators[0].(func(int) error)
+	// modelversionDescKeepSamples is the schema descriptor for keep_samples field.
+	modelversionDescKeepSamples := modelversionFields[12].Descriptor()
+	// modelversion.DefaultKeepSamples holds the default value on creation for the keep_samples field.
+	modelversion.DefaultKeepSamples = modelversionDescKeepSamples.Default.(bool)
+	// modelversionDescCreatedAt is the schema descriptor for created_at field.
+	modelversionDescCreatedAt := modelversionFields[14].Descriptor()
+	// modelversion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	modelversion.DefaultCreatedAt = modelversionDescCreatedAt.Default.(func() time.Time)
+	// modelversionDescID is the schema descriptor for id field.
+	modelversionDescID := modelversionFields[0].Descriptor()
+	// modelversion.DefaultID holds the default value on creation for the id field.
+	modelversion.DefaultID = modelversionDescID.Default.(func() uuid.UUID)
 	notificationFields := schema.Notification{}.Fields()
 	_ = notificationFields
 	// notificationDescTenantID is the schema descriptor for tenant_id field.

@@ -54,6 +54,10 @@ func (Simulation) Fields() []ent.Field {
 		field.Time("started_at").Optional().Nillable(),
 		field.Time("completed_at").Optional().Nillable(),
 		field.Int64("elapsed_ms").Optional().Nillable(),
+		// model_id and model_version record the saved model version a
+		// simulation ran, when it ran one.
+		field.UUID("model_id", uuid.UUID{}).Optional().Nillable().Immutable(),
+		field.Int("model_version").Optional().Nillable().Immutable(),
 	}
 }
 
@@ -63,6 +67,7 @@ func (Simulation) Indexes() []ent.Index {
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "status"),
 		index.Fields("workbook_id"),
+		index.Fields("model_id", "created_at"),
 	}
 }
 

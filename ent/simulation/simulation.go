@@ -64,6 +64,10 @@ const (
 	FieldCompletedAt = "completed_at"
 	// FieldElapsedMs holds the string denoting the elapsed_ms field in the database.
 	FieldElapsedMs = "elapsed_ms"
+	// FieldModelID holds the string denoting the model_id field in the database.
+	FieldModelID = "model_id"
+	// FieldModelVersion holds the string denoting the model_version field in the database.
+	FieldModelVersion = "model_version"
 	// Table holds the table name of the simulation in the database.
 	Table = "simulations"
 )
@@ -94,6 +98,8 @@ var Columns = []string{
 	FieldStartedAt,
 	FieldCompletedAt,
 	FieldElapsedMs,
+	FieldModelID,
+	FieldModelVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -266,6 +272,16 @@ func ByCompletedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByElapsedMs orders the results by the elapsed_ms field.
 func ByElapsedMs(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldElapsedMs, opts...).ToFunc()
+}
+
+// ByModelID orders the results by the model_id field.
+func ByModelID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldModelID, opts...).ToFunc()
+}
+
+// ByModelVersion orders the results by the model_version field.
+func ByModelVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldModelVersion, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

@@ -120,6 +120,16 @@ func ElapsedMs(v int64) predicate.Simulation {
 	return predicate.Simulation(sql.FieldEQ(FieldElapsedMs, v))
 }
 
+// ModelID applies equality check predicate on the "model_id" field. It's identical to ModelIDEQ.
+func ModelID(v uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldEQ(FieldModelID, v))
+}
+
+// ModelVersion applies equality check predicate on the "model_version" field. It's identical to ModelVersionEQ.
+func ModelVersion(v int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldEQ(FieldModelVersion, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v string) predicate.Simulation {
 	return predicate.Simulation(sql.FieldEQ(FieldTenantID, v))
@@ -833,6 +843,106 @@ func ElapsedMsIsNil() predicate.Simulation {
 // ElapsedMsNotNil applies the NotNil predicate on the "elapsed_ms" field.
 func ElapsedMsNotNil() predicate.Simulation {
 	return predicate.Simulation(sql.FieldNotNull(FieldElapsedMs))
+}
+
+// ModelIDEQ applies the EQ predicate on the "model_id" field.
+func ModelIDEQ(v uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldEQ(FieldModelID, v))
+}
+
+// ModelIDNEQ applies the NEQ predicate on the "model_id" field.
+func ModelIDNEQ(v uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldNEQ(FieldModelID, v))
+}
+
+// ModelIDIn applies the In predicate on the "model_id" field.
+func ModelIDIn(vs ...uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldIn(FieldModelID, vs...))
+}
+
+// ModelIDNotIn applies the NotIn predicate on the "model_id" field.
+func ModelIDNotIn(vs ...uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotIn(FieldModelID, vs...))
+}
+
+// ModelIDGT applies the GT predicate on the "model_id" field.
+func ModelIDGT(v uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldGT(FieldModelID, v))
+}
+
+// ModelIDGTE applies the GTE predicate on the "model_id" field.
+func ModelIDGTE(v uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldGTE(FieldModelID, v))
+}
+
+// ModelIDLT applies the LT predicate on the "model_id" field.
+func ModelIDLT(v uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldLT(FieldModelID, v))
+}
+
+// ModelIDLTE applies the LTE predicate on the "model_id" field.
+func ModelIDLTE(v uuid.UUID) predicate.Simulation {
+	return predicate.Simulation(sql.FieldLTE(FieldModelID, v))
+}
+
+// ModelIDIsNil applies the IsNil predicate on the "model_id" field.
+func ModelIDIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldModelID))
+}
+
+// ModelIDNotNil applies the NotNil predicate on the "model_id" field.
+func ModelIDNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldModelID))
+}
+
+// ModelVersionEQ applies the EQ predicate on the "model_version" field.
+func ModelVersionEQ(v int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldEQ(FieldModelVersion, v))
+}
+
+// ModelVersionNEQ applies the NEQ predicate on the "model_version" field.
+func ModelVersionNEQ(v int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldNEQ(FieldModelVersion, v))
+}
+
+// ModelVersionIn applies the In predicate on the "model_version" field.
+func ModelVersionIn(vs ...int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldIn(FieldModelVersion, vs...))
+}
+
+// ModelVersionNotIn applies the NotIn predicate on the "model_version" field.
+func ModelVersionNotIn(vs ...int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotIn(FieldModelVersion, vs...))
+}
+
+// ModelVersionGT applies the GT predicate on the "model_version" field.
+func ModelVersionGT(v int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldGT(FieldModelVersion, v))
+}
+
+// ModelVersionGTE applies the GTE predicate on the "model_version" field.
+func ModelVersionGTE(v int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldGTE(FieldModelVersion, v))
+}
+
+// ModelVersionLT applies the LT predicate on the "model_version" field.
+func ModelVersionLT(v int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldLT(FieldModelVersion, v))
+}
+
+// ModelVersionLTE applies the LTE predicate on the "model_version" field.
+func ModelVersionLTE(v int) predicate.Simulation {
+	return predicate.Simulation(sql.FieldLTE(FieldModelVersion, v))
+}
+
+// ModelVersionIsNil applies the IsNil predicate on the "model_version" field.
+func ModelVersionIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldModelVersion))
+}
+
+// ModelVersionNotNil applies the NotNil predicate on the "model_version" field.
+func ModelVersionNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldModelVersion))
 }
 
 // And groups predicates with the AND operator between them.

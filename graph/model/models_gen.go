@@ -19,6 +19,13 @@ type CorrelationInput struct {
 	Coefficient float64 `json:"coefficient"`
 }
 
+type CreateModelInput struct {
+	WorkbookID  string                `json:"workbookId"`
+	Name        string                `json:"name"`
+	Description *string               `json:"description,omitempty"`
+	Definition  *ModelDefinitionInput `json:"definition"`
+}
+
 type DecileMean struct {
 	Decile     int     `json:"decile"`
 	OutputMean float64 `json:"outputMean"`
@@ -130,6 +137,28 @@ type InputVariableInput struct {
 	Distribution *DistributionInput `json:"distribution"`
 }
 
+// What a simulation runs, saved: a model's inputs with their distributions,
+// outputs, correlations, sampling, iterations, seed, targets and tail levels.
+type ModelDefinitionInput struct {
+	Inputs []*InputVariableInput `json:"inputs"`
+	// Sheet!A1 of formula cells.
+	Outputs []string `json:"outputs"`
+	// The outputs' names, by position; a missing one defaults to the cell's label.
+	OutputNames []*string `json:"outputNames,omitempty"`
+	// Values whose probabilities P(output < x) and P(output > x) are reported for every output (at most 50).
+	Targets []float64 `json:"targets,omitempty"`
+	// Targets for single outputs (at most 50).
+	OutputTargets []*OutputTargetInput `json:"outputTargets,omitempty"`
+	// Confidence levels of the value at risk and expected shortfall. Default [0.95, 0.99]; at most 10.
+	TailLevels []float64 `json:"tailLevels,omitempty"`
+	Iterations int       `json:"iterations"`
+	// Without a seed, every run draws a new one.
+	Seed         *int                 `json:"seed,omitempty"`
+	Sampling     *simulation.Sampling `json:"sampling,omitempty"`
+	Correlations []*CorrelationInput  `json:"correlations,omitempty"`
+	KeepSamples  *bool                `json:"keepSamples,omitempty"`
+}
+
 type Mutation struct {
 }
 
@@ -171,6 +200,17 @@ type PoolSettings struct {
 type Query struct {
 }
 
+// What a run of a saved version changes; every field defaults to the version's.
+type RunModelInput struct {
+	// The version to run; the current one by default.
+	Version *int `json:"version,omitempty"`
+	// The simulation's name; default "<model name> v<version>".
+	Name        *string `json:"name,omitempty"`
+	Iterations  *int    `json:"iterations,omitempty"`
+	Seed        *int    `json:"seed,omitempty"`
+	KeepSamples *bool   `json:"keepSamples,omitempty"`
+}
+
 type SimulationInput struct {
 	WorkbookID string                `json:"workbookId"`
 	Name       *string               `json:"name,omitempty"`
@@ -210,6 +250,14 @@ type TenantInfo struct {
 	DatabaseTier DatabaseTier  `json:"databaseTier"`
 	Dedicated    bool          `json:"dedicated"`
 	Pool         *PoolSettings `json:"pool"`
+}
+
+// A change to a model. A new definition adds a version; a name or
+// description alone changes the model and keeps its version.
+type UpdateModelInput struct {
+	Name        *string               `json:"name,omitempty"`
+	Description *string               `json:"description,omitempty"`
+	Definition  *ModelDefinitionInput `json:"definition,omitempty"`
 }
 
 type User struct {

@@ -62,8 +62,40 @@ type Service struct {
 // QUEUED and enqueues it. Nothing is stored when validation fails, and the
 // row is removed again if it cannot be queued.
 func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulation, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil {
+	return s.create(ctx, in, nil)
+}
+
+// ModelRef names the saved model version a simulation runs.
+type ModelRef struct {
+	ID      uuid.UUID
+	Version int
+}
+
+// Definition is a request as validation leaves it: cells spelled as the
+// engine reads them ("Inputs!B2", whatever the client wrote), every input
+// and output named (the given name, else the cell's label), targets by
+// cell and tail levels defaulted. Simulations and model versions store it.
+type Definition struct {
+	WorkbookID   uuid.UUID
+	Inputs       []simspec.Input
+	Outputs      []string
+	OutputNames  []string
+	Targets      []simspec.Target
+	TailLevels   []float64
+	Correlations []simspec.Correlation
+	Iterations   int
+	Seed         *int64
+	Sampling     string
+	KeepSamples  bool
+	// Warnings are what the dependency graph shows to be probably a
+	// mistake (an input no output depends on, a constant output).
+	Warnings []string
+}
+
+// Validate checks a request against its workbook the way createSimulation
+// does, without storing or queueing anything, and returns it normalised.
+func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition, error) {
+	if viewer.FromContext(ctx) == nil {
 		return nil, apperr.Errorf(apperr.Unauthenticated, "sign in to run simulations")
 	}
 	if in.Iterations < 1 || in.Iterations > s.MaxIterations {
@@ -77,12 +109,13 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 	if err != nil {
 		return nil, err
 	}
+	// Validation rewrites the request's slices: keep the caller's intact.
+	in.Inputs = append([]simspec.Input(nil), in.Inputs...)
+	in.Correlations = append([]simspec.Correlation(nil), in.Correlations...)
 	model, err := BuildModel(wb, in)
 	if err != nil {
 		return nil, err
 	}
-	// Store cells as the engine reads them ("Inputs!B2"), whatever the
-	// client's spelling ("inputs!$b$2").
 	for i := range in.Inputs {
 		in.Inputs[i].Cell = model.Inputs[i].Cell.String()
 	}
@@ -110,16 +143,36 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 	if err != nil {
 		return nil, err
 	}
+	sampling := in.Sampling
+	if sampling == "" {
+		sampling = "MONTE_CARLO"
+	}
+	return &Definition{
+		WorkbookID: wbID, Inputs: in.Inputs, Outputs: normalizedOutputs(in.Outputs), OutputNames: outputNames,
+		Targets: targets, TailLevels: tailLevels, Correlations: in.Correlations,
+		Iterations: in.Iterations, Seed: in.Seed, Sampling: sampling, KeepSamples: in.KeepSamples,
+		Warnings: warnings,
+	}, nil
+}
+
+// create validates, checks the quota, stores and enqueues; ref, if set,
+// records the saved model version the simulation runs.
+func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef) (*ent.Simulation, error) {
+	def, err := s.Validate(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	v := viewer.FromContext(ctx)
 	if s.CheckQuota != nil {
-		release, err := s.CheckQuota(ctx, in.Iterations)
+		release, err := s.CheckQuota(ctx, def.Iterations)
 		if err != nil {
 			return nil, err
 		}
 		defer release()
 	}
 	seed := int64(0)
-	if in.Seed != nil {
-		seed = *in.Seed
+	if def.Seed != nil {
+		seed = *def.Seed
 	} else {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -127,34 +180,33 @@ func (s *Service) Create(ctx context.Context, in simspec.Request) (*ent.Simulati
 		// the browser could not rerun it.
 		seed = int64(binary.LittleEndian.Uint64(b[:]) >> 11)
 	}
-	sampling := in.Sampling
-	if sampling == "" {
-		sampling = "MONTE_CARLO"
-	}
 	client, err := s.Clients(ctx, SimulationService)
 	if err != nil {
 		return nil, err
 	}
 	id := uuid.New()
-	queued := simspec.Progress{SimulationID: id.String(), Status: "QUEUED", Stage: "queued", IterationsTotal: in.Iterations, Outputs: emptyConvergence(in.Outputs)}
+	queued := simspec.Progress{SimulationID: id.String(), Status: "QUEUED", Stage: "queued", IterationsTotal: def.Iterations, Outputs: emptyConvergence(in.Outputs)}
 	create := client.Simulation.Create().
 		SetID(id).
-		SetWorkbookID(wbID).
-		SetInputs(in.Inputs).
-		SetOutputs(normalizedOutputs(in.Outputs)).
-		SetOutputNames(outputNames).
-		SetTargets(targets).
-		SetTailLevels(tailLevels).
-		SetIterations(in.Iterations).
+		SetWorkbookID(def.WorkbookID).
+		SetInputs(def.Inputs).
+		SetOutputs(def.Outputs).
+		SetOutputNames(def.OutputNames).
+		SetTargets(def.Targets).
+		SetTailLevels(def.TailLevels).
+		SetIterations(def.Iterations).
 		SetSeed(seed).
-		SetSampling(entsimulation.Sampling(sampling)).
-		SetCorrelations(in.Correlations).
-		SetKeepSamples(in.KeepSamples).
+		SetSampling(entsimulation.Sampling(def.Sampling)).
+		SetCorrelations(def.Correlations).
+		SetKeepSamples(def.KeepSamples).
 		SetProgress(queued).
-		SetWarnings(warnings).
+		SetWarnings(def.Warnings).
 		SetCreatedBy(v.UserID)
 	if in.Name != "" {
 		create.SetName(in.Name)
+	}
+	if ref != nil {
+		create.SetModelID(ref.ID).SetModelVersion(ref.Version)
 	}
 	sim, err := create.Save(ctx)
 	if err != nil {
@@ -458,6 +510,8 @@ type ListParams struct {
 	Status   string
 	OrderBy  *ent.SimulationOrder
 	Workbook *uuid.UUID
+	// Model lists the simulations of one saved model.
+	Model *uuid.UUID
 }
 
 // List pages through the viewer's simulations.
@@ -472,6 +526,9 @@ func (s *Service) List(ctx context.Context, p ListParams) (*ent.SimulationConnec
 	}
 	if p.Workbook != nil {
 		q = q.Where(entsimulation.WorkbookID(*p.Workbook))
+	}
+	if p.Model != nil {
+		q = q.Where(entsimulation.ModelID(*p.Model))
 	}
 	order := p.OrderBy
 	if order == nil {

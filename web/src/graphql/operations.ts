@@ -113,6 +113,9 @@ export interface SimulationSummary {
 
 export interface SimulationDetail extends SimulationSummary {
   seed: number;
+  /** The saved model it ran (null when none, or deleted since) and the version. */
+  model: { id: string; name: string } | null;
+  modelVersion: number | null;
   outputVariables: { cell: string; name: string | null }[];
   tailLevels: number[];
   inputs: InputVariable[];
@@ -404,6 +407,11 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
     simulation(id: $id) {
       ...SimulationSummaryFields
       seed
+      modelVersion
+      model {
+        id
+        name
+      }
       reportUrl
       summaryCsvUrl
       samplesCsvUrl

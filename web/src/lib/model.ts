@@ -28,11 +28,21 @@ export interface RunSettings {
   name: string;
 }
 
+/** The server's saved model this draft was loaded from or saved as. */
+export interface SavedLink {
+  id: string;
+  name: string;
+  version: number;
+  /** The draft has been edited since it was loaded or saved. */
+  modified?: boolean;
+}
+
 export interface Model {
   inputs: ModelInput[];
   outputs: ModelOutput[];
   correlations: ModelCorrelation[];
   settings: RunSettings;
+  saved?: SavedLink | null;
 }
 
 export const EMPTY_MODEL: Model = {
@@ -54,6 +64,7 @@ export function loadModel(workbookId: string): Model {
       outputs: Array.isArray(m.outputs) ? m.outputs : [],
       correlations: Array.isArray(m.correlations) ? m.correlations : [],
       settings: { ...EMPTY_MODEL.settings, ...(m.settings ?? {}) },
+      saved: m.saved && typeof m.saved.id === 'string' ? m.saved : null,
     };
   } catch {
     return EMPTY_MODEL;
@@ -66,6 +77,10 @@ export function saveModel(workbookId: string, model: Model) {
   } catch {
     // storage full or unavailable: the model lives in memory only
   }
+}
+
+function modified(m: Model): Model {
+  return m.saved && !m.saved.modified ? { ...m, saved: { ...m.saved, modified: true } } : m;
 }
 
 export function useModel(workbookId: string) {
@@ -81,34 +96,48 @@ export function useModel(workbookId: string) {
     [workbookId],
   );
 
+  // edit changes the definition: a linked saved version no longer matches it.
+  const edit = useCallback((f: (m: Model) => Model) => update((m) => modified(f(m))), [update]);
+
   const setInput = useCallback(
     (input: ModelInput) =>
-      update((m) => {
+      edit((m) => {
         const others = m.inputs.filter((i) => i.cell !== input.cell);
         return { ...m, inputs: [...others, input].sort(byRef), outputs: m.outputs.filter((o) => o.cell !== input.cell) };
       }),
-    [update],
+    [edit],
   );
   const removeInput = useCallback(
     (cell: string) =>
-      update((m) => ({
+      edit((m) => ({
         ...m,
         inputs: m.inputs.filter((i) => i.cell !== cell),
         correlations: m.correlations.filter((c) => c.cellA !== cell && c.cellB !== cell),
       })),
-    [update],
+    [edit],
   );
   const setOutput = useCallback(
     (output: ModelOutput) =>
-      update((m) => ({ ...m, outputs: [...m.outputs.filter((o) => o.cell !== output.cell), output].sort(byRef), inputs: m.inputs.filter((i) => i.cell !== output.cell) })),
+      edit((m) => ({ ...m, outputs: [...m.outputs.filter((o) => o.cell !== output.cell), output].sort(byRef), inputs: m.inputs.filter((i) => i.cell !== output.cell) })),
+    [edit],
+  );
+  const removeOutput = useCallback((cell: string) => edit((m) => ({ ...m, outputs: m.outputs.filter((o) => o.cell !== cell) })), [edit]);
+  const setCorrelations = useCallback((correlations: ModelCorrelation[]) => edit((m) => ({ ...m, correlations })), [edit]);
+  const setSettings = useCallback(
+    (s: Partial<RunSettings>) =>
+      update((m) => {
+        const next = { ...m, settings: { ...m.settings, ...s } };
+        // The run's name is not part of a saved definition; nor is a value set again.
+        const changed = (Object.keys(s) as (keyof RunSettings)[]).some((k) => k !== 'name' && s[k] !== m.settings[k]);
+        return changed ? modified(next) : next;
+      }),
     [update],
   );
-  const removeOutput = useCallback((cell: string) => update((m) => ({ ...m, outputs: m.outputs.filter((o) => o.cell !== cell) })), [update]);
-  const setCorrelations = useCallback((correlations: ModelCorrelation[]) => update((m) => ({ ...m, correlations })), [update]);
-  const setSettings = useCallback((s: Partial<RunSettings>) => update((m) => ({ ...m, settings: { ...m.settings, ...s } })), [update]);
   const clear = useCallback(() => update(() => EMPTY_MODEL), [update]);
+  const replace = useCallback((next: Model) => update(() => next), [update]);
+  const setSaved = useCallback((saved: SavedLink | null) => update((m) => ({ ...m, saved })), [update]);
 
-  return { model, setInput, removeInput, setOutput, removeOutput, setCorrelations, setSettings, clear };
+  return { model, setInput, removeInput, setOutput, removeOutput, setCorrelations, setSettings, clear, replace, setSaved };
 }
 
 // ---- A1 references -----------------------------------------------------------

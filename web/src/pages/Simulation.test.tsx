@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen, within } from '@testing-library/react';
-import { TailTables, outputNamesOf } from './Simulation';
+import { TailTables, outputNamesOf, savedModelOf } from './Simulation';
 import type { Result, SimulationDetail } from '../graphql/operations';
 
 const result = {
@@ -28,6 +28,14 @@ describe('Simulation results', () => {
       results: [],
     } as unknown as SimulationDetail;
     expect(outputNamesOf(sim)).toEqual({ 'Summary!B2': 'NPV' });
+  });
+
+  it.each([
+    { model: { id: 'm1', name: 'NPV plan' }, modelVersion: 2, want: 'model NPV plan, version 2' },
+    { model: null, modelVersion: 1, want: 'a deleted model, version 1' },
+    { model: null, modelVersion: null, want: null },
+  ])('says which saved model version ran: $want', ({ model, modelVersion, want }) => {
+    expect(savedModelOf({ model, modelVersion })).toBe(want);
   });
 
   it('shows VaR, CVaR, targets and the change-in-mean tornado', () => {

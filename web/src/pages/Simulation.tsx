@@ -79,6 +79,7 @@ export function SimulationPage({ id }: { id: string }) {
               <Link to={`/workbooks/${encodeURIComponent(sim.workbookId)}`}>{sim.workbook.name}</Link> ·{' '}
             </>
           ) : null}
+          {savedModelOf(sim) ? `${savedModelOf(sim)} · ` : ''}
           {sim.sampling === 'LATIN_HYPERCUBE' ? 'Latin hypercube' : 'Monte Carlo'} · seed {sim.seed} · started {formatDate(sim.startedAt ?? sim.createdAt)}
           {sim.elapsedMs !== null && sim.elapsedMs !== undefined ? ` · took ${formatDuration(sim.elapsedMs)}` : ''}
         </span>
@@ -130,6 +131,12 @@ function pickProgress(sim: SimulationDetail, latest: SimulationProgress | null):
   if (isTerminal(sim.status)) return { ...sim.progress, status: sim.status };
   if (latest && latest.iterationsDone >= sim.progress.iterationsDone) return latest;
   return sim.progress;
+}
+
+/** Which saved model version the simulation ran, if it ran one. */
+export function savedModelOf(sim: Pick<SimulationDetail, 'model' | 'modelVersion'>): string | null {
+  if (sim.modelVersion === null || sim.modelVersion === undefined) return null;
+  return `${sim.model ? `model ${sim.model.name}` : 'a deleted model'}, version ${sim.modelVersion}`;
 }
 
 /** The outputs' names as the server stores them (given, else the workbook's labels). */

@@ -8,6 +8,8 @@ import { columnName, parseRef, useModel, type Model, type ModelCorrelation } fro
 import { Link, navigate } from '../lib/router';
 import { DistributionForm } from '../components/DistributionForm';
 import { ProblemView } from '../components/Problem';
+import { SavedModels } from '../components/SavedModels';
+import { RUN_MODEL } from '../graphql/models';
 import { StatusBadge } from '../components/StatusBadge';
 
 const WORKBOOK_SIMULATIONS: TypedDocumentNode<
@@ -122,6 +124,7 @@ export function WorkbookPage({ id }: { id: string }) {
         <aside className="side" aria-label="Model">
           <CellEditor workbookId={id} selected={selected} modelApi={modelApi} onClose={() => setSelected(null)} />
           <ModelSummary model={modelApi.model} onGo={goTo} onRemoveInput={modelApi.removeInput} onRemoveOutput={modelApi.removeOutput} />
+          <SavedModels workbookId={id} model={modelApi.model} onLoad={modelApi.replace} onSaved={modelApi.setSaved} />
           <RunPanel workbookId={id} modelApi={modelApi} />
           <RecentRuns workbookId={id} />
         </aside>
@@ -459,19 +462,26 @@ function ModelSummary({
 
 const MAX_ITERATIONS = 10_000_000;
 
-function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: ModelApi }) {
+export function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: ModelApi }) {
   const { model, setSettings, setCorrelations } = modelApi;
   const id = useId();
   const [iterText, setIterText] = useState(String(model.settings.iterations));
   const [seedText, setSeedText] = useState(model.settings.seed === null ? '' : String(model.settings.seed));
-  const [create, { loading, error, reset }] = useMutation(CREATE_SIMULATION);
+  const [create, createState] = useMutation(CREATE_SIMULATION);
+  const [runSaved, runSavedState] = useMutation(RUN_MODEL);
+  const loading = createState.loading || runSavedState.loading;
+  const error = createState.error ?? runSavedState.error;
+  const reset = () => {
+    createState.reset();
+    runSavedState.reset();
+  };
   const [targetsText, setTargetsText] = useState('');
 
   useEffect(() => {
     setIterText(String(model.settings.iterations));
     setSeedText(model.settings.seed === null ? '' : String(model.settings.seed));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [workbookId]);
+  }, [workbookId, model.saved?.id, model.saved?.version]);
 
   const iterations = /^\d+$/.test(iterText.trim().replace(/[,_ ]/g, '')) ? Number(iterText.trim().replace(/[,_ ]/g, '')) : NaN;
   const iterError = !Number.isInteger(iterations) || iterations < 1 ? 'Enter a whole number of iterations' : iterations > MAX_ITERATIONS ? `At most ${formatInt(MAX_ITERATIONS)}` : null;
@@ -484,9 +494,19 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
   const targetsError = targets.some((x) => !Number.isFinite(x)) ? 'Enter numbers separated by commas' : null;
   const canRun = !iterError && !seedError && !targetsError && corrErrors.every((e) => !e) && missing.length === 0 && !loading;
 
+  // A draft that is still exactly a saved version runs that version, so
+  // the simulation records it; targets are not part of a saved model.
+  const saved = model.saved && !model.saved.modified && targets.length === 0 ? model.saved : null;
+
   const run = async () => {
     reset();
     try {
+      if (saved) {
+        const res = await runSaved({ variables: { id: saved.id, input: { version: saved.version, name: model.settings.name.trim() || undefined } } });
+        const sim = res.data?.runModel;
+        if (sim) navigate(`/simulations/${encodeURIComponent(sim.id)}`);
+        return;
+      }
       const res = await create({
         variables: {
           input: {
@@ -603,6 +623,11 @@ function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: Mode
       </fieldset>
       <Correlations model={model} errors={corrErrors} onChange={setCorrelations} />
       {missing.length > 0 && <p className="muted small">To run, add {missing.join(' and ')}.</p>}
+      {saved && (
+        <p className="muted small">
+          Runs saved version {saved.version} of “{saved.name}”.
+        </p>
+      )}
       <ProblemView error={error} title="The simulation was not started" onDismiss={reset} />
       <button type="button" className="primary wide" disabled={!canRun} onClick={run}>
         {loading ? 'Starting…' : `Run ${Number.isFinite(iterations) ? formatInt(iterations) : ''} iterations`}
