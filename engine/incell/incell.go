@@ -641,3 +641,16 @@ func closing(s string, open int) int {
 	}
 	return -1
 }
+
+// properties are the property functions readInput applies.
+var properties = map[string]bool{
+	"RISKNAME": true, "RISKTRUNCATE": true, "RISKTRUNCATE2": true, "VOSEXBOUNDS": true,
+	"RISKSHIFT": true, "RISKSTATIC": true,
+}
+
+// Recognised reports whether Detect knows the function (upper case, as
+// the formula parser gives it): a distribution, an output marker or a
+// property function. Other @RISK and ModelRisk functions are problems.
+func Recognised(name string) bool {
+	return families[name].build != nil || outputMarkers[name] || properties[name] || descriptiveProperties[name]
+}
