@@ -135,6 +135,9 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 				continue // reported by the workbook's ordinary checks
 			}
 			ref := formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}
+			if u, ok := ast.(*formula.Unary); ok && u.Op == '+' {
+				ast = u.X // =+RiskNormal(...), as Lotus habits write it
+			}
 			root, isCall := ast.(*formula.Call)
 			if isCall && families[root.Name].build != nil {
 				if c.ArrayRef != "" {

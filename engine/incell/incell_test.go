@@ -86,6 +86,7 @@ func TestDetectFamilies(t *testing.T) {
 		{"RiskNegbin(3,0.4)", dist.Spec{Type: dist.NegativeBinomial, N: n(3), P: f(0.4)}},
 		{"RiskGeneral(0,10,{2,5,8},{1,3,1})", dist.Spec{Type: dist.General, Min: f(0), Max: f(10), Values: []float64{2, 5, 8}, Probabilities: []float64{1, 3, 1}}},
 		{"_xll.RiskNormal(1,2)", dist.Spec{Type: dist.Normal, Mean: f(1), StdDev: f(2)}},
+		{"+RiskNormal(1,2)", dist.Spec{Type: dist.Normal, Mean: f(1), StdDev: f(2)}},
 		// references and expressions over constant cells
 		{"RiskNormal(A1,A2*2)", dist.Spec{Type: dist.Normal, Mean: f(100), StdDev: f(20)}},
 		{"RiskNormal(C1+1,SQRT(A2*10))", dist.Spec{Type: dist.Normal, Mean: f(31), StdDev: f(10)}},
@@ -138,7 +139,7 @@ func TestDetectFamilies(t *testing.T) {
 				require.Equal(t, "Demand", in.Name)
 			}
 			if !strings.HasPrefix(tt.formula, "_xll") {
-				require.Equal(t, tt.formula[:strings.IndexByte(tt.formula, '(')], in.Function)
+				require.Equal(t, strings.TrimPrefix(tt.formula[:strings.IndexByte(tt.formula, '(')], "+"), in.Function)
 			}
 		})
 	}
