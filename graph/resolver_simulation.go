@@ -281,6 +281,33 @@ func (r *workbookResolver) Simulations(ctx context.Context, obj *ent.Workbook, f
 	return r.SimulationService.List(ctx, simsvc.ListParams{First: first, After: after, Workbook: &obj.ID})
 }
 
+// DetectedInputs is the resolver for the detectedInputs field.
+func (r *workbookResolver) DetectedInputs(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedInput, error) {
+	d, err := r.detected(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapDetectedInputs(d), nil
+}
+
+// DetectedOutputs is the resolver for the detectedOutputs field.
+func (r *workbookResolver) DetectedOutputs(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedOutput, error) {
+	d, err := r.detected(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapDetectedOutputs(d), nil
+}
+
+// DetectionProblems is the resolver for the detectionProblems field.
+func (r *workbookResolver) DetectionProblems(ctx context.Context, obj *ent.Workbook) ([]*model.DetectionProblem, error) {
+	d, err := r.detected(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapDetectionProblems(d), nil
+}
+
 // InputVariable returns generated.InputVariableResolver implementation.
 func (r *Resolver) InputVariable() generated.InputVariableResolver { return &inputVariableResolver{r} }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/simgraph/simgraph/engine"
 	"github.com/simgraph/simgraph/engine/dist"
 	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/incell"
 	"github.com/simgraph/simgraph/engine/sample"
 	"github.com/simgraph/simgraph/engine/stats"
 	"github.com/simgraph/simgraph/engine/workbook"
@@ -32,6 +33,11 @@ Sheet!A1 ('My Sheet'!A1 when the name has spaces). Example:
   simgraph simulate project-dcf.xlsx \
     --input 'Inputs!B2=triangular(100,120,150)' --input 'Inputs!B3=normal(10000,1500)' \
     --output Summary!B2 --iterations 100000 --seed 7 --sampling lhs
+
+A workbook built with @RISK or ModelRisk carries its own model: its
+distribution cells (=RiskNormal(100,10)) are inputs, its RiskOutput or
+VoseOutput cells the outputs. An --input naming such a cell replaces its
+distribution, and --output replaces the marked outputs.
 
 An output is named by its label in the workbook (the text cell to its left,
 else above it), or by --output 'NPV=Summary!B2'. --target 1000000 reports
@@ -244,9 +250,6 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 		}
 		o.Percentiles = append(o.Percentiles, x)
 	}
-	if len(fl.outputs) == 0 {
-		return m, o, fmt.Errorf("no --output: name at least one output cell, for example --output 'Summary!B2'")
-	}
 	for _, text := range fl.inputs {
 		in, err := parseInput(text)
 		if err != nil {
@@ -280,13 +283,6 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 			o.TailLevels = append(o.TailLevels, a)
 		}
 	}
-	for _, text := range fl.correlations {
-		c, err := parseCorrelation(text, m.Inputs)
-		if err != nil {
-			return m, o, fmt.Errorf("--correlate %q: %w", text, err)
-		}
-		m.Correlations = append(m.Correlations, c)
-	}
 	wb, err := workbook.OpenFile(fl.workbook, workbook.DefaultLimits())
 	if err != nil {
 		return m, o, fmt.Errorf("%s: %w", fl.workbook, err)
@@ -299,6 +295,19 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 		if label := wb.Label(in.Cell.Sheet, in.Cell.Row, in.Cell.Col); label != "" {
 			m.Inputs[i].Name = label
 		}
+	}
+	if err := fl.addDetected(&m); err != nil {
+		return m, o, err
+	}
+	if len(m.Outputs) == 0 {
+		return m, o, fmt.Errorf("no --output: name at least one output cell, for example --output 'Summary!B2', or mark one with RiskOutput in the workbook")
+	}
+	for _, text := range fl.correlations {
+		c, err := parseCorrelation(text, m.Inputs)
+		if err != nil {
+			return m, o, fmt.Errorf("--correlate %q: %w", text, err)
+		}
+		m.Correlations = append(m.Correlations, c)
 	}
 	for j, out := range m.Outputs {
 		if err := checkCell(wb, out); err != nil {
@@ -314,6 +323,58 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 		}
 	}
 	return m, o, nil
+}
+
+// addDetected completes m with the workbook's in-cell model (@RISK and
+// ModelRisk functions): its inputs in cells no --input names, and its
+// outputs when no --output is given. m then simulates the workbook in
+// which those cells are constants.
+func (fl *simulateFlags) addDetected(m *engine.Model) error {
+	det, err := incell.Detect(m.Workbook)
+	if err != nil {
+		return err
+	}
+	given := func(r formula.CellRef) bool {
+		for _, in := range m.Inputs {
+			if sameCell(in.Cell, r) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range det.Problems {
+		if !given(p.Cell) {
+			return fmt.Errorf("%s (give that cell an --input to replace it)", p)
+		}
+	}
+	if !det.Found() {
+		return nil
+	}
+	m.Workbook = det.Workbook
+	for _, in := range det.Inputs {
+		if given(in.Cell) {
+			continue
+		}
+		name := in.Name
+		if name == "" {
+			name = m.Workbook.Label(in.Cell.Sheet, in.Cell.Row, in.Cell.Col)
+		}
+		if name == "" {
+			name = in.Cell.String()
+		}
+		d, err := dist.NewAt(name, in.Cell.String(), in.Spec)
+		if err != nil {
+			return err
+		}
+		m.Inputs = append(m.Inputs, engine.Input{Cell: in.Cell, Name: name, Dist: d})
+	}
+	if len(m.Outputs) == 0 {
+		for _, out := range det.Outputs {
+			m.Outputs = append(m.Outputs, out.Cell)
+			fl.names = append(fl.names, out.Name)
+		}
+	}
+	return nil
 }
 
 // addTarget reads [OUTPUT=]X: a target for every output, or for the one

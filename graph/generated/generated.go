@@ -110,6 +110,24 @@ type ComplexityRoot struct {
 		Status    func(childComplexity int) int
 	}
 
+	DetectedInput struct {
+		Cell         func(childComplexity int) int
+		Distribution func(childComplexity int) int
+		Function     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		StaticValue  func(childComplexity int) int
+	}
+
+	DetectedOutput struct {
+		Cell func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
+	DetectionProblem struct {
+		Cell    func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
 	Distribution struct {
 		Alpha            func(childComplexity int) int
 		Beta             func(childComplexity int) int
@@ -580,6 +598,9 @@ type ComplexityRoot struct {
 	Workbook struct {
 		Cells                func(childComplexity int, sheet string, rangeArg *string) int
 		CreatedAt            func(childComplexity int) int
+		DetectedInputs       func(childComplexity int) int
+		DetectedOutputs      func(childComplexity int) int
+		DetectionProblems    func(childComplexity int) int
 		FormulaCount         func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		Name                 func(childComplexity int) int
@@ -700,6 +721,9 @@ type WorkbookResolver interface {
 
 	Cells(ctx context.Context, obj *ent.Workbook, sheet string, rangeArg *string) (*files.CellPage, error)
 	Simulations(ctx context.Context, obj *ent.Workbook, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.SimulationConnection, error)
+	DetectedInputs(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedInput, error)
+	DetectedOutputs(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedOutput, error)
+	DetectionProblems(ctx context.Context, obj *ent.Workbook) ([]*model.DetectionProblem, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -930,6 +954,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DependencyCheck.Status(childComplexity), true
+
+	case "DetectedInput.cell":
+		if e.ComplexityRoot.DetectedInput.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedInput.Cell(childComplexity), true
+	case "DetectedInput.distribution":
+		if e.ComplexityRoot.DetectedInput.Distribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedInput.Distribution(childComplexity), true
+	case "DetectedInput.function":
+		if e.ComplexityRoot.DetectedInput.Function == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedInput.Function(childComplexity), true
+	case "DetectedInput.name":
+		if e.ComplexityRoot.DetectedInput.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedInput.Name(childComplexity), true
+	case "DetectedInput.staticValue":
+		if e.ComplexityRoot.DetectedInput.StaticValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedInput.StaticValue(childComplexity), true
+
+	case "DetectedOutput.cell":
+		if e.ComplexityRoot.DetectedOutput.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedOutput.Cell(childComplexity), true
+	case "DetectedOutput.name":
+		if e.ComplexityRoot.DetectedOutput.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedOutput.Name(childComplexity), true
+
+	case "DetectionProblem.cell":
+		if e.ComplexityRoot.DetectionProblem.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionProblem.Cell(childComplexity), true
+	case "DetectionProblem.message":
+		if e.ComplexityRoot.DetectionProblem.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionProblem.Message(childComplexity), true
 
 	case "Distribution.alpha":
 		if e.ComplexityRoot.Distribution.Alpha == nil {
@@ -3026,6 +3107,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workbook.CreatedAt(childComplexity), true
+	case "Workbook.detectedInputs":
+		if e.ComplexityRoot.Workbook.DetectedInputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.DetectedInputs(childComplexity), true
+	case "Workbook.detectedOutputs":
+		if e.ComplexityRoot.Workbook.DetectedOutputs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.DetectedOutputs(childComplexity), true
+	case "Workbook.detectionProblems":
+		if e.ComplexityRoot.Workbook.DetectionProblems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.DetectionProblems(childComplexity), true
 	case "Workbook.formulaCount":
 		if e.ComplexityRoot.Workbook.FormulaCount == nil {
 			break
@@ -3736,6 +3835,43 @@ type Workbook implements Node {
   "Cells of one sheet in an A1 range (default: the sheet's used range, at most 10,000 cells), row by row."
   cells(sheet: String!, range: String): CellPage!
   simulations(first: Int, after: Cursor): SimulationConnection!
+  """
+  Uncertain inputs the workbook defines in its own cells with @RISK or
+  ModelRisk functions (=RiskNormal(100,10), =VosePERT(1,2,5)).
+  createSimulation uses them unless its inputs name the same cell.
+  """
+  detectedInputs: [DetectedInput!]!
+  "Cells marked as outputs with RiskOutput or VoseOutput; createSimulation uses them when it names no outputs."
+  detectedOutputs: [DetectedOutput!]!
+  "In-cell functions the engine cannot simulate, one per cell; createSimulation refuses the workbook's own model while any remains."
+  detectionProblems: [DetectionProblem!]!
+}
+
+"An input cell whose formula is a distribution function."
+type DetectedInput {
+  "Sheet!A1"
+  cell: String!
+  "From RiskName; null without one."
+  name: String
+  "The function as written, e.g. RiskNormal."
+  function: String!
+  distribution: Distribution!
+  "The cell's value outside a simulation: RiskStatic's, else the value the workbook cached, else the distribution's mean."
+  staticValue: Float!
+}
+
+"A cell marked as a simulation output."
+type DetectedOutput {
+  "Sheet!A1"
+  cell: String!
+  "RiskOutput's or VoseOutput's name; null without one (the cell's label is used)."
+  name: String
+}
+
+type DetectionProblem {
+  "Sheet!A1"
+  cell: String!
+  message: String!
 }
 
 type Sheet {
@@ -3895,9 +4031,10 @@ input OutputTargetInput {
 input SimulationInput {
   workbookId: ID!
   name: String
-  inputs: [InputVariableInput!]!
-  "Sheet!A1 of formula cells."
-  outputs: [String!]!
+  "Added to the workbook's detectedInputs; one naming a detected input's cell replaces it."
+  inputs: [InputVariableInput!]! = []
+  "Sheet!A1 of formula cells; without any, the workbook's detectedOutputs."
+  outputs: [String!]! = []
   """
   The outputs' names, by position. A missing, null or empty name defaults to
   the output cell's label in the workbook (the text cell to its left, else
@@ -4356,6 +4493,42 @@ func (ec *executionContext) childFields_DependencyCheck(ctx context.Context, fie
 		return ec.fieldContext_DependencyCheck_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DependencyCheck", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectedInput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_DetectedInput_cell(ctx, field)
+	case "name":
+		return ec.fieldContext_DetectedInput_name(ctx, field)
+	case "function":
+		return ec.fieldContext_DetectedInput_function(ctx, field)
+	case "distribution":
+		return ec.fieldContext_DetectedInput_distribution(ctx, field)
+	case "staticValue":
+		return ec.fieldContext_DetectedInput_staticValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectedInput", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectedOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_DetectedOutput_cell(ctx, field)
+	case "name":
+		return ec.fieldContext_DetectedOutput_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectedOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionProblem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_DetectionProblem_cell(ctx, field)
+	case "message":
+		return ec.fieldContext_DetectionProblem_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionProblem", field.Name)
 }
 
 func (ec *executionContext) childFields_Distribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5238,6 +5411,12 @@ func (ec *executionContext) childFields_Workbook(ctx context.Context, field grap
 		return ec.fieldContext_Workbook_cells(ctx, field)
 	case "simulations":
 		return ec.fieldContext_Workbook_simulations(ctx, field)
+	case "detectedInputs":
+		return ec.fieldContext_Workbook_detectedInputs(ctx, field)
+	case "detectedOutputs":
+		return ec.fieldContext_Workbook_detectedOutputs(ctx, field)
+	case "detectionProblems":
+		return ec.fieldContext_Workbook_detectionProblems(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Workbook", field.Name)
 }
@@ -6799,6 +6978,222 @@ func (ec *executionContext) _DependencyCheck_error(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_DependencyCheck_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DependencyCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedInput_cell(ctx context.Context, field graphql.CollectedField, obj *model.DetectedInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedInput_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedInput_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedInput", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedInput_name(ctx context.Context, field graphql.CollectedField, obj *model.DetectedInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedInput_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedInput_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedInput", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedInput_function(ctx context.Context, field graphql.CollectedField, obj *model.DetectedInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedInput_function(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Function, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedInput_function(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedInput", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedInput_distribution(ctx context.Context, field graphql.CollectedField, obj *model.DetectedInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedInput_distribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distribution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+			return ec.marshalNDistribution2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistribution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedInput_distribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DetectedInput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DetectedInput_staticValue(ctx context.Context, field graphql.CollectedField, obj *model.DetectedInput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedInput_staticValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaticValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedInput_staticValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedInput", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DetectedOutput_cell(ctx context.Context, field graphql.CollectedField, obj *model.DetectedOutput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedOutput_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedOutput_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedOutput", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedOutput_name(ctx context.Context, field graphql.CollectedField, obj *model.DetectedOutput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedOutput_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedOutput_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedOutput", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectionProblem_cell(ctx context.Context, field graphql.CollectedField, obj *model.DetectionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionProblem_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionProblem_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectionProblem_message(ctx context.Context, field graphql.CollectedField, obj *model.DetectionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionProblem_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionProblem_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionProblem", field, false, false, "String")
 }
 
 func (ec *executionContext) _Distribution_type(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
@@ -15523,6 +15918,102 @@ func (ec *executionContext) fieldContext_Workbook_simulations(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Workbook_detectedInputs(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_detectedInputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().DetectedInputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DetectedInput) graphql.Marshaler {
+			return ec.marshalNDetectedInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedInputᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_detectedInputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectedInput(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_detectedOutputs(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_detectedOutputs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().DetectedOutputs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DetectedOutput) graphql.Marshaler {
+			return ec.marshalNDetectedOutput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedOutputᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_detectedOutputs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectedOutput(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_detectionProblems(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_detectionProblems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().DetectionProblems(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DetectionProblem) graphql.Marshaler {
+			return ec.marshalNDetectionProblem2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectionProblemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_detectionProblems(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectionProblem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WorkbookConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.WorkbookConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17488,6 +17979,13 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
+	if _, present := asMap["inputs"]; !present {
+		asMap["inputs"] = []any{}
+	}
+	if _, present := asMap["outputs"]; !present {
+		asMap["outputs"] = []any{}
+	}
+
 	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
@@ -18095,6 +18593,135 @@ func (ec *executionContext) _DependencyCheck(ctx context.Context, sel ast.Select
 		case "error":
 			out.Values[i] = ec._DependencyCheck_error(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var detectedInputImplementors = []string{"DetectedInput"}
+
+func (ec *executionContext) _DetectedInput(ctx context.Context, sel ast.SelectionSet, obj *model.DetectedInput) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectedInputImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectedInput")
+		case "cell":
+			out.Values[i] = ec._DetectedInput_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DetectedInput_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "function":
+			out.Values[i] = ec._DetectedInput_function(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distribution":
+			out.Values[i] = ec._DetectedInput_distribution(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staticValue":
+			out.Values[i] = ec._DetectedInput_staticValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var detectedOutputImplementors = []string{"DetectedOutput"}
+
+func (ec *executionContext) _DetectedOutput(ctx context.Context, sel ast.SelectionSet, obj *model.DetectedOutput) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectedOutputImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectedOutput")
+		case "cell":
+			out.Values[i] = ec._DetectedOutput_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DetectedOutput_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var detectionProblemImplementors = []string{"DetectionProblem"}
+
+func (ec *executionContext) _DetectionProblem(ctx context.Context, sel ast.SelectionSet, obj *model.DetectionProblem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectionProblemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectionProblem")
+		case "cell":
+			out.Values[i] = ec._DetectionProblem_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._DetectionProblem_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -21242,6 +21869,24 @@ func (ec *executionContext) _Workbook(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workbook_simulations(ctx, field, obj)
 				})
+		case "detectedInputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_detectedInputs(ctx, field, obj)
+				})
+		case "detectedOutputs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_detectedOutputs(ctx, field, obj)
+				})
+		case "detectionProblems":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_detectionProblems(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21910,6 +22555,78 @@ func (ec *executionContext) marshalNDependencyCheck2ᚖgithubᚗcomᚋsimgraph�
 		return graphql.Null
 	}
 	return ec._DependencyCheck(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDetectedInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedInputᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectedInput) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectedInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedInput(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectedInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedInput(ctx context.Context, sel ast.SelectionSet, v *model.DetectedInput) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectedInput!")
+		return graphql.Null
+	}
+	return ec._DetectedInput(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDetectedOutput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedOutputᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectedOutput) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectedOutput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedOutput(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectedOutput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedOutput(ctx context.Context, sel ast.SelectionSet, v *model.DetectedOutput) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectedOutput!")
+		return graphql.Null
+	}
+	return ec._DetectedOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDetectionProblem2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectionProblemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectionProblem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectionProblem2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectionProblem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectionProblem2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectionProblem(ctx context.Context, sel ast.SelectionSet, v *model.DetectionProblem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectionProblem!")
+		return graphql.Null
+	}
+	return ec._DetectionProblem(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDistribution2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistribution(ctx context.Context, sel ast.SelectionSet, v *model.Distribution) graphql.Marshaler {

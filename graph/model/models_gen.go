@@ -39,6 +39,33 @@ type DependencyCheck struct {
 	Error     *string      `json:"error,omitempty"`
 }
 
+// An input cell whose formula is a distribution function.
+type DetectedInput struct {
+	// Sheet!A1
+	Cell string `json:"cell"`
+	// From RiskName; null without one.
+	Name *string `json:"name,omitempty"`
+	// The function as written, e.g. RiskNormal.
+	Function     string        `json:"function"`
+	Distribution *Distribution `json:"distribution"`
+	// The cell's value outside a simulation: RiskStatic's, else the value the workbook cached, else the distribution's mean.
+	StaticValue float64 `json:"staticValue"`
+}
+
+// A cell marked as a simulation output.
+type DetectedOutput struct {
+	// Sheet!A1
+	Cell string `json:"cell"`
+	// RiskOutput's or VoseOutput's name; null without one (the cell's label is used).
+	Name *string `json:"name,omitempty"`
+}
+
+type DetectionProblem struct {
+	// Sheet!A1
+	Cell    string `json:"cell"`
+	Message string `json:"message"`
+}
+
 type Distribution struct {
 	Type             DistributionType `json:"type"`
 	Min              *float64         `json:"min,omitempty"`
@@ -212,10 +239,11 @@ type RunModelInput struct {
 }
 
 type SimulationInput struct {
-	WorkbookID string                `json:"workbookId"`
-	Name       *string               `json:"name,omitempty"`
-	Inputs     []*InputVariableInput `json:"inputs"`
-	// Sheet!A1 of formula cells.
+	WorkbookID string  `json:"workbookId"`
+	Name       *string `json:"name,omitempty"`
+	// Added to the workbook's detectedInputs; one naming a detected input's cell replaces it.
+	Inputs []*InputVariableInput `json:"inputs"`
+	// Sheet!A1 of formula cells; without any, the workbook's detectedOutputs.
 	Outputs []string `json:"outputs"`
 	// The outputs' names, by position. A missing, null or empty name defaults to
 	// the output cell's label in the workbook (the text cell to its left, else

@@ -18,6 +18,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/incell"
 	"github.com/simgraph/simgraph/engine/workbook"
 	"github.com/simgraph/simgraph/ent"
 	entworkbook "github.com/simgraph/simgraph/ent/workbook"
@@ -76,7 +77,10 @@ type Analysis struct {
 }
 
 // Analyze reports sheets, formula count and unsupported functions. A
-// formula that does not parse counts as unsupported under "#PARSE".
+// formula that does not parse counts as unsupported under "#PARSE". The
+// @RISK and ModelRisk functions the engine reads as a model (engine/incell)
+// are not unsupported; the workbook's detectionProblems say where they
+// cannot be.
 func Analyze(wb *workbook.Workbook) Analysis {
 	a := Analysis{Unsupported: map[string]int{}}
 	for _, sh := range wb.Sheets {
@@ -92,7 +96,7 @@ func Analyze(wb *workbook.Workbook) Analysis {
 				continue
 			}
 			formula.Walk(node, func(n formula.Node) {
-				if call, ok := n.(*formula.Call); ok && !formula.Supported(call.Name) {
+				if call, ok := n.(*formula.Call); ok && !formula.Supported(call.Name) && !incell.Recognised(call.Name) {
 					a.Unsupported[call.Name]++
 				}
 			})

@@ -112,6 +112,9 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	// Validation rewrites the request's slices: keep the caller's intact.
 	in.Inputs = append([]simspec.Input(nil), in.Inputs...)
 	in.Correlations = append([]simspec.Correlation(nil), in.Correlations...)
+	if wb, in, err = WithDetected(wb, in); err != nil {
+		return nil, err
+	}
 	model, err := BuildModel(wb, in)
 	if err != nil {
 		return nil, err
@@ -353,8 +356,13 @@ func normalizedOutputs(outputs []string) []string {
 
 // BuildModel checks a request against the workbook and returns the engine
 // model: every cell exists, inputs are constants, outputs are formulas,
-// distributions are valid and correlations name inputs.
+// distributions are valid and correlations name inputs. The workbook's
+// in-cell distributions and outputs complete the request (WithDetected).
 func BuildModel(wb *workbook.Workbook, in simspec.Request) (engine.Model, error) {
+	wb, in, err := WithDetected(wb, in)
+	if err != nil {
+		return engine.Model{Workbook: wb}, err
+	}
 	m := engine.Model{Workbook: wb}
 	if len(in.Inputs) == 0 {
 		return m, apperr.Errorf(apperr.BadUserInput, "a simulation needs at least one input")

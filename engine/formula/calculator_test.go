@@ -1,0 +1,82 @@
+package formula_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/workbook"
+)
+
+func calculatorWorkbook() *workbook.Workbook {
+	num := func(r, c int, v float64) workbook.Cell {
+		return workbook.Cell{Row: r, Col: c, Value: workbook.Value{Kind: workbook.Number, Num: v}}
+	}
+	return workbook.New([]*workbook.Sheet{
+		{Name: "S", Cells: []workbook.Cell{
+			num(1, 1, 2), num(2, 1, 3), num(3, 1, 5), // A1:A3
+			{Row: 1, Col: 2, Formula: "A1*10"},   // B1
+			{Row: 2, Col: 2, Formula: "B1+T!A1"}, // B2
+			num(1, 3, 7),                         // C1
+		}},
+		{Name: "T", Cells: []workbook.Cell{num(1, 1, 100)}},
+	}, []workbook.DefinedName{{Name: "Rate", RefersTo: "S!$C$1"}})
+}
+
+func TestCalculatorValues(t *testing.T) {
+	tests := []struct {
+		expr string
+		want []formula.Value
+	}{
+		{"A1+1", []formula.Value{formula.NumberValue(3)}},
+		{"B2", []formula.Value{formula.NumberValue(120)}},
+		{"A1:A3", []formula.Value{formula.NumberValue(2), formula.NumberValue(3), formula.NumberValue(5)}},
+		{"{1,2;3,4}", []formula.Value{formula.NumberValue(1), formula.NumberValue(2), formula.NumberValue(3), formula.NumberValue(4)}},
+		{"SUM(A1:A3)*Rate", []formula.Value{formula.NumberValue(70)}},
+		{"D9", []formula.Value{formula.NumberValue(0)}},
+		{`"x"&A1`, []formula.Value{formula.StringValue("x2")}},
+	}
+	calc := formula.NewCalculator(calculatorWorkbook())
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			n, err := formula.Parse(tt.expr)
+			require.NoError(t, err)
+			got, err := calc.Values("S", n)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestCalculatorReads(t *testing.T) {
+	a1 := formula.CellRef{Sheet: "S", Row: 1, Col: 1}
+	c1 := formula.CellRef{Sheet: "S", Row: 1, Col: 3}
+	t1 := formula.CellRef{Sheet: "T", Row: 1, Col: 1}
+	tests := []struct {
+		expr  string
+		cells []formula.CellRef
+		want  *formula.CellRef
+	}{
+		{"A1+1", []formula.CellRef{a1}, &a1},
+		{"B2*2", []formula.CellRef{a1}, &a1},
+		{"B2*2", []formula.CellRef{t1}, &t1},
+		{"SUM(A1:A3)", []formula.CellRef{c1}, nil},
+		{"Rate", []formula.CellRef{c1}, &c1},
+		{"5", []formula.CellRef{a1}, nil},
+	}
+	calc := formula.NewCalculator(calculatorWorkbook())
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			n, err := formula.Parse(tt.expr)
+			require.NoError(t, err)
+			got, ok := calc.Reads("S", n, tt.cells)
+			if tt.want == nil {
+				require.False(t, ok)
+				return
+			}
+			require.True(t, ok)
+			require.Equal(t, *tt.want, got)
+		})
+	}
+}

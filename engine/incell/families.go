@@ -1,0 +1,194 @@
+package incell
+
+import (
+	"math"
+
+	"github.com/simgraph/simgraph/engine/dist"
+)
+
+// family maps one in-cell distribution function to a dist.Spec: params
+// names its positional arguments (for messages), build reads them.
+type family struct {
+	params []string
+	build  func(a *args) dist.Spec
+}
+
+func f(v float64) *float64 { return &v }
+
+// families are keyed by the upper-case function name, as the parser gives
+// it. @RISK and ModelRisk give the exponential its mean, not its rate.
+var families = map[string]family{
+	"RISKNORMAL":  {[]string{"mean", "sd"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Normal, Mean: a.num(0), StdDev: a.num(1)} }},
+	"RISKLOGNORM": {[]string{"mean", "sd"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.LogNormal, Mean: a.num(0), StdDev: a.num(1)} }},
+	"RISKLOGNORM2": {[]string{"mu", "sigma"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.LogNormal, Mu: a.num(0), Sigma: a.num(1)}
+	}},
+	"RISKUNIFORM": {[]string{"min", "max"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Uniform, Min: a.num(0), Max: a.num(1)} }},
+	"RISKTRIANG":  {[]string{"min", "mode", "max"}, triangular},
+	"RISKTRIGEN": {[]string{"bottom", "mode", "top", "bottomPerc", "topPerc"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.Trigen, Bottom: a.num(0), Mode: a.num(1), Top: a.num(2), BottomPercentile: a.num(3), TopPercentile: a.num(4)}
+	}},
+	"RISKPERT": {[]string{"min", "mode", "max"}, pert},
+	"RISKBETA": {[]string{"alpha1", "alpha2"}, beta},
+	"RISKBETAGENERAL": {[]string{"alpha1", "alpha2", "min", "max"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.Beta, Alpha: a.num(0), Beta: a.num(1), Min: a.num(2), Max: a.num(3)}
+	}},
+	"RISKGAMMA":      {[]string{"alpha", "beta"}, gamma},
+	"RISKEXPON":      {[]string{"beta"}, exponential},
+	"RISKWEIBULL":    {[]string{"alpha", "beta"}, weibull},
+	"RISKPOISSON":    {[]string{"lambda"}, poisson},
+	"RISKBINOMIAL":   {[]string{"n", "p"}, binomial},
+	"RISKBERNOULLI":  {[]string{"p"}, bernoulli},
+	"RISKDISCRETE":   {[]string{"{x}", "{p}"}, discrete},
+	"RISKDUNIFORM":   {[]string{"{x}"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.DiscreteUniform, Values: a.nums(0)} }},
+	"RISKINTUNIFORM": {[]string{"min", "max"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.IntegerUniform, Min: a.num(0), Max: a.num(1)} }},
+	"RISKCUMUL": {[]string{"min", "max", "{x}", "{p}"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.Cumulative, Min: a.num(0), Max: a.num(1), Values: a.nums(2), Probabilities: a.nums(3)}
+	}},
+	"RISKHISTOGRM": {[]string{"min", "max", "{p}"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.Histogram, Min: a.num(0), Max: a.num(1), Probabilities: a.nums(2)}
+	}},
+	"RISKSTUDENT":  {[]string{"nu"}, student},
+	"RISKLOGISTIC": {[]string{"alpha", "beta"}, logistic},
+	"RISKLOGLOGISTIC": {[]string{"gamma", "beta", "alpha"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.LogLogistic, Min: a.num(0), Beta: a.num(1), Alpha: a.num(2)}
+	}},
+	"RISKPARETO":   {[]string{"theta", "a"}, pareto},
+	"RISKEXTVALUE": {[]string{"alpha", "beta"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.ExtremeValue, Alpha: a.num(0), Beta: a.num(1)} }},
+	"RISKNEGBIN":   {[]string{"s", "p"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.NegativeBinomial, N: a.whole(0), P: a.num(1)} }},
+	"RISKGENERAL": {[]string{"min", "max", "{x}", "{p}"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.General, Min: a.num(0), Max: a.num(1), Values: a.nums(2), Probabilities: a.nums(3)}
+	}},
+
+	// ModelRisk: VoseLognormal takes the mean and standard deviation of
+	// the variable itself, like RiskLognorm.
+	"VOSENORMAL":    {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Normal, Mean: a.num(0), StdDev: a.num(1)} }},
+	"VOSELOGNORMAL": {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.LogNormal, Mean: a.num(0), StdDev: a.num(1)} }},
+	"VOSEUNIFORM":   {[]string{"min", "max"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Uniform, Min: a.num(0), Max: a.num(1)} }},
+	"VOSETRIANGLE":  {[]string{"min", "mode", "max"}, triangular},
+	"VOSEPERT":      {[]string{"min", "mode", "max"}, pert},
+	"VOSEBETA":      {[]string{"alpha", "beta"}, beta},
+	"VOSEGAMMA":     {[]string{"alpha", "beta"}, gamma},
+	"VOSEEXPON":     {[]string{"beta"}, exponential},
+	"VOSEWEIBULL":   {[]string{"alpha", "beta"}, weibull},
+	"VOSEPOISSON":   {[]string{"lambda"}, poisson},
+	"VOSEBINOMIAL":  {[]string{"n", "p"}, binomial},
+	"VOSEBERNOULLI": {[]string{"p"}, bernoulli},
+	"VOSEDISCRETE":  {[]string{"{x}", "{p}"}, discrete},
+	"VOSESTUDENT":   {[]string{"nu"}, student},
+	"VOSELOGISTIC":  {[]string{"alpha", "beta"}, logistic},
+	"VOSEPARETO":    {[]string{"theta", "a"}, pareto},
+}
+
+func triangular(a *args) dist.Spec {
+	return dist.Spec{Type: dist.Triangular, Min: a.num(0), Mode: a.num(1), Max: a.num(2)}
+}
+func pert(a *args) dist.Spec {
+	return dist.Spec{Type: dist.PERT, Min: a.num(0), Mode: a.num(1), Max: a.num(2)}
+}
+func beta(a *args) dist.Spec { return dist.Spec{Type: dist.Beta, Alpha: a.num(0), Beta: a.num(1)} }
+func gamma(a *args) dist.Spec {
+	return dist.Spec{Type: dist.Gamma, Shape: a.num(0), Scale: a.num(1)}
+}
+func exponential(a *args) dist.Spec {
+	mean := a.num(0)
+	if mean != nil && !(*mean > 0) {
+		a.fail("the mean (beta) must be > 0, got %g", *mean)
+		return dist.Spec{}
+	}
+	if mean == nil {
+		return dist.Spec{}
+	}
+	return dist.Spec{Type: dist.Exponential, Rate: f(1 / *mean)}
+}
+func weibull(a *args) dist.Spec {
+	return dist.Spec{Type: dist.Weibull, Shape: a.num(0), Scale: a.num(1)}
+}
+func poisson(a *args) dist.Spec   { return dist.Spec{Type: dist.Poisson, Lambda: a.num(0)} }
+func binomial(a *args) dist.Spec  { return dist.Spec{Type: dist.Binomial, N: a.whole(0), P: a.num(1)} }
+func bernoulli(a *args) dist.Spec { return dist.Spec{Type: dist.Bernoulli, P: a.num(0)} }
+func student(a *args) dist.Spec   { return dist.Spec{Type: dist.Student, Nu: a.num(0)} }
+func logistic(a *args) dist.Spec {
+	return dist.Spec{Type: dist.Logistic, Alpha: a.num(0), Beta: a.num(1)}
+}
+func pareto(a *args) dist.Spec { return dist.Spec{Type: dist.Pareto, Shape: a.num(0), Min: a.num(1)} }
+
+// discrete normalises the weights, as @RISK and ModelRisk do: their
+// probabilities need not sum to 1.
+func discrete(a *args) dist.Spec {
+	s := dist.Spec{Type: dist.Discrete, Values: a.nums(0), Probabilities: a.nums(1)}
+	sum := 0.0
+	for _, p := range s.Probabilities {
+		if !(p >= 0) {
+			a.fail("the probabilities must be >= 0, got %g", p)
+			return s
+		}
+		sum += p
+	}
+	if len(s.Probabilities) > 0 && sum > 0 {
+		for i := range s.Probabilities {
+			s.Probabilities[i] /= sum
+		}
+	}
+	return s
+}
+
+// shift moves s by d in place when its family has location parameters to
+// absorb it (every value of the shifted distribution is a value of s plus
+// d), and reports whether it could.
+func shift(s *dist.Spec, d float64) bool {
+	add := func(ps ...*float64) {
+		for _, p := range ps {
+			if p != nil {
+				*p += d
+			}
+		}
+	}
+	addAll := func(v []float64) {
+		for i := range v {
+			v[i] += d
+		}
+	}
+	switch s.Type {
+	case dist.Normal:
+		add(s.Mean)
+	case dist.Uniform, dist.Histogram:
+		add(s.Min, s.Max)
+	case dist.Triangular, dist.PERT:
+		add(s.Min, s.Mode, s.Max)
+	case dist.Trigen:
+		add(s.Bottom, s.Mode, s.Top)
+	case dist.Beta:
+		if s.Min == nil {
+			s.Min, s.Max = f(0), f(1)
+		}
+		add(s.Min, s.Max)
+	case dist.Logistic, dist.ExtremeValue:
+		add(s.Alpha)
+	case dist.LogLogistic:
+		if s.Min == nil {
+			s.Min = f(0)
+		}
+		add(s.Min)
+	case dist.Discrete, dist.DiscreteUniform:
+		addAll(s.Values)
+	case dist.Cumulative, dist.General:
+		add(s.Min, s.Max)
+		addAll(s.Values)
+	case dist.IntegerUniform:
+		if d != math.Trunc(d) {
+			return false
+		}
+		add(s.Min, s.Max)
+	default:
+		return false
+	}
+	return true
+}
+
+// descriptiveProperties are the property functions a distribution call may carry
+// that only describe it (units, category, whether to keep its samples)
+// and so change nothing in a simulation.
+var descriptiveProperties = map[string]bool{
+	"RISKUNITS": true, "RISKCATEGORY": true, "RISKCOLLECT": true,
+}

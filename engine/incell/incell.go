@@ -1,0 +1,659 @@
+// Package incell reads the uncertainty that @RISK and ModelRisk workbooks
+// carry inside their cells: a cell whose formula is a distribution call
+// (=RiskNormal(100,10), =VosePERT(1,2,5)) becomes a model input with that
+// distribution, and a formula marked with RiskOutput or VoseOutput becomes
+// an output. Detect finds them and gives the workbook the engine simulates,
+// in which each such input is a constant holding its static value and each
+// output marker is 0 (what @RISK's RiskOutput returns).
+//
+// Arguments are evaluated once, deterministically, over the workbook's
+// values: constants, references and expressions over cells that do not
+// depend on another distribution cell. An argument that does is refused,
+// because the engine draws every input from parameters fixed for the run.
+package incell
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/simgraph/simgraph/engine"
+	"github.com/simgraph/simgraph/engine/dist"
+	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/workbook"
+)
+
+// Input is a cell holding an in-cell distribution.
+type Input struct {
+	Cell     formula.CellRef
+	Name     string // from RiskName, else ""
+	Function string // as written in the formula, e.g. "RiskNormal"
+	Spec     dist.Spec
+	// Static is the cell's value outside a simulation: RiskStatic's, else
+	// the value the workbook cached, else the distribution's mean (its
+	// median when the mean is not finite).
+	Static float64
+}
+
+// Output is a cell marked as a simulation output.
+type Output struct {
+	Cell formula.CellRef
+	Name string // RiskOutput's or VoseOutput's first argument, else ""
+}
+
+// Problem is an in-cell function the engine cannot simulate.
+type Problem struct {
+	Cell    formula.CellRef
+	Message string
+}
+
+func (p Problem) String() string { return p.Cell.String() + ": " + p.Message }
+
+// Detected is what Detect found.
+type Detected struct {
+	Inputs   []Input
+	Outputs  []Output
+	Problems []Problem
+	// Workbook is the workbook to simulate: the input cells are constants
+	// holding their static values and output markers are 0. It is the
+	// given workbook itself when nothing was found.
+	Workbook *workbook.Workbook
+}
+
+// Found reports whether the workbook carries any in-cell input or output.
+func (d Detected) Found() bool { return len(d.Inputs)+len(d.Outputs) > 0 }
+
+// Err is nil without problems, else an error listing them.
+func (d Detected) Err() error {
+	if len(d.Problems) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(d.Problems))
+	for i, p := range d.Problems {
+		msgs[i] = p.String()
+	}
+	return errors.New("in-cell distributions the engine cannot simulate: " + strings.Join(msgs, "; "))
+}
+
+// Model is the engine model of the detected inputs and outputs over
+// Workbook. It fails when there were problems or no outputs.
+func (d Detected) Model() (engine.Model, error) {
+	if err := d.Err(); err != nil {
+		return engine.Model{}, err
+	}
+	m := engine.Model{Workbook: d.Workbook}
+	for _, in := range d.Inputs {
+		name := in.Name
+		if name == "" {
+			name = in.Cell.String()
+		}
+		dd, err := dist.NewAt(name, in.Cell.String(), in.Spec)
+		if err != nil {
+			return engine.Model{}, err
+		}
+		m.Inputs = append(m.Inputs, engine.Input{Cell: in.Cell, Name: name, Dist: dd})
+	}
+	for _, o := range d.Outputs {
+		m.Outputs = append(m.Outputs, o.Cell)
+	}
+	if len(m.Outputs) == 0 {
+		return m, errors.New("the workbook marks no output (RiskOutput or VoseOutput)")
+	}
+	return m, nil
+}
+
+// outputMarkers return 0 and mark their cell as an output.
+var outputMarkers = map[string]bool{"RISKOUTPUT": true, "VOSEOUTPUT": true}
+
+// found is a distribution cell met in the first pass.
+type found struct {
+	ref  formula.CellRef
+	call *formula.Call
+	text string
+}
+
+// Detect finds the in-cell distributions and output markers of wb. What
+// cannot be simulated is listed in Problems, one per cell; the error is
+// for a workbook that cannot be read at all.
+func Detect(wb *workbook.Workbook) (Detected, error) {
+	if wb == nil {
+		return Detected{}, errors.New("incell: no workbook")
+	}
+	det := Detected{Workbook: wb}
+	var dists []found
+	outputs := map[formula.CellRef]string{} // cell -> rewritten formula
+	var outCalls []*formula.Call
+	for _, sh := range wb.Sheets {
+		for _, c := range sh.Cells {
+			if c.Formula == "" || !mentionsInCell(c.Formula) {
+				continue
+			}
+			ast, err := formula.Parse(c.Formula)
+			if err != nil {
+				continue // reported by the workbook's ordinary checks
+			}
+			ref := formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}
+			if u, ok := ast.(*formula.Unary); ok && u.Op == '+' {
+				ast = u.X // =+RiskNormal(...), as Lotus habits write it
+			}
+			root, isCall := ast.(*formula.Call)
+			if isCall && families[root.Name].build != nil {
+				if c.ArrayRef != "" {
+					det.Problems = append(det.Problems, Problem{ref, fmt.Sprintf("%s in an array formula is not supported; enter it in a single cell", spelling(c.Formula, root.Name))})
+					continue
+				}
+				dists = append(dists, found{ref, root, c.Formula})
+				continue
+			}
+			marker, bad := scanFormula(ast, c.Formula)
+			if bad != "" {
+				det.Problems = append(det.Problems, Problem{ref, bad})
+				continue
+			}
+			if marker != nil {
+				outputs[ref] = replaceCalls(c.Formula, outputMarkers)
+				det.Outputs = append(det.Outputs, Output{Cell: ref})
+				outCalls = append(outCalls, marker)
+			}
+		}
+	}
+	if len(dists) == 0 && len(outputs) == 0 {
+		return det, nil
+	}
+	// First the cached values stand in for the inputs: arguments that
+	// depend on no input do not read them.
+	provisional := map[formula.CellRef]float64{}
+	for _, d := range dists {
+		provisional[d.ref] = cachedNumber(wb, d.ref)
+	}
+	calc := formula.NewCalculator(rewrite(wb, provisional, outputs))
+	cells := make([]formula.CellRef, len(dists))
+	for i, d := range dists {
+		cells[i] = d.ref
+	}
+	statics := map[formula.CellRef]float64{}
+	for _, d := range dists {
+		in, err := readInput(calc, wb, d, cells)
+		if err != nil {
+			det.Problems = append(det.Problems, Problem{d.ref, err.Error()})
+			continue
+		}
+		det.Inputs = append(det.Inputs, in)
+		statics[d.ref] = in.Static
+	}
+	for i := range det.Outputs {
+		o := &det.Outputs[i]
+		if args := outCalls[i].Args; len(args) > 0 {
+			if _, missing := args[0].(formula.Missing); !missing {
+				v, err := calc.Values(o.Cell.Sheet, args[0])
+				if err == nil && len(v) == 1 && v[0].Kind != formula.KindError {
+					o.Name = strings.TrimSpace(v[0].String())
+				}
+			}
+		}
+	}
+	// Refused inputs keep their cached value, so that the workbook still
+	// evaluates; a model using them is refused through Problems.
+	for _, d := range dists {
+		if _, ok := statics[d.ref]; !ok {
+			statics[d.ref] = provisional[d.ref]
+		}
+	}
+	det.Workbook = rewrite(wb, statics, outputs)
+	return det, nil
+}
+
+// scanFormula finds the first output marker of a formula that is not a
+// distribution call, and what in it cannot be simulated. A marker's own
+// arguments (its name and property functions) are not looked into: the
+// marker is replaced by 0.
+func scanFormula(ast formula.Node, src string) (marker *formula.Call, bad string) {
+	var walk func(n formula.Node)
+	walk = func(n formula.Node) {
+		if bad != "" {
+			return
+		}
+		if call, ok := n.(*formula.Call); ok && inCellName(call.Name) {
+			switch {
+			case outputMarkers[call.Name]:
+				if marker == nil {
+					marker = call
+				}
+				return
+			case families[call.Name].build != nil:
+				bad = fmt.Sprintf("%s is part of a larger formula; put the distribution in a cell of its own and refer to that cell", spelling(src, call.Name))
+				return
+			case !formula.Supported(call.Name):
+				bad = fmt.Sprintf("%s is not supported", spelling(src, call.Name))
+				return
+			}
+		}
+		for _, c := range children(n) {
+			walk(c)
+		}
+	}
+	walk(ast)
+	return marker, bad
+}
+
+func children(n formula.Node) []formula.Node {
+	switch x := n.(type) {
+	case *formula.Unary:
+		return []formula.Node{x.X}
+	case *formula.Percent:
+		return []formula.Node{x.X}
+	case *formula.Binary:
+		return []formula.Node{x.L, x.R}
+	case *formula.Call:
+		return x.Args
+	case *formula.Array:
+		var out []formula.Node
+		for _, r := range x.Rows {
+			out = append(out, r...)
+		}
+		return out
+	}
+	return nil
+}
+
+// readInput evaluates a distribution call's arguments and properties.
+func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs []formula.CellRef) (Input, error) {
+	fn := spelling(d.text, d.call.Name)
+	fam := families[d.call.Name]
+	in := Input{Cell: d.ref, Function: fn}
+	var positional []formula.Node
+	var props []*formula.Call
+	for _, arg := range d.call.Args {
+		if call, ok := arg.(*formula.Call); ok && inCellName(call.Name) && !formula.Supported(call.Name) {
+			if families[call.Name].build != nil {
+				return in, fmt.Errorf("%s takes another distribution (%s) as an argument; put that one in a cell of its own", fn, spelling(d.text, call.Name))
+			}
+			props = append(props, call)
+			continue
+		}
+		positional = append(positional, arg)
+	}
+	for len(positional) > len(fam.params) {
+		if _, missing := positional[len(positional)-1].(formula.Missing); !missing {
+			break
+		}
+		positional = positional[:len(positional)-1]
+	}
+	if len(positional) != len(fam.params) {
+		if strings.HasPrefix(d.call.Name, "VOSE") && len(positional) == len(fam.params)+1 {
+			return in, fmt.Errorf("%s's argument U (a fixed cumulative percentile) is not supported; leave it empty", fn)
+		}
+		return in, fmt.Errorf("%s takes %d arguments (%s), got %d", fn, len(fam.params), strings.Join(fam.params, ", "), len(positional))
+	}
+	for i, arg := range positional {
+		if dep, ok := calc.Reads(d.ref.Sheet, arg, inputs); ok {
+			return in, fmt.Errorf("argument %s of %s depends on the distribution in %s; parameters that vary in each iteration are not supported", fam.params[i], fn, dep)
+		}
+	}
+	a := &args{calc: calc, sheet: d.ref.Sheet, nodes: positional, names: fam.params, fn: fn}
+	in.Spec = fam.build(a)
+	if a.err != nil {
+		return in, a.err
+	}
+	var shiftBy float64
+	var shifted bool
+	var truncBefore, truncAfter [2]*float64
+	var static *float64
+	for _, p := range props {
+		pn := spelling(d.text, p.Name)
+		pa := &args{calc: calc, sheet: d.ref.Sheet, nodes: p.Args, fn: pn}
+		for i, arg := range p.Args {
+			if dep, ok := calc.Reads(d.ref.Sheet, arg, inputs); ok {
+				return in, fmt.Errorf("argument %d of %s in %s depends on the distribution in %s; it must be fixed for the run", i+1, pn, fn, dep)
+			}
+		}
+		switch p.Name {
+		case "RISKNAME":
+			in.Name = pa.text(0)
+		case "RISKTRUNCATE", "RISKTRUNCATE2", "VOSEXBOUNDS":
+			lo, hi := pa.optNum(0), pa.optNum(1)
+			if p.Name == "RISKTRUNCATE" {
+				truncBefore = [2]*float64{lo, hi}
+			} else {
+				truncAfter = [2]*float64{lo, hi}
+			}
+		case "RISKSHIFT":
+			if s := pa.num(0); s != nil {
+				shiftBy, shifted = *s, true
+			}
+		case "RISKSTATIC":
+			static = pa.num(0)
+		default:
+			if !descriptiveProperties[p.Name] {
+				return in, fmt.Errorf("%s in %s is not supported", pn, fn)
+			}
+		}
+		if pa.err != nil {
+			return in, pa.err
+		}
+	}
+	if shifted && shiftBy != 0 {
+		if !shift(&in.Spec, shiftBy) {
+			return in, fmt.Errorf("RiskShift is not supported with %s: the engine's %s distribution has no location parameter to move", fn, strings.ToLower(string(in.Spec.Type)))
+		}
+	}
+	// RiskTruncate bounds the distribution before its shift, RiskTruncate2
+	// (and VoseXBounds) after it.
+	for i, b := range truncBefore {
+		if b != nil {
+			v := *b + shiftBy
+			truncBefore[i] = &v
+		}
+	}
+	in.Spec.TruncateMin, in.Spec.TruncateMax = tighter(truncBefore[0], truncAfter[0], math.Max), tighter(truncBefore[1], truncAfter[1], math.Min)
+	dd, err := dist.NewAt(in.Name, d.ref.String(), in.Spec)
+	if err != nil {
+		var pe *dist.ParamError
+		if errors.As(err, &pe) {
+			return in, fmt.Errorf("%s: %s", fn, pe.Reason)
+		}
+		return in, fmt.Errorf("%s: %w", fn, err)
+	}
+	switch cached := cachedValue(wb, d.ref); {
+	case static != nil:
+		in.Static = *static
+	case cached != nil:
+		in.Static = *cached
+	case !math.IsNaN(dd.Mean()) && !math.IsInf(dd.Mean(), 0):
+		in.Static = dd.Mean()
+	default:
+		in.Static = dd.Quantile(0.5)
+	}
+	return in, nil
+}
+
+func tighter(a, b *float64, pick func(x, y float64) float64) *float64 {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	v := pick(*a, *b)
+	return &v
+}
+
+// args reads a call's arguments; the first failure is kept in err and
+// later reads return nil.
+type args struct {
+	calc  *formula.Calculator
+	sheet string
+	nodes []formula.Node
+	names []string
+	fn    string
+	err   error
+}
+
+func (a *args) fail(format string, v ...any) {
+	if a.err == nil {
+		a.err = fmt.Errorf("%s: %s", a.fn, fmt.Sprintf(format, v...))
+	}
+}
+
+func (a *args) label(i int) string {
+	if i < len(a.names) {
+		return a.names[i]
+	}
+	return fmt.Sprintf("argument %d", i+1)
+}
+
+func (a *args) values(i int) []formula.Value {
+	if a.err != nil {
+		return nil
+	}
+	if i >= len(a.nodes) {
+		a.fail("%s is missing", a.label(i))
+		return nil
+	}
+	if _, missing := a.nodes[i].(formula.Missing); missing {
+		a.fail("%s is missing", a.label(i))
+		return nil
+	}
+	v, err := a.calc.Values(a.sheet, a.nodes[i])
+	if err != nil {
+		a.fail("%s: %v", a.label(i), err)
+		return nil
+	}
+	return v
+}
+
+func (a *args) num(i int) *float64 {
+	v := a.values(i)
+	if v == nil {
+		return nil
+	}
+	if len(v) != 1 {
+		a.fail("%s must be a single number, got %d values", a.label(i), len(v))
+		return nil
+	}
+	if v[0].Kind != formula.KindNumber {
+		a.fail("%s must be a number, got %s", a.label(i), describeValue(v[0]))
+		return nil
+	}
+	x := v[0].Num
+	return &x
+}
+
+// optNum is num for an argument that may be left out (RiskTruncate(,10)).
+func (a *args) optNum(i int) *float64 {
+	if i >= len(a.nodes) {
+		return nil
+	}
+	if _, missing := a.nodes[i].(formula.Missing); missing {
+		return nil
+	}
+	return a.num(i)
+}
+
+func (a *args) whole(i int) *int {
+	x := a.num(i)
+	if x == nil {
+		return nil
+	}
+	if *x != math.Trunc(*x) || math.Abs(*x) > 1<<31 {
+		a.fail("%s must be a whole number, got %g", a.label(i), *x)
+		return nil
+	}
+	n := int(*x)
+	return &n
+}
+
+func (a *args) nums(i int) []float64 {
+	v := a.values(i)
+	if v == nil {
+		return nil
+	}
+	out := make([]float64, len(v))
+	for j, x := range v {
+		if x.Kind != formula.KindNumber {
+			a.fail("%s must hold numbers only, value %d is %s", a.label(i), j+1, describeValue(x))
+			return nil
+		}
+		out[j] = x.Num
+	}
+	return out
+}
+
+func (a *args) text(i int) string {
+	v := a.values(i)
+	if len(v) != 1 {
+		if v != nil {
+			a.fail("%s must be a single value", a.label(i))
+		}
+		return ""
+	}
+	return strings.TrimSpace(v[0].String())
+}
+
+func describeValue(v formula.Value) string {
+	switch v.Kind {
+	case formula.KindBlank:
+		return "an empty cell"
+	case formula.KindString:
+		return fmt.Sprintf("the text %q", v.Str)
+	}
+	return v.String()
+}
+
+// inCellName reports whether a function belongs to @RISK or ModelRisk.
+func inCellName(name string) bool {
+	return strings.HasPrefix(name, "RISK") || strings.HasPrefix(name, "VOSE")
+}
+
+// mentionsInCell is a cheap test that skips the parse of most formulas.
+func mentionsInCell(src string) bool {
+	u := strings.ToUpper(src)
+	return strings.Contains(u, "RISK") || strings.Contains(u, "VOSE")
+}
+
+// spelling returns the function name as the formula writes it.
+func spelling(src, upper string) string {
+	if i := strings.Index(strings.ToUpper(src), upper+"("); i >= 0 {
+		return src[i : i+len(upper)]
+	}
+	return upper
+}
+
+func cachedValue(wb *workbook.Workbook, ref formula.CellRef) *float64 {
+	sh, ok := wb.Sheet(ref.Sheet)
+	if !ok {
+		return nil
+	}
+	c, ok := sh.Cell(ref.Row, ref.Col)
+	if !ok || c.Value.Kind != workbook.Number || math.IsNaN(c.Value.Num) || math.IsInf(c.Value.Num, 0) {
+		return nil
+	}
+	v := c.Value.Num
+	return &v
+}
+
+func cachedNumber(wb *workbook.Workbook, ref formula.CellRef) float64 {
+	if v := cachedValue(wb, ref); v != nil {
+		return *v
+	}
+	return 0
+}
+
+// rewrite copies wb with the given cells made numeric constants and the
+// given formulas replaced.
+func rewrite(wb *workbook.Workbook, constants map[formula.CellRef]float64, formulas map[formula.CellRef]string) *workbook.Workbook {
+	sheets := make([]*workbook.Sheet, len(wb.Sheets))
+	for i, sh := range wb.Sheets {
+		cp := &workbook.Sheet{Name: sh.Name, Cells: slices.Clone(sh.Cells), Arrays: sh.Arrays}
+		for j := range cp.Cells {
+			c := &cp.Cells[j]
+			ref := formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}
+			if v, ok := constants[ref]; ok {
+				c.Formula, c.ArrayRef = "", ""
+				c.Value = workbook.Value{Kind: workbook.Number, Num: v}
+			} else if src, ok := formulas[ref]; ok {
+				c.Formula = src
+			}
+		}
+		sheets[i] = cp
+	}
+	out := workbook.New(sheets, wb.Names)
+	out.Date1904 = wb.Date1904
+	return out
+}
+
+// replaceCalls replaces every call of the named functions (upper case) in
+// formula text by 0, leaving string literals and quoted sheet names alone.
+func replaceCalls(src string, names map[string]bool) string {
+	var b strings.Builder
+	for i := 0; i < len(src); {
+		ch := src[i]
+		switch {
+		case ch == '"' || ch == '\'':
+			j := skipQuoted(src, i)
+			b.WriteString(src[i:j])
+			i = j
+		case isIdentStart(ch):
+			j := i
+			for j < len(src) && isIdent(src[j]) {
+				j++
+			}
+			name := strings.ToUpper(src[i:j])
+			for _, pre := range []string{"_XLL.", "_XLFN."} {
+				name = strings.TrimPrefix(name, pre)
+			}
+			if j < len(src) && src[j] == '(' && names[name] {
+				if end := closing(src, j); end > 0 {
+					b.WriteString("0")
+					i = end + 1
+					continue
+				}
+			}
+			b.WriteString(src[i:j])
+			i = j
+		default:
+			b.WriteByte(ch)
+			i++
+		}
+	}
+	return b.String()
+}
+
+func isIdentStart(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_' || c == '\\'
+}
+
+func isIdent(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' || c == '.' }
+
+// skipQuoted returns the index after the quoted text starting at i (a
+// doubled quote stands for itself).
+func skipQuoted(s string, i int) int {
+	q := s[i]
+	for j := i + 1; j < len(s); j++ {
+		if s[j] == q {
+			if j+1 < len(s) && s[j+1] == q {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+// closing returns the index of the parenthesis closing the one at open, or
+// -1.
+func closing(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); {
+		switch s[i] {
+		case '"', '\'':
+			i = skipQuoted(s, i)
+			continue
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return -1
+}
+
+// properties are the property functions readInput applies.
+var properties = map[string]bool{
+	"RISKNAME": true, "RISKTRUNCATE": true, "RISKTRUNCATE2": true, "VOSEXBOUNDS": true,
+	"RISKSHIFT": true, "RISKSTATIC": true,
+}
+
+// Recognised reports whether Detect knows the function (upper case, as
+// the formula parser gives it): a distribution, an output marker or a
+// property function. Other @RISK and ModelRisk functions are problems.
+func Recognised(name string) bool {
+	return families[name].build != nil || outputMarkers[name] || properties[name] || descriptiveProperties[name]
+}

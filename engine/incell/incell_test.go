@@ -1,0 +1,245 @@
+package incell_test
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/simgraph/simgraph/engine"
+	"github.com/simgraph/simgraph/engine/dist"
+	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/incell"
+	"github.com/simgraph/simgraph/engine/workbook"
+)
+
+// build writes one sheet "Model" with excelize, as a user's file arrives:
+// values are constants (numbers or text), formulas have no cached value.
+func build(t *testing.T, values map[string]any, formulas map[string]string) *workbook.Workbook {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	require.NoError(t, x.SetSheetName("Sheet1", "Model"))
+	for c, v := range values {
+		require.NoError(t, x.SetCellValue("Model", c, v))
+	}
+	for c, fm := range formulas {
+		require.NoError(t, x.SetCellFormula("Model", c, fm))
+	}
+	buf, err := x.WriteToBuffer()
+	require.NoError(t, err)
+	wb, err := workbook.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), workbook.Limits{})
+	require.NoError(t, err)
+	return wb
+}
+
+func f(x float64) *float64 { return &x }
+func n(x int) *int         { return &x }
+
+func ref(cell string) formula.CellRef {
+	r, err := formula.ParseCellRef("Model!" + cell)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// constants the formulas under test refer to.
+var constants = map[string]any{"A1": 100.0, "A2": 10.0, "A3": 0.25, "A4": 3.0, "A5": "Revenue",
+	"E1": 1.0, "E2": 2.0, "E3": 3.0, "F1": 0.2, "F2": 0.3, "F3": 0.5}
+
+func TestDetectFamilies(t *testing.T) {
+	tests := []struct {
+		formula string
+		want    dist.Spec
+	}{
+		{"RiskNormal(100,10)", dist.Spec{Type: dist.Normal, Mean: f(100), StdDev: f(10)}},
+		{"RiskLognorm(10,2)", dist.Spec{Type: dist.LogNormal, Mean: f(10), StdDev: f(2)}},
+		{"RiskLognorm2(1,0.5)", dist.Spec{Type: dist.LogNormal, Mu: f(1), Sigma: f(0.5)}},
+		{"RiskUniform(0,10)", dist.Spec{Type: dist.Uniform, Min: f(0), Max: f(10)}},
+		{"RiskTriang(1,2,4)", dist.Spec{Type: dist.Triangular, Min: f(1), Mode: f(2), Max: f(4)}},
+		{"RiskTrigen(1,2,4,10,90)", dist.Spec{Type: dist.Trigen, Bottom: f(1), Mode: f(2), Top: f(4), BottomPercentile: f(10), TopPercentile: f(90)}},
+		{"RiskPert(1,2,4)", dist.Spec{Type: dist.PERT, Min: f(1), Mode: f(2), Max: f(4)}},
+		{"RiskBeta(2,3)", dist.Spec{Type: dist.Beta, Alpha: f(2), Beta: f(3)}},
+		{"RiskBetaGeneral(2,3,10,20)", dist.Spec{Type: dist.Beta, Alpha: f(2), Beta: f(3), Min: f(10), Max: f(20)}},
+		{"RiskGamma(2,5)", dist.Spec{Type: dist.Gamma, Shape: f(2), Scale: f(5)}},
+		{"RiskExpon(4)", dist.Spec{Type: dist.Exponential, Rate: f(0.25)}},
+		{"RiskWeibull(1.5,3)", dist.Spec{Type: dist.Weibull, Shape: f(1.5), Scale: f(3)}},
+		{"RiskPoisson(3)", dist.Spec{Type: dist.Poisson, Lambda: f(3)}},
+		{"RiskBinomial(10,0.3)", dist.Spec{Type: dist.Binomial, N: n(10), P: f(0.3)}},
+		{"RiskBernoulli(0.3)", dist.Spec{Type: dist.Bernoulli, P: f(0.3)}},
+		{"RiskDiscrete({1,2,3},{2,3,5})", dist.Spec{Type: dist.Discrete, Values: []float64{1, 2, 3}, Probabilities: []float64{0.2, 0.3, 0.5}}},
+		{"RiskDiscrete(E1:E3,F1:F3)", dist.Spec{Type: dist.Discrete, Values: []float64{1, 2, 3}, Probabilities: []float64{0.2, 0.3, 0.5}}},
+		{"RiskDUniform({1,5,9})", dist.Spec{Type: dist.DiscreteUniform, Values: []float64{1, 5, 9}}},
+		{"RiskIntUniform(1,6)", dist.Spec{Type: dist.IntegerUniform, Min: f(1), Max: f(6)}},
+		{"RiskCumul(0,10,{2,5},{0.3,0.8})", dist.Spec{Type: dist.Cumulative, Min: f(0), Max: f(10), Values: []float64{2, 5}, Probabilities: []float64{0.3, 0.8}}},
+		{"RiskHistogrm(0,10,{1,2,1})", dist.Spec{Type: dist.Histogram, Min: f(0), Max: f(10), Probabilities: []float64{1, 2, 1}}},
+		{"RiskStudent(5)", dist.Spec{Type: dist.Student, Nu: f(5)}},
+		{"RiskLogistic(1,2)", dist.Spec{Type: dist.Logistic, Alpha: f(1), Beta: f(2)}},
+		{"RiskLoglogistic(-1,3,4)", dist.Spec{Type: dist.LogLogistic, Min: f(-1), Beta: f(3), Alpha: f(4)}},
+		{"RiskPareto(2,1)", dist.Spec{Type: dist.Pareto, Shape: f(2), Min: f(1)}},
+		{"RiskExtValue(1,2)", dist.Spec{Type: dist.ExtremeValue, Alpha: f(1), Beta: f(2)}},
+		{"RiskNegbin(3,0.4)", dist.Spec{Type: dist.NegativeBinomial, N: n(3), P: f(0.4)}},
+		{"RiskGeneral(0,10,{2,5,8},{1,3,1})", dist.Spec{Type: dist.General, Min: f(0), Max: f(10), Values: []float64{2, 5, 8}, Probabilities: []float64{1, 3, 1}}},
+		{"_xll.RiskNormal(1,2)", dist.Spec{Type: dist.Normal, Mean: f(1), StdDev: f(2)}},
+		{"+RiskNormal(1,2)", dist.Spec{Type: dist.Normal, Mean: f(1), StdDev: f(2)}},
+		// references and expressions over constant cells
+		{"RiskNormal(A1,A2*2)", dist.Spec{Type: dist.Normal, Mean: f(100), StdDev: f(20)}},
+		{"RiskNormal(C1+1,SQRT(A2*10))", dist.Spec{Type: dist.Normal, Mean: f(31), StdDev: f(10)}},
+		{"RiskBinomial(A4,A3)", dist.Spec{Type: dist.Binomial, N: n(3), P: f(0.25)}},
+		// properties
+		{`RiskNormal(0,1,RiskName("Demand"))`, dist.Spec{Type: dist.Normal, Mean: f(0), StdDev: f(1)}},
+		{"RiskNormal(0,1,RiskTruncate(-1,2))", dist.Spec{Type: dist.Normal, Mean: f(0), StdDev: f(1), TruncateMin: f(-1), TruncateMax: f(2)}},
+		{"RiskNormal(0,1,RiskTruncate(,2))", dist.Spec{Type: dist.Normal, Mean: f(0), StdDev: f(1), TruncateMax: f(2)}},
+		{"RiskTriang(0,1,2,RiskShift(10),RiskTruncate(0.5,))", dist.Spec{Type: dist.Triangular, Min: f(10), Mode: f(11), Max: f(12), TruncateMin: f(10.5)}},
+		{"RiskTriang(0,1,2,RiskShift(10),RiskTruncate2(10.5,))", dist.Spec{Type: dist.Triangular, Min: f(10), Mode: f(11), Max: f(12), TruncateMin: f(10.5)}},
+		{"RiskBeta(2,3,RiskShift(5))", dist.Spec{Type: dist.Beta, Alpha: f(2), Beta: f(3), Min: f(5), Max: f(6)}},
+		{`RiskNormal(0,1,RiskUnits("$"))`, dist.Spec{Type: dist.Normal, Mean: f(0), StdDev: f(1)}},
+		// ModelRisk
+		{"VoseNormal(5,2)", dist.Spec{Type: dist.Normal, Mean: f(5), StdDev: f(2)}},
+		{"VoseLognormal(10,2)", dist.Spec{Type: dist.LogNormal, Mean: f(10), StdDev: f(2)}},
+		{"VoseUniform(0,1)", dist.Spec{Type: dist.Uniform, Min: f(0), Max: f(1)}},
+		{"VoseTriangle(1,2,4)", dist.Spec{Type: dist.Triangular, Min: f(1), Mode: f(2), Max: f(4)}},
+		{"VosePERT(1,2,4)", dist.Spec{Type: dist.PERT, Min: f(1), Mode: f(2), Max: f(4)}},
+		{"VoseBeta(2,3)", dist.Spec{Type: dist.Beta, Alpha: f(2), Beta: f(3)}},
+		{"VoseGamma(2,5)", dist.Spec{Type: dist.Gamma, Shape: f(2), Scale: f(5)}},
+		{"VoseExpon(2)", dist.Spec{Type: dist.Exponential, Rate: f(0.5)}},
+		{"VoseWeibull(2,3)", dist.Spec{Type: dist.Weibull, Shape: f(2), Scale: f(3)}},
+		{"VosePoisson(4)", dist.Spec{Type: dist.Poisson, Lambda: f(4)}},
+		{"VoseBinomial(5,0.5)", dist.Spec{Type: dist.Binomial, N: n(5), P: f(0.5)}},
+		{"VoseBernoulli(0.1)", dist.Spec{Type: dist.Bernoulli, P: f(0.1)}},
+		{"VoseDiscrete({1,2},{1,3})", dist.Spec{Type: dist.Discrete, Values: []float64{1, 2}, Probabilities: []float64{0.25, 0.75}}},
+		{"VoseStudent(3)", dist.Spec{Type: dist.Student, Nu: f(3)}},
+		{"VoseLogistic(0,1)", dist.Spec{Type: dist.Logistic, Alpha: f(0), Beta: f(1)}},
+		{"VosePareto(3,2)", dist.Spec{Type: dist.Pareto, Shape: f(3), Min: f(2)}},
+		{"VoseNormal(0,1,,VoseXBounds(-1,1))", dist.Spec{Type: dist.Normal, Mean: f(0), StdDev: f(1), TruncateMin: f(-1), TruncateMax: f(1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.formula, func(t *testing.T) {
+			wb := build(t, constants, map[string]string{"B1": tt.formula, "C1": "A2*3"})
+			det, err := incell.Detect(wb)
+			require.NoError(t, err)
+			require.Empty(t, det.Problems)
+			require.Len(t, det.Inputs, 1)
+			in := det.Inputs[0]
+			require.Equal(t, ref("B1"), in.Cell)
+			require.Equal(t, tt.want, in.Spec)
+			_, err = dist.New("x", in.Spec)
+			require.NoError(t, err)
+			// without a cached value the static value is the mean
+			d, _ := dist.New("x", in.Spec)
+			if m := d.Mean(); !math.IsInf(m, 0) && !math.IsNaN(m) {
+				require.InDelta(t, m, in.Static, 1e-9)
+			}
+			if strings.Contains(tt.formula, "RiskName") {
+				require.Equal(t, "Demand", in.Name)
+			}
+			if !strings.HasPrefix(tt.formula, "_xll") {
+				require.Equal(t, strings.TrimPrefix(tt.formula[:strings.IndexByte(tt.formula, '(')], "+"), in.Function)
+			}
+		})
+	}
+}
+
+func TestDetectStaticValue(t *testing.T) {
+	wb := build(t, nil, map[string]string{"B1": "RiskNormal(100,10,RiskStatic(90))", "B2": "RiskUniform(0,10)", "B3": "RiskOutput()+B1+B2"})
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	require.Empty(t, det.Problems)
+	require.Equal(t, 90.0, det.Inputs[0].Static)
+	require.Equal(t, 5.0, det.Inputs[1].Static)
+	ev, err := formula.EvaluateWorkbook(det.Workbook)
+	require.NoError(t, err)
+	require.Len(t, ev.Cells, 1)
+	require.Equal(t, formula.NumberValue(95), ev.Cells[0].Value)
+}
+
+func TestDetectOutputs(t *testing.T) {
+	wb := build(t, constants, map[string]string{
+		"B1": "RiskNormal(100,10)",
+		"B2": `RiskOutput("NPV")+B1`,
+		"B3": "B1*2+RiskOutput()",
+		"B4": `RiskOutput(A5,"Group",1)+B1-A1`,
+		"B5": `IF(B1>0,"RiskOutput(x)",0)`,
+	})
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	require.Empty(t, det.Problems)
+	require.Equal(t, []incell.Output{{ref("B2"), "NPV"}, {ref("B3"), ""}, {ref("B4"), "Revenue"}}, det.Outputs)
+	sh, _ := det.Workbook.Sheet("Model")
+	for cell, want := range map[string]string{"B2": "0+B1", "B3": "B1*2+0", "B4": "0+B1-A1"} {
+		r := ref(cell)
+		c, ok := sh.Cell(r.Row, r.Col)
+		require.True(t, ok)
+		require.Equal(t, want, c.Formula, cell)
+	}
+}
+
+func TestDetectProblems(t *testing.T) {
+	tests := []struct {
+		name, formula, want string
+	}{
+		{"unknown function", "RiskFoo(1,2)", "RiskFoo is not supported"},
+		{"unknown function in a larger formula", "A1+RiskBar(1)", "RiskBar is not supported"},
+		{"nested distribution", "A1+RiskNormal(0,1)", "RiskNormal is part of a larger formula"},
+		{"distribution argument", "RiskNormal(RiskUniform(1,2),1)", "takes another distribution (RiskUniform)"},
+		{"depends on a distribution cell", "RiskNormal(D1,1)", "depends on the distribution in Model!D1"},
+		{"depends through a formula", "RiskNormal(D2*2,1)", "depends on the distribution in Model!D1"},
+		{"unknown property", "RiskNormal(0,1,RiskCorrmat(A1:A2,1))", "RiskCorrmat in RiskNormal is not supported"},
+		{"shift without location", "RiskLognorm(10,2,RiskShift(3))", "RiskShift is not supported with RiskLognorm"},
+		{"invalid parameters", "RiskNormal(0,-1)", "RiskNormal: normal requires stdDev > 0"},
+		{"text argument", "RiskNormal(A5,1)", `mean must be a number, got the text "Revenue"`},
+		{"too many arguments", "RiskNormal(0,1,2)", "RiskNormal takes 2 arguments (mean, sd), got 3"},
+		{"ModelRisk U", "VoseNormal(0,1,0.5)", "argument U"},
+		{"non-whole n", "RiskBinomial(2.5,0.5)", "n must be a whole number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wb := build(t, constants, map[string]string{"B1": tt.formula, "D1": "RiskUniform(0,1)", "D2": "D1+1"})
+			det, err := incell.Detect(wb)
+			require.NoError(t, err)
+			require.Len(t, det.Problems, 1, "%v", det.Problems)
+			require.Equal(t, ref("B1"), det.Problems[0].Cell)
+			require.Contains(t, det.Problems[0].Message, tt.want)
+			require.ErrorContains(t, det.Err(), "Model!B1")
+			_, err = det.Model()
+			require.Error(t, err)
+		})
+	}
+}
+
+func TestDetectNothing(t *testing.T) {
+	wb := build(t, constants, map[string]string{"B1": "A1*2"})
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	require.False(t, det.Found())
+	require.Same(t, wb, det.Workbook)
+}
+
+// TestSimulateDetected runs a workbook whose model lives in its cells and
+// checks the output's mean against the analytic value.
+func TestSimulateDetected(t *testing.T) {
+	wb := build(t, constants, map[string]string{
+		"B1": `RiskNormal(A1,A2,RiskName("Demand"))`,
+		"B2": "RiskUniform(0,A2)",
+		"B3": "VosePERT(0,1,8)",
+		"C1": `RiskOutput("Total")+B1+B2`,
+		"C2": `B3*2+VoseOutput("Twice")`,
+	})
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	m, err := det.Model()
+	require.NoError(t, err)
+	require.Len(t, m.Inputs, 3)
+	require.Equal(t, "Demand", m.Inputs[0].Name)
+	res, err := engine.Simulate(context.Background(), m, engine.Options{Iterations: 20000, Seed: 7})
+	require.NoError(t, err)
+	require.Len(t, res.Outputs, 2)
+	require.InDelta(t, 105, res.Outputs[0].Summary.Mean, 0.3)
+	require.InDelta(t, 2*(0+4*1+8)/6.0, res.Outputs[1].Summary.Mean, 0.05)
+	require.InDelta(t, math.Sqrt(100+100.0/12), res.Outputs[0].Summary.StdDev, 0.3)
+}

@@ -1,0 +1,53 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/simgraph/simgraph/engine/incell"
+	"github.com/simgraph/simgraph/ent"
+	"github.com/simgraph/simgraph/graph/model"
+	"github.com/simgraph/simgraph/server/simulation"
+)
+
+// detected reads a workbook's in-cell distributions and outputs.
+func (r *Resolver) detected(ctx context.Context, obj *ent.Workbook) (incell.Detected, error) {
+	wb, _, err := r.FileService.Parsed(ctx, obj.ID)
+	if err != nil {
+		return incell.Detected{}, err
+	}
+	return incell.Detect(wb)
+}
+
+func optionalString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func mapDetectedInputs(d incell.Detected) []*model.DetectedInput {
+	out := make([]*model.DetectedInput, len(d.Inputs))
+	for i, in := range d.Inputs {
+		out[i] = &model.DetectedInput{
+			Cell: in.Cell.String(), Name: optionalString(in.Name), Function: in.Function,
+			Distribution: mapDistribution(simulation.DistributionOf(in.Spec)), StaticValue: in.Static,
+		}
+	}
+	return out
+}
+
+func mapDetectedOutputs(d incell.Detected) []*model.DetectedOutput {
+	out := make([]*model.DetectedOutput, len(d.Outputs))
+	for i, o := range d.Outputs {
+		out[i] = &model.DetectedOutput{Cell: o.Cell.String(), Name: optionalString(o.Name)}
+	}
+	return out
+}
+
+func mapDetectionProblems(d incell.Detected) []*model.DetectionProblem {
+	out := make([]*model.DetectionProblem, len(d.Problems))
+	for i, p := range d.Problems {
+		out[i] = &model.DetectionProblem{Cell: p.Cell.String(), Message: p.Message}
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+package simulation
+
+import (
+	"strings"
+
+	"github.com/simgraph/simgraph/engine/dist"
+	"github.com/simgraph/simgraph/engine/incell"
+	"github.com/simgraph/simgraph/engine/workbook"
+	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/simspec"
+)
+
+// WithDetected completes a request with the model the workbook carries in
+// its cells (@RISK and ModelRisk functions) and returns the workbook to
+// simulate, in which those cells are constants. Inputs the request gives
+// override the detected ones of the same cell; detected outputs are used
+// when the request names none. A workbook without in-cell functions is
+// returned as it is, with the request unchanged. Applying it twice changes
+// nothing more, so that a stored request can go through it again.
+func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook, simspec.Request, error) {
+	det, err := incell.Detect(wb)
+	if err != nil {
+		return nil, in, err
+	}
+	if !det.Found() && len(det.Problems) == 0 {
+		return wb, in, nil
+	}
+	given := map[string]bool{}
+	for _, input := range in.Inputs {
+		if ref, _, err := resolve(det.Workbook, input.Cell); err == nil {
+			given[ref.String()] = true
+		}
+	}
+	var problems []string
+	for _, p := range det.Problems {
+		if !given[p.Cell.String()] {
+			problems = append(problems, p.String())
+		}
+	}
+	if len(problems) > 0 {
+		return nil, in, apperr.Errorf(apperr.BadUserInput, "the workbook's in-cell distributions cannot be simulated: %s", strings.Join(problems, "; "))
+	}
+	inputs := append([]simspec.Input(nil), in.Inputs...)
+	for _, d := range det.Inputs {
+		if !given[d.Cell.String()] {
+			inputs = append(inputs, simspec.Input{Cell: d.Cell.String(), Name: d.Name, Distribution: DistributionOf(d.Spec)})
+		}
+	}
+	in.Inputs = inputs
+	if len(in.Outputs) == 0 {
+		for _, o := range det.Outputs {
+			in.Outputs = append(in.Outputs, o.Cell.String())
+			in.OutputNames = append(in.OutputNames, o.Name)
+		}
+	}
+	return det.Workbook, in, nil
+}
+
+// DistributionOf is DistSpec's inverse: the stored form of an engine spec.
+func DistributionOf(s dist.Spec) simspec.Distribution {
+	return simspec.Distribution{
+		Type: string(s.Type), Min: s.Min, Mode: s.Mode, Max: s.Max, Mean: s.Mean, StdDev: s.StdDev,
+		Mu: s.Mu, Sigma: s.Sigma, Alpha: s.Alpha, Beta: s.Beta, Shape: s.Shape, Scale: s.Scale, Rate: s.Rate,
+		Lambda: s.Lambda, P: s.P, N: s.N, Values: s.Values, Probabilities: s.Probabilities,
+		Nu: s.Nu, Bottom: s.Bottom, Top: s.Top, BottomPercentile: s.BottomPercentile, TopPercentile: s.TopPercentile,
+		TruncateMin: s.TruncateMin, TruncateMax: s.TruncateMax,
+	}
+}
