@@ -299,6 +299,10 @@ func TestSimulationBadInput(t *testing.T) {
 		{"ZeroIterations", with(func(in map[string]any) { in["iterations"] = 0 }), "BAD_USER_INPUT"},
 		{"TooManyIterations", with(func(in map[string]any) { in["iterations"] = 2_000_000_000 }), "BAD_USER_INPUT"},
 		{"NoOutputs", with(func(in map[string]any) { in["outputs"] = []string{} }), "BAD_USER_INPUT"},
+		{"NameTooLong", with(func(in map[string]any) { in["name"] = strings.Repeat("n", 256) }), "BAD_USER_INPUT"},
+		{"InputNameTooLong", with(func(in map[string]any) {
+			in["inputs"] = []map[string]any{{"cell": "Inputs!B2", "name": strings.Repeat("n", 256), "distribution": map[string]any{"type": "UNIFORM", "min": 0, "max": 1}}}
+		}), "BAD_USER_INPUT"},
 		{"CorrelationOutOfRange", with(func(in map[string]any) {
 			in["correlations"] = []map[string]any{{"cellA": "Inputs!B2", "cellB": "Inputs!B3", "coefficient": 1.5}}
 		}), "BAD_USER_INPUT"},

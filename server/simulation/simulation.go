@@ -101,6 +101,10 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	if in.Iterations < 1 || in.Iterations > s.MaxIterations {
 		return nil, apperr.Errorf(apperr.BadUserInput, "iterations must be between 1 and %d, got %d", s.MaxIterations, in.Iterations)
 	}
+	in.Name = strings.TrimSpace(in.Name)
+	if len(in.Name) > MaxName {
+		return nil, apperr.Errorf(apperr.BadUserInput, "the simulation's name is longer than %d characters", MaxName)
+	}
 	wbID, err := uuid.Parse(in.WorkbookID)
 	if err != nil {
 		return nil, apperr.Errorf(apperr.NotFound, "workbook %s not found", in.WorkbookID)
@@ -226,6 +230,8 @@ func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef)
 
 // Bounds on what a simulation asks beyond the statistics.
 const (
+	// MaxName bounds the names of simulations, inputs and outputs.
+	MaxName       = 255
 	MaxTargets    = 50
 	MaxTailLevels = 10
 )
@@ -236,9 +242,12 @@ const (
 func namesOf(wb *workbook.Workbook, m engine.Model, in *simspec.Request) ([]string, error) {
 	for i := range in.Inputs {
 		in.Inputs[i].Name = strings.TrimSpace(in.Inputs[i].Name)
+		if len(in.Inputs[i].Name) > MaxName {
+			return nil, apperr.Errorf(apperr.BadUserInput, "the name of input %s is longer than %d characters", m.Inputs[i].Cell, MaxName)
+		}
 		if in.Inputs[i].Name == "" {
 			ref := m.Inputs[i].Cell
-			in.Inputs[i].Name = wb.Label(ref.Sheet, ref.Row, ref.Col)
+			in.Inputs[i].Name = truncate(wb.Label(ref.Sheet, ref.Row, ref.Col), MaxName)
 		}
 	}
 	if len(in.OutputNames) > len(m.Outputs) {
@@ -249,11 +258,11 @@ func namesOf(wb *workbook.Workbook, m engine.Model, in *simspec.Request) ([]stri
 		if j < len(in.OutputNames) {
 			names[j] = strings.TrimSpace(in.OutputNames[j])
 		}
-		if len(names[j]) > 255 {
-			return nil, apperr.Errorf(apperr.BadUserInput, "the name of output %s is longer than 255 characters", ref)
+		if len(names[j]) > MaxName {
+			return nil, apperr.Errorf(apperr.BadUserInput, "the name of output %s is longer than %d characters", ref, MaxName)
 		}
 		if names[j] == "" {
-			names[j] = wb.Label(ref.Sheet, ref.Row, ref.Col)
+			names[j] = truncate(wb.Label(ref.Sheet, ref.Row, ref.Col), MaxName)
 		}
 	}
 	return names, nil
