@@ -219,7 +219,7 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 		a.Progress = progress.NewMemory(10000)
 		return nil
 	}
-	prefix := "simgraph:" + cfg.DatabasePrefix
+	prefix := RedisKeyPrefix(cfg)
 	q, err := jobs.NewRedis(ctx, a.Redis, prefix, a.log)
 	if err != nil {
 		return err
@@ -231,6 +231,11 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 	}
 	return nil
 }
+
+// RedisKeyPrefix starts every Redis key and channel of the job queue and
+// progress broker: one deployment's keys apart from another's sharing the
+// Redis (the database prefix tells them apart).
+func RedisKeyPrefix(cfg *config.Config) string { return "simgraph:" + cfg.DatabasePrefix }
 
 // StartWorkers runs n simulation workers until the App closes. A process
 // started with SIMGRAPH_WORKERS=0 serves the API only; tests start its
