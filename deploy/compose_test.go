@@ -68,7 +68,7 @@ func TestCompose(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			svc := f.Services[name]
 			for k := range svc.Environment {
-				require.Contains(t, read, k, "server/config reads no %s", k)
+				require.True(t, slices.Contains(read, k), "server/config reads no %s", k)
 			}
 			cfg := loadConfig(t, svc.Environment)
 			require.False(t, cfg.Embedded(), "server mode")
