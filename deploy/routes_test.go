@@ -37,11 +37,13 @@ func routes(dependencyUp bool) http.Handler {
 		return errors.New("connection refused")
 	})
 	return httpserver.New(httpserver.Deps{
-		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-		GraphQL:      http.NotFoundHandler(),
-		Health:       checker,
-		Metrics:      metrics.New(),
-		Authenticate: func(ctx context.Context, _ string) (context.Context, context.CancelFunc, error) { return ctx, func() {}, nil },
+		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		GraphQL: http.NotFoundHandler(),
+		Health:  checker,
+		Metrics: metrics.New(),
+		Authenticate: func(ctx context.Context, _ string) (context.Context, context.CancelFunc, error) {
+			return ctx, func() {}, nil
+		},
 		Bearer:       account.BearerToken,
 		MaxBodyBytes: 1 << 20,
 	})
