@@ -321,8 +321,8 @@ func (a *App) Close() error {
 }
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting,
-// lets in-flight requests finish and closes websockets with a close frame,
-// all within cfg.ShutdownGrace.
+// lets in-flight requests finish and ends websockets (with a close frame)
+// and SSE streams, all within cfg.ShutdownGrace.
 func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
 	log := opts.Log
 	if log == nil {
@@ -345,7 +345,7 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
 		app.StartWorkers(cfg.Workers)
 	}
 	srv := &http.Server{Handler: app.HTTP, ReadHeaderTimeout: 10 * time.Second}
-	srv.RegisterOnShutdown(app.HTTP.CloseWebsockets)
+	srv.RegisterOnShutdown(app.HTTP.CloseStreams)
 
 	if err := app.banner(ctx, opts.Out, ln.Addr()); err != nil {
 		ln.Close()
