@@ -430,6 +430,7 @@ func TestPodsMatchServer(t *testing.T) {
 					require.Contains(t, mounts, "/tmp", "the engine's temporary files are writable")
 
 					require.True(t, labels.SelectorFromSet(d.Spec.Selector.MatchLabels).Matches(labels.Set(d.Spec.Template.Labels)))
+					require.Equal(t, strconv.Itoa(int(port)), d.Spec.Template.Annotations["prometheus.io/port"], "scraped on the listen port")
 				})
 			}
 			if o.embedded {
@@ -532,6 +533,7 @@ func TestAutoscalers(t *testing.T) {
 				require.False(t, o.deployments[d.Name].runsJobs, "the HPA scales the API pods")
 				require.NotContains(t, targets, ref.Name)
 				targets[ref.Name] = "HPA " + hpa.Name
+				require.Nil(t, d.Spec.Replicas, "deployment %s: the HPA owns its replicas", d.Name)
 				require.Len(t, hpa.Spec.Metrics, 1)
 				metric := hpa.Spec.Metrics[0]
 				require.Equal(t, autoscalingv2.ResourceMetricSourceType, metric.Type)
@@ -550,6 +552,7 @@ func TestAutoscalers(t *testing.T) {
 				require.True(t, o.deployments[d.Name].runsJobs, "KEDA scales the workers")
 				require.NotContains(t, targets, ref.Name, "two autoscalers on one Deployment")
 				targets[ref.Name] = "ScaledObject " + so.Metadata.Name
+				require.Nil(t, d.Spec.Replicas, "deployment %s: KEDA owns its replicas", d.Name)
 				c := theContainer(t, d)
 				require.Equal(t, c.Name, ref.EnvSourceContainerName)
 				env := containerEnv(t, m, c)

@@ -66,6 +66,7 @@ func TestProbeRoutes(t *testing.T) {
 	}{
 		{readyPath, http.StatusOK, http.StatusServiceUnavailable},
 		{livePath, http.StatusOK, http.StatusOK},
+		{"/metrics", http.StatusOK, http.StatusOK},
 		// The control: a path the server does not route.
 		{"/ready", http.StatusNotFound, http.StatusNotFound},
 	} {
