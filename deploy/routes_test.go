@@ -2,12 +2,14 @@ package deploy_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -78,8 +80,9 @@ func TestProbeRoutes(t *testing.T) {
 }
 
 // TestEmbeddedDemoServes runs the real server with the embedded-demo
-// overlay's settings (on a temporary data dir and a free port) and asks
-// its probe paths, as the kubelet would.
+// overlay's settings (on a temporary data dir and a free port), asks its
+// probe paths as the kubelet would, and shuts it down as the kubelet would
+// with a subscriber connected.
 func TestEmbeddedDemoServes(t *testing.T) {
 	m := build(t, "embedded-demo")
 	c := theContainer(t, m.Deployments["simgraph"])
@@ -114,6 +117,31 @@ func TestEmbeddedDemoServes(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, "%s probe %s", p.kind, p.path)
 	}
+
+	// A subscriber over SSE: shutdown must end its stream rather than wait
+	// for it until SIMGRAPH_SHUTDOWN_GRACE runs out (which fails Run).
+	base := "http://" + addr.String()
+	resp, err := http.Post(base+"/api/dev/sign-in", "application/json", nil)
+	require.NoError(t, err)
+	var signIn struct{ Token string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&signIn))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the demo's one-click sign-in")
+	req, err := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"subscription { notificationAdded { id } }"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+signIn.Token)
+	sse, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer sse.Body.Close()
+	require.Contains(t, sse.Header.Get("Content-Type"), "text/event-stream")
+	first := make([]byte, 1)
+	_, err = io.ReadFull(sse.Body, first) // gqlgen's opening comment: the stream is open
+	require.NoError(t, err)
+
 	cancel()
-	require.NoError(t, <-done, "graceful shutdown")
+	require.NoError(t, <-done, "graceful shutdown, the SSE stream ended")
+	_, err = io.Copy(io.Discard, sse.Body)
+	require.NoError(t, err, "the subscriber's stream ended cleanly")
 }
