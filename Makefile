@@ -5,7 +5,7 @@ PKGS    := ./...
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/simgraph/simgraph/server.Version=$(VERSION)
 
-.PHONY: run test test-go test-web web generate build bench bench-api lint startup-time
+.PHONY: run test test-go test-web web generate build image bench bench-api lint startup-time
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" . serve
@@ -33,6 +33,17 @@ generate:
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/simgraph .
+
+# The container image (Dockerfile): docker, or podman where docker is
+# absent; CONTAINER_ENGINE and IMAGE override.
+IMAGE ?= simgraph:$(VERSION)
+CONTAINER_ENGINE ?= $(shell command -v docker 2>/dev/null || command -v podman 2>/dev/null)
+image:
+	@if [ -z "$(CONTAINER_ENGINE)" ]; then \
+		echo "make image: neither docker nor podman is installed (set CONTAINER_ENGINE to another builder)" >&2; exit 1; fi
+	@if ! $(CONTAINER_ENGINE) info >/dev/null 2>&1; then \
+		echo "make image: $(CONTAINER_ENGINE) cannot reach its daemon or service (is it running?)" >&2; exit 1; fi
+	$(CONTAINER_ENGINE) build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 bench:
 	bash scripts/bench.sh

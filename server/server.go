@@ -219,7 +219,7 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 		a.Progress = progress.NewMemory(10000)
 		return nil
 	}
-	prefix := "simgraph:" + cfg.DatabasePrefix
+	prefix := RedisKeyPrefix(cfg)
 	q, err := jobs.NewRedis(ctx, a.Redis, prefix, a.log)
 	if err != nil {
 		return err
@@ -231,6 +231,11 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 	}
 	return nil
 }
+
+// RedisKeyPrefix starts every Redis key and channel of the job queue and
+// progress broker: one deployment's keys apart from another's sharing the
+// Redis (the database prefix tells them apart).
+func RedisKeyPrefix(cfg *config.Config) string { return "simgraph:" + cfg.DatabasePrefix }
 
 // StartWorkers runs n simulation workers until the App closes. A process
 // started with SIMGRAPH_WORKERS=0 serves the API only; tests start its
@@ -316,8 +321,8 @@ func (a *App) Close() error {
 }
 
 // Run serves until ctx ends, then shuts down gracefully: it stops accepting,
-// lets in-flight requests finish and closes websockets with a close frame,
-// all within cfg.ShutdownGrace.
+// lets in-flight requests finish and ends websockets (with a close frame)
+// and SSE streams, all within cfg.ShutdownGrace.
 func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
 	log := opts.Log
 	if log == nil {
@@ -340,7 +345,7 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
 		app.StartWorkers(cfg.Workers)
 	}
 	srv := &http.Server{Handler: app.HTTP, ReadHeaderTimeout: 10 * time.Second}
-	srv.RegisterOnShutdown(app.HTTP.CloseWebsockets)
+	srv.RegisterOnShutdown(app.HTTP.CloseStreams)
 
 	if err := app.banner(ctx, opts.Out, ln.Addr()); err != nil {
 		ln.Close()

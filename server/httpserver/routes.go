@@ -84,11 +84,14 @@ func New(d Deps) *Server {
 	return &Server{Handler: recoverPanics(d.Log, cors(d.CORSOrigins, mux)), sockets: sockets}
 }
 
-// CloseWebsockets ends every open websocket. http.Server.Shutdown does not
-// track hijacked connections, so it is registered with RegisterOnShutdown:
-// each socket's context is cancelled and gqlgen closes it with a normal
-// closure frame.
-func (s *Server) CloseWebsockets() { s.sockets.cancelAll() }
+// CloseStreams ends every open websocket and SSE stream; it is registered
+// with RegisterOnShutdown. http.Server.Shutdown does not track hijacked
+// connections (websockets), and it would wait for an SSE response, which
+// lasts as long as its subscription, until the grace period ran out. Each
+// stream's context is cancelled: gqlgen closes a websocket with a normal
+// closure frame and ends an SSE response, and the client reconnects
+// elsewhere.
+func (s *Server) CloseStreams() { s.sockets.cancelAll() }
 
 func readyz(h *health.Checker) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -105,8 +108,9 @@ func readyz(h *health.Checker) http.Handler {
 	})
 }
 
-// socketContexts gives each websocket request a context that shutdown can
-// cancel without touching ordinary in-flight requests.
+// socketContexts gives each streaming request (websocket or SSE) a
+// context that shutdown can cancel without touching ordinary in-flight
+// requests.
 type socketContexts struct {
 	mu      sync.Mutex
 	next    int
@@ -120,7 +124,7 @@ func newSocketContexts() *socketContexts {
 
 func (s *socketContexts) track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if !isStream(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -144,6 +148,13 @@ func (s *socketContexts) track(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// isStream reports a websocket upgrade or an SSE request (gqlgen's SSE
+// transport answers a POST that accepts text/event-stream).
+func isStream(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") ||
+		strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 func (s *socketContexts) cancelAll() {

@@ -40,7 +40,7 @@ func NewRedis(ctx context.Context, rdb *redis.Client, prefix string, log *slog.L
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	q := &Redis{
-		rdb: rdb, stream: prefix + "jobs", group: "workers", cancels: prefix + "jobs:cancel",
+		rdb: rdb, stream: StreamKey(prefix), group: ConsumerGroup, cancels: prefix + "jobs:cancel",
 		consumer: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b)),
 		log:      log, ReclaimAfter: 30 * time.Second, Block: 2 * time.Second, running: newRunning(),
 	}
