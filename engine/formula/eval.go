@@ -73,6 +73,10 @@ func (ev *evaluator) eval(n Node) Value {
 		return ev.binary(x)
 	case *Call:
 		return ev.call(x)
+	case *TableRef:
+		// the model resolves the structured references of formulas and
+		// names; one built at run time (INDIRECT's text) is not resolved
+		return ErrValueOf(ErrRef)
 	}
 	return ErrValueOf(ErrValue)
 }

@@ -110,6 +110,21 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 			}
 		}
 	}
+	// names first: a bare name that is no defined name may be a table
+	for _, n := range wb.Names {
+		ast, err := ParseDepth(n.RefersTo, maxDepth)
+		if err != nil {
+			continue
+		}
+		m.names[strings.ToUpper(n.Scope)+"!"+strings.ToUpper(n.Name)] = ast
+	}
+	if len(wb.Tables) > 0 {
+		for k, ast := range m.names {
+			if m.hasTableRef(ast) {
+				m.names[k] = m.resolveTables(ast, -1, 0, 0)
+			}
+		}
+	}
 	for id := range m.cells {
 		ci := &m.cells[id]
 		if !ci.isFormula {
@@ -119,6 +134,9 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 		sh.formulaCols[ci.col] = append(sh.formulaCols[ci.col], int32(id))
 		if ci.formula != "" {
 			ci.ast, ci.parseErr = ParseDepth(ci.formula, maxDepth)
+			if ci.ast != nil && m.hasTableRef(ci.ast) {
+				ci.ast = m.resolveTables(ci.ast, ci.sheet, ci.row, ci.col)
+			}
 		}
 	}
 	for _, sh := range m.sheets {
@@ -127,13 +145,6 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 			sh.cols = append(sh.cols, c)
 		}
 		sort.Slice(sh.cols, func(i, j int) bool { return sh.cols[i] < sh.cols[j] })
-	}
-	for _, n := range wb.Names {
-		ast, err := ParseDepth(n.RefersTo, maxDepth)
-		if err != nil {
-			continue
-		}
-		m.names[strings.ToUpper(n.Scope)+"!"+strings.ToUpper(n.Name)] = ast
 	}
 	return m
 }
