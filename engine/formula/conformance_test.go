@@ -107,6 +107,7 @@ func TestConformance(t *testing.T) {
 		{"tables/table-sample.xlsx", 1.0, true},
 		{"tables/simple-table-named-range.xlsx", 1.0, true},
 		{"tables/ExcelTables.xlsx", 1.0, true},
+		{"libreoffice/iterative-debt-and-tables.xlsx", 1.0, true},
 	}
 	for _, tc := range cases {
 		t.Run(strings.TrimSuffix(tc.file, ".xlsx"), func(t *testing.T) {

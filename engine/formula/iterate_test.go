@@ -227,3 +227,25 @@ func TestCycleWithoutIteration(t *testing.T) {
 		}
 	}
 }
+
+// TestIterationLibreOfficeFixture runs the LibreOffice-recalculated debt
+// model (testdata/README.md) as a program: first-year cash and rate vary
+// by lane, and the first year's interest follows the closed form.
+func TestIterationLibreOfficeFixture(t *testing.T) {
+	t.Parallel()
+	wb, err := workbook.OpenFile("testdata/libreoffice/iterative-debt-and-tables.xlsx", workbook.Limits{})
+	require.NoError(t, err)
+	require.Equal(t, workbook.Calc{Iterate: true, MaxIterations: 100, MaxChange: 1e-9}, wb.Calc)
+	p, err := Compile(wb, CompileOptions{Inputs: refs(t, "Debt!B3", "Debt!B4"), Outputs: refs(t, "Debt!B5", "Sales!F8")})
+	require.NoError(t, err)
+	cash, rate := []float64{150, 0, 400}, []float64{0.06, 0.1, 0.02}
+	s := p.NewState(3)
+	copy(s.Input(0), cash)
+	copy(s.Input(1), rate)
+	s.Run(3)
+	for i := range cash {
+		require.InDeltaf(t, debtInterest(1000, cash[i], rate[i]), s.Output(0)[i], 1e-6, "lane %d", i)
+	}
+	// lane 0 is the file's own inputs: LibreOffice's cached total
+	require.InDelta(t, 121.920607928577, s.Output(1)[0], 1e-9)
+}
