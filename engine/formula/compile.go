@@ -197,7 +197,13 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 			dynamic = true
 		}
 	}
-	c.assignSlots(order, outIDs, !dynamic && len(groups) == 0)
+	// a data table cell reads, through its formula's cone, cells its static
+	// dependencies do not list: no slot may be recycled under it
+	whatIfVaries := false
+	for _, id := range order {
+		whatIfVaries = whatIfVaries || m.cells[id].whatIf != nil && m.cells[id].varying
+	}
+	c.assignSlots(order, outIDs, !dynamic && len(groups) == 0 && !whatIfVaries)
 	for _, id := range order {
 		ci := &m.cells[id]
 		if !ci.varying {

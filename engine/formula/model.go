@@ -23,8 +23,9 @@ type cellInfo struct {
 	ast             Node
 	parseErr        error
 	isFormula       bool
-	array           *arrayInfo // master or member of an array formula
-	value           Value      // constant, or computed value once stDone
+	array           *arrayInfo  // master or member of an array formula
+	whatIf          *whatIfCell // a cell of a what-if data table
+	value           Value       // constant, or computed value once stDone
 	state           cellState
 	varying         bool
 	slot            int32 // vector slot when varying, else -1
@@ -139,14 +140,24 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 			}
 		}
 	}
+	m.indexFormulaCols()
+	if m.addDataTables() {
+		m.indexFormulaCols()
+	}
+	return m
+}
+
+// indexFormulaCols sorts the formula cells of every column by row and lists
+// the columns that have any, for formulaCellsIn.
+func (m *model) indexFormulaCols() {
 	for _, sh := range m.sheets {
+		sh.cols = sh.cols[:0]
 		for c, ids := range sh.formulaCols {
 			sort.Slice(ids, func(i, j int) bool { return m.cells[ids[i]].row < m.cells[ids[j]].row })
 			sh.cols = append(sh.cols, c)
 		}
 		sort.Slice(sh.cols, func(i, j int) bool { return sh.cols[i] < sh.cols[j] })
 	}
-	return m
 }
 
 func fromWorkbookValue(v workbook.Value) Value {

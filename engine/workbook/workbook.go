@@ -23,6 +23,8 @@ type Sheet struct {
 	Index  int
 	Cells  []Cell
 	Arrays []ArrayFormula
+	// DataTables are the what-if data tables ({=TABLE(r1,r2)}) of the sheet
+	DataTables []DataTable
 
 	byPos map[uint64]int // pos(row, col) -> index in Cells
 }
@@ -86,6 +88,21 @@ func (c Cell) Ref() string { return CellName(c.Row, c.Col) }
 type ArrayFormula struct {
 	Formula                string
 	Row1, Col1, Row2, Col2 int // the range; (Row1, Col1) is the master cell
+}
+
+// DataTable is a what-if data table: the cells of its range show a formula
+// recalculated with one or two input cells replaced by the values beside
+// the range. One-variable column tables (the default) take their values
+// from the column left of the range and their formulas from the row above
+// it; row tables (RowInput) the other way round. A two-variable table's
+// formula is the cell above and left of the range; the values of the row
+// above go into Input1 (the row input cell), those of the column left into
+// Input2.
+type DataTable struct {
+	Row1, Col1, Row2, Col2 int
+	TwoD, RowInput         bool
+	Input1, Input2         string // A1 cell names on the sheet
+	Deleted                bool   // an input cell was deleted: #REF!
 }
 
 // DefinedName is a name from the workbook's definedNames. Scope is "" for
