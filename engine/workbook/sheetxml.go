@@ -97,12 +97,22 @@ func (p *pkg) readSheet(part string, sh *Sheet) error {
 					cell.Formula = f.text
 					cell.ArrayRef = f.ref
 					if r1, c1, r2, c2, ok := parseArea(f.ref); ok {
+						// the model gives every cell of the range a formula
+						p.cells += int64(r2-r1+1) * int64(c2-c1+1)
+						if p.cells > p.lim.MaxCells {
+							return &LimitError{Limit: "MaxCells", Max: p.lim.MaxCells, Got: p.cells, Where: sh.Name + " data table " + f.ref}
+						}
 						sh.Arrays = append(sh.Arrays, ArrayFormula{Formula: f.text, Row1: r1, Col1: c1, Row2: r2, Col2: c2})
 					}
 				case "dataTable":
 					// the cells keep their cached values; the formula model
 					// recalculates them from the table's description
 					if r1, c1, r2, c2, ok := parseArea(f.ref); ok {
+						// the model gives every cell of the range a formula
+						p.cells += int64(r2-r1+1) * int64(c2-c1+1)
+						if p.cells > p.lim.MaxCells {
+							return &LimitError{Limit: "MaxCells", Max: p.lim.MaxCells, Got: p.cells, Where: sh.Name + " data table " + f.ref}
+						}
 						sh.DataTables = append(sh.DataTables, DataTable{Row1: r1, Col1: c1, Row2: r2, Col2: c2,
 							TwoD: f.dt2D, RowInput: f.dtr, Input1: f.r1, Input2: f.r2, Deleted: f.del1 || f.del2 && f.dt2D})
 					}

@@ -49,3 +49,20 @@ func TestOpenTablesAndCalc(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Calc{Iterate: true, MaxIterations: 250, MaxChange: 1e-6}, wb.Calc)
 }
+
+func TestOpenDataTables(t *testing.T) {
+	t.Parallel()
+	body := `<row r="2"><c r="C2"><f t="dataTable" ref="C2:D3" dt2D="1" dtr="0" r1="A1" r2="B1"/><v>7</v></c></row>`
+	wb, err := open(t, rawXLSX(t, map[string]string{"S": body}, []string{"S"}, nil), Limits{})
+	require.NoError(t, err)
+	require.Equal(t, []DataTable{{Row1: 2, Col1: 3, Row2: 3, Col2: 4, TwoD: true, Input1: "A1", Input2: "B1"}}, wb.Sheets[0].DataTables)
+	c, ok := wb.Sheets[0].Cell(2, 3)
+	require.True(t, ok)
+	require.Equal(t, "", c.Formula)
+	require.Equal(t, Value{Kind: Number, Num: 7}, c.Value)
+
+	// a table over the whole sheet would give the model 2^34 formulas
+	huge := `<row r="1"><c r="A1"><f t="dataTable" ref="A1:XFD1048576" r1="A1"/></c></row>`
+	_, err = open(t, rawXLSX(t, map[string]string{"S": huge}, []string{"S"}, nil), Limits{})
+	require.ErrorIs(t, err, ErrLimitExceeded)
+}
