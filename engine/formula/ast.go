@@ -113,3 +113,26 @@ func Walk(n Node, fn func(Node)) {
 		}
 	}
 }
+
+// TableRef is a structured reference to an Excel table: Table1[Price],
+// Table1[[#Headers],[#Data],[Qty]:[Price]], [@Price]. The model resolves it
+// to an ordinary Ref before anything evaluates it.
+type TableRef struct {
+	Table      string // "" = the table holding the formula's cell
+	Items      TableItems
+	Col1, Col2 string // "" = every column; Col2 == Col1 for one column
+}
+
+// TableItems are the special items of a structured reference (#All, ...).
+type TableItems uint8
+
+// Special items; none set means #Data.
+const (
+	ItemHeaders TableItems = 1 << iota
+	ItemData
+	ItemTotals
+	ItemThisRow
+	ItemAll = ItemHeaders | ItemData | ItemTotals
+)
+
+func (*TableRef) node() {}

@@ -34,6 +34,9 @@ func (c *Calculator) Values(sheet string, n Node) (vals []Value, err error) {
 	if !ok {
 		return nil, fmt.Errorf("no sheet %q", sheet)
 	}
+	if c.m.hasTableRef(n) {
+		n = c.m.resolveTables(n, s, 0, 0) // no cell: #This Row is #VALUE!
+	}
 	ev := &evaluator{m: c.m, sheet: s, arrayMode: true}
 	v := ev.eval(n)
 	if v.Kind == KindRef {
@@ -53,6 +56,9 @@ func (c *Calculator) Reads(sheet string, n Node, cells []CellRef) (CellRef, bool
 	s, ok := c.m.sheetIndex(sheet)
 	if !ok || len(cells) == 0 {
 		return CellRef{}, false
+	}
+	if c.m.hasTableRef(n) {
+		n = c.m.resolveTables(n, s, 0, 0)
 	}
 	type target struct {
 		sheet    int32

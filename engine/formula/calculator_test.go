@@ -13,7 +13,7 @@ func calculatorWorkbook() *workbook.Workbook {
 	num := func(r, c int, v float64) workbook.Cell {
 		return workbook.Cell{Row: r, Col: c, Value: workbook.Value{Kind: workbook.Number, Num: v}}
 	}
-	return workbook.New([]*workbook.Sheet{
+	wb := workbook.New([]*workbook.Sheet{
 		{Name: "S", Cells: []workbook.Cell{
 			num(1, 1, 2), num(2, 1, 3), num(3, 1, 5), // A1:A3
 			{Row: 1, Col: 2, Formula: "A1*10"},   // B1
@@ -22,6 +22,8 @@ func calculatorWorkbook() *workbook.Workbook {
 		}},
 		{Name: "T", Cells: []workbook.Cell{num(1, 1, 100)}},
 	}, []workbook.DefinedName{{Name: "Rate", RefersTo: "S!$C$1"}})
+	wb.Tables = []workbook.Table{{Name: "Nums", Sheet: "S", Row1: 1, Col1: 1, Row2: 3, Col2: 1, Columns: []string{"n"}}}
+	return wb
 }
 
 func TestCalculatorValues(t *testing.T) {
@@ -36,6 +38,8 @@ func TestCalculatorValues(t *testing.T) {
 		{"SUM(A1:A3)*Rate", []formula.Value{formula.NumberValue(70)}},
 		{"D9", []formula.Value{formula.NumberValue(0)}},
 		{`"x"&A1`, []formula.Value{formula.StringValue("x2")}},
+		{"SUM(Nums[n])", []formula.Value{formula.NumberValue(10)}},
+		{"Nums[@n]", []formula.Value{formula.ErrValueOf(formula.ErrValue)}}, // no cell, no row
 	}
 	calc := formula.NewCalculator(calculatorWorkbook())
 	for _, tt := range tests {
@@ -64,6 +68,7 @@ func TestCalculatorReads(t *testing.T) {
 		{"SUM(A1:A3)", []formula.CellRef{c1}, nil},
 		{"Rate", []formula.CellRef{c1}, &c1},
 		{"5", []formula.CellRef{a1}, nil},
+		{"MAX(Nums)", []formula.CellRef{a1}, &a1},
 	}
 	calc := formula.NewCalculator(calculatorWorkbook())
 	for _, tt := range tests {

@@ -92,6 +92,11 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		}
 	}
 	order, cycles := m.order(roots)
+	var groups []cycleGroup
+	if len(cycles) > 0 && wb.Calc.Iterate {
+		order, groups = m.iterativeOrder(roots)
+		cycles = nil
+	}
 	// OFFSET and INDIRECT reach cells their static references do not name.
 	// When lanes vary, such a formula is compiled as varying, after every
 	// other formula of the workbook (compiled too, so that a varying target
@@ -109,6 +114,9 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 			if src := m.formulaAST(id); lanesVary && dynCell < 0 && src != nil && m.callsDynamic(src, m.cells[id].sheet, 0) {
 				dynCell = id
 			}
+		}
+		if dynCell >= 0 && len(groups) > 0 {
+			return nil, fmt.Errorf("%s uses OFFSET or INDIRECT, whose targets are only known per lane; with circular references solved by iterative calculation this is not supported", m.cellName(dynCell))
 		}
 		if dynCell >= 0 {
 			all := append([]int32(nil), roots...)
@@ -153,39 +161,35 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 	}
 	// which cells vary: inputs, volatile formulas and their dependents
 	c := &compiler{p: p, m: m, inputs: inputIDs, constIdx: map[uint64]int{}, strIdx: map[string]int{}, dynamic: dynCell >= 0, info: map[*varith]*arithInfo{}}
+	groupOf := map[int32]int{} // cell -> index in groups
+	for k, g := range groups {
+		for _, id := range g.members {
+			groupOf[id] = k
+		}
+	}
 	for _, id := range order {
-		ci := &m.cells[id]
-		src := ci
-		if ci.array != nil {
-			src = &m.cells[ci.array.master]
-		}
-		if src.ast != nil && usesVolatile(src.ast) {
-			ci.varying = true
-			p.usesRand = true
-			continue
-		}
-		if dynCell >= 0 && src.ast != nil && m.callsDynamic(src.ast, src.sheet, 0) {
-			ci.varying = true
-			continue
-		}
-		for _, d := range m.deps(id) {
-			if m.cells[d].varying {
-				ci.varying = true
-				break
+		c.markVarying(id, dynCell >= 0)
+		// a circular component varies as a whole: decided at its last member
+		if k, ok := groupOf[id]; ok && groups[k].members[len(groups[k].members)-1] == id {
+			g := groups[k]
+			any := false
+			for _, mid := range g.members {
+				any = any || m.cells[mid].varying
 			}
-		}
-		if !ci.varying && ci.ast != nil {
-			m.refsOf(ci.ast, ci.sheet, 0, func(a Area) {
-				if !ci.varying && c.inputIn(a) {
-					ci.varying = true
-				}
-			})
+			for _, mid := range g.members {
+				m.cells[mid].varying = any
+			}
 		}
 	}
 	dynamic := false
+	solved := make([]bool, len(groups))
 	for _, id := range order {
 		ci := &m.cells[id]
 		if !ci.varying {
+			if k, ok := groupOf[id]; ok && !solved[k] {
+				m.solveGroup(groups[k], wb.Calc)
+				solved[k] = true
+			}
 			m.evalCell(id, nil)
 			continue
 		}
@@ -193,11 +197,20 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 			dynamic = true
 		}
 	}
-	c.assignSlots(order, outIDs, !dynamic)
+	// a data table cell reads, through its formula's cone, cells its static
+	// dependencies do not list: no slot may be recycled under it
+	whatIfVaries := false
+	for _, id := range order {
+		whatIfVaries = whatIfVaries || m.cells[id].whatIf != nil && m.cells[id].varying
+	}
+	c.assignSlots(order, outIDs, !dynamic && len(groups) == 0 && !whatIfVaries)
 	for _, id := range order {
 		ci := &m.cells[id]
 		if !ci.varying {
 			continue
+		}
+		if k, ok := groupOf[id]; ok && groups[k].members[0] == id {
+			c.beginLoop(groups[k], wb.Calc)
 		}
 		p.formulas++
 		c.regs = 0
@@ -208,6 +221,9 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 		}
 		p.nregs = max(p.nregs, c.regs)
 		p.steps = append(p.steps, step{slot: ci.slot, expr: e, id: id})
+		if k, ok := groupOf[id]; ok && groups[k].members[len(groups[k].members)-1] == id {
+			c.endLoop()
+		}
 	}
 	c.linkChecks(c.reads)
 	// OFFSET and INDIRECT reach cells outside the static dependency graph;
@@ -296,6 +312,40 @@ type compiler struct {
 	unchecked map[int32]bool
 	info      map[*varith]*arithInfo
 	reads     [][]int32 // varying cells each step reads
+}
+
+// markVarying decides whether formula cell id varies from lane to lane:
+// it draws random numbers, reads an input or a varying cell, or (dynamic)
+// calls OFFSET or INDIRECT while lanes vary.
+func (c *compiler) markVarying(id int32, dynamic bool) {
+	m := c.m
+	ci := &m.cells[id]
+	src := ci
+	if ci.array != nil {
+		src = &m.cells[ci.array.master]
+	}
+	if src.ast != nil && usesVolatile(src.ast) {
+		ci.varying = true
+		c.p.usesRand = true
+		return
+	}
+	if dynamic && src.ast != nil && m.callsDynamic(src.ast, src.sheet, 0) {
+		ci.varying = true
+		return
+	}
+	for _, d := range m.deps(id) {
+		if m.cells[d].varying {
+			ci.varying = true
+			return
+		}
+	}
+	if ci.ast != nil {
+		m.refsOf(ci.ast, ci.sheet, 0, func(a Area) {
+			if !ci.varying && c.inputIn(a) {
+				ci.varying = true
+			}
+		})
+	}
 }
 
 func (c *compiler) inputIn(a Area) bool {

@@ -49,7 +49,10 @@ type conformance struct {
 }
 
 func runConformance(t testing.TB, name string) conformance {
-	wb := openWorkbook(t, name)
+	return conformanceOf(t, openWorkbook(t, name))
+}
+
+func conformanceOf(t testing.TB, wb *workbook.Workbook) conformance {
 	ev, err := EvaluateWorkbook(wb)
 	require.NoError(t, err)
 	c := conformance{missing: map[string]int{}}
@@ -83,23 +86,40 @@ func TestConformance(t *testing.T) {
 	cases := []struct {
 		file string
 		min  float64
+		// testdata: the file is in testdata/ (see its README) rather than
+		// in the shared workbooks
+		testdata bool
 	}{
-		{"project-dcf.xlsx", 1.0},
-		{"FormulaEvalTestData_Copy.xlsx", 0.99},
-		{"55906-MultiSheetRefs.xlsx", 0.99},
-		{"56822-Countifs.xlsx", 0.99},
-		{"50755_workday_formula_example.xlsx", 0.99},
-		{"FormulaSheetRange.xlsx", 0.99},
-		{"MatrixFormulaEvalTestData.xlsx", 0.99},
-		{"TestShiftRowSharedFormula.xlsx", 0.99},
-		{"shared_formulas.xlsx", 0.99},
-		{"testSharedFormulasRangeSetBlankBug.xlsx", 0.99},
-		{"xlookup.xlsx", 0.99},
+		{"project-dcf.xlsx", 1.0, false},
+		{"FormulaEvalTestData_Copy.xlsx", 0.99, false},
+		{"55906-MultiSheetRefs.xlsx", 0.99, false},
+		{"56822-Countifs.xlsx", 0.99, false},
+		{"50755_workday_formula_example.xlsx", 0.99, false},
+		{"FormulaSheetRange.xlsx", 0.99, false},
+		{"MatrixFormulaEvalTestData.xlsx", 0.99, false},
+		{"TestShiftRowSharedFormula.xlsx", 0.99, false},
+		{"shared_formulas.xlsx", 0.99, false},
+		{"testSharedFormulasRangeSetBlankBug.xlsx", 0.99, false},
+		{"xlookup.xlsx", 0.99, false},
+		{"tables/StructuredReferences.xlsx", 1.0, true},
+		{"tables/StructuredRefs-lots-with-lookups.xlsx", 1.0, true},
+		{"tables/evaluate_formula_with_structured_table_references.xlsx", 1.0, true},
+		{"tables/table-sample.xlsx", 1.0, true},
+		{"tables/simple-table-named-range.xlsx", 1.0, true},
+		{"tables/ExcelTables.xlsx", 1.0, true},
+		{"libreoffice/iterative-debt-and-tables.xlsx", 1.0, true},
 	}
 	for _, tc := range cases {
 		t.Run(strings.TrimSuffix(tc.file, ".xlsx"), func(t *testing.T) {
 			t.Parallel()
-			c := runConformance(t, tc.file)
+			var c conformance
+			if tc.testdata {
+				wb, err := workbook.OpenFile(filepath.Join("testdata", tc.file), workbook.Limits{})
+				require.NoError(t, err)
+				c = conformanceOf(t, wb)
+			} else {
+				c = runConformance(t, tc.file)
+			}
 			t.Logf("%s: %d formulas, %d evaluated, %d matched, %d unsupported (%v)", tc.file, c.formulas, c.evaluated, c.matched, c.unsupported, c.missing)
 			for i, m := range c.mismatches {
 				if i >= 40 {

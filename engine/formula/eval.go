@@ -18,6 +18,7 @@ type evaluator struct {
 	depth           int
 	stack           []Value   // function arguments
 	fs1, fs2        []float64 // number scratch for statistical functions
+	whatIf          *whatIfScope
 }
 
 const maxEvalDepth = 512
@@ -73,6 +74,10 @@ func (ev *evaluator) eval(n Node) Value {
 		return ev.binary(x)
 	case *Call:
 		return ev.call(x)
+	case *TableRef:
+		// the model resolves the structured references of formulas and
+		// names; one built at run time (INDIRECT's text) is not resolved
+		return ErrValueOf(ErrRef)
 	}
 	return ErrValueOf(ErrValue)
 }
@@ -157,6 +162,14 @@ func (ev *evaluator) cellValue(sheet, row, col int32) Value {
 		return Blank
 	}
 	ci := &ev.m.cells[id]
+	if w := ev.whatIf; w != nil {
+		if v, ok := w.values[id]; ok {
+			return v
+		}
+		if w.cone[id] {
+			return ev.inScope(w, id)
+		}
+	}
 	if ev.lane != nil && ci.slot >= 0 {
 		return ev.lane.decode(ev.lane.bufs[ci.slot][ev.laneIdx])
 	}
@@ -185,10 +198,13 @@ func (m *model) evalCell(id int32, rng *rand.Rand) Value {
 // formulaValue evaluates the formula of cell id to its final scalar.
 func (ev *evaluator) formulaValue(id int32) Value {
 	ci := &ev.m.cells[id]
+	if ci.whatIf != nil {
+		return ev.whatIfValue(ci.whatIf)
+	}
 	if ci.array != nil {
 		a := ci.array
 		var res Value
-		if a.result != nil && ev.lane == nil {
+		if a.result != nil && ev.lane == nil && ev.whatIf == nil {
 			res = *a.result
 		} else {
 			master := &ev.m.cells[a.master]
@@ -201,7 +217,7 @@ func (ev *evaluator) formulaValue(id int32) Value {
 			if res.Kind == KindRef {
 				res = ev.operand(res)
 			}
-			if ev.lane == nil {
+			if ev.lane == nil && ev.whatIf == nil {
 				a.result = &res
 			}
 		}

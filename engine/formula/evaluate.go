@@ -133,11 +133,21 @@ func evaluateWorkbook(wb *workbook.Workbook) (*Evaluation, error) {
 			}
 		}
 	}
-	order, cycles := m.order(ids)
-	for _, cyc := range cycles {
-		for _, id := range cyc {
-			if _, done := res[id]; !done {
-				block(id, InCycle)
+	var order []int32
+	if wb.Calc.Iterate {
+		var groups []cycleGroup
+		order, groups = m.iterativeOrder(ids)
+		for _, g := range groups {
+			m.solveGroup(g, wb.Calc)
+		}
+	} else {
+		var cycles [][]int32
+		order, cycles = m.order(ids)
+		for _, cyc := range cycles {
+			for _, id := range cyc {
+				if _, done := res[id]; !done {
+					block(id, InCycle)
+				}
 			}
 		}
 	}

@@ -52,6 +52,9 @@ func (m *model) deps(id int32) []int32 {
 	if ci.array != nil && ci.array.master != id {
 		return []int32{ci.array.master}
 	}
+	if ci.whatIf != nil {
+		return m.whatIfDeps(ci.whatIf)
+	}
 	if ci.ast == nil {
 		return nil
 	}

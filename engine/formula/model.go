@@ -23,8 +23,9 @@ type cellInfo struct {
 	ast             Node
 	parseErr        error
 	isFormula       bool
-	array           *arrayInfo // master or member of an array formula
-	value           Value      // constant, or computed value once stDone
+	array           *arrayInfo  // master or member of an array formula
+	whatIf          *whatIfCell // a cell of a what-if data table
+	value           Value       // constant, or computed value once stDone
 	state           cellState
 	varying         bool
 	slot            int32 // vector slot when varying, else -1
@@ -110,6 +111,21 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 			}
 		}
 	}
+	// names first: a bare name that is no defined name may be a table
+	for _, n := range wb.Names {
+		ast, err := ParseDepth(n.RefersTo, maxDepth)
+		if err != nil {
+			continue
+		}
+		m.names[strings.ToUpper(n.Scope)+"!"+strings.ToUpper(n.Name)] = ast
+	}
+	if len(wb.Tables) > 0 {
+		for k, ast := range m.names {
+			if m.hasTableRef(ast) {
+				m.names[k] = m.resolveTables(ast, -1, 0, 0)
+			}
+		}
+	}
 	for id := range m.cells {
 		ci := &m.cells[id]
 		if !ci.isFormula {
@@ -119,23 +135,29 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 		sh.formulaCols[ci.col] = append(sh.formulaCols[ci.col], int32(id))
 		if ci.formula != "" {
 			ci.ast, ci.parseErr = ParseDepth(ci.formula, maxDepth)
+			if ci.ast != nil && m.hasTableRef(ci.ast) {
+				ci.ast = m.resolveTables(ci.ast, ci.sheet, ci.row, ci.col)
+			}
 		}
 	}
+	m.indexFormulaCols()
+	if m.addDataTables() {
+		m.indexFormulaCols()
+	}
+	return m
+}
+
+// indexFormulaCols sorts the formula cells of every column by row and lists
+// the columns that have any, for formulaCellsIn.
+func (m *model) indexFormulaCols() {
 	for _, sh := range m.sheets {
+		sh.cols = sh.cols[:0]
 		for c, ids := range sh.formulaCols {
 			sort.Slice(ids, func(i, j int) bool { return m.cells[ids[i]].row < m.cells[ids[j]].row })
 			sh.cols = append(sh.cols, c)
 		}
 		sort.Slice(sh.cols, func(i, j int) bool { return sh.cols[i] < sh.cols[j] })
 	}
-	for _, n := range wb.Names {
-		ast, err := ParseDepth(n.RefersTo, maxDepth)
-		if err != nil {
-			continue
-		}
-		m.names[strings.ToUpper(n.Scope)+"!"+strings.ToUpper(n.Name)] = ast
-	}
-	return m
 }
 
 func fromWorkbookValue(v workbook.Value) Value {

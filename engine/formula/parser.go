@@ -219,7 +219,7 @@ func (p *parser) rangeExpr() (Node, error) {
 
 func isRefNode(n Node) bool {
 	switch x := n.(type) {
-	case *Ref, *Name:
+	case *Ref, *Name, *TableRef:
 		return true
 	case *Binary:
 		return x.Op == ":" || x.Op == " " || x.Op == ","
@@ -286,7 +286,9 @@ func (p *parser) primary() (Node, error) {
 			return n, nil
 		}
 		return p.number()
-	case c == '$' || c == '\'' || isIdentStart(c) || c == '[':
+	case c == '[':
+		return p.tableRef("")
+	case c == '$' || c == '\'' || isIdentStart(c):
 		return p.reference()
 	}
 	return nil, p.fail("unexpected %q", string(c))
@@ -519,6 +521,9 @@ func (p *parser) reference() (Node, error) {
 	// function call
 	if p.peek() == '(' && !hasSheet {
 		return p.call(id)
+	}
+	if p.peek() == '[' && !hasSheet {
+		return p.tableRef(id)
 	}
 	// cell or area
 	if r, c, ok := workbook.ParseCellName(id); ok {

@@ -17,6 +17,7 @@ type Program struct {
 	// inputUsed tells, per input, whether some output depends on it
 	inputUsed []bool
 	steps     []step    // varying formula cells, dependencies first
+	loops     []loop    // runs of steps solved by iteration, in step order
 	nslots    int       // varying cells (inputs included)
 	nregs     int       // scratch registers
 	consts    []float64 // values of constant registers (index nslots+nregs+i)
@@ -91,6 +92,10 @@ type State struct {
 	// stamps[k] is the repair (gen) that last recomputed a lane of step k
 	stamps []uint64
 	gen    uint64
+	// loopOld and loopDone are runLoop's scratch: the members' values
+	// before a pass, and the lanes that converged
+	loopOld  [][]float64
+	loopDone []bool
 }
 
 // constRef is the operand reference of constant register i (see vec).
@@ -138,6 +143,17 @@ func (p *Program) NewState(batch int) *State {
 	s.cols = make([][]float64, 0, p.maxOperands)
 	if p.unchecked > 0 {
 		s.stamps = make([]uint64, len(p.steps))
+	}
+	if len(p.loops) > 0 {
+		members := 0
+		for _, l := range p.loops {
+			members = max(members, len(l.slots))
+		}
+		s.loopOld = make([][]float64, members)
+		for k := range s.loopOld {
+			s.loopOld[k] = make([]float64, batch)
+		}
+		s.loopDone = make([]bool, batch)
 	}
 	return s
 }
@@ -199,13 +215,24 @@ func (s *State) Run(n int) {
 var subBatch = 512
 
 func (s *State) run(n int) {
-	for i := range s.p.steps {
-		st := &s.p.steps[i]
-		out := st.expr.eval(s, n)
-		dst := s.bufs[st.slot]
-		if &out[0] != &dst[0] {
-			copy(dst[:n], out[:n])
+	loops := s.p.loops
+	for i := 0; i < len(s.p.steps); i++ {
+		if len(loops) > 0 && loops[0].first == i {
+			s.runLoop(&loops[0], n)
+			i = loops[0].last
+			loops = loops[1:]
+			continue
 		}
+		s.runStep(i, n)
+	}
+}
+
+func (s *State) runStep(i, n int) {
+	st := &s.p.steps[i]
+	out := st.expr.eval(s, n)
+	dst := s.bufs[st.slot]
+	if &out[0] != &dst[0] {
+		copy(dst[:n], out[:n])
 	}
 }
 

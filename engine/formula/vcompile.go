@@ -3,7 +3,7 @@ package formula
 // cellExpr compiles the formula of varying cell id.
 func (c *compiler) cellExpr(id int32) vexpr {
 	ci := &c.m.cells[id]
-	if ci.array != nil {
+	if ci.array != nil || ci.whatIf != nil {
 		return &vlane{cell: id, sheet: ci.sheet, row: ci.row, col: ci.col, out: c.newReg()}
 	}
 	return c.node(ci.ast, ci, 0)

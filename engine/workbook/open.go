@@ -145,6 +145,11 @@ type xWorkbook struct {
 	Pr struct {
 		Date1904 string `xml:"date1904,attr"`
 	} `xml:"workbookPr"`
+	Calc struct {
+		Iterate      string `xml:"iterate,attr"`
+		IterateCount string `xml:"iterateCount,attr"`
+		IterateDelta string `xml:"iterateDelta,attr"`
+	} `xml:"calcPr"`
 	Sheets []struct {
 		Name string `xml:"name,attr"`
 		RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
@@ -214,6 +219,7 @@ func (p *pkg) read() (*Workbook, error) {
 		}
 	}
 	wb := &Workbook{Date1904: x.Pr.Date1904 == "1" || x.Pr.Date1904 == "true"}
+	wb.Calc = readCalc(x.Calc.Iterate, x.Calc.IterateCount, x.Calc.IterateDelta)
 	for i, xs := range x.Sheets {
 		sh := &Sheet{Name: xs.Name, Index: i}
 		t, ok := targets[xs.RID]
@@ -224,6 +230,11 @@ func (p *pkg) read() (*Workbook, error) {
 			if err := p.readSheet(t, sh); err != nil {
 				return nil, err
 			}
+			tables, err := p.readTables(t, sh)
+			if err != nil {
+				return nil, err
+			}
+			wb.Tables = append(wb.Tables, tables...)
 		}
 		wb.Sheets = append(wb.Sheets, sh)
 	}

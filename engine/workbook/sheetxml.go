@@ -13,6 +13,9 @@ import (
 type rawFormula struct {
 	typ, ref, si string
 	text         string
+	// what-if data tables
+	dt2D, dtr, del1, del2 bool
+	r1, r2                string
 }
 
 type sharedMaster struct {
@@ -94,10 +97,25 @@ func (p *pkg) readSheet(part string, sh *Sheet) error {
 					cell.Formula = f.text
 					cell.ArrayRef = f.ref
 					if r1, c1, r2, c2, ok := parseArea(f.ref); ok {
+						// the model gives every cell of the range a formula
+						p.cells += int64(r2-r1+1) * int64(c2-c1+1)
+						if p.cells > p.lim.MaxCells {
+							return &LimitError{Limit: "MaxCells", Max: p.lim.MaxCells, Got: p.cells, Where: sh.Name + " data table " + f.ref}
+						}
 						sh.Arrays = append(sh.Arrays, ArrayFormula{Formula: f.text, Row1: r1, Col1: c1, Row2: r2, Col2: c2})
 					}
 				case "dataTable":
-					// what-if data tables are not formulas; keep the cached value
+					// the cells keep their cached values; the formula model
+					// recalculates them from the table's description
+					if r1, c1, r2, c2, ok := parseArea(f.ref); ok {
+						// the model gives every cell of the range a formula
+						p.cells += int64(r2-r1+1) * int64(c2-c1+1)
+						if p.cells > p.lim.MaxCells {
+							return &LimitError{Limit: "MaxCells", Max: p.lim.MaxCells, Got: p.cells, Where: sh.Name + " data table " + f.ref}
+						}
+						sh.DataTables = append(sh.DataTables, DataTable{Row1: r1, Col1: c1, Row2: r2, Col2: c2,
+							TwoD: f.dt2D, RowInput: f.dtr, Input1: f.r1, Input2: f.r2, Deleted: f.del1 || f.del2 && f.dt2D})
+					}
 				default:
 					cell.Formula = f.text
 				}
@@ -158,6 +176,12 @@ func (p *pkg) readCell(d *xml.Decoder, typ string) (Value, *rawFormula, error) {
 				f.typ, _ = attr(t, "t")
 				f.ref, _ = attr(t, "ref")
 				f.si, _ = attr(t, "si")
+				if f.typ == "dataTable" {
+					flag := func(name string) bool { v, _ := attr(t, name); return v == "1" || v == "true" }
+					f.dt2D, f.dtr, f.del1, f.del2 = flag("dt2D"), flag("dtr"), flag("del1"), flag("del2")
+					f.r1, _ = attr(t, "r1")
+					f.r2, _ = attr(t, "r2")
+				}
 				fbuf.Reset()
 				target = &fbuf
 			case "v":

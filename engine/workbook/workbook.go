@@ -1,6 +1,7 @@
 package workbook
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -10,6 +11,8 @@ type Workbook struct {
 	Sheets   []*Sheet      // in workbook (tab) order
 	Names    []DefinedName // workbook- and sheet-scoped defined names
 	Date1904 bool          // serial dates count from 1904-01-01
+	Tables   []Table       // Excel tables, in sheet order
+	Calc     Calc          // calculation settings (iterative calculation)
 
 	byName map[string]*Sheet // upper-cased sheet name
 }
@@ -20,6 +23,8 @@ type Sheet struct {
 	Index  int
 	Cells  []Cell
 	Arrays []ArrayFormula
+	// DataTables are the what-if data tables ({=TABLE(r1,r2)}) of the sheet
+	DataTables []DataTable
 
 	byPos map[uint64]int // pos(row, col) -> index in Cells
 }
@@ -83,6 +88,21 @@ func (c Cell) Ref() string { return CellName(c.Row, c.Col) }
 type ArrayFormula struct {
 	Formula                string
 	Row1, Col1, Row2, Col2 int // the range; (Row1, Col1) is the master cell
+}
+
+// DataTable is a what-if data table: the cells of its range show a formula
+// recalculated with one or two input cells replaced by the values beside
+// the range. One-variable column tables (the default) take their values
+// from the column left of the range and their formulas from the row above
+// it; row tables (RowInput) the other way round. A two-variable table's
+// formula is the cell above and left of the range; the values of the row
+// above go into Input1 (the row input cell), those of the column left into
+// Input2.
+type DataTable struct {
+	Row1, Col1, Row2, Col2 int
+	TwoD, RowInput         bool
+	Input1, Input2         string // A1 cell names on the sheet
+	Deleted                bool   // an input cell was deleted: #REF!
 }
 
 // DefinedName is a name from the workbook's definedNames. Scope is "" for
@@ -213,6 +233,36 @@ func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 func upper(c byte) byte {
 	if c >= 'a' && c <= 'z' {
 		return c - 'a' + 'A'
+	}
+	return c
+}
+
+// Calc holds the workbook's calculation settings (calcPr) that change
+// results.
+type Calc struct {
+	// Iterate enables iterative calculation: circular references are
+	// solved by repeated recalculation instead of being refused.
+	Iterate bool
+	// MaxIterations bounds the recalculations (iterateCount, 100 by default).
+	MaxIterations int
+	// MaxChange stops the iteration once no cell of a cycle changes by more
+	// than it (iterateDelta, 0.001 by default).
+	MaxChange float64
+}
+
+// Defaults of calcPr in ECMA-376 (and Excel's File > Options > Formulas).
+const (
+	DefaultMaxIterations = 100
+	DefaultMaxChange     = 0.001
+)
+
+func readCalc(iterate, count, delta string) Calc {
+	c := Calc{Iterate: iterate == "1" || strings.EqualFold(iterate, "true"), MaxIterations: DefaultMaxIterations, MaxChange: DefaultMaxChange}
+	if n, err := strconv.Atoi(strings.TrimSpace(count)); err == nil && n >= 0 {
+		c.MaxIterations = min(n, 32767) // Excel's own bound
+	}
+	if d, err := strconv.ParseFloat(strings.TrimSpace(delta), 64); err == nil && d >= 0 && !math.IsInf(d, 0) {
+		c.MaxChange = d
 	}
 	return c
 }

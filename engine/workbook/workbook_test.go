@@ -147,6 +147,9 @@ func TestShiftFormula(t *testing.T) {
 		{"A1:B2", -1, 0, "#REF!:B1"},
 		{"#N/A+#DIV/0!+A1", 1, 0, "#N/A+#DIV/0!+A2"},
 		{"1.5E+3+A1", 0, 1, "1.5E+3+B1"},
+		// structured references name columns, not cells
+		{"Sales[[#This Row],[Q1]]*B2+[@[Q2]]", 1, 0, "Sales[[#This Row],[Q1]]*B3+[@[Q2]]"},
+		{"SUM(T[[A1]:[B2 '[x']]])+A1", 1, 0, "SUM(T[[A1]:[B2 '[x']]])+A2"},
 	} {
 		require.Equal(t, tc.want, ShiftFormula(tc.in, tc.dRow, tc.dCol), tc.in)
 	}
