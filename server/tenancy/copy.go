@@ -111,11 +111,6 @@ func copyRows(ctx context.Context, src, dst *stdsql.DB, srcDialect, dstDialect s
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	insert := rebind(dstDialect, "INSERT INTO "+database.QuoteIdent(t.Name)+" ("+columnList(t)+") VALUES ("+strings.Join(marks, ", ")+")")
-	stmt, err := tx.PrepareContext(ctx, insert)
-	if err != nil {
-		return 0, fmt.Errorf("preparing insert into %s: %w", t.Name, err)
-	}
-	defer stmt.Close()
 	vals := make([]any, len(t.Columns))
 	ptrs := make([]any, len(vals))
 	for i := range vals {
@@ -126,7 +121,11 @@ func copyRows(ctx context.Context, src, dst *stdsql.DB, srcDialect, dstDialect s
 		if err := rows.Scan(ptrs...); err != nil {
 			return n, fmt.Errorf("reading %s: %w", t.Name, err)
 		}
-		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
+		// Not a prepared statement: behind a transaction pooler its
+		// deallocation after the commit could reach another server
+		// connection and leave it behind. pgx caches the statement on a
+		// direct connection anyway.
+		if _, err := tx.ExecContext(ctx, insert, vals...); err != nil {
 			return n, fmt.Errorf("writing %s: %w", t.Name, err)
 		}
 		n++
