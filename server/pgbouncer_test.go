@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
+	"github.com/simgraph/simgraph/server/database"
 	"github.com/simgraph/simgraph/server/servertest"
 )
 
@@ -82,6 +83,50 @@ func TestPgBouncerQueryMode(t *testing.T) {
 			var prepared int
 			require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, $1) > 0", marker).Scan(&prepared))
 			require.Zero(t, prepared, "statements left on a pooled server connection")
+		})
+	}
+}
+
+// database.AdvisoryLock holds its lock until unlock, directly and through
+// PgBouncer (where a session lock would stay on a server connection that
+// serves other clients), and a cancelled context does not release it.
+func TestAdvisoryLock(t *testing.T) {
+	t.Parallel()
+	pg := servertest.PostgresURL(t)
+	tests := []struct{ name, url string }{
+		{"PostgreSQL", pg},
+		{"PgBouncer", servertest.PgBouncerConfig(t).PostgresURL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db, err := sql.Open("pgx", tt.url)
+			require.NoError(t, err)
+			defer db.Close()
+			key := int64(uuid.New().ID())<<20 | 1<<62 // apart from the server's keys
+			held := func() bool {
+				t.Helper()
+				tx, err := db.BeginTx(context.Background(), nil)
+				require.NoError(t, err)
+				defer tx.Rollback()
+				var got bool
+				require.NoError(t, tx.QueryRow("SELECT pg_try_advisory_xact_lock($1)", key).Scan(&got))
+				return !got
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			unlock, err := database.AdvisoryLock(ctx, db, key)
+			require.NoError(t, err)
+			// Statements of other clients in between, on the pooled
+			// server connections.
+			for range 10 {
+				require.True(t, held())
+			}
+			cancel()
+			for range 10 {
+				require.True(t, held(), "a cancelled context must not release the lock")
+			}
+			unlock()
+			require.False(t, held())
 		})
 	}
 }
