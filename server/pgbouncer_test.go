@@ -32,13 +32,14 @@ func TestMain(m *testing.M) {
 func TestPgBouncerQueryMode(t *testing.T) {
 	t.Parallel()
 	cfg := servertest.PgBouncerConfig(t)
-	direct := servertest.SharedPgBouncer(t).URL(servertest.PostgresURL(t))
+	// The same PgBouncer without SIMGRAPH_POSTGRES_POOLER's query mode.
+	unconfigured := servertest.SharedPgBouncer(t).URL(servertest.PostgresURL(t))
 	tests := []struct {
 		name    string
 		url     string
 		wantErr bool
 	}{
-		{"DefaultStatementCache", direct, true},
+		{"DefaultStatementCache", unconfigured, true},
 		{"PoolerSetting", cfg.PostgresURL, false},
 	}
 	for _, tt := range tests {
@@ -47,9 +48,8 @@ func TestPgBouncerQueryMode(t *testing.T) {
 			db, err := sql.Open("pgx", tt.url)
 			require.NoError(t, err)
 			defer db.Close()
-			// Two client connections, more than PgBouncer's pool for one
-			// of them would need: their transactions share server
-			// connections.
+			// Two client connections taking turns: PgBouncer serves
+			// their statements from the same server connections.
 			var conns [2]*sql.Conn
 			for i := range conns {
 				conns[i], err = db.Conn(ctx)

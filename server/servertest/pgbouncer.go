@@ -206,12 +206,6 @@ func (pb *PgBouncer) URL(serverURL string) string {
 	return u.String()
 }
 
-// Log returns PgBouncer's log so far.
-func (pb *PgBouncer) Log() string {
-	b, _ := os.ReadFile(pb.log)
-	return string(b)
-}
-
 // Stop kills PgBouncer and removes its directory; stopping twice is fine.
 func (pb *PgBouncer) Stop() {
 	if pb.cmd != nil && pb.cmd.Process != nil {
