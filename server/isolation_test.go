@@ -27,10 +27,13 @@ import (
 )
 
 // TestIsolation runs the isolation checks on one set of service databases
-// per backend (each PostgreSQL database costs seconds to create and drop).
+// per backend (each PostgreSQL database costs seconds to create and drop),
+// and once more with every PostgreSQL connection made through PgBouncer in
+// transaction pooling mode, where tenants' transactions take turns on the
+// same server connections.
 func TestIsolation(t *testing.T) {
 	t.Parallel()
-	for _, be := range servertest.Backends() {
+	for _, be := range append(servertest.Backends(), servertest.PgBouncerBackend) {
 		t.Run(be.Name, func(t *testing.T) {
 			t.Parallel()
 			cfg := be.Config(t)

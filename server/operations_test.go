@@ -270,7 +270,7 @@ func byService(ms []migration) map[string]migration {
 
 func TestMigrateIdempotentAndLocked(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+	forEachBackendAndPgBouncer(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
 		s := servertest.Start(t, cfg(t))
 		root := s.Token(t, auth.TokenParams{Email: "root@migrate.example", Org: "ops", Roles: []string{"SYSTEM_ADMIN"}})
 
@@ -342,7 +342,7 @@ func btoi(b bool) int {
 
 func TestQuotaConcurrentSimulations(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+	forEachBackendAndPgBouncer(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
 		c := cfg(t)
 		c.Workers = 0 // they stay QUEUED
 		s := servertest.Start(t, c)

@@ -47,6 +47,19 @@ func forEachBackend(t *testing.T, f func(t *testing.T, cfg func(testing.TB) *con
 	}
 }
 
+// forEachBackendAndPgBouncer is forEachBackend plus server mode with every
+// PostgreSQL connection through PgBouncer in transaction pooling mode, for
+// the tests that show the whole server (its advisory locks included) works
+// behind a transaction pooler.
+func forEachBackendAndPgBouncer(t *testing.T, f func(t *testing.T, cfg func(testing.TB) *config.Config)) {
+	for _, b := range append(servertest.Backends(), servertest.PgBouncerBackend) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.Config)
+		})
+	}
+}
+
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {

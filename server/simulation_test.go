@@ -98,7 +98,7 @@ func collect(t *testing.T, ws *servertest.WS, id string) []progressMsg {
 
 func TestSimulationEndToEnd(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+	forEachBackendAndPgBouncer(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
 		c := cfg(t)
 		c.Workers = 0    // jobs wait until the subscription is open
 		c.Quotas = false // 20,000 iterations: beyond the STANDARD tier's quota

@@ -137,19 +137,13 @@ func (m *Migrator) lock(ctx context.Context) (func(), error) {
 	if m.LockDB == nil {
 		return processMigrations.Unlock, nil
 	}
-	conn, err := m.LockDB.Conn(ctx)
+	unlock, err := database.AdvisoryLock(ctx, m.LockDB, migrateLockKey)
 	if err != nil {
 		processMigrations.Unlock()
 		return nil, fmt.Errorf("migration lock: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrateLockKey); err != nil {
-		conn.Close()
-		processMigrations.Unlock()
-		return nil, fmt.Errorf("migration lock: %w", err)
-	}
 	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLockKey)
-		conn.Close()
+		unlock()
 		processMigrations.Unlock()
 	}, nil
 }

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -26,6 +27,10 @@ type Config struct {
 	PostgresURL    string
 	ServiceURLs    map[string]string
 	DatabasePrefix string // prepended to every database name (tests use a unique one)
+	// PostgresPooler names the connection pooler between simgraph and
+	// PostgreSQL: "" (none) or PoolerPgBouncer. Load has then already put
+	// a pooler-safe query mode into PostgresURL and ServiceURLs.
+	PostgresPooler string
 	RedisURL       string
 
 	JWTSecret    string
@@ -95,6 +100,7 @@ var Vars = []Var{
 	{"SIMGRAPH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SIMGRAPH_POSTGRES_URL", "", "server mode: PostgreSQL server; service databases are created on it if missing"},
 	{"SIMGRAPH_<SERVICE>_DATABASE_URL", "", "per-service PostgreSQL URL (SERVICE = SIMULATION, USER, FILE, RESULTS, BILLING, ANALYTICS)"},
+	{"SIMGRAPH_POSTGRES_POOLER", "", "pgbouncer when the PostgreSQL URLs point at PgBouncer in transaction pooling mode: connections then use no server-side prepared statements (default_query_exec_mode=exec)"},
 	{"SIMGRAPH_DATABASE_PREFIX", "", "prefix of every database name (e.g. per test run)"},
 	{"SIMGRAPH_REDIS_URL", "", "server mode: Redis for jobs, events and progress"},
 	{"SIMGRAPH_JWT_SECRET", "", "HS256 secret for development tokens (embedded: generated into the data dir)"},
@@ -174,6 +180,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		if u := get("SIMGRAPH_"+strings.ToUpper(s)+"_DATABASE_URL", ""); u != "" {
 			c.ServiceURLs[s] = u
 		}
+	}
+	if err := c.applyPooler(strings.ToLower(get("SIMGRAPH_POSTGRES_POOLER", ""))); err != nil {
+		return nil, err
 	}
 	switch c.DefaultTier {
 	case "TRIAL", "STANDARD", "PROFESSIONAL", "ENTERPRISE":
@@ -263,6 +272,63 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("SIMGRAPH_DEMO: %w", err)
 	}
 	return c, nil
+}
+
+// PoolerPgBouncer is SIMGRAPH_POSTGRES_POOLER's value for PgBouncer in
+// transaction pooling mode.
+const PoolerPgBouncer = "pgbouncer"
+
+// PoolerQueryExecMode is the pgx query mode used through a transaction
+// pooler. pgx's default (cache_statement) prepares named statements on the
+// server connection, which the pooler hands to other clients after each
+// transaction: the next statement finds its prepared statement missing, or
+// another client's of the same name present. exec sends each statement in
+// one round trip as an unnamed statement, leaving nothing behind, and keeps
+// parameters server-side (simple_protocol would interpolate them).
+const PoolerQueryExecMode = "exec"
+
+// applyPooler puts PoolerQueryExecMode into every PostgreSQL URL when a
+// transaction pooler sits in front of PostgreSQL, unless a URL already
+// names a mode that is safe there. Dedicated tenant databases on the same
+// server inherit it through PostgresURL.
+func (c *Config) applyPooler(pooler string) error {
+	switch pooler {
+	case "", "none":
+		return nil
+	case PoolerPgBouncer:
+	default:
+		return fmt.Errorf("SIMGRAPH_POSTGRES_POOLER: want pgbouncer or nothing, got %q", pooler)
+	}
+	c.PostgresPooler = pooler
+	fix := func(name, dsn string) (string, error) {
+		if dsn == "" {
+			return "", nil
+		}
+		u, err := url.Parse(dsn)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return "", fmt.Errorf("%s: SIMGRAPH_POSTGRES_POOLER needs a postgres:// URL", name)
+		}
+		q := u.Query()
+		switch q.Get("default_query_exec_mode") {
+		case "":
+			q.Set("default_query_exec_mode", PoolerQueryExecMode)
+		case "exec", "simple_protocol":
+		default:
+			return "", fmt.Errorf("%s: default_query_exec_mode=%s prepares statements on the server, which a transaction pooler does not keep; use exec or simple_protocol", name, q.Get("default_query_exec_mode"))
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	var err error
+	if c.PostgresURL, err = fix("SIMGRAPH_POSTGRES_URL", c.PostgresURL); err != nil {
+		return err
+	}
+	for s, dsn := range c.ServiceURLs {
+		if c.ServiceURLs[s], err = fix("SIMGRAPH_"+strings.ToUpper(s)+"_DATABASE_URL", dsn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseBool(s string) (bool, error) {

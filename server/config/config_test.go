@@ -73,3 +73,42 @@ func TestLoadQuotaLimits(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"STANDARD_ITERATIONS": 2_000_000, "TRIAL_STORAGE_BYTES": 5_000_000_000}, c.QuotaLimits)
 }
+
+// Behind PgBouncer every PostgreSQL URL gets a query mode that prepares
+// nothing on the server; a mode the user chose is kept if safe there and
+// refused if not.
+func TestLoadPostgresPooler(t *testing.T) {
+	t.Parallel()
+	const pg = "postgres://u@pgbouncer:6432/postgres?sslmode=disable"
+	tests := []struct {
+		name        string
+		env         map[string]string
+		wantURL     string
+		wantService string
+		wantErr     bool
+	}{
+		{"NoPooler", map[string]string{"SIMGRAPH_POSTGRES_URL": pg}, pg, "", false},
+		{"PgBouncer", map[string]string{"SIMGRAPH_POSTGRES_URL": pg, "SIMGRAPH_POSTGRES_POOLER": "PgBouncer"},
+			"postgres://u@pgbouncer:6432/postgres?default_query_exec_mode=exec&sslmode=disable", "", false},
+		{"PgBouncerServiceURL", map[string]string{"SIMGRAPH_FILE_DATABASE_URL": "postgres://u@pgbouncer/file", "SIMGRAPH_POSTGRES_POOLER": "pgbouncer"},
+			"", "postgres://u@pgbouncer/file?default_query_exec_mode=exec", false},
+		{"SimpleProtocolKept", map[string]string{"SIMGRAPH_POSTGRES_URL": pg + "&default_query_exec_mode=simple_protocol", "SIMGRAPH_POSTGRES_POOLER": "pgbouncer"},
+			"postgres://u@pgbouncer:6432/postgres?default_query_exec_mode=simple_protocol&sslmode=disable", "", false},
+		{"StatementCacheRefused", map[string]string{"SIMGRAPH_POSTGRES_URL": pg + "&default_query_exec_mode=cache_statement", "SIMGRAPH_POSTGRES_POOLER": "pgbouncer"}, "", "", true},
+		{"DescribeExecRefused", map[string]string{"SIMGRAPH_POSTGRES_URL": pg + "&default_query_exec_mode=describe_exec", "SIMGRAPH_POSTGRES_POOLER": "pgbouncer"}, "", "", true},
+		{"UnknownPooler", map[string]string{"SIMGRAPH_POSTGRES_URL": pg, "SIMGRAPH_POSTGRES_POOLER": "pgpool"}, "", "", true},
+		{"KeywordDSNRefused", map[string]string{"SIMGRAPH_POSTGRES_URL": "host=pgbouncer port=6432", "SIMGRAPH_POSTGRES_POOLER": "pgbouncer"}, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(func(k string) string { return tt.env[k] })
+			if tt.wantErr {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantURL, c.PostgresURL)
+			require.Equal(t, tt.wantService, c.ServiceURLs["file"])
+		})
+	}
+}

@@ -26,6 +26,7 @@ import (
 	entsimulation "github.com/simgraph/simgraph/ent/simulation"
 	entworkbook "github.com/simgraph/simgraph/ent/workbook"
 	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/database"
 	"github.com/simgraph/simgraph/server/tenancy"
 	"github.com/simgraph/simgraph/viewer"
 )
@@ -518,22 +519,15 @@ func (s *Service) lock(ctx context.Context, tenant string) (func(), error) {
 	if s.LockDB == nil {
 		return local, nil
 	}
-	conn, err := s.LockDB.Conn(ctx)
+	unlock, err := database.AdvisoryLock(ctx, s.LockDB, lockKey(tenant))
 	if err != nil {
-		local()
-		return nil, fmt.Errorf("quota lock: %w", err)
-	}
-	key := lockKey(tenant)
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
-		conn.Close()
 		local()
 		return nil, fmt.Errorf("quota lock: %w", err)
 	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
-			conn.Close()
+			unlock()
 			local()
 		})
 	}, nil

@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	stdsql "database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
+	"entgo.io/ent/schema/field"
 
 	"github.com/simgraph/simgraph/server/database"
 )
@@ -56,6 +58,14 @@ func checksum(ctx context.Context, db *stdsql.DB, dialectName string, t *schema.
 	ptrs := make([]any, len(vals))
 	for i := range vals {
 		ptrs[i] = &vals[i]
+	}
+	// A JSON column reads as bytes, which pgx writes as bytea unless the
+	// statement's parameter types are known (they are not in the query
+	// mode used behind a transaction pooler); json.RawMessage is written
+	// as JSON either way, as ent writes it.
+	isJSON := make([]bool, len(t.Columns))
+	for i, c := range t.Columns {
+		isJSON[i] = c.Type == field.TypeJSON
 	}
 	var n int64
 	for rows.Next() {
@@ -111,22 +121,34 @@ func copyRows(ctx context.Context, src, dst *stdsql.DB, srcDialect, dstDialect s
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	insert := rebind(dstDialect, "INSERT INTO "+database.QuoteIdent(t.Name)+" ("+columnList(t)+") VALUES ("+strings.Join(marks, ", ")+")")
-	stmt, err := tx.PrepareContext(ctx, insert)
-	if err != nil {
-		return 0, fmt.Errorf("preparing insert into %s: %w", t.Name, err)
-	}
-	defer stmt.Close()
 	vals := make([]any, len(t.Columns))
 	ptrs := make([]any, len(vals))
 	for i := range vals {
 		ptrs[i] = &vals[i]
+	}
+	// A JSON column reads as bytes, which pgx writes as bytea unless the
+	// statement's parameter types are known (they are not in the query
+	// mode used behind a transaction pooler); json.RawMessage is written
+	// as JSON either way, as ent writes it.
+	isJSON := make([]bool, len(t.Columns))
+	for i, c := range t.Columns {
+		isJSON[i] = c.Type == field.TypeJSON
 	}
 	var n int64
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return n, fmt.Errorf("reading %s: %w", t.Name, err)
 		}
-		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok && isJSON[i] {
+				vals[i] = json.RawMessage(b)
+			}
+		}
+		// Not a prepared statement: behind a transaction pooler its
+		// deallocation after the commit could reach another server
+		// connection and leave it behind. pgx caches the statement on a
+		// direct connection anyway.
+		if _, err := tx.ExecContext(ctx, insert, vals...); err != nil {
 			return n, fmt.Errorf("writing %s: %w", t.Name, err)
 		}
 		n++

@@ -367,8 +367,8 @@ func (o *ownerConn) Close() error {
 }
 
 // lockTenant serialises tier moves and enterprise changes of one tenant:
-// in this process with a mutex, across processes with a session advisory
-// lock in the user database (PostgreSQL).
+// in this process with a mutex, across processes with an advisory lock in
+// the user database (PostgreSQL).
 func (r *Router) lockTenant(ctx context.Context, tenant ID) (func(), error) {
 	r.locksMu.Lock()
 	m, ok := r.locks[tenant]
@@ -382,22 +382,15 @@ func (r *Router) lockTenant(ctx context.Context, tenant ID) (func(), error) {
 	if u.Dialect != dialect.Postgres {
 		return m.Unlock, nil
 	}
-	conn, err := u.DB.Conn(ctx)
-	if err != nil {
-		m.Unlock()
-		return nil, err
-	}
 	h := fnv.New64a()
 	h.Write([]byte("simgraph tier move\x00" + string(tenant)))
-	key := int64(h.Sum64())
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
-		conn.Close()
+	unlock, err := database.AdvisoryLock(ctx, u.DB, int64(h.Sum64()))
+	if err != nil {
 		m.Unlock()
 		return nil, fmt.Errorf("locking tenant %s for a move: %w", tenant, err)
 	}
 	return func() {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
-		conn.Close()
+		unlock()
 		m.Unlock()
 	}, nil
 }
