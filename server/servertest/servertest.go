@@ -24,7 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/simgraph/simgraph/server"
@@ -67,9 +66,8 @@ func RedisURL(t testing.TB) string {
 	if u == "" {
 		u = DefaultRedisURL
 	}
-	opt, err := redis.ParseURL(u)
+	c, err := config.NewRedisClient(u)
 	require.NoError(t, err)
-	c := redis.NewClient(opt)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
