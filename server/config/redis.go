@@ -1,7 +1,11 @@
 package config
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 
@@ -26,7 +30,42 @@ func NewRedisClient(raw string) (redis.UniversalClient, error) {
 		}
 		return redis.NewClient(single), nil
 	}
-	return redis.NewUniversalClient(opt), nil
+	rdb := redis.NewUniversalClient(opt)
+	if cluster, ok := rdb.(*redis.ClusterClient); ok {
+		cluster.AddHook(reloadOnLostNode{cluster})
+	}
+	return rdb, nil
+}
+
+// reloadOnLostNode asks the cluster client to learn the slots again when a
+// node cannot be reached. go-redis follows MOVED replies, but a killed
+// master sends none, and the client would otherwise keep dialling it until
+// its periodic reload (a minute) after a replica has taken over.
+type reloadOnLostNode struct{ cluster *redis.ClusterClient }
+
+func (h reloadOnLostNode) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h reloadOnLostNode) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.check(ctx, err)
+		return err
+	}
+}
+
+func (h reloadOnLostNode) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.check(ctx, err)
+		return err
+	}
+}
+
+func (h reloadOnLostNode) check(ctx context.Context, err error) {
+	var netErr net.Error
+	if err != nil && ctx.Err() == nil && (errors.As(err, &netErr) || errors.Is(err, io.EOF) || strings.HasPrefix(err.Error(), "CLUSTERDOWN")) {
+		h.cluster.ReloadState(ctx)
+	}
 }
 
 // ClusterOptions returns the cluster client's options when raw names a
