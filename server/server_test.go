@@ -47,6 +47,18 @@ func forEachBackend(t *testing.T, f func(t *testing.T, cfg func(testing.TB) *con
 	}
 }
 
+// forEachBackendAndCluster is forEachBackend plus server mode on the
+// package's Redis Cluster.
+func forEachBackendAndCluster(t *testing.T, f func(t *testing.T, cfg func(testing.TB) *config.Config)) {
+	backends := append(servertest.Backends(), servertest.Backend{Name: "RedisCluster", Config: servertest.ClusterConfig})
+	for _, b := range backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.Config)
+		})
+	}
+}
+
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
