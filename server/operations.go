@@ -79,8 +79,8 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 	store, cfg := a.Store, a.cfg
 	var hub events.Notifier
 	if a.Redis != nil {
-		prefix := "simgraph:" + cfg.DatabasePrefix
-		bus := events.NewRedis(a.Redis, prefix, p.log)
+		prefix := redisPrefix(cfg)
+		bus := events.NewRedis(a.Redis, RedisKeyPrefix(cfg), p.log)
 		bus.ClaimAfter = cfg.JobReclaimAfter
 		p.Bus, hub = bus, events.NewRedisNotifier(a.Redis, prefix, p.log)
 		p.counter = &quota.RedisCounter{RDB: a.Redis, Prefix: prefix}

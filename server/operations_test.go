@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -421,7 +422,7 @@ func TestQuotaConcurrentSimulations(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+	forEachBackendAndCluster(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
 		c := cfg(t)
 		c.RateLimits = map[string]int{"STANDARD": 5}
 		s := servertest.Start(t, c)
@@ -505,13 +506,34 @@ func waitCompleted(t *testing.T, s *servertest.Server, token string, ids []strin
 // event, and its user one notification.
 func TestEventsExactlyOnce(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+	forEachBackendAndCluster(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
 		c := cfg(t)
-		var rds *ownRedis
-		if !c.Embedded() {
-			rds = startOwnRedis(t)
+		// loseRedis loses the job and event streams, as a Redis restarted
+		// without its data does: the test's own single node is restarted;
+		// on the shared cluster the deployment's bus keys are deleted, in
+		// one command that a cluster refuses (CROSSSLOT) unless they share
+		// a slot.
+		var loseRedis func()
+		switch {
+		case c.Embedded():
+		case strings.HasPrefix(c.RedisURL, "redis+cluster://"):
+			c.JobReclaimAfter = 2 * time.Second
+			loseRedis = func() {
+				rdb, err := config.NewRedisClient(c.RedisURL)
+				require.NoError(t, err)
+				defer rdb.Close()
+				tag := "{simgraph:" + c.DatabasePrefix + "}"
+				require.NoError(t, rdb.Del(context.Background(), tag+"jobs", tag+"events", tag+"events:epoch").Err())
+			}
+		default:
+			rds := startOwnRedis(t)
 			c.RedisURL = rds.url()
 			c.JobReclaimAfter = 2 * time.Second
+			loseRedis = func() {
+				rds.stop()
+				time.Sleep(time.Second)
+				rds.start()
+			}
 		}
 		c.Workers = 1
 		s := servertest.Start(t, c)
@@ -532,12 +554,10 @@ func TestEventsExactlyOnce(t *testing.T) {
 		}
 		waitCompleted(t, s, token, ids)
 		ctx := context.Background()
-		if rds != nil {
+		if loseRedis != nil {
 			// Publish what is pending, then lose Redis with it.
 			require.NoError(t, p.Relay.Poll(ctx))
-			rds.stop()
-			time.Sleep(time.Second)
-			rds.start()
+			loseRedis()
 		}
 		// The analytics consumer dies and comes back too.
 		p.Consumers.Stop(events.Analytics)

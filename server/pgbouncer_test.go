@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/google/uuid"
@@ -15,14 +14,6 @@ import (
 	"github.com/simgraph/simgraph/server/database"
 	"github.com/simgraph/simgraph/server/servertest"
 )
-
-// TestMain stops the PgBouncer the PgBouncer backend starts on first use
-// (one per test binary).
-func TestMain(m *testing.M) {
-	code := m.Run()
-	servertest.StopPgBouncer()
-	os.Exit(code)
-}
 
 // Through PgBouncer in transaction pooling mode, pgx's default query mode
 // breaks as soon as two clients take turns on a server connection: the

@@ -152,7 +152,7 @@ func TestReplicasShareWorkAndSurviveAKill(t *testing.T) {
 	require.NoError(t, err)
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	stream := "simgraph:" + prefix + "jobs"
+	stream := "{simgraph:" + prefix + "}jobs"
 	var runnerPID int
 	require.Eventually(t, func() bool {
 		pending, err := rdb.XPendingExt(context.Background(), &redis.XPendingExtArgs{Stream: stream, Group: "workers", Start: "-", End: "+", Count: 10}).Result()

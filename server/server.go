@@ -59,7 +59,7 @@ type App struct {
 	cfg         *config.Config
 	log         *slog.Logger
 	Store       *database.Store
-	Redis       *redis.Client
+	Redis       redis.UniversalClient
 	Accounts    *account.Service
 	Authn       *account.Authenticator
 	Files       *files.Service
@@ -133,12 +133,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 			store.Close()
 			return nil, fmt.Errorf("server mode needs SIMGRAPH_REDIS_URL")
 		}
-		opt, err := redis.ParseURL(cfg.RedisURL)
+		rdb, err := config.NewRedisClient(cfg.RedisURL)
 		if err != nil {
 			store.Close()
 			return nil, fmt.Errorf("SIMGRAPH_REDIS_URL: %w", err)
 		}
-		a.Redis = redis.NewClient(opt)
+		a.Redis = rdb
 		checker.Add("redis", func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() })
 	}
 	checker.Mode = mode
@@ -219,23 +219,28 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 		a.Progress = progress.NewMemory(10000)
 		return nil
 	}
-	prefix := RedisKeyPrefix(cfg)
-	q, err := jobs.NewRedis(ctx, a.Redis, prefix, a.log)
+	q, err := jobs.NewRedis(ctx, a.Redis, RedisKeyPrefix(cfg), a.log)
 	if err != nil {
 		return err
 	}
 	q.ReclaimAfter = cfg.JobReclaimAfter
 	a.Queue = q
-	if a.Progress, err = progress.NewRedis(ctx, a.Redis, prefix, a.log); err != nil {
+	if a.Progress, err = progress.NewRedis(ctx, a.Redis, redisPrefix(cfg), a.log); err != nil {
 		return err
 	}
 	return nil
 }
 
-// RedisKeyPrefix starts every Redis key and channel of the job queue and
-// progress broker: one deployment's keys apart from another's sharing the
-// Redis (the database prefix tells them apart).
-func RedisKeyPrefix(cfg *config.Config) string { return "simgraph:" + cfg.DatabasePrefix }
+// redisPrefix starts every Redis key and channel of the deployment.
+func redisPrefix(cfg *config.Config) string { return "simgraph:" + cfg.DatabasePrefix }
+
+// RedisKeyPrefix is redisPrefix as a hash tag, for the job stream, the
+// event stream and the event bus's epoch key: on a Redis Cluster they share
+// one slot, hence one master, so that a loss the epoch key reveals is a
+// loss of the job stream too (the relay queues the jobs again when the
+// epoch key is lost). The autoscaler's manifests name the job stream
+// through it.
+func RedisKeyPrefix(cfg *config.Config) string { return "{" + redisPrefix(cfg) + "}" }
 
 // StartWorkers runs n simulation workers until the App closes. A process
 // started with SIMGRAPH_WORKERS=0 serves the API only; tests start its

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/servertest"
+	"github.com/simgraph/simgraph/server/servertest/rediscluster"
 )
 
 const tenantQuery = `{ tenantInfo { tenantId tier databaseTier dedicated pool { size overflow max } organization { name } } me { email roles } }`
@@ -47,12 +49,33 @@ func forEachBackend(t *testing.T, f func(t *testing.T, cfg func(testing.TB) *con
 	}
 }
 
+// TestMain stops the servers the package's suites start once, on first use:
+// the PgBouncer of the PgBouncer backend and the shared Redis Cluster.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	servertest.StopPgBouncer()
+	rediscluster.StopShared()
+	os.Exit(code)
+}
+
 // forEachBackendAndPgBouncer is forEachBackend plus server mode with every
 // PostgreSQL connection through PgBouncer in transaction pooling mode, for
 // the tests that show the whole server (its advisory locks included) works
 // behind a transaction pooler.
 func forEachBackendAndPgBouncer(t *testing.T, f func(t *testing.T, cfg func(testing.TB) *config.Config)) {
 	for _, b := range append(servertest.Backends(), servertest.PgBouncerBackend) {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.Config)
+		})
+	}
+}
+
+// forEachBackendAndCluster is forEachBackend plus server mode on the
+// package's Redis Cluster.
+func forEachBackendAndCluster(t *testing.T, f func(t *testing.T, cfg func(testing.TB) *config.Config)) {
+	backends := append(servertest.Backends(), servertest.Backend{Name: "RedisCluster", Config: servertest.ClusterConfig})
+	for _, b := range backends {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			f(t, b.Config)

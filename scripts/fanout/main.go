@@ -38,6 +38,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/simgraph/simgraph/server/auth"
+	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/simspec"
 )
 
@@ -65,11 +66,10 @@ func main() {
 	check(err)
 	simID := createQueuedSimulation(srv.url, token)
 
-	opt, err := redis.ParseURL(*rdbURL)
+	rdb, err := config.NewRedisClient(*rdbURL)
 	check(err)
-	rdb := redis.NewClient(opt)
 	defer rdb.Close()
-	channel := "simgraph:" + prefix + "progress:ch:" + simID
+	channel := "simgraph:" + prefix + "progress:ch:{" + simID + "}"
 
 	fmt.Printf("fan-out of one simulation's progress, %d snapshots per round at 10/s, server on loopback\n", *updates)
 	fmt.Printf("%12s %12s %12s %12s %12s %14s %16s\n", "subscribers", "connections", "delivered", "p50", "p99", "max", "server KiB/sub")
@@ -96,7 +96,7 @@ func subscriptionsPerConnection(n int) int {
 	return (n + room - 1) / room
 }
 
-func round(srv *server, rdb *redis.Client, channel, simID, token string, n, updates int) {
+func round(srv *server, rdb redis.UniversalClient, channel, simID, token string, n, updates int) {
 	before := srv.rssKiB()
 	perConn := subscriptionsPerConnection(n)
 	subs := make([]*subscriber, (n+perConn-1)/perConn)

@@ -89,13 +89,13 @@ func (m *MemoryNotifier) Subscribe(ctx context.Context, user uuid.UUID) (<-chan 
 // RedisNotifier is the server mode's Notifier: Redis pub/sub, one channel
 // per user.
 type RedisNotifier struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
 }
 
 // NewRedisNotifier returns a Notifier on rdb under key prefix.
-func NewRedisNotifier(rdb *redis.Client, prefix string, log *slog.Logger) *RedisNotifier {
+func NewRedisNotifier(rdb redis.UniversalClient, prefix string, log *slog.Logger) *RedisNotifier {
 	return &RedisNotifier{rdb: rdb, prefix: prefix + "notifications:", log: log}
 }
 

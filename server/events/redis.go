@@ -20,7 +20,7 @@ import (
 // entries first, then claims entries another process left pending for
 // longer than ClaimAfter (it died), then new ones.
 type Redis struct {
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	stream   string
 	epochKey string
 	consumer string
@@ -34,8 +34,11 @@ type Redis struct {
 	MaxLen int64
 }
 
-// NewRedis returns the bus on rdb under key prefix.
-func NewRedis(rdb *redis.Client, prefix string, log *slog.Logger) *Redis {
+// NewRedis returns the bus on rdb under key prefix. On a Redis Cluster the
+// prefix should be a hash tag ({...}) the job queue's prefix shares, so that
+// the stream, the epoch key and the job stream live on one master and are
+// lost together (see Fresh).
+func NewRedis(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Redis {
 	host, _ := os.Hostname()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
@@ -62,6 +65,9 @@ func (r *Redis) Publish(ctx context.Context, e Event) error {
 // Redis restarted without its data has lost it, and the first process to
 // notice sets it again and replays.
 func (r *Redis) Fresh(ctx context.Context) (bool, error) {
+	if cluster, ok := r.rdb.(*redis.ClusterClient); ok {
+		return r.freshOnCluster(ctx, cluster)
+	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	ok, err := r.rdb.SetNX(ctx, r.epochKey, hex.EncodeToString(b), 0).Result()
@@ -163,4 +169,36 @@ func (r *Redis) warn(ctx context.Context, what, group string, err error) {
 	if ctx.Err() == nil {
 		r.log.WarnContext(ctx, "events: "+what, "group", group, "err", err)
 	}
+}
+
+// claimEpoch sets the epoch key to ARGV[1] unless it holds it already, and
+// says whether it did: of relays noticing the change at once, one recovers.
+var claimEpoch = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`)
+
+// freshOnCluster is Fresh on a Redis Cluster. A master's last writes that
+// its replica had not received yet are gone once the replica takes over,
+// while the epoch key, written long before, survives; so the epoch names
+// the master that holds it (its node ID), and a master of another name
+// counts as a loss: a failover, or a slot moved to another master, for
+// which the recovery is needless but harmless.
+func (r *Redis) freshOnCluster(ctx context.Context, cluster *redis.ClusterClient) (bool, error) {
+	master, err := cluster.MasterForKey(ctx, r.epochKey)
+	if err != nil {
+		return false, fmt.Errorf("events: finding the master of the stream epoch: %w", err)
+	}
+	id, err := master.Do(ctx, "CLUSTER", "MYID").Text()
+	if err == nil {
+		var claimed int
+		claimed, err = claimEpoch.Run(ctx, master, []string{r.epochKey}, id).Int()
+		if err == nil {
+			return claimed == 1, nil
+		}
+	}
+	// The master went away or no longer holds the slot: learn the
+	// cluster's layout again before the next poll.
+	cluster.ReloadState(ctx)
+	return false, fmt.Errorf("events: reading the stream epoch: %w", err)
 }

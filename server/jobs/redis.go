@@ -22,7 +22,7 @@ import (
 // idle time while it runs; an entry idle for longer than ReclaimAfter
 // belongs to a dead worker and is claimed by another (XAUTOCLAIM).
 type Redis struct {
-	rdb          *redis.Client
+	rdb          redis.UniversalClient
 	stream       string
 	group        string
 	cancels      string
@@ -34,8 +34,10 @@ type Redis struct {
 }
 
 // NewRedis creates the consumer group if needed and starts listening for
-// cancels until ctx ends.
-func NewRedis(ctx context.Context, rdb *redis.Client, prefix string, log *slog.Logger) (*Redis, error) {
+// cancels until ctx ends. On a Redis Cluster the prefix should be the hash
+// tag ({...}) of the event bus, whose epoch key tells when the stream was
+// lost.
+func NewRedis(ctx context.Context, rdb redis.UniversalClient, prefix string, log *slog.Logger) (*Redis, error) {
 	host, _ := os.Hostname()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)

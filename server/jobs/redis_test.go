@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/jobs"
 	"github.com/simgraph/simgraph/server/servertest"
 )
@@ -19,13 +19,22 @@ import (
 // loses the stream and its consumer group; workers must go on taking jobs
 // enqueued afterwards instead of failing every read with NOGROUP.
 func TestRedisQueueSurvivesLostStream(t *testing.T) {
-	opt, err := redis.ParseURL(servertest.RedisURL(t))
+	t.Parallel()
+	for _, backend := range servertest.RedisBackends() {
+		t.Run(backend.Name, func(t *testing.T) {
+			t.Parallel()
+			testRedisQueueSurvivesLostStream(t, backend.URL(t))
+		})
+	}
+}
+
+func testRedisQueueSurvivesLostStream(t *testing.T, url string) {
+	rdb, err := config.NewRedisClient(url)
 	require.NoError(t, err)
-	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	prefix := "simgraph:jobstest_" + hex.EncodeToString(b) + ":"
+	prefix := "{simgraph:jobstest_" + hex.EncodeToString(b) + "}:"
 	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"jobs") })
 
 	ctx, cancel := context.WithCancel(context.Background())

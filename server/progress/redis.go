@@ -19,7 +19,7 @@ import (
 // thousand subscribers cost ten thousand channels in memory, not ten
 // thousand Redis connections.
 type Redis struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
 	hub    *hub
@@ -27,7 +27,7 @@ type Redis struct {
 }
 
 // NewRedis starts the broker's subscription; it runs until ctx ends.
-func NewRedis(ctx context.Context, rdb *redis.Client, prefix string, log *slog.Logger) (*Redis, error) {
+func NewRedis(ctx context.Context, rdb redis.UniversalClient, prefix string, log *slog.Logger) (*Redis, error) {
 	r := &Redis{rdb: rdb, prefix: prefix + "progress:", log: log, hub: newHub(), ttl: 24 * time.Hour}
 	ps := rdb.PSubscribe(ctx, r.prefix+"ch:*")
 	// Receive the subscription confirmation: from here on nothing is missed.
@@ -55,7 +55,9 @@ func (r *Redis) route(ctx context.Context, ps *redis.PubSub) {
 				r.log.Warn("progress: undecodable message", "channel", msg.Channel, "err", err)
 				continue
 			}
-			if !strings.HasSuffix(msg.Channel, p.SimulationID) {
+			// A process of the previous key layout publishes on the
+			// channel without braces; it is the same simulation.
+			if !strings.HasSuffix(strings.TrimSuffix(msg.Channel, "}"), p.SimulationID) {
 				continue
 			}
 			r.hub.deliver(p)
@@ -63,8 +65,11 @@ func (r *Redis) route(ctx context.Context, ps *redis.PubSub) {
 	}
 }
 
-func (r *Redis) key(id string) string     { return r.prefix + "latest:" + id }
-func (r *Redis) channel(id string) string { return r.prefix + "ch:" + id }
+// A simulation's key and channel share its ID as hash tag: on a Redis
+// Cluster the transaction that stores and publishes a snapshot stays in one
+// slot, and simulations spread over the masters.
+func (r *Redis) key(id string) string     { return r.prefix + "latest:{" + id + "}" }
+func (r *Redis) channel(id string) string { return r.prefix + "ch:{" + id + "}" }
 
 // Publish implements Broker: the latest snapshot is stored, then published.
 func (r *Redis) Publish(ctx context.Context, p simspec.Progress) error {

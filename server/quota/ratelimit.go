@@ -65,7 +65,7 @@ func (m *MemoryCounter) Incr(_ context.Context, key string) (int64, time.Time, e
 // RedisCounter is the server mode's Counter: one key per tenant and window,
 // shared by every replica, expiring after the window.
 type RedisCounter struct {
-	RDB    *redis.Client
+	RDB    redis.UniversalClient
 	Prefix string
 }
 

@@ -24,13 +24,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/simgraph/simgraph/server"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/database"
+	"github.com/simgraph/simgraph/server/servertest/rediscluster"
 )
 
 // Defaults for the local services of a development machine and CI.
@@ -67,9 +67,8 @@ func RedisURL(t testing.TB) string {
 	if u == "" {
 		u = DefaultRedisURL
 	}
-	opt, err := redis.ParseURL(u)
+	c, err := config.NewRedisClient(u)
 	require.NoError(t, err)
-	c := redis.NewClient(opt)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -77,6 +76,30 @@ func RedisURL(t testing.TB) string {
 		t.Fatalf("Redis at %s does not answer (%v).\nStart it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save \"\" --appendonly no\nor point SIMGRAPH_TEST_REDIS_URL at one.", u, err)
 	}
 	return u
+}
+
+// RedisBackend is one kind of Redis the server mode runs on.
+type RedisBackend struct {
+	Name string
+	// URL returns a SIMGRAPH_REDIS_URL of this kind.
+	URL func(t testing.TB) string
+}
+
+// RedisBackends lists a single node (SIMGRAPH_TEST_REDIS_URL) and the
+// package's Redis Cluster (rediscluster.Shared; the package's TestMain
+// stops it with rediscluster.StopShared).
+func RedisBackends() []RedisBackend {
+	return []RedisBackend{
+		{Name: "SingleNode", URL: RedisURL},
+		{Name: "Cluster", URL: func(t testing.TB) string { return rediscluster.Shared(t).URL() }},
+	}
+}
+
+// ClusterConfig is PostgresConfig with the package's Redis Cluster.
+func ClusterConfig(t testing.TB) *config.Config {
+	cfg := PostgresConfig(t)
+	cfg.RedisURL = rediscluster.Shared(t).URL()
+	return cfg
 }
 
 // UniquePrefix returns a database-name prefix no other test run uses.
