@@ -53,9 +53,14 @@ func (p Problem) String() string { return p.Cell.String() + ": " + p.Message }
 
 // Detected is what Detect found.
 type Detected struct {
-	Inputs   []Input
-	Outputs  []Output
+	Inputs  []Input
+	Outputs []Output
+	// Problems are in-cell functions the engine cannot simulate; a model
+	// of the workbook is refused while any remains.
 	Problems []Problem
+	// Notes are cells that simulate correctly but not as the user may
+	// expect: RAND() drawn inside a larger formula, which is not an input.
+	Notes []Problem
 	// Workbook is the workbook to simulate: the input cells are constants
 	// holding their static values and output markers are 0. It is the
 	// given workbook itself when nothing was found.
@@ -110,9 +115,13 @@ var outputMarkers = map[string]bool{"RISKOUTPUT": true, "VOSEOUTPUT": true}
 // found is a distribution cell met in the first pass.
 type found struct {
 	ref  formula.CellRef
-	call *formula.Call
+	call *formula.Call // the distribution call; nil for a RAND() idiom
+	root formula.Node  // the formula's expression, without a leading +
 	text string
 }
+
+// isRand reports whether the cell is one of Excel's RAND() idioms.
+func (d found) isRand() bool { return d.call == nil }
 
 // Detect finds the in-cell distributions and output markers of wb. What
 // cannot be simulated is listed in Problems, one per cell; the error is
@@ -125,9 +134,10 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 	var dists []found
 	outputs := map[formula.CellRef]string{} // cell -> rewritten formula
 	var outCalls []*formula.Call
+	liveRand := map[formula.CellRef]bool{} // formulas that draw RAND() themselves
 	for _, sh := range wb.Sheets {
 		for _, c := range sh.Cells {
-			if c.Formula == "" || !mentionsInCell(c.Formula) {
+			if c.Formula == "" || !mentionsInCell(c.Formula) && !mentionsRand(c.Formula) {
 				continue
 			}
 			ast, err := formula.Parse(c.Formula)
@@ -144,13 +154,25 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 					det.Problems = append(det.Problems, Problem{ref, fmt.Sprintf("%s in an array formula is not supported; enter it in a single cell", spelling(c.Formula, root.Name))})
 					continue
 				}
-				dists = append(dists, found{ref, root, c.Formula})
+				dists = append(dists, found{ref, root, ast, c.Formula})
+				continue
+			}
+			if randShape(ast) {
+				if c.ArrayRef != "" {
+					det.Notes = append(det.Notes, Problem{ref, "RAND() in an array formula is drawn in every iteration but is not an input; enter the formula in a single cell to make it one"})
+					continue
+				}
+				dists = append(dists, found{ref, nil, ast, c.Formula})
 				continue
 			}
 			marker, bad := scanFormula(ast, c.Formula)
 			if bad != "" {
 				det.Problems = append(det.Problems, Problem{ref, bad})
 				continue
+			}
+			if usesRand(ast) {
+				liveRand[ref] = true
+				det.Notes = append(det.Notes, Problem{ref, buriedRand(c.Formula)})
 			}
 			if marker != nil {
 				outputs[ref] = replaceCalls(c.Formula, outputMarkers)
@@ -169,13 +191,39 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 		provisional[d.ref] = cachedNumber(wb, d.ref)
 	}
 	calc := formula.NewCalculator(rewrite(wb, provisional, outputs))
-	cells := make([]formula.CellRef, len(dists))
-	for i, d := range dists {
-		cells[i] = d.ref
+	// Cells whose value varies in each iteration: parameters must not
+	// depend on them.
+	varying := make([]formula.CellRef, 0, len(dists)+len(liveRand))
+	for _, d := range dists {
+		varying = append(varying, d.ref)
+	}
+	for _, sh := range wb.Sheets {
+		for _, c := range sh.Cells {
+			if ref := (formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}); liveRand[ref] {
+				varying = append(varying, ref)
+			}
+		}
+	}
+	describe := func(dep formula.CellRef) string {
+		if liveRand[dep] {
+			return "RAND() in " + dep.String()
+		}
+		return "the distribution in " + dep.String()
 	}
 	statics := map[formula.CellRef]float64{}
 	for _, d := range dists {
-		in, err := readInput(calc, wb, d, cells)
+		if d.isRand() {
+			in, err := readRandInput(calc, wb, d, varying)
+			if err != nil {
+				// The formula stays as it is and draws RAND() itself.
+				det.Notes = append(det.Notes, Problem{d.ref, fmt.Sprintf("%s; the formula still draws RAND() in every iteration, but the cell is not an input", err)})
+				continue
+			}
+			det.Inputs = append(det.Inputs, in)
+			statics[d.ref] = in.Static
+			continue
+		}
+		in, err := readInput(calc, wb, d, varying, describe)
 		if err != nil {
 			det.Problems = append(det.Problems, Problem{d.ref, err.Error()})
 			continue
@@ -197,7 +245,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 	// Refused inputs keep their cached value, so that the workbook still
 	// evaluates; a model using them is refused through Problems.
 	for _, d := range dists {
-		if _, ok := statics[d.ref]; !ok {
+		if _, ok := statics[d.ref]; !ok && !d.isRand() {
 			statics[d.ref] = provisional[d.ref]
 		}
 	}
@@ -259,7 +307,7 @@ func children(n formula.Node) []formula.Node {
 }
 
 // readInput evaluates a distribution call's arguments and properties.
-func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs []formula.CellRef) (Input, error) {
+func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs []formula.CellRef, describe func(formula.CellRef) string) (Input, error) {
 	fn := spelling(d.text, d.call.Name)
 	fam := families[d.call.Name]
 	in := Input{Cell: d.ref, Function: fn}
@@ -289,7 +337,10 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 	}
 	for i, arg := range positional {
 		if dep, ok := calc.Reads(d.ref.Sheet, arg, inputs); ok {
-			return in, fmt.Errorf("argument %s of %s depends on the distribution in %s; parameters that vary in each iteration are not supported", fam.params[i], fn, dep)
+			return in, fmt.Errorf("argument %s of %s depends on %s; parameters that vary in each iteration are not supported", fam.params[i], fn, describe(dep))
+		}
+		if usesRand(arg) {
+			return in, fmt.Errorf("argument %s of %s calls RAND(); parameters that vary in each iteration are not supported", fam.params[i], fn)
 		}
 	}
 	a := &args{calc: calc, sheet: d.ref.Sheet, nodes: positional, names: fam.params, fn: fn}
@@ -306,7 +357,7 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 		pa := &args{calc: calc, sheet: d.ref.Sheet, nodes: p.Args, fn: pn}
 		for i, arg := range p.Args {
 			if dep, ok := calc.Reads(d.ref.Sheet, arg, inputs); ok {
-				return in, fmt.Errorf("argument %d of %s in %s depends on the distribution in %s; it must be fixed for the run", i+1, pn, fn, dep)
+				return in, fmt.Errorf("argument %d of %s in %s depends on %s; it must be fixed for the run", i+1, pn, fn, describe(dep))
 			}
 		}
 		switch p.Name {
@@ -356,17 +407,23 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 		}
 		return in, fmt.Errorf("%s: %w", fn, err)
 	}
-	switch cached := cachedValue(wb, d.ref); {
-	case static != nil:
-		in.Static = *static
-	case cached != nil:
-		in.Static = *cached
-	case !math.IsNaN(dd.Mean()) && !math.IsInf(dd.Mean(), 0):
-		in.Static = dd.Mean()
-	default:
-		in.Static = dd.Quantile(0.5)
-	}
+	in.Static = staticValue(wb, d.ref, static, dd)
 	return in, nil
+}
+
+// staticValue is the value of an input cell outside a simulation: the
+// given one, else the value the workbook cached, else the mean (the
+// median when the mean is not finite).
+func staticValue(wb *workbook.Workbook, ref formula.CellRef, given *float64, dd dist.Distribution) float64 {
+	switch cached := cachedValue(wb, ref); {
+	case given != nil:
+		return *given
+	case cached != nil:
+		return *cached
+	case !math.IsNaN(dd.Mean()) && !math.IsInf(dd.Mean(), 0):
+		return dd.Mean()
+	}
+	return dd.Quantile(0.5)
 }
 
 func tighter(a, b *float64, pick func(x, y float64) float64) *float64 {
@@ -506,6 +563,9 @@ func describeValue(v formula.Value) string {
 func inCellName(name string) bool {
 	return strings.HasPrefix(name, "RISK") || strings.HasPrefix(name, "VOSE")
 }
+
+// mentionsRand is mentionsInCell for RAND and RANDBETWEEN.
+func mentionsRand(src string) bool { return strings.Contains(strings.ToUpper(src), "RAND") }
 
 // mentionsInCell is a cheap test that skips the parse of most formulas.
 func mentionsInCell(src string) bool {
