@@ -35,6 +35,7 @@ type Input struct {
 	// the value the workbook cached, else the distribution's mean (its
 	// median when the mean is not finite).
 	Static float64
+	notes  []string // on properties the engine accepts but does not apply
 }
 
 // Output is a cell marked as a simulation output.
@@ -228,6 +229,10 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			det.Problems = append(det.Problems, Problem{d.ref, err.Error()})
 			continue
 		}
+		for _, n := range in.notes {
+			det.Notes = append(det.Notes, Problem{d.ref, n})
+		}
+		in.notes = nil
 		det.Inputs = append(det.Inputs, in)
 		statics[d.ref] = in.Static
 	}
@@ -352,6 +357,8 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 	var shifted bool
 	var truncBefore, truncAfter [2]*float64
 	var static *float64
+	var truncP [2]*float64
+	var notes []string
 	for _, p := range props {
 		pn := spelling(d.text, p.Name)
 		pa := &args{calc: calc, sheet: d.ref.Sheet, nodes: p.Args, fn: pn}
@@ -376,6 +383,20 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			}
 		case "RISKSTATIC":
 			static = pa.num(0)
+		case "RISKTRUNCATEP":
+			truncP = [2]*float64{pa.optNum(0), pa.optNum(1)}
+			for _, q := range truncP {
+				if q != nil && !(*q >= 0 && *q <= 1) {
+					pa.fail("percentiles must be between 0 and 1, got %g", *q)
+				}
+			}
+			if truncP[0] != nil && truncP[1] != nil && !(*truncP[0] < *truncP[1]) {
+				pa.fail("the low percentile must be below the high one, got %g and %g", *truncP[0], *truncP[1])
+			}
+		case "RISKSEED":
+			// @RISK gives the input a random stream of its own; the
+			// engine derives every input's stream from the run's seed.
+			notes = append(notes, fmt.Sprintf("%s is ignored: in @RISK it gives this input a random stream of its own; here every input's stream comes from the simulation's seed, which makes a run reproducible", pn))
 		default:
 			if !descriptiveProperties[p.Name] {
 				return in, fmt.Errorf("%s in %s is not supported", pn, fn)
@@ -398,7 +419,25 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			truncBefore[i] = &v
 		}
 	}
+	// RiskTruncateP bounds by percentiles of the untruncated distribution.
+	if truncP[0] != nil || truncP[1] != nil {
+		base, err := dist.NewAt(in.Name, d.ref.String(), in.Spec)
+		if err != nil {
+			var pe *dist.ParamError
+			if errors.As(err, &pe) {
+				return in, fmt.Errorf("%s: %s", fn, pe.Reason)
+			}
+			return in, fmt.Errorf("%s: %w", fn, err)
+		}
+		for i, q := range truncP {
+			if q != nil && *q > 0 && *q < 1 {
+				v := base.Quantile(*q)
+				truncAfter[i] = tighter(truncAfter[i], &v, []func(x, y float64) float64{math.Max, math.Min}[i])
+			}
+		}
+	}
 	in.Spec.TruncateMin, in.Spec.TruncateMax = tighter(truncBefore[0], truncAfter[0], math.Max), tighter(truncBefore[1], truncAfter[1], math.Min)
+	in.notes = notes
 	dd, err := dist.NewAt(in.Name, d.ref.String(), in.Spec)
 	if err != nil {
 		var pe *dist.ParamError
@@ -708,7 +747,7 @@ func closing(s string, open int) int {
 // properties are the property functions readInput applies.
 var properties = map[string]bool{
 	"RISKNAME": true, "RISKTRUNCATE": true, "RISKTRUNCATE2": true, "VOSEXBOUNDS": true,
-	"RISKSHIFT": true, "RISKSTATIC": true,
+	"RISKSHIFT": true, "RISKSTATIC": true, "RISKTRUNCATEP": true, "RISKSEED": true,
 }
 
 // Recognised reports whether Detect knows the function (upper case, as

@@ -101,6 +101,10 @@ func TestDetectFamilies(t *testing.T) {
 		{"RiskTriang(0,1,2,RiskShift(10),RiskTruncate2(10.5,))", dist.Spec{Type: dist.Triangular, Min: f(10), Mode: f(11), Max: f(12), TruncateMin: f(10.5)}},
 		{"RiskBeta(2,3,RiskShift(5))", dist.Spec{Type: dist.Beta, Alpha: f(2), Beta: f(3), Min: f(5), Max: f(6)}},
 		{`RiskNormal(0,1,RiskUnits("$"))`, dist.Spec{Type: dist.Normal, Mean: f(0), StdDev: f(1)}},
+		{"RiskUniform(0,10,RiskTruncateP(0.1,0.9))", dist.Spec{Type: dist.Uniform, Min: f(0), Max: f(10), TruncateMin: f(1), TruncateMax: f(9)}},
+		{"RiskUniform(0,10,RiskTruncateP(,0.5))", dist.Spec{Type: dist.Uniform, Min: f(0), Max: f(10), TruncateMax: f(5)}},
+		{"RiskUniform(0,10,RiskShift(10),RiskTruncateP(0.5,1))", dist.Spec{Type: dist.Uniform, Min: f(10), Max: f(20), TruncateMin: f(15)}},
+		{"RiskUniform(0,10,RiskTruncateP(0.1,),RiskTruncate(2,))", dist.Spec{Type: dist.Uniform, Min: f(0), Max: f(10), TruncateMin: f(2)}},
 		// ModelRisk
 		{"VoseNormal(5,2)", dist.Spec{Type: dist.Normal, Mean: f(5), StdDev: f(2)}},
 		{"VoseLognormal(10,2)", dist.Spec{Type: dist.LogNormal, Mean: f(10), StdDev: f(2)}},
@@ -198,6 +202,8 @@ func TestDetectProblems(t *testing.T) {
 		{"too many arguments", "RiskNormal(0,1,2)", "RiskNormal takes 2 arguments (mean, sd), got 3"},
 		{"ModelRisk U", "VoseNormal(0,1,0.5)", "argument U"},
 		{"non-whole n", "RiskBinomial(2.5,0.5)", "n must be a whole number"},
+		{"percentiles reversed", "RiskNormal(0,1,RiskTruncateP(0.9,0.1))", "the low percentile must be below the high one"},
+		{"percentile out of range", "RiskNormal(0,1,RiskTruncateP(1.5,))", "percentiles must be between 0 and 1, got 1.5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -460,4 +466,18 @@ func ksTwoSample(x, y []float64) float64 {
 		d = max(d, math.Abs(float64(i)/float64(len(x))-float64(j)/float64(len(y))))
 	}
 	return d
+}
+
+// TestDetectRiskSeed: RiskSeed is accepted with a note saying it is not
+// applied, so that the input still simulates.
+func TestDetectRiskSeed(t *testing.T) {
+	wb := build(t, nil, map[string]string{"B1": "RiskNormal(100,10,RiskSeed(42))"})
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	require.Empty(t, det.Problems)
+	require.Len(t, det.Inputs, 1)
+	require.Equal(t, dist.Spec{Type: dist.Normal, Mean: f(100), StdDev: f(10)}, det.Inputs[0].Spec)
+	require.Len(t, det.Notes, 1)
+	require.Equal(t, ref("B1"), det.Notes[0].Cell)
+	require.Contains(t, det.Notes[0].Message, "RiskSeed is ignored")
 }
