@@ -45,9 +45,12 @@ func mapDetectedOutputs(d incell.Detected) []*model.DetectedOutput {
 }
 
 func mapDetectionProblems(d incell.Detected) []*model.DetectionProblem {
-	out := make([]*model.DetectionProblem, len(d.Problems))
-	for i, p := range d.Problems {
-		out[i] = &model.DetectionProblem{Cell: p.Cell.String(), Message: p.Message}
+	out := make([]*model.DetectionProblem, 0, len(d.Problems)+len(d.Notes))
+	for _, p := range d.Problems {
+		out = append(out, &model.DetectionProblem{Cell: p.Cell.String(), Message: p.Message, RefusesModel: true})
+	}
+	for _, n := range d.Notes {
+		out = append(out, &model.DetectionProblem{Cell: n.Cell.String(), Message: n.Message})
 	}
 	return out
 }

@@ -150,3 +150,76 @@ func TestRiskWorkbookRunsItsOwnModel(t *testing.T) {
 		require.Contains(t, resp.Errors[0].Message, "Model!B2: RiskFoo is not supported")
 	})
 }
+
+// TestRandWorkbookRunsAsInputs uploads a workbook sampled with Excel's own
+// RAND() idioms: the whole-formula idiom is a detected input, RAND()
+// inside a larger formula is a note that does not refuse the model, is
+// still drawn in every iteration and becomes the simulation's warning.
+//
+//	B1 =NORM.INV(RAND(),D1,D2)   D1 100  D2 10
+//	B2 =IF(RAND()<0.25,1,0)
+//	B3 =B1+B2*100
+func TestRandWorkbookRunsAsInputs(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers = 1
+		s := servertest.Start(t, c)
+		token := s.Token(t, auth.TokenParams{Email: "analyst@rand.example", Org: "rand"})
+		x := excelize.NewFile()
+		defer x.Close()
+		require.NoError(t, x.SetSheetName("Sheet1", "Model"))
+		require.NoError(t, x.SetCellValue("Model", "D1", 100.0))
+		require.NoError(t, x.SetCellValue("Model", "D2", 10.0))
+		for cell, f := range map[string]string{"B1": "NORM.INV(RAND(),D1,D2)", "B2": "IF(RAND()<0.25,1,0)", "B3": "B1+B2*100"} {
+			require.NoError(t, x.SetCellFormula("Model", cell, f))
+		}
+		buf, err := x.WriteToBuffer()
+		require.NoError(t, err)
+		wb := s.UploadID(t, token, "rand.xlsx", buf.Bytes())
+
+		var got struct {
+			Node struct {
+				DetectedInputs []struct {
+					Cell, Function string
+					Distribution   map[string]any
+				}
+				DetectionProblems []struct {
+					Cell, Message string
+					RefusesModel  bool
+				}
+			}
+		}
+		s.Query(t, token, `query($id: ID!) { node(id: $id) { ... on Workbook {
+			detectedInputs { cell function distribution { type mean stdDev } }
+			detectionProblems { cell message refusesModel } } } }`,
+			map[string]any{"id": wb}).Decode(t, &got)
+		require.Len(t, got.Node.DetectedInputs, 1)
+		require.Equal(t, "Model!B1", got.Node.DetectedInputs[0].Cell)
+		require.Equal(t, "NORM.INV", got.Node.DetectedInputs[0].Function)
+		require.Equal(t, map[string]any{"type": "NORMAL", "mean": 100.0, "stdDev": 10.0}, got.Node.DetectedInputs[0].Distribution)
+		require.Len(t, got.Node.DetectionProblems, 1)
+		note := got.Node.DetectionProblems[0]
+		require.Equal(t, "Model!B2", note.Cell)
+		require.False(t, note.RefusesModel)
+		require.Contains(t, note.Message, "RAND() is part of a larger formula")
+
+		id := createSimulation(t, s, token, map[string]any{"workbookId": wb, "iterations": 20000, "seed": 3, "outputs": []string{"Model!B3"}})
+		waitCompleted(t, s, token, []string{id})
+		var r struct {
+			Simulation struct {
+				Warnings []string
+				Inputs   []struct{ Cell string }
+				Results  []struct{ Mean float64 }
+			}
+		}
+		s.Query(t, token, `query($id: ID!) { simulation(id: $id) { warnings inputs { cell } results { mean } } }`,
+			map[string]any{"id": id}).Decode(t, &r)
+		require.Equal(t, []struct{ Cell string }{{"Model!B1"}}, r.Simulation.Inputs)
+		require.Len(t, r.Simulation.Results, 1)
+		// 100 + 100·P(RAND() < 0.25): the buried RAND() is drawn, not frozen.
+		require.InDelta(t, 125, r.Simulation.Results[0].Mean, 1.5)
+		require.Len(t, r.Simulation.Warnings, 1, "%v", r.Simulation.Warnings)
+		require.Contains(t, r.Simulation.Warnings[0], "Model!B2: RAND() is part of a larger formula")
+	})
+}

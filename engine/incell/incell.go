@@ -35,6 +35,7 @@ type Input struct {
 	// the value the workbook cached, else the distribution's mean (its
 	// median when the mean is not finite).
 	Static float64
+	notes  []string // on properties the engine accepts but does not apply
 }
 
 // Output is a cell marked as a simulation output.
@@ -53,9 +54,14 @@ func (p Problem) String() string { return p.Cell.String() + ": " + p.Message }
 
 // Detected is what Detect found.
 type Detected struct {
-	Inputs   []Input
-	Outputs  []Output
+	Inputs  []Input
+	Outputs []Output
+	// Problems are in-cell functions the engine cannot simulate; a model
+	// of the workbook is refused while any remains.
 	Problems []Problem
+	// Notes are cells that simulate correctly but not as the user may
+	// expect: RAND() drawn inside a larger formula, which is not an input.
+	Notes []Problem
 	// Workbook is the workbook to simulate: the input cells are constants
 	// holding their static values and output markers are 0. It is the
 	// given workbook itself when nothing was found.
@@ -110,9 +116,13 @@ var outputMarkers = map[string]bool{"RISKOUTPUT": true, "VOSEOUTPUT": true}
 // found is a distribution cell met in the first pass.
 type found struct {
 	ref  formula.CellRef
-	call *formula.Call
+	call *formula.Call // the distribution call; nil for a RAND() idiom
+	root formula.Node  // the formula's expression, without a leading +
 	text string
 }
+
+// isRand reports whether the cell is one of Excel's RAND() idioms.
+func (d found) isRand() bool { return d.call == nil }
 
 // Detect finds the in-cell distributions and output markers of wb. What
 // cannot be simulated is listed in Problems, one per cell; the error is
@@ -125,9 +135,10 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 	var dists []found
 	outputs := map[formula.CellRef]string{} // cell -> rewritten formula
 	var outCalls []*formula.Call
+	liveRand := map[formula.CellRef]bool{} // formulas that draw RAND() themselves
 	for _, sh := range wb.Sheets {
 		for _, c := range sh.Cells {
-			if c.Formula == "" || !mentionsInCell(c.Formula) {
+			if c.Formula == "" || !mentionsInCell(c.Formula) && !mentionsRand(c.Formula) {
 				continue
 			}
 			ast, err := formula.Parse(c.Formula)
@@ -144,13 +155,25 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 					det.Problems = append(det.Problems, Problem{ref, fmt.Sprintf("%s in an array formula is not supported; enter it in a single cell", spelling(c.Formula, root.Name))})
 					continue
 				}
-				dists = append(dists, found{ref, root, c.Formula})
+				dists = append(dists, found{ref, root, ast, c.Formula})
+				continue
+			}
+			if randShape(ast) {
+				if c.ArrayRef != "" {
+					det.Notes = append(det.Notes, Problem{ref, "RAND() in an array formula is drawn in every iteration but is not an input; enter the formula in a single cell to make it one"})
+					continue
+				}
+				dists = append(dists, found{ref, nil, ast, c.Formula})
 				continue
 			}
 			marker, bad := scanFormula(ast, c.Formula)
 			if bad != "" {
 				det.Problems = append(det.Problems, Problem{ref, bad})
 				continue
+			}
+			if usesRand(ast) {
+				liveRand[ref] = true
+				det.Notes = append(det.Notes, Problem{ref, buriedRand(c.Formula)})
 			}
 			if marker != nil {
 				outputs[ref] = replaceCalls(c.Formula, outputMarkers)
@@ -169,17 +192,47 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 		provisional[d.ref] = cachedNumber(wb, d.ref)
 	}
 	calc := formula.NewCalculator(rewrite(wb, provisional, outputs))
-	cells := make([]formula.CellRef, len(dists))
-	for i, d := range dists {
-		cells[i] = d.ref
+	// Cells whose value varies in each iteration: parameters must not
+	// depend on them.
+	varying := make([]formula.CellRef, 0, len(dists)+len(liveRand))
+	for _, d := range dists {
+		varying = append(varying, d.ref)
+	}
+	for _, sh := range wb.Sheets {
+		for _, c := range sh.Cells {
+			if ref := (formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}); liveRand[ref] {
+				varying = append(varying, ref)
+			}
+		}
+	}
+	describe := func(dep formula.CellRef) string {
+		if liveRand[dep] {
+			return "RAND() in " + dep.String()
+		}
+		return "the distribution in " + dep.String()
 	}
 	statics := map[formula.CellRef]float64{}
 	for _, d := range dists {
-		in, err := readInput(calc, wb, d, cells)
+		if d.isRand() {
+			in, err := readRandInput(calc, wb, d, varying)
+			if err != nil {
+				// The formula stays as it is and draws RAND() itself.
+				det.Notes = append(det.Notes, Problem{d.ref, fmt.Sprintf("%s; the formula still draws RAND() in every iteration, but the cell is not an input", err)})
+				continue
+			}
+			det.Inputs = append(det.Inputs, in)
+			statics[d.ref] = in.Static
+			continue
+		}
+		in, err := readInput(calc, wb, d, varying, describe)
 		if err != nil {
 			det.Problems = append(det.Problems, Problem{d.ref, err.Error()})
 			continue
 		}
+		for _, n := range in.notes {
+			det.Notes = append(det.Notes, Problem{d.ref, n})
+		}
+		in.notes = nil
 		det.Inputs = append(det.Inputs, in)
 		statics[d.ref] = in.Static
 	}
@@ -197,7 +250,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 	// Refused inputs keep their cached value, so that the workbook still
 	// evaluates; a model using them is refused through Problems.
 	for _, d := range dists {
-		if _, ok := statics[d.ref]; !ok {
+		if _, ok := statics[d.ref]; !ok && !d.isRand() {
 			statics[d.ref] = provisional[d.ref]
 		}
 	}
@@ -259,7 +312,7 @@ func children(n formula.Node) []formula.Node {
 }
 
 // readInput evaluates a distribution call's arguments and properties.
-func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs []formula.CellRef) (Input, error) {
+func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs []formula.CellRef, describe func(formula.CellRef) string) (Input, error) {
 	fn := spelling(d.text, d.call.Name)
 	fam := families[d.call.Name]
 	in := Input{Cell: d.ref, Function: fn}
@@ -289,7 +342,10 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 	}
 	for i, arg := range positional {
 		if dep, ok := calc.Reads(d.ref.Sheet, arg, inputs); ok {
-			return in, fmt.Errorf("argument %s of %s depends on the distribution in %s; parameters that vary in each iteration are not supported", fam.params[i], fn, dep)
+			return in, fmt.Errorf("argument %s of %s depends on %s; parameters that vary in each iteration are not supported", fam.params[i], fn, describe(dep))
+		}
+		if usesRand(arg) {
+			return in, fmt.Errorf("argument %s of %s calls RAND(); parameters that vary in each iteration are not supported", fam.params[i], fn)
 		}
 	}
 	a := &args{calc: calc, sheet: d.ref.Sheet, nodes: positional, names: fam.params, fn: fn}
@@ -301,12 +357,14 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 	var shifted bool
 	var truncBefore, truncAfter [2]*float64
 	var static *float64
+	var truncP [2]*float64
+	var notes []string
 	for _, p := range props {
 		pn := spelling(d.text, p.Name)
 		pa := &args{calc: calc, sheet: d.ref.Sheet, nodes: p.Args, fn: pn}
 		for i, arg := range p.Args {
 			if dep, ok := calc.Reads(d.ref.Sheet, arg, inputs); ok {
-				return in, fmt.Errorf("argument %d of %s in %s depends on the distribution in %s; it must be fixed for the run", i+1, pn, fn, dep)
+				return in, fmt.Errorf("argument %d of %s in %s depends on %s; it must be fixed for the run", i+1, pn, fn, describe(dep))
 			}
 		}
 		switch p.Name {
@@ -325,6 +383,20 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			}
 		case "RISKSTATIC":
 			static = pa.num(0)
+		case "RISKTRUNCATEP":
+			truncP = [2]*float64{pa.optNum(0), pa.optNum(1)}
+			for _, q := range truncP {
+				if q != nil && !(*q >= 0 && *q <= 1) {
+					pa.fail("percentiles must be between 0 and 1, got %g", *q)
+				}
+			}
+			if truncP[0] != nil && truncP[1] != nil && !(*truncP[0] < *truncP[1]) {
+				pa.fail("the low percentile must be below the high one, got %g and %g", *truncP[0], *truncP[1])
+			}
+		case "RISKSEED":
+			// @RISK gives the input a random stream of its own; the
+			// engine derives every input's stream from the run's seed.
+			notes = append(notes, fmt.Sprintf("%s is ignored: in @RISK it gives this input a random stream of its own; here every input's stream comes from the simulation's seed, which makes a run reproducible", pn))
 		default:
 			if !descriptiveProperties[p.Name] {
 				return in, fmt.Errorf("%s in %s is not supported", pn, fn)
@@ -347,7 +419,25 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			truncBefore[i] = &v
 		}
 	}
+	// RiskTruncateP bounds by percentiles of the untruncated distribution.
+	if truncP[0] != nil || truncP[1] != nil {
+		base, err := dist.NewAt(in.Name, d.ref.String(), in.Spec)
+		if err != nil {
+			var pe *dist.ParamError
+			if errors.As(err, &pe) {
+				return in, fmt.Errorf("%s: %s", fn, pe.Reason)
+			}
+			return in, fmt.Errorf("%s: %w", fn, err)
+		}
+		for i, q := range truncP {
+			if q != nil && *q > 0 && *q < 1 {
+				v := base.Quantile(*q)
+				truncAfter[i] = tighter(truncAfter[i], &v, []func(x, y float64) float64{math.Max, math.Min}[i])
+			}
+		}
+	}
 	in.Spec.TruncateMin, in.Spec.TruncateMax = tighter(truncBefore[0], truncAfter[0], math.Max), tighter(truncBefore[1], truncAfter[1], math.Min)
+	in.notes = notes
 	dd, err := dist.NewAt(in.Name, d.ref.String(), in.Spec)
 	if err != nil {
 		var pe *dist.ParamError
@@ -356,17 +446,23 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 		}
 		return in, fmt.Errorf("%s: %w", fn, err)
 	}
-	switch cached := cachedValue(wb, d.ref); {
-	case static != nil:
-		in.Static = *static
-	case cached != nil:
-		in.Static = *cached
-	case !math.IsNaN(dd.Mean()) && !math.IsInf(dd.Mean(), 0):
-		in.Static = dd.Mean()
-	default:
-		in.Static = dd.Quantile(0.5)
-	}
+	in.Static = staticValue(wb, d.ref, static, dd)
 	return in, nil
+}
+
+// staticValue is the value of an input cell outside a simulation: the
+// given one, else the value the workbook cached, else the mean (the
+// median when the mean is not finite).
+func staticValue(wb *workbook.Workbook, ref formula.CellRef, given *float64, dd dist.Distribution) float64 {
+	switch cached := cachedValue(wb, ref); {
+	case given != nil:
+		return *given
+	case cached != nil:
+		return *cached
+	case !math.IsNaN(dd.Mean()) && !math.IsInf(dd.Mean(), 0):
+		return dd.Mean()
+	}
+	return dd.Quantile(0.5)
 }
 
 func tighter(a, b *float64, pick func(x, y float64) float64) *float64 {
@@ -506,6 +602,9 @@ func describeValue(v formula.Value) string {
 func inCellName(name string) bool {
 	return strings.HasPrefix(name, "RISK") || strings.HasPrefix(name, "VOSE")
 }
+
+// mentionsRand is mentionsInCell for RAND and RANDBETWEEN.
+func mentionsRand(src string) bool { return strings.Contains(strings.ToUpper(src), "RAND") }
 
 // mentionsInCell is a cheap test that skips the parse of most formulas.
 func mentionsInCell(src string) bool {
@@ -648,7 +747,7 @@ func closing(s string, open int) int {
 // properties are the property functions readInput applies.
 var properties = map[string]bool{
 	"RISKNAME": true, "RISKTRUNCATE": true, "RISKTRUNCATE2": true, "VOSEXBOUNDS": true,
-	"RISKSHIFT": true, "RISKSTATIC": true,
+	"RISKSHIFT": true, "RISKSTATIC": true, "RISKTRUNCATEP": true, "RISKSEED": true,
 }
 
 // Recognised reports whether Detect knows the function (upper case, as

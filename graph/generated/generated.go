@@ -124,8 +124,9 @@ type ComplexityRoot struct {
 	}
 
 	DetectionProblem struct {
-		Cell    func(childComplexity int) int
-		Message func(childComplexity int) int
+		Cell         func(childComplexity int) int
+		Message      func(childComplexity int) int
+		RefusesModel func(childComplexity int) int
 	}
 
 	Distribution struct {
@@ -1011,6 +1012,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DetectionProblem.Message(childComplexity), true
+	case "DetectionProblem.refusesModel":
+		if e.ComplexityRoot.DetectionProblem.RefusesModel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionProblem.RefusesModel(childComplexity), true
 
 	case "Distribution.alpha":
 		if e.ComplexityRoot.Distribution.Alpha == nil {
@@ -3843,7 +3850,13 @@ type Workbook implements Node {
   detectedInputs: [DetectedInput!]!
   "Cells marked as outputs with RiskOutput or VoseOutput; createSimulation uses them when it names no outputs."
   detectedOutputs: [DetectedOutput!]!
-  "In-cell functions the engine cannot simulate, one per cell; createSimulation refuses the workbook's own model while any remains."
+  """
+  In-cell functions the engine cannot simulate, one per cell, and notes on
+  cells that simulate but not as inputs (RAND() inside a larger formula).
+  createSimulation refuses the workbook's own model while a problem with
+  refusesModel remains in a cell its inputs do not override; the others
+  become the simulation's warnings.
+  """
   detectionProblems: [DetectionProblem!]!
 }
 
@@ -3872,6 +3885,8 @@ type DetectionProblem {
   "Sheet!A1"
   cell: String!
   message: String!
+  "True for a function the engine cannot simulate; false for a note on a cell that simulates correctly (its formula draws RAND() in every iteration) but is not an input."
+  refusesModel: Boolean!
 }
 
 type Sheet {
@@ -4527,6 +4542,8 @@ func (ec *executionContext) childFields_DetectionProblem(ctx context.Context, fi
 		return ec.fieldContext_DetectionProblem_cell(ctx, field)
 	case "message":
 		return ec.fieldContext_DetectionProblem_message(ctx, field)
+	case "refusesModel":
+		return ec.fieldContext_DetectionProblem_refusesModel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DetectionProblem", field.Name)
 }
@@ -7194,6 +7211,29 @@ func (ec *executionContext) _DetectionProblem_message(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_DetectionProblem_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DetectionProblem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectionProblem_refusesModel(ctx context.Context, field graphql.CollectedField, obj *model.DetectionProblem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionProblem_refusesModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefusesModel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionProblem_refusesModel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionProblem", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Distribution_type(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
@@ -18721,6 +18761,11 @@ func (ec *executionContext) _DetectionProblem(ctx context.Context, sel ast.Selec
 			}
 		case "message":
 			out.Values[i] = ec._DetectionProblem_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refusesModel":
+			out.Values[i] = ec._DetectionProblem_refusesModel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

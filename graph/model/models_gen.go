@@ -64,6 +64,8 @@ type DetectionProblem struct {
 	// Sheet!A1
 	Cell    string `json:"cell"`
 	Message string `json:"message"`
+	// True for a function the engine cannot simulate; false for a note on a cell that simulates correctly (its formula draws RAND() in every iteration) but is not an input.
+	RefusesModel bool `json:"refusesModel"`
 }
 
 type Distribution struct {

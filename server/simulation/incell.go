@@ -1,6 +1,7 @@
 package simulation
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/simgraph/simgraph/engine/dist"
@@ -16,14 +17,16 @@ import (
 // override the detected ones of the same cell; detected outputs are used
 // when the request names none. A workbook without in-cell functions is
 // returned as it is, with the request unchanged. Applying it twice changes
-// nothing more, so that a stored request can go through it again.
-func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook, simspec.Request, error) {
+// nothing more, so that a stored request can go through it again. The
+// notes are the detection's notes on cells the request does not override
+// (RAND() drawn inside a larger formula), as warnings for the simulation.
+func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook, simspec.Request, []string, error) {
 	det, err := incell.Detect(wb)
 	if err != nil {
-		return nil, in, err
+		return nil, in, nil, err
 	}
-	if !det.Found() && len(det.Problems) == 0 {
-		return wb, in, nil
+	if !det.Found() && len(det.Problems) == 0 && len(det.Notes) == 0 {
+		return wb, in, nil, nil
 	}
 	given := map[string]bool{}
 	for _, input := range in.Inputs {
@@ -38,7 +41,13 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 		}
 	}
 	if len(problems) > 0 {
-		return nil, in, apperr.Errorf(apperr.BadUserInput, "the workbook's in-cell distributions cannot be simulated: %s", strings.Join(problems, "; "))
+		return nil, in, nil, apperr.Errorf(apperr.BadUserInput, "the workbook's in-cell distributions cannot be simulated: %s", strings.Join(problems, "; "))
+	}
+	var notes []string
+	for _, n := range det.Notes {
+		if !given[n.Cell.String()] {
+			notes = append(notes, n.String())
+		}
 	}
 	inputs := append([]simspec.Input(nil), in.Inputs...)
 	for _, d := range det.Inputs {
@@ -53,7 +62,18 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 			in.OutputNames = append(in.OutputNames, o.Name)
 		}
 	}
-	return det.Workbook, in, nil
+	return det.Workbook, in, notes, nil
+}
+
+// MergeWarnings is first followed by the warnings of more it lacks.
+func MergeWarnings(first, more []string) []string {
+	out := append([]string(nil), first...)
+	for _, w := range more {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // DistributionOf is DistSpec's inverse: the stored form of an engine spec.

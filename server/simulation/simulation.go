@@ -116,7 +116,8 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	// Validation rewrites the request's slices: keep the caller's intact.
 	in.Inputs = append([]simspec.Input(nil), in.Inputs...)
 	in.Correlations = append([]simspec.Correlation(nil), in.Correlations...)
-	if wb, in, err = WithDetected(wb, in); err != nil {
+	var notes []string
+	if wb, in, notes, err = WithDetected(wb, in); err != nil {
 		return nil, err
 	}
 	model, err := BuildModel(wb, in)
@@ -145,7 +146,7 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 			model.Inputs[i].Name = in.Inputs[i].Name
 		}
 	}
-	warnings := engine.DependencyWarnings(model, prog)
+	warnings := MergeWarnings(engine.DependencyWarnings(model, prog), notes)
 	targets, tailLevels, err := tailOptionsOf(model, in, outputNames)
 	if err != nil {
 		return nil, err
@@ -368,7 +369,7 @@ func normalizedOutputs(outputs []string) []string {
 // distributions are valid and correlations name inputs. The workbook's
 // in-cell distributions and outputs complete the request (WithDetected).
 func BuildModel(wb *workbook.Workbook, in simspec.Request) (engine.Model, error) {
-	wb, in, err := WithDetected(wb, in)
+	wb, in, _, err := WithDetected(wb, in)
 	if err != nil {
 		return engine.Model{Workbook: wb}, err
 	}

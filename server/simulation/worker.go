@@ -305,7 +305,7 @@ func (w *Worker) complete(ctx context.Context, sim *ent.Simulation, res *engine.
 	err = svc.inTx(ctx, client, func(tx *ent.Tx) error {
 		n, err = tx.Simulation.Update().Where(entsimulation.ID(sim.ID), entsimulation.StatusEQ(entsimulation.StatusRUNNING)).
 			SetStatus(entsimulation.StatusCOMPLETED).SetCompletedAt(time.Now()).SetElapsedMs(res.Elapsed.Milliseconds()).
-			SetProgress(final).SetWarnings(res.Warnings).
+			SetProgress(final).SetWarnings(MergeWarnings(res.Warnings, sim.Warnings)).
 			Save(ctx)
 		if err != nil || n == 0 {
 			return err
