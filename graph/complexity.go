@@ -53,6 +53,10 @@ func Complexity() generated.ComplexityRoot {
 	c.Query.Simulations = func(child int, first *int, _ *entgql.Cursor[uuid.UUID], _ *simulation.Status, _ *ent.SimulationOrder) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}
+	// Every compared run costs its selection (results with histograms and sensitivity).
+	c.Query.CompareSimulations = func(child int, ids []string, _ *string) int {
+		return pageCost(child, min(len(ids), maxComparedSimulations))
+	}
 	c.Query.Notifications = func(child int, first *int, _ *bool) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}

@@ -111,7 +111,9 @@ export function SCurve({ result }: { result: Result }) {
   );
 }
 
-export function Tornado({ result, inputNames }: { result: Result; inputNames: Record<string, string> }) {
+type SensitivityBars = { sensitivity: Pick<Result['sensitivity'][number], 'input' | 'name' | 'rankCorrelation' | 'contributionToVariance'>[] };
+
+export function Tornado({ result, inputNames, title = 'Sensitivity (tornado)' }: { result: SensitivityBars; inputNames: Record<string, string>; title?: string }) {
   const data = useMemo(
     () =>
       [...result.sensitivity]
@@ -126,7 +128,7 @@ export function Tornado({ result, inputNames }: { result: Result; inputNames: Re
   );
   if (data.length === 0) return <p className="muted">No sensitivity data for this output.</p>;
   return (
-    <Figure title="Sensitivity (tornado)" description="Spearman rank correlation of each input with the output" testId="tornado">
+    <Figure title={title} description="Spearman rank correlation of each input with the output" testId="tornado">
       <ResponsiveContainer width="100%" height={Math.max(140, 36 * data.length + 50)}>
         <BarChart data={data} layout="vertical" margin={{ top: 8, right: 24, bottom: 4, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" horizontal={false} stroke="var(--grid)" />

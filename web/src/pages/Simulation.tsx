@@ -82,6 +82,12 @@ export function SimulationPage({ id }: { id: string }) {
           {savedModelOf(sim) ? `${savedModelOf(sim)} · ` : ''}
           {sim.sampling === 'LATIN_HYPERCUBE' ? 'Latin hypercube' : 'Monte Carlo'} · seed {sim.seed} · started {formatDate(sim.startedAt ?? sim.createdAt)}
           {sim.elapsedMs !== null && sim.elapsedMs !== undefined ? ` · took ${formatDuration(sim.elapsedMs)}` : ''}
+          {sim.status === 'COMPLETED' && (
+            <>
+              {' · '}
+              <Link to={`/compare?ids=${encodeURIComponent(sim.id)}`}>Compare with other runs</Link>
+            </>
+          )}
         </span>
       </div>
 
