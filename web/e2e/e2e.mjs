@@ -315,7 +315,7 @@ async function testInCell(page, base, state) {
   await expectText(between, /^between (8[5-9]|9[0-5])\.\d%$/, 'probability between P5 and P95');
   const sliders = await page.getByRole('slider', { name: 'Lower delimiter line' }).count();
   if (sliders !== 2) throw new Error(`${sliders} lower delimiter lines, expected one per chart`);
-  await page.getByLabel('Upper delimiter').fill('10');
+  await page.getByRole('textbox', { name: 'Upper delimiter', exact: true }).fill('10');
   await expectText(page.getByTestId('prob-above'), /^above 10 0\.0%$/, 'probability above a margin of 10 (1,000%)');
   await page.mouse.move(0, 0);
   await page.screenshot({ path: join(screenshots, 'incell.png'), fullPage: true });
