@@ -24,7 +24,8 @@ const tick = (v: number) => formatNumber(v, 3);
 
 export function runLabel(run: Pick<ComparedRun, 'simulation'>): string {
   const s = run.simulation;
-  return s.name || `${formatInt(s.iterations)} iterations${s.workbook ? ` of ${s.workbook.name}` : ''}`;
+  // Unnamed runs of one workbook differ by their ID, as in the picker.
+  return s.name || `Run ${s.id.slice(-6)} (${s.workbook?.name ?? 'deleted workbook'})`;
 }
 
 function addressOf(ids: string[], output: string | null): string {
