@@ -41,7 +41,8 @@ const maxCost = math.MaxInt32
 //     files.MaxCellsPerPage (the resolver refuses a page with more). The used
 //     range of a sheet is not known before execution (the workbook is not
 //     loaded yet), so a whole sheet (no range) counts files.MaxCellsPerPage;
-//   - Result.samples: `limit`, defaulted to 10,000 and capped at 100,000.
+//   - Result.samples: `limit`, defaulted to 10,000 and capped at 100,000;
+//   - compareSimulations: one selection per ID, at most 20.
 //
 // pageInfo and totalCount are multiplied with the edges: a conservative
 // bound, and the cost stays a plain function of the arguments.
