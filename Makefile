@@ -18,9 +18,10 @@ test-go:
 # Component tests (vitest) and the browser end-to-end test (playwright-core
 # driving Debian's chromium against an embedded `simgraph serve`).
 test-web: build
-	$(GO) run ./scripts/e2eworkbook -o $(CURDIR)/bin/e2e-model.xlsx
+	$(GO) run ./scripts/e2eworkbook -o $(CURDIR)/bin/e2e-model.xlsx -risk $(CURDIR)/bin/e2e-risk.xlsx
 	cd web && npm ci --no-audit --no-fund && npm test && \
-		SIMGRAPH_BIN=$(CURDIR)/bin/simgraph E2E_WORKBOOK=$(CURDIR)/bin/e2e-model.xlsx npm run e2e
+		SIMGRAPH_BIN=$(CURDIR)/bin/simgraph E2E_WORKBOOK=$(CURDIR)/bin/e2e-model.xlsx \
+		E2E_RISK_WORKBOOK=$(CURDIR)/bin/e2e-risk.xlsx npm run e2e
 
 # Rebuilds the committed web/dist from the sources (deterministic: CI
 # rebuilds it and checks there is no difference).

@@ -41,7 +41,8 @@ const maxCost = math.MaxInt32
 //     files.MaxCellsPerPage (the resolver refuses a page with more). The used
 //     range of a sheet is not known before execution (the workbook is not
 //     loaded yet), so a whole sheet (no range) counts files.MaxCellsPerPage;
-//   - Result.samples: `limit`, defaulted to 10,000 and capped at 100,000.
+//   - Result.samples: `limit`, defaulted to 10,000 and capped at 100,000;
+//   - compareSimulations: one selection per ID, at most 20.
 //
 // pageInfo and totalCount are multiplied with the edges: a conservative
 // bound, and the cost stays a plain function of the arguments.
@@ -52,6 +53,10 @@ func Complexity() generated.ComplexityRoot {
 	}
 	c.Query.Simulations = func(child int, first *int, _ *entgql.Cursor[uuid.UUID], _ *simulation.Status, _ *ent.SimulationOrder) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
+	}
+	// Every compared run costs its selection (results with histograms and sensitivity).
+	c.Query.CompareSimulations = func(child int, ids []string, _ *string) int {
+		return pageCost(child, min(len(ids), maxComparedSimulations))
 	}
 	c.Query.Notifications = func(child int, first *int, _ *bool) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))

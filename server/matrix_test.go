@@ -126,6 +126,8 @@ var matrix = map[string]matrixRow{
 	"Query.workbooks":   {Op: `{ workbooks(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
 	"Query.simulation":  {Op: `query($id: ID!) { simulation(id: $id) { id status } }`, Vars: simVars, Want: objectAccess},
 	"Query.simulations": {Op: `{ simulations(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
+	"Query.compareSimulations": {Op: `query($id: ID!) { compareSimulations(ids: [$id]) { output runs { simulation { id } result { mean } } } }`,
+		Vars: simVars, Want: objectAccess},
 
 	"Mutation.uploadWorkbook": {Op: `mutation($file: Upload!) { uploadWorkbook(file: $file) { id } }`, Upload: true,
 		Want: [5]string{data, data, unauthenticated, forbidden, data}},

@@ -71,6 +71,13 @@ type ComplexityRoot struct {
 		Sheet func(childComplexity int) int
 	}
 
+	ComparedRun struct {
+		MeanDifference        func(childComplexity int) int
+		PercentileDifferences func(childComplexity int) int
+		Result                func(childComplexity int) int
+		Simulation            func(childComplexity int) int
+	}
+
 	Correlation struct {
 		CellA       func(childComplexity int) int
 		CellB       func(childComplexity int) int
@@ -318,6 +325,14 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	PercentileDifference struct {
+		Baseline   func(childComplexity int) int
+		Difference func(childComplexity int) int
+		P          func(childComplexity int) int
+		Relative   func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
 	PoolSettings struct {
 		Max      func(childComplexity int) int
 		Overflow func(childComplexity int) int
@@ -337,21 +352,22 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Health          func(childComplexity int) int
-		Me              func(childComplexity int) int
-		Metrics         func(childComplexity int) int
-		Model           func(childComplexity int, id string) int
-		Models          func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], workbookID *string) int
-		Node            func(childComplexity int, id string) int
-		Notifications   func(childComplexity int, first *int, unreadOnly *bool) int
-		Quota           func(childComplexity int) int
-		Services        func(childComplexity int) int
-		Simulation      func(childComplexity int, id string) int
-		Simulations     func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], status *simulation.Status, orderBy *ent.SimulationOrder) int
-		TenantInfo      func(childComplexity int) int
-		UserDataSummary func(childComplexity int) int
-		Workbook        func(childComplexity int, id string) int
-		Workbooks       func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID]) int
+		CompareSimulations func(childComplexity int, ids []string, output *string) int
+		Health             func(childComplexity int) int
+		Me                 func(childComplexity int) int
+		Metrics            func(childComplexity int) int
+		Model              func(childComplexity int, id string) int
+		Models             func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], workbookID *string) int
+		Node               func(childComplexity int, id string) int
+		Notifications      func(childComplexity int, first *int, unreadOnly *bool) int
+		Quota              func(childComplexity int) int
+		Services           func(childComplexity int) int
+		Simulation         func(childComplexity int, id string) int
+		Simulations        func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID], status *simulation.Status, orderBy *ent.SimulationOrder) int
+		TenantInfo         func(childComplexity int) int
+		UserDataSummary    func(childComplexity int) int
+		Workbook           func(childComplexity int, id string) int
+		Workbooks          func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID]) int
 	}
 
 	QuotaLimits struct {
@@ -502,6 +518,11 @@ type ComplexityRoot struct {
 		Warnings        func(childComplexity int) int
 		Workbook        func(childComplexity int) int
 		WorkbookID      func(childComplexity int) int
+	}
+
+	SimulationComparison struct {
+		Output func(childComplexity int) int
+		Runs   func(childComplexity int) int
 	}
 
 	SimulationConnection struct {
@@ -673,6 +694,7 @@ type QueryResolver interface {
 	Services(ctx context.Context) ([]*admin.ServiceStatus, error)
 	Metrics(ctx context.Context) (*admin.DatabaseMetrics, error)
 	UserDataSummary(ctx context.Context) (*admin.UserDataSummary, error)
+	CompareSimulations(ctx context.Context, ids []string, output *string) (*model.SimulationComparison, error)
 	Notifications(ctx context.Context, first *int, unreadOnly *bool) ([]*ent.Notification, error)
 	Model(ctx context.Context, id string) (*ent.Model, error)
 	Models(ctx context.Context, first *int, after *entgql.Cursor[uuid.UUID], workbookID *string) (*ent.ModelConnection, error)
@@ -806,6 +828,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CellPage.Sheet(childComplexity), true
+
+	case "ComparedRun.meanDifference":
+		if e.ComplexityRoot.ComparedRun.MeanDifference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedRun.MeanDifference(childComplexity), true
+	case "ComparedRun.percentileDifferences":
+		if e.ComplexityRoot.ComparedRun.PercentileDifferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedRun.PercentileDifferences(childComplexity), true
+	case "ComparedRun.result":
+		if e.ComplexityRoot.ComparedRun.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedRun.Result(childComplexity), true
+	case "ComparedRun.simulation":
+		if e.ComplexityRoot.ComparedRun.Simulation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedRun.Simulation(childComplexity), true
 
 	case "Correlation.cellA":
 		if e.ComplexityRoot.Correlation.CellA == nil {
@@ -1849,6 +1896,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Percentile.Value(childComplexity), true
 
+	case "PercentileDifference.baseline":
+		if e.ComplexityRoot.PercentileDifference.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentileDifference.Baseline(childComplexity), true
+	case "PercentileDifference.difference":
+		if e.ComplexityRoot.PercentileDifference.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentileDifference.Difference(childComplexity), true
+	case "PercentileDifference.p":
+		if e.ComplexityRoot.PercentileDifference.P == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentileDifference.P(childComplexity), true
+	case "PercentileDifference.relative":
+		if e.ComplexityRoot.PercentileDifference.Relative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentileDifference.Relative(childComplexity), true
+	case "PercentileDifference.value":
+		if e.ComplexityRoot.PercentileDifference.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentileDifference.Value(childComplexity), true
+
 	case "PoolSettings.max":
 		if e.ComplexityRoot.PoolSettings.Max == nil {
 			break
@@ -1923,6 +2001,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PoolStats.WaitDurationMs(childComplexity), true
 
+	case "Query.compareSimulations":
+		if e.ComplexityRoot.Query.CompareSimulations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_compareSimulations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CompareSimulations(childComplexity, args["ids"].([]string), args["output"].(*string)), true
 	case "Query.health":
 		if e.ComplexityRoot.Query.Health == nil {
 			break
@@ -2761,6 +2850,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Simulation.WorkbookID(childComplexity), true
 
+	case "SimulationComparison.output":
+		if e.ComplexityRoot.SimulationComparison.Output == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationComparison.Output(childComplexity), true
+	case "SimulationComparison.runs":
+		if e.ComplexityRoot.SimulationComparison.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationComparison.Runs(childComplexity), true
+
 	case "SimulationConnection.edges":
 		if e.ComplexityRoot.SimulationConnection.Edges == nil {
 			break
@@ -3539,6 +3641,51 @@ extend type Query {
 extend type Mutation {
   "Apply pending migrations to every service database and every dedicated tenant database, the first as a canary, stopping at the first failure. Idempotent; one run at a time. SYSTEM_ADMIN."
   migrate(dryRun: Boolean): MigrationReport!
+}
+`, BuiltIn: false},
+	{Name: "../schema/compare.graphqls", Input: `"""
+Simulations' results for one output, side by side: each run against the
+first (the baseline), from the stored results.
+"""
+type SimulationComparison {
+  "The output compared: the one asked for, else the baseline's first output (its name, else its cell)."
+  output: String!
+  "The runs in the order asked; the first is the baseline."
+  runs: [ComparedRun!]!
+}
+
+type ComparedRun {
+  simulation: Simulation!
+  """
+  The run's result for the output, matched by the output's name, else by its
+  cell; null when the run has none (not completed, or no such output).
+  """
+  result: Result
+  "This run's mean minus the baseline's; null when either has no result."
+  meanDifference: Float
+  "P5, P10, P25, P50, P75, P90 and P95 against the baseline's; empty when either has no result."
+  percentileDifferences: [PercentileDifference!]!
+}
+
+type PercentileDifference {
+  "5, 10, 25, 50, 75, 90 or 95"
+  p: Float!
+  value: Float!
+  baseline: Float!
+  "value - baseline"
+  difference: Float!
+  "difference / |baseline|; null when the baseline is 0."
+  relative: Float
+}
+
+extend type Query {
+  """
+  Compare 1 to 20 distinct simulations of any of the organization's
+  workbooks on one output (a name or Sheet!A1; default: the first
+  simulation's first output). An ID that is not one of the organization's
+  simulations is NOT_FOUND.
+  """
+  compareSimulations(ids: [ID!]!, output: String): SimulationComparison!
 }
 `, BuiltIn: false},
 	{Name: "../schema/events.graphqls", Input: `"A message to the viewer (from simulation.completed, simulation.failed, user.created)."
@@ -4432,6 +4579,20 @@ func (ec *executionContext) childFields_CellPage(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CellPage", field.Name)
 }
 
+func (ec *executionContext) childFields_ComparedRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "simulation":
+		return ec.fieldContext_ComparedRun_simulation(ctx, field)
+	case "result":
+		return ec.fieldContext_ComparedRun_result(ctx, field)
+	case "meanDifference":
+		return ec.fieldContext_ComparedRun_meanDifference(ctx, field)
+	case "percentileDifferences":
+		return ec.fieldContext_ComparedRun_percentileDifferences(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComparedRun", field.Name)
+}
+
 func (ec *executionContext) childFields_Correlation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cellA":
@@ -4896,6 +5057,22 @@ func (ec *executionContext) childFields_Percentile(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Percentile", field.Name)
 }
 
+func (ec *executionContext) childFields_PercentileDifference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "p":
+		return ec.fieldContext_PercentileDifference_p(ctx, field)
+	case "value":
+		return ec.fieldContext_PercentileDifference_value(ctx, field)
+	case "baseline":
+		return ec.fieldContext_PercentileDifference_baseline(ctx, field)
+	case "difference":
+		return ec.fieldContext_PercentileDifference_difference(ctx, field)
+	case "relative":
+		return ec.fieldContext_PercentileDifference_relative(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PercentileDifference", field.Name)
+}
+
 func (ec *executionContext) childFields_PoolSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "size":
@@ -5230,6 +5407,16 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_modelVersion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Simulation", field.Name)
+}
+
+func (ec *executionContext) childFields_SimulationComparison(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "output":
+		return ec.fieldContext_SimulationComparison_output(ctx, field)
+	case "runs":
+		return ec.fieldContext_SimulationComparison_runs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SimulationComparison", field.Name)
 }
 
 func (ec *executionContext) childFields_SimulationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5852,6 +6039,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_compareSimulations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "output",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["output"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_model_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6422,6 +6631,125 @@ func (ec *executionContext) fieldContext_CellPage_cells(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComparedRun_simulation(ctx context.Context, field graphql.CollectedField, obj *model.ComparedRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedRun_simulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Simulation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedRun_simulation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComparedRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComparedRun_result(ctx context.Context, field graphql.CollectedField, obj *model.ComparedRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedRun_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Result) graphql.Marshaler {
+			return ec.marshalOResult2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResult(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedRun_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComparedRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Result(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComparedRun_meanDifference(ctx context.Context, field graphql.CollectedField, obj *model.ComparedRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedRun_meanDifference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanDifference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedRun_meanDifference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedRun", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComparedRun_percentileDifferences(ctx context.Context, field graphql.CollectedField, obj *model.ComparedRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedRun_percentileDifferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentileDifferences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PercentileDifference) graphql.Marshaler {
+			return ec.marshalNPercentileDifference2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPercentileDifferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedRun_percentileDifferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComparedRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PercentileDifference(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10521,6 +10849,121 @@ func (ec *executionContext) fieldContext_Percentile_value(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Percentile", field, false, false, "Float")
 }
 
+func (ec *executionContext) _PercentileDifference_p(ctx context.Context, field graphql.CollectedField, obj *model.PercentileDifference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentileDifference_p(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PercentileDifference_p(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentileDifference", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PercentileDifference_value(ctx context.Context, field graphql.CollectedField, obj *model.PercentileDifference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentileDifference_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PercentileDifference_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentileDifference", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PercentileDifference_baseline(ctx context.Context, field graphql.CollectedField, obj *model.PercentileDifference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentileDifference_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PercentileDifference_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentileDifference", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PercentileDifference_difference(ctx context.Context, field graphql.CollectedField, obj *model.PercentileDifference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentileDifference_difference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Difference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PercentileDifference_difference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentileDifference", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PercentileDifference_relative(ctx context.Context, field graphql.CollectedField, obj *model.PercentileDifference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentileDifference_relative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PercentileDifference_relative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentileDifference", field, false, false, "Float")
+}
+
 func (ec *executionContext) _PoolSettings_size(ctx context.Context, field graphql.CollectedField, obj *model.PoolSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10985,6 +11428,50 @@ func (ec *executionContext) fieldContext_Query_userDataSummary(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserDataSummary(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_compareSimulations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_compareSimulations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CompareSimulations(ctx, fc.Args["ids"].([]string), fc.Args["output"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SimulationComparison) graphql.Marshaler {
+			return ec.marshalNSimulationComparison2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐSimulationComparison(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_compareSimulations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationComparison(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_compareSimulations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14291,6 +14778,61 @@ func (ec *executionContext) _Simulation_modelVersion(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Simulation_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationComparison_output(ctx context.Context, field graphql.CollectedField, obj *model.SimulationComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationComparison_output(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Output, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationComparison_output(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationComparison", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulationComparison_runs(ctx context.Context, field graphql.CollectedField, obj *model.SimulationComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationComparison_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ComparedRun) graphql.Marshaler {
+			return ec.marshalNComparedRun2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedRunᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationComparison_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparedRun(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SimulationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationConnection) (ret graphql.Marshaler) {
@@ -18392,6 +18934,54 @@ func (ec *executionContext) _CellPage(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var comparedRunImplementors = []string{"ComparedRun"}
+
+func (ec *executionContext) _ComparedRun(ctx context.Context, sel ast.SelectionSet, obj *model.ComparedRun) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, comparedRunImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComparedRun")
+		case "simulation":
+			out.Values[i] = ec._ComparedRun_simulation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._ComparedRun_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meanDifference":
+			out.Values[i] = ec._ComparedRun_meanDifference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "percentileDifferences":
+			out.Values[i] = ec._ComparedRun_percentileDifferences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var correlationImplementors = []string{"Correlation"}
 
 func (ec *executionContext) _Correlation(ctx context.Context, sel ast.SelectionSet, obj *simspec.Correlation) graphql.Marshaler {
@@ -20058,6 +20648,59 @@ func (ec *executionContext) _Percentile(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var percentileDifferenceImplementors = []string{"PercentileDifference"}
+
+func (ec *executionContext) _PercentileDifference(ctx context.Context, sel ast.SelectionSet, obj *model.PercentileDifference) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, percentileDifferenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PercentileDifference")
+		case "p":
+			out.Values[i] = ec._PercentileDifference_p(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._PercentileDifference_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseline":
+			out.Values[i] = ec._PercentileDifference_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "difference":
+			out.Values[i] = ec._PercentileDifference_difference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relative":
+			out.Values[i] = ec._PercentileDifference_relative(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var poolSettingsImplementors = []string{"PoolSettings"}
 
 func (ec *executionContext) _PoolSettings(ctx context.Context, sel ast.SelectionSet, obj *model.PoolSettings) graphql.Marshaler {
@@ -20228,6 +20871,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_userDataSummary(ctx, field)
+				})
+		case "compareSimulations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_compareSimulations(ctx, field)
 				})
 		case "notifications":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -21217,6 +21866,44 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._Simulation_modelVersion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var simulationComparisonImplementors = []string{"SimulationComparison"}
+
+func (ec *executionContext) _SimulationComparison(ctx context.Context, sel ast.SelectionSet, obj *model.SimulationComparison) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationComparisonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SimulationComparison")
+		case "output":
+			out.Values[i] = ec._SimulationComparison_output(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._SimulationComparison_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -22472,6 +23159,30 @@ func (ec *executionContext) marshalNCellPage2ᚖgithubᚗcomᚋsimgraphᚋsimgra
 	return ec._CellPage(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNComparedRun2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedRunᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ComparedRun) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComparedRun2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedRun(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComparedRun2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedRun(ctx context.Context, sel ast.SelectionSet, v *model.ComparedRun) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ComparedRun!")
+		return graphql.Null
+	}
+	return ec._ComparedRun(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCorrelation2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCorrelation(ctx context.Context, sel ast.SelectionSet, v simspec.Correlation) graphql.Marshaler {
 	return ec._Correlation(ctx, sel, &v)
 }
@@ -22854,6 +23565,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNInputVariable2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐInput(ctx context.Context, sel ast.SelectionSet, v simspec.Input) graphql.Marshaler {
 	return ec._InputVariable(ctx, sel, &v)
 }
@@ -23153,6 +23893,30 @@ func (ec *executionContext) marshalNPercentile2ᚕgithubᚗcomᚋsimgraphᚋsimg
 	return ret
 }
 
+func (ec *executionContext) marshalNPercentileDifference2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPercentileDifferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PercentileDifference) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPercentileDifference2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPercentileDifference(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPercentileDifference2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPercentileDifference(ctx context.Context, sel ast.SelectionSet, v *model.PercentileDifference) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PercentileDifference!")
+		return graphql.Null
+	}
+	return ec._PercentileDifference(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPoolSettings2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPoolSettings(ctx context.Context, sel ast.SelectionSet, v *model.PoolSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PoolSettings!")
@@ -23390,6 +24154,14 @@ func (ec *executionContext) marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimg
 		return graphql.Null
 	}
 	return ec._Simulation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSimulationComparison2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐSimulationComparison(ctx context.Context, sel ast.SelectionSet, v *model.SimulationComparison) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SimulationComparison!")
+		return graphql.Null
+	}
+	return ec._SimulationComparison(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSimulationConnection2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SimulationConnection) graphql.Marshaler {
@@ -24078,6 +24850,13 @@ func (ec *executionContext) marshalOQuotaUsage2ᚖgithubᚗcomᚋsimgraphᚋsimg
 		return graphql.Null
 	}
 	return ec._QuotaUsage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOResult2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResult(ctx context.Context, sel ast.SelectionSet, v *model.Result) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Result(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORunModelInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐRunModelInput(ctx context.Context, v any) (*model.RunModelInput, error) {

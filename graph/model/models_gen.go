@@ -8,8 +8,20 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
 )
+
+type ComparedRun struct {
+	Simulation *ent.Simulation `json:"simulation"`
+	// The run's result for the output, matched by the output's name, else by its
+	// cell; null when the run has none (not completed, or no such output).
+	Result *Result `json:"result,omitempty"`
+	// This run's mean minus the baseline's; null when either has no result.
+	MeanDifference *float64 `json:"meanDifference,omitempty"`
+	// P5, P10, P25, P50, P75, P90 and P95 against the baseline's; empty when either has no result.
+	PercentileDifferences []*PercentileDifference `json:"percentileDifferences"`
+}
 
 type CorrelationInput struct {
 	// Sheet!A1 of two inputs.
@@ -217,6 +229,17 @@ type OutputVariable struct {
 	Name *string `json:"name,omitempty"`
 }
 
+type PercentileDifference struct {
+	// 5, 10, 25, 50, 75, 90 or 95
+	P        float64 `json:"p"`
+	Value    float64 `json:"value"`
+	Baseline float64 `json:"baseline"`
+	// value - baseline
+	Difference float64 `json:"difference"`
+	// difference / |baseline|; null when the baseline is 0.
+	Relative *float64 `json:"relative,omitempty"`
+}
+
 type PoolSettings struct {
 	// Connections kept open.
 	Size int `json:"size"`
@@ -238,6 +261,15 @@ type RunModelInput struct {
 	Iterations  *int    `json:"iterations,omitempty"`
 	Seed        *int    `json:"seed,omitempty"`
 	KeepSamples *bool   `json:"keepSamples,omitempty"`
+}
+
+// Simulations' results for one output, side by side: each run against the
+// first (the baseline), from the stored results.
+type SimulationComparison struct {
+	// The output compared: the one asked for, else the baseline's first output (its name, else its cell).
+	Output string `json:"output"`
+	// The runs in the order asked; the first is the baseline.
+	Runs []*ComparedRun `json:"runs"`
 }
 
 type SimulationInput struct {

@@ -4,6 +4,9 @@
 // cash flows each) that 10,000 iterations take a couple of seconds, so the
 // test can watch the progress bar move. project-dcf itself runs 10,000
 // iterations in tens of milliseconds: over before a browser subscribes.
+//
+// With -risk it also writes an @RISK workbook whose model is in its cells
+// (riskWorkbook): the in-cell model and compare parts of the test use it.
 package main
 
 import (
@@ -17,7 +20,11 @@ import (
 func main() {
 	out := flag.String("o", "e2e-model.xlsx", "where to write the workbook")
 	rows := flag.Int("rows", 1000, "projects in the model (one IRR each)")
+	risk := flag.String("risk", "", "where to write the @RISK workbook (none without)")
 	flag.Parse()
+	if *risk != "" {
+		riskWorkbook(*risk)
+	}
 	f := excelize.NewFile()
 	defer f.Close()
 	must(f.SetSheetName("Sheet1", "Inputs"))
@@ -49,6 +56,33 @@ func main() {
 	must(f.SetCellValue("Summary", "A3", "Mean IRR"))
 	must(f.SetCellFormula("Summary", "B3", fmt.Sprintf("AVERAGE(Model!L1:L%d)", *rows)))
 	must(f.SaveAs(*out))
+}
+
+// riskWorkbook writes a model defined with @RISK functions: three inputs,
+// one named, and two marked outputs.
+//
+//	A1 Revenue  B1 =RiskNormal(1000,100,RiskName("Revenue"))
+//	A2 Cost     B2 =RiskUniform(500,700)
+//	A3 Growth   B3 =RiskTriang(0.02,0.05,0.1)
+//	A5 Margin   B5 =RiskOutput("Margin")+(B1-B2)/B1
+//	A6 Profit   B6 =RiskOutput("Profit")+(B1-B2)*(1+B3)
+func riskWorkbook(path string) {
+	f := excelize.NewFile()
+	defer f.Close()
+	must(f.SetSheetName("Sheet1", "Model"))
+	for _, kv := range [][2]string{{"A1", "Revenue"}, {"A2", "Cost"}, {"A3", "Growth"}, {"A5", "Margin"}, {"A6", "Profit"}} {
+		must(f.SetCellValue("Model", kv[0], kv[1]))
+	}
+	for _, kv := range [][2]string{
+		{"B1", `RiskNormal(1000,100,RiskName("Revenue"))`},
+		{"B2", "RiskUniform(500,700)"},
+		{"B3", "RiskTriang(0.02,0.05,0.1)"},
+		{"B5", `RiskOutput("Margin")+(B1-B2)/B1`},
+		{"B6", `RiskOutput("Profit")+(B1-B2)*(1+B3)`},
+	} {
+		must(f.SetCellFormula("Model", kv[0], kv[1]))
+	}
+	must(f.SaveAs(path))
 }
 
 func must(err error) {

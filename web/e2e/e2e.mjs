@@ -6,10 +6,12 @@
 //   E2E_SCREENSHOTS   where screenshots go (default: web/e2e/screenshots)
 //   E2E_WORKBOOK      the workbook to upload (default: ../shared/workbooks/project-dcf.xlsx
 //                     beside the repository)
+//   E2E_RISK_WORKBOOK an @RISK workbook with its model in its cells (default:
+//                     written by `go run ./scripts/e2eworkbook -risk`)
 //   CHROMIUM          the browser (default: /usr/bin/chromium)
 //   E2E_HEADED=1      show the browser (needs a display)
 //
-// Screenshots: results.png, organization.png, notifications.png, playground.png,
+// Screenshots: results.png, incell.png, compare.png, organization.png, notifications.png, playground.png,
 // playground-docs.png.
 // It builds nothing of the web app: it tests the dist/ embedded in the
 // binary. Exits non-zero on failure; the last line is "e2e: N passed, M failed".
@@ -29,7 +31,7 @@ const workbookPath = resolve(process.env.E2E_WORKBOOK || join(repoRoot, '..', 's
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 // The browser part's budget, counted from when the server is ready (a cold
 // `go build` before it does not eat into it).
-const budget = Number(process.env.E2E_TIMEOUT_MS || 120_000);
+const budget = Number(process.env.E2E_TIMEOUT_MS || 180_000);
 let deadline = Date.now() + budget;
 
 const INPUTS = [
@@ -74,6 +76,14 @@ function simgraphBinary() {
   const out = join(tempDir('simgraph-e2e-bin-'), 'simgraph');
   log('building simgraph (go build) …');
   execFileSync('go', ['build', '-o', out, '.'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  return out;
+}
+
+function riskWorkbookPath() {
+  if (process.env.E2E_RISK_WORKBOOK) return resolve(process.env.E2E_RISK_WORKBOOK);
+  const dir = tempDir('simgraph-e2e-risk-');
+  const out = join(dir, 'risk-model.xlsx');
+  execFileSync('go', ['run', './scripts/e2eworkbook', '-rows', '1', '-o', join(dir, 'unused.xlsx'), '-risk', out], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   return out;
 }
 
@@ -248,6 +258,113 @@ async function testApp(page, base, state) {
   await page.screenshot({ path: join(screenshots, 'results.png'), fullPage: true });
 }
 
+async function waitCompleted(page) {
+  await page.waitForURL(/\/simulations\/[^/]+$/, { timeout: remaining(20_000) });
+  const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+  await page.getByTestId('stats-table').waitFor({ timeout: remaining(60_000) });
+  const status = await page.locator('h1 .status').textContent();
+  if (status?.trim() !== 'Completed') throw new Error(`status is ${status}, not Completed`);
+  return id;
+}
+
+async function expectText(locator, re, what) {
+  const t = ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  if (!re.test(t)) throw new Error(`${what}: "${t}" does not match ${re}`);
+  return t;
+}
+
+// An @RISK workbook: its in-cell inputs and outputs are detected, it runs
+// with nothing marked, and a detected input is overridden for a second run.
+async function testInCell(page, base, state) {
+  if (!state.token) state.token = await signIn(page, base);
+  const file = state.riskWorkbook;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workbooks' }).click();
+  await page.waitForURL(/\/workbooks$/, { timeout: remaining(10_000) });
+  await uploadByDrop(page, file);
+  await page.waitForURL(/\/workbooks\/[^/]+$/, { timeout: remaining(30_000) });
+
+  const panel = page.getByTestId('detected-model');
+  const table = panel.getByRole('table', { name: 'Detected inputs' });
+  await table.waitFor({ timeout: remaining(15_000) });
+  const rows = (await table.locator('tbody tr').allTextContents()).map((t) => t.replace(/\s+/g, ' '));
+  const want = [
+    [/Model!B1/, /Revenue/, /Normal/i, /RiskNormal/],
+    [/Model!B2/, /Uniform/i, /RiskUniform/],
+    [/Model!B3/, /Triangular/i, /RiskTriang/],
+  ];
+  if (rows.length !== want.length) throw new Error(`detected inputs: ${JSON.stringify(rows)}`);
+  want.forEach((res, i) => res.forEach((re) => {
+    if (!re.test(rows[i])) throw new Error(`detected input ${i + 1} "${rows[i]}" does not match ${re}`);
+  }));
+  const outputs = (await panel.getByRole('list', { name: 'Detected outputs' }).getByRole('listitem').allTextContents()).map((t) => t.trim());
+  if (outputs.join('|') !== 'Model!B5 Margin|Model!B6 Profit') throw new Error(`detected outputs: ${JSON.stringify(outputs)}`);
+  log(`detected ${rows.length} inputs and ${outputs.length} outputs`);
+
+  const run = page.getByRole('region', { name: 'Run', exact: true });
+  await expectText(run.getByTestId('run-scope'), /^Runs the workbook's 3 inputs; the workbook's 2 outputs\.$/, 'run scope');
+  await run.getByLabel('Iterations').fill('5000');
+  await run.getByRole('button', { name: /^Run 5,000 iterations$/ }).click();
+  const first = await waitCompleted(page);
+  log('ran the workbook\'s own model:', first);
+
+  const tabs = page.getByRole('tablist', { name: 'Outputs' });
+  await expectText(tabs, /Margin \(Model!B5\).*Profit \(Model!B6\)/, 'output tabs');
+  await page.locator('[data-testid="histogram"] .recharts-bar-rectangle').first().waitFor({ timeout: remaining(15_000) });
+  // Delimiters start at P5 and P95; typed ones move the probabilities.
+  const between = page.getByTestId('prob-between');
+  await expectText(between, /^between (8[5-9]|9[0-5])\.\d%$/, 'probability between P5 and P95');
+  const sliders = await page.getByRole('slider', { name: 'Lower delimiter line' }).count();
+  if (sliders !== 2) throw new Error(`${sliders} lower delimiter lines, expected one per chart`);
+  await page.getByRole('textbox', { name: 'Upper delimiter', exact: true }).fill('10');
+  await expectText(page.getByTestId('prob-above'), /^above 10 0\.0%$/, 'probability above a margin of 10 (1,000%)');
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(screenshots, 'incell.png'), fullPage: true });
+
+  // Back to the workbook: override the cost, run again.
+  await page.locator('.page-head a[href^="/workbooks/"]').click();
+  await page.getByTestId('detected-model').getByRole('button', { name: 'Override Model!B2' }).click();
+  const form = page.getByRole('form', { name: 'Distribution of Model!B2' });
+  await form.waitFor({ timeout: remaining(10_000) });
+  await form.getByLabel('Maximum', { exact: true }).fill('800');
+  await form.getByRole('button', { name: 'Save input' }).click();
+  await expectText(run.getByTestId('run-scope'), /^Runs the workbook's 2 inputs, 1 overridden; the workbook's 2 outputs\.$/, 'run scope after the override');
+  await run.getByRole('button', { name: /^Run 5,000 iterations$/ }).click();
+  const second = await waitCompleted(page);
+  log('ran with Model!B2 overridden:', second);
+  state.riskRuns = [first, second];
+}
+
+// The two runs of the @RISK workbook, compared: Uniform(500, 800) costs more
+// than Uniform(500, 700), so the margin falls.
+async function testCompare(page, base, state) {
+  if (!state.token) state.token = await signIn(page, base);
+  if (!state.riskRuns) throw new Error('no runs to compare (the in-cell test failed)');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compare' }).click();
+  await page.waitForURL(/\/compare/, { timeout: remaining(10_000) });
+  for (const id of state.riskRuns) await page.getByRole('checkbox', { name: new RegExp(`Run ${id.slice(-6)}`) }).check();
+  await page.waitForURL((u) => u.searchParams.get('ids') === state.riskRuns.join(','), { timeout: remaining(10_000) });
+  const table = page.getByRole('table', { name: 'Percentiles against the first run' });
+  await table.waitFor({ timeout: remaining(20_000) });
+  const heads = (await table.locator('tbody th').allTextContents()).join(' ');
+  if (heads !== 'Mean P5 P10 P25 P50 P75 P90 P95') throw new Error(`differences rows: ${heads}`);
+  const meanRow = table.locator('tbody tr').first();
+  if ((await meanRow.locator('.diff.down').count()) !== 1) throw new Error(`the margin's mean should fall: ${await meanRow.textContent()}`);
+  if ((await table.locator('.diff').count()) !== 8) throw new Error('expected a difference per statistic for the second run');
+  const output = page.getByRole('combobox', { name: 'Output' });
+  if ((await output.inputValue()) !== 'Margin') throw new Error(`compared output ${await output.inputValue()}, expected Margin`);
+  for (const id of ['compare-histogram', 'compare-cdf']) {
+    await page.waitForFunction((t) => document.querySelectorAll(`[data-testid="${t}"] .recharts-line`).length === 2, id, { timeout: remaining(15_000) });
+  }
+  const tornadoes = await page.locator('.tornadoes [data-testid="tornado"]').count();
+  if (tornadoes !== 2) throw new Error(`${tornadoes} tornadoes, expected 2`);
+  await output.selectOption('Profit');
+  await page.waitForURL((u) => u.searchParams.get('output') === 'Profit', { timeout: remaining(10_000) });
+  await page.getByRole('table', { name: 'Percentiles against the first run' }).locator('tbody tr').first().locator('.diff.down').waitFor({ timeout: remaining(15_000) });
+  log('compared two runs: overlaid histogram and CDF, differences, two tornadoes');
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(screenshots, 'compare.png'), fullPage: true });
+}
+
 async function testOrganization(page, base, state) {
   if (!state.token) state.token = await signIn(page, base);
   // Through the app's navigation (no reload: the header's notification
@@ -401,6 +518,7 @@ async function main() {
   const consoleErrors = [];
   try {
     const bin = simgraphBinary();
+    const riskWorkbook = riskWorkbookPath();
     const base = await startServer(bin);
     log('server ready at', base);
     deadline = Date.now() + budget;
@@ -415,9 +533,11 @@ async function main() {
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
-    const state = {};
+    const state = { riskWorkbook };
     for (const [name, fn] of [
       ['app: sign in, upload, model, run, results', testApp],
+      ['in-cell model: @RISK workbook detected, run as it is and overridden, delimiters', testInCell],
+      ['compare: two runs overlaid, differences, tornadoes', testCompare],
       ['organization: data summary, quota, services, metrics', testOrganization],
       ['notifications: bell fed by notificationAdded, mark as read', testNotifications],
       ['playground: query and subscription', testPlayground],

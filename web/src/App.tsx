@@ -10,6 +10,7 @@ import { WorkbookPage } from './pages/Workbook';
 import { SimulationPage } from './pages/Simulation';
 import { SimulationsPage } from './pages/Simulations';
 import { OrganizationPage } from './pages/Organization';
+import { ComparePage } from './pages/Compare';
 import { NotificationBell } from './components/NotificationBell';
 
 export function App() {
@@ -46,6 +47,7 @@ export function App() {
 const NAV = [
   { to: '/workbooks', label: 'Workbooks' },
   { to: '/simulations', label: 'Simulations' },
+  { to: '/compare', label: 'Compare' },
   { to: '/organization', label: 'Organization' },
 ];
 
@@ -65,6 +67,7 @@ function Shell({ token }: { token: string }) {
   else if (match('/workbooks', pathname) || pathname === '/') page = <WorkbooksPage />;
   else if ((params = match('/simulations/:id', pathname))) page = <SimulationPage id={params.id} />;
   else if (match('/simulations', pathname)) page = <SimulationsPage />;
+  else if (match('/compare', pathname)) page = <ComparePage />;
   else if (match('/organization', pathname)) page = <OrganizationPage />;
   else page = <NotFound />;
 

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
-import { CANCEL_SIMULATION, SIMULATION, SIMULATION_PROGRESS, type Result, type SimulationDetail, type SimulationProgress } from '../graphql/operations';
+import { CANCEL_SIMULATION, CELLS, SIMULATION, SIMULATION_PROGRESS, type Result, type SimulationDetail, type SimulationProgress } from '../graphql/operations';
 import { describe, type DistributionInput } from '../lib/distributions';
 import { formatDate, formatDuration, formatInt, formatNumber } from '../lib/format';
 import { Link } from '../lib/router';
@@ -10,6 +10,9 @@ import { ProblemView } from '../components/Problem';
 import { StatusBadge, isTerminal } from '../components/StatusBadge';
 import { Histogram, SCurve, Tornado } from '../components/Charts';
 import { downloadFile } from '../lib/download';
+import { DelimiterBar, type DelimiterState } from '../components/Delimiter';
+import { formatterFromDisplay, type NumberFormatter } from '../lib/numberFormat';
+import { columnName, parseRef } from '../lib/model';
 
 export function SimulationPage({ id }: { id: string }) {
   const { data, loading, error, refetch, startPolling, stopPolling } = useQuery(SIMULATION, { variables: { id } });
@@ -82,6 +85,12 @@ export function SimulationPage({ id }: { id: string }) {
           {savedModelOf(sim) ? `${savedModelOf(sim)} · ` : ''}
           {sim.sampling === 'LATIN_HYPERCUBE' ? 'Latin hypercube' : 'Monte Carlo'} · seed {sim.seed} · started {formatDate(sim.startedAt ?? sim.createdAt)}
           {sim.elapsedMs !== null && sim.elapsedMs !== undefined ? ` · took ${formatDuration(sim.elapsedMs)}` : ''}
+          {sim.status === 'COMPLETED' && (
+            <>
+              {' · '}
+              <Link to={`/compare?ids=${encodeURIComponent(sim.id)}`}>Compare with other runs</Link>
+            </>
+          )}
         </span>
       </div>
 
@@ -187,8 +196,7 @@ function Results({ sim, outputNames }: { sim: SimulationDetail; outputNames: Rec
         <div className="results-grid">
           <StatsTable result={result} name={outputNames[result.cell]} />
           <div className="charts">
-            <Histogram result={result} />
-            <SCurve result={result} />
+            <DelimitedCharts key={result.cell} result={result} workbookId={sim.workbook ? sim.workbookId : null} />
             <Tornado result={result} inputNames={inputNames} />
           </div>
         </div>
@@ -435,5 +443,44 @@ function Downloads({ sim }: { sim: SimulationDetail }) {
       )}
       {failure && <span role="alert" className="error">{failure}</span>}
     </div>
+  );
+}
+
+/** An output's value at percentile p, if stored. */
+function percentileValue(result: Result, p: number): number | undefined {
+  return result.percentiles.find((x) => x.p === p)?.value;
+}
+
+/**
+ * The output's number format, read from its cell's displayed value in the
+ * workbook (null while loading, for a deleted workbook or a plain number).
+ */
+export function useOutputFormat(workbookId: string | null, cell: string): NumberFormatter | null {
+  const ref = parseRef(cell);
+  const { data } = useQuery(CELLS, {
+    variables: { id: workbookId ?? '', sheet: ref?.sheet ?? '', range: ref ? `${columnName(ref.col)}${ref.row}` : null },
+    skip: !workbookId || !ref?.sheet,
+    fetchPolicy: 'cache-first',
+  });
+  const c = data?.workbook?.cells.cells[0];
+  return useMemo(() => formatterFromDisplay(c?.value, c?.number), [c?.value, c?.number]);
+}
+
+/** Histogram and S-curve with one pair of delimiters, at P5 and P95 to begin with. */
+export function DelimitedCharts({ result, workbookId }: { result: Result; workbookId: string | null }) {
+  const bins = result.histogram.bins;
+  const initial = (): DelimiterState => ({
+    lower: percentileValue(result, 5) ?? bins[0]?.lower ?? result.min,
+    upper: percentileValue(result, 95) ?? bins[bins.length - 1]?.upper ?? result.max,
+  });
+  const [state, setState] = useState<DelimiterState>(initial);
+  const format = useOutputFormat(workbookId, result.cell) ?? ((x: number) => formatNumber(x));
+  const delimiters = { state, onChange: setState };
+  return (
+    <>
+      {bins.length > 0 && <DelimiterBar bins={bins} state={state} onChange={setState} format={format} />}
+      <Histogram result={result} delimiters={delimiters} format={format} />
+      <SCurve result={result} delimiters={delimiters} format={format} />
+    </>
   );
 }

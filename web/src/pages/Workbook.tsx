@@ -11,6 +11,8 @@ import { ProblemView } from '../components/Problem';
 import { SavedModels } from '../components/SavedModels';
 import { RUN_MODEL } from '../graphql/models';
 import { StatusBadge } from '../components/StatusBadge';
+import { DETECTED_MODEL, type DetectedModel } from '../graphql/incell';
+import { DetectedModelPanel, cleanDistribution, hasDetectedModel, unresolvedProblems } from '../components/DetectedModel';
 
 const WORKBOOK_SIMULATIONS: TypedDocumentNode<
   { workbook: { id: string; simulations: { totalCount: number; edges: { node: SimulationSummary }[] } } | null },
@@ -49,6 +51,10 @@ export function WorkbookPage({ id }: { id: string }) {
   const { data, loading, error } = useQuery(WORKBOOK, { variables: { id } });
   const wb = data?.workbook;
   const modelApi = useModel(id);
+  // The in-cell model is read apart from the workbook: a workbook whose
+  // detection fails still opens.
+  const detectedQuery = useQuery(DETECTED_MODEL, { variables: { id } });
+  const detected = detectedQuery.data?.workbook ?? undefined;
   const [sheet, setSheet] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
 
@@ -119,13 +125,17 @@ export function WorkbookPage({ id }: { id: string }) {
               </button>
             ))}
           </div>
-          {sheet && <SheetGrid workbookId={id} sheet={sheet} model={modelApi.model} selected={selected} onSelect={setSelected} />}
+          {sheet && <SheetGrid workbookId={id} sheet={sheet} model={modelApi.model} detected={detected} selected={selected} onSelect={setSelected} />}
         </section>
         <aside className="side" aria-label="Model">
-          <CellEditor workbookId={id} selected={selected} modelApi={modelApi} onClose={() => setSelected(null)} />
+          <CellEditor workbookId={id} selected={selected} modelApi={modelApi} detected={detected} onClose={() => setSelected(null)} />
+          {detected && (
+            <DetectedModelPanel detected={detected} model={modelApi.model} onGo={goTo} onOverride={modelApi.setInput} onRestore={modelApi.removeInput} />
+          )}
+          {detectedQuery.error && <ProblemView error={detectedQuery.error} title="Could not read the model in the workbook's cells" />}
           <ModelSummary model={modelApi.model} onGo={goTo} onRemoveInput={modelApi.removeInput} onRemoveOutput={modelApi.removeOutput} />
           <SavedModels workbookId={id} model={modelApi.model} onLoad={modelApi.replace} onSaved={modelApi.setSaved} />
-          <RunPanel workbookId={id} modelApi={modelApi} />
+          <RunPanel workbookId={id} modelApi={modelApi} detected={detected} />
           <RecentRuns workbookId={id} />
         </aside>
       </div>
@@ -139,6 +149,7 @@ interface GridProps {
   workbookId: string;
   sheet: string;
   model: Model;
+  detected?: DetectedModel;
   selected: string | null;
   onSelect: (ref: string) => void;
 }
@@ -148,7 +159,7 @@ function refOf(sheet: string, col: number, row: number) {
   return `${q}!${columnName(col)}${row}`;
 }
 
-function SheetGrid({ workbookId, sheet, model, selected, onSelect }: GridProps) {
+function SheetGrid({ workbookId, sheet, model, detected, selected, onSelect }: GridProps) {
   const { data, loading, error } = useQuery(CELLS, { variables: { id: workbookId, sheet } });
   const page = data?.workbook?.cells;
   const [active, setActive] = useState<{ row: number; col: number }>({ row: 1, col: 1 });
@@ -170,6 +181,8 @@ function SheetGrid({ workbookId, sheet, model, selected, onSelect }: GridProps) 
 
   const inputs = useMemo(() => new Map(model.inputs.map((i) => [i.cell, i])), [model.inputs]);
   const outputs = useMemo(() => new Map(model.outputs.map((o) => [o.cell, o])), [model.outputs]);
+  const detectedInputs = useMemo(() => new Map((detected?.detectedInputs ?? []).map((d) => [d.cell.replace(/\$/g, ''), d])), [detected]);
+  const detectedOutputs = useMemo(() => new Set((detected?.detectedOutputs ?? []).map((d) => d.cell.replace(/\$/g, ''))), [detected]);
 
   useEffect(() => {
     setActive({ row: 1, col: 1 });
@@ -218,12 +231,16 @@ function SheetGrid({ workbookId, sheet, model, selected, onSelect }: GridProps) 
       const ref = cellRef(r, c);
       const input = cell ? inputs.get(cell.ref) : undefined;
       const output = cell ? outputs.get(cell.ref) : undefined;
+      const inCell = cell && !input ? detectedInputs.get(cell.ref.replace(/\$/g, '')) : undefined;
+      const inCellOutput = !!cell && !output && model.outputs.length === 0 && detectedOutputs.has(cell.ref.replace(/\$/g, ''));
       const isActive = active.row === r && active.col === c;
       const classes = ['cell'];
       if (cell?.formula) classes.push('cell-formula');
       if (cell?.type === 'NUMBER') classes.push('num');
       if (input) classes.push('cell-input');
       if (output) classes.push('cell-output');
+      if (inCell) classes.push('cell-input', 'cell-detected');
+      if (inCellOutput) classes.push('cell-output', 'cell-detected');
       if (cell?.type === 'ERROR') classes.push('cell-error');
       const sel = sameRef(selected, ref);
       if (sel) classes.push('cell-selected');
@@ -248,6 +265,8 @@ function SheetGrid({ workbookId, sheet, model, selected, onSelect }: GridProps) 
         >
           {input && <span className="cell-tag tag-input" aria-label="input">◆</span>}
           {output && <span className="cell-tag tag-output" aria-label="output">◎</span>}
+          {inCell && <span className="cell-tag tag-input" aria-label="input in the workbook">◆</span>}
+          {inCellOutput && <span className="cell-tag tag-output" aria-label="output in the workbook">◎</span>}
           {cell ? cellText(cell.value, cell.type, cell.number) : ''}
         </td>,
       );
@@ -297,7 +316,19 @@ function SheetGrid({ workbookId, sheet, model, selected, onSelect }: GridProps) 
 
 type ModelApi = ReturnType<typeof useModel>;
 
-function CellEditor({ workbookId, selected, modelApi, onClose }: { workbookId: string; selected: string | null; modelApi: ModelApi; onClose: () => void }) {
+function CellEditor({
+  workbookId,
+  selected,
+  modelApi,
+  detected,
+  onClose,
+}: {
+  workbookId: string;
+  selected: string | null;
+  modelApi: ModelApi;
+  detected?: DetectedModel;
+  onClose: () => void;
+}) {
   const sheet = selected ? parseRef(selected)?.sheet ?? '' : '';
   const { data } = useQuery(CELLS, { variables: { id: workbookId, sheet }, skip: !selected || !sheet, fetchPolicy: 'cache-first' });
   const nameId = useId();
@@ -307,6 +338,8 @@ function CellEditor({ workbookId, selected, modelApi, onClose }: { workbookId: s
   const ref = cell?.ref ?? selected;
   const input = ref ? modelApi.model.inputs.find((i) => i.cell === ref) : undefined;
   const output = ref ? modelApi.model.outputs.find((o) => o.cell === ref) : undefined;
+  const inCell = ref ? detected?.detectedInputs.find((d) => norm(d.cell) === norm(ref)) : undefined;
+  const problem = ref ? detected?.detectionProblems.find((p) => norm(p.cell) === norm(ref)) : undefined;
 
   useEffect(() => setOutName(output?.name ?? ''), [ref, output?.name]);
 
@@ -322,7 +355,30 @@ function CellEditor({ workbookId, selected, modelApi, onClose }: { workbookId: s
   let body;
   // A formula whose file carries no cached value (written by a library, not
   // recalculated by a spreadsheet) is still a formula: blank only without one.
-  if (!cell || (cell.type === 'BLANK' && !cell.formula)) {
+  if (inCell || problem || (input && cell?.formula)) {
+    // A distribution written in the cell: overriding it makes it an input of the draft.
+    body = (
+      <>
+        {cell?.formula && (
+          <p className="formula-preview">
+            <code>={cell.formula}</code>
+          </p>
+        )}
+        {problem && !input && <p className="notice warn">{problem.message}</p>}
+        {inCell && !input && <p className="muted small">The workbook draws this input from {describe(cleanDistribution(inCell.distribution))}. Override it here:</p>}
+        <DistributionForm
+          key={ref}
+          cell={ref}
+          cellValue={inCell?.staticValue ?? cell?.number ?? null}
+          initial={input?.distribution ?? (inCell ? cleanDistribution(inCell.distribution) : undefined)}
+          initialName={input?.name ?? inCell?.name}
+          submitLabel={input ? 'Save input' : 'Override input'}
+          onSubmit={(distribution, name) => modelApi.setInput({ cell: ref, name, distribution })}
+          onRemove={input ? () => modelApi.removeInput(ref) : undefined}
+        />
+      </>
+    );
+  } else if (!cell || (cell.type === 'BLANK' && !cell.formula)) {
     body = <p className="muted">This cell is empty. Inputs are cells holding a number; outputs are formula cells.</p>;
   } else if (cell.formula) {
     body = (
@@ -462,7 +518,7 @@ function ModelSummary({
 
 const MAX_ITERATIONS = 10_000_000;
 
-export function RunPanel({ workbookId, modelApi }: { workbookId: string; modelApi: ModelApi }) {
+export function RunPanel({ workbookId, modelApi, detected }: { workbookId: string; modelApi: ModelApi; detected?: DetectedModel }) {
   const { model, setSettings, setCorrelations } = modelApi;
   const id = useId();
   const [iterText, setIterText] = useState(String(model.settings.iterations));
@@ -488,11 +544,16 @@ export function RunPanel({ workbookId, modelApi }: { workbookId: string; modelAp
   const seed = seedText.trim() === '' ? null : /^-?\d+$/.test(seedText.trim()) ? Number(seedText.trim()) : NaN;
   const seedError = seed !== null && !Number.isSafeInteger(seed) ? 'Enter a whole number, or leave empty for a random seed' : null;
   const corrErrors = model.correlations.map((c) => correlationError(c, model));
-  const missing = [model.inputs.length === 0 ? 'at least one input' : null, model.outputs.length === 0 ? 'at least one output' : null].filter(Boolean);
+  // The workbook's own model supplies inputs and outputs the draft lacks.
+  const inCell = hasDetectedModel(detected);
+  const hasInputs = model.inputs.length > 0 || (detected?.detectedInputs.length ?? 0) > 0;
+  const hasOutputs = model.outputs.length > 0 || (detected?.detectedOutputs.length ?? 0) > 0;
+  const missing = [hasInputs ? null : 'at least one input', hasOutputs ? null : 'at least one output'].filter(Boolean);
+  const blocking = unresolvedProblems(detected, model);
   const targetParts = targetsText.split(',').map((t) => t.trim().replace(/[_ ]/g, '')).filter((t) => t !== '');
   const targets = targetParts.map(Number);
   const targetsError = targets.some((x) => !Number.isFinite(x)) ? 'Enter numbers separated by commas' : null;
-  const canRun = !iterError && !seedError && !targetsError && corrErrors.every((e) => !e) && missing.length === 0 && !loading;
+  const canRun = !iterError && !seedError && !targetsError && corrErrors.every((e) => !e) && missing.length === 0 && blocking.length === 0 && !loading;
 
   // A draft that is still exactly a saved version runs that version, so
   // the simulation records it; targets are not part of a saved model.
@@ -623,6 +684,12 @@ export function RunPanel({ workbookId, modelApi }: { workbookId: string; modelAp
       </fieldset>
       <Correlations model={model} errors={corrErrors} onChange={setCorrelations} />
       {missing.length > 0 && <p className="muted small">To run, add {missing.join(' and ')}.</p>}
+      {blocking.length > 0 && (
+        <p className="muted small">
+          To run, override {blocking.length === 1 ? 'the cell' : 'the cells'} the engine cannot simulate: {blocking.map((p) => p.cell).join(', ')}.
+        </p>
+      )}
+      {inCell && missing.length === 0 && blocking.length === 0 && <p className="muted small" data-testid="run-scope">{runScope(model, detected!)}</p>}
       {saved && (
         <p className="muted small">
           Runs saved version {saved.version} of “{saved.name}”.
@@ -757,3 +824,15 @@ function RecentRuns({ workbookId }: { workbookId: string }) {
   );
 }
 
+
+/** What a run of the draft on a workbook with an in-cell model will use. */
+export function runScope(model: Model, detected: DetectedModel): string {
+  const overridden = detected.detectedInputs.filter((d) => model.inputs.some((i) => i.cell.replace(/\$/g, '') === d.cell.replace(/\$/g, ''))).length;
+  const kept = detected.detectedInputs.length - overridden;
+  const added = model.inputs.length - overridden;
+  const parts = [`the workbook's ${kept} input${kept === 1 ? '' : 's'}`];
+  if (overridden > 0) parts.push(`${overridden} overridden`);
+  if (added > 0) parts.push(`${added} of yours`);
+  const outs = model.outputs.length > 0 ? `your ${model.outputs.length} output${model.outputs.length === 1 ? '' : 's'}` : `the workbook's ${detected.detectedOutputs.length} output${detected.detectedOutputs.length === 1 ? '' : 's'}`;
+  return `Runs ${parts.join(', ')}; ${outs}.`;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it, vi } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { MockedProvider } from '@apollo/client/testing/react';
+import { DetectedModelPanel } from './DetectedModel';
+import { CREATE_SIMULATION } from '../graphql/operations';
+import type { DetectedModel } from '../graphql/incell';
+import { EMPTY_MODEL, useModel, type Model } from '../lib/model';
+import { RunPanel } from '../pages/Workbook';
+
+const nulls = { min: null, mode: null, max: null, mu: null, sigma: null, truncateMin: null, truncateMax: null };
+
+// Shaped like the server's answer for the @RISK workbook of server/incell_test.go.
+const detected: DetectedModel = {
+  detectedInputs: [
+    { cell: 'Model!B1', name: 'Demand', function: 'RiskNormal', staticValue: 100, distribution: { ...nulls, type: 'NORMAL', mean: 100, stdDev: 10 } },
+    { cell: 'Model!B2', name: null, function: 'RiskUniform', staticValue: 5, distribution: { ...nulls, type: 'UNIFORM', min: 0, max: 10, mean: null, stdDev: null } },
+  ],
+  detectedOutputs: [
+    { cell: 'Model!B3', name: 'Total' },
+    { cell: 'Model!B4', name: null },
+  ],
+  detectionProblems: [],
+};
+
+const withProblem: DetectedModel = { ...detected, detectionProblems: [{ cell: 'Model!B5', message: 'RiskMakeInput is not supported' }] };
+
+describe('DetectedModelPanel', () => {
+  it('lists the detected inputs with their distributions and outputs, and overrides an input', async () => {
+    const user = userEvent.setup();
+    const onOverride = vi.fn();
+    const onGo = vi.fn();
+    render(<DetectedModelPanel detected={detected} model={EMPTY_MODEL} onGo={onGo} onOverride={onOverride} onRestore={() => {}} />);
+    const rows = within(screen.getByRole('table', { name: 'Detected inputs' })).getAllByRole('row');
+    expect(rows).toHaveLength(3);
+    expect(rows[1].textContent).toContain('Model!B1');
+    expect(rows[1].textContent).toContain('Demand');
+    expect(rows[1].textContent).toMatch(/Normal/i);
+    expect(rows[1].textContent).toContain('100');
+    expect(rows[1].textContent).toContain('RiskNormal');
+    expect(rows[2].textContent).toMatch(/Uniform/i);
+    const outputs = within(screen.getByRole('list', { name: 'Detected outputs' })).getAllByRole('listitem');
+    expect(outputs.map((o) => o.textContent)).toEqual(['Model!B3 Total', 'Model!B4']);
+
+    await user.click(screen.getByRole('button', { name: 'Override Model!B1' }));
+    expect(onOverride).toHaveBeenCalledWith({ cell: 'Model!B1', name: 'Demand', distribution: { type: 'NORMAL', mean: 100, stdDev: 10 } });
+    expect(onGo).toHaveBeenCalledWith('Model!B1');
+  });
+
+  it('marks an overridden input and offers the workbook’s back', async () => {
+    const user = userEvent.setup();
+    const onRestore = vi.fn();
+    const model: Model = { ...EMPTY_MODEL, inputs: [{ cell: 'Model!B1', name: 'Demand', distribution: { type: 'NORMAL', mean: 120, stdDev: 5 } }] };
+    render(<DetectedModelPanel detected={detected} model={model} onGo={() => {}} onOverride={() => {}} onRestore={onRestore} />);
+    expect(screen.getByText('overridden')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Override Model!B1' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: "Use the workbook's distribution for Model!B1" }));
+    expect(onRestore).toHaveBeenCalledWith('Model!B1');
+  });
+
+  it('shows the detection problems', () => {
+    render(<DetectedModelPanel detected={withProblem} model={EMPTY_MODEL} onGo={() => {}} onOverride={() => {}} onRestore={() => {}} />);
+    const problems = within(screen.getByRole('list', { name: 'Detection problems' })).getAllByRole('listitem');
+    expect(problems[0].textContent).toContain('Model!B5');
+    expect(problems[0].textContent).toContain('RiskMakeInput is not supported');
+    expect(screen.getByRole('note').textContent).toMatch(/override each/);
+  });
+
+  it('renders nothing for a workbook without an in-cell model', () => {
+    const { container } = render(
+      <DetectedModelPanel detected={{ detectedInputs: [], detectedOutputs: [], detectionProblems: [] }} model={EMPTY_MODEL} onGo={() => {}} onOverride={() => {}} onRestore={() => {}} />,
+    );
+    expect(container.textContent).toBe('');
+  });
+});
+
+function Harness({ workbookId, model }: { workbookId: string; model: DetectedModel }) {
+  const modelApi = useModel(workbookId);
+  return <RunPanel workbookId={workbookId} modelApi={modelApi} detected={model} />;
+}
+
+describe('RunPanel with an in-cell model', () => {
+  it('runs the workbook’s own model with no inputs or outputs given', async () => {
+    const user = userEvent.setup();
+    vi.spyOn(window, 'scrollTo').mockImplementation(() => {});
+    const created = vi.fn();
+    render(
+      <MockedProvider
+        mocks={[
+          {
+            request: {
+              query: CREATE_SIMULATION,
+              variables: (v: Record<string, any>) => {
+                created(v);
+                return true;
+              },
+            },
+            result: { errors: [{ message: 'stop here', extensions: { code: 'BAD_USER_INPUT' } }] },
+          },
+        ]}
+      >
+        <Harness workbookId="wb-incell" model={detected} />
+      </MockedProvider>,
+    );
+    expect(screen.queryByText(/To run, add/)).toBeNull();
+    expect(screen.getByTestId('run-scope').textContent).toBe("Runs the workbook's 2 inputs; the workbook's 2 outputs.");
+    await user.click(screen.getByRole('button', { name: /^Run / }));
+    await waitFor(() => expect(created).toHaveBeenCalled());
+    expect(created.mock.calls[0][0].input).toMatchObject({ workbookId: 'wb-incell', inputs: [], outputs: [] });
+  });
+
+  it('sends an overridden input as an ordinary one', async () => {
+    const user = userEvent.setup();
+    const created = vi.fn();
+    const draft: Model = { ...EMPTY_MODEL, inputs: [{ cell: 'Model!B1', name: 'Demand', distribution: { type: 'NORMAL', mean: 120, stdDev: 5 } }] };
+    localStorage.setItem('simgraph.model.wb-override', JSON.stringify(draft));
+    render(
+      <MockedProvider
+        mocks={[
+          {
+            request: {
+              query: CREATE_SIMULATION,
+              variables: (v: Record<string, any>) => {
+                created(v);
+                return true;
+              },
+            },
+            result: { errors: [{ message: 'stop here', extensions: { code: 'BAD_USER_INPUT' } }] },
+          },
+        ]}
+      >
+        <Harness workbookId="wb-override" model={detected} />
+      </MockedProvider>,
+    );
+    expect(screen.getByTestId('run-scope').textContent).toBe("Runs the workbook's 1 input, 1 overridden; the workbook's 2 outputs.");
+    await user.click(screen.getByRole('button', { name: /^Run / }));
+    await waitFor(() => expect(created).toHaveBeenCalled());
+    expect(created.mock.calls[0][0].input.inputs).toEqual([{ cell: 'Model!B1', name: 'Demand', distribution: { type: 'NORMAL', mean: 120, stdDev: 5 } }]);
+    expect(created.mock.calls[0][0].input.outputs).toEqual([]);
+  });
+
+  it('will not run while a cell the engine cannot simulate is not overridden', () => {
+    render(
+      <MockedProvider mocks={[]}>
+        <Harness workbookId="wb-problem" model={withProblem} />
+      </MockedProvider>,
+    );
+    expect(screen.getByText(/override the cell the engine cannot simulate: Model!B5/)).toBeTruthy();
+    expect((screen.getByRole('button', { name: /^Run / }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});

@@ -1,0 +1,153 @@
+// The model the workbook defines in its own cells: its @RISK or ModelRisk
+// inputs with their distributions, its marked outputs and what cannot be
+// simulated. A detected input can be overridden: it becomes an input of the
+// draft, edited in the distribution form like any other.
+import type { DetectedInput, DetectedModel } from '../graphql/incell';
+import { describe, type DistributionInput } from '../lib/distributions';
+import { formatNumber } from '../lib/format';
+import type { Model, ModelInput } from '../lib/model';
+
+/** A distribution from the API without its unset (null) parameters, as inputs are sent. */
+export function cleanDistribution(d: Record<string, unknown>): DistributionInput {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) if (v !== null && v !== undefined && k !== '__typename') out[k] = v;
+  return out as unknown as DistributionInput;
+}
+
+/** The draft input that overrides a detected one. */
+export function overrideOf(d: DetectedInput): ModelInput {
+  return { cell: d.cell, name: d.name, distribution: cleanDistribution(d.distribution) };
+}
+
+const sameCell = (a: string, b: string) => a.replace(/\$/g, '') === b.replace(/\$/g, '');
+
+/** Detection problems no draft input overrides: while any remains, the server refuses the workbook's own model. */
+export function unresolvedProblems(detected: DetectedModel | undefined, model: Model) {
+  return (detected?.detectionProblems ?? []).filter((p) => !model.inputs.some((i) => sameCell(i.cell, p.cell)));
+}
+
+/** Whether the workbook's own model supplies what the draft lacks. */
+export function hasDetectedModel(detected: DetectedModel | undefined): boolean {
+  return !!detected && (detected.detectedInputs.length > 0 || detected.detectedOutputs.length > 0 || detected.detectionProblems.length > 0);
+}
+
+interface Props {
+  detected: DetectedModel;
+  model: Model;
+  onGo: (cell: string) => void;
+  onOverride: (input: ModelInput) => void;
+  onRestore: (cell: string) => void;
+}
+
+export function DetectedModelPanel({ detected, model, onGo, onOverride, onRestore }: Props) {
+  if (!hasDetectedModel(detected)) return null;
+  const overridden = (cell: string) => model.inputs.some((i) => sameCell(i.cell, cell));
+  const problems = unresolvedProblems(detected, model);
+  return (
+    <section className="panel" aria-labelledby="detected-title" data-testid="detected-model">
+      <h2 id="detected-title">Model in the workbook</h2>
+      <p className="muted small">
+        Distributions and outputs written in the workbook’s cells (@RISK, ModelRisk). A run uses them with no inputs or outputs of yours; an input of
+        yours on the same cell overrides the workbook’s.
+      </p>
+      <h3>
+        Inputs <span className="count">{detected.detectedInputs.length}</span>
+      </h3>
+      {detected.detectedInputs.length === 0 ? (
+        <p className="muted small">No in-cell distributions.</p>
+      ) : (
+        <table className="table compact" aria-label="Detected inputs">
+          <thead>
+            <tr>
+              <th scope="col">Cell</th>
+              <th scope="col">Name</th>
+              <th scope="col">Distribution</th>
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {detected.detectedInputs.map((d) => {
+              const over = overridden(d.cell);
+              return (
+                <tr key={d.cell} className={over ? 'overridden' : undefined}>
+                  <td>
+                    <button type="button" className="link-button" onClick={() => onGo(d.cell)}>
+                      {d.cell}
+                    </button>
+                  </td>
+                  <td>{d.name ?? <span className="muted">—</span>}</td>
+                  <td>
+                    <span title={`=${d.function}(…) · static value ${formatNumber(d.staticValue)}`}>{describe(cleanDistribution(d.distribution))}</span>
+                    <span className="muted small"> {d.function}</span>
+                    {over && <span className="tag">overridden</span>}
+                  </td>
+                  <td>
+                    {over ? (
+                      <button type="button" className="link-button" aria-label={`Use the workbook's distribution for ${d.cell}`} onClick={() => onRestore(d.cell)}>
+                        Use workbook’s
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-label={`Override ${d.cell}`}
+                        onClick={() => {
+                          onOverride(overrideOf(d));
+                          onGo(d.cell);
+                        }}
+                      >
+                        Override
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <h3>
+        Outputs <span className="count">{detected.detectedOutputs.length}</span>
+      </h3>
+      {detected.detectedOutputs.length === 0 ? (
+        <p className="muted small">No cells marked with RiskOutput or VoseOutput.</p>
+      ) : (
+        <>
+          <ul className="model-list" aria-label="Detected outputs">
+            {detected.detectedOutputs.map((o) => (
+              <li key={o.cell}>
+                <button type="button" className="link-button" onClick={() => onGo(o.cell)}>
+                  {o.cell}
+                </button>
+                {o.name && <span> {o.name}</span>}
+              </li>
+            ))}
+          </ul>
+          {model.outputs.length > 0 && <p className="muted small">Your outputs replace these in a run.</p>}
+        </>
+      )}
+      {detected.detectionProblems.length > 0 && (
+        <div className={problems.length > 0 ? 'notice warn' : 'notice'} role="note">
+          <p>
+            {problems.length > 0
+              ? 'These cells use functions the engine cannot simulate; override each with a distribution of yours to run the workbook:'
+              : 'Every cell the engine could not simulate is overridden:'}
+          </p>
+          <ul aria-label="Detection problems">
+            {detected.detectionProblems.map((p) => (
+              <li key={p.cell}>
+                <button type="button" className="link-button" onClick={() => onGo(p.cell)}>
+                  {p.cell}
+                </button>{' '}
+                {p.message}
+                {overridden(p.cell) && <span className="tag">overridden</span>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
