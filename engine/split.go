@@ -566,3 +566,7 @@ func decodeChunk(w chunkWire, nOut, nIn int) (*chunkStats, error) {
 	}
 	return cs, nil
 }
+
+// Convergence is the first pass's moments of the partial's own range (for
+// progress: ranges' moments are merged exactly only by Merge).
+func (p *Partial) Convergence() []Convergence { return p.w.Convergence }
