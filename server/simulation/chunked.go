@@ -123,6 +123,7 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 			for _, k := range keys {
 				if t, ok := tasks[strings.TrimPrefix(k, "error:")]; ok && strings.HasPrefix(k, "error:") {
 					msg, _, _ := c.Partials.Get(ctx, id, errorKey(t))
+					_ = c.Partials.Drop(context.WithoutCancel(ctx), id)
 					return nil, errors.New(string(msg))
 				}
 				if _, ok := tasks[k]; !ok || parts[k] != nil {
@@ -147,6 +148,11 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 			}
 			select {
 			case <-ctx.Done():
+				if errors.Is(context.Cause(ctx), jobs.ErrCancelled) {
+					// A cancelled run's partials are of no more use; a
+					// stopping process leaves them to its job's next run.
+					_ = c.Partials.Drop(context.WithoutCancel(ctx), id)
+				}
 				return nil, context.Cause(ctx)
 			case <-time.After(poll):
 			}
