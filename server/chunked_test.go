@@ -193,8 +193,14 @@ func TestChunkedRunsAcrossReplicas(t *testing.T) {
 		replicas[i], servers[i] = c.start(10_000, 4096)
 	}
 	for i, in := range runs[:2] {
+		before, err := c.rdb.XLen(context.Background(), c.tasksStream()).Result()
+		require.NoError(t, err)
 		id := createSimulation(t, servers[i], token, in)
 		waitStatus(t, servers[i], token, id, "COMPLETED")
+		after, err := c.rdb.XLen(context.Background(), c.tasksStream()).Result()
+		require.NoError(t, err)
+		chunks := (in["iterations"].(int) + 1023) / 1024
+		require.GreaterOrEqual(t, after-before, int64(3*((chunks+3)/4)), "the run went through tasks of 4 chunks, in at least three passes")
 		require.Equal(t, c.storedResults(reference[i]), c.storedResults(id), "a split run stores the unsplit run's results, bit for bit")
 		require.Equal(t, 1, c.completions(id), "billed once")
 	}
