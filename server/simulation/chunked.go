@@ -32,6 +32,11 @@ type Chunking struct {
 	TaskIterations int
 	// Poll is how often the coordinator looks for its tasks' partials.
 	Poll time.Duration
+	// RequeueAfter is how long the coordinator waits without a new partial
+	// before queueing the missing tasks again (the task stream may have
+	// been lost with Redis); a duplicate computes the same partial.
+	// 0 means 5 minutes.
+	RequeueAfter time.Duration
 }
 
 // chunked reports whether sim runs split into tasks.
@@ -113,7 +118,12 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 				return nil, err
 			}
 		}
+		requeue := c.RequeueAfter
+		if requeue <= 0 {
+			requeue = 5 * time.Minute
+		}
 		parts := map[string]*engine.Partial{}
+		lastNew := time.Now()
 		for len(parts) < len(tasks) {
 			keys, err := c.Partials.Keys(ctx, id)
 			if err != nil {
@@ -140,8 +150,21 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 				parts[k] = &p
 				grew = true
 			}
-			if grew && report != nil {
-				report(chunkedProgress(parts, pass, sim.Iterations, nOut))
+			if grew {
+				lastNew = time.Now()
+				if report != nil {
+					report(chunkedProgress(parts, pass, sim.Iterations, nOut))
+				}
+			} else if time.Since(lastNew) > requeue {
+				w.Log.WarnContext(ctx, "simulation: no task finished for a while; queueing the missing ones again", "simulation", id, "pass", pass)
+				for k, t := range tasks {
+					if parts[k] == nil {
+						if err := c.Tasks.EnqueueTask(ctx, t); err != nil {
+							return nil, err
+						}
+					}
+				}
+				lastNew = time.Now()
 			}
 			if len(parts) == len(tasks) {
 				break
