@@ -134,7 +134,9 @@ func waitStatus(t *testing.T, s *servertest.Server, token, id, status string) {
 	t.Helper()
 	var last string
 	require.Eventually(t, func() bool {
-		var out struct{ Simulation struct{ Status, Error string } }
+		var out struct {
+			Simulation struct{ Status, Error string }
+		}
 		s.Query(t, token, `query($id: ID!) { simulation(id: $id) { status error } }`, map[string]any{"id": id}).Decode(t, &out)
 		last = out.Simulation.Status + " " + out.Simulation.Error
 		return out.Simulation.Status == status

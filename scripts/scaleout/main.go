@@ -139,7 +139,9 @@ func measureReplicas(n, iterations int, wb []byte, bin, pg, rdb, tmp string) (me
 		return measure{}, err
 	}
 	for {
-		var out struct{ Simulation struct{ Status, Error string } }
+		var out struct {
+			Simulation struct{ Status, Error string }
+		}
 		if err := c.post(urls[0], "application/json", query(`query($id: ID!) { simulation(id: $id) { status error } }`, map[string]any{"id": id}), &out); err != nil {
 			return measure{}, err
 		}
