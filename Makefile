@@ -5,7 +5,7 @@ PKGS    := ./...
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/simgraph/simgraph/server.Version=$(VERSION)
 
-.PHONY: run test test-go test-web web generate build image bench bench-api lint startup-time
+.PHONY: run test test-go test-web web generate build image bench bench-api bench-scaleout lint startup-time
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" . serve
@@ -60,3 +60,10 @@ lint:
 
 startup-time: build
 	bash scripts/startup-time.sh bin/simgraph
+
+# A 10,000,000-iteration run of project-dcf.xlsx split across 1, 2 and 3
+# replica processes (one engine goroutine each): wall time, speed-up and
+# whether the stored results are identical. PostgreSQL and Redis as for
+# the tests.
+bench-scaleout:
+	$(GO) run ./scripts/scaleout

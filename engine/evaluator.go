@@ -138,10 +138,17 @@ func laneNumber(st *formula.State, j, lane int, v float64) float64 {
 // cancellation, a spill's read error, and an *errInternal when a worker
 // panics.
 func (r *run) parallel(ctx context.Context, limit func() int, src source, visit func(worker int, e *evaluator, c int)) error {
+	return r.parallelFrom(ctx, 0, limit, src, visit)
+}
+
+// parallelFrom is parallel over chunks first, first+1, … (a split run's
+// range).
+func (r *run) parallelFrom(ctx context.Context, first int, limit func() int, src source, visit func(worker int, e *evaluator, c int)) error {
 	workers := r.workers()
 	wctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var next atomic.Int64
+	next.Store(int64(first))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {

@@ -32,9 +32,16 @@ type search interface {
 	Done() bool
 	newPass() adder
 	finish([]adder)
+	// A split run's parts carry their passes as bytes, merged into one
+	// pass (which Finish takes as it would take them all).
+	decodePass([]byte) (adder, error)
+	mergePass(into, from adder)
 }
 
-type adder interface{ Add(float64) }
+type adder interface {
+	Add(float64)
+	MarshalBinary() ([]byte, error)
+}
 
 type selection struct{ *stats.Selection }
 
@@ -43,7 +50,31 @@ func (s selection) finish(ps []adder) {
 	s.Finish(column(ps, func(p adder) *stats.SelectionPass { return p.(*stats.SelectionPass) })...)
 }
 
+func (s selection) decodePass(b []byte) (adder, error) {
+	p := s.NewPass()
+	return p, p.UnmarshalBinary(b)
+}
+func (s selection) mergePass(into, from adder) {
+	into.(*stats.SelectionPass).Merge(from.(*stats.SelectionPass))
+}
+
 type excluded struct{ *stats.Excluded }
+
+func (s excluded) decodePass(b []byte) (adder, error) {
+	p := s.NewPass()
+	return p, p.UnmarshalBinary(b)
+}
+func (s excluded) mergePass(into, from adder) {
+	into.(*stats.ExcludedPass).Merge(from.(*stats.ExcludedPass))
+}
+
+func (s rankScale) decodePass(b []byte) (adder, error) {
+	p := s.NewPass()
+	return p, p.UnmarshalBinary(b)
+}
+func (s rankScale) mergePass(into, from adder) {
+	into.(*stats.RankPass).Merge(from.(*stats.RankPass))
+}
 
 func (s excluded) newPass() adder { return s.NewPass() }
 func (s excluded) finish(ps []adder) {
@@ -65,12 +96,7 @@ const passShards = 2
 func (r *run) count(ctx context.Context, feeds []feed) error {
 	workers := r.workers()
 	for {
-		var open []feed
-		for _, f := range feeds {
-			if !f.search.Done() {
-				open = append(open, f)
-			}
-		}
+		open := openFeeds(feeds)
 		if len(open) == 0 {
 			return nil
 		}
@@ -86,35 +112,11 @@ func (r *run) count(ctx context.Context, feeds []feed) error {
 				passes[k][s] = f.search.newPass()
 			}
 		}
-		needInputs := false
-		for _, f := range open {
-			needInputs = needInputs || f.input >= 0
-		}
-		err := r.parallel(ctx, r.keptChunks, r.replaySource(needInputs), func(w int, e *evaluator, _ int) {
+		err := r.parallel(ctx, r.keptChunks, r.replaySource(needsInputs(open)), func(w int, e *evaluator, _ int) {
 			for k, f := range open {
 				p, mu := passes[k][w%shards], &locks[k][w%shards]
 				mu.Lock()
-				switch {
-				case f.input < 0:
-					for _, y := range e.output(f.output) {
-						if finite(y) {
-							p.Add(y)
-						}
-					}
-				case f.output < 0:
-					for _, x := range e.input(f.input) {
-						if finite(x) {
-							p.Add(x)
-						}
-					}
-				default:
-					ys := e.output(f.output)
-					for k, x := range e.input(f.input) {
-						if finite(x) && !finite(ys[k]) {
-							p.Add(x)
-						}
-					}
-				}
+				f.add(p, e)
 				mu.Unlock()
 			}
 		})
@@ -125,6 +127,52 @@ func (r *run) count(ctx context.Context, feeds []feed) error {
 			f.search.finish(passes[k])
 		}
 	}
+}
+
+// add gives p the values of the chunk e holds that f feeds.
+func (f feed) add(p adder, e *evaluator) {
+	switch {
+	case f.input < 0:
+		for _, y := range e.output(f.output) {
+			if finite(y) {
+				p.Add(y)
+			}
+		}
+	case f.output < 0:
+		for _, x := range e.input(f.input) {
+			if finite(x) {
+				p.Add(x)
+			}
+		}
+	default:
+		ys := e.output(f.output)
+		for k, x := range e.input(f.input) {
+			if finite(x) && !finite(ys[k]) {
+				p.Add(x)
+			}
+		}
+	}
+}
+
+// openFeeds are the feeds whose searches need another pass.
+func openFeeds(feeds []feed) []feed {
+	var open []feed
+	for _, f := range feeds {
+		if !f.search.Done() {
+			open = append(open, f)
+		}
+	}
+	return open
+}
+
+// needsInputs reports whether some feed counts an input's values.
+func needsInputs(feeds []feed) bool {
+	for _, f := range feeds {
+		if f.input >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // column picks one field from every worker's record.

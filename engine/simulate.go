@@ -222,39 +222,10 @@ type Result struct {
 // from the plan, which gives the very values the run used.
 func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	start := time.Now()
-	if err := validate(m, o); err != nil {
-		return nil, err
-	}
-	inputs := make([]formula.CellRef, len(m.Inputs))
-	for i, in := range m.Inputs {
-		inputs[i] = in.Cell
-	}
-	prog, err := formula.Compile(m.Workbook, formula.CompileOptions{Inputs: inputs, Outputs: m.Outputs})
+	r, warnings, err := prepareRun(ctx, m, o)
 	if err != nil {
 		return nil, err
 	}
-	plan := &sample.Plan{Iterations: o.Iterations, ChunkSize: ChunkSize, Seed: o.Seed, Method: o.Sampling}
-	if len(m.Correlations) > 0 {
-		if plan.Correlation, plan.CorrelatedInputs, err = correlationMatrix(len(m.Inputs), m.Correlations); err != nil {
-			return nil, err
-		}
-	}
-	warnings := DependencyWarnings(m, prog)
-	if o.Warn != nil {
-		for _, w := range warnings {
-			o.Warn(w)
-		}
-	}
-	report(o.Progress, Progress{Stage: "sampling", Total: o.Iterations, Outputs: make([]Convergence, len(m.Outputs))})
-	planWarnings, err := plan.Prepare()
-	if err != nil {
-		return nil, fmt.Errorf("engine: preparing samples: %w", err)
-	}
-	warnings = append(warnings, planWarnings...)
-	if err := ctx.Err(); err != nil {
-		return nil, context.Cause(ctx)
-	}
-	r := newRun(m, o, prog, plan)
 	if !r.o.KeepSamples && !r.exact {
 		// Without a file the summarising passes evaluate the model again.
 		var err error
@@ -285,6 +256,44 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// prepareRun validates and compiles the model and prepares its samples:
+// what Simulate and a split run share before the first pass.
+func prepareRun(ctx context.Context, m Model, o Options) (*run, []string, error) {
+	if err := validate(m, o); err != nil {
+		return nil, nil, err
+	}
+	inputs := make([]formula.CellRef, len(m.Inputs))
+	for i, in := range m.Inputs {
+		inputs[i] = in.Cell
+	}
+	prog, err := formula.Compile(m.Workbook, formula.CompileOptions{Inputs: inputs, Outputs: m.Outputs})
+	if err != nil {
+		return nil, nil, err
+	}
+	plan := &sample.Plan{Iterations: o.Iterations, ChunkSize: ChunkSize, Seed: o.Seed, Method: o.Sampling}
+	if len(m.Correlations) > 0 {
+		if plan.Correlation, plan.CorrelatedInputs, err = correlationMatrix(len(m.Inputs), m.Correlations); err != nil {
+			return nil, nil, err
+		}
+	}
+	warnings := DependencyWarnings(m, prog)
+	if o.Warn != nil {
+		for _, w := range warnings {
+			o.Warn(w)
+		}
+	}
+	report(o.Progress, Progress{Stage: "sampling", Total: o.Iterations, Outputs: make([]Convergence, len(m.Outputs))})
+	planWarnings, err := plan.Prepare()
+	if err != nil {
+		return nil, nil, fmt.Errorf("engine: preparing samples: %w", err)
+	}
+	warnings = append(warnings, planWarnings...)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, context.Cause(ctx)
+	}
+	return newRun(m, o, prog, plan), warnings, nil
 }
 
 // DependencyWarnings describes what the model's dependency graph shows to

@@ -59,7 +59,7 @@ func (r *run) newStreamSummary() *streamSummary {
 		xs: make([]*stats.RankScale, nIn), excluded: make([][]*stats.Excluded, nOut)}
 	for j := range ss.outs {
 		ss.outs[j] = r.outputHead(j)
-		if r.o.KeepSamples {
+		if r.o.KeepSamples && r.outputs != nil { // a split run's parts hold none
 			ss.outs[j].Samples = r.outputs[j]
 		}
 		s := ss.outs[j].Summary
@@ -210,13 +210,28 @@ func (ss *streamSummary) finalPass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for w := range counts {
+		ss.addHistogramCounts(counts[w])
+	}
+	ss.finishOutputs(sums)
+	return nil
+}
+
+// addHistogramCounts adds counts ([output][bin]) to the histograms.
+func (ss *streamSummary) addHistogramCounts(counts [][]int) {
+	for j := range ss.outs {
+		for b, n := range counts[j] {
+			ss.outs[j].Histogram[b].Count += n
+		}
+	}
+}
+
+// finishOutputs sets the tails, from ss.tails summed, and the sensitivity,
+// from the rank sums ([output·inputs + input]) and the run's co-moments.
+func (ss *streamSummary) finishOutputs(sums []stats.RankSums) {
+	r, nIn := ss.r, ss.nIn
 	for j := range ss.outs {
 		r.setTails(&ss.outs[j], j, ss.tails[j], ss.clean[j])
-		for w := range counts {
-			for b, n := range counts[w][j] {
-				ss.outs[j].Histogram[b].Count += n
-			}
-		}
 		if ss.ys[j] == nil {
 			continue
 		}
@@ -226,7 +241,6 @@ func (ss *streamSummary) finalPass(ctx context.Context) error {
 		}
 		ss.outs[j].Sensitivity = r.withRegression(j, &ss.outs[j], withInputs(sens))
 	}
-	return nil
 }
 
 // inputRanks holds a chunk's estimated ranks of one input (a worker's).

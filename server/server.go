@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -79,6 +80,10 @@ type App struct {
 	bg          context.Context
 	stopBg      context.CancelFunc
 	workersDone chan struct{}
+
+	// tasks and partials carry split runs' chunk-range tasks (chunked.go).
+	tasks    jobs.TaskQueue
+	partials jobs.Partials
 
 	// Operations is the machinery beside the request path (server/operations.go).
 	Operations *Operations
@@ -156,7 +161,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts}
 	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
 	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
-	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3}
+	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3,
+		EngineWorkers: cfg.EngineWorkers, SummaryMemory: cfg.SummaryMemory, Chunking: a.chunking(cfg)}
 	a.Operations.wire(a, checker, clients)
 	a.Operations.Admin.OpenPools = router.OpenPools
 	a.Operations.Admin.Databases = a.tenantDatabases
@@ -215,7 +221,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 // server mode (shared by every replica), in-process when embedded.
 func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 	if a.Redis == nil {
-		a.Queue = jobs.NewMemory()
+		mem := jobs.NewMemory()
+		a.Queue = mem
+		a.tasks, a.partials = jobs.NewMemoryTasks(mem), jobs.NewMemoryPartials()
 		a.Progress = progress.NewMemory(10000)
 		return nil
 	}
@@ -225,6 +233,11 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 	}
 	q.ReclaimAfter = cfg.JobReclaimAfter
 	a.Queue = q
+	tasks, err := jobs.NewRedisTasks(ctx, q)
+	if err != nil {
+		return err
+	}
+	a.tasks, a.partials = tasks, jobs.NewRedisPartials(q)
 	if a.Progress, err = progress.NewRedis(ctx, a.Redis, redisPrefix(cfg), a.log); err != nil {
 		return err
 	}
@@ -242,6 +255,14 @@ func redisPrefix(cfg *config.Config) string { return "simgraph:" + cfg.DatabaseP
 // through it.
 func RedisKeyPrefix(cfg *config.Config) string { return "{" + redisPrefix(cfg) + "}" }
 
+// chunking is how the worker splits large runs, per cfg.
+func (a *App) chunking(cfg *config.Config) *simulation.Chunking {
+	if cfg.ChunkedAbove <= 0 || a.tasks == nil {
+		return nil
+	}
+	return &simulation.Chunking{Tasks: a.tasks, Partials: a.partials, Above: cfg.ChunkedAbove, TaskIterations: cfg.ChunkTaskIterations}
+}
+
 // StartWorkers runs n simulation workers until the App closes. A process
 // started with SIMGRAPH_WORKERS=0 serves the API only; tests start its
 // workers when they are ready for jobs to run.
@@ -251,7 +272,12 @@ func (a *App) StartWorkers(n int) {
 	a.workersDone = done
 	go func() {
 		defer close(done)
+		var tasks sync.WaitGroup
+		if c := a.Worker.Chunking; c != nil {
+			tasks.Go(func() { c.Tasks.WorkTasks(a.bg, n, a.Worker.HandleTask) })
+		}
 		a.Queue.Work(a.bg, n, a.Worker.Handle)
+		tasks.Wait()
 		if prev != nil {
 			<-prev
 		}

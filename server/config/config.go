@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -63,6 +64,17 @@ type Config struct {
 	Workers         int           // simulations this process runs at once
 	MaxIterations   int           // platform bound per simulation; tier quotas apply below it
 	JobReclaimAfter time.Duration // server mode: a job silent this long is rerun elsewhere
+
+	// ChunkedAbove is the iterations beyond which a run is split into
+	// chunk-range tasks that every replica's workers share (0: never);
+	// ChunkTaskIterations is the size of a task.
+	ChunkedAbove        int
+	ChunkTaskIterations int
+	// EngineWorkers is each simulation's (and task's) engine parallelism
+	// (0: every core); SummaryMemory the engine's Options.SummaryMemory
+	// (0: its default, negative: always streamed).
+	EngineWorkers int
+	SummaryMemory int
 
 	// RateLimits are API requests per minute per organization, by tier
 	// (TRIAL, STANDARD, PROFESSIONAL, ENTERPRISE); a tier not set keeps
@@ -127,6 +139,10 @@ var Vars = []Var{
 	{"SIMGRAPH_WORKERS", "2", "simulations this process runs at once (each uses every core); 0 serves the API only"},
 	{"SIMGRAPH_MAX_ITERATIONS", "10000000", "most iterations any simulation may ask for"},
 	{"SIMGRAPH_RELAY", "true", "run the outbox relay (outbox to event bus) in this process; false leaves it to another process, e.g. one started with SIMGRAPH_WORKERS=0 SIMGRAPH_RELAY=true"},
+	{"SIMGRAPH_CHUNKED_ABOVE", "2000000", "a run of more iterations is split into chunk-range tasks that the workers of every replica share (the same result, bit for bit); 0 never splits"},
+	{"SIMGRAPH_CHUNK_TASK_ITERATIONS", "262144", "iterations per task of a split run (rounded up to whole chunks of 1,024)"},
+	{"SIMGRAPH_ENGINE_WORKERS", "0", "engine goroutines per simulation or task; 0 uses every core"},
+	{"SIMGRAPH_SUMMARY_MEMORY", "0", "bytes a simulation's exact summary may take (0: the engine's 16 MiB; negative: always streamed, as split runs are)"},
 	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
 	{"SIMGRAPH_QUOTAS", "true", "enforce the tier quotas (concurrent simulations, iterations, simulations per month, upload, storage); false turns them off"},
 	{"SIMGRAPH_RATE_LIMIT_TRIAL", "600", "API requests per minute of a TRIAL organization (RATE_LIMITED, HTTP 429, beyond)"},
@@ -261,6 +277,22 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Introspection, err = parseBool(get("SIMGRAPH_INTROSPECTION", strconv.FormatBool(c.Development()))); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_INTROSPECTION: %w", err)
+	}
+	for _, v := range []struct {
+		name, def string
+		dst       *int
+		min       int
+	}{
+		{"SIMGRAPH_CHUNKED_ABOVE", "2000000", &c.ChunkedAbove, 0},
+		{"SIMGRAPH_CHUNK_TASK_ITERATIONS", "262144", &c.ChunkTaskIterations, 1},
+		{"SIMGRAPH_ENGINE_WORKERS", "0", &c.EngineWorkers, 0},
+		{"SIMGRAPH_SUMMARY_MEMORY", "0", &c.SummaryMemory, math.MinInt},
+	} {
+		n, err := strconv.Atoi(get(v.name, v.def))
+		if err != nil || n < v.min {
+			return nil, fmt.Errorf("%s: want an integer of at least %d, got %q", v.name, v.min, get(v.name, v.def))
+		}
+		*v.dst = n
 	}
 	if c.Quotas, err = parseBool(get("SIMGRAPH_QUOTAS", "true")); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_QUOTAS: %w", err)

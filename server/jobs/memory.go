@@ -11,6 +11,7 @@ type Memory struct {
 	pending []Job
 	wake    chan struct{}
 	running *running
+	hooks   []func(simulationID string) // more to reach on a cancel (MemoryTasks)
 }
 
 // NewMemory returns an empty in-process queue.
@@ -74,5 +75,17 @@ func (m *Memory) Work(ctx context.Context, workers int, h Handler) {
 // Cancel implements Queue.
 func (m *Memory) Cancel(_ context.Context, simulationID string) error {
 	m.running.cancel(simulationID)
+	m.mu.Lock()
+	hooks := m.hooks
+	m.mu.Unlock()
+	for _, h := range hooks {
+		h(simulationID)
+	}
 	return nil
+}
+
+func (m *Memory) onCancel(h func(simulationID string)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.hooks = append(m.hooks, h)
 }

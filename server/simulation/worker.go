@@ -36,6 +36,10 @@ type Worker struct {
 	MaxAttempts int
 	// EngineWorkers is the engine's parallelism per job (0: all cores).
 	EngineWorkers int
+	// SummaryMemory is the engine's Options.SummaryMemory (0: its default).
+	SummaryMemory int
+	// Chunking, if set, splits large runs into tasks for any replica.
+	Chunking *Chunking
 	// Events, if set, hears lifecycle changes ("simulation.started", ...).
 	Events func(ctx context.Context, name string, sim *ent.Simulation)
 }
@@ -145,8 +149,35 @@ func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, 
 	}()
 	defer func() { close(stopPersist); <-persisted }()
 
+	opts := w.engineOptions(sim)
+	opts.Progress = func(p engine.Progress) {
+		snap := snapshot(sim, p, started, outputs)
+		mu.Lock()
+		latest = snap
+		mu.Unlock()
+		if throttle.Allow(time.Now(), p.Stage, false) {
+			_ = svc.Progress.Publish(ctx, snap)
+		}
+	}
+	var res *engine.Result
+	if w.chunked(sim) {
+		res, err = w.runChunked(runCtx, sim, model, opts)
+	} else {
+		res, err = engine.Simulate(runCtx, model, opts)
+	}
+	if err != nil {
+		if cause := context.Cause(runCtx); errors.Is(cause, jobs.ErrCancelled) {
+			return nil, jobs.ErrCancelled
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// engineOptions are the engine's options for sim, without progress.
+func (w *Worker) engineOptions(sim *ent.Simulation) engine.Options {
 	targets, perOutput, levels := TailOptions(sim)
-	opts := engine.Options{
+	return engine.Options{
 		Targets:       targets,
 		OutputTargets: perOutput,
 		TailLevels:    levels,
@@ -155,24 +186,8 @@ func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, 
 		Sampling:      sample.Method(sim.Sampling),
 		Workers:       w.EngineWorkers,
 		KeepSamples:   sim.KeepSamples,
-		Progress: func(p engine.Progress) {
-			snap := snapshot(sim, p, started, outputs)
-			mu.Lock()
-			latest = snap
-			mu.Unlock()
-			if throttle.Allow(time.Now(), p.Stage, false) {
-				_ = svc.Progress.Publish(ctx, snap)
-			}
-		},
+		SummaryMemory: w.SummaryMemory,
 	}
-	res, err := engine.Simulate(runCtx, model, opts)
-	if err != nil {
-		if cause := context.Cause(runCtx); errors.Is(cause, jobs.ErrCancelled) {
-			return nil, jobs.ErrCancelled
-		}
-		return nil, err
-	}
-	return res, nil
 }
 
 // persistLoop saves the latest snapshot every PersistEvery while the

@@ -1,0 +1,302 @@
+package simulation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/simgraph/simgraph/engine"
+	"github.com/simgraph/simgraph/ent"
+	entsimulation "github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/jobs"
+	"github.com/simgraph/simgraph/viewer"
+)
+
+// Chunking splits a run of more than Above iterations into tasks of
+// TaskIterations (whole engine chunks) per pass, which any replica's task
+// workers compute (engine.Split). The worker that took the simulation's
+// job coordinates: it queues each pass's tasks, waits for their partials,
+// merges them in chunk order and queues the next pass; the result is the
+// same, bit for bit, as the run in one process, and is written (and
+// billed) once, by the coordinator, as any other result.
+type Chunking struct {
+	Tasks    jobs.TaskQueue
+	Partials jobs.Partials
+	// Above is the iterations beyond which a run is split; 0 never splits.
+	Above int
+	// TaskIterations is the size of a task, rounded up to whole chunks.
+	TaskIterations int
+	// Poll is how often the coordinator looks for its tasks' partials.
+	Poll time.Duration
+	// RequeueAfter is how long the coordinator waits without a new partial
+	// before queueing the missing tasks again (the task stream may have
+	// been lost with Redis); a duplicate computes the same partial.
+	// 0 means 5 minutes.
+	RequeueAfter time.Duration
+}
+
+// chunked reports whether sim runs split into tasks.
+func (w *Worker) chunked(sim *ent.Simulation) bool {
+	c := w.Chunking
+	return c != nil && c.Above > 0 && sim.Iterations > c.Above
+}
+
+// splitOptions are opts as a split run takes them: its summary is always
+// streamed (a run large enough to split streams anyway under the default
+// SummaryMemory).
+func splitOptions(opts engine.Options) engine.Options {
+	opts.Progress = nil
+	if opts.SummaryMemory >= 0 {
+		opts.SummaryMemory = -1
+	}
+	return opts
+}
+
+// taskRanges cuts chunks into ranges of about size iterations.
+func taskRanges(chunks, size int) [][2]int {
+	per := max(1, (size+engine.ChunkSize-1)/engine.ChunkSize)
+	var out [][2]int
+	for first := 0; first < chunks; first += per {
+		out = append(out, [2]int{first, min(first+per, chunks)})
+	}
+	return out
+}
+
+// errorKey marks a task whose evaluation failed: the run fails with it.
+func errorKey(t jobs.Task) string { return "error:" + t.Key() }
+
+// runChunked coordinates a split run. Partials already stored (by the
+// tasks of an earlier attempt whose coordinator died) are used, not
+// computed again: they are the same bytes.
+func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engine.Model, opts engine.Options) (*engine.Result, error) {
+	c := w.Chunking
+	report := opts.Progress
+	split, err := engine.NewSplit(ctx, model, splitOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	id := sim.ID.String()
+	v := viewer.FromContext(ctx)
+	job := jobs.Job{SimulationID: id, TenantID: v.TenantID, Tier: v.Tier, UserID: v.UserID.String(), OrganizationID: v.OrganizationID.String()}
+	ranges := taskRanges(split.Chunks(), c.TaskIterations)
+	poll := c.Poll
+	if poll <= 0 {
+		poll = 200 * time.Millisecond
+	}
+	nOut := len(model.Outputs)
+	for !split.Done() {
+		pass := split.Pass()
+		cp, err := split.Checkpoint()
+		if err != nil {
+			return nil, err
+		}
+		if pass > 0 {
+			if err := c.Partials.Put(ctx, id, jobs.CheckpointKey(pass), cp); err != nil {
+				return nil, err
+			}
+		}
+		stored, err := c.Partials.Keys(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		have := map[string]bool{}
+		for _, k := range stored {
+			have[k] = true
+		}
+		tasks := map[string]jobs.Task{}
+		for _, r := range ranges {
+			t := jobs.Task{Job: job, Pass: pass, First: r[0], End: r[1]}
+			tasks[t.Key()] = t
+			if have[t.Key()] {
+				continue
+			}
+			if err := c.Tasks.EnqueueTask(ctx, t); err != nil {
+				return nil, err
+			}
+		}
+		requeue := c.RequeueAfter
+		if requeue <= 0 {
+			requeue = 5 * time.Minute
+		}
+		parts := map[string]*engine.Partial{}
+		lastNew := time.Now()
+		for len(parts) < len(tasks) {
+			keys, err := c.Partials.Keys(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			grew := false
+			for _, k := range keys {
+				if t, ok := tasks[strings.TrimPrefix(k, "error:")]; ok && strings.HasPrefix(k, "error:") {
+					msg, _, _ := c.Partials.Get(ctx, id, errorKey(t))
+					_ = c.Partials.Drop(context.WithoutCancel(ctx), id)
+					return nil, errors.New(string(msg))
+				}
+				if _, ok := tasks[k]; !ok || parts[k] != nil {
+					continue
+				}
+				b, ok, err := c.Partials.Get(ctx, id, k)
+				if err != nil || !ok {
+					continue
+				}
+				var p engine.Partial
+				if err := p.UnmarshalBinary(b); err != nil {
+					return nil, fmt.Errorf("task %s: %w", k, err)
+				}
+				parts[k] = &p
+				grew = true
+			}
+			if grew {
+				lastNew = time.Now()
+				if report != nil {
+					report(chunkedProgress(parts, pass, sim.Iterations, nOut))
+				}
+			} else if time.Since(lastNew) > requeue {
+				w.Log.WarnContext(ctx, "simulation: no task finished for a while; queueing the missing ones again", "simulation", id, "pass", pass)
+				for k, t := range tasks {
+					if parts[k] == nil {
+						if err := c.Tasks.EnqueueTask(ctx, t); err != nil {
+							return nil, err
+						}
+					}
+				}
+				lastNew = time.Now()
+			}
+			if len(parts) == len(tasks) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				if errors.Is(context.Cause(ctx), jobs.ErrCancelled) {
+					// A cancelled run's partials are of no more use; a
+					// stopping process leaves them to its job's next run.
+					_ = c.Partials.Drop(context.WithoutCancel(ctx), id)
+				}
+				return nil, context.Cause(ctx)
+			case <-time.After(poll):
+			}
+		}
+		list := make([]*engine.Partial, 0, len(parts))
+		for _, p := range parts {
+			list = append(list, p)
+		}
+		if err := split.Merge(list); err != nil {
+			return nil, err
+		}
+	}
+	_ = c.Partials.Drop(context.WithoutCancel(ctx), id)
+	return split.Result(), nil
+}
+
+// chunkedProgress is the progress of a split run: during the first pass
+// the iterations of the tasks done and the pooled means of their ranges
+// (an estimate for display; the result merges exactly), then the
+// summarising passes.
+func chunkedProgress(parts map[string]*engine.Partial, pass, total, nOut int) engine.Progress {
+	if pass > 0 {
+		return engine.Progress{Stage: "summarizing", Done: total, Total: total}
+	}
+	p := engine.Progress{Stage: "running", Total: total, Outputs: make([]engine.Convergence, nOut)}
+	sums, vars := make([]float64, nOut), make([]float64, nOut)
+	for _, part := range parts {
+		n := float64(part.Iterations())
+		p.Done += part.Iterations()
+		for j, cv := range part.Convergence() {
+			if j < nOut && !math.IsNaN(cv.Mean) {
+				sums[j] += n * cv.Mean
+				vars[j] += n * n * cv.StdError * cv.StdError
+			}
+		}
+	}
+	for j := range p.Outputs {
+		if p.Done > 0 {
+			p.Outputs[j] = engine.Convergence{Mean: sums[j] / float64(p.Done), StdError: math.Sqrt(vars[j]) / float64(p.Done)}
+		}
+	}
+	return p
+}
+
+// HandleTask computes one task of a split run on this replica and stores
+// its partial. A task of a simulation no longer running (cancelled,
+// failed, completed by a coordinator that found the partial elsewhere) is
+// dropped; an error leaves it to be retried.
+func (w *Worker) HandleTask(ctx context.Context, t jobs.Task) error {
+	c := w.Chunking
+	if c == nil {
+		return errors.New("simulation: a task reached a worker without chunking")
+	}
+	ctx = JobContext(ctx, t.Job)
+	svc := w.Service
+	sim, err := svc.Get(ctx, t.SimulationID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sim.Status != entsimulation.StatusRUNNING {
+		w.Log.InfoContext(ctx, "simulation: dropping a task of a simulation no longer running", "simulation", t.SimulationID, "task", t.Key(), "status", sim.Status)
+		return nil
+	}
+	if _, ok, err := c.Partials.Get(ctx, t.SimulationID, t.Key()); err != nil || ok {
+		return err
+	}
+	var cp []byte
+	if t.Pass > 0 {
+		var ok bool
+		if cp, ok, err = c.Partials.Get(ctx, t.SimulationID, jobs.CheckpointKey(t.Pass)); err != nil {
+			return err
+		} else if !ok {
+			// The coordinator stores a pass's checkpoint before its tasks:
+			// without one the run they belong to is gone.
+			w.Log.InfoContext(ctx, "simulation: dropping a task without its pass's checkpoint", "simulation", t.SimulationID, "task", t.Key())
+			return nil
+		}
+	}
+	p, err := w.evaluateTask(ctx, sim, t, cp)
+	switch {
+	case err == nil:
+	case errors.Is(context.Cause(ctx), jobs.ErrCancelled):
+		w.Log.InfoContext(ctx, "simulation: task cancelled", "simulation", t.SimulationID, "task", t.Key())
+		return nil
+	case ctx.Err() != nil:
+		return err
+	case isEngineError(err):
+		// The model fails the same way everywhere: the coordinator fails
+		// the run with the message.
+		return c.Partials.Put(context.WithoutCancel(ctx), t.SimulationID, errorKey(t), []byte(err.Error()))
+	default:
+		return err
+	}
+	b, err := p.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return c.Partials.Put(ctx, t.SimulationID, t.Key(), b)
+}
+
+func (w *Worker) evaluateTask(ctx context.Context, sim *ent.Simulation, t jobs.Task, checkpoint []byte) (*engine.Partial, error) {
+	wb, _, err := w.Service.Files.Parsed(ctx, sim.WorkbookID)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Internal, err, "reading the workbook")
+	}
+	model, err := BuildModel(wb, RequestOf(sim))
+	if err != nil {
+		return nil, err
+	}
+	split, err := engine.NewSplit(ctx, model, splitOptions(w.engineOptions(sim)))
+	if err != nil {
+		return nil, err
+	}
+	if err := split.Restore(checkpoint); err != nil {
+		return nil, err
+	}
+	if split.Pass() != t.Pass {
+		return nil, fmt.Errorf("simulation: task of pass %d restored at pass %d", t.Pass, split.Pass())
+	}
+	return split.Evaluate(ctx, t.First, t.End)
+}
