@@ -130,6 +130,7 @@ var matrix = map[string]matrixRow{
 	"Mutation.uploadWorkbook": {Op: `mutation($file: Upload!) { uploadWorkbook(file: $file) { id } }`, Upload: true,
 		Want: [5]string{data, data, unauthenticated, forbidden, data}},
 	"Mutation.deleteWorkbook": {Op: `mutation($id: ID!) { deleteWorkbook(id: $id) }`, Vars: wbVars, Want: objectAccess},
+	"Mutation.renameWorkbook": {Op: `mutation($id: ID!) { renameWorkbook(id: $id, name: "renamed.xlsx") { id createdBy } }`, Vars: wbVars, Want: objectAccess},
 	"Mutation.createSimulation": {Op: `mutation($input: SimulationInput!) { createSimulation(input: $input) { id } }`,
 		Vars: func(f fixture) map[string]any {
 			return map[string]any{"input": map[string]any{
@@ -154,6 +155,7 @@ var matrix = map[string]matrixRow{
 	"Mutation.runModel":    {Op: `mutation($id: ID!) { runModel(id: $id) { id modelVersion } }`, Vars: modelVars, Want: objectAccess},
 
 	"Mutation.cancelSimulation": {Op: `mutation($id: ID!) { cancelSimulation(id: $id) { id status } }`, Vars: simVars, Want: objectAccess},
+	"Mutation.renameSimulation": {Op: `mutation($id: ID!) { renameSimulation(id: $id, name: "renamed") { id createdBy } }`, Vars: simVars, Want: objectAccess},
 
 	"Subscription.simulationProgress": {Op: `subscription($id: ID!) { simulationProgress(id: $id) { simulationId status } }`, Vars: simVars, Want: objectAccess},
 

@@ -263,6 +263,8 @@ type ComplexityRoot struct {
 		DeleteWorkbook       func(childComplexity int, id string) int
 		MarkNotificationRead func(childComplexity int, id string) int
 		Migrate              func(childComplexity int, dryRun *bool) int
+		RenameSimulation     func(childComplexity int, id string, name string) int
+		RenameWorkbook       func(childComplexity int, id string, name string) int
 		RunModel             func(childComplexity int, id string, input *model.RunModelInput) int
 		SetOrganizationTier  func(childComplexity int, organizationID string, tier model.Tier) int
 		SetQuotaOverride     func(childComplexity int, organizationID string, input quota.Override) int
@@ -477,6 +479,7 @@ type ComplexityRoot struct {
 		CompletedAt     func(childComplexity int) int
 		Correlations    func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
+		CreatedBy       func(childComplexity int) int
 		ElapsedMs       func(childComplexity int) int
 		Error           func(childComplexity int) int
 		ID              func(childComplexity int) int
@@ -609,6 +612,7 @@ type ComplexityRoot struct {
 		Simulations          func(childComplexity int, first *int, after *entgql.Cursor[uuid.UUID]) int
 		Size                 func(childComplexity int) int
 		UnsupportedFunctions func(childComplexity int) int
+		UploadedBy           func(childComplexity int) int
 	}
 
 	WorkbookConnection struct {
@@ -651,8 +655,10 @@ type ModelVersionResolver interface {
 type MutationResolver interface {
 	UploadWorkbook(ctx context.Context, file graphql.Upload) (*ent.Workbook, error)
 	DeleteWorkbook(ctx context.Context, id string) (string, error)
+	RenameWorkbook(ctx context.Context, id string, name string) (*ent.Workbook, error)
 	CreateSimulation(ctx context.Context, input model.SimulationInput) (*ent.Simulation, error)
 	CancelSimulation(ctx context.Context, id string) (*ent.Simulation, error)
+	RenameSimulation(ctx context.Context, id string, name string) (*ent.Simulation, error)
 	Migrate(ctx context.Context, dryRun *bool) (*admin.MigrationReport, error)
 	MarkNotificationRead(ctx context.Context, id string) (*ent.Notification, error)
 	CreateModel(ctx context.Context, input model.CreateModelInput) (*ent.Model, error)
@@ -1623,6 +1629,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Migrate(childComplexity, args["dryRun"].(*bool)), true
+	case "Mutation.renameSimulation":
+		if e.ComplexityRoot.Mutation.RenameSimulation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_renameSimulation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RenameSimulation(childComplexity, args["id"].(string), args["name"].(string)), true
+	case "Mutation.renameWorkbook":
+		if e.ComplexityRoot.Mutation.RenameWorkbook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_renameWorkbook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RenameWorkbook(childComplexity, args["id"].(string), args["name"].(string)), true
 	case "Mutation.runModel":
 		if e.ComplexityRoot.Mutation.RunModel == nil {
 			break
@@ -2609,6 +2637,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.CreatedAt(childComplexity), true
+	case "Simulation.createdBy":
+		if e.ComplexityRoot.Simulation.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.CreatedBy(childComplexity), true
 	case "Simulation.elapsedMs":
 		if e.ComplexityRoot.Simulation.ElapsedMs == nil {
 			break
@@ -3178,6 +3212,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workbook.UnsupportedFunctions(childComplexity), true
+	case "Workbook.createdBy":
+		if e.ComplexityRoot.Workbook.UploadedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.UploadedBy(childComplexity), true
 
 	case "WorkbookConnection.edges":
 		if e.ComplexityRoot.WorkbookConnection.Edges == nil {
@@ -3831,6 +3871,8 @@ type Workbook implements Node {
   formulaCount: Int!
   "Functions the engine does not implement, with how often each is used."
   unsupportedFunctions: [FunctionCount!]!
+  "The user (or API key) who uploaded it: only they and organization administrators may rename or delete it."
+  createdBy: ID!
   createdAt: Time!
   "Cells of one sheet in an A1 range (default: the sheet's used range, at most 10,000 cells), row by row."
   cells(sheet: String!, range: String): CellPage!
@@ -4274,6 +4316,8 @@ type Simulation implements Node {
   results: [Result!]!
   error: String
   warnings: [String!]!
+  "The user (or API key) who created it: only they and organization administrators may rename or cancel it."
+  createdBy: ID!
   createdAt: Time!
   startedAt: Time
   completedAt: Time
@@ -4324,9 +4368,15 @@ extend type Query {
 type Mutation {
   "Upload an .xlsx workbook (GraphQL multipart request spec)."
   uploadWorkbook(file: Upload!): Workbook!
+  "Delete a workbook: its uploader or an organization administrator (FORBIDDEN for other members)."
   deleteWorkbook(id: ID!): ID!
+  "Rename a workbook (1 to 255 characters): its uploader or an organization administrator."
+  renameWorkbook(id: ID!, name: String!): Workbook!
   createSimulation(input: SimulationInput!): Simulation!
+  "Cancel a queued or running simulation: its creator or an organization administrator."
   cancelSimulation(id: ID!): Simulation!
+  "Rename a simulation (an empty name removes it): its creator or an organization administrator."
+  renameSimulation(id: ID!, name: String!): Simulation!
 }
 
 type Subscription {
@@ -5193,6 +5243,8 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_error(ctx, field)
 	case "warnings":
 		return ec.fieldContext_Simulation_warnings(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Simulation_createdBy(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Simulation_createdAt(ctx, field)
 	case "startedAt":
@@ -5405,6 +5457,8 @@ func (ec *executionContext) childFields_Workbook(ctx context.Context, field grap
 		return ec.fieldContext_Workbook_formulaCount(ctx, field)
 	case "unsupportedFunctions":
 		return ec.fieldContext_Workbook_unsupportedFunctions(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Workbook_createdBy(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Workbook_createdAt(ctx, field)
 	case "cells":
@@ -5708,6 +5762,50 @@ func (ec *executionContext) field_Mutation_migrate_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["dryRun"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_renameSimulation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_renameWorkbook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg1
 	return args, nil
 }
 
@@ -9443,6 +9541,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteWorkbook(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_renameWorkbook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renameWorkbook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenameWorkbook(ctx, fc.Args["id"].(string), fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Workbook) graphql.Marshaler {
+			return ec.marshalNWorkbook2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐWorkbook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renameWorkbook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workbook(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renameWorkbook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createSimulation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9525,6 +9667,50 @@ func (ec *executionContext) fieldContext_Mutation_cancelSimulation(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelSimulation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_renameSimulation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renameSimulation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenameSimulation(ctx, fc.Args["id"].(string), fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {
+			return ec.marshalNSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renameSimulation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Simulation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renameSimulation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14037,6 +14223,29 @@ func (ec *executionContext) fieldContext_Simulation_warnings(_ context.Context, 
 	return graphql.NewScalarFieldContext("Simulation", field, false, false, "String")
 }
 
+func (ec *executionContext) _Simulation_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Simulation", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Simulation_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15805,6 +16014,29 @@ func (ec *executionContext) fieldContext_Workbook_unsupportedFunctions(_ context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workbook", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Workbook_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
@@ -19599,6 +19831,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "renameWorkbook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renameWorkbook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createSimulation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createSimulation(ctx, field)
@@ -19609,6 +19848,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelSimulation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelSimulation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renameSimulation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renameSimulation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -21124,6 +21370,11 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "createdBy":
+			out.Values[i] = ec._Simulation_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._Simulation_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21852,6 +22103,11 @@ func (ec *executionContext) _Workbook(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workbook_unsupportedFunctions(ctx, field, obj)
 				})
+		case "createdBy":
+			out.Values[i] = ec._Workbook_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdAt":
 			out.Values[i] = ec._Workbook_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
