@@ -8,6 +8,7 @@ package graph
 import (
 	"github.com/simgraph/simgraph/server/account"
 	"github.com/simgraph/simgraph/server/admin"
+	"github.com/simgraph/simgraph/server/audit"
 	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/files"
 	"github.com/simgraph/simgraph/server/health"
@@ -26,4 +27,6 @@ type Resolver struct {
 	Admin  *admin.Service
 	Inbox  *events.Inbox
 	Quotas *quota.Service
+	// Audit serves auditLog.
+	Audit *audit.Service
 }

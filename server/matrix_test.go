@@ -169,6 +169,10 @@ var matrix = map[string]matrixRow{
 		Vars: func(fixture) map[string]any { return map[string]any{"id": uuid.NewString()} },
 		Want: [5]string{notFound, notFound, unauthenticated, forbidden, notFound}},
 
+	// Members read the entries of their own actions, administrators all of
+	// their organization's: nobody reads another organization's.
+	"Query.auditLog": {Op: `{ auditLog(first: 50) { edges { node { id objectId } } totalCount } }`, Want: tenantList},
+
 	"Query.quota": {Op: `{ quota { tenantId tier } }`, Want: tenantList},
 	"Mutation.setQuotaOverride": {Op: `mutation($org: ID!) { setQuotaOverride(organizationId: $org, input: {concurrentSimulations: 5}) { tenantId } }`,
 		Vars: orgVars, Want: systemAdminOnly},

@@ -39,7 +39,9 @@ func TestObjectPermissions(t *testing.T) {
 			s.Query(t, creator, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": in}).Decode(t, &out)
 			return out.CreateSimulation.ID
 		}
-		newModel := func(t *testing.T) string { return createModel(t, s, creator, newWorkbook(t), "perm", priceModel(100)).ID }
+		newModel := func(t *testing.T) string {
+			return createModel(t, s, creator, newWorkbook(t), "perm", priceModel(100)).ID
+		}
 
 		type operation struct {
 			op   string

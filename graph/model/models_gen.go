@@ -7,9 +7,21 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/simgraph/simgraph/ent/simulation"
 )
+
+type AuditLogFilter struct {
+	ObjectType *string `json:"objectType,omitempty"`
+	ObjectID   *string `json:"objectId,omitempty"`
+	// A user's or an API key's ID.
+	Actor *string `json:"actor,omitempty"`
+	// Entries at or after this time.
+	Since *time.Time `json:"since,omitempty"`
+	// Entries before this time.
+	Until *time.Time `json:"until,omitempty"`
+}
 
 type CorrelationInput struct {
 	// Sheet!A1 of two inputs.
@@ -294,6 +306,65 @@ type User struct {
 	Subject      string        `json:"subject"`
 	Roles        []Role        `json:"roles"`
 	Organization *Organization `json:"organization"`
+}
+
+// Who made a change in the audit log.
+type AuditActorKind string
+
+const (
+	AuditActorKindUser   AuditActorKind = "USER"
+	AuditActorKindAPIKey AuditActorKind = "API_KEY"
+	// The platform itself (a worker starting or finishing a run).
+	AuditActorKindSystem AuditActorKind = "SYSTEM"
+)
+
+var AllAuditActorKind = []AuditActorKind{
+	AuditActorKindUser,
+	AuditActorKindAPIKey,
+	AuditActorKindSystem,
+}
+
+func (e AuditActorKind) IsValid() bool {
+	switch e {
+	case AuditActorKindUser, AuditActorKindAPIKey, AuditActorKindSystem:
+		return true
+	}
+	return false
+}
+
+func (e AuditActorKind) String() string {
+	return string(e)
+}
+
+func (e *AuditActorKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditActorKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditActorKind", str)
+	}
+	return nil
+}
+
+func (e AuditActorKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditActorKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditActorKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type DatabaseTier string
