@@ -9,8 +9,8 @@ import (
 
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
-	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/graph/generated"
+	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/server/files"
 )
 

@@ -8,6 +8,7 @@ package graph
 import (
 	"github.com/simgraph/simgraph/server/account"
 	"github.com/simgraph/simgraph/server/admin"
+	"github.com/simgraph/simgraph/server/apikey"
 	"github.com/simgraph/simgraph/server/audit"
 	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/files"
@@ -29,4 +30,6 @@ type Resolver struct {
 	Quotas *quota.Service
 	// Audit serves auditLog.
 	Audit *audit.Service
+	// KeyService serves apiKeys, createApiKey and revokeApiKey.
+	KeyService *apikey.Service
 }

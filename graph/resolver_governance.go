@@ -13,8 +13,23 @@ import (
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/graph/generated"
 	"github.com/simgraph/simgraph/graph/model"
+	"github.com/simgraph/simgraph/server/apikey"
 	"github.com/simgraph/simgraph/server/audit"
 )
+
+// Prefix is the resolver for the prefix field.
+func (r *apiKeyResolver) Prefix(ctx context.Context, obj *ent.APIKey) (string, error) {
+	return apikey.Prefix + obj.Lookup, nil
+}
+
+// Scopes is the resolver for the scopes field.
+func (r *apiKeyResolver) Scopes(ctx context.Context, obj *ent.APIKey) ([]model.APIKeyScope, error) {
+	out := make([]model.APIKeyScope, len(obj.Scopes))
+	for i, sc := range obj.Scopes {
+		out[i] = model.APIKeyScope(sc)
+	}
+	return out, nil
+}
 
 // ActorKind is the resolver for the actorKind field.
 func (r *auditEntryResolver) ActorKind(ctx context.Context, obj *ent.AuditEntry) (model.AuditActorKind, error) {
@@ -28,12 +43,41 @@ func (r *auditEntryResolver) ActorID(ctx context.Context, obj *ent.AuditEntry) (
 	return id, nil
 }
 
+// CreateAPIKey is the resolver for the createApiKey field.
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, name string, scopes []model.APIKeyScope) (*model.CreatedAPIKey, error) {
+	names := make([]string, len(scopes))
+	for i, sc := range scopes {
+		names[i] = string(sc)
+	}
+	created, err := r.KeyService.Create(ctx, name, names)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreatedAPIKey{APIKey: created.Key, Secret: created.Secret}, nil
+}
+
+// RevokeAPIKey is the resolver for the revokeApiKey field.
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*ent.APIKey, error) {
+	return r.KeyService.Revoke(ctx, id)
+}
+
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *entgql.Cursor[uuid.UUID], filter *model.AuditLogFilter) (*ent.AuditEntryConnection, error) {
 	return r.Audit.List(ctx, audit.ListParams{First: first, After: after, Filter: auditFilter(filter)})
 }
 
+// APIKeys is the resolver for the apiKeys field.
+func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
+	return r.KeyService.List(ctx)
+}
+
+// ApiKey returns generated.ApiKeyResolver implementation.
+func (r *Resolver) ApiKey() generated.ApiKeyResolver { return &apiKeyResolver{r} }
+
 // AuditEntry returns generated.AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntryResolver{r} }
 
-type auditEntryResolver struct{ *Resolver }
+type (
+	apiKeyResolver     struct{ *Resolver }
+	auditEntryResolver struct{ *Resolver }
+)

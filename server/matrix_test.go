@@ -68,6 +68,7 @@ type fixture struct {
 	WorkbookID   uuid.UUID
 	SimulationID uuid.UUID
 	ModelID      uuid.UUID
+	APIKeyID     uuid.UUID
 }
 
 // matrixRow is one schema field's operation and its expected outcome per
@@ -173,6 +174,13 @@ var matrix = map[string]matrixRow{
 	// their organization's: nobody reads another organization's.
 	"Query.auditLog": {Op: `{ auditLog(first: 50) { edges { node { id objectId } } totalCount } }`, Want: tenantList},
 
+	// API keys: ORG_ADMIN of the organization only (the owner is a member).
+	"Query.apiKeys":         {Op: `{ apiKeys { id prefix } }`, Want: adminOnly},
+	"Mutation.createApiKey": {Op: `mutation { createApiKey(name: "matrix", scopes: [READ]) { apiKey { id } secret } }`, Want: adminOnly},
+	"Mutation.revokeApiKey": {Op: `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`,
+		Vars: func(f fixture) map[string]any { return map[string]any{"id": f.APIKeyID.String()} },
+		Want: [5]string{forbidden, forbidden, unauthenticated, forbidden, notFound}},
+
 	"Query.quota": {Op: `{ quota { tenantId tier } }`, Want: tenantList},
 	"Mutation.setQuotaOverride": {Op: `mutation($org: ID!) { setQuotaOverride(organizationId: $org, input: {concurrentSimulations: 5}) { tenantId } }`,
 		Vars: orgVars, Want: systemAdminOnly},
@@ -268,7 +276,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 								// back (an error may repeat the ID the caller sent).
 								var r struct{ Data json.RawMessage }
 								_ = json.Unmarshal([]byte(raw), &r)
-								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID, f.ModelID} {
+								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID, f.ModelID, f.APIKeyID} {
 									require.NotContains(t, string(r.Data), id.String(), "%s as %s leaks the owner's object", field, col)
 								}
 							}
@@ -369,7 +377,11 @@ func (e *matrixEnv) fixture(t *testing.T) fixture {
 		SetInputs([]simspec.Input{{Cell: "Sheet1!A1", Distribution: simspec.Distribution{Type: "NORMAL", Mean: new(0.0), StdDev: new(1.0)}}}).
 		SetOutputs([]string{"Sheet1!B1"}).SetIterations(100).SetSeed(1).SetCreatedBy(e.owner.UserID).Save(ctx)
 	require.NoError(t, err)
-	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID, ModelID: m.ID}
+	key, err := e.s.App.Store.Service(database.User).Client.APIKey.Create().SetOrganizationID(e.owner.OrganizationID).
+		SetName("matrix key").SetLookup(strings.ReplaceAll(uuid.NewString(), "-", "")[:16]).SetSecretHash(hex.EncodeToString(sum[:])).
+		SetScopes([]string{"READ"}).SetCreatedBy(e.owner.UserID).Save(ctx)
+	require.NoError(t, err)
+	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID, ModelID: m.ID, APIKeyID: key.ID}
 }
 
 // run sends row's operation as col and returns the outcome and the raw

@@ -129,6 +129,7 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 	a.Accounts.Outbox, a.Accounts.OnCommit = events.Write, p.Relay.Notify
 	a.Files.Outbox, a.Files.OnCommit = events.Write, p.Relay.Notify
 	a.Simulations.Outbox, a.Simulations.OnCommit = events.Write, p.Relay.Notify
+	a.APIKeys.Outbox, a.APIKeys.OnCommit = events.Write, p.Relay.Notify
 
 	rpm := map[tenancy.Tier]int{}
 	for tier, n := range cfg.RateLimits {

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"github.com/simgraph/simgraph/server/apikey"
 
 	"encoding/json"
 	"entgo.io/ent/dialect"
@@ -62,6 +63,7 @@ type App struct {
 	Redis       *redis.Client
 	Accounts    *account.Service
 	Authn       *account.Authenticator
+	APIKeys     *apikey.Service
 	Files       *files.Service
 	Simulations *simulation.Service
 	Reports     *report.Service
@@ -153,7 +155,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	// role otherwise.
 	clients := router.Client
 	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier), Placement: router.Placement, Mover: a.Mover}
-	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts}
+	a.APIKeys = &apikey.Service{Users: store.Service(database.User).Client}
+	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts, APIKey: a.APIKeys.Authenticate}
 	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
 	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
 	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3}
@@ -171,7 +174,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 			func() float64 { _, n := a.Shared.Groups(); return float64(n) }),
 	)
 	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations,
-		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas, Audit: a.Operations.Audit}, graph.HandlerOpts{
+		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas, Audit: a.Operations.Audit, KeyService: a.APIKeys}, graph.HandlerOpts{
 		Log:            log,
 		MaxDepth:       cfg.MaxQueryDepth,
 		MaxComplexity:  cfg.MaxComplexity,

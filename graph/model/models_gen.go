@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
 )
 
@@ -36,6 +37,12 @@ type CreateModelInput struct {
 	Name        string                `json:"name"`
 	Description *string               `json:"description,omitempty"`
 	Definition  *ModelDefinitionInput `json:"definition"`
+}
+
+type CreatedAPIKey struct {
+	APIKey *ent.APIKey `json:"apiKey"`
+	// The whole key. It is shown here once and stored only as a hash.
+	Secret string `json:"secret"`
 }
 
 type DecileMean struct {
@@ -306,6 +313,62 @@ type User struct {
 	Subject      string        `json:"subject"`
 	Roles        []Role        `json:"roles"`
 	Organization *Organization `json:"organization"`
+}
+
+// What an API key may do: READ runs queries and subscriptions, WRITE mutations too.
+type APIKeyScope string
+
+const (
+	APIKeyScopeRead  APIKeyScope = "READ"
+	APIKeyScopeWrite APIKeyScope = "WRITE"
+)
+
+var AllAPIKeyScope = []APIKeyScope{
+	APIKeyScopeRead,
+	APIKeyScopeWrite,
+}
+
+func (e APIKeyScope) IsValid() bool {
+	switch e {
+	case APIKeyScopeRead, APIKeyScopeWrite:
+		return true
+	}
+	return false
+}
+
+func (e APIKeyScope) String() string {
+	return string(e)
+}
+
+func (e *APIKeyScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APIKeyScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApiKeyScope", str)
+	}
+	return nil
+}
+
+func (e APIKeyScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APIKeyScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APIKeyScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Who made a change in the audit log.
