@@ -66,6 +66,9 @@ func Complexity() generated.ComplexityRoot {
 	c.Query.AuditLog = func(child int, first *int, _ *entgql.Cursor[uuid.UUID], _ *model.AuditLogFilter) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}
+	c.Webhook.Deliveries = func(child int, first *int) int {
+		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
+	}
 	c.Model.Versions = func(child int, first *int, _ *entgql.Cursor[uuid.UUID]) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}

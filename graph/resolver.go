@@ -15,6 +15,7 @@ import (
 	"github.com/simgraph/simgraph/server/health"
 	"github.com/simgraph/simgraph/server/quota"
 	"github.com/simgraph/simgraph/server/simulation"
+	"github.com/simgraph/simgraph/server/webhook"
 )
 
 // Resolver holds the domain services resolvers call.
@@ -32,4 +33,6 @@ type Resolver struct {
 	Audit *audit.Service
 	// KeyService serves apiKeys, createApiKey and revokeApiKey.
 	KeyService *apikey.Service
+	// Webhooks serves webhooks, createWebhook and deleteWebhook.
+	WebhookService *webhook.Service
 }

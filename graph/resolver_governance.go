@@ -61,6 +61,27 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*ent.AP
 	return r.KeyService.Revoke(ctx, id)
 }
 
+// CreateWebhook is the resolver for the createWebhook field.
+func (r *mutationResolver) CreateWebhook(ctx context.Context, url string, events []model.WebhookEvent) (*model.CreatedWebhook, error) {
+	names := make([]string, len(events))
+	for i, e := range events {
+		names[i] = eventTypeOf(e)
+	}
+	created, err := r.WebhookService.Create(ctx, url, names)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreatedWebhook{Webhook: created.Webhook, Secret: created.Secret}, nil
+}
+
+// DeleteWebhook is the resolver for the deleteWebhook field.
+func (r *mutationResolver) DeleteWebhook(ctx context.Context, id string) (string, error) {
+	if err := r.WebhookService.Delete(ctx, id); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, first *int, after *entgql.Cursor[uuid.UUID], filter *model.AuditLogFilter) (*ent.AuditEntryConnection, error) {
 	return r.Audit.List(ctx, audit.ListParams{First: first, After: after, Filter: auditFilter(filter)})
@@ -71,13 +92,52 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
 	return r.KeyService.List(ctx)
 }
 
+// Webhooks is the resolver for the webhooks field.
+func (r *queryResolver) Webhooks(ctx context.Context) ([]*ent.Webhook, error) {
+	return r.WebhookService.List(ctx)
+}
+
+// Events is the resolver for the events field.
+func (r *webhookResolver) Events(ctx context.Context, obj *ent.Webhook) ([]model.WebhookEvent, error) {
+	out := make([]model.WebhookEvent, len(obj.Events))
+	for i, e := range obj.Events {
+		out[i] = webhookEventOf(e)
+	}
+	return out, nil
+}
+
+// Deliveries is the resolver for the deliveries field.
+func (r *webhookResolver) Deliveries(ctx context.Context, obj *ent.Webhook, first *int) ([]*ent.WebhookDelivery, error) {
+	return r.WebhookService.Deliveries(ctx, obj, first)
+}
+
+// EventType is the resolver for the eventType field.
+func (r *webhookDeliveryResolver) EventType(ctx context.Context, obj *ent.WebhookDelivery) (model.WebhookEvent, error) {
+	return webhookEventOf(obj.EventType), nil
+}
+
+// Status is the resolver for the status field.
+func (r *webhookDeliveryResolver) Status(ctx context.Context, obj *ent.WebhookDelivery) (model.WebhookDeliveryStatus, error) {
+	return model.WebhookDeliveryStatus(obj.Status), nil
+}
+
 // ApiKey returns generated.ApiKeyResolver implementation.
 func (r *Resolver) ApiKey() generated.ApiKeyResolver { return &apiKeyResolver{r} }
 
 // AuditEntry returns generated.AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntryResolver{r} }
 
+// Webhook returns generated.WebhookResolver implementation.
+func (r *Resolver) Webhook() generated.WebhookResolver { return &webhookResolver{r} }
+
+// WebhookDelivery returns generated.WebhookDeliveryResolver implementation.
+func (r *Resolver) WebhookDelivery() generated.WebhookDeliveryResolver {
+	return &webhookDeliveryResolver{r}
+}
+
 type (
-	apiKeyResolver     struct{ *Resolver }
-	auditEntryResolver struct{ *Resolver }
+	apiKeyResolver          struct{ *Resolver }
+	auditEntryResolver      struct{ *Resolver }
+	webhookResolver         struct{ *Resolver }
+	webhookDeliveryResolver struct{ *Resolver }
 )

@@ -69,6 +69,7 @@ type fixture struct {
 	SimulationID uuid.UUID
 	ModelID      uuid.UUID
 	APIKeyID     uuid.UUID
+	WebhookID    uuid.UUID
 }
 
 // matrixRow is one schema field's operation and its expected outcome per
@@ -181,6 +182,15 @@ var matrix = map[string]matrixRow{
 		Vars: func(f fixture) map[string]any { return map[string]any{"id": f.APIKeyID.String()} },
 		Want: [5]string{forbidden, forbidden, unauthenticated, forbidden, notFound}},
 
+	// Webhooks: ORG_ADMIN of the organization only. A documentation
+	// address (TEST-NET-3) passes the private-address check without DNS.
+	"Query.webhooks": {Op: `{ webhooks { id url deliveries { id } } }`, Want: adminOnly},
+	"Mutation.createWebhook": {Op: `mutation { createWebhook(url: "https://203.0.113.10/hook", events: [SIMULATION_COMPLETED]) { webhook { id } secret } }`,
+		Want: adminOnly},
+	"Mutation.deleteWebhook": {Op: `mutation($id: ID!) { deleteWebhook(id: $id) }`,
+		Vars: func(f fixture) map[string]any { return map[string]any{"id": f.WebhookID.String()} },
+		Want: [5]string{forbidden, forbidden, unauthenticated, forbidden, notFound}},
+
 	"Query.quota": {Op: `{ quota { tenantId tier } }`, Want: tenantList},
 	"Mutation.setQuotaOverride": {Op: `mutation($org: ID!) { setQuotaOverride(organizationId: $org, input: {concurrentSimulations: 5}) { tenantId } }`,
 		Vars: orgVars, Want: systemAdminOnly},
@@ -276,7 +286,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 								// back (an error may repeat the ID the caller sent).
 								var r struct{ Data json.RawMessage }
 								_ = json.Unmarshal([]byte(raw), &r)
-								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID, f.ModelID, f.APIKeyID} {
+								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID, f.ModelID, f.APIKeyID, f.WebhookID} {
 									require.NotContains(t, string(r.Data), id.String(), "%s as %s leaks the owner's object", field, col)
 								}
 							}
@@ -381,7 +391,10 @@ func (e *matrixEnv) fixture(t *testing.T) fixture {
 		SetName("matrix key").SetLookup(strings.ReplaceAll(uuid.NewString(), "-", "")[:16]).SetSecretHash(hex.EncodeToString(sum[:])).
 		SetScopes([]string{"READ"}).SetCreatedBy(e.owner.UserID).Save(ctx)
 	require.NoError(t, err)
-	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID, ModelID: m.ID, APIKeyID: key.ID}
+	hook, err := e.s.App.Store.Service(database.User).Client.Webhook.Create().SetURL("https://203.0.113.10/matrix").
+		SetEvents([]string{"simulation.completed"}).SetSecret("whsec_matrix").SetCreatedBy(e.owner.UserID).Save(ctx)
+	require.NoError(t, err)
+	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID, ModelID: m.ID, APIKeyID: key.ID, WebhookID: hook.ID}
 }
 
 // run sends row's operation as col and returns the outcome and the raw

@@ -130,6 +130,7 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 	a.Files.Outbox, a.Files.OnCommit = events.Write, p.Relay.Notify
 	a.Simulations.Outbox, a.Simulations.OnCommit = events.Write, p.Relay.Notify
 	a.APIKeys.Outbox, a.APIKeys.OnCommit = events.Write, p.Relay.Notify
+	a.Webhooks.Outbox, a.Webhooks.OnCommit = events.Write, p.Relay.Notify
 
 	rpm := map[tenancy.Tier]int{}
 	for tier, n := range cfg.RateLimits {
@@ -151,6 +152,8 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 	}
 	p.Audit = &audit.Service{Clients: audit.Clients(clients)}
 	p.Consumers.Add(p.Audit.Consumer())
+	p.Consumers.Add(a.Webhooks.Consumer())
+	a.Webhooks.Start(a.bg)
 	p.Inbox = &events.Inbox{Users: client(database.User), Hub: hub}
 	p.Admin = &admin.Service{Store: store, Accounts: a.Accounts, Clients: admin.Clients(clients), Recorders: p.Recorders,
 		Migrator: p.Migrator, Checker: checker}

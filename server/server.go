@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"github.com/simgraph/simgraph/server/apikey"
+	"github.com/simgraph/simgraph/server/webhook"
 
 	"encoding/json"
 	"entgo.io/ent/dialect"
@@ -64,6 +65,7 @@ type App struct {
 	Accounts    *account.Service
 	Authn       *account.Authenticator
 	APIKeys     *apikey.Service
+	Webhooks    *webhook.Service
 	Files       *files.Service
 	Simulations *simulation.Service
 	Reports     *report.Service
@@ -156,6 +158,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	clients := router.Client
 	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier), Placement: router.Placement, Mover: a.Mover}
 	a.APIKeys = &apikey.Service{Users: store.Service(database.User).Client}
+	a.Webhooks = &webhook.Service{Users: store.Service(database.User).Client, AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log}
 	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts, APIKey: a.APIKeys.Authenticate}
 	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
 	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
@@ -174,7 +177,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 			func() float64 { _, n := a.Shared.Groups(); return float64(n) }),
 	)
 	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations,
-		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas, Audit: a.Operations.Audit, KeyService: a.APIKeys}, graph.HandlerOpts{
+		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas, Audit: a.Operations.Audit, KeyService: a.APIKeys, WebhookService: a.Webhooks}, graph.HandlerOpts{
 		Log:            log,
 		MaxDepth:       cfg.MaxQueryDepth,
 		MaxComplexity:  cfg.MaxComplexity,
