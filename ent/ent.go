@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/apikey"
+	"github.com/simgraph/simgraph/ent/auditentry"
 	"github.com/simgraph/simgraph/ent/model"
 	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
@@ -25,6 +27,8 @@ import (
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/webhook"
+	"github.com/simgraph/simgraph/ent/webhookdelivery"
 	"github.com/simgraph/simgraph/ent/workbook"
 )
 
@@ -86,20 +90,24 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			analyticsevent.Table: analyticsevent.ValidColumn,
-			model.Table:          model.ValidColumn,
-			modelversion.Table:   modelversion.ValidColumn,
-			notification.Table:   notification.ValidColumn,
-			organization.Table:   organization.ValidColumn,
-			outboxevent.Table:    outboxevent.ValidColumn,
-			processedevent.Table: processedevent.ValidColumn,
-			quotaaccount.Table:   quotaaccount.ValidColumn,
-			quotaoverride.Table:  quotaoverride.ValidColumn,
-			result.Table:         result.ValidColumn,
-			simulation.Table:     simulation.ValidColumn,
-			usagerecord.Table:    usagerecord.ValidColumn,
-			user.Table:           user.ValidColumn,
-			workbook.Table:       workbook.ValidColumn,
+			apikey.Table:          apikey.ValidColumn,
+			analyticsevent.Table:  analyticsevent.ValidColumn,
+			auditentry.Table:      auditentry.ValidColumn,
+			model.Table:           model.ValidColumn,
+			modelversion.Table:    modelversion.ValidColumn,
+			notification.Table:    notification.ValidColumn,
+			organization.Table:    organization.ValidColumn,
+			outboxevent.Table:     outboxevent.ValidColumn,
+			processedevent.Table:  processedevent.ValidColumn,
+			quotaaccount.Table:    quotaaccount.ValidColumn,
+			quotaoverride.Table:   quotaoverride.ValidColumn,
+			result.Table:          result.ValidColumn,
+			simulation.Table:      simulation.ValidColumn,
+			usagerecord.Table:     usagerecord.ValidColumn,
+			user.Table:            user.ValidColumn,
+			webhook.Table:         webhook.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
+			workbook.Table:        workbook.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

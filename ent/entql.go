@@ -4,6 +4,8 @@ package ent
 
 import (
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/apikey"
+	"github.com/simgraph/simgraph/ent/auditentry"
 	"github.com/simgraph/simgraph/ent/model"
 	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
@@ -17,6 +19,8 @@ import (
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/webhook"
+	"github.com/simgraph/simgraph/ent/webhookdelivery"
 	"github.com/simgraph/simgraph/ent/workbook"
 
 	"entgo.io/ent/dialect/sql"
@@ -27,8 +31,31 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
 	graph.Nodes[0] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   apikey.Table,
+			Columns: apikey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: apikey.FieldID,
+			},
+		},
+		Type: "APIKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			apikey.FieldTenantID:       {Type: field.TypeString, Column: apikey.FieldTenantID},
+			apikey.FieldOrganizationID: {Type: field.TypeUUID, Column: apikey.FieldOrganizationID},
+			apikey.FieldName:           {Type: field.TypeString, Column: apikey.FieldName},
+			apikey.FieldLookup:         {Type: field.TypeString, Column: apikey.FieldLookup},
+			apikey.FieldSecretHash:     {Type: field.TypeString, Column: apikey.FieldSecretHash},
+			apikey.FieldScopes:         {Type: field.TypeJSON, Column: apikey.FieldScopes},
+			apikey.FieldCreatedBy:      {Type: field.TypeUUID, Column: apikey.FieldCreatedBy},
+			apikey.FieldCreatedAt:      {Type: field.TypeTime, Column: apikey.FieldCreatedAt},
+			apikey.FieldLastUsedAt:     {Type: field.TypeTime, Column: apikey.FieldLastUsedAt},
+			apikey.FieldRevokedAt:      {Type: field.TypeTime, Column: apikey.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   analyticsevent.Table,
 			Columns: analyticsevent.Columns,
@@ -49,7 +76,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 			analyticsevent.FieldRecordedAt: {Type: field.TypeTime, Column: analyticsevent.FieldRecordedAt},
 		},
 	}
-	graph.Nodes[1] = &sqlgraph.Node{
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   auditentry.Table,
+			Columns: auditentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: auditentry.FieldID,
+			},
+		},
+		Type: "AuditEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			auditentry.FieldTenantID:   {Type: field.TypeString, Column: auditentry.FieldTenantID},
+			auditentry.FieldEventID:    {Type: field.TypeUUID, Column: auditentry.FieldEventID},
+			auditentry.FieldAction:     {Type: field.TypeString, Column: auditentry.FieldAction},
+			auditentry.FieldActor:      {Type: field.TypeString, Column: auditentry.FieldActor},
+			auditentry.FieldObjectType: {Type: field.TypeString, Column: auditentry.FieldObjectType},
+			auditentry.FieldObjectID:   {Type: field.TypeString, Column: auditentry.FieldObjectID},
+			auditentry.FieldObjectName: {Type: field.TypeString, Column: auditentry.FieldObjectName},
+			auditentry.FieldDetails:    {Type: field.TypeJSON, Column: auditentry.FieldDetails},
+			auditentry.FieldOccurredAt: {Type: field.TypeTime, Column: auditentry.FieldOccurredAt},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   model.Table,
 			Columns: model.Columns,
@@ -70,7 +119,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			model.FieldUpdatedAt:   {Type: field.TypeTime, Column: model.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   modelversion.Table,
 			Columns: modelversion.Columns,
@@ -98,7 +147,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelversion.FieldCreatedAt:    {Type: field.TypeTime, Column: modelversion.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -120,7 +169,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldReadAt:    {Type: field.TypeTime, Column: notification.FieldReadAt},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -139,7 +188,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCreatedAt: {Type: field.TypeTime, Column: organization.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxevent.Table,
 			Columns: outboxevent.Columns,
@@ -155,12 +204,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxevent.FieldOrganizationID: {Type: field.TypeString, Column: outboxevent.FieldOrganizationID},
 			outboxevent.FieldUserID:         {Type: field.TypeString, Column: outboxevent.FieldUserID},
 			outboxevent.FieldSubjectID:      {Type: field.TypeString, Column: outboxevent.FieldSubjectID},
+			outboxevent.FieldActor:          {Type: field.TypeString, Column: outboxevent.FieldActor},
 			outboxevent.FieldPayload:        {Type: field.TypeJSON, Column: outboxevent.FieldPayload},
 			outboxevent.FieldCreatedAt:      {Type: field.TypeTime, Column: outboxevent.FieldCreatedAt},
 			outboxevent.FieldPublishedAt:    {Type: field.TypeTime, Column: outboxevent.FieldPublishedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   processedevent.Table,
 			Columns: processedevent.Columns,
@@ -177,7 +227,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			processedevent.FieldProcessedAt: {Type: field.TypeTime, Column: processedevent.FieldProcessedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   quotaaccount.Table,
 			Columns: quotaaccount.Columns,
@@ -195,7 +245,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			quotaaccount.FieldUpdatedAt:      {Type: field.TypeTime, Column: quotaaccount.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   quotaoverride.Table,
 			Columns: quotaoverride.Columns,
@@ -217,7 +267,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			quotaoverride.FieldUpdatedAt:               {Type: field.TypeTime, Column: quotaoverride.FieldUpdatedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   result.Table,
 			Columns: result.Columns,
@@ -243,7 +293,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			result.FieldSamples:      {Type: field.TypeBytes, Column: result.FieldSamples},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   simulation.Table,
 			Columns: simulation.Columns,
@@ -281,7 +331,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldModelVersion: {Type: field.TypeInt, Column: simulation.FieldModelVersion},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagerecord.Table,
 			Columns: usagerecord.Columns,
@@ -302,7 +352,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagerecord.FieldRecordedAt:     {Type: field.TypeTime, Column: usagerecord.FieldRecordedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -322,7 +372,51 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldLastSeenAt:     {Type: field.TypeTime, Column: user.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhook.Table,
+			Columns: webhook.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: webhook.FieldID,
+			},
+		},
+		Type: "Webhook",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhook.FieldTenantID:  {Type: field.TypeString, Column: webhook.FieldTenantID},
+			webhook.FieldURL:       {Type: field.TypeString, Column: webhook.FieldURL},
+			webhook.FieldEvents:    {Type: field.TypeJSON, Column: webhook.FieldEvents},
+			webhook.FieldSecret:    {Type: field.TypeString, Column: webhook.FieldSecret},
+			webhook.FieldCreatedBy: {Type: field.TypeUUID, Column: webhook.FieldCreatedBy},
+			webhook.FieldCreatedAt: {Type: field.TypeTime, Column: webhook.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookdelivery.Table,
+			Columns: webhookdelivery.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: webhookdelivery.FieldID,
+			},
+		},
+		Type: "WebhookDelivery",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookdelivery.FieldTenantID:       {Type: field.TypeString, Column: webhookdelivery.FieldTenantID},
+			webhookdelivery.FieldWebhookID:      {Type: field.TypeUUID, Column: webhookdelivery.FieldWebhookID},
+			webhookdelivery.FieldEventID:        {Type: field.TypeUUID, Column: webhookdelivery.FieldEventID},
+			webhookdelivery.FieldEventType:      {Type: field.TypeString, Column: webhookdelivery.FieldEventType},
+			webhookdelivery.FieldBody:           {Type: field.TypeBytes, Column: webhookdelivery.FieldBody},
+			webhookdelivery.FieldStatus:         {Type: field.TypeEnum, Column: webhookdelivery.FieldStatus},
+			webhookdelivery.FieldAttempts:       {Type: field.TypeInt, Column: webhookdelivery.FieldAttempts},
+			webhookdelivery.FieldLastStatusCode: {Type: field.TypeInt, Column: webhookdelivery.FieldLastStatusCode},
+			webhookdelivery.FieldLastError:      {Type: field.TypeString, Column: webhookdelivery.FieldLastError},
+			webhookdelivery.FieldNextAttemptAt:  {Type: field.TypeTime, Column: webhookdelivery.FieldNextAttemptAt},
+			webhookdelivery.FieldCreatedAt:      {Type: field.TypeTime, Column: webhookdelivery.FieldCreatedAt},
+			webhookdelivery.FieldDeliveredAt:    {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workbook.Table,
 			Columns: workbook.Columns,
@@ -379,6 +473,96 @@ type predicateAdder interface {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *APIKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the APIKeyQuery builder.
+func (_q *APIKeyQuery) Filter() *APIKeyFilter {
+	return &APIKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *APIKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the APIKeyMutation builder.
+func (m *APIKeyMutation) Filter() *APIKeyFilter {
+	return &APIKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// APIKeyFilter provides a generic filtering capability at runtime for APIKeyQuery.
+type APIKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *APIKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *APIKeyFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(apikey.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *APIKeyFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldTenantID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *APIKeyFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(apikey.FieldOrganizationID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *APIKeyFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldName))
+}
+
+// WhereLookup applies the entql string predicate on the lookup field.
+func (f *APIKeyFilter) WhereLookup(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldLookup))
+}
+
+// WhereSecretHash applies the entql string predicate on the secret_hash field.
+func (f *APIKeyFilter) WhereSecretHash(p entql.StringP) {
+	f.Where(p.Field(apikey.FieldSecretHash))
+}
+
+// WhereScopes applies the entql json.RawMessage predicate on the scopes field.
+func (f *APIKeyFilter) WhereScopes(p entql.BytesP) {
+	f.Where(p.Field(apikey.FieldScopes))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *APIKeyFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(apikey.FieldCreatedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *APIKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldCreatedAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *APIKeyFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldLastUsedAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *APIKeyFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(apikey.FieldRevokedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AnalyticsEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -407,7 +591,7 @@ type AnalyticsEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AnalyticsEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[0].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -459,6 +643,91 @@ func (f *AnalyticsEventFilter) WhereRecordedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AuditEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AuditEntryQuery builder.
+func (_q *AuditEntryQuery) Filter() *AuditEntryFilter {
+	return &AuditEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AuditEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AuditEntryMutation builder.
+func (m *AuditEntryMutation) Filter() *AuditEntryFilter {
+	return &AuditEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// AuditEntryFilter provides a generic filtering capability at runtime for AuditEntryQuery.
+type AuditEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AuditEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AuditEntryFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(auditentry.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *AuditEntryFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldTenantID))
+}
+
+// WhereEventID applies the entql [16]byte predicate on the event_id field.
+func (f *AuditEntryFilter) WhereEventID(p entql.ValueP) {
+	f.Where(p.Field(auditentry.FieldEventID))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *AuditEntryFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldAction))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *AuditEntryFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldActor))
+}
+
+// WhereObjectType applies the entql string predicate on the object_type field.
+func (f *AuditEntryFilter) WhereObjectType(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldObjectType))
+}
+
+// WhereObjectID applies the entql string predicate on the object_id field.
+func (f *AuditEntryFilter) WhereObjectID(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldObjectID))
+}
+
+// WhereObjectName applies the entql string predicate on the object_name field.
+func (f *AuditEntryFilter) WhereObjectName(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldObjectName))
+}
+
+// WhereDetails applies the entql json.RawMessage predicate on the details field.
+func (f *AuditEntryFilter) WhereDetails(p entql.BytesP) {
+	f.Where(p.Field(auditentry.FieldDetails))
+}
+
+// WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
+func (f *AuditEntryFilter) WhereOccurredAt(p entql.TimeP) {
+	f.Where(p.Field(auditentry.FieldOccurredAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ModelQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -487,7 +756,7 @@ type ModelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ModelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -567,7 +836,7 @@ type ModelVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ModelVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -682,7 +951,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -767,7 +1036,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -851,7 +1120,7 @@ type OutboxEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -885,6 +1154,11 @@ func (f *OutboxEventFilter) WhereUserID(p entql.StringP) {
 // WhereSubjectID applies the entql string predicate on the subject_id field.
 func (f *OutboxEventFilter) WhereSubjectID(p entql.StringP) {
 	f.Where(p.Field(outboxevent.FieldSubjectID))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *OutboxEventFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(outboxevent.FieldActor))
 }
 
 // WherePayload applies the entql json.RawMessage predicate on the payload field.
@@ -931,7 +1205,7 @@ type ProcessedEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProcessedEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -991,7 +1265,7 @@ type QuotaAccountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuotaAccountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1056,7 +1330,7 @@ type QuotaOverrideFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuotaOverrideFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1141,7 +1415,7 @@ type ResultFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ResultFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1246,7 +1520,7 @@ type SimulationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SimulationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1411,7 +1685,7 @@ type UsageRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1491,7 +1765,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1552,6 +1826,176 @@ func (f *UserFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *WebhookQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookQuery builder.
+func (_q *WebhookQuery) Filter() *WebhookFilter {
+	return &WebhookFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookMutation builder.
+func (m *WebhookMutation) Filter() *WebhookFilter {
+	return &WebhookFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookFilter provides a generic filtering capability at runtime for WebhookQuery.
+type WebhookFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *WebhookFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(webhook.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *WebhookFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(webhook.FieldTenantID))
+}
+
+// WhereURL applies the entql string predicate on the url field.
+func (f *WebhookFilter) WhereURL(p entql.StringP) {
+	f.Where(p.Field(webhook.FieldURL))
+}
+
+// WhereEvents applies the entql json.RawMessage predicate on the events field.
+func (f *WebhookFilter) WhereEvents(p entql.BytesP) {
+	f.Where(p.Field(webhook.FieldEvents))
+}
+
+// WhereSecret applies the entql string predicate on the secret field.
+func (f *WebhookFilter) WhereSecret(p entql.StringP) {
+	f.Where(p.Field(webhook.FieldSecret))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *WebhookFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(webhook.FieldCreatedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhook.FieldCreatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookDeliveryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookDeliveryQuery builder.
+func (_q *WebhookDeliveryQuery) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookDeliveryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookDeliveryMutation builder.
+func (m *WebhookDeliveryMutation) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookDeliveryFilter provides a generic filtering capability at runtime for WebhookDeliveryQuery.
+type WebhookDeliveryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookDeliveryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *WebhookDeliveryFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(webhookdelivery.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *WebhookDeliveryFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldTenantID))
+}
+
+// WhereWebhookID applies the entql [16]byte predicate on the webhook_id field.
+func (f *WebhookDeliveryFilter) WhereWebhookID(p entql.ValueP) {
+	f.Where(p.Field(webhookdelivery.FieldWebhookID))
+}
+
+// WhereEventID applies the entql [16]byte predicate on the event_id field.
+func (f *WebhookDeliveryFilter) WhereEventID(p entql.ValueP) {
+	f.Where(p.Field(webhookdelivery.FieldEventID))
+}
+
+// WhereEventType applies the entql string predicate on the event_type field.
+func (f *WebhookDeliveryFilter) WhereEventType(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldEventType))
+}
+
+// WhereBody applies the entql []byte predicate on the body field.
+func (f *WebhookDeliveryFilter) WhereBody(p entql.BytesP) {
+	f.Where(p.Field(webhookdelivery.FieldBody))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *WebhookDeliveryFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldStatus))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *WebhookDeliveryFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldAttempts))
+}
+
+// WhereLastStatusCode applies the entql int predicate on the last_status_code field.
+func (f *WebhookDeliveryFilter) WhereLastStatusCode(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldLastStatusCode))
+}
+
+// WhereLastError applies the entql string predicate on the last_error field.
+func (f *WebhookDeliveryFilter) WhereLastError(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldLastError))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *WebhookDeliveryFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldNextAttemptAt))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebhookDeliveryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldCreatedAt))
+}
+
+// WhereDeliveredAt applies the entql time.Time predicate on the delivered_at field.
+func (f *WebhookDeliveryFilter) WhereDeliveredAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldDeliveredAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WorkbookQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1580,7 +2024,7 @@ type WorkbookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkbookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/simgraph/simgraph/ent/auditentry"
 	"github.com/simgraph/simgraph/ent/model"
 	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/organization"
@@ -15,6 +16,132 @@ import (
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AuditEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AuditEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(auditentry.Columns))
+		selectedFields = []string{auditentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[auditentry.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldTenantID)
+				fieldSeen[auditentry.FieldTenantID] = struct{}{}
+			}
+		case "eventID":
+			if _, ok := fieldSeen[auditentry.FieldEventID]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldEventID)
+				fieldSeen[auditentry.FieldEventID] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[auditentry.FieldAction]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldAction)
+				fieldSeen[auditentry.FieldAction] = struct{}{}
+			}
+		case "actor":
+			if _, ok := fieldSeen[auditentry.FieldActor]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldActor)
+				fieldSeen[auditentry.FieldActor] = struct{}{}
+			}
+		case "objectType":
+			if _, ok := fieldSeen[auditentry.FieldObjectType]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldObjectType)
+				fieldSeen[auditentry.FieldObjectType] = struct{}{}
+			}
+		case "objectID":
+			if _, ok := fieldSeen[auditentry.FieldObjectID]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldObjectID)
+				fieldSeen[auditentry.FieldObjectID] = struct{}{}
+			}
+		case "objectName":
+			if _, ok := fieldSeen[auditentry.FieldObjectName]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldObjectName)
+				fieldSeen[auditentry.FieldObjectName] = struct{}{}
+			}
+		case "details":
+			if _, ok := fieldSeen[auditentry.FieldDetails]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldDetails)
+				fieldSeen[auditentry.FieldDetails] = struct{}{}
+			}
+		case "occurredAt":
+			if _, ok := fieldSeen[auditentry.FieldOccurredAt]; !ok {
+				selectedFields = append(selectedFields, auditentry.FieldOccurredAt)
+				fieldSeen[auditentry.FieldOccurredAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type auditentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AuditEntryPaginateOption
+}
+
+func newAuditEntryPaginateArgs(rv map[string]any) *auditentryPaginateArgs {
+	args := &auditentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AuditEntryOrder{Field: &AuditEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAuditEntryOrder(order))
+			}
+		case *AuditEntryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAuditEntryOrder(v))
+			}
+		}
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ModelQuery) CollectFields(ctx context.Context, satisfies ...string) (*ModelQuery, error) {

@@ -29,6 +29,8 @@ type OutboxEvent struct {
 	UserID string `json:"user_id,omitempty"`
 	// SubjectID holds the value of the "subject_id" field.
 	SubjectID string `json:"subject_id,omitempty"`
+	// Actor holds the value of the "actor" field.
+	Actor string `json:"actor,omitempty"`
 	// Payload holds the value of the "payload" field.
 	Payload json.RawMessage `json:"payload,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -45,7 +47,7 @@ func (*OutboxEvent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case outboxevent.FieldPayload:
 			values[i] = new([]byte)
-		case outboxevent.FieldType, outboxevent.FieldTenantID, outboxevent.FieldOrganizationID, outboxevent.FieldUserID, outboxevent.FieldSubjectID:
+		case outboxevent.FieldType, outboxevent.FieldTenantID, outboxevent.FieldOrganizationID, outboxevent.FieldUserID, outboxevent.FieldSubjectID, outboxevent.FieldActor:
 			values[i] = new(sql.NullString)
 		case outboxevent.FieldCreatedAt, outboxevent.FieldPublishedAt:
 			values[i] = new(sql.NullTime)
@@ -101,6 +103,12 @@ func (_m *OutboxEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field subject_id", values[i])
 			} else if value.Valid {
 				_m.SubjectID = value.String
+			}
+		case outboxevent.FieldActor:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field actor", values[i])
+			} else if value.Valid {
+				_m.Actor = value.String
 			}
 		case outboxevent.FieldPayload:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -173,6 +181,9 @@ func (_m *OutboxEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("subject_id=")
 	builder.WriteString(_m.SubjectID)
+	builder.WriteString(", ")
+	builder.WriteString("actor=")
+	builder.WriteString(_m.Actor)
 	builder.WriteString(", ")
 	builder.WriteString("payload=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Payload))

@@ -87,6 +87,20 @@ func (_c *OutboxEventCreate) SetNillableSubjectID(v *string) *OutboxEventCreate 
 	return _c
 }
 
+// SetActor sets the "actor" field.
+func (_c *OutboxEventCreate) SetActor(v string) *OutboxEventCreate {
+	_c.mutation.SetActor(v)
+	return _c
+}
+
+// SetNillableActor sets the "actor" field if the given value is not nil.
+func (_c *OutboxEventCreate) SetNillableActor(v *string) *OutboxEventCreate {
+	if v != nil {
+		_c.SetActor(*v)
+	}
+	return _c
+}
+
 // SetPayload sets the "payload" field.
 func (_c *OutboxEventCreate) SetPayload(v json.RawMessage) *OutboxEventCreate {
 	_c.mutation.SetPayload(v)
@@ -186,6 +200,10 @@ func (_c *OutboxEventCreate) defaults() {
 		v := outboxevent.DefaultSubjectID
 		_c.mutation.SetSubjectID(v)
 	}
+	if _, ok := _c.mutation.Actor(); !ok {
+		v := outboxevent.DefaultActor
+		_c.mutation.SetActor(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := outboxevent.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -217,6 +235,9 @@ func (_c *OutboxEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.SubjectID(); !ok {
 		return &ValidationError{Name: "subject_id", err: errors.New(`ent: missing required field "OutboxEvent.subject_id"`)}
+	}
+	if _, ok := _c.mutation.Actor(); !ok {
+		return &ValidationError{Name: "actor", err: errors.New(`ent: missing required field "OutboxEvent.actor"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "OutboxEvent.created_at"`)}
@@ -276,6 +297,10 @@ func (_c *OutboxEventCreate) createSpec() (*OutboxEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SubjectID(); ok {
 		_spec.SetField(outboxevent.FieldSubjectID, field.TypeString, value)
 		_node.SubjectID = value
+	}
+	if value, ok := _c.mutation.Actor(); ok {
+		_spec.SetField(outboxevent.FieldActor, field.TypeString, value)
+		_node.Actor = value
 	}
 	if value, ok := _c.mutation.Payload(); ok {
 		_spec.SetField(outboxevent.FieldPayload, field.TypeJSON, value)
@@ -390,6 +415,9 @@ func (u *OutboxEventUpsertOne) UpdateNewValues() *OutboxEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.SubjectID(); exists {
 			s.SetIgnore(outboxevent.FieldSubjectID)
+		}
+		if _, exists := u.create.mutation.Actor(); exists {
+			s.SetIgnore(outboxevent.FieldActor)
 		}
 		if _, exists := u.create.mutation.Payload(); exists {
 			s.SetIgnore(outboxevent.FieldPayload)
@@ -646,6 +674,9 @@ func (u *OutboxEventUpsertBulk) UpdateNewValues() *OutboxEventUpsertBulk {
 			}
 			if _, exists := b.mutation.SubjectID(); exists {
 				s.SetIgnore(outboxevent.FieldSubjectID)
+			}
+			if _, exists := b.mutation.Actor(); exists {
+				s.SetIgnore(outboxevent.FieldActor)
 			}
 			if _, exists := b.mutation.Payload(); exists {
 				s.SetIgnore(outboxevent.FieldPayload)

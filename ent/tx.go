@@ -14,8 +14,12 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
 	// AnalyticsEvent is the client for interacting with the AnalyticsEvent builders.
 	AnalyticsEvent *AnalyticsEventClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// Model is the client for interacting with the Model builders.
 	Model *ModelClient
 	// ModelVersion is the client for interacting with the ModelVersion builders.
@@ -40,6 +44,10 @@ type Tx struct {
 	UsageRecord *UsageRecordClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// Webhook is the client for interacting with the Webhook builders.
+	Webhook *WebhookClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
 	// Workbook is the client for interacting with the Workbook builders.
 	Workbook *WorkbookClient
 
@@ -173,7 +181,9 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.AnalyticsEvent = NewAnalyticsEventClient(tx.config)
+	tx.AuditEntry = NewAuditEntryClient(tx.config)
 	tx.Model = NewModelClient(tx.config)
 	tx.ModelVersion = NewModelVersionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
@@ -186,6 +196,8 @@ func (tx *Tx) init() {
 	tx.Simulation = NewSimulationClient(tx.config)
 	tx.UsageRecord = NewUsageRecordClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.Webhook = NewWebhookClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 	tx.Workbook = NewWorkbookClient(tx.config)
 }
 
@@ -196,7 +208,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: AnalyticsEvent.QueryXXX(), the query will be executed
+// applies a query, for example: APIKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

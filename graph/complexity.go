@@ -10,6 +10,7 @@ import (
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/graph/generated"
+	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/server/files"
 )
 
@@ -65,6 +66,12 @@ func Complexity() generated.ComplexityRoot {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}
 	c.Query.Models = func(child int, first *int, _ *entgql.Cursor[uuid.UUID], _ *string) int {
+		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
+	}
+	c.Query.AuditLog = func(child int, first *int, _ *entgql.Cursor[uuid.UUID], _ *model.AuditLogFilter) int {
+		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
+	}
+	c.Webhook.Deliveries = func(child int, first *int) int {
 		return pageCost(child, pageSize(first, defaultPageSize, maxPageSize))
 	}
 	c.Model.Versions = func(child int, first *int, _ *entgql.Cursor[uuid.UUID]) int {

@@ -475,5 +475,5 @@ func TestEveryPagedFieldPriced(t *testing.T) {
 			require.Greater(t, hi, 50*lo, "%s.%s: the cost grows with %s", def.Name, f.Name, sizeArg)
 		}
 	}
-	require.Equal(t, 9, found, "workbooks, simulations, models, Workbook.simulations, Model.versions, Model.simulations, notifications, cells, samples")
+	require.Equal(t, 11, found, "workbooks, simulations, models, Workbook.simulations, Model.versions, Model.simulations, notifications, cells, samples, auditLog, Webhook.deliveries")
 }

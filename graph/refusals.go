@@ -26,7 +26,8 @@ var publicRootFields = map[string]bool{"health": true, "__schema": true, "__type
 // RequireViewer refuses, before anything runs, an operation without a
 // viewer that selects more than the public fields. Resolvers check the
 // viewer too; refusing the whole operation up front is what lets HTTP
-// answer 401 rather than 200 with UNAUTHENTICATED fields.
+// answer 401 rather than 200 with UNAUTHENTICATED fields. It also refuses a
+// mutation from a read-only API key (403, FORBIDDEN).
 type RequireViewer struct{}
 
 var _ interface {
@@ -38,6 +39,16 @@ func (RequireViewer) ExtensionName() string                          { return "R
 func (RequireViewer) Validate(schema graphql.ExecutableSchema) error { return nil }
 
 func (RequireViewer) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if v := viewer.FromContext(ctx); v != nil && v.ReadOnly && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		// A read-only API key: refused as a whole before any resolver runs.
+		err := &gqlerror.Error{Message: "this API key has the read scope only: mutations need the write scope",
+			Extensions: map[string]any{"code": string(apperr.Forbidden)}}
+		if r, ok := ctx.Value(refusalKey{}).(*refusal); ok {
+			r.status = http.StatusForbidden
+			r.err = err
+		}
+		return err
+	}
 	if viewer.FromContext(ctx) != nil || oc.Operation == nil || onlyPublic(oc.Operation.SelectionSet) {
 		return nil
 	}

@@ -8,11 +8,14 @@ package graph
 import (
 	"github.com/simgraph/simgraph/server/account"
 	"github.com/simgraph/simgraph/server/admin"
+	"github.com/simgraph/simgraph/server/apikey"
+	"github.com/simgraph/simgraph/server/audit"
 	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/files"
 	"github.com/simgraph/simgraph/server/health"
 	"github.com/simgraph/simgraph/server/quota"
 	"github.com/simgraph/simgraph/server/simulation"
+	"github.com/simgraph/simgraph/server/webhook"
 )
 
 // Resolver holds the domain services resolvers call.
@@ -26,4 +29,10 @@ type Resolver struct {
 	Admin  *admin.Service
 	Inbox  *events.Inbox
 	Quotas *quota.Service
+	// Audit serves auditLog.
+	Audit *audit.Service
+	// KeyService serves apiKeys, createApiKey and revokeApiKey.
+	KeyService *apikey.Service
+	// Webhooks serves webhooks, createWebhook and deleteWebhook.
+	WebhookService *webhook.Service
 }

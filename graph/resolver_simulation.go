@@ -51,6 +51,15 @@ func (r *mutationResolver) DeleteWorkbook(ctx context.Context, id string) (strin
 	return id, nil
 }
 
+// RenameWorkbook is the resolver for the renameWorkbook field.
+func (r *mutationResolver) RenameWorkbook(ctx context.Context, id string, name string) (*ent.Workbook, error) {
+	uid, err := model.UnmarshalUUID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.FileService.Rename(ctx, uid, name)
+}
+
 // CreateSimulation is the resolver for the createSimulation field.
 func (r *mutationResolver) CreateSimulation(ctx context.Context, input model.SimulationInput) (*ent.Simulation, error) {
 	req, err := requestOf(input)
@@ -63,6 +72,11 @@ func (r *mutationResolver) CreateSimulation(ctx context.Context, input model.Sim
 // CancelSimulation is the resolver for the cancelSimulation field.
 func (r *mutationResolver) CancelSimulation(ctx context.Context, id string) (*ent.Simulation, error) {
 	return r.SimulationService.Cancel(ctx, id)
+}
+
+// RenameSimulation is the resolver for the renameSimulation field.
+func (r *mutationResolver) RenameSimulation(ctx context.Context, id string, name string) (*ent.Simulation, error) {
+	return r.SimulationService.Rename(ctx, id, name)
 }
 
 // Node is the resolver for the node field.

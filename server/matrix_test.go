@@ -68,6 +68,8 @@ type fixture struct {
 	WorkbookID   uuid.UUID
 	SimulationID uuid.UUID
 	ModelID      uuid.UUID
+	APIKeyID     uuid.UUID
+	WebhookID    uuid.UUID
 }
 
 // matrixRow is one schema field's operation and its expected outcome per
@@ -132,6 +134,7 @@ var matrix = map[string]matrixRow{
 	"Mutation.uploadWorkbook": {Op: `mutation($file: Upload!) { uploadWorkbook(file: $file) { id } }`, Upload: true,
 		Want: [5]string{data, data, unauthenticated, forbidden, data}},
 	"Mutation.deleteWorkbook": {Op: `mutation($id: ID!) { deleteWorkbook(id: $id) }`, Vars: wbVars, Want: objectAccess},
+	"Mutation.renameWorkbook": {Op: `mutation($id: ID!) { renameWorkbook(id: $id, name: "renamed.xlsx") { id createdBy } }`, Vars: wbVars, Want: objectAccess},
 	"Mutation.createSimulation": {Op: `mutation($input: SimulationInput!) { createSimulation(input: $input) { id } }`,
 		Vars: func(f fixture) map[string]any {
 			return map[string]any{"input": map[string]any{
@@ -156,6 +159,7 @@ var matrix = map[string]matrixRow{
 	"Mutation.runModel":    {Op: `mutation($id: ID!) { runModel(id: $id) { id modelVersion } }`, Vars: modelVars, Want: objectAccess},
 
 	"Mutation.cancelSimulation": {Op: `mutation($id: ID!) { cancelSimulation(id: $id) { id status } }`, Vars: simVars, Want: objectAccess},
+	"Mutation.renameSimulation": {Op: `mutation($id: ID!) { renameSimulation(id: $id, name: "renamed") { id createdBy } }`, Vars: simVars, Want: objectAccess},
 
 	"Subscription.simulationProgress": {Op: `subscription($id: ID!) { simulationProgress(id: $id) { simulationId status } }`, Vars: simVars, Want: objectAccess},
 
@@ -168,6 +172,26 @@ var matrix = map[string]matrixRow{
 	"Mutation.markNotificationRead": {Op: `mutation($id: ID!) { markNotificationRead(id: $id) { id } }`,
 		Vars: func(fixture) map[string]any { return map[string]any{"id": uuid.NewString()} },
 		Want: [5]string{notFound, notFound, unauthenticated, forbidden, notFound}},
+
+	// Members read the entries of their own actions, administrators all of
+	// their organization's: nobody reads another organization's.
+	"Query.auditLog": {Op: `{ auditLog(first: 50) { edges { node { id objectId } } totalCount } }`, Want: tenantList},
+
+	// API keys: ORG_ADMIN of the organization only (the owner is a member).
+	"Query.apiKeys":         {Op: `{ apiKeys { id prefix } }`, Want: adminOnly},
+	"Mutation.createApiKey": {Op: `mutation { createApiKey(name: "matrix", scopes: [READ]) { apiKey { id } secret } }`, Want: adminOnly},
+	"Mutation.revokeApiKey": {Op: `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`,
+		Vars: func(f fixture) map[string]any { return map[string]any{"id": f.APIKeyID.String()} },
+		Want: [5]string{forbidden, forbidden, unauthenticated, forbidden, notFound}},
+
+	// Webhooks: ORG_ADMIN of the organization only. A documentation
+	// address (TEST-NET-3) passes the private-address check without DNS.
+	"Query.webhooks": {Op: `{ webhooks { id url deliveries { id } } }`, Want: adminOnly},
+	"Mutation.createWebhook": {Op: `mutation { createWebhook(url: "https://203.0.113.10/hook", events: [SIMULATION_COMPLETED]) { webhook { id } secret } }`,
+		Want: adminOnly},
+	"Mutation.deleteWebhook": {Op: `mutation($id: ID!) { deleteWebhook(id: $id) }`,
+		Vars: func(f fixture) map[string]any { return map[string]any{"id": f.WebhookID.String()} },
+		Want: [5]string{forbidden, forbidden, unauthenticated, forbidden, notFound}},
 
 	"Query.quota": {Op: `{ quota { tenantId tier } }`, Want: tenantList},
 	"Mutation.setQuotaOverride": {Op: `mutation($org: ID!) { setQuotaOverride(organizationId: $org, input: {concurrentSimulations: 5}) { tenantId } }`,
@@ -264,7 +288,7 @@ func TestCrossTenantMatrix(t *testing.T) {
 								// back (an error may repeat the ID the caller sent).
 								var r struct{ Data json.RawMessage }
 								_ = json.Unmarshal([]byte(raw), &r)
-								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID, f.ModelID} {
+								for _, id := range []uuid.UUID{f.WorkbookID, f.SimulationID, f.ModelID, f.APIKeyID, f.WebhookID} {
 									require.NotContains(t, string(r.Data), id.String(), "%s as %s leaks the owner's object", field, col)
 								}
 							}
@@ -365,7 +389,14 @@ func (e *matrixEnv) fixture(t *testing.T) fixture {
 		SetInputs([]simspec.Input{{Cell: "Sheet1!A1", Distribution: simspec.Distribution{Type: "NORMAL", Mean: new(0.0), StdDev: new(1.0)}}}).
 		SetOutputs([]string{"Sheet1!B1"}).SetIterations(100).SetSeed(1).SetCreatedBy(e.owner.UserID).Save(ctx)
 	require.NoError(t, err)
-	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID, ModelID: m.ID}
+	key, err := e.s.App.Store.Service(database.User).Client.APIKey.Create().SetOrganizationID(e.owner.OrganizationID).
+		SetName("matrix key").SetLookup(strings.ReplaceAll(uuid.NewString(), "-", "")[:16]).SetSecretHash(hex.EncodeToString(sum[:])).
+		SetScopes([]string{"READ"}).SetCreatedBy(e.owner.UserID).Save(ctx)
+	require.NoError(t, err)
+	hook, err := e.s.App.Store.Service(database.User).Client.Webhook.Create().SetURL("https://203.0.113.10/matrix").
+		SetEvents([]string{"simulation.completed"}).SetSecret("whsec_matrix").SetCreatedBy(e.owner.UserID).Save(ctx)
+	require.NoError(t, err)
+	return fixture{OrgID: e.owner.OrganizationID, WorkbookID: wb.ID, SimulationID: sim.ID, ModelID: m.ID, APIKeyID: key.ID, WebhookID: hook.ID}
 }
 
 // run sends row's operation as col and returns the outcome and the raw

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/simgraph/simgraph/server/audit"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -34,6 +35,7 @@ type Operations struct {
 	Bus       events.Bus
 	Relay     *events.Relay
 	Consumers *events.Runner
+	Audit     *audit.Service
 	counter   quota.Counter
 	tiers     map[tenancy.Tier]quota.Limits // the configured tier quotas
 }
@@ -127,6 +129,8 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 	a.Accounts.Outbox, a.Accounts.OnCommit = events.Write, p.Relay.Notify
 	a.Files.Outbox, a.Files.OnCommit = events.Write, p.Relay.Notify
 	a.Simulations.Outbox, a.Simulations.OnCommit = events.Write, p.Relay.Notify
+	a.APIKeys.Outbox, a.APIKeys.OnCommit = events.Write, p.Relay.Notify
+	a.Webhooks.Outbox, a.Webhooks.OnCommit = events.Write, p.Relay.Notify
 
 	rpm := map[tenancy.Tier]int{}
 	for tier, n := range cfg.RateLimits {
@@ -146,6 +150,10 @@ func (p *Operations) wire(a *App, checker *health.Checker, clients files.Clients
 	for _, c := range effects.Consumers() {
 		p.Consumers.Add(c)
 	}
+	p.Audit = &audit.Service{Clients: audit.Clients(clients)}
+	p.Consumers.Add(p.Audit.Consumer())
+	p.Consumers.Add(a.Webhooks.Consumer())
+	a.Webhooks.Start(a.bg)
 	p.Inbox = &events.Inbox{Users: client(database.User), Hub: hub}
 	p.Admin = &admin.Service{Store: store, Accounts: a.Accounts, Clients: admin.Clients(clients), Recorders: p.Recorders,
 		Migrator: p.Migrator, Checker: checker}

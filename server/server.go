@@ -5,6 +5,8 @@ package server
 
 import (
 	"context"
+	"github.com/simgraph/simgraph/server/apikey"
+	"github.com/simgraph/simgraph/server/webhook"
 
 	"encoding/json"
 	"entgo.io/ent/dialect"
@@ -63,6 +65,8 @@ type App struct {
 	Redis       redis.UniversalClient
 	Accounts    *account.Service
 	Authn       *account.Authenticator
+	APIKeys     *apikey.Service
+	Webhooks    *webhook.Service
 	Files       *files.Service
 	Simulations *simulation.Service
 	Reports     *report.Service
@@ -158,7 +162,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	// role otherwise.
 	clients := router.Client
 	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier), Placement: router.Placement, Mover: a.Mover}
-	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts}
+	a.APIKeys = &apikey.Service{Users: store.Service(database.User).Client}
+	a.Webhooks = &webhook.Service{Users: store.Service(database.User).Client, AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log}
+	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts, APIKey: a.APIKeys.Authenticate}
 	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
 	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
 	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3,
@@ -177,7 +183,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 			func() float64 { _, n := a.Shared.Groups(); return float64(n) }),
 	)
 	gql := graph.NewHandler(&graph.Resolver{Accounts: a.Accounts, Checker: checker, FileService: a.Files, SimulationService: a.Simulations,
-		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas}, graph.HandlerOpts{
+		Admin: a.Operations.Admin, Inbox: a.Operations.Inbox, Quotas: a.Operations.Quotas, Audit: a.Operations.Audit, KeyService: a.APIKeys, WebhookService: a.Webhooks}, graph.HandlerOpts{
 		Log:            log,
 		MaxDepth:       cfg.MaxQueryDepth,
 		MaxComplexity:  cfg.MaxComplexity,

@@ -42,6 +42,26 @@ type Viewer struct {
 	TenantID       string // 16 lowercase hex characters
 	Tier           string // TRIAL, STANDARD, PROFESSIONAL or ENTERPRISE
 	Roles          []Role
+	// APIKeyID is set when the request authenticated with an organization
+	// API key. UserID is then the key's ID too: a key is an identity of its
+	// own, so what it creates is its own to change.
+	APIKeyID uuid.UUID
+	// ReadOnly is set for an API key without the write scope: it may run
+	// queries and subscriptions, no mutation.
+	ReadOnly bool
+}
+
+// Actor names who is acting, for the audit log: "apikey:<id>" for an API
+// key, "user:<id>" for a user, empty without a viewer.
+func (v *Viewer) Actor() string {
+	switch {
+	case v == nil:
+		return ""
+	case v.APIKeyID != uuid.Nil:
+		return "apikey:" + v.APIKeyID.String()
+	default:
+		return "user:" + v.UserID.String()
+	}
 }
 
 // Has reports whether v has role r. A system admin has every role.

@@ -9,6 +9,33 @@ import (
 )
 
 var (
+	// APIKeysColumns holds the columns for the "api_keys" table.
+	APIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "name", Type: field.TypeString, Size: 255},
+		{Name: "lookup", Type: field.TypeString, Unique: true},
+		{Name: "secret_hash", Type: field.TypeString, Size: 64},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "created_by", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+	}
+	// APIKeysTable holds the schema information for the "api_keys" table.
+	APIKeysTable = &schema.Table{
+		Name:       "api_keys",
+		Columns:    APIKeysColumns,
+		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikey_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[1]},
+			},
+		},
+	}
 	// AnalyticsEventsColumns holds the columns for the "analytics_events" table.
 	AnalyticsEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -41,6 +68,52 @@ var (
 				Name:    "analyticsevent_subject_id",
 				Unique:  false,
 				Columns: []*schema.Column{AnalyticsEventsColumns[5]},
+			},
+		},
+	}
+	// AuditEntriesColumns holds the columns for the "audit_entries" table.
+	AuditEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "event_id", Type: field.TypeUUID},
+		{Name: "action", Type: field.TypeString},
+		{Name: "actor", Type: field.TypeString, Default: ""},
+		{Name: "object_type", Type: field.TypeString},
+		{Name: "object_id", Type: field.TypeString, Default: ""},
+		{Name: "object_name", Type: field.TypeString, Default: ""},
+		{Name: "details", Type: field.TypeJSON, Nullable: true},
+		{Name: "occurred_at", Type: field.TypeTime},
+	}
+	// AuditEntriesTable holds the schema information for the "audit_entries" table.
+	AuditEntriesTable = &schema.Table{
+		Name:       "audit_entries",
+		Columns:    AuditEntriesColumns,
+		PrimaryKey: []*schema.Column{AuditEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditentry_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1]},
+			},
+			{
+				Name:    "auditentry_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{AuditEntriesColumns[2]},
+			},
+			{
+				Name:    "auditentry_tenant_id_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1], AuditEntriesColumns[9]},
+			},
+			{
+				Name:    "auditentry_tenant_id_object_type_object_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1], AuditEntriesColumns[5], AuditEntriesColumns[6]},
+			},
+			{
+				Name:    "auditentry_tenant_id_actor",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1], AuditEntriesColumns[4]},
 			},
 		},
 	}
@@ -178,6 +251,7 @@ var (
 		{Name: "organization_id", Type: field.TypeString, Default: ""},
 		{Name: "user_id", Type: field.TypeString, Default: ""},
 		{Name: "subject_id", Type: field.TypeString, Default: ""},
+		{Name: "actor", Type: field.TypeString, Default: ""},
 		{Name: "payload", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "published_at", Type: field.TypeTime, Nullable: true},
@@ -191,7 +265,7 @@ var (
 			{
 				Name:    "outboxevent_published_at_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxColumns[8], OutboxColumns[7]},
+				Columns: []*schema.Column{OutboxColumns[9], OutboxColumns[8]},
 			},
 		},
 	}
@@ -407,6 +481,68 @@ var (
 			},
 		},
 	}
+	// WebhooksColumns holds the columns for the "webhooks" table.
+	WebhooksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "url", Type: field.TypeString, Size: 2048},
+		{Name: "events", Type: field.TypeJSON},
+		{Name: "secret", Type: field.TypeString},
+		{Name: "created_by", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// WebhooksTable holds the schema information for the "webhooks" table.
+	WebhooksTable = &schema.Table{
+		Name:       "webhooks",
+		Columns:    WebhooksColumns,
+		PrimaryKey: []*schema.Column{WebhooksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhook_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhooksColumns[1]},
+			},
+		},
+	}
+	// WebhookDeliveriesColumns holds the columns for the "webhook_deliveries" table.
+	WebhookDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "webhook_id", Type: field.TypeUUID},
+		{Name: "event_id", Type: field.TypeUUID},
+		{Name: "event_type", Type: field.TypeString},
+		{Name: "body", Type: field.TypeBytes},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "DELIVERED", "FAILED"}, Default: "PENDING"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_status_code", Type: field.TypeInt, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+		{Name: "next_attempt_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+	}
+	// WebhookDeliveriesTable holds the schema information for the "webhook_deliveries" table.
+	WebhookDeliveriesTable = &schema.Table{
+		Name:       "webhook_deliveries",
+		Columns:    WebhookDeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookDeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookdelivery_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[1]},
+			},
+			{
+				Name:    "webhookdelivery_webhook_id_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[2], WebhookDeliveriesColumns[3]},
+			},
+			{
+				Name:    "webhookdelivery_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[6], WebhookDeliveriesColumns[10]},
+			},
+		},
+	}
 	// WorkbooksColumns holds the columns for the "workbooks" table.
 	WorkbooksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -441,7 +577,9 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APIKeysTable,
 		AnalyticsEventsTable,
+		AuditEntriesTable,
 		ModelsTable,
 		ModelVersionsTable,
 		NotificationsTable,
@@ -454,13 +592,21 @@ var (
 		SimulationsTable,
 		UsageRecordsTable,
 		UsersTable,
+		WebhooksTable,
+		WebhookDeliveriesTable,
 		WorkbooksTable,
 	}
 )
 
 func init() {
+	APIKeysTable.Annotation = &entsql.Annotation{
+		Table: "api_keys",
+	}
 	AnalyticsEventsTable.Annotation = &entsql.Annotation{
 		Table: "analytics_events",
+	}
+	AuditEntriesTable.Annotation = &entsql.Annotation{
+		Table: "audit_entries",
 	}
 	OutboxTable.Annotation = &entsql.Annotation{
 		Table: "outbox",

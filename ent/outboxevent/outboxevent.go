@@ -24,6 +24,8 @@ const (
 	FieldUserID = "user_id"
 	// FieldSubjectID holds the string denoting the subject_id field in the database.
 	FieldSubjectID = "subject_id"
+	// FieldActor holds the string denoting the actor field in the database.
+	FieldActor = "actor"
 	// FieldPayload holds the string denoting the payload field in the database.
 	FieldPayload = "payload"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -42,6 +44,7 @@ var Columns = []string{
 	FieldOrganizationID,
 	FieldUserID,
 	FieldSubjectID,
+	FieldActor,
 	FieldPayload,
 	FieldCreatedAt,
 	FieldPublishedAt,
@@ -68,6 +71,8 @@ var (
 	DefaultUserID string
 	// DefaultSubjectID holds the default value on creation for the "subject_id" field.
 	DefaultSubjectID string
+	// DefaultActor holds the default value on creation for the "actor" field.
+	DefaultActor string
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultID holds the default value on creation for the "id" field.
@@ -105,6 +110,11 @@ func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 // BySubjectID orders the results by the subject_id field.
 func BySubjectID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubjectID, opts...).ToFunc()
+}
+
+// ByActor orders the results by the actor field.
+func ByActor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActor, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/simgraph/simgraph/ent/analyticsevent"
+	"github.com/simgraph/simgraph/ent/apikey"
+	"github.com/simgraph/simgraph/ent/auditentry"
 	"github.com/simgraph/simgraph/ent/model"
 	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/notification"
@@ -21,6 +23,8 @@ import (
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/ent/webhook"
+	"github.com/simgraph/simgraph/ent/webhookdelivery"
 	"github.com/simgraph/simgraph/ent/workbook"
 
 	"entgo.io/ent"
@@ -31,6 +35,89 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apikeyMixin := schema.APIKey{}.Mixin()
+	apikey.Policy = privacy.NewPolicies(apikeyMixin[0], schema.APIKey{})
+	apikey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := apikey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	apikeyMixinHooks0 := apikeyMixin[0].Hooks()
+
+	apikey.Hooks[1] = apikeyMixinHooks0[0]
+	apikeyMixinFields0 := apikeyMixin[0].Fields()
+	_ = apikeyMixinFields0
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescTenantID is the schema descriptor for tenant_id field.
+	apikeyDescTenantID := apikeyMixinFields0[0].Descriptor()
+	// apikey.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	apikey.TenantIDValidator = func() func(string) error {
+		validators := apikeyDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescName is the schema descriptor for name field.
+	apikeyDescName := apikeyFields[2].Descriptor()
+	// apikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apikey.NameValidator = func() func(string) error {
+		validators := apikeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescLookup is the schema descriptor for lookup field.
+	apikeyDescLookup := apikeyFields[3].Descriptor()
+	// apikey.LookupValidator is a validator for the "lookup" field. It is called by the builders before save.
+	apikey.LookupValidator = apikeyDescLookup.Validators[0].(func(string) error)
+	// apikeyDescSecretHash is the schema descriptor for secret_hash field.
+	apikeyDescSecretHash := apikeyFields[4].Descriptor()
+	// apikey.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	apikey.SecretHashValidator = func() func(string) error {
+		validators := apikeyDescSecretHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(secret_hash string) error {
+			for _, fn := range fns {
+				if err := fn(secret_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyFields[7].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	// apikeyDescID is the schema descriptor for id field.
+	apikeyDescID := apikeyFields[0].Descriptor()
+	// apikey.DefaultID holds the default value on creation for the id field.
+	apikey.DefaultID = apikeyDescID.Default.(func() uuid.UUID)
 	analyticseventFields := schema.AnalyticsEvent{}.Fields()
 	_ = analyticseventFields
 	// analyticseventDescTenantID is the schema descriptor for tenant_id field.
@@ -53,6 +140,65 @@ func init() {
 	analyticseventDescID := analyticseventFields[0].Descriptor()
 	// analyticsevent.DefaultID holds the default value on creation for the id field.
 	analyticsevent.DefaultID = analyticseventDescID.Default.(func() uuid.UUID)
+	auditentryMixin := schema.AuditEntry{}.Mixin()
+	auditentry.Policy = privacy.NewPolicies(auditentryMixin[0], schema.AuditEntry{})
+	auditentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditentryMixinHooks0 := auditentryMixin[0].Hooks()
+
+	auditentry.Hooks[1] = auditentryMixinHooks0[0]
+	auditentryMixinFields0 := auditentryMixin[0].Fields()
+	_ = auditentryMixinFields0
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescTenantID is the schema descriptor for tenant_id field.
+	auditentryDescTenantID := auditentryMixinFields0[0].Descriptor()
+	// auditentry.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	auditentry.TenantIDValidator = func() func(string) error {
+		validators := auditentryDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditentryDescAction is the schema descriptor for action field.
+	auditentryDescAction := auditentryFields[2].Descriptor()
+	// auditentry.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditentry.ActionValidator = auditentryDescAction.Validators[0].(func(string) error)
+	// auditentryDescActor is the schema descriptor for actor field.
+	auditentryDescActor := auditentryFields[3].Descriptor()
+	// auditentry.DefaultActor holds the default value on creation for the actor field.
+	auditentry.DefaultActor = auditentryDescActor.Default.(string)
+	// auditentryDescObjectType is the schema descriptor for object_type field.
+	auditentryDescObjectType := auditentryFields[4].Descriptor()
+	// auditentry.ObjectTypeValidator is a validator for the "object_type" field. It is called by the builders before save.
+	auditentry.ObjectTypeValidator = auditentryDescObjectType.Validators[0].(func(string) error)
+	// auditentryDescObjectID is the schema descriptor for object_id field.
+	auditentryDescObjectID := auditentryFields[5].Descriptor()
+	// auditentry.DefaultObjectID holds the default value on creation for the object_id field.
+	auditentry.DefaultObjectID = auditentryDescObjectID.Default.(string)
+	// auditentryDescObjectName is the schema descriptor for object_name field.
+	auditentryDescObjectName := auditentryFields[6].Descriptor()
+	// auditentry.DefaultObjectName holds the default value on creation for the object_name field.
+	auditentry.DefaultObjectName = auditentryDescObjectName.Default.(string)
+	// auditentryDescID is the schema descriptor for id field.
+	auditentryDescID := auditentryFields[0].Descriptor()
+	// auditentry.DefaultID holds the default value on creation for the id field.
+	auditentry.DefaultID = auditentryDescID.Default.(func() uuid.UUID)
 	modelMixin := schema.Model{}.Mixin()
 	model.Policy = privacy.NewPolicies(modelMixin[0], schema.Model{})
 	model.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -271,8 +417,12 @@ func init() {
 	outboxeventDescSubjectID := outboxeventFields[5].Descriptor()
 	// outboxevent.DefaultSubjectID holds the default value on creation for the subject_id field.
 	outboxevent.DefaultSubjectID = outboxeventDescSubjectID.Default.(string)
+	// outboxeventDescActor is the schema descriptor for actor field.
+	outboxeventDescActor := outboxeventFields[6].Descriptor()
+	// outboxevent.DefaultActor holds the default value on creation for the actor field.
+	outboxevent.DefaultActor = outboxeventDescActor.Default.(string)
 	// outboxeventDescCreatedAt is the schema descriptor for created_at field.
-	outboxeventDescCreatedAt := outboxeventFields[7].Descriptor()
+	outboxeventDescCreatedAt := outboxeventFields[8].Descriptor()
 	// outboxevent.DefaultCreatedAt holds the default value on creation for the created_at field.
 	outboxevent.DefaultCreatedAt = outboxeventDescCreatedAt.Default.(func() time.Time)
 	// outboxeventDescID is the schema descriptor for id field.
@@ -529,6 +679,126 @@ func init() {
 	userDescID := userFields[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.
 	user.DefaultID = userDescID.Default.(func() uuid.UUID)
+	webhookMixin := schema.Webhook{}.Mixin()
+	webhook.Policy = privacy.NewPolicies(webhookMixin[0], schema.Webhook{})
+	webhook.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhook.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookMixinHooks0 := webhookMixin[0].Hooks()
+
+	webhook.Hooks[1] = webhookMixinHooks0[0]
+	webhookMixinFields0 := webhookMixin[0].Fields()
+	_ = webhookMixinFields0
+	webhookFields := schema.Webhook{}.Fields()
+	_ = webhookFields
+	// webhookDescTenantID is the schema descriptor for tenant_id field.
+	webhookDescTenantID := webhookMixinFields0[0].Descriptor()
+	// webhook.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	webhook.TenantIDValidator = func() func(string) error {
+		validators := webhookDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// webhookDescURL is the schema descriptor for url field.
+	webhookDescURL := webhookFields[1].Descriptor()
+	// webhook.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	webhook.URLValidator = func() func(string) error {
+		validators := webhookDescURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(url string) error {
+			for _, fn := range fns {
+				if err := fn(url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// webhookDescSecret is the schema descriptor for secret field.
+	webhookDescSecret := webhookFields[3].Descriptor()
+	// webhook.SecretValidator is a validator for the "secret" field. It is called by the builders before save.
+	webhook.SecretValidator = webhookDescSecret.Validators[0].(func(string) error)
+	// webhookDescCreatedAt is the schema descriptor for created_at field.
+	webhookDescCreatedAt := webhookFields[5].Descriptor()
+	// webhook.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhook.DefaultCreatedAt = webhookDescCreatedAt.Default.(func() time.Time)
+	// webhookDescID is the schema descriptor for id field.
+	webhookDescID := webhookFields[0].Descriptor()
+	// webhook.DefaultID holds the default value on creation for the id field.
+	webhook.DefaultID = webhookDescID.Default.(func() uuid.UUID)
+	webhookdeliveryMixin := schema.WebhookDelivery{}.Mixin()
+	webhookdelivery.Policy = privacy.NewPolicies(webhookdeliveryMixin[0], schema.WebhookDelivery{})
+	webhookdelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookdelivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookdeliveryMixinHooks0 := webhookdeliveryMixin[0].Hooks()
+
+	webhookdelivery.Hooks[1] = webhookdeliveryMixinHooks0[0]
+	webhookdeliveryMixinFields0 := webhookdeliveryMixin[0].Fields()
+	_ = webhookdeliveryMixinFields0
+	webhookdeliveryFields := schema.WebhookDelivery{}.Fields()
+	_ = webhookdeliveryFields
+	// webhookdeliveryDescTenantID is the schema descriptor for tenant_id field.
+	webhookdeliveryDescTenantID := webhookdeliveryMixinFields0[0].Descriptor()
+	// webhookdelivery.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	webhookdelivery.TenantIDValidator = func() func(string) error {
+		validators := webhookdeliveryDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// webhookdeliveryDescAttempts is the schema descriptor for attempts field.
+	webhookdeliveryDescAttempts := webhookdeliveryFields[6].Descriptor()
+	// webhookdelivery.DefaultAttempts holds the default value on creation for the attempts field.
+	webhookdelivery.DefaultAttempts = webhookdeliveryDescAttempts.Default.(int)
+	// webhookdeliveryDescLastError is the schema descriptor for last_error field.
+	webhookdeliveryDescLastError := webhookdeliveryFields[8].Descriptor()
+	// webhookdelivery.DefaultLastError holds the default value on creation for the last_error field.
+	webhookdelivery.DefaultLastError = webhookdeliveryDescLastError.Default.(string)
+	// webhookdeliveryDescNextAttemptAt is the schema descriptor for next_attempt_at field.
+	webhookdeliveryDescNextAttemptAt := webhookdeliveryFields[9].Descriptor()
+	// webhookdelivery.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
+	webhookdelivery.DefaultNextAttemptAt = webhookdeliveryDescNextAttemptAt.Default.(func() time.Time)
+	// webhookdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	webhookdeliveryDescCreatedAt := webhookdeliveryFields[10].Descriptor()
+	// webhookdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhookdelivery.DefaultCreatedAt = webhookdeliveryDescCreatedAt.Default.(func() time.Time)
+	// webhookdeliveryDescID is the schema descriptor for id field.
+	webhookdeliveryDescID := webhookdeliveryFields[0].Descriptor()
+	// webhookdelivery.DefaultID holds the default value on creation for the id field.
+	webhookdelivery.DefaultID = webhookdeliveryDescID.Default.(func() uuid.UUID)
 	workbookMixin := schema.Workbook{}.Mixin()
 	workbook.Policy = privacy.NewPolicies(workbookMixin[0], schema.Workbook{})
 	workbook.Hooks[0] = func(next ent.Mutator) ent.Mutator {

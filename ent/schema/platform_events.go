@@ -38,6 +38,9 @@ func (OutboxEvent) Fields() []ent.Field {
 		field.String("user_id").Default("").Immutable(),
 		// subject_id is the entity the event is about (simulation, workbook, user).
 		field.String("subject_id").Default("").Immutable(),
+		// actor is who made the change ("user:<id>", "apikey:<id>"); empty
+		// for the system.
+		field.String("actor").Default("").Immutable(),
 		field.JSON("payload", json.RawMessage{}).Optional().Immutable(),
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.Time("published_at").Optional().Nillable(),

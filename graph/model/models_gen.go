@@ -7,10 +7,22 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
 )
+
+type AuditLogFilter struct {
+	ObjectType *string `json:"objectType,omitempty"`
+	ObjectID   *string `json:"objectId,omitempty"`
+	// A user's or an API key's ID.
+	Actor *string `json:"actor,omitempty"`
+	// Entries at or after this time.
+	Since *time.Time `json:"since,omitempty"`
+	// Entries before this time.
+	Until *time.Time `json:"until,omitempty"`
+}
 
 type ComparedRun struct {
 	Simulation *ent.Simulation `json:"simulation"`
@@ -36,6 +48,18 @@ type CreateModelInput struct {
 	Name        string                `json:"name"`
 	Description *string               `json:"description,omitempty"`
 	Definition  *ModelDefinitionInput `json:"definition"`
+}
+
+type CreatedAPIKey struct {
+	APIKey *ent.APIKey `json:"apiKey"`
+	// The whole key. It is shown here once and stored only as a hash.
+	Secret string `json:"secret"`
+}
+
+type CreatedWebhook struct {
+	Webhook *ent.Webhook `json:"webhook"`
+	// The secret the deliveries are signed with; shown here once.
+	Secret string `json:"secret"`
 }
 
 type DecileMean struct {
@@ -328,6 +352,121 @@ type User struct {
 	Subject      string        `json:"subject"`
 	Roles        []Role        `json:"roles"`
 	Organization *Organization `json:"organization"`
+}
+
+// What an API key may do: READ runs queries and subscriptions, WRITE mutations too.
+type APIKeyScope string
+
+const (
+	APIKeyScopeRead  APIKeyScope = "READ"
+	APIKeyScopeWrite APIKeyScope = "WRITE"
+)
+
+var AllAPIKeyScope = []APIKeyScope{
+	APIKeyScopeRead,
+	APIKeyScopeWrite,
+}
+
+func (e APIKeyScope) IsValid() bool {
+	switch e {
+	case APIKeyScopeRead, APIKeyScopeWrite:
+		return true
+	}
+	return false
+}
+
+func (e APIKeyScope) String() string {
+	return string(e)
+}
+
+func (e *APIKeyScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APIKeyScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApiKeyScope", str)
+	}
+	return nil
+}
+
+func (e APIKeyScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APIKeyScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APIKeyScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who made a change in the audit log.
+type AuditActorKind string
+
+const (
+	AuditActorKindUser   AuditActorKind = "USER"
+	AuditActorKindAPIKey AuditActorKind = "API_KEY"
+	// The platform itself (a worker starting or finishing a run).
+	AuditActorKindSystem AuditActorKind = "SYSTEM"
+)
+
+var AllAuditActorKind = []AuditActorKind{
+	AuditActorKindUser,
+	AuditActorKindAPIKey,
+	AuditActorKindSystem,
+}
+
+func (e AuditActorKind) IsValid() bool {
+	switch e {
+	case AuditActorKindUser, AuditActorKindAPIKey, AuditActorKindSystem:
+		return true
+	}
+	return false
+}
+
+func (e AuditActorKind) String() string {
+	return string(e)
+}
+
+func (e *AuditActorKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditActorKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditActorKind", str)
+	}
+	return nil
+}
+
+func (e AuditActorKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditActorKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditActorKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type DatabaseTier string
@@ -659,6 +798,121 @@ func (e *Tier) UnmarshalJSON(b []byte) error {
 }
 
 func (e Tier) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WebhookDeliveryStatus string
+
+const (
+	// Not delivered yet; retried with exponential backoff.
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "PENDING"
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "DELIVERED"
+	// Given up after 10 attempts.
+	WebhookDeliveryStatusFailed WebhookDeliveryStatus = "FAILED"
+)
+
+var AllWebhookDeliveryStatus = []WebhookDeliveryStatus{
+	WebhookDeliveryStatusPending,
+	WebhookDeliveryStatusDelivered,
+	WebhookDeliveryStatusFailed,
+}
+
+func (e WebhookDeliveryStatus) IsValid() bool {
+	switch e {
+	case WebhookDeliveryStatusPending, WebhookDeliveryStatusDelivered, WebhookDeliveryStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e WebhookDeliveryStatus) String() string {
+	return string(e)
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookDeliveryStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookDeliveryStatus", str)
+	}
+	return nil
+}
+
+func (e WebhookDeliveryStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookDeliveryStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Events a webhook can be told of.
+type WebhookEvent string
+
+const (
+	WebhookEventSimulationCompleted WebhookEvent = "SIMULATION_COMPLETED"
+	WebhookEventSimulationFailed    WebhookEvent = "SIMULATION_FAILED"
+)
+
+var AllWebhookEvent = []WebhookEvent{
+	WebhookEventSimulationCompleted,
+	WebhookEventSimulationFailed,
+}
+
+func (e WebhookEvent) IsValid() bool {
+	switch e {
+	case WebhookEventSimulationCompleted, WebhookEventSimulationFailed:
+		return true
+	}
+	return false
+}
+
+func (e WebhookEvent) String() string {
+	return string(e)
+}
+
+func (e *WebhookEvent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookEvent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookEvent", str)
+	}
+	return nil
+}
+
+func (e WebhookEvent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookEvent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookEvent) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -13,6 +13,9 @@ import (
 type Authenticator struct {
 	Verifier *auth.Verifier
 	Accounts *Service
+	// APIKey, if set, authenticates the tokens that start with
+	// apikey.Prefix ("sgk_") instead of the verifier.
+	APIKey func(ctx context.Context, key string) (*viewer.Viewer, error)
 }
 
 // BearerToken extracts the token of an Authorization header value; a bare
@@ -29,6 +32,14 @@ func BearerToken(header string) string {
 // returns ctx carrying the viewer. The context ends when the token expires,
 // so a subscription does not outlive its credentials.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (context.Context, context.CancelFunc, error) {
+	if a.APIKey != nil && strings.HasPrefix(token, "sgk_") {
+		v, err := a.APIKey(ctx, token)
+		if err != nil {
+			return ctx, func() {}, err
+		}
+		ctx, cancel := context.WithCancel(viewer.NewContext(ctx, v))
+		return ctx, cancel, nil
+	}
 	id, err := a.Verifier.Verify(ctx, token)
 	if err != nil {
 		return ctx, func() {}, err

@@ -91,6 +91,13 @@ type Config struct {
 	// may leave it to one process of their own, which can then be
 	// restarted or killed apart from them; events wait in the outboxes.
 	Relay bool
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses (tests, development); off, such URLs are
+	// refused on creation and at every connection.
+	WebhookAllowPrivate bool
+	// WebhookRetryBase is the first retry delay of a failed delivery;
+	// each further one doubles, up to an hour.
+	WebhookRetryBase time.Duration
 }
 
 // Embedded reports whether the server runs on SQLite and in-process buses.
@@ -144,6 +151,8 @@ var Vars = []Var{
 	{"SIMGRAPH_ENGINE_WORKERS", "0", "engine goroutines per simulation or task; 0 uses every core"},
 	{"SIMGRAPH_SUMMARY_MEMORY", "0", "bytes a simulation's exact summary may take (0: the engine's 16 MiB; negative: always streamed, as split runs are)"},
 	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
+	{"SIMGRAPH_WEBHOOK_ALLOW_PRIVATE", "false", "let webhooks reach loopback, private and link-local addresses (development and tests only: otherwise refused, against SSRF)"},
+	{"SIMGRAPH_WEBHOOK_RETRY_BASE", "10s", "delay before a failed webhook delivery is retried; doubled at each attempt up to 1h, 10 attempts in all"},
 	{"SIMGRAPH_QUOTAS", "true", "enforce the tier quotas (concurrent simulations, iterations, simulations per month, upload, storage); false turns them off"},
 	{"SIMGRAPH_RATE_LIMIT_TRIAL", "600", "API requests per minute of a TRIAL organization (RATE_LIMITED, HTTP 429, beyond)"},
 	{"SIMGRAPH_RATE_LIMIT_STANDARD", "3000", "API requests per minute of a STANDARD organization"},
@@ -296,6 +305,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Quotas, err = parseBool(get("SIMGRAPH_QUOTAS", "true")); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_QUOTAS: %w", err)
+	}
+	if c.WebhookAllowPrivate, err = parseBool(get("SIMGRAPH_WEBHOOK_ALLOW_PRIVATE", "false")); err != nil {
+		return nil, fmt.Errorf("SIMGRAPH_WEBHOOK_ALLOW_PRIVATE: %w", err)
+	}
+	if c.WebhookRetryBase, err = time.ParseDuration(get("SIMGRAPH_WEBHOOK_RETRY_BASE", "10s")); err != nil || c.WebhookRetryBase <= 0 {
+		return nil, fmt.Errorf("SIMGRAPH_WEBHOOK_RETRY_BASE: a positive duration, e.g. 10s")
 	}
 	if c.Relay, err = parseBool(get("SIMGRAPH_RELAY", "true")); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_RELAY: %w", err)

@@ -20,6 +20,12 @@ type Consumer struct {
 	// Apply makes the event's effects in tx. after, if not nil, runs once
 	// the transaction has committed (e.g. telling subscribers).
 	Apply func(ctx context.Context, tx *ent.Tx, e Event) (after func(), err error)
+	// Route, if set, chooses the database of each event's effects (a
+	// tenant's, through the tenant router) instead of Client, and the
+	// context to use it in. Such a consumer keeps no processed_events row,
+	// which would not move with the tenant: Apply must recognise an event
+	// it has applied from its own rows.
+	Route func(ctx context.Context, e Event) (context.Context, *ent.Client, error)
 }
 
 // Handle applies e exactly once: the event ID goes into processed_events in
@@ -28,6 +34,9 @@ type Consumer struct {
 func (c *Consumer) Handle(ctx context.Context, e Event) error {
 	if !slices.Contains(c.Types, e.Type) {
 		return nil
+	}
+	if c.Route != nil {
+		return c.handleRouted(ctx, e)
 	}
 	tx, err := c.Client.Tx(ctx)
 	if err != nil {
@@ -53,6 +62,32 @@ func (c *Consumer) Handle(ctx context.Context, e Event) error {
 	if err := tx.Commit(); err != nil {
 		// A concurrent delivery committed first (unique consumer+event):
 		// the retry finds it processed.
+		return fmt.Errorf("%s: committing %s: %w", c.Name, e.ID, err)
+	}
+	if after != nil {
+		after()
+	}
+	return nil
+}
+
+func (c *Consumer) handleRouted(ctx context.Context, e Event) error {
+	ctx, client, err := c.Route(ctx, e)
+	if err != nil {
+		return fmt.Errorf("%s: routing %s: %w", c.Name, e.ID, err)
+	}
+	if client == nil {
+		return nil // nowhere to apply it
+	}
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Name, err)
+	}
+	after, err := c.Apply(ctx, tx, e)
+	if err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("%s: applying %s %s: %w", c.Name, e.Type, e.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: committing %s: %w", c.Name, e.ID, err)
 	}
 	if after != nil {

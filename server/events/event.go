@@ -25,21 +25,35 @@ const (
 	SimulationStarted   = "simulation.started"
 	SimulationCompleted = "simulation.completed"
 	SimulationFailed    = "simulation.failed"
+	SimulationCreated   = "simulation.created"
+	SimulationCancelled = "simulation.cancelled"
+	SimulationRenamed   = "simulation.renamed"
 	FileUploaded        = "file.uploaded"
 	FileDeleted         = "file.deleted"
+	FileRenamed         = "file.renamed"
+	ModelCreated        = "model.created"
+	ModelUpdated        = "model.updated"
+	ModelDeleted        = "model.deleted"
 	UserCreated         = "user.created"
+	APIKeyCreated       = "apikey.created"
+	APIKeyRevoked       = "apikey.revoked"
+	WebhookCreated      = "webhook.created"
+	WebhookDeleted      = "webhook.deleted"
 )
 
 // Event is one fact a service reports.
 type Event struct {
-	ID             uuid.UUID       `json:"id"`
-	Type           string          `json:"type"`
-	TenantID       string          `json:"tenantId,omitempty"`
-	OrganizationID string          `json:"organizationId,omitempty"`
-	UserID         string          `json:"userId,omitempty"`
-	SubjectID      string          `json:"subjectId,omitempty"`
-	Payload        json.RawMessage `json:"payload,omitempty"`
-	OccurredAt     time.Time       `json:"occurredAt"`
+	ID             uuid.UUID `json:"id"`
+	Type           string    `json:"type"`
+	TenantID       string    `json:"tenantId,omitempty"`
+	OrganizationID string    `json:"organizationId,omitempty"`
+	UserID         string    `json:"userId,omitempty"`
+	SubjectID      string    `json:"subjectId,omitempty"`
+	// Actor is who made the change: "user:<id>", "apikey:<id>", or empty
+	// for the system (a worker finishing a run).
+	Actor      string          `json:"actor,omitempty"`
+	Payload    json.RawMessage `json:"payload,omitempty"`
+	OccurredAt time.Time       `json:"occurredAt"`
 }
 
 // SimulationPayload is the payload of the simulation.* events.
@@ -57,6 +71,14 @@ type FilePayload struct {
 	WorkbookID string `json:"workbookId"`
 	Name       string `json:"name,omitempty"`
 	Size       int64  `json:"size"`
+}
+
+// ObjectPayload is the payload of the events about a named object that
+// are not simulation runs or files: models, API keys, webhooks, renames.
+type ObjectPayload struct {
+	Name string `json:"name,omitempty"`
+	// Version is a model's version after the change.
+	Version int `json:"version,omitempty"`
 }
 
 // UserPayload is the payload of user.created.
@@ -96,7 +118,7 @@ func Write(ctx context.Context, c *ent.Client, e Event) error {
 	create := c.OutboxEvent.Create().
 		SetID(e.ID).SetType(e.Type).
 		SetTenantID(e.TenantID).SetOrganizationID(e.OrganizationID).SetUserID(e.UserID).SetSubjectID(e.SubjectID).
-		SetCreatedAt(e.OccurredAt)
+		SetActor(e.Actor).SetCreatedAt(e.OccurredAt)
 	if len(e.Payload) > 0 {
 		create.SetPayload(e.Payload)
 	}
@@ -108,5 +130,5 @@ func Write(ctx context.Context, c *ent.Client, e Event) error {
 
 func fromRow(r *ent.OutboxEvent) Event {
 	return Event{ID: r.ID, Type: r.Type, TenantID: r.TenantID, OrganizationID: r.OrganizationID, UserID: r.UserID,
-		SubjectID: r.SubjectID, Payload: r.Payload, OccurredAt: r.CreatedAt.UTC()}
+		SubjectID: r.SubjectID, Actor: r.Actor, Payload: r.Payload, OccurredAt: r.CreatedAt.UTC()}
 }

@@ -254,11 +254,17 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
+		if !viewer.FromContext(ctx).MayChange(wb.UploadedBy) {
+			return mayNotChange(wb)
+		}
 		if n, err = tx.Workbook.Delete().Where(entworkbook.ID(id)).Exec(ctx); err != nil || n == 0 {
 			return err
 		}
 		return s.emit(ctx, tx, events.FileDeleted, wb)
 	})
+	if apperr.CodeOf(err) == apperr.Forbidden {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("deleting workbook: %w", err)
 	}
@@ -266,6 +272,47 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 		return apperr.Errorf(apperr.NotFound, "workbook %s not found", id)
 	}
 	return nil
+}
+
+// Rename changes the name of one of the viewer's workbooks; only its
+// uploader and organization administrators may.
+func (s *Service) Rename(ctx context.Context, id uuid.UUID, name string) (*ent.Workbook, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 255 {
+		return nil, apperr.Errorf(apperr.BadUserInput, "a workbook name has 1 to 255 characters")
+	}
+	client, err := s.Clients(ctx, ServiceName)
+	if err != nil {
+		return nil, err
+	}
+	err = s.inTx(ctx, client, func(tx *ent.Tx) error {
+		wb, err := tx.Workbook.Query().Where(entworkbook.ID(id)).Select(metadataFields...).Only(ctx)
+		if ent.IsNotFound(err) {
+			return apperr.Errorf(apperr.NotFound, "workbook %s not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		if !viewer.FromContext(ctx).MayChange(wb.UploadedBy) {
+			return mayNotChange(wb)
+		}
+		if err := tx.Workbook.UpdateOneID(id).SetName(name).Exec(ctx); err != nil {
+			return err
+		}
+		wb.Name = name
+		return s.emit(ctx, tx, events.FileRenamed, wb)
+	})
+	if code := apperr.CodeOf(err); code == apperr.NotFound || code == apperr.Forbidden {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("renaming workbook: %w", err)
+	}
+	return s.Get(ctx, id)
+}
+
+func mayNotChange(wb *ent.Workbook) error {
+	return apperr.Errorf(apperr.Forbidden, "only the workbook's uploader or an organization administrator may change or delete workbook %q", wb.Name)
 }
 
 // inTx runs f in a transaction on client and, once it has committed, tells
@@ -296,7 +343,7 @@ func (s *Service) emit(ctx context.Context, tx *ent.Tx, typ string, wb *ent.Work
 	e := events.New(typ, events.FilePayload{WorkbookID: wb.ID.String(), Name: wb.Name, Size: wb.Size})
 	e.TenantID, e.UserID, e.SubjectID = wb.TenantID, wb.UploadedBy.String(), wb.ID.String()
 	if v := viewer.FromContext(ctx); v != nil {
-		e.OrganizationID, e.UserID = v.OrganizationID.String(), v.UserID.String()
+		e.OrganizationID, e.UserID, e.Actor = v.OrganizationID.String(), v.UserID.String(), v.Actor()
 	}
 	return s.Outbox(ctx, tx.Client(), e)
 }

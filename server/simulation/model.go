@@ -13,6 +13,7 @@ import (
 	entmodel "github.com/simgraph/simgraph/ent/model"
 	entmodelversion "github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/simspec"
 	"github.com/simgraph/simgraph/viewer"
 )
@@ -82,7 +83,10 @@ func (s *Service) CreateModel(ctx context.Context, p CreateModelParams) (*ent.Mo
 		if err != nil {
 			return err
 		}
-		return createVersion(ctx, tx, m.ID, 1, def, v.UserID)
+		if err := createVersion(ctx, tx, m.ID, 1, def, v.UserID); err != nil {
+			return err
+		}
+		return s.emitModel(ctx, tx, events.ModelCreated, m)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storing model: %w", err)
@@ -138,10 +142,17 @@ func (s *Service) UpdateModel(ctx context.Context, id string, expectedVersion in
 			Where(entmodel.ID(m.ID), entmodel.Version(expectedVersion)).
 			SetName(name).SetDescription(description).SetVersion(next).SetUpdatedAt(time.Now()).
 			Save(ctx)
-		if err != nil || n == 0 || def == nil {
+		if err != nil || n == 0 {
 			return err
 		}
-		return createVersion(ctx, tx, m.ID, next, def, v.UserID)
+		if def != nil {
+			if err := createVersion(ctx, tx, m.ID, next, def, v.UserID); err != nil {
+				return err
+			}
+		}
+		changed := *m
+		changed.Name, changed.Version = name, next
+		return s.emitModel(ctx, tx, events.ModelUpdated, &changed)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("updating model: %w", err)
@@ -173,8 +184,10 @@ func (s *Service) DeleteModel(ctx context.Context, id string) error {
 		if _, err := tx.ModelVersion.Delete().Where(entmodelversion.ModelID(m.ID)).Exec(ctx); err != nil {
 			return err
 		}
-		n, err = tx.Model.Delete().Where(entmodel.ID(m.ID)).Exec(ctx)
-		return err
+		if n, err = tx.Model.Delete().Where(entmodel.ID(m.ID)).Exec(ctx); err != nil || n == 0 {
+			return err
+		}
+		return s.emitModel(ctx, tx, events.ModelDeleted, m)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting model: %w", err)

@@ -42,6 +42,19 @@ func (s *Service) emit(ctx context.Context, tx *ent.Tx, typ string, sim *ent.Sim
 	e.TenantID, e.UserID, e.SubjectID = sim.TenantID, sim.CreatedBy.String(), sim.ID.String()
 	if v := viewer.FromContext(ctx); v != nil {
 		e.OrganizationID = v.OrganizationID.String()
+		if !ranByWorker(typ) {
+			e.Actor = v.Actor()
+		}
 	}
 	return s.Outbox(ctx, tx.Client(), e)
+}
+
+// ranByWorker reports whether typ is a change the worker makes on its own
+// (its context acts for the simulation's creator, who did not do it).
+func ranByWorker(typ string) bool {
+	switch typ {
+	case events.SimulationStarted, events.SimulationCompleted, events.SimulationFailed:
+		return true
+	}
+	return false
 }

@@ -194,29 +194,19 @@ func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef)
 	}
 	id := uuid.New()
 	queued := simspec.Progress{SimulationID: id.String(), Status: "QUEUED", Stage: "queued", IterationsTotal: def.Iterations, Outputs: emptyConvergence(in.Outputs)}
-	create := client.Simulation.Create().
-		SetID(id).
-		SetWorkbookID(def.WorkbookID).
-		SetInputs(def.Inputs).
-		SetOutputs(def.Outputs).
-		SetOutputNames(def.OutputNames).
-		SetTargets(def.Targets).
-		SetTailLevels(def.TailLevels).
-		SetIterations(def.Iterations).
-		SetSeed(seed).
-		SetSampling(entsimulation.Sampling(def.Sampling)).
-		SetCorrelations(def.Correlations).
-		SetKeepSamples(def.KeepSamples).
-		SetProgress(queued).
-		SetWarnings(def.Warnings).
-		SetCreatedBy(v.UserID)
-	if in.Name != "" {
-		create.SetName(in.Name)
-	}
-	if ref != nil {
-		create.SetModelID(ref.ID).SetModelVersion(ref.Version)
-	}
-	sim, err := create.Save(ctx)
+	var sim *ent.Simulation
+	err = s.inTx(ctx, client, func(tx *ent.Tx) error {
+		if sim, err = tx.Simulation.Create().SetID(id).SetWorkbookID(def.WorkbookID).SetInputs(def.Inputs).
+			SetOutputs(def.Outputs).SetOutputNames(def.OutputNames).SetTargets(def.Targets).SetTailLevels(def.TailLevels).
+			SetIterations(def.Iterations).SetSeed(seed).SetSampling(entsimulation.Sampling(def.Sampling)).
+			SetCorrelations(def.Correlations).SetKeepSamples(def.KeepSamples).SetProgress(queued).
+			SetWarnings(def.Warnings).SetCreatedBy(v.UserID).
+			SetNillableName(nonEmpty(in.Name)).SetNillableModelID(ref.id()).SetNillableModelVersion(ref.version()).
+			Save(ctx); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, events.SimulationCreated, sim, events.SimulationPayload{})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("storing simulation: %w", err)
 	}
@@ -560,9 +550,10 @@ func (s *Service) List(ctx context.Context, p ListParams) (*ent.SimulationConnec
 }
 
 // Cancel stops a queued or running simulation. A finished one is returned
-// as it is.
+// as it is. Only its creator and organization administrators may cancel
+// it.
 func (s *Service) Cancel(ctx context.Context, id string) (*ent.Simulation, error) {
-	sim, err := s.Get(ctx, id)
+	sim, err := s.simulationToChange(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -574,10 +565,17 @@ func (s *Service) Cancel(ctx context.Context, id string) (*ent.Simulation, error
 		return nil, err
 	}
 	now := time.Now()
-	n, err := client.Simulation.Update().
-		Where(entsimulation.ID(sim.ID), entsimulation.StatusIn(entsimulation.StatusQUEUED, entsimulation.StatusRUNNING)).
-		SetStatus(entsimulation.StatusCANCELLED).SetCompletedAt(now).
-		Save(ctx)
+	var n int
+	err = s.inTx(ctx, client, func(tx *ent.Tx) error {
+		n, err = tx.Simulation.Update().
+			Where(entsimulation.ID(sim.ID), entsimulation.StatusIn(entsimulation.StatusQUEUED, entsimulation.StatusRUNNING)).
+			SetStatus(entsimulation.StatusCANCELLED).SetCompletedAt(now).
+			Save(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		return s.emit(ctx, tx, events.SimulationCancelled, sim, events.SimulationPayload{})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cancelling simulation: %w", err)
 	}

@@ -1,0 +1,152 @@
+package server_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simgraph/simgraph/server/auth"
+	"github.com/simgraph/simgraph/server/config"
+	"github.com/simgraph/simgraph/server/servertest"
+)
+
+// TestObjectPermissions runs every operation on every kind of tenant
+// object as every kind of actor: the object's creator and an organization
+// administrator may change and delete it, another member of the
+// organization may read it but not change it (FORBIDDEN), and another
+// organization finds nothing (NOT_FOUND), even as its administrator. Each
+// cell works on an object of its own, created by the creator.
+func TestObjectPermissions(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers, c.Quotas = 0, false // simulations stay QUEUED, so that they can be cancelled
+		s := servertest.Start(t, c)
+		actors := map[string]string{
+			"Creator":     s.Token(t, auth.TokenParams{Email: "creator@perm.example", Org: "perm", Roles: []string{"MEMBER"}}),
+			"OtherMember": s.Token(t, auth.TokenParams{Email: "colleague@perm.example", Org: "perm", Roles: []string{"MEMBER"}}),
+			"OrgAdmin":    s.Token(t, auth.TokenParams{Email: "admin@perm.example", Org: "perm", Roles: []string{"ORG_ADMIN"}}),
+			"OtherTenant": s.Token(t, auth.TokenParams{Email: "admin@elsewhere.example", Org: "elsewhere", Roles: []string{"ORG_ADMIN"}}),
+		}
+		creator := actors["Creator"]
+		content := labelledWorkbook(t)
+		newWorkbook := func(t *testing.T) string { return s.UploadID(t, creator, "perm.xlsx", content) }
+		newSimulation := func(t *testing.T) string {
+			in := priceModel(100)
+			in["workbookId"] = newWorkbook(t)
+			var out struct{ CreateSimulation struct{ ID string } }
+			s.Query(t, creator, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": in}).Decode(t, &out)
+			return out.CreateSimulation.ID
+		}
+		newModel := func(t *testing.T) string {
+			return createModel(t, s, creator, newWorkbook(t), "perm", priceModel(100)).ID
+		}
+
+		type operation struct {
+			op   string
+			vars func(id string) map[string]any
+		}
+		byID := func(id string) map[string]any { return map[string]any{"id": id} }
+		objects := []struct {
+			name   string
+			create func(t *testing.T) string
+			ops    map[string]operation
+		}{
+			{"Workbook", newWorkbook, map[string]operation{
+				"Read":   {`query($id: ID!) { workbook(id: $id) { id createdBy } }`, byID},
+				"Rename": {`mutation($id: ID!) { renameWorkbook(id: $id, name: "renamed.xlsx") { id name } }`, byID},
+				"Delete": {`mutation($id: ID!) { deleteWorkbook(id: $id) }`, byID},
+			}},
+			{"Simulation", newSimulation, map[string]operation{
+				"Read":   {`query($id: ID!) { simulation(id: $id) { id createdBy } }`, byID},
+				"Rename": {`mutation($id: ID!) { renameSimulation(id: $id, name: "renamed") { id name } }`, byID},
+				"Cancel": {`mutation($id: ID!) { cancelSimulation(id: $id) { id status } }`, byID},
+			}},
+			{"Model", newModel, map[string]operation{
+				"Read": {`query($id: ID!) { model(id: $id) { id createdBy } }`, byID},
+				"Run":  {runModelOp, byID},
+				"Rename": {updateModelOp, func(id string) map[string]any {
+					return map[string]any{"id": id, "v": 1, "in": map[string]any{"name": "renamed"}}
+				}},
+				"Edit": {updateModelOp, func(id string) map[string]any {
+					return map[string]any{"id": id, "v": 1, "in": map[string]any{"definition": priceModel(200)}}
+				}},
+				"Delete": {`mutation($id: ID!) { deleteModel(id: $id) }`, byID},
+			}},
+		}
+		// want is the outcome per actor of an operation that reads (or runs)
+		// and of one that changes; "" is success.
+		want := map[string]struct{ read, change string }{
+			"Creator":     {"", ""},
+			"OtherMember": {"", "FORBIDDEN"},
+			"OrgAdmin":    {"", ""},
+			"OtherTenant": {"NOT_FOUND", "NOT_FOUND"},
+		}
+		reads := map[string]bool{"Read": true, "Run": true}
+		for _, obj := range objects {
+			t.Run(obj.name, func(t *testing.T) {
+				for opName, op := range obj.ops {
+					for _, actor := range []string{"Creator", "OtherMember", "OrgAdmin", "OtherTenant"} {
+						t.Run(opName+"As"+actor, func(t *testing.T) {
+							id := obj.create(t)
+							expected := want[actor].change
+							if reads[opName] {
+								expected = want[actor].read
+							}
+							resp := s.Query(t, actors[actor], op.op, op.vars(id))
+							require.Equal(t, expected, resp.Code(), "%s %s as %s: %+v", opName, obj.name, actor, resp.Errors)
+							if expected != "" {
+								require.Equal(t, "", s.Query(t, creator, obj.ops["Read"].op, byID(id)).Code(),
+									"a refused %s leaves the %s in place", opName, obj.name)
+								return
+							}
+							// The change happened: read it back as the creator.
+							after := s.Query(t, creator, obj.ops["Read"].op, byID(id))
+							switch opName {
+							case "Delete":
+								require.Equal(t, "NOT_FOUND", after.Code(), "deleted")
+							case "Rename", "Cancel", "Edit":
+								require.Equal(t, "", after.Code())
+								checkChanged(t, s, creator, obj.name, opName, id)
+							}
+						})
+					}
+				}
+			})
+		}
+	})
+}
+
+// checkChanged reads the object back and checks the change is there.
+func checkChanged(t *testing.T, s *servertest.Server, token, object, op, id string) {
+	t.Helper()
+	var got struct {
+		Workbook   *struct{ Name string }
+		Simulation *struct{ Name, Status string }
+		Model      *struct {
+			Name    string
+			Version int
+		}
+	}
+	q := map[string]string{
+		"Workbook":   `query($id: ID!) { workbook(id: $id) { name } }`,
+		"Simulation": `query($id: ID!) { simulation(id: $id) { name status } }`,
+		"Model":      `query($id: ID!) { model(id: $id) { name version } }`,
+	}[object]
+	s.Query(t, token, q, map[string]any{"id": id}).Decode(t, &got)
+	switch key := object + "." + op; key {
+	case "Workbook.Rename":
+		require.Equal(t, "renamed.xlsx", got.Workbook.Name)
+	case "Simulation.Rename":
+		require.Equal(t, "renamed", got.Simulation.Name)
+	case "Simulation.Cancel":
+		require.Equal(t, "CANCELLED", got.Simulation.Status)
+	case "Model.Rename":
+		require.Equal(t, "renamed", got.Model.Name)
+	case "Model.Edit":
+		require.Equal(t, 2, got.Model.Version)
+	default:
+		panic(fmt.Sprintf("no check for %s", key))
+	}
+}
