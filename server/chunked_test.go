@@ -12,10 +12,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/simgraph/simgraph/server"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/database"
+	"github.com/simgraph/simgraph/server/jobs"
 	"github.com/simgraph/simgraph/server/servertest"
+	"github.com/simgraph/simgraph/server/servertest/rediscluster"
 )
 
 // chunkedCluster is `simgraph serve` processes on one PostgreSQL and Redis.
@@ -25,15 +28,15 @@ type chunkedCluster struct {
 	rdbURL    string
 	prefix    string
 	env       []string
-	rdb       *redis.Client
+	rdb       redis.UniversalClient
 	resultsDB *sql.DB
 	simDB     *sql.DB
 }
 
-func newChunkedCluster(t *testing.T) *chunkedCluster {
+func newChunkedCluster(t *testing.T, redisURL string) *chunkedCluster {
 	bin, err := buildBinary()
 	require.NoError(t, err)
-	c := &chunkedCluster{t: t, bin: bin, pg: servertest.PostgresURL(t), rdbURL: servertest.RedisURL(t), prefix: servertest.UniquePrefix()}
+	c := &chunkedCluster{t: t, bin: bin, pg: servertest.PostgresURL(t), rdbURL: redisURL, prefix: servertest.UniquePrefix()}
 	t.Cleanup(func() { servertest.DropDatabases(t, c.pg, c.prefix) })
 	c.env = []string{
 		"SIMGRAPH_POSTGRES_URL=" + c.pg, "SIMGRAPH_REDIS_URL=" + c.rdbURL, "SIMGRAPH_DATABASE_PREFIX=" + c.prefix,
@@ -43,9 +46,8 @@ func newChunkedCluster(t *testing.T) *chunkedCluster {
 		// always stream) can be compared with runs in one process.
 		"SIMGRAPH_SUMMARY_MEMORY=-1",
 	}
-	opt, err := redis.ParseURL(c.rdbURL)
+	c.rdb, err = config.NewRedisClient(c.rdbURL)
 	require.NoError(t, err)
-	c.rdb = redis.NewClient(opt)
 	t.Cleanup(func() {
 		c.rdb.Del(context.Background(), c.tasksStream(), c.jobsStream())
 		c.rdb.Close()
@@ -53,7 +55,9 @@ func newChunkedCluster(t *testing.T) *chunkedCluster {
 	return c
 }
 
-func (c *chunkedCluster) jobsStream() string  { return "simgraph:" + c.prefix + "jobs" }
+func (c *chunkedCluster) jobsStream() string {
+	return jobs.StreamKey(server.RedisKeyPrefix(&config.Config{DatabasePrefix: c.prefix}))
+}
 func (c *chunkedCluster) tasksStream() string { return c.jobsStream() + ":tasks" }
 
 // start starts a replica splitting runs beyond chunkedAbove iterations
@@ -166,7 +170,21 @@ func consumerPID(consumer string) int {
 // task.
 func TestChunkedRunsAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	c := newChunkedCluster(t)
+	for _, redis := range []struct {
+		name string
+		url  func(testing.TB) string
+	}{
+		{"SingleNode", servertest.RedisURL},
+		{"RedisCluster", func(t testing.TB) string { return rediscluster.Shared(t).URL() }},
+	} {
+		t.Run(redis.name, func(t *testing.T) {
+			t.Parallel()
+			chunkedRunsAcrossReplicas(t, newChunkedCluster(t, redis.url(t)))
+		})
+	}
+}
+
+func chunkedRunsAcrossReplicas(t *testing.T, c *chunkedCluster) {
 	one, srv := c.start(0, 1)
 	token := srv.Token(t, auth.TokenParams{Email: "ops@chunked.example", Org: "chunked"})
 	dcf := srv.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
@@ -239,16 +257,22 @@ func TestChunkedRunsAcrossReplicas(t *testing.T) {
 				survivor = servers[i]
 			}
 		}
-		waitStatus(t, survivor, token, id, "COMPLETED")
-		require.True(t, anyLog("reclaimed a task from a dead worker") || anyLog("reclaimed a job from a dead worker"),
-			"a survivor reclaimed the dead replica's task (or its job, when it coordinated)")
-		require.Equal(t, c.storedResults(reference[2]), c.storedResults(id), "the reclaimed run's results are the unsplit run's, bit for bit")
-		require.Equal(t, 1, c.completions(id), "billed once")
+		// A replica takes the victim's place, so that the next subtest has
+		// three whatever this one finds.
 		for i, r := range replicas {
 			if r == victim {
 				replicas[i], servers[i] = c.start(10_000, 4096)
 			}
 		}
+		waitStatus(t, survivor, token, id, "COMPLETED")
+		// The run may complete before the reclaim is logged: the victim
+		// may have stored its partial just before it died, leaving only
+		// the pending entry to be reclaimed.
+		require.Eventually(t, func() bool {
+			return anyLog("reclaimed a task from a dead worker") || anyLog("reclaimed a job from a dead worker")
+		}, time.Minute, 100*time.Millisecond, "a survivor reclaimed the dead replica's task (or its job, when it coordinated)")
+		require.Equal(t, c.storedResults(reference[2]), c.storedResults(id), "the reclaimed run's results are the unsplit run's, bit for bit")
+		require.Equal(t, 1, c.completions(id), "billed once")
 	})
 
 	t.Run("cancel stops every task", func(t *testing.T) {

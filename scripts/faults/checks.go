@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	serverevents "github.com/simgraph/simgraph/server/events"
 )
 
 // databases are the service databases the checks read, connected as the
@@ -130,8 +133,8 @@ func (d *databases) outbox(ctx context.Context, ids []string) ([]outboxEvent, er
 //   - a COMPLETED one has exactly one result set (a row per output, each
 //     position once) and exactly one usage record; a FAILED one neither;
 //   - every event its changes wrote to the outbox was published and
-//     reached the consumers (analytics keeps every simulation event,
-//     billing every completion).
+//     reached the consumers (analytics records a simulation's start and
+//     end, billing its completion).
 //
 // Consumers apply events asynchronously, so the event checks are retried
 // until settle has passed. It returns the problems found, none when all
@@ -212,7 +215,7 @@ func (d *databases) settled(ctx context.Context, ids []string, states map[string
 		switch {
 		case !e.published:
 			problems = append(problems, fmt.Sprintf("%s: %s event never published", short(e.subject), e.typ))
-		case strings.HasPrefix(e.typ, "simulation.") && recorded[e.id] != 1:
+		case slices.Contains(serverevents.AnalyticsTypes, e.typ) && recorded[e.id] != 1:
 			problems = append(problems, fmt.Sprintf("%s: %s event recorded %d times by analytics", short(e.subject), e.typ, recorded[e.id]))
 		}
 		if e.typ == "simulation.completed" && billed[e.id] != 1 {

@@ -28,12 +28,16 @@ type Effects struct {
 	Hub Notifier
 }
 
+// AnalyticsTypes are the events the analytics consumer records: a
+// simulation's start and end.
+var AnalyticsTypes = []string{SimulationStarted, SimulationCompleted, SimulationFailed}
+
 // Consumers returns the billing, analytics, quota and notifications
 // consumers.
 func (f *Effects) Consumers() []*Consumer {
 	return []*Consumer{
 		{Name: Billing, Client: f.Billing, Types: []string{SimulationCompleted}, Apply: f.bill},
-		{Name: Analytics, Client: f.Analytics, Types: []string{SimulationStarted, SimulationCompleted, SimulationFailed}, Apply: f.record},
+		{Name: Analytics, Client: f.Analytics, Types: AnalyticsTypes, Apply: f.record},
 		{Name: Quota, Client: f.Billing, Types: []string{FileUploaded, FileDeleted, UserCreated}, Apply: f.quota},
 		{Name: Notifications, Client: f.Users, Types: []string{SimulationCompleted, SimulationFailed, UserCreated}, Apply: f.notify},
 	}
