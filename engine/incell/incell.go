@@ -645,7 +645,7 @@ func cachedNumber(wb *workbook.Workbook, ref formula.CellRef) float64 {
 func rewrite(wb *workbook.Workbook, constants map[formula.CellRef]float64, formulas map[formula.CellRef]string) *workbook.Workbook {
 	sheets := make([]*workbook.Sheet, len(wb.Sheets))
 	for i, sh := range wb.Sheets {
-		cp := &workbook.Sheet{Name: sh.Name, Cells: slices.Clone(sh.Cells), Arrays: sh.Arrays}
+		cp := &workbook.Sheet{Name: sh.Name, Cells: slices.Clone(sh.Cells), Arrays: sh.Arrays, DataTables: sh.DataTables}
 		for j := range cp.Cells {
 			c := &cp.Cells[j]
 			ref := formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}
@@ -659,7 +659,7 @@ func rewrite(wb *workbook.Workbook, constants map[formula.CellRef]float64, formu
 		sheets[i] = cp
 	}
 	out := workbook.New(sheets, wb.Names)
-	out.Date1904 = wb.Date1904
+	out.Date1904, out.Tables, out.Calc = wb.Date1904, wb.Tables, wb.Calc
 	return out
 }
 

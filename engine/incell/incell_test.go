@@ -481,3 +481,44 @@ func TestDetectRiskSeed(t *testing.T) {
 	require.Equal(t, ref("B1"), det.Notes[0].Cell)
 	require.Contains(t, det.Notes[0].Message, "RiskSeed is ignored")
 }
+
+// The workbook a detection rewrites keeps what the formulas need beyond
+// cells: its tables (structured references), its calculation settings
+// (iterative calculation) and its data tables.
+func TestDetectKeepsTablesAndCalculation(t *testing.T) {
+	x := excelize.NewFile()
+	defer x.Close()
+	require.NoError(t, x.SetSheetName("Sheet1", "Model"))
+	for c, v := range map[string]any{"A1": "Item", "B1": "Cost", "A2": "a", "B2": 10, "A3": "b", "B3": 20} {
+		require.NoError(t, x.SetCellValue("Model", c, v))
+	}
+	require.NoError(t, x.AddTable("Model", &excelize.Table{Range: "A1:B3", Name: "Costs"}))
+	require.NoError(t, x.SetCellFormula("Model", "D1", "RiskNormal(100,10,RiskStatic(5))"))
+	require.NoError(t, x.SetCellFormula("Model", "D2", "RiskOutput()+SUM(Costs[Cost])+D1"))
+	buf, err := x.WriteToBuffer()
+	require.NoError(t, err)
+	wb, err := workbook.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), workbook.Limits{})
+	require.NoError(t, err)
+	require.Len(t, wb.Tables, 1)
+	wb.Calc = workbook.Calc{Iterate: true, MaxIterations: 7, MaxChange: 0.5}
+	wb.Sheets[0].DataTables = []workbook.DataTable{{Row1: 10, Col1: 1, Row2: 12, Col2: 2, Input1: "B2"}}
+
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	require.Empty(t, det.Problems)
+	require.Equal(t, wb.Tables, det.Workbook.Tables)
+	require.Equal(t, wb.Calc, det.Workbook.Calc)
+	require.Equal(t, wb.Sheets[0].DataTables, det.Workbook.Sheets[0].DataTables)
+
+	det.Workbook.Sheets[0].DataTables = nil // the one above is only for the comparison
+	ev, err := formula.EvaluateWorkbook(det.Workbook)
+	require.NoError(t, err)
+	found := false
+	for _, c := range ev.Cells {
+		if c.Cell == ref("D2") {
+			found = true
+			require.Equal(t, formula.NumberValue(35), c.Value, "the structured reference still reads the table")
+		}
+	}
+	require.True(t, found, "Model!D2 evaluated")
+}
