@@ -74,6 +74,14 @@ type Call struct {
 	Args []Node
 }
 
+// Invoke calls a LAMBDA value: LAMBDA(x, x+1)(3), a LET-bound lambda
+// f(3), or a defined name holding a LAMBDA (MyFn(3)). Fn yields the
+// lambda; Args are its arguments.
+type Invoke struct {
+	Fn   Node
+	Args []Node
+}
+
 // Array is an array constant {1,2;3,4}: Rows of equal length.
 type Array struct{ Rows [][]Node }
 
@@ -89,6 +97,7 @@ func (*Percent) node() {}
 func (*Binary) node()  {}
 func (*Call) node()    {}
 func (*Array) node()   {}
+func (*Invoke) node()  {}
 
 // Walk calls fn for n and every node below it, depth first.
 func Walk(n Node, fn func(Node)) {
@@ -102,6 +111,11 @@ func Walk(n Node, fn func(Node)) {
 		Walk(x.L, fn)
 		Walk(x.R, fn)
 	case *Call:
+		for _, a := range x.Args {
+			Walk(a, fn)
+		}
+	case *Invoke:
+		Walk(x.Fn, fn)
 		for _, a := range x.Args {
 			Walk(a, fn)
 		}

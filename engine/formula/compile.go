@@ -106,7 +106,7 @@ func compile(wb *workbook.Workbook, opts CompileOptions) (*Program, error) {
 	if len(cycles) == 0 {
 		lanesVary := len(inputIDs) > 0
 		for _, id := range order {
-			if src := m.formulaAST(id); src != nil && usesVolatile(src) {
+			if src := m.formulaAST(id); src != nil && m.volatileIn(src, m.cells[id].sheet) {
 				lanesVary = true
 			}
 		}
@@ -324,7 +324,7 @@ func (c *compiler) markVarying(id int32, dynamic bool) {
 	if ci.array != nil {
 		src = &m.cells[ci.array.master]
 	}
-	if src.ast != nil && usesVolatile(src.ast) {
+	if src.ast != nil && m.volatileIn(src.ast, src.sheet) {
 		ci.varying = true
 		c.p.usesRand = true
 		return
@@ -375,7 +375,7 @@ func (c *compiler) areaVarying(a Area) bool {
 // varies reports whether an expression depends on a varying cell or draws
 // random numbers.
 func (c *compiler) varies(n Node, sheet int32) bool {
-	if usesVolatile(n) || c.dynamic && c.m.callsDynamic(n, sheet, 0) {
+	if c.m.volatileIn(n, sheet) || c.dynamic && c.m.callsDynamic(n, sheet, 0) {
 		return true
 	}
 	v := false
@@ -507,6 +507,12 @@ func (m *model) formulaAST(id int32) Node {
 // directly or through defined names: their targets are only known at run
 // time.
 func (m *model) callsDynamic(n Node, sheet int32, depth int) bool {
+	return m.callsDynamicPath(n, sheet, depth, nil)
+}
+
+// callsDynamicPath is callsDynamic skipping the names already being
+// followed (a recursive LAMBDA names itself).
+func (m *model) callsDynamicPath(n Node, sheet int32, depth int, path []Node) bool {
 	if depth > 32 {
 		return true
 	}
@@ -518,8 +524,8 @@ func (m *model) callsDynamic(n Node, sheet int32, depth int) bool {
 				found = true
 			}
 		case *Name:
-			if ast, ok := m.lookupName(y, sheet); ok && !found {
-				found = m.callsDynamic(ast, sheet, depth+1)
+			if ast, ok := m.lookupName(y, sheet); ok && !found && !onPath(path, ast) {
+				found = m.callsDynamicPath(ast, sheet, depth+1, append(path, ast))
 			}
 		}
 	})

@@ -19,6 +19,8 @@ type evaluator struct {
 	stack           []Value   // function arguments
 	fs1, fs2        []float64 // number scratch for statistical functions
 	whatIf          *whatIfScope
+	scope           *binding // LET and LAMBDA names in force (lambda.go)
+	lambdaDepth     int      // nested LAMBDA invocations
 }
 
 const maxEvalDepth = 512
@@ -42,6 +44,11 @@ func (ev *evaluator) eval(n Node) Value {
 		}
 		return Value{Kind: KindRef, Ref: a}
 	case *Name:
+		if ev.scope != nil && x.Sheet == "" {
+			if b := ev.scope.find(x.Name); b != nil {
+				return b.v
+			}
+		}
 		ast, ok := ev.m.lookupName(x, ev.sheet)
 		if !ok {
 			return ErrValueOf(ErrName)
@@ -49,10 +56,16 @@ func (ev *evaluator) eval(n Node) Value {
 		if ev.depth > maxEvalDepth {
 			return ErrValueOf(ErrRef)
 		}
+		// a defined name sees no LET or LAMBDA names of the formula using it
+		scope := ev.scope
+		ev.scope = nil
 		ev.depth++
 		v := ev.eval(ast)
 		ev.depth--
+		ev.scope = scope
 		return v
+	case *Invoke:
+		return ev.invoke(x)
 	case *Array:
 		arr := &ArrayValue{Rows: len(x.Rows), Cols: len(x.Rows[0])}
 		arr.V = make([]Value, 0, arr.Rows*arr.Cols)
@@ -251,6 +264,8 @@ func finalValue(v Value) Value {
 		return finalValue(v.Arr.V[0])
 	case KindRef:
 		return ErrValueOf(ErrValue)
+	case KindLambda:
+		return ErrValueOf(ErrCalc)
 	}
 	return v
 }

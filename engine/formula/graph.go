@@ -75,6 +75,12 @@ func (m *model) deps(id int32) []int32 {
 // refsOf calls fn with every area an expression references, following
 // defined names.
 func (m *model) refsOf(n Node, sheet int32, depth int, fn func(Area)) {
+	m.refsOfPath(n, sheet, depth, fn, nil)
+}
+
+// refsOfPath is refsOf skipping the names already being followed (path):
+// a recursive LAMBDA names itself.
+func (m *model) refsOfPath(n Node, sheet int32, depth int, fn func(Area), path []Node) {
 	if depth > 32 {
 		return
 	}
@@ -85,8 +91,8 @@ func (m *model) refsOf(n Node, sheet int32, depth int, fn func(Area)) {
 				fn(a)
 			}
 		case *Name:
-			if ast, ok := m.lookupName(r, sheet); ok {
-				m.refsOf(ast, sheet, depth+1, fn)
+			if ast, ok := m.lookupName(r, sheet); ok && !onPath(path, ast) {
+				m.refsOfPath(ast, sheet, depth+1, fn, append(path, ast))
 			}
 		}
 	})

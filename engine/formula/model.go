@@ -119,6 +119,9 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 		}
 		m.names[strings.ToUpper(n.Scope)+"!"+strings.ToUpper(n.Name)] = ast
 	}
+	for k, ast := range m.names {
+		m.names[k] = m.bindInvokes(ast)
+	}
 	if len(wb.Tables) > 0 {
 		for k, ast := range m.names {
 			if m.hasTableRef(ast) {
@@ -135,6 +138,7 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 		sh.formulaCols[ci.col] = append(sh.formulaCols[ci.col], int32(id))
 		if ci.formula != "" {
 			ci.ast, ci.parseErr = ParseDepth(ci.formula, maxDepth)
+			ci.ast = m.bindInvokes(ci.ast)
 			if ci.ast != nil && m.hasTableRef(ci.ast) {
 				ci.ast = m.resolveTables(ci.ast, ci.sheet, ci.row, ci.col)
 			}

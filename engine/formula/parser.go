@@ -520,7 +520,18 @@ func (p *parser) reference() (Node, error) {
 	}
 	// function call
 	if p.peek() == '(' && !hasSheet {
-		return p.call(id)
+		var n Node
+		if v, ok := lambdaParam(id); ok {
+			// _xlpm.f(3): a call of a LET or LAMBDA name (xlsx spelling)
+			args, err := p.argList(v)
+			if err != nil {
+				return nil, err
+			}
+			n = &Invoke{Fn: &Name{Name: v}, Args: args}
+		} else if n, err = p.call(id); err != nil {
+			return nil, err
+		}
+		return p.invocations(n)
 	}
 	if p.peek() == '[' && !hasSheet {
 		return p.tableRef(id)
@@ -572,7 +583,34 @@ func (p *parser) reference() (Node, error) {
 	if s2 != "" {
 		return nil, p.fail("3-D reference to a name")
 	}
+	if v, ok := lambdaParam(id); ok {
+		id = v
+	}
 	return &Name{Sheet: s1, Name: id}, nil
+}
+
+// lambdaParam strips the prefixes xlsx files give LET and LAMBDA names:
+// _xlpm.x for a parameter, _xlop.x for an optional one.
+func lambdaParam(id string) (string, bool) {
+	for _, pre := range []string{"_xlpm.", "_xlop."} {
+		if len(id) > len(pre) && strings.EqualFold(id[:len(pre)], pre) {
+			return id[len(pre):], true
+		}
+	}
+	return id, false
+}
+
+// invocations parses the argument lists that call the lambda a call
+// returns: LAMBDA(x, x+1)(3), MakeAdder(1)(2).
+func (p *parser) invocations(n Node) (Node, error) {
+	for p.peek() == '(' {
+		args, err := p.argList("a lambda")
+		if err != nil {
+			return nil, err
+		}
+		n = &Invoke{Fn: n, Args: args}
+	}
+	return n, nil
 }
 
 // rowRange parses "1:3" or "$1:$3" (whole rows).
@@ -666,16 +704,25 @@ func (p *parser) call(id string) (Node, error) {
 			name = name[len(pre):]
 		}
 	}
+	args, err := p.argList(name)
+	if err != nil {
+		return nil, err
+	}
+	return &Call{Name: name, Args: args}, nil
+}
+
+// argList parses a parenthesised argument list (the '(' is next).
+func (p *parser) argList(name string) ([]Node, error) {
 	p.pos++ // (
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	c := &Call{Name: name}
+	var args []Node
 	p.skipSpace()
 	if p.peek() == ')' {
 		p.pos++
-		return c, nil
+		return args, nil
 	}
 	for {
 		p.skipSpace()
@@ -687,17 +734,17 @@ func (p *parser) call(id string) (Node, error) {
 			}
 			arg = a
 		}
-		c.Args = append(c.Args, arg)
+		args = append(args, arg)
 		p.skipSpace()
 		switch p.peek() {
 		case ',':
 			p.pos++
 		case ')':
 			p.pos++
-			if len(c.Args) > 255 {
+			if len(args) > 255 {
 				return nil, p.fail("more than 255 arguments")
 			}
-			return c, nil
+			return args, nil
 		default:
 			return nil, p.fail("expected , or ) in call to %s", name)
 		}

@@ -225,6 +225,17 @@ func (m *model) resolveTables(n Node, sheet, row, col int32) Node {
 		if args != nil {
 			return &Call{Name: x.Name, Args: args}
 		}
+	case *Invoke:
+		fn := m.resolveTables(x.Fn, sheet, row, col)
+		args := make([]Node, len(x.Args))
+		changed := fn != x.Fn
+		for i, a := range x.Args {
+			args[i] = m.resolveTables(a, sheet, row, col)
+			changed = changed || args[i] != a
+		}
+		if changed {
+			return &Invoke{Fn: fn, Args: args}
+		}
 	}
 	return n
 }

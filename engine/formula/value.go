@@ -19,10 +19,11 @@ const (
 	KindError
 	KindArray
 	KindRef
+	KindLambda // a LAMBDA value (Fn); a cell holding one shows #CALC!
 )
 
 func (k Kind) String() string {
-	return [...]string{"blank", "number", "string", "bool", "error", "array", "ref"}[k]
+	return [...]string{"blank", "number", "string", "bool", "error", "array", "ref", "lambda"}[k]
 }
 
 // Area is a rectangular block of cells on one sheet (or on a run of sheets
@@ -67,7 +68,8 @@ type Value struct {
 	Err   ErrorCode
 	Arr   *ArrayValue
 	Ref   Area
-	Areas []Area // extra areas of a union reference (A1,B2)
+	Areas []Area  // extra areas of a union reference (A1,B2)
+	Fn    *Lambda // KindLambda
 }
 
 // Constructors.
@@ -113,6 +115,8 @@ func (v Value) String() string {
 		return v.Err.String()
 	case KindArray:
 		return "{array}"
+	case KindLambda:
+		return "{lambda}"
 	}
 	return "{ref}"
 }

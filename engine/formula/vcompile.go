@@ -88,7 +88,7 @@ func scalarNode(n Node) bool {
 	switch x := n.(type) {
 	case *Ref:
 		return x.Kind == RefCell && x.Sheet2 == ""
-	case *Array, *Name:
+	case *Array, *Name, *Invoke:
 		return false
 	case *Binary:
 		return x.Op != ":" && x.Op != " " && x.Op != "," && scalarNode(x.L) && scalarNode(x.R)
@@ -100,6 +100,9 @@ func scalarNode(n Node) bool {
 		switch x.Name {
 		case "INDEX", "OFFSET", "INDIRECT", "CHOOSE", "IF", "IFERROR", "IFNA", "XLOOKUP", "TRANSPOSE", "MMULT", "MINVERSE", "IFS", "SWITCH":
 			// may return references or arrays
+			return false
+		}
+		if lambdaArrayFns[x.Name] {
 			return false
 		}
 	}
