@@ -55,6 +55,12 @@ func sexpr(n Node) string {
 			parts = append(parts, sexpr(a))
 		}
 		return "(" + strings.Join(parts, " ") + ")"
+	case *Invoke:
+		parts := []string{"invoke", sexpr(x.Fn)}
+		for _, a := range x.Args {
+			parts = append(parts, sexpr(a))
+		}
+		return "(" + strings.Join(parts, " ") + ")"
 	case *Array:
 		var rows []string
 		for _, r := range x.Rows {
@@ -125,6 +131,13 @@ func TestParse(t *testing.T) {
 		{"NORM.S.INV(0.5)", "(NORM.S.INV 0.5)"},
 		{"LOG10(100)", "(LOG10 100)"},
 		{"=1+1", "(+ 1 1)"},
+		// LET and LAMBDA: xlsx prefixes stripped, calls of lambdas
+		{"_xlfn.LET(_xlpm.x,2,_xlpm.x*3)", "(LET x 2 (* x 3))"},
+		{"_xlfn.LAMBDA(_xlpm.a,_xlop.b,_xlpm.a)(1)", "(invoke (LAMBDA a b a) 1)"},
+		{"LAMBDA(x,LAMBDA(y,x+y))(1)(2)", "(invoke (invoke (LAMBDA x (LAMBDA y (+ x y))) 1) 2)"},
+		{"_xlpm.f(3,)", "(invoke f 3 _)"},
+		{"MyFn(2)", "(MYFN 2)"},
+		{"LAMBDA(x,x)()", "(invoke (LAMBDA x x))"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
@@ -140,7 +153,7 @@ func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{
 		"", "=", "1+", "(1", "1)", "SUM(1,", `"abc`, "#FOO!", "{1,2;3}", "{A1}", "'Sheet1", "'S'A1",
-		"1 2", "A1:", "[1]Sheet1!A1", "$", strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300),
+		"1 2", "A1:", "[1]Sheet1!A1", "$", "LAMBDA(x,x)(1", "LAMBDA(x,x) (1)", strings.Repeat("(", 300) + "1" + strings.Repeat(")", 300),
 		strings.Repeat("-", 1000) + "1",
 	} {
 		_, err := Parse(in)
@@ -180,6 +193,10 @@ func FuzzParse(f *testing.F) {
 		"1+2*3", "-2^2", "SUM(A1:B2,Sheet1!C3)", "'My Sheet'!A1", "{1,2;3,4}", `"a""b"&C1`,
 		"IF(A1>0,1,#N/A)", "A:A", "1:3", "Sheet1:Sheet3!A1", "_xlfn.XLOOKUP(1,A1:A3,B1:B3)", "50%",
 		"A1 B1", "(A1,B1)", "@A1:A2", "((((", "}{", "'", "#", "1e", "$A$", "INDEX(A1:B2,1,1):B3",
+		"_xlfn.LET(_xlpm.x,A1,_xlpm.x+1)", "LAMBDA(x,y,x*y)(2,3)", "_xlpm.f(1)(2)", "Double(3)",
+		"LET(f,LAMBDA(n,IF(n<1,0,f(n-1))),f(3))", "_xlpm.x(_xlpm.x)", "LAMBDA(x,_xlpm.x(_xlpm.x))(LAMBDA(x,_xlpm.x(_xlpm.x)))",
+		"MAP(A1:A3,LAMBDA(v,v*2))", "REDUCE(,A1:A3,LAMBDA(a,b,a+b))", "MAKEARRAY(2,2,LAMBDA(r,c,r+c))",
+		"BYROW(A1:B3,LAMBDA(r,SUM(r)))", "SCAN(0,{1,2},LAMBDA(a,b,a*b))", "LAMBDA(a,_xlop.b,ISOMITTED(b))(1)",
 	} {
 		f.Add(s)
 	}
@@ -190,9 +207,12 @@ func FuzzParse(f *testing.F) {
 		}
 		if err == nil {
 			// evaluating whatever parsed must not panic either
-			wb := miniBook()
+			wb := lambdaBook()
 			m := newModel(wb, 64)
 			ev := &evaluator{m: m, sheet: 0, row: 1, col: 1}
+			// calls of LET, LAMBDA and defined names become invocations
+			// as in a workbook's formulas
+			n = m.bindInvokes(n)
 			if len(unsupportedIn(n)) == 0 {
 				_ = ev.eval(n)
 			}
