@@ -156,7 +156,12 @@ func TestUnsupportedList(t *testing.T) {
 		"- TEXT: number formats 0, #,##0.00, %, scientific, basic date/time codes; no colours, conditions or fractions\n" +
 		"- INDIRECT: A1-style text only (R1C1 gives #REF!)\n" +
 		"- SUBTOTAL: 101-111 behave as 1-11 (hidden rows are not tracked)\n" +
-		"- TODAY, NOW and other clock-dependent functions are not implemented on purpose\n")
+		"- TODAY, NOW and other clock-dependent functions are not implemented on purpose\n" +
+		"- LET, LAMBDA, MAP, REDUCE, SCAN, BYROW, BYCOL, MAKEARRAY: their arrays do not spill into neighbouring cells\n" +
+		"  (an array formula's range shows them) and, outside an array formula, a range in an operator is implicitly\n" +
+		"  intersected as in legacy Excel; MAP broadcasts a single row or column and gives #N/A beyond a smaller array;\n" +
+		"  more than 1,024 nested LAMBDA calls, or 512 nested functions on a recursion's path (SUM(F(n-1))), are #NUM!;\n" +
+		"  the eta-reduced LAMBDA of GROUPBY/PIVOTBY (_xleta.SUM) is not read\n")
 	if os.Getenv("UPDATE_UNSUPPORTED") != "" {
 		require.NoError(t, os.WriteFile("UNSUPPORTED.md", []byte(b.String()), 0o644))
 	}

@@ -47,6 +47,9 @@ var lambdaArrayFns = map[string]bool{
 // invoke evaluates a call of a lambda: its arguments in the caller's
 // scope, then its body with the parameters bound.
 func (ev *evaluator) invoke(x *Invoke) Value {
+	if ev.depth >= maxEvalDepth {
+		return ErrValueOf(ErrNum) // recursion inside nested functions' arguments
+	}
 	f := ev.eval(x.Fn)
 	switch f.Kind {
 	case KindLambda:

@@ -18,6 +18,7 @@ import (
 //	Depth = LAMBDA(n, IF(n=0, 0, 1+Depth(n-1))) (unbounded depth)
 //	AddOpt = LAMBDA(a, b, IF(ISOMITTED(b), a, a+b)); Adder = LAMBDA(a, LAMBDA(b, a+b))
 //	Scaled = LAMBDA(x, x*S!$A$2) (reads a cell); Two = 2 (a plain name)
+//	InSum = LAMBDA(n, IF(n=0, 0, SUM(1, InSum(n-1)))) (recursion inside a function's arguments)
 func lambdaBook(extra ...workbook.Cell) *workbook.Workbook {
 	wb := miniBook()
 	wb.Sheets[0].Cells = append(wb.Sheets[0].Cells, extra...)
@@ -30,6 +31,7 @@ func lambdaBook(extra ...workbook.Cell) *workbook.Workbook {
 		workbook.DefinedName{Name: "Adder", RefersTo: "LAMBDA(a,LAMBDA(b,a+b))"},
 		workbook.DefinedName{Name: "Scaled", RefersTo: "LAMBDA(x,x*S!$A$2)"},
 		workbook.DefinedName{Name: "Two", RefersTo: "2"},
+		workbook.DefinedName{Name: "InSum", RefersTo: "LAMBDA(n,IF(n=0,0,SUM(1,InSum(n-1))))"},
 	)
 	return workbook.New(wb.Sheets, names)
 }
@@ -102,6 +104,8 @@ func TestLetLambda(t *testing.T) {
 		{"Fib(15)", n(610)},
 		{"Depth(1000)", n(1000)},
 		{"Depth(5000)", e(ErrNum)},
+		{"InSum(400)", n(400)},
+		{"InSum(600)", e(ErrNum)},
 		{"AddOpt(1)", n(1)},
 		{"AddOpt(1,2)", n(3)},
 		{"AddOpt(1,)", n(1)},

@@ -301,6 +301,8 @@ func children(n formula.Node) []formula.Node {
 		return []formula.Node{x.L, x.R}
 	case *formula.Call:
 		return x.Args
+	case *formula.Invoke:
+		return append([]formula.Node{x.Fn}, x.Args...)
 	case *formula.Array:
 		var out []formula.Node
 		for _, r := range x.Rows {
