@@ -517,7 +517,7 @@ func (m *model) callsDynamicPath(n Node, sheet int32, depth int, path []Node) bo
 		return true
 	}
 	found := false
-	Walk(n, func(x Node) {
+	walkFree(n, func(x Node) {
 		switch y := x.(type) {
 		case *Call:
 			if y.Name == "OFFSET" || y.Name == "INDIRECT" {

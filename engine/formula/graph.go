@@ -84,7 +84,7 @@ func (m *model) refsOfPath(n Node, sheet int32, depth int, fn func(Area), path [
 	if depth > 32 {
 		return
 	}
-	Walk(n, func(x Node) {
+	walkFree(n, func(x Node) {
 		switch r := x.(type) {
 		case *Ref:
 			if a, ok := m.resolveRef(r, sheet); ok {

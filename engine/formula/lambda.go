@@ -104,6 +104,67 @@ func (ev *evaluator) apply(l *Lambda, args []Value, missing []bool) Value {
 	return v
 }
 
+// walkFree calls fn for n and every node below it, as Walk does, except
+// LET and LAMBDA names: their declarations, and the names they bind where
+// those are in force (so that a LET name that is also a defined name adds
+// no dependency on what the defined name refers to).
+func walkFree(n Node, fn func(Node)) { walkScoped(n, nil, fn) }
+
+func walkScoped(n Node, local []string, fn func(Node)) {
+	switch x := n.(type) {
+	case *Name:
+		if x.Sheet == "" {
+			for _, l := range local {
+				if strings.EqualFold(l, x.Name) {
+					return
+				}
+			}
+		}
+	case *Call:
+		if x.Name == "LET" || x.Name == "LAMBDA" {
+			fn(n)
+			k := len(local)
+			for i, a := range x.Args {
+				decl := i < len(x.Args)-1 && (x.Name == "LAMBDA" || i%2 == 0)
+				if decl {
+					if name, ok := localName(a); ok {
+						local = append(local[:k:k], name)
+						k++
+						continue
+					}
+				}
+				walkScoped(a, local[:k:k], fn)
+			}
+			return
+		}
+	}
+	fn(n)
+	switch x := n.(type) {
+	case *Unary:
+		walkScoped(x.X, local, fn)
+	case *Percent:
+		walkScoped(x.X, local, fn)
+	case *Binary:
+		walkScoped(x.L, local, fn)
+		walkScoped(x.R, local, fn)
+	case *Call:
+		for _, a := range x.Args {
+			walkScoped(a, local, fn)
+		}
+	case *Invoke:
+		walkScoped(x.Fn, local, fn)
+		for _, a := range x.Args {
+			walkScoped(a, local, fn)
+		}
+	case *Array:
+		for _, r := range x.Rows {
+			for _, e := range r {
+				walkScoped(e, local, fn)
+			}
+		}
+	}
+}
+
 // onPath reports whether the name expression ast is already being followed.
 func onPath(path []Node, ast Node) bool {
 	for _, p := range path {
@@ -128,7 +189,7 @@ func (m *model) volatilePath(n Node, sheet int32, path []Node) bool {
 		return false
 	}
 	found := false
-	Walk(n, func(x Node) {
+	walkFree(n, func(x Node) {
 		if y, ok := x.(*Name); ok && !found {
 			if ast, ok := m.lookupName(y, sheet); ok && !onPath(path, ast) {
 				found = m.volatilePath(ast, sheet, append(path, ast))

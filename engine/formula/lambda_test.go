@@ -243,3 +243,25 @@ func TestLambdaUnknownCallStaysUnsupported(t *testing.T) {
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, map[string]int{"NOSUCHFN": 1}, ue.Functions)
 }
+
+// TestLetNameShadowsDefinedName: a LET or LAMBDA name that is also a
+// defined name adds no dependency on the defined name's cells (here that
+// would be a circular reference), while the defined name used outside
+// the LET still counts.
+func TestLetNameShadowsDefinedName(t *testing.T) {
+	t.Parallel()
+	wb := lambdaBook(
+		workbook.Cell{Row: 40, Col: 10, Formula: "LET(Here,5,Here*2)+LAMBDA(Here,Here)(1)"},
+		workbook.Cell{Row: 41, Col: 10, Formula: "Here+LET(Here,1,Here)"},
+	)
+	wb = workbook.New(wb.Sheets, append(wb.Names, workbook.DefinedName{Name: "Here", RefersTo: "S!$J$40"}))
+	p, err := Compile(wb, CompileOptions{Inputs: refs(t, "S!A1"), Outputs: refs(t, "S!J40", "S!J41")})
+	require.NoError(t, err)
+	st := p.NewState(1)
+	st.Run(1)
+	require.Equal(t, []float64{11}, st.Output(0))
+	require.Equal(t, []float64{12}, st.Output(1))
+	m := newModel(wb, 0)
+	id := m.index[key(0, 41, 10)]
+	require.Len(t, m.deps(id), 1, "J41 depends on J40 through the defined name")
+}
