@@ -443,7 +443,7 @@ func (ev *evaluator) refOp(x *Binary) Value {
 func (ev *evaluator) call(x *Call) Value {
 	spec, ok := functions[x.Name]
 	if !ok {
-		return ErrValueOf(ErrName)
+		return ev.callName(x)
 	}
 	if len(x.Args) < spec.min || spec.max >= 0 && len(x.Args) > spec.max {
 		return ErrValueOf(ErrValue)

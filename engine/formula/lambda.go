@@ -76,6 +76,16 @@ func (ev *evaluator) invoke(x *Invoke) Value {
 	return ev.apply(f.Fn, args, missing)
 }
 
+// callName evaluates a call of a name that is no worksheet function in an
+// expression the model did not bind (Calculator.Values): a LET or LAMBDA
+// name in force or a defined name is invoked, anything else is #NAME?.
+func (ev *evaluator) callName(x *Call) Value {
+	if ev.scope.find(x.Name) == nil && !ev.m.definedAnywhere(x.Name) {
+		return ErrValueOf(ErrName)
+	}
+	return ev.invoke(&Invoke{Fn: &Name{Name: x.Name}, Args: x.Args})
+}
+
 // apply evaluates lambda l's body with its parameters bound to args;
 // parameters past len(args), or marked in missing, are omitted.
 func (ev *evaluator) apply(l *Lambda, args []Value, missing []bool) Value {

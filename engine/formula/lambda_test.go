@@ -265,3 +265,26 @@ func TestLetNameShadowsDefinedName(t *testing.T) {
 	id := m.index[key(0, 41, 10)]
 	require.Len(t, m.deps(id), 1, "J41 depends on J40 through the defined name")
 }
+
+// TestCalculatorCallsNamedLambda: an expression parsed outside the model
+// (an in-cell distribution's argument) calls named and LET-bound lambdas.
+func TestCalculatorCallsNamedLambda(t *testing.T) {
+	t.Parallel()
+	calc := NewCalculator(lambdaBook())
+	for expr, want := range map[string]float64{
+		"Double(S!A3)":              6,
+		"LET(f,LAMBDA(x,x+1),f(2))": 3,
+		"Fact(5)":                   120,
+	} {
+		n, err := Parse(expr)
+		require.NoError(t, err)
+		got, err := calc.Values("S", n)
+		require.NoError(t, err)
+		require.Equal(t, []Value{NumberValue(want)}, got, expr)
+	}
+	n, err := Parse("NoSuchFn(1)")
+	require.NoError(t, err)
+	got, err := calc.Values("S", n)
+	require.NoError(t, err)
+	require.Equal(t, []Value{ErrValueOf(ErrName)}, got)
+}
