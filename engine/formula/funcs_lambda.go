@@ -18,8 +18,8 @@ func init() {
 	reg("MAKEARRAY", 3, 3, fnMakeArray)
 }
 
-// maxLambdaCells bounds the arrays the helpers build.
-const maxLambdaCells = 1 << 22
+// maxLambdaCells bounds the arrays the helpers build (a whole column).
+const maxLambdaCells = 1 << 20
 
 // localName is a LET or LAMBDA name argument: an unqualified name.
 func localName(n Node) (string, bool) {
