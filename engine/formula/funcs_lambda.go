@@ -21,13 +21,37 @@ func init() {
 // maxLambdaCells bounds the arrays the helpers build (a whole column).
 const maxLambdaCells = 1 << 20
 
-// localName is a LET or LAMBDA name argument: an unqualified name.
+// localName is a LET or LAMBDA name argument: an unqualified name,
+// without the _xlop. prefix of an optional LAMBDA parameter.
 func localName(n Node) (string, bool) {
 	nm, ok := n.(*Name)
 	if !ok || nm.Sheet != "" {
 		return "", false
 	}
+	if optionalParam(nm) {
+		return nm.Name[len(optPrefix):], true
+	}
 	return nm.Name, true
+}
+
+// optPrefix marks an optional LAMBDA parameter in xlsx files (shown
+// LAMBDA(a, [b], ...) in Excel): a call may leave it out.
+const optPrefix = "_xlop."
+
+func optionalParam(n Node) bool {
+	nm, ok := n.(*Name)
+	return ok && len(nm.Name) > len(optPrefix) && equalFoldASCII(nm.Name[:len(optPrefix)], optPrefix)
+}
+
+// required is the number of leading parameters of l a call must pass:
+// those up to the last that is not optional.
+func (l *Lambda) required() int {
+	ps := l.params()
+	n := len(ps)
+	for n > 0 && optionalParam(ps[n-1]) {
+		n--
+	}
+	return n
 }
 
 // fnLet binds each name to its value, evaluated once in order (a value
@@ -103,12 +127,12 @@ func fnIsOmitted(ev *evaluator, args []Node) Value {
 	return BoolValue(false)
 }
 
-// lambdaOf checks that v is a LAMBDA taking n parameters.
+// lambdaOf checks that v is a LAMBDA that can be called with n arguments.
 func lambdaOf(v Value, n int) (*Lambda, Value) {
 	switch {
 	case v.Kind == KindError:
 		return nil, v
-	case v.Kind != KindLambda || len(v.Fn.params()) != n:
+	case v.Kind != KindLambda || n > len(v.Fn.params()) || n < v.Fn.required():
 		return nil, ErrValueOf(ErrValue)
 	}
 	return v.Fn, Value{}

@@ -58,7 +58,9 @@ func (ev *evaluator) invoke(x *Invoke) Value {
 	default:
 		return ErrValueOf(ErrValue)
 	}
-	if len(x.Args) > len(f.Fn.params()) {
+	// a parameter may be left empty (f(1,)); only optional ones may be
+	// left out
+	if len(x.Args) > len(f.Fn.params()) || len(x.Args) < f.Fn.required() {
 		return ErrValueOf(ErrValue)
 	}
 	args := make([]Value, len(x.Args))
@@ -97,7 +99,8 @@ func (ev *evaluator) apply(l *Lambda, args []Value, missing []bool) Value {
 	scope := l.env
 	for i, p := range params {
 		b := &bs[i]
-		b.name, b.up = p.(*Name).Name, scope
+		b.name, _ = localName(p)
+		b.up = scope
 		if i < len(args) && (missing == nil || !missing[i]) {
 			b.v = args[i]
 		} else {
@@ -244,8 +247,8 @@ func (m *model) bindInvokes(n Node) Node {
 			}
 		}
 		for _, a := range names {
-			if nm, ok := a.(*Name); ok {
-				bound[strings.ToUpper(nm.Name)] = true
+			if name, ok := localName(a); ok {
+				bound[strings.ToUpper(name)] = true
 			}
 		}
 	})

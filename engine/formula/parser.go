@@ -589,13 +589,13 @@ func (p *parser) reference() (Node, error) {
 	return &Name{Sheet: s1, Name: id}, nil
 }
 
-// lambdaParam strips the prefixes xlsx files give LET and LAMBDA names:
-// _xlpm.x for a parameter, _xlop.x for an optional one.
+// lambdaParam strips the prefix xlsx files give LET and LAMBDA names
+// (_xlpm.x). An optional LAMBDA parameter keeps its _xlop. prefix, which
+// LAMBDA reads (localName).
 func lambdaParam(id string) (string, bool) {
-	for _, pre := range []string{"_xlpm.", "_xlop."} {
-		if len(id) > len(pre) && strings.EqualFold(id[:len(pre)], pre) {
-			return id[len(pre):], true
-		}
+	const pre = "_xlpm."
+	if len(id) > len(pre) && strings.EqualFold(id[:len(pre)], pre) {
+		return id[len(pre):], true
 	}
 	return id, false
 }

@@ -133,7 +133,7 @@ func TestParse(t *testing.T) {
 		{"=1+1", "(+ 1 1)"},
 		// LET and LAMBDA: xlsx prefixes stripped, calls of lambdas
 		{"_xlfn.LET(_xlpm.x,2,_xlpm.x*3)", "(LET x 2 (* x 3))"},
-		{"_xlfn.LAMBDA(_xlpm.a,_xlop.b,_xlpm.a)(1)", "(invoke (LAMBDA a b a) 1)"},
+		{"_xlfn.LAMBDA(_xlpm.a,_xlop.b,_xlpm.a)(1)", "(invoke (LAMBDA a _xlop.b a) 1)"},
 		{"LAMBDA(x,LAMBDA(y,x+y))(1)(2)", "(invoke (invoke (LAMBDA x (LAMBDA y (+ x y))) 1) 2)"},
 		{"_xlpm.f(3,)", "(invoke f 3 _)"},
 		{"MyFn(2)", "(MYFN 2)"},
