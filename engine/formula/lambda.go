@@ -229,6 +229,12 @@ func (m *model) bindInvokes(n Node) Node {
 	if !unknown {
 		return n
 	}
+	return m.rebind(n, boundNames(n))
+}
+
+// boundNames is the set of names (upper case) that the LET and LAMBDA
+// calls of n bind.
+func boundNames(n Node) map[string]bool {
 	bound := map[string]bool{}
 	Walk(n, func(x Node) {
 		c, ok := x.(*Call)
@@ -252,7 +258,29 @@ func (m *model) bindInvokes(n Node) Node {
 			}
 		}
 	})
-	return m.rebind(n, bound)
+	return bound
+}
+
+// UnsupportedCalls lists the calls of n (parsed formula text) that name
+// neither a worksheet function nor a lambda: a LET or LAMBDA name of n, or
+// a name for which defined (given the upper-case name) is true, such as
+// the workbook's defined names holding LAMBDAs.
+func UnsupportedCalls(n Node, defined func(name string) bool) []string {
+	var out []string
+	var bound map[string]bool
+	Walk(n, func(x Node) {
+		c, ok := x.(*Call)
+		if !ok || functions[c.Name] != nil {
+			return
+		}
+		if bound == nil {
+			bound = boundNames(n)
+		}
+		if !bound[c.Name] && (defined == nil || !defined(c.Name)) {
+			out = append(out, c.Name)
+		}
+	})
+	return out
 }
 
 func (m *model) rebind(n Node, bound map[string]bool) Node {

@@ -83,6 +83,13 @@ type Analysis struct {
 // cannot be.
 func Analyze(wb *workbook.Workbook) Analysis {
 	a := Analysis{Unsupported: map[string]int{}}
+	// a call of a defined name holding a LAMBDA (=MyFn(2)) is no unknown
+	// function
+	names := map[string]bool{}
+	for _, n := range wb.Names {
+		names[strings.ToUpper(n.Name)] = true
+	}
+	defined := func(name string) bool { return names[name] }
 	for _, sh := range wb.Sheets {
 		a.Sheets = append(a.Sheets, sh.Name)
 		for _, c := range sh.Cells {
@@ -95,11 +102,11 @@ func Analyze(wb *workbook.Workbook) Analysis {
 				a.Unsupported["#PARSE"]++
 				continue
 			}
-			formula.Walk(node, func(n formula.Node) {
-				if call, ok := n.(*formula.Call); ok && !formula.Supported(call.Name) && !incell.Recognised(call.Name) {
-					a.Unsupported[call.Name]++
+			for _, name := range formula.UnsupportedCalls(node, defined) {
+				if !incell.Recognised(name) {
+					a.Unsupported[name]++
 				}
-			})
+			}
 		}
 	}
 	return a
