@@ -157,8 +157,12 @@ func (ev *evaluator) refToArray(a Area) Value {
 // cellValue reads a cell: a constant, a computed formula value, or, in the
 // per-lane slow path, the lane's element of a varying cell's vector.
 func (ev *evaluator) cellValue(sheet, row, col int32) Value {
-	id, ok := ev.m.index[key(sheet, row, col)]
+	k := key(sheet, row, col)
+	id, ok := ev.m.index[k]
 	if !ok {
+		if ev.m.virt != nil {
+			return ev.m.virtualValue(k)
+		}
 		return Blank
 	}
 	ci := &ev.m.cells[id]
@@ -203,9 +207,18 @@ func (ev *evaluator) formulaValue(id int32) Value {
 	}
 	if ci.array != nil {
 		a := ci.array
+		if a.blocked {
+			return ErrValueOf(ErrSpill)
+		}
 		var res Value
+		var lanes []Value // a spill's arrays per lane (spillLanes)
+		if a.spill && ev.lane != nil && ev.whatIf == nil {
+			lanes = ev.lane.spillLanes(a.master)
+		}
 		if a.result != nil && ev.lane == nil && ev.whatIf == nil {
 			res = *a.result
+		} else if lanes != nil && id != a.master && lanes[ev.laneIdx].Kind != KindBlank {
+			res = lanes[ev.laneIdx]
 		} else {
 			master := &ev.m.cells[a.master]
 			if master.parseErr != nil || master.ast == nil {
@@ -220,8 +233,14 @@ func (ev *evaluator) formulaValue(id int32) Value {
 			if ev.lane == nil && ev.whatIf == nil {
 				a.result = &res
 			}
+			if lanes != nil {
+				lanes[ev.laneIdx] = res
+			}
 		}
 		r, c := int(ci.row-a.row1), int(ci.col-a.col1)
+		if a.spill {
+			return spilledValue(res, r, c)
+		}
 		if res.Kind == KindArray {
 			arr := res.Arr
 			if (arr.Rows == 1 || r < arr.Rows) && (arr.Cols == 1 || c < arr.Cols) {
@@ -236,6 +255,21 @@ func (ev *evaluator) formulaValue(id int32) Value {
 	}
 	v := ev.eval(ci.ast)
 	return finalValue(ev.scalar(v))
+}
+
+// spilledValue is what cell (r, c) of a spill range shows: its element of
+// the anchor's array, or blank past it.
+func spilledValue(res Value, r, c int) Value {
+	if res.Kind == KindArray {
+		if r < res.Arr.Rows && c < res.Arr.Cols {
+			return finalValue(res.Arr.V[r*res.Arr.Cols+c])
+		}
+		return Blank
+	}
+	if r == 0 && c == 0 {
+		return finalValue(res)
+	}
+	return Blank
 }
 
 // finalValue is what a cell shows: a blank result reads as 0.

@@ -224,7 +224,7 @@ func isRefNode(n Node) bool {
 	case *Binary:
 		return x.Op == ":" || x.Op == " " || x.Op == ","
 	case *Call:
-		return x.Name == "OFFSET" || x.Name == "INDEX" || x.Name == "INDIRECT" || x.Name == "CHOOSE" || x.Name == "IF"
+		return x.Name == "OFFSET" || x.Name == "INDEX" || x.Name == "INDIRECT" || x.Name == "CHOOSE" || x.Name == "IF" || x.Name == "ANCHORARRAY"
 	}
 	return false
 }
@@ -541,6 +541,12 @@ func (p *parser) reference() (Node, error) {
 			}
 			p.pos = save
 		}
+		if p.peek() == '#' {
+			// A1#: the range A1's formula spilled into, which Excel stores
+			// as _xlfn.ANCHORARRAY(A1)
+			p.pos++
+			return &Call{Name: "ANCHORARRAY", Args: []Node{ref}}, nil
+		}
 		return ref, nil
 	}
 	// column range A:C
@@ -696,6 +702,9 @@ func (p *parser) call(id string) (Node, error) {
 			p.pos++
 			if len(c.Args) > 255 {
 				return nil, p.fail("more than 255 arguments")
+			}
+			if name == "SINGLE" && len(c.Args) == 1 {
+				return &Unary{Op: '@', X: c.Args[0]}, nil // how files store @x
 			}
 			return c, nil
 		default:
