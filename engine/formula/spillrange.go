@@ -139,9 +139,13 @@ func (m *model) resetEvaluation() {
 // cells of each range members of its anchor and rewrites A1# references.
 // It reports whether it added formula cells.
 func (m *model) addSpills(pending []pendingSpill) bool {
+	marked := map[int32]bool{}
+	for _, p := range pending {
+		marked[p.id] = true
+	}
 	for id := range m.cells {
 		ci := &m.cells[id]
-		if ci.isFormula && ci.array == nil && ci.whatIf == nil && ci.ast != nil && spillCandidate(ci.ast) {
+		if ci.isFormula && !marked[int32(id)] && ci.array == nil && ci.whatIf == nil && ci.ast != nil && spillCandidate(ci.ast) {
 			pending = append(pending, pendingSpill{id: int32(id)})
 		}
 	}
