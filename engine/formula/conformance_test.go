@@ -108,6 +108,9 @@ func TestConformance(t *testing.T) {
 		{"tables/simple-table-named-range.xlsx", 1.0, true},
 		{"tables/ExcelTables.xlsx", 1.0, true},
 		{"libreoffice/iterative-debt-and-tables.xlsx", 1.0, true},
+		{"phpspreadsheet/atsign.choosecols.xlsx", 1.0, true},
+		{"phpspreadsheet/TableFormulae.xlsx", 1.0, true},
+		{"phpspreadsheet/issue.3909b.xlsx", 1.0, true},
 	}
 	for _, tc := range cases {
 		t.Run(strings.TrimSuffix(tc.file, ".xlsx"), func(t *testing.T) {
