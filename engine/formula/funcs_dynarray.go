@@ -3,6 +3,7 @@ package formula
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/simgraph/simgraph/engine/workbook"
@@ -13,9 +14,9 @@ import (
 // arguments as arrays wherever they appear, so FILTER(A1:A9,B1:B9>0)
 // compares every row in a formula that does not spill too.
 
-// maxArrayCells bounds the arrays these functions build, as refToArray
-// bounds ranges read whole.
-const maxArrayCells = 1 << 22
+// maxArrayCells bounds the arrays these functions build (a Value is about
+// 100 bytes: a megabyte of cells is a tenth of a gigabyte).
+const maxArrayCells = 1 << 20
 
 func init() {
 	regLazy("ANCHORARRAY", 1, 1, anchorArray)
@@ -60,6 +61,15 @@ func (ev *evaluator) arrayOf(v Value) (*ArrayValue, ErrorCode) {
 		return nil, v.Err
 	}
 	return &ArrayValue{Rows: 1, Cols: 1, V: []Value{v}}, 0
+}
+
+// logicalRows is the height of argument v read as arr: a whole-column
+// range's is the sheet's, arr holding its used rows only.
+func logicalRows(v Value, arr *ArrayValue) int {
+	if v.Kind == KindRef && v.Ref.Row1 == 1 && v.Ref.Row2 == workbook.MaxRows {
+		return workbook.MaxRows
+	}
+	return arr.Rows
 }
 
 func arrayResult(rows, cols int, v []Value) Value {
@@ -188,7 +198,11 @@ func fnFilter(ev *evaluator, a []Value) Value {
 	if e != 0 {
 		return errv(e)
 	}
-	byRow := inc.Cols == 1 && inc.Rows == arr.Rows
+	// a whole column read as a range is bounded by the used rows, one
+	// computed by an operator (A:A>0) is not: compare their full extents,
+	// the rows past the used ones being blank
+	arrRows, incRows := logicalRows(a[0], arr), logicalRows(a[1], inc)
+	byRow := inc.Cols == 1 && incRows == arrRows
 	if !byRow && !(inc.Rows == 1 && inc.Cols == arr.Cols) {
 		return errv(ErrValue)
 	}
@@ -215,6 +229,10 @@ func fnFilter(ev *evaluator, a []Value) Value {
 	if byRow {
 		out := make([]Value, 0, len(keep)*arr.Cols)
 		for _, r := range keep {
+			if r >= arr.Rows {
+				out = append(out, make([]Value, arr.Cols)...)
+				continue
+			}
 			out = append(out, arr.V[r*arr.Cols:(r+1)*arr.Cols]...)
 		}
 		return arrayResult(len(keep), arr.Cols, out)
@@ -407,19 +425,22 @@ func fnSortBy(ev *evaluator, a []Value) Value {
 	return sortLines(arr, byCol, keys)
 }
 
-// sameValue is UNIQUE's equality: text ignoring case, numbers and
-// logicals by value and kind, blanks equal.
-func sameValue(x, y Value) bool {
-	if x.Kind != y.Kind {
-		return false
-	}
-	switch x.Kind {
+// uniqueKey writes v as UNIQUE tells values apart: text ignoring case,
+// numbers and logicals by kind and value, errors by kind, blanks alike.
+func uniqueKey(b *strings.Builder, v Value) {
+	b.WriteByte(byte('0' + v.Kind))
+	switch v.Kind {
 	case KindString:
-		return strings.EqualFold(x.Str, y.Str)
+		s := strings.ToLower(v.Str)
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
 	case KindError:
-		return x.Err == y.Err
+		b.WriteString(strconv.Itoa(int(v.Err)))
+	default:
+		b.WriteString(strconv.FormatUint(math.Float64bits(v.Num+0), 16)) // +0: -0 is 0
 	}
-	return x.Num == y.Num
+	b.WriteByte(';')
 }
 
 // UNIQUE(array, [by_col], [exactly_once])
@@ -444,28 +465,21 @@ func fnUnique(ev *evaluator, a []Value) Value {
 	for i := range lines {
 		lines[i] = line(arr, i, byCol)
 	}
-	equal := func(x, y []Value) bool {
-		for k := range x {
-			if !sameValue(x[k], y[k]) {
-				return false
-			}
-		}
-		return true
-	}
 	// first occurrences in order, with their counts
 	var firsts []int
+	first := map[string]int{}
 	count := map[int]int{}
+	var b strings.Builder
 	for i, l := range lines {
-		found := -1
-		for _, f := range firsts {
-			if equal(lines[f], l) {
-				found = f
-				break
-			}
+		b.Reset()
+		for _, v := range l {
+			uniqueKey(&b, v)
 		}
-		if found < 0 {
+		k := b.String()
+		found, ok := first[k]
+		if !ok {
 			firsts = append(firsts, i)
-			found = i
+			first[k], found = i, i
 		}
 		count[found]++
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/simgraph/simgraph/engine/workbook"
 )
 
 // sexpr prints an AST in prefix form to compare trees compactly.
@@ -114,6 +116,13 @@ func TestParse(t *testing.T) {
 		{"TaxRate*2", "(* TaxRate 2)"},
 		{"Sheet1!Rate", "Sheet1!Rate"},
 		{"Sheet1!#REF!", "#REF!"},
+		// dynamic arrays: A1# is stored as _xlfn.ANCHORARRAY(A1), @x as _xlfn.SINGLE(x)
+		{"A1#", "(ANCHORARRAY A1)"},
+		{"SUM(Sheet1!$B$2#)*2", "(* (SUM (ANCHORARRAY Sheet1!B2)) 2)"},
+		{"_xlfn.ANCHORARRAY(A1)", "(ANCHORARRAY A1)"},
+		{"A1#:B9", "(: (ANCHORARRAY A1) B9)"},
+		{"@A1:A3", "(@ A1:A3)"},
+		{"_xlfn.SINGLE(A1:A3)+1", "(+ (@ A1:A3) 1)"},
 		// calls
 		{"SUM(1,2)", "(SUM 1 2)"},
 		{"sum( 1 , 2 )", "(SUM 1 2)"},
@@ -180,6 +189,9 @@ func FuzzParse(f *testing.F) {
 		"1+2*3", "-2^2", "SUM(A1:B2,Sheet1!C3)", "'My Sheet'!A1", "{1,2;3,4}", `"a""b"&C1`,
 		"IF(A1>0,1,#N/A)", "A:A", "1:3", "Sheet1:Sheet3!A1", "_xlfn.XLOOKUP(1,A1:A3,B1:B3)", "50%",
 		"A1 B1", "(A1,B1)", "@A1:A2", "((((", "}{", "'", "#", "1e", "$A$", "INDEX(A1:B2,1,1):B3",
+		"A1#", "SUM(A1#)", "Sheet1!$A$1#*2", "_xlfn.ANCHORARRAY(A1)", "_xlfn.SINGLE(A1:A3)", "@SEQUENCE(3)",
+		"SEQUENCE(3,2)", "SORT(A1:A5,1,-1)", "FILTER(A1:A5,A1:A5>2,\"none\")", "UNIQUE(A1:A5,,TRUE)", "A1##", "#A1",
+		"TAKE(A1:A5,-2)", "VSTACK(A1:A2,{1,2})", "RANDARRAY(2,2)", "INDIRECT(\"Keys\")",
 	} {
 		f.Add(s)
 	}
@@ -195,6 +207,13 @@ func FuzzParse(f *testing.F) {
 			ev := &evaluator{m: m, sheet: 0, row: 1, col: 1}
 			if len(unsupportedIn(n)) == 0 {
 				_ = ev.eval(n)
+			}
+			// and neither must the formula in a cell, where it may spill
+			// over miniBook's values (spillrange.go)
+			wb = miniBook()
+			wb.Sheets[0].Cells = append(wb.Sheets[0].Cells, workbook.Cell{Row: 2, Col: 7, Formula: s}, workbook.Cell{Row: 1, Col: 7, Formula: "SUM(G2#)"})
+			if _, err := EvaluateWorkbook(workbook.New(wb.Sheets, wb.Names)); err != nil {
+				t.Fatal(err)
 			}
 		}
 	})

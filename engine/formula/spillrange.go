@@ -31,8 +31,9 @@ var spillFns = map[string]bool{
 	"XLOOKUP": true, "ANCHORARRAY": true,
 }
 
-// maxSpillCells bounds a spill range as the model bounds array formulas.
-const maxSpillCells = 1 << 20
+// maxSpillCells bounds a spill range: every cell of it is a formula cell
+// evaluated in each iteration, and a larger range is #SPILL!.
+const maxSpillCells = 1 << 18
 
 // spillRounds bounds the passes that settle spill ranges depending on
 // other spills read cell by cell (a chain longer than this keeps the

@@ -100,6 +100,8 @@ func TestSpill(t *testing.T) {
 			laidOut("D1", col(s("b"), s("B"), s("e"))...), []string{"D4"}},
 		{"FilterRowsOfTwoColumns", []workbook.Cell{formulaAt("D1", "FILTER(A1:B6,B1:B6=\"a\")")},
 			laidOut("D1", []Value{n(1), s("a")}, []Value{n(1), s("a")}), nil},
+		{"FilterWholeColumns", []workbook.Cell{formulaAt("D1", "FILTER(A:A,A:A>2)"), formulaAt("E1", "FILTER(B:B,A:A=1)")},
+			map[string]Value{"D1": n(3), "D2": n(3), "D3": n(5), "E1": s("a"), "E2": s("a")}, []string{"D4", "E3"}},
 		{"FilterIfEmpty", []workbook.Cell{formulaAt("D1", "FILTER(A1:A6,A1:A6>9,\"none\")")},
 			map[string]Value{"D1": s("none")}, []string{"D2"}},
 		{"FilterEmptyIsCalc", []workbook.Cell{formulaAt("D1", "FILTER(A1:A6,A1:A6>9)")},
