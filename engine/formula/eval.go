@@ -3,6 +3,8 @@ package formula
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/simgraph/simgraph/engine/workbook"
 )
 
 // evaluator evaluates ASTs to Values. The same code serves deterministic
@@ -12,6 +14,7 @@ type evaluator struct {
 	m               *model
 	sheet, row, col int32 // the formula cell being evaluated
 	arrayMode       bool  // ranges in operators are arrays, not intersected
+	clipWhole       bool  // whole columns and rows read as arrays stop at the used extent
 	rng             *rand.Rand
 	lane            *State // non-nil in the per-lane slow path
 	laneIdx         int
@@ -139,6 +142,10 @@ func (ev *evaluator) scalar(v Value) Value {
 func (ev *evaluator) refToArray(a Area) Value {
 	if a.Sheet != a.Sheet2 {
 		return ErrValueOf(ErrValue)
+	}
+	if ev.clipWhole && (a.Row1 == 1 && a.Row2 == workbook.MaxRows || a.Col1 == 1 && a.Col2 == workbook.MaxCols) {
+		c := ev.m.clip(a)
+		a.Row2, a.Col2 = max(c.Row2, a.Row1), max(c.Col2, a.Col1)
 	}
 	r, c := a.rows(), a.cols()
 	if r*c > 1<<22 {
@@ -475,9 +482,12 @@ func (ev *evaluator) call(x *Call) Value {
 	}
 	ev.depth++
 	defer func() { ev.depth-- }()
-	saved := ev.arrayMode
+	saved, savedClip := ev.arrayMode, ev.clipWhole
 	if spec.arrayArgs {
 		ev.arrayMode = true
+	}
+	if spec.clipWhole {
+		ev.clipWhole = true
 	}
 	// arguments live on the evaluator's stack so that the per-lane slow
 	// path allocates nothing in steady state
@@ -488,7 +498,7 @@ func (ev *evaluator) call(x *Call) Value {
 	}
 	args := ev.stack[base:len(ev.stack):len(ev.stack)]
 	defer func() { ev.stack = ev.stack[:base] }()
-	ev.arrayMode = saved
+	ev.arrayMode, ev.clipWhole = saved, savedClip
 	if spec.lift != 0 {
 		if v, lifted := ev.lift(spec, args); lifted {
 			return v

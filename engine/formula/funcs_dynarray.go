@@ -5,35 +5,43 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/simgraph/simgraph/engine/workbook"
 )
 
 // Dynamic-array functions. Their results are arrays that spill from a
 // cell (spillrange.go) or feed other functions; they evaluate their
 // arguments as arrays wherever they appear, so FILTER(A1:A9,B1:B9>0)
-// compares every row in a formula that does not spill too.
+// compares every row in a formula that does not spill too. Whole columns
+// and rows in their arguments stop at the sheet's used extent (A:A>0
+// included), so FILTER(A:A,A:A>0) reads the used rows, not a million: the
+// blank cells past them, which Excel would include where a condition holds
+// for blanks, are left out.
 
 // maxArrayCells bounds the arrays these functions build (a Value is about
 // 100 bytes: a megabyte of cells is a tenth of a gigabyte).
 const maxArrayCells = 1 << 20
 
+// dynArgs marks a function whose arguments are arrays, whole columns
+// bounded.
+func dynArgs(s *fnSpec) {
+	s.arrayArgs, s.clipWhole = true, true
+}
+
 func init() {
 	regLazy("ANCHORARRAY", 1, 1, anchorArray)
 	reg("SEQUENCE", 1, 4, fnSequence)
 	reg("RANDARRAY", 0, 5, fnRandArray).volatile = true
-	reg("FILTER", 2, 3, fnFilter).arrayArgs = true
-	reg("SORT", 1, 4, fnSort).arrayArgs = true
-	reg("SORTBY", 2, 255, fnSortBy).arrayArgs = true
-	reg("UNIQUE", 1, 3, fnUnique).arrayArgs = true
-	reg("TAKE", 2, 3, func(ev *evaluator, a []Value) Value { return takeDrop(ev, a, true) }).arrayArgs = true
-	reg("DROP", 2, 3, func(ev *evaluator, a []Value) Value { return takeDrop(ev, a, false) }).arrayArgs = true
-	reg("VSTACK", 1, 255, func(ev *evaluator, a []Value) Value { return stack(ev, a, true) }).arrayArgs = true
-	reg("HSTACK", 1, 255, func(ev *evaluator, a []Value) Value { return stack(ev, a, false) }).arrayArgs = true
-	reg("TOCOL", 1, 3, func(ev *evaluator, a []Value) Value { return toVector(ev, a, true) }).arrayArgs = true
-	reg("TOROW", 1, 3, func(ev *evaluator, a []Value) Value { return toVector(ev, a, false) }).arrayArgs = true
-	reg("CHOOSECOLS", 2, 255, func(ev *evaluator, a []Value) Value { return choose(ev, a, false) }).arrayArgs = true
-	reg("CHOOSEROWS", 2, 255, func(ev *evaluator, a []Value) Value { return choose(ev, a, true) }).arrayArgs = true
+	dynArgs(reg("FILTER", 2, 3, fnFilter))
+	dynArgs(reg("SORT", 1, 4, fnSort))
+	dynArgs(reg("SORTBY", 2, 255, fnSortBy))
+	dynArgs(reg("UNIQUE", 1, 3, fnUnique))
+	dynArgs(reg("TAKE", 2, 3, func(ev *evaluator, a []Value) Value { return takeDrop(ev, a, true) }))
+	dynArgs(reg("DROP", 2, 3, func(ev *evaluator, a []Value) Value { return takeDrop(ev, a, false) }))
+	dynArgs(reg("VSTACK", 1, 255, func(ev *evaluator, a []Value) Value { return stack(ev, a, true) }))
+	dynArgs(reg("HSTACK", 1, 255, func(ev *evaluator, a []Value) Value { return stack(ev, a, false) }))
+	dynArgs(reg("TOCOL", 1, 3, func(ev *evaluator, a []Value) Value { return toVector(ev, a, true) }))
+	dynArgs(reg("TOROW", 1, 3, func(ev *evaluator, a []Value) Value { return toVector(ev, a, false) }))
+	dynArgs(reg("CHOOSECOLS", 2, 255, func(ev *evaluator, a []Value) Value { return choose(ev, a, false) }))
+	dynArgs(reg("CHOOSEROWS", 2, 255, func(ev *evaluator, a []Value) Value { return choose(ev, a, true) }))
 }
 
 // arrayOf reads an argument as an array: a range whole (whole columns or
@@ -45,12 +53,10 @@ func (ev *evaluator) arrayOf(v Value) (*ArrayValue, ErrorCode) {
 		if len(v.Areas) > 0 || v.Ref.Sheet != v.Ref.Sheet2 {
 			return nil, ErrValue
 		}
-		a := v.Ref
-		if a.Row1 == 1 && a.Row2 == workbook.MaxRows || a.Col1 == 1 && a.Col2 == workbook.MaxCols {
-			c := ev.m.clip(a)
-			a.Row2, a.Col2 = max(c.Row2, a.Row1), max(c.Col2, a.Col1)
-		}
-		r := ev.refToArray(a)
+		saved := ev.clipWhole
+		ev.clipWhole = true
+		r := ev.refToArray(v.Ref)
+		ev.clipWhole = saved
 		if r.Kind == KindError {
 			return nil, r.Err
 		}
@@ -61,15 +67,6 @@ func (ev *evaluator) arrayOf(v Value) (*ArrayValue, ErrorCode) {
 		return nil, v.Err
 	}
 	return &ArrayValue{Rows: 1, Cols: 1, V: []Value{v}}, 0
-}
-
-// logicalRows is the height of argument v read as arr: a whole-column
-// range's is the sheet's, arr holding its used rows only.
-func logicalRows(v Value, arr *ArrayValue) int {
-	if v.Kind == KindRef && v.Ref.Row1 == 1 && v.Ref.Row2 == workbook.MaxRows {
-		return workbook.MaxRows
-	}
-	return arr.Rows
 }
 
 func arrayResult(rows, cols int, v []Value) Value {
@@ -198,11 +195,7 @@ func fnFilter(ev *evaluator, a []Value) Value {
 	if e != 0 {
 		return errv(e)
 	}
-	// a whole column read as a range is bounded by the used rows, one
-	// computed by an operator (A:A>0) is not: compare their full extents,
-	// the rows past the used ones being blank
-	arrRows, incRows := logicalRows(a[0], arr), logicalRows(a[1], inc)
-	byRow := inc.Cols == 1 && incRows == arrRows
+	byRow := inc.Cols == 1 && inc.Rows == arr.Rows
 	if !byRow && !(inc.Rows == 1 && inc.Cols == arr.Cols) {
 		return errv(ErrValue)
 	}
@@ -229,10 +222,6 @@ func fnFilter(ev *evaluator, a []Value) Value {
 	if byRow {
 		out := make([]Value, 0, len(keep)*arr.Cols)
 		for _, r := range keep {
-			if r >= arr.Rows {
-				out = append(out, make([]Value, arr.Cols)...)
-				continue
-			}
 			out = append(out, arr.V[r*arr.Cols:(r+1)*arr.Cols]...)
 		}
 		return arrayResult(len(keep), arr.Cols, out)
