@@ -159,6 +159,7 @@ func TestUnsupportedList(t *testing.T) {
 		"- TEXT: number formats 0, #,##0.00, %, scientific, basic date/time codes; no colours, conditions or fractions\n" +
 		"- INDIRECT: A1-style text only (R1C1 gives #REF!)\n" +
 		"- SUBTOTAL: 101-111 behave as 1-11 (hidden rows are not tracked)\n" +
+		"- Dynamic arrays: the spill range is decided once, from the formula's static result; whole columns in FILTER, SORT, UNIQUE and the other dynamic-array functions stop at the sheet's used rows\n" +
 		"- TODAY, NOW and other clock-dependent functions are not implemented on purpose\n")
 	if os.Getenv("UPDATE_UNSUPPORTED") != "" {
 		require.NoError(t, os.WriteFile("UNSUPPORTED.md", []byte(b.String()), 0o644))

@@ -46,7 +46,8 @@
 // anywhere then fails the compilation, saying why); a target that itself
 // depends on the formula reading it is read as it was before this batch.
 // IF computes a branch only when some lane of the batch takes it.
-// Dynamic-array spilling is not modelled (legacy implicit intersection
-// applies, array formulas are supported); TODAY and NOW are refused on
-// purpose: a model that reads the clock cannot be reproduced.
+// Dynamic arrays spill over a range decided when the model is built, from
+// the formula's static result (spillrange.go); legacy formulas keep
+// implicit intersection. TODAY and NOW are refused on purpose: a model
+// that reads the clock cannot be reproduced.
 package formula
