@@ -163,7 +163,15 @@ func (m *model) addSpills(pending []pendingSpill) bool {
 		changed := false
 		for i, p := range pending {
 			s := spillShape{1, 1}
-			if c := &m.cells[p.id]; c.ast != nil && c.parseErr == nil {
+			c := &m.cells[p.id]
+			switch {
+			case c.ast == nil || c.parseErr != nil || len(unsupportedIn(c.ast)) > 0:
+				// not computable: a saved range stays, its cells
+				// reported with the formula
+				if a := p.saved; a != nil {
+					s = spillShape{a.Row2 - a.Row1 + 1, a.Col2 - a.Col1 + 1}
+				}
+			default:
 				s = shapeOf(m.staticArray(p.id))
 			}
 			if s != shapes[i] {
