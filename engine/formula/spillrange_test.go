@@ -187,9 +187,11 @@ func TestSpillInSimulation(t *testing.T) {
 		{Row: 1, Col: 3, Value: workbook.Value{Kind: workbook.Number, Num: 1}},
 		formulaAt("D1", "SEQUENCE(3,1,C1,C1)"),
 		formulaAt("E1", "D3-D2"),
+		// a scalar of arrays in the vector path: FILTER is no lane value
+		formulaAt("F1", "SUM(FILTER(D1:D3,D1:D3>C1))"),
 	}
 	wb := workbook.New([]*workbook.Sheet{{Name: "S", Cells: cells}}, nil)
-	outs := refs(t, "S!A1", "S!A2", "S!A3", "S!A4", "S!A5", "S!B1", "S!D3", "S!E1")
+	outs := refs(t, "S!A1", "S!A2", "S!A3", "S!A4", "S!A5", "S!B1", "S!D3", "S!E1", "S!F1")
 	p, err := Compile(wb, CompileOptions{Inputs: refs(t, "S!C1"), Outputs: outs})
 	require.NoError(t, err)
 	require.True(t, p.UsesRand())
@@ -223,6 +225,7 @@ func TestSpillInSimulation(t *testing.T) {
 		x := float64(l%7 + 1)
 		require.Equalf(t, 3*x, got[6][l], "lane %d: SEQUENCE(3,1,x,x) third element", l)
 		require.Equalf(t, x, got[7][l], "lane %d: D3-D2", l)
+		require.Equalf(t, 5*x, got[8][l], "lane %d: 2x+3x", l)
 		firsts[draws[0]] = true
 	}
 	require.Greater(t, len(firsts), batch/2, "iterations draw afresh")
