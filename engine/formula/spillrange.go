@@ -40,22 +40,30 @@ const maxSpillCells = 1 << 18
 // shapes of its last pass).
 const spillRounds = 4
 
-// spillCandidate reports whether a formula that is no array formula spills:
-// it calls a spillFns function outside an @.
-func spillCandidate(n Node) bool {
+// spillCandidate reports whether a formula of sheet that is no array
+// formula spills: it calls a spillFns function outside an @, directly or
+// through defined names.
+func (m *model) spillCandidate(n Node, sheet int32, depth int) bool {
+	if depth > maxEvalDepth {
+		return false
+	}
 	switch x := n.(type) {
+	case *Name:
+		if ast, ok := m.lookupName(x, sheet); ok {
+			return m.spillCandidate(ast, sheet, depth+1)
+		}
 	case *Unary:
-		return x.Op != '@' && spillCandidate(x.X)
+		return x.Op != '@' && m.spillCandidate(x.X, sheet, depth+1)
 	case *Percent:
-		return spillCandidate(x.X)
+		return m.spillCandidate(x.X, sheet, depth+1)
 	case *Binary:
-		return spillCandidate(x.L) || spillCandidate(x.R)
+		return m.spillCandidate(x.L, sheet, depth+1) || m.spillCandidate(x.R, sheet, depth+1)
 	case *Call:
 		if spillFns[x.Name] {
 			return true
 		}
 		for _, a := range x.Args {
-			if spillCandidate(a) {
+			if m.spillCandidate(a, sheet, depth+1) {
 				return true
 			}
 		}
@@ -146,14 +154,18 @@ func (m *model) addSpills(pending []pendingSpill) bool {
 	}
 	for id := range m.cells {
 		ci := &m.cells[id]
-		if ci.isFormula && !marked[int32(id)] && ci.array == nil && ci.whatIf == nil && ci.ast != nil && spillCandidate(ci.ast) {
+		if ci.isFormula && !marked[int32(id)] && ci.array == nil && ci.whatIf == nil && ci.ast != nil && m.spillCandidate(ci.ast, ci.sheet, 0) {
 			pending = append(pending, pendingSpill{id: int32(id)})
 		}
 	}
 	if len(pending) == 0 {
 		return false
 	}
+	// a first round that finds every result a single cell is the last
 	shapes := make([]spillShape, len(pending))
+	for i := range shapes {
+		shapes[i] = spillShape{1, 1}
+	}
 	m.spillCands = map[int32]bool{}
 	for _, p := range pending {
 		m.spillCands[p.id] = true

@@ -30,7 +30,7 @@ func spillData() []workbook.Cell {
 // formula cell's value by its A1 name.
 func evalSheet(t *testing.T, cells []workbook.Cell) map[string]Value {
 	t.Helper()
-	wb := workbook.New([]*workbook.Sheet{{Name: "S", Cells: append(spillData(), cells...)}}, nil)
+	wb := workbook.New([]*workbook.Sheet{{Name: "S", Cells: append(spillData(), cells...)}}, []workbook.DefinedName{{Name: "Seq", RefersTo: "SEQUENCE(3)"}})
 	ev, err := EvaluateWorkbook(wb)
 	require.NoError(t, err)
 	out := map[string]Value{}
@@ -122,6 +122,7 @@ func TestSpill(t *testing.T) {
 			map[string]Value{"F1": e(ErrRef)}, nil},
 		{"SpillReadsSpill", []workbook.Cell{formulaAt("D1", "SEQUENCE(4)"), formulaAt("F1", "FILTER(D1:D4,D1:D4>2)"), formulaAt("G1", "D3*10")},
 			map[string]Value{"F1": n(3), "F2": n(4), "G1": n(30)}, []string{"F3"}},
+		{"ThroughName", []workbook.Cell{formulaAt("D1", "Seq*2")}, laidOut("D1", col(n(2), n(4), n(6))...), []string{"D4"}},
 		{"XLookupColumns", []workbook.Cell{formulaAt("D1", "_xlfn.XLOOKUP(2,A1:A6,A1:B6)")},
 			laidOut("D1", []Value{n(2), s("c")}), []string{"F1"}},
 		{"XLookupScalarStaysPut", []workbook.Cell{formulaAt("D1", "XLOOKUP(5,A1:A6,B1:B6)")},
