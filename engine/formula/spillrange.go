@@ -220,7 +220,10 @@ func (m *model) addSpills(pending []pendingSpill) bool {
 }
 
 // placeSpill makes p's range an array formula, or p's anchor #SPILL! when
-// the range is blocked. It reports whether it added formula cells.
+// the range is blocked. It reports whether it added formula cells. A
+// single cell becomes a one-cell array formula too: a dynamic formula
+// evaluates its ranges as arrays (SUM(SEQUENCE(3)*A1:A3) multiplies
+// element by element) where a legacy one would intersect them.
 func (m *model) placeSpill(p pendingSpill, s spillShape) bool {
 	ci := &m.cells[p.id]
 	si, row, col := ci.sheet, ci.row, ci.col
@@ -241,9 +244,6 @@ func (m *model) placeSpill(p pendingSpill, s spillShape) bool {
 				}
 			}
 		}
-	}
-	if s.rows*s.cols == 1 && p.saved == nil {
-		return false // a scalar result: an ordinary formula
 	}
 	ai := &arrayInfo{master: p.id, row1: row, col1: col, row2: row2, col2: col2, spill: true}
 	blocked := int(row2) > workbook.MaxRows || int(col2) > workbook.MaxCols || s.rows*s.cols > maxSpillCells

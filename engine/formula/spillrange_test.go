@@ -106,6 +106,9 @@ func TestSpill(t *testing.T) {
 			map[string]Value{"D1": s("none")}, []string{"D2"}},
 		{"FilterEmptyIsCalc", []workbook.Cell{formulaAt("D1", "FILTER(A1:A6,A1:A6>9)")},
 			map[string]Value{"D1": e(ErrCalc)}, nil},
+		// ranges in a dynamic formula are arrays even when its result is one cell
+		{"ArraysInScalarResult", []workbook.Cell{formulaAt("D1", "SUM(SEQUENCE(6)*A1:A6)")},
+			map[string]Value{"D1": n(1*3 + 2*1 + 3*2 + 4*3 + 5*5 + 6*1)}, []string{"D2"}},
 		{"FilterInsideSum", []workbook.Cell{formulaAt("D1", "SUM(FILTER(A1:A6,A1:A6>2))")},
 			map[string]Value{"D1": n(11)}, []string{"D2"}},
 		{"Blocked", []workbook.Cell{formulaAt("D1", "SEQUENCE(3)"), {Row: 2, Col: 4, Value: workbook.Value{Kind: workbook.Number, Num: 7}}},
