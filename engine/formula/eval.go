@@ -218,8 +218,8 @@ func (ev *evaluator) formulaValue(id int32) Value {
 			return ErrValueOf(ErrSpill)
 		}
 		var res Value
-		var lanes []Value // a spill's arrays per lane (spillLanes)
-		if a.spill && ev.lane != nil && ev.whatIf == nil {
+		var lanes []Value // a spill's arrays per lane (spillLanes), for its members
+		if a.spill && (a.row2 > a.row1 || a.col2 > a.col1) && ev.lane != nil && ev.whatIf == nil {
 			lanes = ev.lane.spillLanes(a.master)
 		}
 		if a.result != nil && ev.lane == nil && ev.whatIf == nil {
