@@ -35,6 +35,12 @@ var spillFns = map[string]bool{
 // evaluated in each iteration, and a larger range is #SPILL!.
 const maxSpillCells = 1 << 18
 
+// maxSpilledCells bounds the cells all the spills of a workbook add, so
+// that a few formulas cannot make a model of millions of cells (the
+// workbook limits count the cells of the file): the spills past it are
+// #SPILL!.
+const maxSpilledCells = 1 << 20
+
 // spillRounds bounds the passes that settle spill ranges depending on
 // other spills read cell by cell (a chain longer than this keeps the
 // shapes of its last pass).
@@ -209,9 +215,9 @@ func (m *model) addSpills(pending []pendingSpill) bool {
 		}
 	}
 	m.shaping, m.virt, m.spillCands = nil, nil, nil
-	added := false
+	added, spilled := false, 0
 	for i, p := range pending {
-		if m.placeSpill(p, shapes[i]) {
+		if m.placeSpill(p, shapes[i], &spilled) {
 			added = true
 		}
 	}
@@ -224,7 +230,7 @@ func (m *model) addSpills(pending []pendingSpill) bool {
 // single cell becomes a one-cell array formula too: a dynamic formula
 // evaluates its ranges as arrays (SUM(SEQUENCE(3)*A1:A3) multiplies
 // element by element) where a legacy one would intersect them.
-func (m *model) placeSpill(p pendingSpill, s spillShape) bool {
+func (m *model) placeSpill(p pendingSpill, s spillShape, spilled *int) bool {
 	ci := &m.cells[p.id]
 	si, row, col := ci.sheet, ci.row, ci.col
 	row2, col2 := row+int32(s.rows)-1, col+int32(s.cols)-1
@@ -246,7 +252,8 @@ func (m *model) placeSpill(p pendingSpill, s spillShape) bool {
 		}
 	}
 	ai := &arrayInfo{master: p.id, row1: row, col1: col, row2: row2, col2: col2, spill: true}
-	blocked := int(row2) > workbook.MaxRows || int(col2) > workbook.MaxCols || s.rows*s.cols > maxSpillCells
+	blocked := int(row2) > workbook.MaxRows || int(col2) > workbook.MaxCols || s.rows*s.cols > maxSpillCells ||
+		*spilled+s.rows*s.cols > maxSpilledCells
 	for r := row; r <= row2 && !blocked; r++ {
 		for c := col; c <= col2; c++ {
 			if r == row && c == col {
@@ -269,6 +276,7 @@ func (m *model) placeSpill(p pendingSpill, s spillShape) bool {
 		ai.row2, ai.col2 = row, col
 		return false
 	}
+	*spilled += s.rows * s.cols
 	sh := m.sheets[si]
 	for r := row; r <= row2; r++ {
 		for c := col; c <= col2; c++ {

@@ -113,6 +113,7 @@ func TestSpill(t *testing.T) {
 			map[string]Value{"D1": n(11)}, []string{"D2"}},
 		{"Blocked", []workbook.Cell{formulaAt("D1", "SEQUENCE(3)"), {Row: 2, Col: 4, Value: workbook.Value{Kind: workbook.Number, Num: 7}}},
 			map[string]Value{"D1": e(ErrSpill)}, []string{"D2", "D3"}},
+		{"TooLarge", []workbook.Cell{formulaAt("D1", "SEQUENCE(300000)")}, map[string]Value{"D1": e(ErrSpill)}, []string{"D2"}},
 		{"BlockedByFormula", []workbook.Cell{formulaAt("D1", "SEQUENCE(1,3)"), formulaAt("F1", "1+1")},
 			map[string]Value{"D1": e(ErrSpill), "F1": n(2)}, []string{"E1"}},
 		{"ImplicitIntersection", []workbook.Cell{formulaAt("D1", "@SEQUENCE(3,1,4)"), formulaAt("E1", "_xlfn.SINGLE(SEQUENCE(3,1,7))")},
