@@ -11,10 +11,10 @@ import "github.com/simgraph/simgraph/engine/workbook"
 // as they did.
 //
 // The spill range is decided once, when the model is built, from the
-// formula's static result (the workbook's values, no inputs, RAND as
-// #N/A): the anchor becomes the master of an array formula over that range
-// (arrayInfo.spill), its other cells members reading their element, so
-// that the dependency graph, the compiler and the per-lane evaluator treat
+// formula's static result (the values the file holds, inputs included;
+// RAND #N/A): the anchor becomes the master of an array formula over that
+// range (arrayInfo.spill), its other cells members reading their element,
+// so that the dependency graph, the compiler and the per-lane evaluator treat
 // a spill as they treat an array formula. A range that would cover a
 // value, another formula or the sheet's edge leaves the anchor #SPILL!.
 // A1# is rewritten into the absolute reference of the range (#REF! when
