@@ -47,7 +47,9 @@
 // depends on the formula reading it is read as it was before this batch.
 // IF computes a branch only when some lane of the batch takes it.
 // LET, LAMBDA and the LAMBDA helpers are evaluated lane by lane
-// (lambda.go). Dynamic-array spilling is not modelled (legacy implicit intersection
-// applies, array formulas are supported); TODAY and NOW are refused on
-// purpose: a model that reads the clock cannot be reproduced.
+// (lambda.go).
+// Dynamic arrays spill over a range decided when the model is built, from
+// the formula's static result (spillrange.go); legacy formulas keep
+// implicit intersection. TODAY and NOW are refused on purpose: a model
+// that reads the clock cannot be reproduced.
 package formula

@@ -3,6 +3,8 @@ package formula
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/simgraph/simgraph/engine/workbook"
 )
 
 // evaluator evaluates ASTs to Values. The same code serves deterministic
@@ -12,6 +14,7 @@ type evaluator struct {
 	m               *model
 	sheet, row, col int32 // the formula cell being evaluated
 	arrayMode       bool  // ranges in operators are arrays, not intersected
+	clipWhole       bool  // whole columns and rows read as arrays stop at the used extent
 	rng             *rand.Rand
 	lane            *State // non-nil in the per-lane slow path
 	laneIdx         int
@@ -153,6 +156,10 @@ func (ev *evaluator) refToArray(a Area) Value {
 	if a.Sheet != a.Sheet2 {
 		return ErrValueOf(ErrValue)
 	}
+	if ev.clipWhole && (a.Row1 == 1 && a.Row2 == workbook.MaxRows || a.Col1 == 1 && a.Col2 == workbook.MaxCols) {
+		c := ev.m.clip(a)
+		a.Row2, a.Col2 = max(c.Row2, a.Row1), max(c.Col2, a.Col1)
+	}
 	r, c := a.rows(), a.cols()
 	if r*c > 1<<22 {
 		return ErrValueOf(ErrNum)
@@ -170,8 +177,12 @@ func (ev *evaluator) refToArray(a Area) Value {
 // cellValue reads a cell: a constant, a computed formula value, or, in the
 // per-lane slow path, the lane's element of a varying cell's vector.
 func (ev *evaluator) cellValue(sheet, row, col int32) Value {
-	id, ok := ev.m.index[key(sheet, row, col)]
+	k := key(sheet, row, col)
+	id, ok := ev.m.index[k]
 	if !ok {
+		if ev.m.virt != nil {
+			return ev.m.virtualValue(k)
+		}
 		return Blank
 	}
 	ci := &ev.m.cells[id]
@@ -216,9 +227,18 @@ func (ev *evaluator) formulaValue(id int32) Value {
 	}
 	if ci.array != nil {
 		a := ci.array
+		if a.blocked {
+			return ErrValueOf(ErrSpill)
+		}
 		var res Value
+		var lanes []Value // a spill's arrays per lane (spillLanes), for its members
+		if a.spill && (a.row2 > a.row1 || a.col2 > a.col1) && ev.lane != nil && ev.whatIf == nil {
+			lanes = ev.lane.spillLanes(a.master)
+		}
 		if a.result != nil && ev.lane == nil && ev.whatIf == nil {
 			res = *a.result
+		} else if lanes != nil && id != a.master && lanes[ev.laneIdx].Kind != KindBlank {
+			res = lanes[ev.laneIdx]
 		} else {
 			master := &ev.m.cells[a.master]
 			if master.parseErr != nil || master.ast == nil {
@@ -233,8 +253,14 @@ func (ev *evaluator) formulaValue(id int32) Value {
 			if ev.lane == nil && ev.whatIf == nil {
 				a.result = &res
 			}
+			if lanes != nil {
+				lanes[ev.laneIdx] = res
+			}
 		}
 		r, c := int(ci.row-a.row1), int(ci.col-a.col1)
+		if a.spill {
+			return spilledValue(res, r, c)
+		}
 		if res.Kind == KindArray {
 			arr := res.Arr
 			if (arr.Rows == 1 || r < arr.Rows) && (arr.Cols == 1 || c < arr.Cols) {
@@ -249,6 +275,21 @@ func (ev *evaluator) formulaValue(id int32) Value {
 	}
 	v := ev.eval(ci.ast)
 	return finalValue(ev.scalar(v))
+}
+
+// spilledValue is what cell (r, c) of a spill range shows: its element of
+// the anchor's array, or blank past it.
+func spilledValue(res Value, r, c int) Value {
+	if res.Kind == KindArray {
+		if r < res.Arr.Rows && c < res.Arr.Cols {
+			return finalValue(res.Arr.V[r*res.Arr.Cols+c])
+		}
+		return Blank
+	}
+	if r == 0 && c == 0 {
+		return finalValue(res)
+	}
+	return Blank
 }
 
 // finalValue is what a cell shows: a blank result reads as 0.
@@ -456,9 +497,12 @@ func (ev *evaluator) call(x *Call) Value {
 	}
 	ev.depth++
 	defer func() { ev.depth-- }()
-	saved := ev.arrayMode
+	saved, savedClip := ev.arrayMode, ev.clipWhole
 	if spec.arrayArgs {
 		ev.arrayMode = true
+	}
+	if spec.clipWhole {
+		ev.clipWhole = true
 	}
 	// arguments live on the evaluator's stack so that the per-lane slow
 	// path allocates nothing in steady state
@@ -469,7 +513,7 @@ func (ev *evaluator) call(x *Call) Value {
 	}
 	args := ev.stack[base:len(ev.stack):len(ev.stack)]
 	defer func() { ev.stack = ev.stack[:base] }()
-	ev.arrayMode = saved
+	ev.arrayMode, ev.clipWhole = saved, savedClip
 	if spec.lift != 0 {
 		if v, lifted := ev.lift(spec, args); lifted {
 			return v

@@ -12,6 +12,7 @@ type fnSpec struct {
 	arrayArgs bool                                   // arguments are evaluated as arrays (SUMPRODUCT)
 	lift      uint32                                 // bitmask of scalar args mapped over arrays
 	volatile  bool                                   // draws random numbers
+	clipWhole bool                                   // whole columns/rows in arguments stop at the used extent
 }
 
 // functions is the registry, filled by the funcs_*.go init functions.

@@ -386,7 +386,17 @@ func init() {
 		if err != nil {
 			return errv(ErrRef)
 		}
+		if ev.m.hasTableRef(n) {
+			// Table1[Col] and bare table names, from the formula's cell
+			n = ev.m.resolveTables(n, ev.sheet, ev.row, ev.col)
+		}
 		switch x := n.(type) {
+		case ErrorLit:
+			return errv(x.K)
+		case *Call:
+			if x.Name == "ANCHORARRAY" {
+				return anchorArray(ev, x.Args)
+			}
 		case *Ref, *Name:
 			v := ev.eval(x)
 			if v.Kind != KindRef {

@@ -36,6 +36,8 @@ type arrayInfo struct {
 	master                 int32 // cell id of the master
 	row1, col1, row2, col2 int32
 	result                 *Value // the master's computed array (deterministic mode)
+	spill                  bool   // a dynamic array's spill range (spillrange.go)
+	blocked                bool   // the spill range is blocked: the master is #SPILL!
 }
 
 type sheetInfo struct {
@@ -54,6 +56,11 @@ type model struct {
 	index    map[uint64]int32
 	names    map[string]Node // key: upper(scope) + "!" + upper(name); scope "" = workbook
 	maxDepth int
+	// while spill ranges settle (spillrange.go): the dynamic formulas, their
+	// static arrays and the cells of the ranges found so far
+	spillCands map[int32]bool
+	shaping    map[int32]*Value
+	virt       map[uint64]virtualCell
 }
 
 func key(sheet, row, col int32) uint64 {
@@ -62,6 +69,7 @@ func key(sheet, row, col int32) uint64 {
 
 func newModel(wb *workbook.Workbook, maxDepth int) *model {
 	m := &model{wb: wb, index: map[uint64]int32{}, names: map[string]Node{}, maxDepth: maxDepth}
+	var dynamic []pendingSpill
 	for si, s := range wb.Sheets {
 		sh := &sheetInfo{name: s.Name, formulaCols: map[int32][]int32{}}
 		m.sheets = append(m.sheets, sh)
@@ -80,9 +88,14 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 			sh.maxCol = max(sh.maxCol, ci.col)
 		}
 		// array formulas: members become formula cells reading the master
-		for _, a := range s.Arrays {
+		for i, a := range s.Arrays {
 			mid, ok := m.index[key(int32(si), int32(a.Row1), int32(a.Col1))]
 			if !ok {
+				continue
+			}
+			if a.Dynamic {
+				// its range is decided again from its result (addSpills)
+				dynamic = append(dynamic, pendingSpill{id: mid, saved: &s.Arrays[i]})
 				continue
 			}
 			ai := &arrayInfo{master: mid, row1: int32(a.Row1), col1: int32(a.Col1), row2: int32(a.Row2), col2: int32(a.Col2)}
@@ -146,6 +159,9 @@ func newModel(wb *workbook.Workbook, maxDepth int) *model {
 	}
 	m.indexFormulaCols()
 	if m.addDataTables() {
+		m.indexFormulaCols()
+	}
+	if m.addSpills(dynamic) {
 		m.indexFormulaCols()
 	}
 	return m

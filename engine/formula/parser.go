@@ -224,7 +224,7 @@ func isRefNode(n Node) bool {
 	case *Binary:
 		return x.Op == ":" || x.Op == " " || x.Op == ","
 	case *Call:
-		return x.Name == "OFFSET" || x.Name == "INDEX" || x.Name == "INDIRECT" || x.Name == "CHOOSE" || x.Name == "IF"
+		return x.Name == "OFFSET" || x.Name == "INDEX" || x.Name == "INDIRECT" || x.Name == "CHOOSE" || x.Name == "IF" || x.Name == "ANCHORARRAY"
 	}
 	return false
 }
@@ -552,6 +552,12 @@ func (p *parser) reference() (Node, error) {
 			}
 			p.pos = save
 		}
+		if p.peek() == '#' {
+			// A1#: the range A1's formula spilled into, which Excel stores
+			// as _xlfn.ANCHORARRAY(A1)
+			p.pos++
+			return &Call{Name: "ANCHORARRAY", Args: []Node{ref}}, nil
+		}
 		return ref, nil
 	}
 	// column range A:C
@@ -707,6 +713,9 @@ func (p *parser) call(id string) (Node, error) {
 	args, err := p.argList(name)
 	if err != nil {
 		return nil, err
+	}
+	if name == "SINGLE" && len(args) == 1 {
+		return &Unary{Op: '@', X: args[0]}, nil // how files store @x
 	}
 	return &Call{Name: name, Args: args}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/simgraph/simgraph/engine/workbook"
 )
 
 // sexpr prints an AST in prefix form to compare trees compactly.
@@ -120,6 +122,13 @@ func TestParse(t *testing.T) {
 		{"TaxRate*2", "(* TaxRate 2)"},
 		{"Sheet1!Rate", "Sheet1!Rate"},
 		{"Sheet1!#REF!", "#REF!"},
+		// dynamic arrays: A1# is stored as _xlfn.ANCHORARRAY(A1), @x as _xlfn.SINGLE(x)
+		{"A1#", "(ANCHORARRAY A1)"},
+		{"SUM(Sheet1!$B$2#)*2", "(* (SUM (ANCHORARRAY Sheet1!B2)) 2)"},
+		{"_xlfn.ANCHORARRAY(A1)", "(ANCHORARRAY A1)"},
+		{"A1#:B9", "(: (ANCHORARRAY A1) B9)"},
+		{"@A1:A3", "(@ A1:A3)"},
+		{"_xlfn.SINGLE(A1:A3)+1", "(+ (@ A1:A3) 1)"},
 		// calls
 		{"SUM(1,2)", "(SUM 1 2)"},
 		{"sum( 1 , 2 )", "(SUM 1 2)"},
@@ -197,6 +206,9 @@ func FuzzParse(f *testing.F) {
 		"LET(f,LAMBDA(n,IF(n<1,0,f(n-1))),f(3))", "_xlpm.x(_xlpm.x)", "LAMBDA(x,_xlpm.x(_xlpm.x))(LAMBDA(x,_xlpm.x(_xlpm.x)))",
 		"MAP(A1:A3,LAMBDA(v,v*2))", "REDUCE(,A1:A3,LAMBDA(a,b,a+b))", "MAKEARRAY(2,2,LAMBDA(r,c,r+c))",
 		"BYROW(A1:B3,LAMBDA(r,SUM(r)))", "SCAN(0,{1,2},LAMBDA(a,b,a*b))", "LAMBDA(a,_xlop.b,ISOMITTED(b))(1)",
+		"A1#", "SUM(A1#)", "Sheet1!$A$1#*2", "_xlfn.ANCHORARRAY(A1)", "_xlfn.SINGLE(A1:A3)", "@SEQUENCE(3)",
+		"SEQUENCE(3,2)", "SORT(A1:A5,1,-1)", "FILTER(A1:A5,A1:A5>2,\"none\")", "UNIQUE(A1:A5,,TRUE)", "A1##", "#A1",
+		"TAKE(A1:A5,-2)", "VSTACK(A1:A2,{1,2})", "RANDARRAY(2,2)", "INDIRECT(\"Keys\")",
 	} {
 		f.Add(s)
 	}
@@ -215,6 +227,13 @@ func FuzzParse(f *testing.F) {
 			n = m.bindInvokes(n)
 			if len(unsupportedIn(n)) == 0 {
 				_ = ev.eval(n)
+			}
+			// and neither must the formula in a cell, where it may spill
+			// over miniBook's values (spillrange.go)
+			wb = miniBook()
+			wb.Sheets[0].Cells = append(wb.Sheets[0].Cells, workbook.Cell{Row: 2, Col: 7, Formula: s}, workbook.Cell{Row: 1, Col: 7, Formula: "SUM(G2#)"})
+			if _, err := EvaluateWorkbook(workbook.New(wb.Sheets, wb.Names)); err != nil {
+				t.Fatal(err)
 			}
 		}
 	})

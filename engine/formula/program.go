@@ -96,6 +96,8 @@ type State struct {
 	// before a pass, and the lanes that converged
 	loopOld  [][]float64
 	loopDone []bool
+	// spill caches each spilling master's array per lane (spillLanes)
+	spill map[int32][]Value
 }
 
 // constRef is the operand reference of constant register i (see vec).

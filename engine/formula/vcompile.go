@@ -97,6 +97,9 @@ func scalarNode(n Node) bool {
 	case *Percent:
 		return scalarNode(x.X)
 	case *Call:
+		if spillFns[x.Name] {
+			return false // dynamic-array functions return arrays
+		}
 		switch x.Name {
 		case "INDEX", "OFFSET", "INDIRECT", "CHOOSE", "IF", "IFERROR", "IFNA", "XLOOKUP", "TRANSPOSE", "MMULT", "MINVERSE", "IFS", "SWITCH":
 			// may return references or arrays

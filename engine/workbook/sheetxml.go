@@ -79,6 +79,7 @@ func (p *pkg) readSheet(part string, sh *Sheet) error {
 				return invalid("%s: column out of range", part)
 			}
 			typ, _ := attr(se, "t")
+			_, dynamic := attr(se, "cm")
 			v, f, err := p.readCell(d, typ)
 			if err != nil {
 				return wrapXML(part, err)
@@ -102,7 +103,7 @@ func (p *pkg) readSheet(part string, sh *Sheet) error {
 						if p.cells > p.lim.MaxCells {
 							return &LimitError{Limit: "MaxCells", Max: p.lim.MaxCells, Got: p.cells, Where: sh.Name + " data table " + f.ref}
 						}
-						sh.Arrays = append(sh.Arrays, ArrayFormula{Formula: f.text, Row1: r1, Col1: c1, Row2: r2, Col2: c2})
+						sh.Arrays = append(sh.Arrays, ArrayFormula{Formula: f.text, Row1: r1, Col1: c1, Row2: r2, Col2: c2, Dynamic: dynamic})
 					}
 				case "dataTable":
 					// the cells keep their cached values; the formula model

@@ -88,6 +88,11 @@ func (c Cell) Ref() string { return CellName(c.Row, c.Col) }
 type ArrayFormula struct {
 	Formula                string
 	Row1, Col1, Row2, Col2 int // the range; (Row1, Col1) is the master cell
+	// Dynamic marks a dynamic-array formula (the master cell carries a cell
+	// metadata index, cm, as Excel writes for formulas that spill): the
+	// range is where the result spilled when the file was saved, and the
+	// formula's result decides the range again on recalculation.
+	Dynamic bool
 }
 
 // DataTable is a what-if data table: the cells of its range show a formula

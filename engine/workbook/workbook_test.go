@@ -106,6 +106,7 @@ func TestOpenRawCells(t *testing.T) {
 <row r="2"><c r="A2"><f t="shared" ref="A2:C3" si="0">A1+$B1+C$1+Z:Z+2:2</f><v>1</v></c><c r="B2"><f t="shared" si="0"/></c></row>
 <row r="3"><c r="C3"><f t="shared" si="0"/></c><c r="D3" s="1"/></row>
 <row r="5"><c r="A5"><f t="array" ref="A5:B6">{1,2;3,4}</f><v>1</v></c><c r="B5"><v>2</v></c></row>
+<row r="6"><c r="D6" cm="1"><f t="array" ref="D6:D7">_xlfn.SEQUENCE(2)</f><v>1</v></c></row>
 <row r="7"><c r="A7"><f t="shared" ref="A7:A8" si="1">A1048576+XFD1</f></c></row>
 <row r="8"><c r="A8"><f t="shared" si="1"/></c><c r="B8"><f t="shared" si="1"/></c></row>`}, []string{"S"}, nil)
 	wb, err := open(t, b, Limits{})
@@ -126,7 +127,9 @@ func TestOpenRawCells(t *testing.T) {
 	_, ok := s.Cell(3, 4)
 	require.False(t, ok, "styled empty cells are dropped")
 	require.Equal(t, "A5:B6", get(5, 1).ArrayRef)
-	require.Equal(t, []ArrayFormula{{Formula: "{1,2;3,4}", Row1: 5, Col1: 1, Row2: 6, Col2: 2}}, s.Arrays)
+	// cm marks the formula Excel spilled (a dynamic array), not a CSE one
+	require.Equal(t, []ArrayFormula{{Formula: "{1,2;3,4}", Row1: 5, Col1: 1, Row2: 6, Col2: 2},
+		{Formula: "_xlfn.SEQUENCE(2)", Row1: 6, Col1: 4, Row2: 7, Col2: 4, Dynamic: true}}, s.Arrays)
 	require.Equal(t, "#REF!+#REF!", get(8, 2).Formula, "references shifted off the sheet")
 }
 
