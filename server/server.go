@@ -105,7 +105,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	if err != nil {
 		return nil, err
 	}
-	verifier, err := newVerifier(cfg, secret)
+	oidc := newOIDC(cfg)
+	verifier, err := newVerifier(cfg, secret, oidc)
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +209,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 		CORSOrigins:     cfg.CORSOrigins,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		DevSignIn:       a.devSignIn(),
+		AuthConfig:      authConfig(oidc, log),
 		Web:             web.Handler(),
 		Enterprise:      a.Operations.REST(a),
 		Downloads:       a.Reports.Handler(log),
@@ -461,12 +463,55 @@ func DatabaseOptions(cfg *config.Config) database.Options {
 	return database.Options{DataDir: cfg.DataDir, PostgresURL: cfg.PostgresURL, URLs: cfg.ServiceURLs, Prefix: cfg.DatabasePrefix}
 }
 
-func newVerifier(cfg *config.Config, secret []byte) (*auth.Verifier, error) {
+// newOIDC is browser sign-in with the configured issuer, or nil.
+func newOIDC(cfg *config.Config) *auth.OIDC {
+	if cfg.OIDCIssuer == "" {
+		return nil
+	}
+	return &auth.OIDC{Discovery: auth.NewDiscovery(cfg.OIDCIssuer, cfg.OIDCAllowHTTP()), ClientID: cfg.OIDCClientID,
+		Audience: cfg.OIDCAudience, Scopes: cfg.OIDCScopes, Name: cfg.OIDCName}
+}
+
+// newVerifier accepts development tokens (HS256, SIMGRAPH_JWT_ISSUER and
+// _AUDIENCE) when there is a secret, and tokens signed with a JWKS: the
+// OIDC issuer's (its iss and audience, keys from SIMGRAPH_JWKS_URL or its
+// jwks_uri) or, without one, SIMGRAPH_JWKS_URL's with the JWT issuer and
+// audience.
+func newVerifier(cfg *config.Config, secret []byte, oidc *auth.OIDC) (*auth.Verifier, error) {
 	opts := auth.VerifierOpts{Secret: secret, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience, Claims: ClaimNames(cfg), Leeway: 30 * time.Second}
 	if cfg.JWKSURL != "" {
 		opts.JWKS = auth.NewJWKS(cfg.JWKSURL)
 	}
+	if oidc != nil {
+		if opts.JWKS == nil {
+			opts.JWKS = auth.NewJWKS("")
+			opts.JWKS.URLFunc = oidc.Discovery.JWKSURL
+		}
+		opts.KeysIssuer, opts.KeysAudience = cfg.OIDCIssuer, oidc.TokenAudience()
+	}
 	return auth.NewVerifier(opts)
+}
+
+// authConfig serves GET /api/auth/config: the web app's browser sign-in
+// settings, {"oidc": null} when there is none. An issuer that cannot be
+// discovered is a 503 (the web app offers the other sign-ins meanwhile).
+func authConfig(oidc *auth.OIDC, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		if oidc == nil {
+			_ = json.NewEncoder(w).Encode(map[string]any{"oidc": nil})
+			return
+		}
+		s, err := oidc.BrowserSignIn(r.Context())
+		if err != nil {
+			log.WarnContext(r.Context(), "oidc discovery", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]any{"oidc": nil, "error": "the identity provider cannot be reached; try again shortly"})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"oidc": s})
+	})
 }
 
 // OpenDatabases opens every service database without migrating them.

@@ -46,6 +46,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (context
 	}
 	v, err := a.Accounts.Viewer(ctx, id)
 	if err != nil {
+		if apperr.CodeOf(err) == apperr.Forbidden {
+			return ctx, func() {}, err
+		}
 		return ctx, func() {}, apperr.Wrap(apperr.Internal, err, "internal error")
 	}
 	ctx = viewer.NewContext(ctx, v)

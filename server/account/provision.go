@@ -16,6 +16,7 @@ import (
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/user"
+	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/server/tenancy"
@@ -171,7 +172,8 @@ func (p *Service) user(ctx context.Context, org *ent.Organization, id *auth.Iden
 	if u.OrganizationID != org.ID {
 		// A subject belongs to one organization; a token naming another is
 		// refused rather than silently moving the user's data.
-		return nil, fmt.Errorf("user %s belongs to another organization", id.Subject)
+		return nil, &apperr.Error{Code: apperr.Forbidden, Message: "this account belongs to another organization than the one your sign-in names; ask your administrator",
+			Err: fmt.Errorf("user %s belongs to another organization", id.Subject)}
 	}
 	if !slices.Equal(u.Roles, names) {
 		// Roles are the identity provider's to decide; ent's upsert cannot

@@ -19,7 +19,10 @@ import (
 // triggers a refresh (keys rotate), at most once per MinRefresh so that a
 // flood of tokens with made-up kids cannot turn into a flood of fetches.
 type JWKS struct {
-	URL        string
+	URL string
+	// URLFunc, when URL is empty, finds it before each fetch (an OIDC
+	// issuer's jwks_uri, from its discovery document).
+	URLFunc    func(ctx context.Context) (string, error)
 	Client     *http.Client
 	MinRefresh time.Duration
 
@@ -73,7 +76,14 @@ type jwk struct {
 
 func (j *JWKS) refresh(ctx context.Context) error {
 	j.lastRefresh = time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.URL, nil)
+	where := j.URL
+	if where == "" && j.URLFunc != nil {
+		var err error
+		if where, err = j.URLFunc(ctx); err != nil {
+			return fmt.Errorf("jwks: %w", err)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, where, nil)
 	if err != nil {
 		return fmt.Errorf("jwks: %w", err)
 	}

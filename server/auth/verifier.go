@@ -24,7 +24,14 @@ type VerifierOpts struct {
 	JWKS     *JWKS
 	Issuer   string
 	Audience string
-	Claims   ClaimNames
+	// KeysIssuer and KeysAudience, when set, are the iss and aud required
+	// of RS256/ES256 tokens (an OIDC issuer's), Issuer and Audience then
+	// being those of HS256 development tokens: each kind of token is held
+	// to its own issuer, so a development token cannot pass for the
+	// issuer's and the other way round.
+	KeysIssuer   string
+	KeysAudience string
+	Claims       ClaimNames
 	// Leeway tolerates clock skew on exp/nbf/iat.
 	Leeway time.Duration
 	Now    func() time.Time
@@ -32,45 +39,59 @@ type VerifierOpts struct {
 
 // Verifier checks bearer tokens.
 type Verifier struct {
-	opts    VerifierOpts
-	methods []string
+	opts VerifierOpts
+	// secret checks HS256 tokens, keys RS256/ES256 ones; nil when not
+	// accepted.
+	secret, keys *jwt.Parser
 }
 
 // NewVerifier returns a Verifier; it needs a secret or a JWKS.
 func NewVerifier(opts VerifierOpts) (*Verifier, error) {
-	var methods []string
-	if len(opts.Secret) > 0 {
-		methods = append(methods, jwt.SigningMethodHS256.Alg())
-	}
-	if opts.JWKS != nil {
-		methods = append(methods, jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg())
-	}
-	if len(methods) == 0 {
-		return nil, fmt.Errorf("auth: no JWT secret and no JWKS URL configured")
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Verifier{opts: opts, methods: methods}, nil
+	parser := func(issuer, audience string, methods ...string) *jwt.Parser {
+		return jwt.NewParser(
+			jwt.WithValidMethods(methods),
+			jwt.WithIssuer(issuer),
+			jwt.WithAudience(audience),
+			jwt.WithExpirationRequired(),
+			jwt.WithIssuedAt(),
+			jwt.WithLeeway(opts.Leeway),
+			jwt.WithTimeFunc(opts.Now),
+		)
+	}
+	v := &Verifier{opts: opts}
+	if len(opts.Secret) > 0 {
+		v.secret = parser(opts.Issuer, opts.Audience, jwt.SigningMethodHS256.Alg())
+	}
+	if opts.JWKS != nil {
+		iss, aud := opts.Issuer, opts.Audience
+		if opts.KeysIssuer != "" {
+			iss, aud = opts.KeysIssuer, opts.KeysAudience
+		}
+		if iss == "" || aud == "" {
+			return nil, fmt.Errorf("auth: tokens signed with the JWKS need an issuer and an audience to check")
+		}
+		v.keys = parser(iss, aud, jwt.SigningMethodRS256.Alg(), jwt.SigningMethodES256.Alg())
+	}
+	if v.secret == nil && v.keys == nil {
+		return nil, fmt.Errorf("auth: no JWT secret and no JWKS URL configured")
+	}
+	return v, nil
 }
 
 // Verify checks token and returns its bearer's identity. Every failure is an
 // UNAUTHENTICATED *apperr.Error.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
-	parser := jwt.NewParser(
-		jwt.WithValidMethods(v.methods),
-		jwt.WithIssuer(v.opts.Issuer),
-		jwt.WithAudience(v.opts.Audience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithLeeway(v.opts.Leeway),
-		jwt.WithTimeFunc(v.opts.Now),
-	)
-	claims := jwt.MapClaims{}
-	_, err := parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
-		return v.key(ctx, t)
-	})
+	parser, err := v.parserFor(token)
 	if err != nil {
+		return nil, reject(err)
+	}
+	claims := jwt.MapClaims{}
+	if _, err := parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		return v.key(ctx, t)
+	}); err != nil {
 		return nil, reject(err)
 	}
 	id := &Identity{}
@@ -94,6 +115,24 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 		}
 	}
 	return id, nil
+}
+
+// parserFor picks the parser of the token's kind by the algorithm its
+// header names. The header is not trusted for anything else: the parser
+// itself accepts only its own algorithms, and key checks them again.
+func (v *Verifier) parserFor(token string) (*jwt.Parser, error) {
+	t, _, err := jwt.NewParser().ParseUnverified(token, jwt.MapClaims{})
+	if err != nil {
+		return nil, err
+	}
+	p := v.keys
+	if t.Method.Alg() == jwt.SigningMethodHS256.Alg() {
+		p = v.secret
+	}
+	if p == nil {
+		return nil, fmt.Errorf("algorithm %s not accepted", t.Method.Alg())
+	}
+	return p, nil
 }
 
 // key picks the verification key for t's algorithm. The algorithm decides

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,18 @@ type Config struct {
 	OrgNameClaim string
 	RolesClaim   string
 	DefaultTier  string
+
+	// OIDCIssuer turns on browser sign-in with that OpenID Connect issuer
+	// (authorization code + PKCE, OIDCClientID a public client): its
+	// discovery document gives the endpoints and, unless JWKSURL is set,
+	// the signing keys. OIDCAudience is the aud required of its tokens
+	// (the client ID when empty: the ID token is then the bearer);
+	// OIDCScopes are asked for; OIDCName labels the sign-in button.
+	OIDCIssuer   string
+	OIDCClientID string
+	OIDCAudience string
+	OIDCScopes   []string
+	OIDCName     string
 
 	ShutdownGrace  time.Duration
 	MaxQueryDepth  int
@@ -130,6 +143,11 @@ var Vars = []Var{
 	{"SIMGRAPH_ORG_CLAIM", "org", "claim holding the organization key (Auth0: a namespaced claim such as https://example.com/org)"},
 	{"SIMGRAPH_ORG_NAME_CLAIM", "org_name", "claim holding the organization's display name"},
 	{"SIMGRAPH_ROLES_CLAIM", "roles", "claim holding the roles (MEMBER, ORG_ADMIN, SYSTEM_ADMIN)"},
+	{"SIMGRAPH_OIDC_ISSUER", "", "OpenID Connect issuer for browser sign-in (authorization code + PKCE), e.g. https://TENANT.auth0.com/; its tokens (RS256/ES256) are verified with the keys of its discovery document's jwks_uri unless SIMGRAPH_JWKS_URL is set, and must carry this `iss`"},
+	{"SIMGRAPH_OIDC_CLIENT_ID", "", "the issuer's public client (no secret) for the web app; its redirect URI is https://HOST/auth/callback"},
+	{"SIMGRAPH_OIDC_AUDIENCE", "", "`aud` required of the issuer's tokens; empty: the client ID (the web app sends the ID token); set (an API identifier): the web app asks for it and sends the access token"},
+	{"SIMGRAPH_OIDC_SCOPES", "openid profile email", "scopes the web app asks for (space-separated, must include openid; add offline_access for refresh tokens where the issuer needs it)"},
+	{"SIMGRAPH_OIDC_NAME", "", "the issuer's name on the sign-in button (\"Sign in with NAME\"); default its host"},
 	{"SIMGRAPH_DEFAULT_TIER", "STANDARD", "tier of a newly provisioned organization"},
 	{"SIMGRAPH_SHUTDOWN_GRACE", "10s", "time allowed to finish in-flight requests on SIGINT/SIGTERM"},
 	{"SIMGRAPH_MAX_QUERY_DEPTH", "12", "deepest selection a GraphQL operation may have"},
@@ -197,9 +215,17 @@ func Load(getenv func(string) string) (*Config, error) {
 		OrgNameClaim:   get("SIMGRAPH_ORG_NAME_CLAIM", "org_name"),
 		RolesClaim:     get("SIMGRAPH_ROLES_CLAIM", "roles"),
 		DefaultTier:    strings.ToUpper(get("SIMGRAPH_DEFAULT_TIER", "STANDARD")),
+		OIDCIssuer:     get("SIMGRAPH_OIDC_ISSUER", ""),
+		OIDCClientID:   get("SIMGRAPH_OIDC_CLIENT_ID", ""),
+		OIDCAudience:   get("SIMGRAPH_OIDC_AUDIENCE", ""),
+		OIDCScopes:     strings.Fields(get("SIMGRAPH_OIDC_SCOPES", "openid profile email")),
+		OIDCName:       get("SIMGRAPH_OIDC_NAME", ""),
 	}
 	if c.Env != "development" && c.Env != "production" {
 		return nil, fmt.Errorf("SIMGRAPH_ENV: want development or production, got %q", c.Env)
+	}
+	if err := c.checkOIDC(); err != nil {
+		return nil, err
 	}
 	for _, s := range Services {
 		if u := get("SIMGRAPH_"+strings.ToUpper(s)+"_DATABASE_URL", ""); u != "" {
@@ -319,6 +345,49 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("SIMGRAPH_DEMO: %w", err)
 	}
 	return c, nil
+}
+
+// checkOIDC refuses an OIDC configuration that cannot work or is unsafe:
+// an issuer needs a client, asks for openid, and is https except on this
+// machine or in development (a token's keys and endpoints come from it).
+func (c *Config) checkOIDC() error {
+	if c.OIDCIssuer == "" {
+		if c.OIDCClientID != "" || c.OIDCAudience != "" {
+			return fmt.Errorf("SIMGRAPH_OIDC_CLIENT_ID and SIMGRAPH_OIDC_AUDIENCE need SIMGRAPH_OIDC_ISSUER")
+		}
+		return nil
+	}
+	u, err := url.Parse(c.OIDCIssuer)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("SIMGRAPH_OIDC_ISSUER: want the issuer's URL, e.g. https://TENANT.auth0.com/, got %q", c.OIDCIssuer)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && c.OIDCAllowHTTP()) {
+		return fmt.Errorf("SIMGRAPH_OIDC_ISSUER: must be https (http only in development or on localhost), got %q", c.OIDCIssuer)
+	}
+	if c.OIDCClientID == "" {
+		return fmt.Errorf("SIMGRAPH_OIDC_ISSUER needs SIMGRAPH_OIDC_CLIENT_ID (the web app's public client)")
+	}
+	if !slices.Contains(c.OIDCScopes, "openid") {
+		return fmt.Errorf("SIMGRAPH_OIDC_SCOPES: must include openid, got %q", strings.Join(c.OIDCScopes, " "))
+	}
+	if c.OIDCName == "" {
+		c.OIDCName = u.Host
+	}
+	return nil
+}
+
+// OIDCAllowHTTP reports whether the issuer and its endpoints may be plain
+// http: in development, or when the issuer is on this machine.
+func (c *Config) OIDCAllowHTTP() bool {
+	if c.Development() {
+		return true
+	}
+	u, err := url.Parse(c.OIDCIssuer)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
 }
 
 // PoolerPgBouncer is SIMGRAPH_POSTGRES_POOLER's value for PgBouncer in

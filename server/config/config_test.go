@@ -112,3 +112,46 @@ func TestLoadPostgresPooler(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadOIDC(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantName string
+		wantErr  string
+	}{
+		{"Off", map[string]string{}, "", ""},
+		{"HTTPSIssuer", map[string]string{"SIMGRAPH_ENV": "production", "SIMGRAPH_OIDC_ISSUER": "https://tenant.auth0.com/", "SIMGRAPH_OIDC_CLIENT_ID": "web"}, "tenant.auth0.com", ""},
+		{"Named", map[string]string{"SIMGRAPH_OIDC_ISSUER": "https://id.example", "SIMGRAPH_OIDC_CLIENT_ID": "web", "SIMGRAPH_OIDC_NAME": "Example ID", "SIMGRAPH_OIDC_SCOPES": "openid  profile email"}, "Example ID", ""},
+		{"HTTPInDevelopment", map[string]string{"SIMGRAPH_OIDC_ISSUER": "http://id.internal:8081", "SIMGRAPH_OIDC_CLIENT_ID": "web"}, "id.internal:8081", ""},
+		{"HTTPOnLocalhostInProduction", map[string]string{"SIMGRAPH_ENV": "production", "SIMGRAPH_OIDC_ISSUER": "http://127.0.0.1:8081", "SIMGRAPH_OIDC_CLIENT_ID": "web"}, "127.0.0.1:8081", ""},
+		{"HTTPElsewhereInProduction", map[string]string{"SIMGRAPH_ENV": "production", "SIMGRAPH_OIDC_ISSUER": "http://id.example", "SIMGRAPH_OIDC_CLIENT_ID": "web"}, "", "must be https"},
+		{"NoClient", map[string]string{"SIMGRAPH_OIDC_ISSUER": "https://id.example"}, "", "SIMGRAPH_OIDC_CLIENT_ID"},
+		{"ClientWithoutIssuer", map[string]string{"SIMGRAPH_OIDC_CLIENT_ID": "web"}, "", "need SIMGRAPH_OIDC_ISSUER"},
+		{"NotAURL", map[string]string{"SIMGRAPH_OIDC_ISSUER": "id.example", "SIMGRAPH_OIDC_CLIENT_ID": "web"}, "", "the issuer's URL"},
+		{"NoOpenIDScope", map[string]string{"SIMGRAPH_OIDC_ISSUER": "https://id.example", "SIMGRAPH_OIDC_CLIENT_ID": "web", "SIMGRAPH_OIDC_SCOPES": "email profile"}, "", "must include openid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantName, c.OIDCName)
+			if c.OIDCIssuer != "" {
+				require.Equal(t, []string{"openid", "profile", "email"}, c.OIDCScopes)
+			}
+		})
+	}
+	// Server mode may rely on the issuer's keys alone.
+	c, err := Load(func(k string) string {
+		return map[string]string{"SIMGRAPH_POSTGRES_URL": "postgres://x/y", "SIMGRAPH_OIDC_ISSUER": "https://id.example", "SIMGRAPH_OIDC_CLIENT_ID": "web"}[k]
+	})
+	require.NoError(t, err)
+	secret, err := c.Secret()
+	require.NoError(t, err)
+	require.Nil(t, secret)
+}

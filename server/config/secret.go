@@ -13,7 +13,7 @@ import (
 // Secret returns the HS256 secret. In embedded mode with none configured it
 // is generated once and kept in the data dir, so `simgraph token` and
 // `simgraph serve` agree across restarts. Server mode needs it configured
-// (or none at all when a JWKS URL is the only way in).
+// (or none at all when an issuer's keys are the only way in).
 func (c *Config) Secret() ([]byte, error) {
 	if c.JWTSecret != "" {
 		if len(c.JWTSecret) < 32 {
@@ -22,10 +22,10 @@ func (c *Config) Secret() ([]byte, error) {
 		return []byte(c.JWTSecret), nil
 	}
 	if !c.Embedded() {
-		if c.JWKSURL != "" {
+		if c.JWKSURL != "" || c.OIDCIssuer != "" {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("server mode needs SIMGRAPH_JWT_SECRET or SIMGRAPH_JWKS_URL")
+		return nil, fmt.Errorf("server mode needs SIMGRAPH_JWT_SECRET, SIMGRAPH_JWKS_URL or SIMGRAPH_OIDC_ISSUER")
 	}
 	path := filepath.Join(c.DataDir, "jwt-secret")
 	b, err := os.ReadFile(path)

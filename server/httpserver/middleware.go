@@ -96,14 +96,20 @@ func authenticate(log *slog.Logger, authn Authenticate, bearer func(string) stri
 		if err != nil {
 			code := apperr.CodeOf(err)
 			status := http.StatusUnauthorized
-			if code != apperr.Unauthenticated {
-				status = http.StatusInternalServerError
-				log.ErrorContext(r.Context(), "authenticating request", "err", err)
-			} else {
+			switch code {
+			case apperr.Forbidden:
+				// A valid sign-in the platform refuses (an account of
+				// another organization): the client is told why.
+				status = http.StatusForbidden
+				log.InfoContext(r.Context(), "sign-in refused", "path", r.URL.Path, "err", err)
+			case apperr.Unauthenticated:
 				// The reason (expired, bad signature, wrong audience...) is
 				// for the log only: the client is told "invalid or expired
 				// token", whatever it was.
 				log.InfoContext(r.Context(), "token rejected", "path", r.URL.Path, "err", err)
+			default:
+				status = http.StatusInternalServerError
+				log.ErrorContext(r.Context(), "authenticating request", "err", err)
 			}
 			writeError(w, r, status, code, apperr.MessageOf(err))
 			return

@@ -28,6 +28,9 @@ type Deps struct {
 	// DevSignIn, if set, serves POST /api/dev/sign-in (embedded development
 	// mode only).
 	DevSignIn http.Handler
+	// AuthConfig, if set, serves GET /api/auth/config (browser sign-in
+	// settings; public).
+	AuthConfig http.Handler
 	// Enterprise, if set, serves the REST endpoints under
 	// /enterprise/database/, behind the same authentication as /graphql.
 	Enterprise http.Handler
@@ -72,6 +75,9 @@ func New(d Deps) *Server {
 	mux.Handle("GET /metrics", d.Metrics.Handler())
 	if d.DevSignIn != nil {
 		mux.Handle("POST /api/dev/sign-in", d.DevSignIn)
+	}
+	if d.AuthConfig != nil {
+		mux.Handle("GET /api/auth/config", d.AuthConfig)
 	}
 	if d.Web != nil {
 		mux.Handle("/", d.Web)

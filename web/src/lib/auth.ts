@@ -1,9 +1,21 @@
 // The signed-in token, kept in localStorage and shared by the app and the
 // playground (same origin). Components read it with useToken().
+//
+// A token from the OIDC issuer comes with its session (oidc.ts), kept
+// beside it: before the token expires it is renewed with the refresh token
+// if there is one, otherwise the user is signed out at expiry with a
+// notice the sign-in page shows (takeSignOutNotice). A token set any other
+// way (development sign-in, pasted) drops the session.
 import { useSyncExternalStore } from 'react';
+import { refreshSession, type OidcSession } from './oidc';
 
 const KEY = 'simgraph.token';
+const SESSION_KEY = 'simgraph.oidc.session';
 const listeners = new Set<() => void>();
+
+/** Renew this long before expiry (plus up to RENEW_JITTER_S, so that of several tabs one goes first). */
+const RENEW_BEFORE_S = 60;
+const RENEW_JITTER_S = 15;
 
 function read(): string | null {
   try {
@@ -13,7 +25,19 @@ function read(): string | null {
   }
 }
 
+function readSession(token: string | null): OidcSession | null {
+  try {
+    const s = JSON.parse(localStorage.getItem(SESSION_KEY) || 'null') as OidcSession | null;
+    return s && token && s.token === token ? s : null;
+  } catch {
+    return null;
+  }
+}
+
 let current: string | null = read();
+let session: OidcSession | null = readSession(current);
+let notice: string | null = null;
+let timer: ReturnType<typeof setTimeout> | undefined;
 
 function emit() {
   for (const l of listeners) l();
@@ -21,8 +45,10 @@ function emit() {
 
 if (typeof window !== 'undefined') {
   window.addEventListener('storage', (e) => {
-    if (e.key === KEY) {
+    if (e.key === KEY || e.key === SESSION_KEY) {
       current = read();
+      session = readSession(current);
+      schedule();
       emit();
     }
   });
@@ -32,20 +58,85 @@ export function getToken(): string | null {
   return current;
 }
 
-export function setToken(token: string | null) {
+/** The OIDC session of the current token, if it came from the issuer. */
+export function getSession(): OidcSession | null {
+  return session;
+}
+
+export function setToken(token: string | null, newSession?: OidcSession | null) {
   current = token && token.trim() !== '' ? token.trim() : null;
+  if (newSession !== undefined) session = newSession;
+  if (session && session.token !== current) session = null;
   try {
     if (current) localStorage.setItem(KEY, current);
     else localStorage.removeItem(KEY);
+    if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    else localStorage.removeItem(SESSION_KEY);
   } catch {
     // private mode: keep it in memory only
   }
+  if (current) notice = null;
+  schedule();
   emit();
 }
 
-export function signOut() {
-  setToken(null);
+/** Signs out (token and OIDC session); reason, if given, is shown on the sign-in page. */
+export function signOut(reason?: string) {
+  setToken(null, null);
+  notice = reason ?? null;
 }
+
+/** The reason of the last automatic sign-out, once. */
+export function takeSignOutNotice(): string | null {
+  const n = notice;
+  notice = null;
+  return n;
+}
+
+/** Arms the renewal (or the sign-out at expiry) of an OIDC session's token. */
+function schedule() {
+  clearTimeout(timer);
+  timer = undefined;
+  const s = session;
+  const left = s ? tokenExpiresIn(s.token) : null;
+  if (!s || left === null) return;
+  const after = s.refreshToken ? left - RENEW_BEFORE_S - Math.random() * RENEW_JITTER_S : left;
+  timer = setTimeout(() => void (s.refreshToken ? renew(s) : expire(s)), Math.min(Math.max(after, 0) * 1000, 2 ** 31 - 1));
+}
+
+function expire(s: OidcSession) {
+  if (current === s.token) signOut(`Your session with ${s.name} has expired. Sign in again.`);
+}
+
+async function renew(s: OidcSession) {
+  try {
+    const next = await refreshSession(s);
+    if (current === s.token) setToken(next.token, next);
+  } catch {
+    // Another tab may have renewed it first (a refresh token is often
+    // single-use): take its token if so.
+    const stored = read();
+    if (stored && stored !== s.token && readSession(stored)) {
+      current = stored;
+      session = readSession(stored);
+      schedule();
+      emit();
+      return;
+    }
+    if (current === s.token) {
+      const left = tokenExpiresIn(s.token) ?? 0;
+      if (left > 5) {
+        // Keep the token until it expires, signed out then.
+        session = { ...s, refreshToken: undefined };
+        schedule();
+        return;
+      }
+      signOut(`Your session with ${s.name} could not be renewed. Sign in again.`);
+    }
+  }
+}
+
+schedule();
 
 export function useToken(): string | null {
   return useSyncExternalStore(

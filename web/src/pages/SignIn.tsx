@@ -1,5 +1,8 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { DevSignInUnavailable, devSignIn, probeDevSignIn, tokenClaims, tokenExpiresIn } from '../lib/auth';
+import { DevSignInUnavailable, devSignIn, probeDevSignIn, takeSignOutNotice, tokenClaims, tokenExpiresIn } from '../lib/auth';
+import { CALLBACK_PATH, beginSignIn, fetchOidcConfig, type OidcConfig } from '../lib/oidc';
+import { useLocation } from '../lib/router';
+import { OidcCallbackPage } from './OidcCallback';
 
 interface Props {
   notice: string | null;
@@ -7,7 +10,18 @@ interface Props {
 }
 
 export function SignInPage({ notice, onSignedIn }: Props) {
+  const { pathname, search } = useLocation();
+  // The issuer's redirect comes back to the signed-out app: its callback
+  // route is served here.
+  if (pathname === CALLBACK_PATH) return <OidcCallbackPage search={search.toString()} onSignedIn={onSignedIn} />;
+  return <SignInForm notice={notice} onSignedIn={onSignedIn} />;
+}
+
+function SignInForm({ notice, onSignedIn }: Props) {
   const id = useId();
+  const [signedOut] = useState(takeSignOutNotice);
+  const [oidc, setOidc] = useState<OidcConfig | null>(null);
+  const [oidcError, setOidcError] = useState<string | null>(null);
   const [token, setTokenText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [dev, setDev] = useState<'unknown' | 'on' | 'off'>('unknown');
@@ -21,8 +35,28 @@ export function SignInPage({ notice, onSignedIn }: Props) {
       setDev(t ? 'on' : 'off');
       if (t) setDevToken({ token: t, at: Date.now() });
     });
+    fetchOidcConfig(ac.signal).then(
+      (c) => {
+        if (!ac.signal.aborted) setOidc(c);
+      },
+      (err) => {
+        if (!ac.signal.aborted) setOidcError(err instanceof Error ? err.message : String(err));
+      },
+    );
     return () => ac.abort();
   }, []);
+
+  const signInOidc = async () => {
+    if (!oidc) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await beginSignIn(oidc);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      setBusy(false);
+    }
+  };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -67,14 +101,29 @@ export function SignInPage({ notice, onSignedIn }: Props) {
           simgraph
         </h1>
         <p className="muted">Monte Carlo simulation of your spreadsheet models.</p>
-        {notice && (
+        {(notice ?? signedOut) && (
           <p className="notice" role="status">
-            {notice}
+            {notice ?? signedOut}
+          </p>
+        )}
+        {oidc && (
+          <>
+            <button type="button" className="primary wide" onClick={signInOidc} disabled={busy}>
+              Sign in with {oidc.name}
+            </button>
+            <div className="divider" role="separator">
+              <span>{dev === 'on' ? 'or' : 'or use a token'}</span>
+            </div>
+          </>
+        )}
+        {oidcError && (
+          <p className="muted small" role="status">
+            {oidcError}
           </p>
         )}
         {dev === 'on' && (
           <>
-            <button type="button" className="primary wide" onClick={signInDev} disabled={busy}>
+            <button type="button" className={oidc ? 'wide' : 'primary wide'} onClick={signInDev} disabled={busy}>
               {busy ? 'Signing in…' : 'Development sign-in'}
             </button>
             <p className="muted small">This server runs in development mode: sign in as the demo user in one click.</p>
@@ -110,7 +159,7 @@ export function SignInPage({ notice, onSignedIn }: Props) {
               </p>
             )}
           </div>
-          <button type="submit" className={dev === 'on' ? 'wide' : 'primary wide'}>
+          <button type="submit" className={dev === 'on' || oidc ? 'wide' : 'primary wide'}>
             Sign in with token
           </button>
         </form>
