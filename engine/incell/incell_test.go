@@ -195,7 +195,7 @@ func TestDetectProblems(t *testing.T) {
 		{"distribution argument", "RiskNormal(RiskUniform(1,2),1)", "takes another distribution (RiskUniform)"},
 		{"depends on a distribution cell", "RiskNormal(D1,1)", "depends on the distribution in Model!D1"},
 		{"depends through a formula", "RiskNormal(D2*2,1)", "depends on the distribution in Model!D1"},
-		{"unknown property", "RiskNormal(0,1,RiskCorrmat(A1:A2,1))", "RiskCorrmat in RiskNormal is not supported"},
+		{"unknown property", "RiskNormal(0,1,RiskCopula(A1:A2,1))", "RiskCopula in RiskNormal is not supported"},
 		{"shift without location", "RiskLognorm(10,2,RiskShift(3))", "RiskShift is not supported with RiskLognorm"},
 		{"invalid parameters", "RiskNormal(0,-1)", "RiskNormal: normal requires stdDev > 0"},
 		{"text argument", "RiskNormal(A5,1)", `mean must be a number, got the text "Revenue"`},
