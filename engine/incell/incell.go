@@ -169,6 +169,9 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 				ast = u.X // =+RiskNormal(...), as Lotus habits write it
 			}
 			root, isCall := ast.(*formula.Call)
+			if isCall {
+				root = unwrapObject(root)
+			}
 			if isCall && root.Name == "RISKSIMTABLE" {
 				if c.ArrayRef != "" {
 					det.Problems = append(det.Problems, Problem{Cell: ref, Message: fmt.Sprintf("%s in an array formula is not supported; enter it in a single cell", spelling(c.Formula, root.Name))})
@@ -472,7 +475,7 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			} else {
 				truncAfter = [2]*float64{lo, hi}
 			}
-		case "RISKSHIFT":
+		case "RISKSHIFT", "VOSESHIFT":
 			if s := pa.num(0); s != nil {
 				shiftBy, shifted = *s, true
 			}
@@ -508,9 +511,7 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 		}
 	}
 	if shifted && shiftBy != 0 {
-		if !shift(&in.Spec, shiftBy) {
-			return in, fmt.Errorf("RiskShift is not supported with %s: the engine's %s distribution has no location parameter to move", fn, strings.ToLower(string(in.Spec.Type)))
-		}
+		shift(&in.Spec, shiftBy)
 	}
 	// RiskTruncate bounds the distribution before its shift, RiskTruncate2
 	// (and VoseXBounds) after it.
@@ -860,7 +861,7 @@ func closing(s string, open int) int {
 var properties = map[string]bool{
 	"RISKNAME": true, "RISKTRUNCATE": true, "RISKTRUNCATE2": true, "VOSEXBOUNDS": true,
 	"RISKSHIFT": true, "RISKSTATIC": true, "RISKTRUNCATEP": true, "RISKSEED": true,
-	"RISKCORRMAT": true,
+	"RISKCORRMAT": true, "VOSESHIFT": true,
 }
 
 // Recognised reports whether Detect knows the function (upper case, as
@@ -868,7 +869,8 @@ var properties = map[string]bool{
 // property function. Other @RISK and ModelRisk functions are problems.
 func Recognised(name string) bool {
 	return families[name].build != nil || outputMarkers[name] || properties[name] || descriptiveProperties[name] ||
-		copulaFuncs[name] || name == "RISKSIMTABLE"
+		copulaFuncs[name] || name == "RISKSIMTABLE" || name == "VOSESIMULATE" ||
+		strings.HasSuffix(name, "OBJECT") && families[strings.TrimSuffix(name, "OBJECT")].build != nil
 }
 
 // area parses an array formula's range ("A5:C5").
@@ -885,4 +887,22 @@ func area(ref string) (r1, c1, r2, c2 int, ok bool) {
 	}
 	r2, c2, ok = workbook.ParseCellName(b)
 	return
+}
+
+// unwrapObject turns ModelRisk's =VoseSimulate(VoseNormalObject(100,10))
+// into the distribution call it samples, =VoseNormal(100,10), VoseSimulate's
+// own U argument included. Other calls are returned as they are.
+func unwrapObject(c *formula.Call) *formula.Call {
+	if c.Name != "VOSESIMULATE" || len(c.Args) == 0 {
+		return c
+	}
+	obj, ok := c.Args[0].(*formula.Call)
+	if !ok || !strings.HasSuffix(obj.Name, "OBJECT") {
+		return c
+	}
+	name := strings.TrimSuffix(obj.Name, "OBJECT")
+	if families[name].build == nil {
+		return c
+	}
+	return &formula.Call{Name: name, Args: append(slices.Clone(obj.Args), c.Args[1:]...)}
 }

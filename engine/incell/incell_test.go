@@ -196,7 +196,6 @@ func TestDetectProblems(t *testing.T) {
 		{"depends on a distribution cell", "RiskNormal(D1,1)", "depends on the distribution in Model!D1"},
 		{"depends through a formula", "RiskNormal(D2*2,1)", "depends on the distribution in Model!D1"},
 		{"unknown property", "RiskNormal(0,1,RiskCopula(A1:A2,1))", "RiskCopula in RiskNormal is not supported"},
-		{"shift without location", "RiskLognorm(10,2,RiskShift(3))", "RiskShift is not supported with RiskLognorm"},
 		{"invalid parameters", "RiskNormal(0,-1)", "RiskNormal: normal requires stdDev > 0"},
 		{"text argument", "RiskNormal(A5,1)", `mean must be a number, got the text "Revenue"`},
 		{"too many arguments", "RiskNormal(0,1,2)", "RiskNormal takes 2 arguments (mean, sd), got 3"},
