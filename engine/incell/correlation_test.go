@@ -232,3 +232,29 @@ func TestSimulateCorrelated(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectCopulaMisuse: a copula's cells vary in each iteration, so a
+// parameter may not read them; a copula no distribution takes is refused.
+func TestDetectCopulaMisuse(t *testing.T) {
+	tests := []struct {
+		name     string
+		formulas map[string]string
+		cell     string
+		want     string
+	}{
+		{"ParameterReadsCopula", map[string]string{"B1": "VoseNormal(A7,1,B7)", "B2": "VoseNormal(0,1,A7)"}, "B1", "depends on the copula in Model!A7"},
+		{"Unused", map[string]string{"B1": "VoseNormal(0,1)"}, "A7", "VoseCopulaBiNormal is supported only as the U argument"},
+		{"FixedPercentile", map[string]string{"B1": "VoseNormal(0,1,0.3)", "B2": "VoseNormal(0,1,A7)"}, "B1", "argument U is supported only as a cell of a VoseCopulaMultiNormal or VoseCopulaBiNormal array"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wb := buildWith(t, nil, tt.formulas, func(x *excelize.File) { arrayFormula(t, x, "A7:B7", "VoseCopulaBiNormal(0.5)") })
+			det, err := incell.Detect(wb)
+			require.NoError(t, err)
+			require.Len(t, det.Problems, 1, "%v", det.Problems)
+			require.Equal(t, ref(tt.cell), det.Problems[0].Cell)
+			require.Contains(t, det.Problems[0].Message, tt.want)
+			require.False(t, det.Problems[0].Correlation)
+		})
+	}
+}

@@ -255,9 +255,23 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			}
 		}
 	}
+	// A copula's cells are drawn in each iteration too.
+	copulaCell := map[formula.CellRef]bool{}
+	for _, cp := range copulas {
+		for r := cp.row1; r <= cp.row2; r++ {
+			for c := cp.col1; c <= cp.col2; c++ {
+				ref := formula.CellRef{Sheet: cp.ref.Sheet, Row: r, Col: c}
+				copulaCell[ref] = true
+				varying = append(varying, ref)
+			}
+		}
+	}
 	describe := func(dep formula.CellRef) string {
-		if liveRand[dep] {
+		switch {
+		case liveRand[dep]:
 			return "RAND() in " + dep.String()
+		case copulaCell[dep]:
+			return "the copula in " + dep.String()
 		}
 		return "the distribution in " + dep.String()
 	}
