@@ -218,6 +218,7 @@ type ComplexityRoot struct {
 		Rate             func(childComplexity int) int
 		Scale            func(childComplexity int) int
 		Shape            func(childComplexity int) int
+		Shift            func(childComplexity int) int
 		Sigma            func(childComplexity int) int
 		StdDev           func(childComplexity int) int
 		Top              func(childComplexity int) int
@@ -1502,6 +1503,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Distribution.Shape(childComplexity), true
+	case "Distribution.shift":
+		if e.ComplexityRoot.Distribution.Shift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Shift(childComplexity), true
 	case "Distribution.sigma":
 		if e.ComplexityRoot.Distribution.Sigma == nil {
 			break
@@ -4906,7 +4913,8 @@ TRIGEN bottom, mode, top, bottomPercentile, topPercentile (0 to 100): the triang
 with that mode and those percentiles.
 They follow @RISK's RiskLogistic, RiskExtValue, RiskStudent, RiskLoglogistic, RiskPareto, RiskNegbin,
 RiskGeneral, RiskHistogrm, RiskDUniform, RiskIntUniform and RiskTrigen.
-truncateMin/truncateMax truncate any of them.
+truncateMin/truncateMax truncate any of them; shift adds to every value of any of them
+(@RISK's RiskShift), before the truncation, which bounds the shifted value.
 """
 input DistributionInput {
   type: DistributionType!
@@ -4934,6 +4942,7 @@ input DistributionInput {
   topPercentile: Float
   truncateMin: Float
   truncateMax: Float
+  shift: Float
 }
 
 input InputVariableInput {
@@ -5021,6 +5030,7 @@ type Distribution {
   topPercentile: Float
   truncateMin: Float
   truncateMax: Float
+  shift: Float
 }
 
 type InputVariable {
@@ -5658,6 +5668,8 @@ func (ec *executionContext) childFields_Distribution(ctx context.Context, field 
 		return ec.fieldContext_Distribution_truncateMin(ctx, field)
 	case "truncateMax":
 		return ec.fieldContext_Distribution_truncateMax(ctx, field)
+	case "shift":
+		return ec.fieldContext_Distribution_shift(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Distribution", field.Name)
 }
@@ -10058,6 +10070,29 @@ func (ec *executionContext) _Distribution_truncateMax(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Distribution_truncateMax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_shift(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_shift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_shift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
 }
 
@@ -20850,7 +20885,7 @@ func (ec *executionContext) unmarshalInputDistributionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"type", "min", "mode", "max", "mean", "stdDev", "mu", "sigma", "alpha", "beta", "shape", "scale", "rate", "lambda", "n", "p", "values", "probabilities", "nu", "bottom", "top", "bottomPercentile", "topPercentile", "truncateMin", "truncateMax"}
+	fieldsInOrder := [...]string{"type", "min", "mode", "max", "mean", "stdDev", "mu", "sigma", "alpha", "beta", "shape", "scale", "rate", "lambda", "n", "p", "values", "probabilities", "nu", "bottom", "top", "bottomPercentile", "topPercentile", "truncateMin", "truncateMax", "shift"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21032,6 +21067,13 @@ func (ec *executionContext) unmarshalInputDistributionInput(ctx context.Context,
 				return it, err
 			}
 			it.TruncateMax = data
+		case "shift":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shift"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shift = data
 		}
 	}
 	return it, nil
@@ -22793,6 +22835,11 @@ func (ec *executionContext) _Distribution(ctx context.Context, sel ast.Selection
 			}
 		case "truncateMax":
 			out.Values[i] = ec._Distribution_truncateMax(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shift":
+			out.Values[i] = ec._Distribution_shift(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -157,6 +157,7 @@ type Distribution struct {
 	TopPercentile    *float64         `json:"topPercentile,omitempty"`
 	TruncateMin      *float64         `json:"truncateMin,omitempty"`
 	TruncateMax      *float64         `json:"truncateMax,omitempty"`
+	Shift            *float64         `json:"shift,omitempty"`
 }
 
 // A distribution and its parameters. Which parameters apply depends on type:
@@ -174,7 +175,8 @@ type Distribution struct {
 // with that mode and those percentiles.
 // They follow @RISK's RiskLogistic, RiskExtValue, RiskStudent, RiskLoglogistic, RiskPareto, RiskNegbin,
 // RiskGeneral, RiskHistogrm, RiskDUniform, RiskIntUniform and RiskTrigen.
-// truncateMin/truncateMax truncate any of them.
+// truncateMin/truncateMax truncate any of them; shift adds to every value of any of them
+// (@RISK's RiskShift), before the truncation, which bounds the shifted value.
 type DistributionInput struct {
 	Type             DistributionType `json:"type"`
 	Min              *float64         `json:"min,omitempty"`
@@ -201,6 +203,7 @@ type DistributionInput struct {
 	TopPercentile    *float64         `json:"topPercentile,omitempty"`
 	TruncateMin      *float64         `json:"truncateMin,omitempty"`
 	TruncateMax      *float64         `json:"truncateMax,omitempty"`
+	Shift            *float64         `json:"shift,omitempty"`
 }
 
 type ErrorCount struct {

@@ -95,6 +95,6 @@ func DistributionOf(s dist.Spec) simspec.Distribution {
 		Mu: s.Mu, Sigma: s.Sigma, Alpha: s.Alpha, Beta: s.Beta, Shape: s.Shape, Scale: s.Scale, Rate: s.Rate,
 		Lambda: s.Lambda, P: s.P, N: s.N, Values: s.Values, Probabilities: s.Probabilities,
 		Nu: s.Nu, Bottom: s.Bottom, Top: s.Top, BottomPercentile: s.BottomPercentile, TopPercentile: s.TopPercentile,
-		TruncateMin: s.TruncateMin, TruncateMax: s.TruncateMax,
+		TruncateMin: s.TruncateMin, TruncateMax: s.TruncateMax, Shift: s.Shift,
 	}
 }
