@@ -54,3 +54,22 @@ func mapDetectionProblems(d incell.Detected) []*model.DetectionProblem {
 	}
 	return out
 }
+
+func mapDetectedCorrelations(d incell.Detected) []*model.DetectedCorrelation {
+	out := make([]*model.DetectedCorrelation, len(d.Correlations))
+	for i, c := range d.Correlations {
+		out[i] = &model.DetectedCorrelation{CellA: c.A.String(), CellB: c.B.String(), Coefficient: c.Coefficient, Matrix: c.Matrix}
+	}
+	return out
+}
+
+func mapDetectedScenarios(d incell.Detected) *model.DetectedScenarios {
+	if len(d.Simtables) == 0 {
+		return nil
+	}
+	out := &model.DetectedScenarios{Count: len(d.Scenarios())}
+	for _, s := range d.Simtables {
+		out.Cells = append(out.Cells, &model.DetectedSimtable{Cell: s.Cell.String(), Values: s.Values})
+	}
+	return out
+}

@@ -23,7 +23,7 @@ func distributionOf(d *model.DistributionInput) simspec.Distribution {
 		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
 		Lambda: d.Lambda, N: d.N, P: d.P, Values: d.Values, Probabilities: d.Probabilities,
 		Nu: d.Nu, Bottom: d.Bottom, Top: d.Top, BottomPercentile: d.BottomPercentile, TopPercentile: d.TopPercentile,
-		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
+		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax, Shift: d.Shift,
 	}
 }
 
@@ -33,7 +33,7 @@ func mapDistribution(d simspec.Distribution) *model.Distribution {
 		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
 		Lambda: d.Lambda, N: d.N, P: d.P, Values: d.Values, Probabilities: d.Probabilities,
 		Nu: d.Nu, Bottom: d.Bottom, Top: d.Top, BottomPercentile: d.BottomPercentile, TopPercentile: d.TopPercentile,
-		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
+		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax, Shift: d.Shift,
 	}
 }
 

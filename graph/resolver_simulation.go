@@ -322,6 +322,24 @@ func (r *workbookResolver) DetectionProblems(ctx context.Context, obj *ent.Workb
 	return mapDetectionProblems(d), nil
 }
 
+// DetectedCorrelations is the resolver for the detectedCorrelations field.
+func (r *workbookResolver) DetectedCorrelations(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedCorrelation, error) {
+	d, err := r.detected(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapDetectedCorrelations(d), nil
+}
+
+// DetectedScenarios is the resolver for the detectedScenarios field.
+func (r *workbookResolver) DetectedScenarios(ctx context.Context, obj *ent.Workbook) (*model.DetectedScenarios, error) {
+	d, err := r.detected(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapDetectedScenarios(d), nil
+}
+
 // InputVariable returns generated.InputVariableResolver implementation.
 func (r *Resolver) InputVariable() generated.InputVariableResolver { return &inputVariableResolver{r} }
 

@@ -124,7 +124,7 @@ var matrix = map[string]matrixRow{
 	"Query.tenantInfo": {Op: `{ tenantInfo { tenantId tier } }`, Want: [5]string{data, data, unauthenticated, data, data}},
 
 	"Query.node":        {Op: `query($id: ID!) { node(id: $id) { id } }`, Vars: wbVars, Want: objectAccess},
-	"Query.workbook":    {Op: `query($id: ID!) { workbook(id: $id) { id name } }`, Vars: wbVars, Want: objectAccess},
+	"Query.workbook":    {Op: `query($id: ID!) { workbook(id: $id) { id name detectedCorrelations { cellA } detectedScenarios { count } } }`, Vars: wbVars, Want: objectAccess},
 	"Query.workbooks":   {Op: `{ workbooks(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
 	"Query.simulation":  {Op: `query($id: ID!) { simulation(id: $id) { id status } }`, Vars: simVars, Want: objectAccess},
 	"Query.simulations": {Op: `{ simulations(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},

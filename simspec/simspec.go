@@ -33,6 +33,7 @@ type Distribution struct {
 	TopPercentile    *float64  `json:"topPercentile,omitempty"`
 	TruncateMin      *float64  `json:"truncateMin,omitempty"`
 	TruncateMax      *float64  `json:"truncateMax,omitempty"`
+	Shift            *float64  `json:"shift,omitempty"`
 }
 
 // Input is an uncertain input cell.

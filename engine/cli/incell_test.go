@@ -47,6 +47,10 @@ func TestSimulateInCellModel(t *testing.T) {
 		{name: "InputOverridden", args: []string{"--input", "Model!B2=uniform(10,30)"}, mean: 120, output: "Total"},
 		{name: "OutputGiven", extra: map[string]string{"B4": "B1*2"}, args: []string{"--output", "Model!B4"}, mean: 200},
 		{name: "Unsupported", extra: map[string]string{"B2": "RiskFoo(1)"}, refusal: "Model!B2: RiskFoo is not supported"},
+		{name: "Correlated", extra: correlated("0.5"), mean: 105, output: "Total"},
+		{name: "MatrixNotSymmetric", extra: correlated("0.4"), refusal: "RiskCorrmat(Model!F1:G2): the matrix is not symmetric"},
+		{name: "MatrixReplaced", extra: correlated("0.4"), args: []string{"--correlate", "Model!B1,Model!B2=0.3"}, mean: 105, output: "Total"},
+		{name: "Simtable", extra: map[string]string{"D1": "RiskSimtable({50,100})"}, mean: 55, output: "Total"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,5 +75,14 @@ func TestSimulateInCellModel(t *testing.T) {
 				require.Equal(t, tt.output, got.Outputs[0].Name)
 			}
 		})
+	}
+}
+
+// correlated puts B1 and B2 in the matrix F1:G2 whose lower corner is
+// lower (the upper one is 0.5).
+func correlated(lower string) map[string]string {
+	return map[string]string{
+		"B1": "RiskNormal(D1,10,RiskCorrmat(F1:G2,1))", "B2": "RiskUniform(0,10,RiskCorrmat(F1:G2,2))",
+		"F1": "1", "G1": "0.5", "F2": lower, "G2": "1",
 	}
 }

@@ -343,7 +343,10 @@ func (fl *simulateFlags) addDetected(m *engine.Model) error {
 		return false
 	}
 	for _, p := range det.Problems {
-		if !given(p.Cell) {
+		switch {
+		case p.Correlation && len(fl.correlations) == 0:
+			return fmt.Errorf("%s (give --correlate to replace the workbook's correlations)", p)
+		case !p.Correlation && !given(p.Cell):
 			return fmt.Errorf("%s (give that cell an --input to replace it)", p)
 		}
 	}
@@ -367,6 +370,20 @@ func (fl *simulateFlags) addDetected(m *engine.Model) error {
 			return err
 		}
 		m.Inputs = append(m.Inputs, engine.Input{Cell: in.Cell, Name: name, Dist: d})
+	}
+	if len(fl.correlations) == 0 {
+		// The workbook's correlations, unless --correlate replaces them.
+		index := func(r formula.CellRef) int {
+			for i, in := range m.Inputs {
+				if sameCell(in.Cell, r) {
+					return i
+				}
+			}
+			return -1
+		}
+		for _, c := range det.Correlations {
+			m.Correlations = append(m.Correlations, engine.Correlation{A: index(c.A), B: index(c.B), Coefficient: c.Coefficient})
+		}
 	}
 	if len(m.Outputs) == 0 {
 		for _, out := range det.Outputs {

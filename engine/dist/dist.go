@@ -108,7 +108,7 @@ const DefaultPERTLambda = 4
 //	                  @RISK; 0 and 100 make Bottom and Top the minimum and
 //	                  maximum) [RiskTrigen]
 //
-// Every type also takes TruncateMin and TruncateMax. A field that the type
+// Every type also takes Shift, TruncateMin and TruncateMax. A field that the type
 // does not take is an error rather than silently ignored.
 type Spec struct {
 	Type                                    Type
@@ -121,6 +121,9 @@ type Spec struct {
 	Bottom, Top                             *float64
 	BottomPercentile, TopPercentile         *float64
 	TruncateMin, TruncateMax                *float64
+	// Shift is added to every value (@RISK's RiskShift), before the
+	// truncation: TruncateMin and TruncateMax bound the shifted value.
+	Shift *float64
 }
 
 // Distribution is a univariate probability distribution.
@@ -257,9 +260,15 @@ func build(s Spec) (Distribution, string) {
 	if (s.TruncateMin != nil && math.IsNaN(*s.TruncateMin)) || (s.TruncateMax != nil && math.IsNaN(*s.TruncateMax)) {
 		return nil, "truncation bounds must be numbers"
 	}
+	if s.Shift != nil && (math.IsNaN(*s.Shift) || math.IsInf(*s.Shift, 0)) {
+		return nil, fmt.Sprintf("shift must be a finite number (got %g)", *s.Shift)
+	}
 	d, reason := buildBase(s)
 	if reason != "" {
 		return nil, reason
+	}
+	if s.Shift != nil && *s.Shift != 0 {
+		d = shift(d, *s.Shift)
 	}
 	if s.TruncateMin == nil && s.TruncateMax == nil {
 		return d, ""

@@ -48,6 +48,13 @@ func truncate(d Distribution, lo, hi float64) (Distribution, string) {
 	switch tb, ok := d.(*table); {
 	case ok:
 		t.mean, t.variance = tb.moments(t.min, t.max)
+	case isShiftedTable(d):
+		s := d.(shiftedLattice)
+		// In the base's own coordinates, so that rounding of the shift
+		// cannot drop a support point.
+		bt := s.base.(*table)
+		t.mean, t.variance = bt.moments(bt.ceilSupport(lo-s.by), bt.floorSupport(hi-s.by))
+		t.mean += s.by
 	case heavyTailKept(t):
 		t.mean, t.variance = heavyTailMoments(t)
 	default:
@@ -85,6 +92,10 @@ func heavyTailMoments(t *truncated) (mean, variance float64) {
 
 func typeOf(d Distribution) Type {
 	switch d := d.(type) {
+	case *shifted:
+		return typeOf(d.base)
+	case shiftedLattice:
+		return typeOf(d.base)
 	case normal:
 		return Normal
 	case logNormal:
@@ -232,4 +243,13 @@ func quantileMoments(q func(float64) float64) (mean, variance float64) {
 		s2 += n.w * (x - s) * (x - s)
 	}
 	return s, s2
+}
+
+func isShiftedTable(d Distribution) bool {
+	s, ok := d.(shiftedLattice)
+	if !ok {
+		return false
+	}
+	_, ok = s.base.(*table)
+	return ok
 }

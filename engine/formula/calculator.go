@@ -113,3 +113,29 @@ func (c *Calculator) Reads(sheet string, n Node, cells []CellRef) (CellRef, bool
 	}
 	return *found, true
 }
+
+// Grid is Values with the shape of the result: rows and columns of a range
+// or array constant, 1×1 for a scalar.
+func (c *Calculator) Grid(sheet string, n Node) (rows, cols int, vals []Value, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			rows, cols, vals, err = 0, 0, nil, fmt.Errorf("formula: internal error evaluating an expression: %v", v)
+		}
+	}()
+	s, ok := c.m.sheetIndex(sheet)
+	if !ok {
+		return 0, 0, nil, fmt.Errorf("no sheet %q", sheet)
+	}
+	if c.m.hasTableRef(n) {
+		n = c.m.resolveTables(n, s, 0, 0)
+	}
+	ev := &evaluator{m: c.m, sheet: s, arrayMode: true}
+	v := ev.eval(n)
+	if v.Kind == KindRef {
+		v = ev.operand(v)
+	}
+	if v.Kind == KindArray {
+		return v.Arr.Rows, v.Arr.Cols, slices.Clone(v.Arr.V), nil
+	}
+	return 1, 1, []Value{finalValue(v)}, nil
+}

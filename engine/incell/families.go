@@ -78,6 +78,11 @@ var families = map[string]family{
 	"VOSESTUDENT":   {[]string{"nu"}, student},
 	"VOSELOGISTIC":  {[]string{"alpha", "beta"}, logistic},
 	"VOSEPARETO":    {[]string{"theta", "a"}, pareto},
+	// VoseCumulA(min, max, {x}, {P}): P the cumulative probabilities at x,
+	// ascending, as RiskCumul.
+	"VOSECUMULA": {[]string{"min", "max", "{x}", "{P}"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.Cumulative, Min: a.num(0), Max: a.num(1), Values: a.nums(2), Probabilities: a.nums(3)}
+	}},
 }
 
 func triangular(a *args) dist.Spec {
@@ -133,10 +138,12 @@ func discrete(a *args) dist.Spec {
 	return s
 }
 
-// shift moves s by d in place when its family has location parameters to
-// absorb it (every value of the shifted distribution is a value of s plus
-// d), and reports whether it could.
-func shift(s *dist.Spec, d float64) bool {
+// shift moves s by d in place: into its family's location parameters when
+// it has some to absorb it (every value of the shifted distribution is a
+// value of s plus d), so that the input reads as users write it
+// (Normal(mean+d, sd)), else through Spec.Shift, which adds d to every
+// value of any family.
+func shift(s *dist.Spec, d float64) {
 	add := func(ps ...*float64) {
 		for _, p := range ps {
 			if p != nil {
@@ -177,13 +184,13 @@ func shift(s *dist.Spec, d float64) bool {
 		addAll(s.Values)
 	case dist.IntegerUniform:
 		if d != math.Trunc(d) {
-			return false
+			s.Shift = f(d)
+			return
 		}
 		add(s.Min, s.Max)
 	default:
-		return false
+		s.Shift = f(d)
 	}
-	return true
 }
 
 // descriptiveProperties are the property functions a distribution call may carry

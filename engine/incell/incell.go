@@ -35,7 +35,8 @@ type Input struct {
 	// the value the workbook cached, else the distribution's mean (its
 	// median when the mean is not finite).
 	Static float64
-	notes  []string // on properties the engine accepts but does not apply
+	notes  []string  // on properties the engine accepts but does not apply
+	corr   *corrLink // its place in a correlation matrix, if any
 }
 
 // Output is a cell marked as a simulation output.
@@ -48,6 +49,10 @@ type Output struct {
 type Problem struct {
 	Cell    formula.CellRef
 	Message string
+	// Correlation marks a problem of the workbook's correlations only (an
+	// invalid matrix): correlations that a simulation gives replace the
+	// workbook's, and with them the problem.
+	Correlation bool
 }
 
 func (p Problem) String() string { return p.Cell.String() + ": " + p.Message }
@@ -56,6 +61,13 @@ func (p Problem) String() string { return p.Cell.String() + ": " + p.Message }
 type Detected struct {
 	Inputs  []Input
 	Outputs []Output
+	// Correlations are the rank correlations between Inputs that the
+	// workbook's correlation matrices give (RiskCorrmat, ModelRisk's
+	// normal copulas).
+	Correlations []Correlation
+	// Simtables are the RiskSimtable cells; Scenarios turns them into the
+	// simulations of a multi-simulation run.
+	Simtables []Simtable
 	// Problems are in-cell functions the engine cannot simulate; a model
 	// of the workbook is refused while any remains.
 	Problems []Problem
@@ -68,8 +80,9 @@ type Detected struct {
 	Workbook *workbook.Workbook
 }
 
-// Found reports whether the workbook carries any in-cell input or output.
-func (d Detected) Found() bool { return len(d.Inputs)+len(d.Outputs) > 0 }
+// Found reports whether the workbook carries any in-cell input, output or
+// RiskSimtable.
+func (d Detected) Found() bool { return len(d.Inputs)+len(d.Outputs)+len(d.Simtables) > 0 }
 
 // Err is nil without problems, else an error listing them.
 func (d Detected) Err() error {
@@ -90,7 +103,9 @@ func (d Detected) Model() (engine.Model, error) {
 		return engine.Model{}, err
 	}
 	m := engine.Model{Workbook: d.Workbook}
+	index := map[formula.CellRef]int{}
 	for _, in := range d.Inputs {
+		index[in.Cell] = len(m.Inputs)
 		name := in.Name
 		if name == "" {
 			name = in.Cell.String()
@@ -103,6 +118,9 @@ func (d Detected) Model() (engine.Model, error) {
 	}
 	for _, o := range d.Outputs {
 		m.Outputs = append(m.Outputs, o.Cell)
+	}
+	for _, c := range d.Correlations {
+		m.Correlations = append(m.Correlations, engine.Correlation{A: index[c.A], B: index[c.B], Coefficient: c.Coefficient})
 	}
 	if len(m.Outputs) == 0 {
 		return m, errors.New("the workbook marks no output (RiskOutput or VoseOutput)")
@@ -132,7 +150,8 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 		return Detected{}, errors.New("incell: no workbook")
 	}
 	det := Detected{Workbook: wb}
-	var dists []found
+	var dists, simtables []found
+	var copulas []*copula
 	outputs := map[formula.CellRef]string{} // cell -> rewritten formula
 	var outCalls []*formula.Call
 	liveRand := map[formula.CellRef]bool{} // formulas that draw RAND() themselves
@@ -150,9 +169,29 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 				ast = u.X // =+RiskNormal(...), as Lotus habits write it
 			}
 			root, isCall := ast.(*formula.Call)
+			if isCall {
+				root = unwrapObject(root)
+			}
+			if isCall && root.Name == "RISKSIMTABLE" {
+				if c.ArrayRef != "" {
+					det.Problems = append(det.Problems, Problem{Cell: ref, Message: fmt.Sprintf("%s in an array formula is not supported; enter it in a single cell", spelling(c.Formula, root.Name))})
+					continue
+				}
+				simtables = append(simtables, found{ref, root, ast, c.Formula})
+				continue
+			}
+			if isCall && copulaFuncs[root.Name] {
+				r1, c1, r2, c2, ok := area(c.ArrayRef)
+				if !ok {
+					det.Problems = append(det.Problems, Problem{Cell: ref, Message: fmt.Sprintf("%s must be entered as an array formula over the cells that distributions take as their U argument", spelling(c.Formula, root.Name))})
+					continue
+				}
+				copulas = append(copulas, &copula{ref: ref, call: root, fn: spelling(c.Formula, root.Name), row1: r1, col1: c1, row2: r2, col2: c2})
+				continue
+			}
 			if isCall && families[root.Name].build != nil {
 				if c.ArrayRef != "" {
-					det.Problems = append(det.Problems, Problem{ref, fmt.Sprintf("%s in an array formula is not supported; enter it in a single cell", spelling(c.Formula, root.Name))})
+					det.Problems = append(det.Problems, Problem{Cell: ref, Message: fmt.Sprintf("%s in an array formula is not supported; enter it in a single cell", spelling(c.Formula, root.Name))})
 					continue
 				}
 				dists = append(dists, found{ref, root, ast, c.Formula})
@@ -160,7 +199,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			}
 			if randShape(ast) {
 				if c.ArrayRef != "" {
-					det.Notes = append(det.Notes, Problem{ref, "RAND() in an array formula is drawn in every iteration but is not an input; enter the formula in a single cell to make it one"})
+					det.Notes = append(det.Notes, Problem{Cell: ref, Message: "RAND() in an array formula is drawn in every iteration but is not an input; enter the formula in a single cell to make it one"})
 					continue
 				}
 				dists = append(dists, found{ref, nil, ast, c.Formula})
@@ -168,12 +207,12 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			}
 			marker, bad := scanFormula(ast, c.Formula)
 			if bad != "" {
-				det.Problems = append(det.Problems, Problem{ref, bad})
+				det.Problems = append(det.Problems, Problem{Cell: ref, Message: bad})
 				continue
 			}
 			if usesRand(ast) {
 				liveRand[ref] = true
-				det.Notes = append(det.Notes, Problem{ref, buriedRand(c.Formula)})
+				det.Notes = append(det.Notes, Problem{Cell: ref, Message: buriedRand(c.Formula)})
 			}
 			if marker != nil {
 				outputs[ref] = replaceCalls(c.Formula, outputMarkers)
@@ -182,13 +221,24 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			}
 		}
 	}
-	if len(dists) == 0 && len(outputs) == 0 {
+	if len(dists) == 0 && len(outputs) == 0 && len(simtables) == 0 && len(copulas) == 0 {
 		return det, nil
 	}
 	// First the cached values stand in for the inputs: arguments that
-	// depend on no input do not read them.
+	// depend on no input do not read them. A copula's cells hold the
+	// median of its uniforms.
 	provisional := map[formula.CellRef]float64{}
 	for _, d := range dists {
+		provisional[d.ref] = cachedNumber(wb, d.ref)
+	}
+	for _, cp := range copulas {
+		for r := cp.row1; r <= cp.row2; r++ {
+			for c := cp.col1; c <= cp.col2; c++ {
+				provisional[formula.CellRef{Sheet: cp.ref.Sheet, Row: r, Col: c}] = 0.5
+			}
+		}
+	}
+	for _, d := range simtables {
 		provisional[d.ref] = cachedNumber(wb, d.ref)
 	}
 	calc := formula.NewCalculator(rewrite(wb, provisional, outputs))
@@ -205,36 +255,91 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			}
 		}
 	}
+	// A copula's cells are drawn in each iteration too.
+	copulaCell := map[formula.CellRef]bool{}
+	for _, cp := range copulas {
+		for r := cp.row1; r <= cp.row2; r++ {
+			for c := cp.col1; c <= cp.col2; c++ {
+				ref := formula.CellRef{Sheet: cp.ref.Sheet, Row: r, Col: c}
+				copulaCell[ref] = true
+				varying = append(varying, ref)
+			}
+		}
+	}
 	describe := func(dep formula.CellRef) string {
-		if liveRand[dep] {
+		switch {
+		case liveRand[dep]:
 			return "RAND() in " + dep.String()
+		case copulaCell[dep]:
+			return "the copula in " + dep.String()
 		}
 		return "the distribution in " + dep.String()
 	}
 	statics := map[formula.CellRef]float64{}
+	if len(simtables) > 0 {
+		// A run uses each RiskSimtable's first value: the arguments that
+		// read one see that value, not the one the workbook cached.
+		longest := 0
+		for _, d := range simtables {
+			st, err := readSimtable(calc, d, varying, describe)
+			if err != nil {
+				det.Problems = append(det.Problems, Problem{Cell: d.ref, Message: err.Error()})
+				statics[d.ref] = provisional[d.ref]
+				continue
+			}
+			det.Simtables = append(det.Simtables, st)
+			longest = max(longest, len(st.Values))
+			statics[d.ref], provisional[d.ref] = st.Values[0], st.Values[0]
+		}
+		for i, st := range det.Simtables {
+			det.Notes = append(det.Notes, Problem{Cell: st.Cell, Message: simtableNote(spelling(simtables[i].text, "RISKSIMTABLE"), st, longest)})
+		}
+		calc = formula.NewCalculator(rewrite(wb, provisional, outputs))
+	}
+	for _, cp := range copulas {
+		readCopula(calc, cp)
+		for r := cp.row1; r <= cp.row2; r++ {
+			for c := cp.col1; c <= cp.col2; c++ {
+				ref := formula.CellRef{Sheet: cp.ref.Sheet, Row: r, Col: c}
+				statics[ref] = provisional[ref]
+			}
+		}
+	}
+	var links []*corrLink
 	for _, d := range dists {
 		if d.isRand() {
 			in, err := readRandInput(calc, wb, d, varying)
 			if err != nil {
 				// The formula stays as it is and draws RAND() itself.
-				det.Notes = append(det.Notes, Problem{d.ref, fmt.Sprintf("%s; the formula still draws RAND() in every iteration, but the cell is not an input", err)})
+				det.Notes = append(det.Notes, Problem{Cell: d.ref, Message: fmt.Sprintf("%s; the formula still draws RAND() in every iteration, but the cell is not an input", err)})
 				continue
 			}
 			det.Inputs = append(det.Inputs, in)
+			links = append(links, nil)
 			statics[d.ref] = in.Static
 			continue
 		}
-		in, err := readInput(calc, wb, d, varying, describe)
+		in, err := readInput(calc, wb, d, varying, describe, copulas)
 		if err != nil {
-			det.Problems = append(det.Problems, Problem{d.ref, err.Error()})
+			det.Problems = append(det.Problems, Problem{Cell: d.ref, Message: err.Error()})
 			continue
 		}
 		for _, n := range in.notes {
-			det.Notes = append(det.Notes, Problem{d.ref, n})
+			det.Notes = append(det.Notes, Problem{Cell: d.ref, Message: n})
 		}
 		in.notes = nil
+		links = append(links, in.corr)
+		in.corr = nil
 		det.Inputs = append(det.Inputs, in)
 		statics[d.ref] = in.Static
+	}
+	var corrProblems []Problem
+	det.Correlations, corrProblems = correlate(det.Inputs, links)
+	det.Problems = append(det.Problems, corrProblems...)
+	for _, cp := range copulas {
+		if !cp.used {
+			det.Problems = append(det.Problems, Problem{Cell: cp.ref, Message: fmt.Sprintf("%s is supported only as the U argument of ModelRisk distributions (=VoseNormal(10,1,%s)), and no distribution takes it", cp.fn, workbook.CellName(cp.row1, cp.col1))})
+		}
 	}
 	for i := range det.Outputs {
 		o := &det.Outputs[i]
@@ -314,7 +419,7 @@ func children(n formula.Node) []formula.Node {
 }
 
 // readInput evaluates a distribution call's arguments and properties.
-func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs []formula.CellRef, describe func(formula.CellRef) string) (Input, error) {
+func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs []formula.CellRef, describe func(formula.CellRef) string, copulas []*copula) (Input, error) {
 	fn := spelling(d.text, d.call.Name)
 	fam := families[d.call.Name]
 	in := Input{Cell: d.ref, Function: fn}
@@ -336,10 +441,17 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 		}
 		positional = positional[:len(positional)-1]
 	}
-	if len(positional) != len(fam.params) {
-		if strings.HasPrefix(d.call.Name, "VOSE") && len(positional) == len(fam.params)+1 {
-			return in, fmt.Errorf("%s's argument U (a fixed cumulative percentile) is not supported; leave it empty", fn)
+	if strings.HasPrefix(d.call.Name, "VOSE") && len(positional) == len(fam.params)+1 {
+		// U: the cell of a copula that correlates this input, or a fixed
+		// cumulative percentile.
+		link, ok := copulaLink(copulas, d.ref.Sheet, positional[len(positional)-1])
+		if !ok {
+			return in, fmt.Errorf("%s's argument U is supported only as a cell of a VoseCopulaMultiNormal or VoseCopulaBiNormal array (a fixed cumulative percentile is not); leave it empty", fn)
 		}
+		in.corr = link
+		positional = positional[:len(positional)-1]
+	}
+	if len(positional) != len(fam.params) {
 		return in, fmt.Errorf("%s takes %d arguments (%s), got %d", fn, len(fam.params), strings.Join(fam.params, ", "), len(positional))
 	}
 	for i, arg := range positional {
@@ -379,7 +491,7 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			} else {
 				truncAfter = [2]*float64{lo, hi}
 			}
-		case "RISKSHIFT":
+		case "RISKSHIFT", "VOSESHIFT":
 			if s := pa.num(0); s != nil {
 				shiftBy, shifted = *s, true
 			}
@@ -395,6 +507,12 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			if truncP[0] != nil && truncP[1] != nil && !(*truncP[0] < *truncP[1]) {
 				pa.fail("the low percentile must be below the high one, got %g and %g", *truncP[0], *truncP[1])
 			}
+		case "RISKCORRMAT":
+			if in.corr != nil {
+				pa.fail("the input is already correlated; give it one RiskCorrmat")
+				break
+			}
+			in.corr = readCorrmat(calc, wb, d.ref.Sheet, p, pa)
 		case "RISKSEED":
 			// @RISK gives the input a random stream of its own; the
 			// engine derives every input's stream from the run's seed.
@@ -409,9 +527,7 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 		}
 	}
 	if shifted && shiftBy != 0 {
-		if !shift(&in.Spec, shiftBy) {
-			return in, fmt.Errorf("RiskShift is not supported with %s: the engine's %s distribution has no location parameter to move", fn, strings.ToLower(string(in.Spec.Type)))
-		}
+		shift(&in.Spec, shiftBy)
 	}
 	// RiskTruncate bounds the distribution before its shift, RiskTruncate2
 	// (and VoseXBounds) after it.
@@ -648,6 +764,17 @@ func rewrite(wb *workbook.Workbook, constants map[formula.CellRef]float64, formu
 	sheets := make([]*workbook.Sheet, len(wb.Sheets))
 	for i, sh := range wb.Sheets {
 		cp := &workbook.Sheet{Name: sh.Name, Cells: slices.Clone(sh.Cells), Arrays: sh.Arrays, DataTables: sh.DataTables}
+		// An array formula whose master becomes a constant (a copula's)
+		// is gone.
+		if slices.ContainsFunc(sh.Arrays, func(a workbook.ArrayFormula) bool {
+			_, ok := constants[formula.CellRef{Sheet: sh.Name, Row: a.Row1, Col: a.Col1}]
+			return ok
+		}) {
+			cp.Arrays = slices.DeleteFunc(slices.Clone(sh.Arrays), func(a workbook.ArrayFormula) bool {
+				_, ok := constants[formula.CellRef{Sheet: sh.Name, Row: a.Row1, Col: a.Col1}]
+				return ok
+			})
+		}
 		for j := range cp.Cells {
 			c := &cp.Cells[j]
 			ref := formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}
@@ -750,11 +877,48 @@ func closing(s string, open int) int {
 var properties = map[string]bool{
 	"RISKNAME": true, "RISKTRUNCATE": true, "RISKTRUNCATE2": true, "VOSEXBOUNDS": true,
 	"RISKSHIFT": true, "RISKSTATIC": true, "RISKTRUNCATEP": true, "RISKSEED": true,
+	"RISKCORRMAT": true, "VOSESHIFT": true,
 }
 
 // Recognised reports whether Detect knows the function (upper case, as
 // the formula parser gives it): a distribution, an output marker or a
 // property function. Other @RISK and ModelRisk functions are problems.
 func Recognised(name string) bool {
-	return families[name].build != nil || outputMarkers[name] || properties[name] || descriptiveProperties[name]
+	return families[name].build != nil || outputMarkers[name] || properties[name] || descriptiveProperties[name] ||
+		copulaFuncs[name] || name == "RISKSIMTABLE" || name == "VOSESIMULATE" ||
+		strings.HasSuffix(name, "OBJECT") && families[strings.TrimSuffix(name, "OBJECT")].build != nil
+}
+
+// area parses an array formula's range ("A5:C5").
+func area(ref string) (r1, c1, r2, c2 int, ok bool) {
+	if ref == "" {
+		return 0, 0, 0, 0, false
+	}
+	a, b, isRange := strings.Cut(ref, ":")
+	if r1, c1, ok = workbook.ParseCellName(a); !ok {
+		return
+	}
+	if !isRange {
+		return r1, c1, r1, c1, true
+	}
+	r2, c2, ok = workbook.ParseCellName(b)
+	return
+}
+
+// unwrapObject turns ModelRisk's =VoseSimulate(VoseNormalObject(100,10))
+// into the distribution call it samples, =VoseNormal(100,10), VoseSimulate's
+// own U argument included. Other calls are returned as they are.
+func unwrapObject(c *formula.Call) *formula.Call {
+	if c.Name != "VOSESIMULATE" || len(c.Args) == 0 {
+		return c
+	}
+	obj, ok := c.Args[0].(*formula.Call)
+	if !ok || !strings.HasSuffix(obj.Name, "OBJECT") {
+		return c
+	}
+	name := strings.TrimSuffix(obj.Name, "OBJECT")
+	if families[name].build == nil {
+		return c
+	}
+	return &formula.Call{Name: name, Args: append(slices.Clone(obj.Args), c.Args[1:]...)}
 }

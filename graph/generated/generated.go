@@ -164,6 +164,13 @@ type ComplexityRoot struct {
 		Status    func(childComplexity int) int
 	}
 
+	DetectedCorrelation struct {
+		CellA       func(childComplexity int) int
+		CellB       func(childComplexity int) int
+		Coefficient func(childComplexity int) int
+		Matrix      func(childComplexity int) int
+	}
+
 	DetectedInput struct {
 		Cell         func(childComplexity int) int
 		Distribution func(childComplexity int) int
@@ -175,6 +182,16 @@ type ComplexityRoot struct {
 	DetectedOutput struct {
 		Cell func(childComplexity int) int
 		Name func(childComplexity int) int
+	}
+
+	DetectedScenarios struct {
+		Cells func(childComplexity int) int
+		Count func(childComplexity int) int
+	}
+
+	DetectedSimtable struct {
+		Cell   func(childComplexity int) int
+		Values func(childComplexity int) int
 	}
 
 	DetectionProblem struct {
@@ -201,6 +218,7 @@ type ComplexityRoot struct {
 		Rate             func(childComplexity int) int
 		Scale            func(childComplexity int) int
 		Shape            func(childComplexity int) int
+		Shift            func(childComplexity int) int
 		Sigma            func(childComplexity int) int
 		StdDev           func(childComplexity int) int
 		Top              func(childComplexity int) int
@@ -699,8 +717,10 @@ type ComplexityRoot struct {
 	Workbook struct {
 		Cells                func(childComplexity int, sheet string, rangeArg *string) int
 		CreatedAt            func(childComplexity int) int
+		DetectedCorrelations func(childComplexity int) int
 		DetectedInputs       func(childComplexity int) int
 		DetectedOutputs      func(childComplexity int) int
+		DetectedScenarios    func(childComplexity int) int
 		DetectionProblems    func(childComplexity int) int
 		FormulaCount         func(childComplexity int) int
 		ID                   func(childComplexity int) int
@@ -853,6 +873,8 @@ type WorkbookResolver interface {
 	DetectedInputs(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedInput, error)
 	DetectedOutputs(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedOutput, error)
 	DetectionProblems(ctx context.Context, obj *ent.Workbook) ([]*model.DetectionProblem, error)
+	DetectedCorrelations(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedCorrelation, error)
+	DetectedScenarios(ctx context.Context, obj *ent.Workbook) (*model.DetectedScenarios, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1265,6 +1287,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DependencyCheck.Status(childComplexity), true
 
+	case "DetectedCorrelation.cellA":
+		if e.ComplexityRoot.DetectedCorrelation.CellA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCorrelation.CellA(childComplexity), true
+	case "DetectedCorrelation.cellB":
+		if e.ComplexityRoot.DetectedCorrelation.CellB == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCorrelation.CellB(childComplexity), true
+	case "DetectedCorrelation.coefficient":
+		if e.ComplexityRoot.DetectedCorrelation.Coefficient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCorrelation.Coefficient(childComplexity), true
+	case "DetectedCorrelation.matrix":
+		if e.ComplexityRoot.DetectedCorrelation.Matrix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCorrelation.Matrix(childComplexity), true
+
 	case "DetectedInput.cell":
 		if e.ComplexityRoot.DetectedInput.Cell == nil {
 			break
@@ -1308,6 +1355,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DetectedOutput.Name(childComplexity), true
+
+	case "DetectedScenarios.cells":
+		if e.ComplexityRoot.DetectedScenarios.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedScenarios.Cells(childComplexity), true
+	case "DetectedScenarios.count":
+		if e.ComplexityRoot.DetectedScenarios.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedScenarios.Count(childComplexity), true
+
+	case "DetectedSimtable.cell":
+		if e.ComplexityRoot.DetectedSimtable.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedSimtable.Cell(childComplexity), true
+	case "DetectedSimtable.values":
+		if e.ComplexityRoot.DetectedSimtable.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedSimtable.Values(childComplexity), true
 
 	case "DetectionProblem.cell":
 		if e.ComplexityRoot.DetectionProblem.Cell == nil {
@@ -1430,6 +1503,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Distribution.Shape(childComplexity), true
+	case "Distribution.shift":
+		if e.ComplexityRoot.Distribution.Shift == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Shift(childComplexity), true
 	case "Distribution.sigma":
 		if e.ComplexityRoot.Distribution.Sigma == nil {
 			break
@@ -3676,6 +3755,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workbook.CreatedAt(childComplexity), true
+	case "Workbook.detectedCorrelations":
+		if e.ComplexityRoot.Workbook.DetectedCorrelations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.DetectedCorrelations(childComplexity), true
 	case "Workbook.detectedInputs":
 		if e.ComplexityRoot.Workbook.DetectedInputs == nil {
 			break
@@ -3688,6 +3773,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workbook.DetectedOutputs(childComplexity), true
+	case "Workbook.detectedScenarios":
+		if e.ComplexityRoot.Workbook.DetectedScenarios == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.DetectedScenarios(childComplexity), true
 	case "Workbook.detectionProblems":
 		if e.ComplexityRoot.Workbook.DetectionProblems == nil {
 			break
@@ -4644,6 +4735,51 @@ type Workbook implements Node {
   become the simulation's warnings.
   """
   detectionProblems: [DetectionProblem!]!
+  """
+  Rank correlations between detectedInputs from the correlation matrices the
+  workbook holds (RiskCorrmat; ModelRisk's VoseCopulaMultiNormal and
+  VoseCopulaBiNormal): every pair of inputs that share a matrix, zero
+  coefficients included. createSimulation uses them when it is given no
+  correlations; given correlations replace them all. A matrix that is not a
+  correlation matrix is a detectionProblem that refuses the workbook's model
+  unless the simulation gives its own correlations.
+  """
+  detectedCorrelations: [DetectedCorrelation!]!
+  """
+  The scenarios of the workbook's RiskSimtable cells (the simulations of an
+  @RISK multi-simulation run); null without RiskSimtable. The workbook's own
+  model runs the first: each RiskSimtable cell holds its first value.
+  """
+  detectedScenarios: DetectedScenarios
+}
+
+"A target rank correlation between two detected inputs."
+type DetectedCorrelation {
+  "Sheet!A1 of two detectedInputs."
+  cellA: String!
+  cellB: String!
+  """
+  Target Spearman rank correlation, as CorrelationInput takes it. A normal
+  copula's correlation r (of its normal variables) is given as their rank
+  correlation (6/π)·asin(r/2).
+  """
+  coefficient: Float!
+  "Where it comes from: the range or defined name RiskCorrmat names (with its instance, if any), or the cells of the ModelRisk copula."
+  matrix: String!
+}
+
+"The scenarios RiskSimtable cells make: scenario k sets each of them to its k-th value."
+type DetectedScenarios {
+  "How many: the number of values of the longest RiskSimtable."
+  count: Int!
+  cells: [DetectedSimtable!]!
+}
+
+type DetectedSimtable {
+  "Sheet!A1"
+  cell: String!
+  "Its value in each scenario, from the first. A table shorter than count keeps its first value in the scenarios beyond it."
+  values: [Float!]!
 }
 
 "An input cell whose formula is a distribution function."
@@ -4777,7 +4913,8 @@ TRIGEN bottom, mode, top, bottomPercentile, topPercentile (0 to 100): the triang
 with that mode and those percentiles.
 They follow @RISK's RiskLogistic, RiskExtValue, RiskStudent, RiskLoglogistic, RiskPareto, RiskNegbin,
 RiskGeneral, RiskHistogrm, RiskDUniform, RiskIntUniform and RiskTrigen.
-truncateMin/truncateMax truncate any of them.
+truncateMin/truncateMax truncate any of them; shift adds to every value of any of them
+(@RISK's RiskShift), before the truncation, which bounds the shifted value.
 """
 input DistributionInput {
   type: DistributionType!
@@ -4805,6 +4942,7 @@ input DistributionInput {
   topPercentile: Float
   truncateMin: Float
   truncateMax: Float
+  shift: Float
 }
 
 input InputVariableInput {
@@ -4854,6 +4992,7 @@ input SimulationInput {
   iterations: Int!
   seed: Int
   sampling: Sampling
+  "Without any, the workbook's detectedCorrelations; given ones replace them all."
   correlations: [CorrelationInput!]
   """
   Keep raw samples for download (8 bytes per output per iteration).
@@ -4891,6 +5030,7 @@ type Distribution {
   topPercentile: Float
   truncateMin: Float
   truncateMax: Float
+  shift: Float
 }
 
 type InputVariable {
@@ -5404,6 +5544,20 @@ func (ec *executionContext) childFields_DependencyCheck(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type DependencyCheck", field.Name)
 }
 
+func (ec *executionContext) childFields_DetectedCorrelation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cellA":
+		return ec.fieldContext_DetectedCorrelation_cellA(ctx, field)
+	case "cellB":
+		return ec.fieldContext_DetectedCorrelation_cellB(ctx, field)
+	case "coefficient":
+		return ec.fieldContext_DetectedCorrelation_coefficient(ctx, field)
+	case "matrix":
+		return ec.fieldContext_DetectedCorrelation_matrix(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectedCorrelation", field.Name)
+}
+
 func (ec *executionContext) childFields_DetectedInput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cell":
@@ -5428,6 +5582,26 @@ func (ec *executionContext) childFields_DetectedOutput(ctx context.Context, fiel
 		return ec.fieldContext_DetectedOutput_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DetectedOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectedScenarios(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DetectedScenarios_count(ctx, field)
+	case "cells":
+		return ec.fieldContext_DetectedScenarios_cells(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectedScenarios", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectedSimtable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_DetectedSimtable_cell(ctx, field)
+	case "values":
+		return ec.fieldContext_DetectedSimtable_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectedSimtable", field.Name)
 }
 
 func (ec *executionContext) childFields_DetectionProblem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5494,6 +5668,8 @@ func (ec *executionContext) childFields_Distribution(ctx context.Context, field 
 		return ec.fieldContext_Distribution_truncateMin(ctx, field)
 	case "truncateMax":
 		return ec.fieldContext_Distribution_truncateMax(ctx, field)
+	case "shift":
+		return ec.fieldContext_Distribution_shift(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Distribution", field.Name)
 }
@@ -6402,6 +6578,10 @@ func (ec *executionContext) childFields_Workbook(ctx context.Context, field grap
 		return ec.fieldContext_Workbook_detectedOutputs(ctx, field)
 	case "detectionProblems":
 		return ec.fieldContext_Workbook_detectionProblems(ctx, field)
+	case "detectedCorrelations":
+		return ec.fieldContext_Workbook_detectedCorrelations(ctx, field)
+	case "detectedScenarios":
+		return ec.fieldContext_Workbook_detectedScenarios(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Workbook", field.Name)
 }
@@ -8886,6 +9066,98 @@ func (ec *executionContext) fieldContext_DependencyCheck_error(_ context.Context
 	return graphql.NewScalarFieldContext("DependencyCheck", field, false, false, "String")
 }
 
+func (ec *executionContext) _DetectedCorrelation_cellA(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCorrelation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCorrelation_cellA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CellA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCorrelation_cellA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCorrelation", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedCorrelation_cellB(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCorrelation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCorrelation_cellB(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CellB, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCorrelation_cellB(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCorrelation", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedCorrelation_coefficient(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCorrelation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCorrelation_coefficient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coefficient, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCorrelation_coefficient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCorrelation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DetectedCorrelation_matrix(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCorrelation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCorrelation_matrix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matrix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCorrelation_matrix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCorrelation", field, false, false, "String")
+}
+
 func (ec *executionContext) _DetectedInput_cell(ctx context.Context, field graphql.CollectedField, obj *model.DetectedInput) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9054,6 +9326,107 @@ func (ec *executionContext) _DetectedOutput_name(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_DetectedOutput_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DetectedOutput", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedScenarios_count(ctx context.Context, field graphql.CollectedField, obj *model.DetectedScenarios) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedScenarios_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedScenarios_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedScenarios", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DetectedScenarios_cells(ctx context.Context, field graphql.CollectedField, obj *model.DetectedScenarios) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedScenarios_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DetectedSimtable) graphql.Marshaler {
+			return ec.marshalNDetectedSimtable2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedSimtableᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedScenarios_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DetectedScenarios",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectedSimtable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DetectedSimtable_cell(ctx context.Context, field graphql.CollectedField, obj *model.DetectedSimtable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedSimtable_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedSimtable_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedSimtable", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedSimtable_values(ctx context.Context, field graphql.CollectedField, obj *model.DetectedSimtable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedSimtable_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedSimtable_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedSimtable", field, false, false, "Float")
 }
 
 func (ec *executionContext) _DetectionProblem_cell(ctx context.Context, field graphql.CollectedField, obj *model.DetectionProblem) (ret graphql.Marshaler) {
@@ -9697,6 +10070,29 @@ func (ec *executionContext) _Distribution_truncateMax(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Distribution_truncateMax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Distribution_shift(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_shift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shift, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_shift(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Float")
 }
 
@@ -18964,6 +19360,70 @@ func (ec *executionContext) fieldContext_Workbook_detectionProblems(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Workbook_detectedCorrelations(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_detectedCorrelations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().DetectedCorrelations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DetectedCorrelation) graphql.Marshaler {
+			return ec.marshalNDetectedCorrelation2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCorrelationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_detectedCorrelations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectedCorrelation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workbook_detectedScenarios(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_detectedScenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().DetectedScenarios(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DetectedScenarios) graphql.Marshaler {
+			return ec.marshalODetectedScenarios2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedScenarios(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_detectedScenarios(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectedScenarios(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WorkbookConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.WorkbookConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20425,7 +20885,7 @@ func (ec *executionContext) unmarshalInputDistributionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"type", "min", "mode", "max", "mean", "stdDev", "mu", "sigma", "alpha", "beta", "shape", "scale", "rate", "lambda", "n", "p", "values", "probabilities", "nu", "bottom", "top", "bottomPercentile", "topPercentile", "truncateMin", "truncateMax"}
+	fieldsInOrder := [...]string{"type", "min", "mode", "max", "mean", "stdDev", "mu", "sigma", "alpha", "beta", "shape", "scale", "rate", "lambda", "n", "p", "values", "probabilities", "nu", "bottom", "top", "bottomPercentile", "topPercentile", "truncateMin", "truncateMax", "shift"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20607,6 +21067,13 @@ func (ec *executionContext) unmarshalInputDistributionInput(ctx context.Context,
 				return it, err
 			}
 			it.TruncateMax = data
+		case "shift":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shift"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shift = data
 		}
 	}
 	return it, nil
@@ -21977,6 +22444,54 @@ func (ec *executionContext) _DependencyCheck(ctx context.Context, sel ast.Select
 	return out
 }
 
+var detectedCorrelationImplementors = []string{"DetectedCorrelation"}
+
+func (ec *executionContext) _DetectedCorrelation(ctx context.Context, sel ast.SelectionSet, obj *model.DetectedCorrelation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectedCorrelationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectedCorrelation")
+		case "cellA":
+			out.Values[i] = ec._DetectedCorrelation_cellA(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cellB":
+			out.Values[i] = ec._DetectedCorrelation_cellB(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coefficient":
+			out.Values[i] = ec._DetectedCorrelation_coefficient(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "matrix":
+			out.Values[i] = ec._DetectedCorrelation_matrix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var detectedInputImplementors = []string{"DetectedInput"}
 
 func (ec *executionContext) _DetectedInput(ctx context.Context, sel ast.SelectionSet, obj *model.DetectedInput) graphql.Marshaler {
@@ -22049,6 +22564,82 @@ func (ec *executionContext) _DetectedOutput(ctx context.Context, sel ast.Selecti
 		case "name":
 			out.Values[i] = ec._DetectedOutput_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var detectedScenariosImplementors = []string{"DetectedScenarios"}
+
+func (ec *executionContext) _DetectedScenarios(ctx context.Context, sel ast.SelectionSet, obj *model.DetectedScenarios) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectedScenariosImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectedScenarios")
+		case "count":
+			out.Values[i] = ec._DetectedScenarios_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cells":
+			out.Values[i] = ec._DetectedScenarios_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var detectedSimtableImplementors = []string{"DetectedSimtable"}
+
+func (ec *executionContext) _DetectedSimtable(ctx context.Context, sel ast.SelectionSet, obj *model.DetectedSimtable) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectedSimtableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectedSimtable")
+		case "cell":
+			out.Values[i] = ec._DetectedSimtable_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._DetectedSimtable_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -22244,6 +22835,11 @@ func (ec *executionContext) _Distribution(ctx context.Context, sel ast.Selection
 			}
 		case "truncateMax":
 			out.Values[i] = ec._Distribution_truncateMax(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shift":
+			out.Values[i] = ec._Distribution_shift(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -25564,6 +26160,18 @@ func (ec *executionContext) _Workbook(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workbook_detectionProblems(ctx, field, obj)
 				})
+		case "detectedCorrelations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_detectedCorrelations(ctx, field, obj)
+				})
+		case "detectedScenarios":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_detectedScenarios(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26388,6 +26996,30 @@ func (ec *executionContext) marshalNDependencyCheck2ᚖgithubᚗcomᚋsimgraph�
 	return ec._DependencyCheck(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDetectedCorrelation2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCorrelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectedCorrelation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectedCorrelation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCorrelation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectedCorrelation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCorrelation(ctx context.Context, sel ast.SelectionSet, v *model.DetectedCorrelation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectedCorrelation!")
+		return graphql.Null
+	}
+	return ec._DetectedCorrelation(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDetectedInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedInputᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectedInput) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26434,6 +27066,30 @@ func (ec *executionContext) marshalNDetectedOutput2ᚖgithubᚗcomᚋsimgraphᚋ
 		return graphql.Null
 	}
 	return ec._DetectedOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDetectedSimtable2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedSimtableᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectedSimtable) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectedSimtable2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedSimtable(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectedSimtable2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedSimtable(ctx context.Context, sel ast.SelectionSet, v *model.DetectedSimtable) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectedSimtable!")
+		return graphql.Null
+	}
+	return ec._DetectedSimtable(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDetectionProblem2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectionProblemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectionProblem) graphql.Marshaler {
@@ -27879,6 +28535,13 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalODetectedScenarios2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedScenarios(ctx context.Context, sel ast.SelectionSet, v *model.DetectedScenarios) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DetectedScenarios(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {

@@ -75,6 +75,19 @@ type DependencyCheck struct {
 	Error     *string      `json:"error,omitempty"`
 }
 
+// A target rank correlation between two detected inputs.
+type DetectedCorrelation struct {
+	// Sheet!A1 of two detectedInputs.
+	CellA string `json:"cellA"`
+	CellB string `json:"cellB"`
+	// Target Spearman rank correlation, as CorrelationInput takes it. A normal
+	// copula's correlation r (of its normal variables) is given as their rank
+	// correlation (6/π)·asin(r/2).
+	Coefficient float64 `json:"coefficient"`
+	// Where it comes from: the range or defined name RiskCorrmat names (with its instance, if any), or the cells of the ModelRisk copula.
+	Matrix string `json:"matrix"`
+}
+
 // An input cell whose formula is a distribution function.
 type DetectedInput struct {
 	// Sheet!A1
@@ -94,6 +107,20 @@ type DetectedOutput struct {
 	Cell string `json:"cell"`
 	// RiskOutput's or VoseOutput's name; null without one (the cell's label is used).
 	Name *string `json:"name,omitempty"`
+}
+
+// The scenarios RiskSimtable cells make: scenario k sets each of them to its k-th value.
+type DetectedScenarios struct {
+	// How many: the number of values of the longest RiskSimtable.
+	Count int                 `json:"count"`
+	Cells []*DetectedSimtable `json:"cells"`
+}
+
+type DetectedSimtable struct {
+	// Sheet!A1
+	Cell string `json:"cell"`
+	// Its value in each scenario, from the first. A table shorter than count keeps its first value in the scenarios beyond it.
+	Values []float64 `json:"values"`
 }
 
 type DetectionProblem struct {
@@ -130,6 +157,7 @@ type Distribution struct {
 	TopPercentile    *float64         `json:"topPercentile,omitempty"`
 	TruncateMin      *float64         `json:"truncateMin,omitempty"`
 	TruncateMax      *float64         `json:"truncateMax,omitempty"`
+	Shift            *float64         `json:"shift,omitempty"`
 }
 
 // A distribution and its parameters. Which parameters apply depends on type:
@@ -147,7 +175,8 @@ type Distribution struct {
 // with that mode and those percentiles.
 // They follow @RISK's RiskLogistic, RiskExtValue, RiskStudent, RiskLoglogistic, RiskPareto, RiskNegbin,
 // RiskGeneral, RiskHistogrm, RiskDUniform, RiskIntUniform and RiskTrigen.
-// truncateMin/truncateMax truncate any of them.
+// truncateMin/truncateMax truncate any of them; shift adds to every value of any of them
+// (@RISK's RiskShift), before the truncation, which bounds the shifted value.
 type DistributionInput struct {
 	Type             DistributionType `json:"type"`
 	Min              *float64         `json:"min,omitempty"`
@@ -174,6 +203,7 @@ type DistributionInput struct {
 	TopPercentile    *float64         `json:"topPercentile,omitempty"`
 	TruncateMin      *float64         `json:"truncateMin,omitempty"`
 	TruncateMax      *float64         `json:"truncateMax,omitempty"`
+	Shift            *float64         `json:"shift,omitempty"`
 }
 
 type ErrorCount struct {
@@ -313,11 +343,12 @@ type SimulationInput struct {
 	OutputTargets []*OutputTargetInput `json:"outputTargets,omitempty"`
 	// Confidence levels, each in (0, 1), of the value at risk and expected
 	// shortfall reported per output (Result.tail). Default [0.95, 0.99]; at most 10.
-	TailLevels   []float64            `json:"tailLevels,omitempty"`
-	Iterations   int                  `json:"iterations"`
-	Seed         *int                 `json:"seed,omitempty"`
-	Sampling     *simulation.Sampling `json:"sampling,omitempty"`
-	Correlations []*CorrelationInput  `json:"correlations,omitempty"`
+	TailLevels []float64            `json:"tailLevels,omitempty"`
+	Iterations int                  `json:"iterations"`
+	Seed       *int                 `json:"seed,omitempty"`
+	Sampling   *simulation.Sampling `json:"sampling,omitempty"`
+	// Without any, the workbook's detectedCorrelations; given ones replace them all.
+	Correlations []*CorrelationInput `json:"correlations,omitempty"`
 	// Keep raw samples for download (8 bytes per output per iteration).
 	// Statistics, percentiles and histograms are exact either way; the
 	// sensitivity is exact up to about 230,000 iterations of two outputs

@@ -18,8 +18,12 @@ import (
 // when the request names none. A workbook without in-cell functions is
 // returned as it is, with the request unchanged. Applying it twice changes
 // nothing more, so that a stored request can go through it again. The
-// notes are the detection's notes on cells the request does not override
-// (RAND() drawn inside a larger formula), as warnings for the simulation.
+// workbook's correlations (RiskCorrmat, ModelRisk copulas) are used when
+// the request gives none; given correlations replace them all, and with
+// them a problem of the workbook's matrices. The notes are the detection's
+// notes on cells the request does not override (RAND() drawn inside a
+// larger formula, RiskSimtable's first value), as warnings for the
+// simulation.
 func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook, simspec.Request, []string, error) {
 	det, err := incell.Detect(wb)
 	if err != nil {
@@ -36,7 +40,10 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 	}
 	var problems []string
 	for _, p := range det.Problems {
-		if !given[p.Cell.String()] {
+		if p.Correlation && len(in.Correlations) > 0 {
+			continue
+		}
+		if !given[p.Cell.String()] || p.Correlation {
 			problems = append(problems, p.String())
 		}
 	}
@@ -56,6 +63,11 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 		}
 	}
 	in.Inputs = inputs
+	if len(in.Correlations) == 0 {
+		for _, c := range det.Correlations {
+			in.Correlations = append(in.Correlations, simspec.Correlation{CellA: c.A.String(), CellB: c.B.String(), Coefficient: c.Coefficient})
+		}
+	}
 	if len(in.Outputs) == 0 {
 		for _, o := range det.Outputs {
 			in.Outputs = append(in.Outputs, o.Cell.String())
@@ -83,6 +95,6 @@ func DistributionOf(s dist.Spec) simspec.Distribution {
 		Mu: s.Mu, Sigma: s.Sigma, Alpha: s.Alpha, Beta: s.Beta, Shape: s.Shape, Scale: s.Scale, Rate: s.Rate,
 		Lambda: s.Lambda, P: s.P, N: s.N, Values: s.Values, Probabilities: s.Probabilities,
 		Nu: s.Nu, Bottom: s.Bottom, Top: s.Top, BottomPercentile: s.BottomPercentile, TopPercentile: s.TopPercentile,
-		TruncateMin: s.TruncateMin, TruncateMax: s.TruncateMax,
+		TruncateMin: s.TruncateMin, TruncateMax: s.TruncateMax, Shift: s.Shift,
 	}
 }

@@ -486,7 +486,7 @@ func DistSpec(d simspec.Distribution) dist.Spec {
 		Mu: d.Mu, Sigma: d.Sigma, Alpha: d.Alpha, Beta: d.Beta, Shape: d.Shape, Scale: d.Scale, Rate: d.Rate,
 		Lambda: d.Lambda, P: d.P, N: d.N, Values: d.Values, Probabilities: d.Probabilities,
 		Nu: d.Nu, Bottom: d.Bottom, Top: d.Top, BottomPercentile: d.BottomPercentile, TopPercentile: d.TopPercentile,
-		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax,
+		TruncateMin: d.TruncateMin, TruncateMax: d.TruncateMax, Shift: d.Shift,
 	}
 }
 

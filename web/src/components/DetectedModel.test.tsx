@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MockedProvider } from '@apollo/client/testing/react';
-import { DetectedModelPanel } from './DetectedModel';
+import { DetectedModelPanel, unresolvedProblems } from './DetectedModel';
 import { CREATE_SIMULATION } from '../graphql/operations';
 import type { DetectedModel } from '../graphql/incell';
 import { EMPTY_MODEL, useModel, type Model } from '../lib/model';
@@ -147,5 +147,48 @@ describe('RunPanel with an in-cell model', () => {
     );
     expect(screen.getByText(/override the cell the engine cannot simulate: Model!B5/)).toBeTruthy();
     expect((screen.getByRole('button', { name: /^Run / }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe('DetectedModelPanel correlations and scenarios', () => {
+  const correlated: DetectedModel = {
+    ...detected,
+    detectedCorrelations: [{ cellA: 'Model!B1', cellB: 'Model!B2', coefficient: 0.6, matrix: 'Corr' }],
+    detectedScenarios: {
+      count: 3,
+      cells: [
+        { cell: 'Model!D1', values: [10, 20, 30] },
+        { cell: 'Model!D2', values: [5, 6] },
+      ],
+    },
+    detectionProblems: [{ cell: 'Model!D1', message: 'RiskSimtable: the simulation uses its first value, 10', refusesModel: false }],
+  };
+
+  it('lists the correlations of the workbook’s matrices and says when the draft’s replace them', () => {
+    const { rerender } = render(<DetectedModelPanel detected={correlated} model={EMPTY_MODEL} onGo={() => {}} onOverride={() => {}} onRestore={() => {}} />);
+    const rows = within(screen.getByRole('table', { name: 'Detected correlations' })).getAllByRole('row');
+    expect(rows).toHaveLength(2);
+    expect(rows[1].textContent).toContain('Model!B1');
+    expect(rows[1].textContent).toContain('Model!B2');
+    expect(rows[1].textContent).toContain('0.6');
+    expect(rows[1].textContent).toContain('Corr');
+    expect(screen.queryByText('Your correlations replace these in a run.')).toBeNull();
+    const model: Model = { ...EMPTY_MODEL, correlations: [{ cellA: 'Model!B1', cellB: 'Model!B2', coefficient: 0.2 }] };
+    rerender(<DetectedModelPanel detected={correlated} model={model} onGo={() => {}} onOverride={() => {}} onRestore={() => {}} />);
+    expect(screen.getByText('Your correlations replace these in a run.')).toBeTruthy();
+  });
+
+  it('lists the scenarios per cell, a short table keeping its first value', () => {
+    render(<DetectedModelPanel detected={correlated} model={EMPTY_MODEL} onGo={() => {}} onOverride={() => {}} onRestore={() => {}} />);
+    const table = screen.getByRole('table', { name: 'Detected scenarios' });
+    const rows = within(table).getAllByRole('row');
+    expect(within(rows[0]).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Cell', '1', '2', '3']);
+    expect(within(rows[1]).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Model!D1', '10', '20', '30']);
+    expect(within(rows[2]).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Model!D2', '5', '6', '5']);
+  });
+
+  it('does not count a note as a problem that refuses the model', () => {
+    expect(unresolvedProblems(correlated, EMPTY_MODEL)).toEqual([]);
+    expect(unresolvedProblems(withProblem, EMPTY_MODEL).map((p) => p.cell)).toEqual(['Model!B5']);
   });
 });

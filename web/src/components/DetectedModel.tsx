@@ -1,7 +1,8 @@
 // The model the workbook defines in its own cells: its @RISK or ModelRisk
 // inputs with their distributions, its marked outputs and what cannot be
-// simulated. A detected input can be overridden: it becomes an input of the
-// draft, edited in the distribution form like any other.
+// simulated, the correlations its matrices give and the scenarios of its
+// RiskSimtable cells. A detected input can be overridden: it becomes an
+// input of the draft, edited in the distribution form like any other.
 import type { DetectedInput, DetectedModel } from '../graphql/incell';
 import { describe, type DistributionInput } from '../lib/distributions';
 import { formatNumber } from '../lib/format';
@@ -21,14 +22,24 @@ export function overrideOf(d: DetectedInput): ModelInput {
 
 const sameCell = (a: string, b: string) => a.replace(/\$/g, '') === b.replace(/\$/g, '');
 
-/** Detection problems no draft input overrides: while any remains, the server refuses the workbook's own model. */
+/**
+ * Detection problems no draft input overrides: while any remains, the server
+ * refuses the workbook's own model. Notes (refusesModel false) never refuse it.
+ */
 export function unresolvedProblems(detected: DetectedModel | undefined, model: Model) {
-  return (detected?.detectionProblems ?? []).filter((p) => !model.inputs.some((i) => sameCell(i.cell, p.cell)));
+  return (detected?.detectionProblems ?? []).filter((p) => p.refusesModel !== false && !model.inputs.some((i) => sameCell(i.cell, p.cell)));
 }
 
 /** Whether the workbook's own model supplies what the draft lacks. */
 export function hasDetectedModel(detected: DetectedModel | undefined): boolean {
-  return !!detected && (detected.detectedInputs.length > 0 || detected.detectedOutputs.length > 0 || detected.detectionProblems.length > 0);
+  return (
+    !!detected &&
+    (detected.detectedInputs.length > 0 ||
+      detected.detectedOutputs.length > 0 ||
+      detected.detectionProblems.length > 0 ||
+      (detected.detectedCorrelations?.length ?? 0) > 0 ||
+      !!detected.detectedScenarios)
+  );
 }
 
 interface Props {
@@ -80,6 +91,7 @@ export function DetectedModelPanel({ detected, model, onGo, onOverride, onRestor
                   <td>{d.name ?? <span className="muted">—</span>}</td>
                   <td>
                     <span title={`=${d.function}(…) · static value ${formatNumber(d.staticValue)}`}>{describe(cleanDistribution(d.distribution))}</span>
+                    {typeof d.distribution.shift === 'number' && <span> shifted by {formatNumber(d.distribution.shift)}</span>}
                     <span className="muted small"> {d.function}</span>
                     {over && <span className="tag">overridden</span>}
                   </td>
@@ -126,6 +138,74 @@ export function DetectedModelPanel({ detected, model, onGo, onOverride, onRestor
             ))}
           </ul>
           {model.outputs.length > 0 && <p className="muted small">Your outputs replace these in a run.</p>}
+        </>
+      )}
+      {(detected.detectedCorrelations?.length ?? 0) > 0 && (
+        <>
+          <h3>
+            Correlations <span className="count">{detected.detectedCorrelations!.length}</span>
+          </h3>
+          <table className="table compact" aria-label="Detected correlations">
+            <thead>
+              <tr>
+                <th scope="col">Inputs</th>
+                <th scope="col">Rank correlation</th>
+                <th scope="col">Matrix</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detected.detectedCorrelations!.map((c) => (
+                <tr key={`${c.cellA}|${c.cellB}`}>
+                  <td>
+                    <button type="button" className="link-button" onClick={() => onGo(c.cellA)}>
+                      {c.cellA}
+                    </button>{' '}
+                    ↔{' '}
+                    <button type="button" className="link-button" onClick={() => onGo(c.cellB)}>
+                      {c.cellB}
+                    </button>
+                  </td>
+                  <td>{formatNumber(c.coefficient)}</td>
+                  <td className="muted small">{c.matrix}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {model.correlations.length > 0 && <p className="muted small">Your correlations replace these in a run.</p>}
+        </>
+      )}
+      {detected.detectedScenarios && (
+        <>
+          <h3>
+            Scenarios <span className="count">{detected.detectedScenarios.count}</span>
+          </h3>
+          <p className="muted small">RiskSimtable cells: scenario k sets each to its k-th value. A run uses the first.</p>
+          <table className="table compact" aria-label="Detected scenarios">
+            <thead>
+              <tr>
+                <th scope="col">Cell</th>
+                {Array.from({ length: detected.detectedScenarios.count }, (_, k) => (
+                  <th scope="col" key={k}>
+                    {k + 1}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {detected.detectedScenarios.cells.map((c) => (
+                <tr key={c.cell}>
+                  <td>
+                    <button type="button" className="link-button" onClick={() => onGo(c.cell)}>
+                      {c.cell}
+                    </button>
+                  </td>
+                  {Array.from({ length: detected.detectedScenarios!.count }, (_, k) => (
+                    <td key={k}>{k < c.values.length ? formatNumber(c.values[k]) : <span className="muted">{formatNumber(c.values[0])}</span>}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </>
       )}
       {detected.detectionProblems.length > 0 && (

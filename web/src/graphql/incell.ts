@@ -1,6 +1,7 @@
 // The model a workbook carries in its own cells (@RISK and ModelRisk
 // functions), as graph/schema/simulation.graphqls describes Workbook's
-// detectedInputs, detectedOutputs and detectionProblems.
+// detectedInputs, detectedOutputs, detectionProblems, detectedCorrelations and
+// detectedScenarios.
 import { gql, type TypedDocumentNode } from '@apollo/client';
 import type { DistributionType } from '../lib/distributions';
 
@@ -20,12 +21,30 @@ export interface DetectedOutput {
 export interface DetectionProblem {
   cell: string;
   message: string;
+  /** False for a note on a cell that simulates (RAND() in a larger formula, RiskSimtable's first value). */
+  refusesModel?: boolean;
+}
+
+/** A rank correlation between two detected inputs, from a matrix in the workbook (RiskCorrmat, a ModelRisk copula). */
+export interface DetectedCorrelation {
+  cellA: string;
+  cellB: string;
+  coefficient: number;
+  matrix: string;
+}
+
+/** The scenarios RiskSimtable cells make: scenario k sets each cell to its k-th value. */
+export interface DetectedScenarios {
+  count: number;
+  cells: { cell: string; values: number[] }[];
 }
 
 export interface DetectedModel {
   detectedInputs: DetectedInput[];
   detectedOutputs: DetectedOutput[];
   detectionProblems: DetectionProblem[];
+  detectedCorrelations?: DetectedCorrelation[];
+  detectedScenarios?: DetectedScenarios | null;
 }
 
 export const DETECTED_MODEL: TypedDocumentNode<{ workbook: ({ id: string } & DetectedModel) | null }, { id: string }> = gql`
@@ -63,6 +82,7 @@ export const DETECTED_MODEL: TypedDocumentNode<{ workbook: ({ id: string } & Det
           topPercentile
           truncateMin
           truncateMax
+          shift
         }
       }
       detectedOutputs {
@@ -72,6 +92,20 @@ export const DETECTED_MODEL: TypedDocumentNode<{ workbook: ({ id: string } & Det
       detectionProblems {
         cell
         message
+        refusesModel
+      }
+      detectedCorrelations {
+        cellA
+        cellB
+        coefficient
+        matrix
+      }
+      detectedScenarios {
+        count
+        cells {
+          cell
+          values
+        }
       }
     }
   }

@@ -1,0 +1,14 @@
+package incell
+
+import "slices"
+
+// FamilyNames are the distribution functions Detect knows, for tests that
+// must cover each.
+func FamilyNames() []string {
+	var out []string
+	for name := range families {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}

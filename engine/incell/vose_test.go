@@ -1,0 +1,65 @@
+package incell_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simgraph/simgraph/engine/dist"
+	"github.com/simgraph/simgraph/engine/incell"
+)
+
+// TestModelRiskParameterisations checks each ModelRisk function against
+// the mean ModelRisk's help gives for its parameters (Vose Software's
+// distribution pages: Lognormal(μ, σ) takes the variable's own mean and
+// standard deviation, Gamma(α, β) and Weibull(α, β) a shape α and a scale
+// β, Expon(β) the mean, Pareto(θ, a) the shape θ and minimum a), in both
+// the direct form and the object form =VoseSimulate(VoseXxxObject(…)).
+func TestModelRiskParameterisations(t *testing.T) {
+	tests := []struct {
+		formula string
+		mean    float64
+	}{
+		{"VoseNormal(100,10)", 100},
+		{"VoseLognormal(10,2)", 10},
+		{"VoseUniform(2,8)", 5},
+		{"VoseTriangle(1,2,6)", (1 + 2 + 6) / 3.0},
+		{"VosePERT(1,2,9)", (1 + 4*2 + 9) / 6.0},
+		{"VoseBeta(2,3)", 2 / 5.0},
+		{"VoseGamma(2,5)", 2 * 5},
+		{"VoseExpon(4)", 4},
+		{"VoseWeibull(1.5,3)", 3 * math.Gamma(1+1/1.5)},
+		{"VosePoisson(3.5)", 3.5},
+		{"VoseBinomial(10,0.3)", 10 * 0.3},
+		{"VoseBernoulli(0.3)", 0.3},
+		{"VoseDiscrete({1,2,3},{2,3,5})", (1*2 + 2*3 + 3*5) / 10.0},
+		{"VoseStudent(5)", 0},
+		{"VoseLogistic(10,2)", 10},
+		{"VosePareto(3,2)", 3 * 2 / (3 - 1.0)},
+		// Uniform within each segment: 0–2 holds 0.3, 2–5 holds 0.5, 5–10 0.2.
+		{"VoseCumulA(0,10,{2,5},{0.3,0.8})", 0.3*1 + 0.5*3.5 + 0.2*7.5},
+	}
+	for _, tt := range tests {
+		for _, form := range []string{"direct", "object"} {
+			t.Run(tt.formula+"/"+form, func(t *testing.T) {
+				f := tt.formula
+				if form == "object" {
+					open := 0
+					for open < len(f) && f[open] != '(' {
+						open++
+					}
+					f = "VoseSimulate(" + f[:open] + "Object" + f[open:] + ")"
+				}
+				det, err := incell.Detect(build(t, nil, map[string]string{"B1": f}))
+				require.NoError(t, err)
+				require.Empty(t, det.Problems)
+				require.Len(t, det.Inputs, 1)
+				d, err := dist.New("x", det.Inputs[0].Spec)
+				require.NoError(t, err)
+				require.InDelta(t, tt.mean, d.Mean(), 1e-9*math.Max(1, math.Abs(tt.mean)))
+				require.True(t, incell.Recognised("VOSESIMULATE"))
+			})
+		}
+	}
+}
