@@ -62,6 +62,9 @@ type corrLink struct {
 	m        [][]float64
 	bad      string // why the matrix is not a correlation matrix
 	gaussian bool   // m holds Pearson correlations of a normal copula
+	// copulaCell is the copula's cell a ModelRisk distribution takes as
+	// its U.
+	copulaCell *formula.CellRef
 }
 
 // copula is a ModelRisk copula array formula.
@@ -256,6 +259,7 @@ func copulaLink(copulas []*copula, sheet string, n formula.Node) (*corrLink, boo
 			cp.used = true
 			link := cp.link
 			link.position = (r.Row1-cp.row1)*(cp.col2-cp.col1+1) + r.Col1 - cp.col1 + 1
+			link.copulaCell = &formula.CellRef{Sheet: cp.ref.Sheet, Row: r.Row1, Col: r.Col1}
 			return &link, true
 		}
 	}

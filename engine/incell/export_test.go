@@ -12,3 +12,6 @@ func FamilyNames() []string {
 	slices.Sort(out)
 	return out
 }
+
+// CDFFormula is the formula a live copula cell gets.
+var CDFFormula = cdfFormula

@@ -15,6 +15,7 @@ package incell
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -241,7 +242,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 	for _, d := range simtables {
 		provisional[d.ref] = cachedNumber(wb, d.ref)
 	}
-	calc := formula.NewCalculator(rewrite(wb, provisional, outputs))
+	calc := formula.NewCalculator(rewrite(wb, provisional, outputs, nil))
 	// Cells whose value varies in each iteration: parameters must not
 	// depend on them.
 	varying := make([]formula.CellRef, 0, len(dists)+len(liveRand))
@@ -294,8 +295,18 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 		for i, st := range det.Simtables {
 			det.Notes = append(det.Notes, Problem{Cell: st.Cell, Message: simtableNote(spelling(simtables[i].text, "RISKSIMTABLE"), st, longest)})
 		}
-		calc = formula.NewCalculator(rewrite(wb, provisional, outputs))
+		calc = formula.NewCalculator(rewrite(wb, provisional, outputs, nil))
 	}
+	// Copula cells that other formulas read hold each iteration's uniform.
+	var copulaRead map[formula.CellRef]bool
+	if len(copulas) > 0 {
+		isDist := map[formula.CellRef]bool{}
+		for _, d := range dists {
+			isDist[d.ref] = true
+		}
+		copulaRead = copulaReaders(calc, formulaCells(wb), copulas, isDist)
+	}
+	liveCopula := map[formula.CellRef]string{} // copula cell -> its F(X) formula
 	for _, cp := range copulas {
 		readCopula(calc, cp)
 		for r := cp.row1; r <= cp.row2; r++ {
@@ -305,6 +316,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			}
 		}
 	}
+	formulas := maps.Clone(outputs) // cell -> formula of the simulated workbook
 	var links []*corrLink
 	for _, d := range dists {
 		if d.isRand() {
@@ -324,6 +336,19 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			det.Problems = append(det.Problems, Problem{Cell: d.ref, Message: err.Error()})
 			continue
 		}
+		if l := in.corr; l != nil && l.copulaCell != nil && copulaRead[*l.copulaCell] {
+			u := *l.copulaCell
+			x := workbook.CellName(d.ref.Row, d.ref.Col)
+			if !strings.EqualFold(d.ref.Sheet, u.Sheet) {
+				x = d.ref.String()
+			}
+			cdf, err := cdfFormula(in.Spec, x)
+			if err != nil {
+				det.Problems = append(det.Problems, Problem{Cell: d.ref, Message: fmt.Sprintf("other formulas read its U cell %s, which must then hold the uniform %s's value is drawn from, and %v", u, in.Function, err)})
+				continue
+			}
+			liveCopula[u] = cdf
+		}
 		for _, n := range in.notes {
 			det.Notes = append(det.Notes, Problem{Cell: d.ref, Message: n})
 		}
@@ -332,6 +357,28 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 		in.corr = nil
 		det.Inputs = append(det.Inputs, in)
 		statics[d.ref] = in.Static
+	}
+	// A copula cell read by formulas and by no distribution is an input of
+	// its own, the copula's uniform.
+	for _, cp := range copulas {
+		for r := cp.row1; r <= cp.row2; r++ {
+			for c := cp.col1; c <= cp.col2; c++ {
+				ref := formula.CellRef{Sheet: cp.ref.Sheet, Row: r, Col: c}
+				if _, ok := liveCopula[ref]; ok {
+					delete(statics, ref)
+					formulas[ref] = liveCopula[ref]
+					continue
+				}
+				if !copulaRead[ref] {
+					continue
+				}
+				cp.used = true
+				link := cp.link
+				link.position = (r-cp.row1)*(cp.col2-cp.col1+1) + c - cp.col1 + 1
+				det.Inputs = append(det.Inputs, Input{Cell: ref, Function: cp.fn, Spec: dist.Spec{Type: dist.Uniform, Min: f(0), Max: f(1)}, Static: 0.5})
+				links = append(links, &link)
+			}
+		}
 	}
 	var corrProblems []Problem
 	det.Correlations, corrProblems = correlate(det.Inputs, links)
@@ -359,7 +406,11 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			statics[d.ref] = provisional[d.ref]
 		}
 	}
-	det.Workbook = rewrite(wb, statics, outputs)
+	ungrouped := map[formula.CellRef]bool{}
+	for _, cp := range copulas {
+		ungrouped[cp.ref] = true
+	}
+	det.Workbook = rewrite(wb, statics, formulas, ungrouped)
 	return det, nil
 }
 
@@ -759,30 +810,48 @@ func cachedNumber(wb *workbook.Workbook, ref formula.CellRef) float64 {
 }
 
 // rewrite copies wb with the given cells made numeric constants and the
-// given formulas replaced.
-func rewrite(wb *workbook.Workbook, constants map[formula.CellRef]float64, formulas map[formula.CellRef]string) *workbook.Workbook {
+// given formulas replaced; the array formulas whose masters are ungrouped
+// become single-cell formulas.
+func rewrite(wb *workbook.Workbook, constants map[formula.CellRef]float64, formulas map[formula.CellRef]string, ungrouped map[formula.CellRef]bool) *workbook.Workbook {
 	sheets := make([]*workbook.Sheet, len(wb.Sheets))
 	for i, sh := range wb.Sheets {
 		cp := &workbook.Sheet{Name: sh.Name, Cells: slices.Clone(sh.Cells), Arrays: sh.Arrays, DataTables: sh.DataTables}
-		// An array formula whose master becomes a constant (a copula's)
-		// is gone.
-		if slices.ContainsFunc(sh.Arrays, func(a workbook.ArrayFormula) bool {
-			_, ok := constants[formula.CellRef{Sheet: sh.Name, Row: a.Row1, Col: a.Col1}]
-			return ok
-		}) {
-			cp.Arrays = slices.DeleteFunc(slices.Clone(sh.Arrays), func(a workbook.ArrayFormula) bool {
-				_, ok := constants[formula.CellRef{Sheet: sh.Name, Row: a.Row1, Col: a.Col1}]
-				return ok
-			})
+		// An array formula whose master becomes a constant or a cell of
+		// its own (a copula's) is gone.
+		gone := func(a workbook.ArrayFormula) bool {
+			ref := formula.CellRef{Sheet: sh.Name, Row: a.Row1, Col: a.Col1}
+			_, ok := constants[ref]
+			return ok || ungrouped[ref]
 		}
+		if slices.ContainsFunc(sh.Arrays, gone) {
+			cp.Arrays = slices.DeleteFunc(slices.Clone(sh.Arrays), gone)
+		}
+		done := map[formula.CellRef]bool{}
 		for j := range cp.Cells {
 			c := &cp.Cells[j]
 			ref := formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}
 			if v, ok := constants[ref]; ok {
 				c.Formula, c.ArrayRef = "", ""
 				c.Value = workbook.Value{Kind: workbook.Number, Num: v}
+				done[ref] = true
 			} else if src, ok := formulas[ref]; ok {
 				c.Formula = src
+				if ungrouped[ref] {
+					c.ArrayRef = ""
+				}
+				done[ref] = true
+			}
+		}
+		// The cells of an array formula other than its master may be
+		// absent from the file (a copula's).
+		for ref, v := range constants {
+			if ref.Sheet == sh.Name && !done[ref] {
+				cp.Cells = append(cp.Cells, workbook.Cell{Row: ref.Row, Col: ref.Col, Value: workbook.Value{Kind: workbook.Number, Num: v}})
+			}
+		}
+		for ref, src := range formulas {
+			if ref.Sheet == sh.Name && !done[ref] {
+				cp.Cells = append(cp.Cells, workbook.Cell{Row: ref.Row, Col: ref.Col, Formula: src})
 			}
 		}
 		sheets[i] = cp
