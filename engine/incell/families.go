@@ -60,24 +60,34 @@ var families = map[string]family{
 		return dist.Spec{Type: dist.General, Min: a.num(0), Max: a.num(1), Values: a.nums(2), Probabilities: a.nums(3)}
 	}},
 
-	// ModelRisk: VoseLognormal takes the mean and standard deviation of
-	// the variable itself, like RiskLognorm.
-	"VOSENORMAL":    {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Normal, Mean: a.num(0), StdDev: a.num(1)} }},
-	"VOSELOGNORMAL": {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.LogNormal, Mean: a.num(0), StdDev: a.num(1)} }},
-	"VOSEUNIFORM":   {[]string{"min", "max"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Uniform, Min: a.num(0), Max: a.num(1)} }},
-	"VOSETRIANGLE":  {[]string{"min", "mode", "max"}, triangular},
-	"VOSEPERT":      {[]string{"min", "mode", "max"}, pert},
-	"VOSEBETA":      {[]string{"alpha", "beta"}, beta},
-	"VOSEGAMMA":     {[]string{"alpha", "beta"}, gamma},
-	"VOSEEXPON":     {[]string{"beta"}, exponential},
-	"VOSEWEIBULL":   {[]string{"alpha", "beta"}, weibull},
-	"VOSEPOISSON":   {[]string{"lambda"}, poisson},
-	"VOSEBINOMIAL":  {[]string{"n", "p"}, binomial},
-	"VOSEBERNOULLI": {[]string{"p"}, bernoulli},
-	"VOSEDISCRETE":  {[]string{"{x}", "{p}"}, discrete},
-	"VOSESTUDENT":   {[]string{"nu"}, student},
-	"VOSELOGISTIC":  {[]string{"alpha", "beta"}, logistic},
-	"VOSEPARETO":    {[]string{"theta", "a"}, pareto},
+	// ModelRisk, as Vose Software's help pages give the parameters
+	// (vosesoftware.com/ModelRiskHelp and riskwiki): VoseLognormal takes
+	// the mean and standard deviation of the variable itself, like
+	// RiskLognorm; VoseLognormalE(m, s) is EXP(Normal(m, s)) ("LognormalE
+	// distribution"), like RiskLognorm2.
+	"VOSENORMAL":     {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Normal, Mean: a.num(0), StdDev: a.num(1)} }},
+	"VOSELOGNORMAL":  {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.LogNormal, Mean: a.num(0), StdDev: a.num(1)} }},
+	"VOSELOGNORMALE": {[]string{"m", "s"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.LogNormal, Mu: a.num(0), Sigma: a.num(1)} }},
+	// VoseExtValueMax(a, b): riskwiki's "Maximum Extreme Value
+	// distribution" gives the format ExtValueMax(a, b) and calls it the
+	// Gumbel distribution of maxima; a is read as its location and b its
+	// scale, the Gumbel's two parameters in that order (the page's
+	// equations are images), as RiskExtValue(α, β) documents them.
+	"VOSEEXTVALUEMAX": {[]string{"a", "b"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.ExtremeValue, Alpha: a.num(0), Beta: a.num(1)} }},
+	"VOSEUNIFORM":     {[]string{"min", "max"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Uniform, Min: a.num(0), Max: a.num(1)} }},
+	"VOSETRIANGLE":    {[]string{"min", "mode", "max"}, triangular},
+	"VOSEPERT":        {[]string{"min", "mode", "max"}, pert},
+	"VOSEBETA":        {[]string{"alpha", "beta"}, beta},
+	"VOSEGAMMA":       {[]string{"alpha", "beta"}, gamma},
+	"VOSEEXPON":       {[]string{"beta"}, exponential},
+	"VOSEWEIBULL":     {[]string{"alpha", "beta"}, weibull},
+	"VOSEPOISSON":     {[]string{"lambda"}, poisson},
+	"VOSEBINOMIAL":    {[]string{"n", "p"}, binomial},
+	"VOSEBERNOULLI":   {[]string{"p"}, bernoulli},
+	"VOSEDISCRETE":    {[]string{"{x}", "{p}"}, discrete},
+	"VOSESTUDENT":     {[]string{"nu"}, student},
+	"VOSELOGISTIC":    {[]string{"alpha", "beta"}, logistic},
+	"VOSEPARETO":      {[]string{"theta", "a"}, pareto},
 	// VoseCumulA(min, max, {x}, {P}): P the cumulative probabilities at x,
 	// ascending, as RiskCumul.
 	"VOSECUMULA": {[]string{"min", "max", "{x}", "{P}"}, func(a *args) dist.Spec {
