@@ -167,3 +167,40 @@ func spearman(x, y []float64) float64 {
 func sortByValue(idx []int, v []float64) {
 	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(v[a], v[b]) })
 }
+
+// TestDetectRefusedCopulas: copulas other than the normal ones would be
+// simulated as a different dependence, so they are refused, naming why.
+func TestDetectRefusedCopulas(t *testing.T) {
+	tests := []struct {
+		name, copula, want string
+	}{
+		{"BiT", "VoseCopulaBiT(3,0.5)", "tail dependence"},
+		{"MultiT", "VoseCopulaMultiT(3,F1:G2)", "tail dependence"},
+		{"BiClayton", "VoseCopulaBiClayton(3)", "Archimedean"},
+		{"BiGumbel", "VoseCopulaBiGumbel(2,1)", "Archimedean"},
+		{"BiFrank", "VoseCopulaBiFrank(10)", "Archimedean"},
+		{"MultiClayton", "VoseCopulaMultiClayton(3)", "Archimedean"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wb := buildWith(t, map[string]any{"F1": 1.0, "G1": 0.5, "F2": 0.5, "G2": 1.0}, map[string]string{
+				"B1": "VoseNormal(0,1,A7)", "B2": "VoseNormal(0,1,B7)", "C1": "VoseOutput()+B1+B2",
+			}, func(x *excelize.File) { arrayFormula(t, x, "A7:B7", tt.copula) })
+			det, err := incell.Detect(wb)
+			require.NoError(t, err)
+			var msgs []string
+			for _, p := range det.Problems {
+				msgs = append(msgs, p.String())
+			}
+			require.Contains(t, msgs[0], "Model!A7: ")
+			require.Contains(t, msgs[0], tt.want)
+			require.Contains(t, msgs[0], "only ModelRisk's normal copulas")
+			_, err = det.Model()
+			require.Error(t, err)
+		})
+	}
+	det, err := incell.Detect(build(t, nil, map[string]string{"B1": "RiskNormal(0,1,RiskCopula(F1:G2,1))", "C1": "RiskOutput()+B1"}))
+	require.NoError(t, err)
+	require.Len(t, det.Problems, 1)
+	require.Contains(t, det.Problems[0].Message, "RiskCopula in RiskNormal is not supported: @RISK documents no format")
+}

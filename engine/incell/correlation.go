@@ -79,6 +79,33 @@ type copula struct {
 
 var copulaFuncs = map[string]bool{"VOSECOPULAMULTINORMAL": true, "VOSECOPULABINORMAL": true}
 
+// refusedCopulas are the copulas the engine cannot impose, with why. Their
+// signatures are documented (ModelRisk help: VoseCopulaBiT(ν, correlation),
+// VoseCopulaMultiT, VoseCopulaBiClayton(α, direction),
+// VoseCopulaBiGumbel(θ, direction), VoseCopulaBiFrank(θ, direction),
+// VoseCopulaMultiClayton(α), …), but the engine correlates inputs only
+// through the ranks of normal scores (Iman-Conover), that is a Gaussian
+// copula: simulating these as a rank correlation would run a dependence
+// other than the one written, so they are refused.
+var refusedCopulas = func() map[string]string {
+	const (
+		t           = "a Student t copula has tail dependence, which the engine's rank correlation through normal scores (a Gaussian copula) does not reproduce"
+		archimedean = "an Archimedean copula's dependence (its tails, the direction argument) is not a rank correlation the engine's normal scores (a Gaussian copula) can impose"
+	)
+	m := map[string]string{"VOSECOPULABIT": t, "VOSECOPULAMULTIT": t}
+	for _, kind := range []string{"CLAYTON", "GUMBEL", "FRANK"} {
+		m["VOSECOPULABI"+kind], m["VOSECOPULAMULTI"+kind] = archimedean, archimedean
+	}
+	return m
+}()
+
+// riskCopulaRefused says why @RISK's RiskCopula is refused: its function
+// reference (help.palisade.com, RiskCopula) says the copula definition
+// range "is an array of cells whose format is different for each type of
+// copula" and documents no format, and the copulas it defines (Clayton,
+// Gumbel, Frank, t) are not Gaussian anyway.
+const riskCopulaRefused = "@RISK documents no format for the copula definition range RiskCopula names, and the engine imposes rank correlations through normal scores only (a Gaussian copula); use RiskCorrmat with a correlation matrix"
+
 // readCorrmat reads RiskCorrmat(matrix, position[, instance]).
 func readCorrmat(calc *formula.Calculator, wb *workbook.Workbook, sheet string, p *formula.Call, pa *args) *corrLink {
 	pn := pa.fn

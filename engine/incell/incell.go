@@ -181,6 +181,10 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 				simtables = append(simtables, found{ref, root, ast, c.Formula})
 				continue
 			}
+			if isCall && refusedCopulas[root.Name] != "" {
+				det.Problems = append(det.Problems, Problem{Cell: ref, Message: fmt.Sprintf("%s is not supported: %s; only ModelRisk's normal copulas (VoseCopulaMultiNormal, VoseCopulaBiNormal) and @RISK's RiskCorrmat are", spelling(c.Formula, root.Name), refusedCopulas[root.Name])})
+				continue
+			}
 			if isCall && copulaFuncs[root.Name] {
 				r1, c1, r2, c2, ok := area(c.ArrayRef)
 				if !ok {
@@ -568,6 +572,8 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			// @RISK gives the input a random stream of its own; the
 			// engine derives every input's stream from the run's seed.
 			notes = append(notes, fmt.Sprintf("%s is ignored: in @RISK it gives this input a random stream of its own; here every input's stream comes from the simulation's seed, which makes a run reproducible", pn))
+		case "RISKCOPULA":
+			return in, fmt.Errorf("%s in %s is not supported: %s", pn, fn, riskCopulaRefused)
 		default:
 			if !descriptiveProperties[p.Name] {
 				return in, fmt.Errorf("%s in %s is not supported", pn, fn)
