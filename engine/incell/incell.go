@@ -156,6 +156,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 	outputs := map[formula.CellRef]string{} // cell -> rewritten formula
 	var outCalls []*formula.Call
 	liveRand := map[formula.CellRef]bool{} // formulas that draw RAND() themselves
+	objects := findObjects(wb, outputs)
 	for _, sh := range wb.Sheets {
 		for _, c := range sh.Cells {
 			if c.Formula == "" || !mentionsInCell(c.Formula) && !mentionsRand(c.Formula) {
@@ -170,8 +171,15 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 				ast = u.X // =+RiskNormal(...), as Lotus habits write it
 			}
 			root, isCall := ast.(*formula.Call)
+			if _, isObject := objects[ref]; isObject {
+				continue
+			}
 			if isCall {
-				root = unwrapObject(root)
+				var bad string
+				if root, bad = unwrapObject(root, sh.Name, objects); bad != "" {
+					det.Problems = append(det.Problems, Problem{Cell: ref, Message: bad})
+					continue
+				}
 			}
 			if isCall && root.Name == "RISKSIMTABLE" {
 				if c.ArrayRef != "" {
@@ -980,20 +988,68 @@ func area(ref string) (r1, c1, r2, c2 int, ok bool) {
 	return
 }
 
-// unwrapObject turns ModelRisk's =VoseSimulate(VoseNormalObject(100,10))
-// into the distribution call it samples, =VoseNormal(100,10), VoseSimulate's
-// own U argument included. Other calls are returned as they are.
-func unwrapObject(c *formula.Call) *formula.Call {
+// unwrapObject turns ModelRisk's =VoseSimulate(VoseNormalObject(100,10)),
+// or =VoseSimulate(A1) with =VoseNormalObject(100,10) in A1 (on the same
+// sheet), into the distribution call it samples, =VoseNormal(100,10),
+// VoseSimulate's own U argument included. Other calls are returned as they
+// are; bad says why a VoseSimulate cannot be read.
+func unwrapObject(c *formula.Call, sheet string, objects map[formula.CellRef]*formula.Call) (_ *formula.Call, bad string) {
 	if c.Name != "VOSESIMULATE" || len(c.Args) == 0 {
-		return c
+		return c, ""
 	}
 	obj, ok := c.Args[0].(*formula.Call)
+	if r, isRef := c.Args[0].(*formula.Ref); isRef && r.Kind == formula.RefCell && r.Sheet2 == "" {
+		at := formula.CellRef{Sheet: sheet, Row: r.Row1, Col: r.Col1}
+		if r.Sheet != "" && !strings.EqualFold(r.Sheet, sheet) {
+			for o := range objects {
+				if strings.EqualFold(o.Sheet, r.Sheet) && o.Row == r.Row1 && o.Col == r.Col1 {
+					return c, fmt.Sprintf("VoseSimulate of the object in %s, on another sheet, is not supported; put the object on this sheet or write the distribution here", o)
+				}
+			}
+			return c, ""
+		}
+		obj, ok = objects[at]
+	}
 	if !ok || !strings.HasSuffix(obj.Name, "OBJECT") {
-		return c
+		return c, ""
 	}
 	name := strings.TrimSuffix(obj.Name, "OBJECT")
 	if families[name].build == nil {
-		return c
+		return c, ""
 	}
-	return &formula.Call{Name: name, Args: append(slices.Clone(obj.Args), c.Args[1:]...)}
+	return &formula.Call{Name: name, Args: append(slices.Clone(obj.Args), c.Args[1:]...)}, ""
+}
+
+// findObjects returns the cells whose whole formula is a ModelRisk
+// distribution object (=VoseNormalObject(100,10)). In the simulated
+// workbook such a cell holds the text ModelRisk shows for it
+// ("VoseNormal(100,10)"); formulas records that.
+func findObjects(wb *workbook.Workbook, formulas map[formula.CellRef]string) map[formula.CellRef]*formula.Call {
+	objects := map[formula.CellRef]*formula.Call{}
+	for _, sh := range wb.Sheets {
+		for _, c := range sh.Cells {
+			if c.Formula == "" || c.ArrayRef != "" || !strings.Contains(strings.ToUpper(c.Formula), "OBJECT") {
+				continue
+			}
+			ast, err := formula.Parse(c.Formula)
+			if err != nil {
+				continue
+			}
+			call, ok := ast.(*formula.Call)
+			if !ok || !strings.HasSuffix(call.Name, "OBJECT") || families[strings.TrimSuffix(call.Name, "OBJECT")].build == nil {
+				continue
+			}
+			ref := formula.CellRef{Sheet: sh.Name, Row: c.Row, Col: c.Col}
+			objects[ref] = call
+			text := c.Value.Str
+			if c.Value.Kind != workbook.String || text == "" {
+				text = strings.TrimPrefix(c.Formula, "=")
+				if i := strings.Index(strings.ToUpper(text), "OBJECT("); i >= 0 {
+					text = text[:i] + text[i+len("OBJECT"):]
+				}
+			}
+			formulas[ref] = `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+		}
+	}
+	return objects
 }

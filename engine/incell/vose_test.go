@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/simgraph/simgraph/engine/dist"
 	"github.com/simgraph/simgraph/engine/incell"
@@ -62,4 +63,40 @@ func TestModelRiskParameterisations(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestObjectInAnotherCell: =VoseNormalObject(100,10) in one cell and
+// =VoseSimulate(A1) in another is the input =VoseNormal(100,10); the
+// object's cell holds the text ModelRisk shows for it. VoseSimulate's U
+// argument links the object to a copula.
+func TestObjectInAnotherCell(t *testing.T) {
+	wb := buildWith(t, map[string]any{"F1": 1.0, "G1": 0.6, "F2": 0.6, "G2": 1.0}, map[string]string{
+		"A1": "VoseNormalObject(100,10)",
+		"A2": "VoseGammaObject(2,5)",
+		"B1": "VoseSimulate(A1,A7)",
+		"B2": "VoseSimulate(A2,B7,VoseShift(1))",
+		"C1": "VoseOutput()+B1+B2",
+	}, func(x *excelize.File) { arrayFormula(t, x, "A7:B7", "VoseCopulaMultiNormal(F1:G2)") })
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	require.Empty(t, det.Problems)
+	require.Len(t, det.Inputs, 2)
+	require.Equal(t, dist.Spec{Type: dist.Normal, Mean: f(100), StdDev: f(10)}, det.Inputs[0].Spec)
+	require.Equal(t, dist.Spec{Type: dist.Gamma, Shape: f(2), Scale: f(5), Shift: f(1)}, det.Inputs[1].Spec)
+	require.Len(t, det.Correlations, 1)
+	sh, _ := det.Workbook.Sheet("Model")
+	a1, _ := sh.Cell(1, 1)
+	require.Equal(t, `"VoseNormal(100,10)"`, a1.Formula)
+	_, err = det.Model()
+	require.NoError(t, err)
+
+	other := buildWith(t, nil, map[string]string{"B1": "VoseSimulate(Other!A1)", "C1": "VoseOutput()+B1"}, func(x *excelize.File) {
+		_, err := x.NewSheet("Other")
+		require.NoError(t, err)
+		require.NoError(t, x.SetCellFormula("Other", "A1", "VoseNormalObject(1,2)"))
+	})
+	det, err = incell.Detect(other)
+	require.NoError(t, err)
+	require.Len(t, det.Problems, 1)
+	require.Contains(t, det.Problems[0].Message, "on another sheet, is not supported")
 }
