@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,6 +32,9 @@ type correlatedModel struct {
 	// pearson converts the matrix's coefficients into the Spearman ones
 	// the API takes.
 	spearman func(r float64) float64
+	// plain are the explicit model's formulas beyond the outputs' (nil:
+	// none), and outputs its output formulas (nil: Revenue and Margin).
+	plain, outputs map[string]string
 }
 
 // The model: Demand ~ Normal(100, 10), Price ~ Triangular(5, 8, 12) and
@@ -55,8 +59,8 @@ func correlatedModels() []correlatedModel {
 		{
 			name: "Risk",
 			formulas: map[string]string{
-				"B1": `RiskNormal(100,10,RiskName("Demand"),RiskCorrmat(Corr,1))`,
-				"B2": `RiskTriang(5,8,12,RiskName("Price"),RiskCorrmat(F1:H3,2))`,
+				"B1": `RiskNormal(100,10,RiskName("Demand"),RiskUnits("units"),RiskCorrmat(Corr,1))`,
+				"B2": `RiskTriang(5,8,12,RiskName("Price"),RiskSeed(7),RiskCorrmat(F1:H3,2))`,
 				"B3": `RiskLognorm(50,5,RiskTruncate(40,60),RiskName("Cost"),RiskCorrmat(Corr,3))`,
 				"B4": `RiskOutput("Revenue")+B1*B2`,
 				"B5": `RiskOutput("Margin")+B1*B2-10*B3`,
@@ -88,12 +92,42 @@ func correlatedModels() []correlatedModel {
 			// (6/π)·asin(r/2).
 			spearman: func(r float64) float64 { return 6 / math.Pi * math.Asin(r/2) },
 		},
+		{
+			// Property forms (units, seed), Price as an object sampled in
+			// another cell, and a formula reading the copula's uniform of
+			// Cost: in ModelRisk C7 holds the U that Cost is drawn from,
+			// which is its CDF, (F(Cost) − F(40))/(F(60) − F(40)) under the
+			// bounds.
+			name: "RiskPropertiesAndModelRiskCopulaRead",
+			formulas: map[string]string{
+				"B1": `VoseNormal(100,10,A7)`,
+				"D2": "VoseTriangleObject(5,8,12)",
+				"B2": "VoseSimulate(D2,B7)",
+				"B3": "VoseLognormal(50,5,C7,VoseXBounds(40,60))",
+				"B4": `VoseOutput("Revenue")+B1*B2`,
+				"B5": `VoseOutput("Margin")+B1*B2-10*B3-IF(C7>0.9,100,0)`,
+			},
+			more: func(t *testing.T, x *excelize.File) {
+				typ, cells := excelize.STCellFormulaTypeArray, "A7:C7"
+				require.NoError(t, x.SetCellFormula("Model", "A7", "VoseCopulaMultiNormal(F1:H3)", excelize.FormulaOpts{Type: &typ, Ref: &cells}))
+			},
+			inputs:   explicit("Demand", "Price", "Cost"),
+			names:    []string{"Revenue", "Margin"},
+			spearman: func(r float64) float64 { return 6 / math.Pi * math.Asin(r/2) },
+			plain: func() map[string]string {
+				v := math.Log1p(0.01) // Lognormal(mean 50, sd 5): σ² = ln(1 + (5/50)²)
+				mu, sigma := strconv.FormatFloat(math.Log(50)-v/2, 'g', -1, 64), strconv.FormatFloat(math.Sqrt(v), 'g', -1, 64)
+				cdf := func(x string) string { return "LOGNORM.DIST(" + x + "," + mu + "," + sigma + ",TRUE)" }
+				return map[string]string{"C7": "(" + cdf("B3") + "-" + cdf("40") + ")/(" + cdf("60") + "-" + cdf("40") + ")"}
+			}(),
+			outputs: map[string]string{"B4": "B1*B2", "B5": "B1*B2-10*B3-IF(C7>0.9,100,0)"},
+		},
 	}
 }
 
 // modelWorkbook writes the labels and the matrix, then either the in-cell
 // formulas or, for the explicit model, constants and plain formulas.
-func modelWorkbook(t *testing.T, m *correlatedModel) []byte {
+func modelWorkbook(t *testing.T, m *correlatedModel, explicit bool) []byte {
 	t.Helper()
 	x := excelize.NewFile()
 	defer x.Close()
@@ -109,13 +143,17 @@ func modelWorkbook(t *testing.T, m *correlatedModel) []byte {
 		}
 	}
 	formulas := map[string]string{"B4": "B1*B2", "B5": "B1*B2-10*B3"}
-	if m != nil {
+	if !explicit {
 		formulas = m.formulas
 		m.more(t, x)
 	} else {
 		for cell, v := range map[string]float64{"B1": 100, "B2": 8, "B3": 50} {
 			require.NoError(t, x.SetCellValue("Model", cell, v))
 		}
+		if m.outputs != nil {
+			formulas = maps.Clone(m.outputs)
+		}
+		maps.Copy(formulas, m.plain)
 	}
 	for cell, f := range formulas {
 		require.NoError(t, x.SetCellFormula("Model", cell, f))
@@ -146,11 +184,11 @@ func TestInCellCorrelatedModelMatchesExplicit(t *testing.T) {
 	c.Workers = 2
 	s := servertest.Start(t, c)
 	token := s.Token(t, auth.TokenParams{Email: "analyst@corr.example", Org: "corr"})
-	plain := s.UploadID(t, token, "plain.xlsx", modelWorkbook(t, nil))
 	const iterations, seed = 4000, 21
 	for _, m := range correlatedModels() {
 		t.Run(m.name, func(t *testing.T) {
-			file := modelWorkbook(t, &m)
+			plain := s.UploadID(t, token, m.name+"-plain.xlsx", modelWorkbook(t, &m, true))
+			file := modelWorkbook(t, &m, false)
 			wb := s.UploadID(t, token, m.name+".xlsx", file)
 
 			var got struct {
@@ -163,15 +201,21 @@ func TestInCellCorrelatedModelMatchesExplicit(t *testing.T) {
 						CellA, CellB, Matrix string
 						Coefficient          float64
 					}
-					DetectionProblems []struct{ Cell, Message string }
+					DetectionProblems []struct {
+						Cell, Message string
+						RefusesModel  bool
+					}
 				}
 			}
 			s.Query(t, token, `query($id: ID!) { node(id: $id) { ... on Workbook {
 				detectedInputs { cell distribution { truncateMin truncateMax } }
 				detectedCorrelations { cellA cellB coefficient matrix }
-				detectionProblems { cell message } } } }`,
+				detectionProblems { cell message refusesModel } } } }`,
 				map[string]any{"id": wb}).Decode(t, &got)
-			require.Empty(t, got.Node.DetectionProblems)
+			for _, p := range got.Node.DetectionProblems {
+				// RiskSeed's note only.
+				require.False(t, p.RefusesModel, "%s: %s", p.Cell, p.Message)
+			}
 			require.Len(t, got.Node.DetectedInputs, 3)
 			require.Equal(t, map[string]any{"truncateMin": 40.0, "truncateMax": 60.0}, got.Node.DetectedInputs[2].Distribution)
 			var correlations []map[string]any
