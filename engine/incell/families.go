@@ -73,6 +73,10 @@ var families = map[string]family{
 	// Gumbel distribution of maxima; a is read as its location and b its
 	// scale, the Gumbel's two parameters in that order (the page's
 	// equations are images), as RiskExtValue(α, β) documents them.
+	// VoseNegBin(s, p): "the number of failures there will be before s
+	// successes are achieved" (ModelRisk help, Negative Binomial), as
+	// RiskNegbin.
+	"VOSENEGBIN":      {[]string{"s", "p"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.NegativeBinomial, N: a.whole(0), P: a.num(1)} }},
 	"VOSEEXTVALUEMAX": {[]string{"a", "b"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.ExtremeValue, Alpha: a.num(0), Beta: a.num(1)} }},
 	"VOSEUNIFORM":     {[]string{"min", "max"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Uniform, Min: a.num(0), Max: a.num(1)} }},
 	"VOSETRIANGLE":    {[]string{"min", "mode", "max"}, triangular},
@@ -85,9 +89,11 @@ var families = map[string]family{
 	"VOSEBINOMIAL":    {[]string{"n", "p"}, binomial},
 	"VOSEBERNOULLI":   {[]string{"p"}, bernoulli},
 	"VOSEDISCRETE":    {[]string{"{x}", "{p}"}, discrete},
-	"VOSESTUDENT":     {[]string{"nu"}, student},
-	"VOSELOGISTIC":    {[]string{"alpha", "beta"}, logistic},
-	"VOSEPARETO":      {[]string{"theta", "a"}, pareto},
+	// VoseStudent(ν) is the classical Student t that riskwiki's
+	// Three-Parameter Student page rescales (no page of its own was found).
+	"VOSESTUDENT":  {[]string{"nu"}, student},
+	"VOSELOGISTIC": {[]string{"alpha", "beta"}, logistic},
+	"VOSEPARETO":   {[]string{"theta", "a"}, pareto},
 	// VoseCumulA(min, max, {x}, {P}): P the cumulative probabilities at x,
 	// ascending, as RiskCumul.
 	"VOSECUMULA": {[]string{"min", "max", "{x}", "{P}"}, func(a *args) dist.Spec {

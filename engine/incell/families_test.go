@@ -114,6 +114,7 @@ func TestFamilyMoments(t *testing.T) {
 		{"VoseLogistic(10,2)", 10, 2 * math.Pi / math.Sqrt(3), nil},
 		{"VosePareto(3,2)", 3, math.Sqrt(3), []quantile{{0.7, 2 * math.Pow(0.3, -1/3.0), 1e-12}}},
 		{"VosePareto(20,0.95)", mean, sd, []quantile{{0.7, 1.00895, 5e-6}}},
+		{"VoseNegBin(5,0.25)", 15, math.Sqrt(60), nil},
 		{"VoseExtValueMax(10,2)", 10 + eulerGamma*2, math.Pi * 2 / math.Sqrt(6), nil},
 	}
 	add := func(f string, m, s float64) {

@@ -30,7 +30,7 @@ var shiftFamilies = map[string]string{
 	"VOSEPOISSON": "VosePoisson(3", "VOSEBINOMIAL": "VoseBinomial(10,0.3", "VOSEBERNOULLI": "VoseBernoulli(0.3",
 	"VOSEDISCRETE": "VoseDiscrete({1,2,3},{2,3,5}", "VOSESTUDENT": "VoseStudent(5", "VOSELOGISTIC": "VoseLogistic(10,2",
 	"VOSEPARETO": "VosePareto(3,2", "VOSECUMULA": "VoseCumulA(0,10,{2,5},{0.3,0.8}",
-	"VOSELOGNORMALE": "VoseLognormalE(1,0.5", "VOSEEXTVALUEMAX": "VoseExtValueMax(10,2",
+	"VOSELOGNORMALE": "VoseLognormalE(1,0.5", "VOSEEXTVALUEMAX": "VoseExtValueMax(10,2", "VOSENEGBIN": "VoseNegBin(5,0.25",
 }
 
 // TestShiftEveryFamily: RiskShift (VoseShift for ModelRisk) adds its
