@@ -10,6 +10,17 @@
 // values: constants, references and expressions over cells that do not
 // depend on another distribution cell. An argument that does is refused,
 // because the engine draws every input from parameters fixed for the run.
+//
+// Each function reads its parameters as its vendor documents them
+// (Palisade's @RISK function reference, Vose Software's ModelRisk help and
+// riskwiki); TestFamilyMoments pins each to its documented mean, standard
+// deviation or percentiles. Where the documentation is not available the
+// function is refused rather than guessed: RiskCopula, whose copula
+// definition range has an undocumented format, and ModelRisk's t and
+// Archimedean copulas, which are documented but are not the Gaussian
+// copula the engine's rank correlation imposes. Two readings rest on
+// partial pages and say so where they are defined: VoseExtValueMax(a, b)
+// as location and scale, VoseStudent(ν) as the standard t.
 package incell
 
 import (
