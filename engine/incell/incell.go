@@ -168,6 +168,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 	var outCalls []*formula.Call
 	liveRand := map[formula.CellRef]bool{} // formulas that draw RAND() themselves
 	objects := findObjects(wb, outputs)
+	var meanCells []formula.CellRef // formulas calling VoseMean
 	for _, sh := range wb.Sheets {
 		for _, c := range sh.Cells {
 			if c.Formula == "" || !mentionsInCell(c.Formula) && !mentionsRand(c.Formula) {
@@ -238,6 +239,9 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 				liveRand[ref] = true
 				det.Notes = append(det.Notes, Problem{Cell: ref, Message: buriedRand(c.Formula)})
 			}
+			if strings.Contains(strings.ToUpper(c.Formula), "VOSEMEAN(") {
+				meanCells = append(meanCells, ref)
+			}
 			if marker != nil {
 				outputs[ref] = replaceCalls(c.Formula, outputMarkers)
 				det.Outputs = append(det.Outputs, Output{Cell: ref})
@@ -245,7 +249,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 			}
 		}
 	}
-	if len(dists) == 0 && len(outputs) == 0 && len(simtables) == 0 && len(copulas) == 0 {
+	if len(dists) == 0 && len(outputs) == 0 && len(simtables) == 0 && len(copulas) == 0 && len(meanCells) == 0 {
 		return det, nil
 	}
 	// First the cached values stand in for the inputs: arguments that
@@ -317,6 +321,23 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 		}
 		for i, st := range det.Simtables {
 			det.Notes = append(det.Notes, Problem{Cell: st.Cell, Message: simtableNote(spelling(simtables[i].text, "RISKSIMTABLE"), st, longest)})
+		}
+		calc = formula.NewCalculator(rewrite(wb, provisional, outputs, nil))
+	}
+	if len(meanCells) > 0 {
+		for _, ref := range meanCells {
+			src, ok := outputs[ref]
+			if !ok {
+				sh, _ := wb.Sheet(ref.Sheet)
+				c, _ := sh.Cell(ref.Row, ref.Col)
+				src = c.Formula
+			}
+			out, err := replaceMeans(calc, ref.Sheet, src, objects, varying, describe)
+			if err != nil {
+				det.Problems = append(det.Problems, Problem{Cell: ref, Message: err.Error()})
+				continue
+			}
+			outputs[ref] = out
 		}
 		calc = formula.NewCalculator(rewrite(wb, provisional, outputs, nil))
 	}
@@ -454,6 +475,8 @@ func scanFormula(ast formula.Node, src string) (marker *formula.Call, bad string
 					marker = call
 				}
 				return
+			case call.Name == "VOSEMEAN":
+				return // replaced by the object's mean
 			case families[call.Name].build != nil:
 				bad = fmt.Sprintf("%s is part of a larger formula; put the distribution in a cell of its own and refer to that cell", spelling(src, call.Name))
 				return
@@ -889,6 +912,13 @@ func rewrite(wb *workbook.Workbook, constants map[formula.CellRef]float64, formu
 // replaceCalls replaces every call of the named functions (upper case) in
 // formula text by 0, leaving string literals and quoted sheet names alone.
 func replaceCalls(src string, names map[string]bool) string {
+	return replaceCallsWith(src, func(name, _ string) (string, bool) { return "0", names[name] })
+}
+
+// replaceCallsWith replaces the calls for which with returns true, given
+// the upper-case name and the text between the parentheses, by what it
+// returns, leaving string literals and quoted sheet names alone.
+func replaceCallsWith(src string, with func(name, inner string) (string, bool)) string {
 	var b strings.Builder
 	for i := 0; i < len(src); {
 		ch := src[i]
@@ -906,11 +936,13 @@ func replaceCalls(src string, names map[string]bool) string {
 			for _, pre := range []string{"_XLL.", "_XLFN."} {
 				name = strings.TrimPrefix(name, pre)
 			}
-			if j < len(src) && src[j] == '(' && names[name] {
+			if j < len(src) && src[j] == '(' {
 				if end := closing(src, j); end > 0 {
-					b.WriteString("0")
-					i = end + 1
-					continue
+					if repl, ok := with(name, src[j+1:end]); ok {
+						b.WriteString(repl)
+						i = end + 1
+						continue
+					}
 				}
 			}
 			b.WriteString(src[i:j])
@@ -979,7 +1011,7 @@ var properties = map[string]bool{
 // property function. Other @RISK and ModelRisk functions are problems.
 func Recognised(name string) bool {
 	return families[name].build != nil || outputMarkers[name] || properties[name] || descriptiveProperties[name] ||
-		copulaFuncs[name] || name == "RISKSIMTABLE" || name == "VOSESIMULATE" ||
+		copulaFuncs[name] || name == "RISKSIMTABLE" || name == "VOSESIMULATE" || name == "VOSEMEAN" ||
 		strings.HasSuffix(name, "OBJECT") && families[strings.TrimSuffix(name, "OBJECT")].build != nil
 }
 

@@ -100,3 +100,25 @@ func TestObjectInAnotherCell(t *testing.T) {
 	require.Len(t, det.Problems, 1)
 	require.Contains(t, det.Problems[0].Message, "on another sheet, is not supported")
 }
+
+// TestVoseMean: VoseMean of an object, inline or in a cell, is the
+// distribution's mean, a constant of the run.
+func TestVoseMean(t *testing.T) {
+	det, err := incell.Detect(build(t, nil, map[string]string{
+		"A1": "VoseGammaObject(2,3)",
+		"B1": "VoseMean(A1)*2",
+		"B2": "VoseOutput()+VoseMean(VoseNormalObject(-100,10))+B3",
+		"B3": "VoseNormal(0,1)",
+		"B4": "VoseMean(B3)",
+	}))
+	require.NoError(t, err)
+	require.Len(t, det.Problems, 1)
+	require.Equal(t, "Model!B4", det.Problems[0].Cell.String())
+	require.Contains(t, det.Problems[0].Message, "VoseMean(B3) is supported for a distribution object")
+	sh, _ := det.Workbook.Sheet("Model")
+	b1, _ := sh.Cell(1, 2)
+	require.Equal(t, "6*2", b1.Formula, "the mean of Gamma(2, 3) is 6, as Vose's help gives it")
+	b2, _ := sh.Cell(2, 2)
+	require.Equal(t, "0+(-100)+B3", b2.Formula)
+	require.True(t, incell.Recognised("VOSEMEAN"))
+}
