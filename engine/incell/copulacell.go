@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/simgraph/simgraph/engine/dist"
 	"github.com/simgraph/simgraph/engine/formula"
@@ -142,7 +143,7 @@ func copulaReaders(calc *formula.Calculator, cells []formulaCell, copulas []*cop
 	}
 	read := map[formula.CellRef]bool{}
 	for _, sf := range cells {
-		if skip[sf.ref] || inCopula[sf.ref] {
+		if skip[sf.ref] || inCopula[sf.ref] || !mayRead(sf, copulas) {
 			continue
 		}
 		if _, ok := calc.Reads(sf.ref.Sheet, sf.ast, members); !ok {
@@ -179,4 +180,44 @@ func formulaCells(wb *workbook.Workbook) []formulaCell {
 		}
 	}
 	return out
+}
+
+// mayRead is a cheap test before the Calculator's: whether f refers to a
+// copula's cells directly or through what only the Calculator resolves
+// (defined names, tables, whole columns, 3-D references, computed
+// references). A formula reading a copula cell only through another
+// formula needs no test of its own: that other formula is found.
+func mayRead(f formulaCell, copulas []*copula) bool {
+	maybe := false
+	formula.Walk(f.ast, func(n formula.Node) {
+		if maybe {
+			return
+		}
+		switch x := n.(type) {
+		case *formula.Name, *formula.TableRef:
+			maybe = true
+		case *formula.Call:
+			maybe = x.Name == "INDIRECT" || x.Name == "OFFSET"
+		case *formula.Ref:
+			if x.Sheet2 != "" || x.Kind != formula.RefCell && x.Kind != formula.RefArea {
+				maybe = true
+				return
+			}
+			sheet := x.Sheet
+			if sheet == "" {
+				sheet = f.ref.Sheet
+			}
+			r2, c2 := x.Row1, x.Col1
+			if x.Kind == formula.RefArea {
+				r2, c2 = x.Row2, x.Col2
+			}
+			for _, cp := range copulas {
+				if strings.EqualFold(cp.ref.Sheet, sheet) && x.Row1 <= cp.row2 && r2 >= cp.row1 && x.Col1 <= cp.col2 && c2 >= cp.col1 {
+					maybe = true
+					return
+				}
+			}
+		}
+	})
+	return maybe
 }

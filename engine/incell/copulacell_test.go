@@ -204,3 +204,25 @@ func TestDetectRefusedCopulas(t *testing.T) {
 	require.Len(t, det.Problems, 1)
 	require.Contains(t, det.Problems[0].Message, "RiskCopula in RiskNormal is not supported: @RISK documents no format")
 }
+
+// TestCopulaCellReadThroughNamesAndRanges: reads through a defined name
+// or a range make a copula cell live too.
+func TestCopulaCellReadThroughNamesAndRanges(t *testing.T) {
+	wb := buildWith(t, nil, map[string]string{
+		"B1": "VoseNormal(0,1,A7)",
+		"B2": "VoseLogistic(0,1,B7)",
+		"C1": "VoseOutput()+SUM(A6:A7)",
+		"C2": "VoseOutput()+SecondU",
+	}, func(x *excelize.File) {
+		arrayFormula(t, x, "A7:B7", "VoseCopulaBiNormal(0.5)")
+		require.NoError(t, x.SetDefinedName(&excelize.DefinedName{Name: "SecondU", RefersTo: "Model!$B$7"}))
+	})
+	det, err := incell.Detect(wb)
+	require.NoError(t, err)
+	require.Empty(t, det.Problems)
+	sh, _ := det.Workbook.Sheet("Model")
+	a7, _ := sh.Cell(7, 1)
+	b7, _ := sh.Cell(7, 2)
+	require.Equal(t, "NORM.DIST(B1,0,1,TRUE)", a7.Formula)
+	require.Equal(t, "1/(1+EXP(-((B2-0)/1)))", b7.Formula)
+}

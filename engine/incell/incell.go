@@ -614,6 +614,10 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 			// @RISK gives the input a random stream of its own; the
 			// engine derives every input's stream from the run's seed.
 			notes = append(notes, fmt.Sprintf("%s is ignored: in @RISK it gives this input a random stream of its own; here every input's stream comes from the simulation's seed, which makes a run reproducible", pn))
+		case "VOSEINPUT":
+			// ModelRisk's documentation of VoseInput was not available:
+			// its arguments cannot be read with confidence.
+			return in, fmt.Errorf("%s in %s is not supported: its ModelRisk documentation was not available, so its arguments are not read; name the input in the simulation instead", pn, fn)
 		case "RISKCOPULA":
 			return in, fmt.Errorf("%s in %s is not supported: %s", pn, fn, riskCopulaRefused)
 		default:
