@@ -90,10 +90,12 @@ func TestShutdownHandsJobsBack(t *testing.T) {
 	}
 	id := createSimulation(t, servers[0], token, run)
 	var victim int
+	// The victim is a replica whose attempt at a task is recorded RUNNING:
+	// it computes the task.
 	require.Eventually(t, func() bool {
-		for _, p := range c.pendingTasks() {
+		for _, rec := range simulationTasks(t, servers[0], token, id) {
 			for i, r := range replicas {
-				if r.cmd.Process.Pid == consumerPID(p.Consumer) {
+				if rec.State == "RUNNING" && r.cmd.Process.Pid == consumerPID(rec.Replica) {
 					victim = i
 					return true
 				}
