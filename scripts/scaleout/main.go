@@ -122,7 +122,7 @@ func run(iterations int, counts, workbookPath, bin string, cluster, kill bool) e
 	for _, m := range ms {
 		name := "reference: 1 process, unsplit"
 		if m.replicas > 0 {
-			name = fmt.Sprintf("%d replicas, split", m.replicas)
+			name = fmt.Sprintf("%d replica(s), split", m.replicas)
 			if m.killed {
 				name += ", one SIGKILLed"
 			}
