@@ -66,4 +66,4 @@ startup-time: build
 # whether the stored results are identical. PostgreSQL and Redis as for
 # the tests.
 bench-scaleout:
-	$(GO) run ./scripts/scaleout
+	$(GO) run ./scripts/scaleout $(SCALEOUT_FLAGS)

@@ -29,6 +29,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/webhook"
@@ -69,6 +70,8 @@ type Client struct {
 	Result *ResultClient
 	// Simulation is the client for interacting with the Simulation builders.
 	Simulation *SimulationClient
+	// SimulationTask is the client for interacting with the SimulationTask builders.
+	SimulationTask *SimulationTaskClient
 	// UsageRecord is the client for interacting with the UsageRecord builders.
 	UsageRecord *UsageRecordClient
 	// User is the client for interacting with the User builders.
@@ -103,6 +106,7 @@ func (c *Client) init() {
 	c.QuotaOverride = NewQuotaOverrideClient(c.config)
 	c.Result = NewResultClient(c.config)
 	c.Simulation = NewSimulationClient(c.config)
+	c.SimulationTask = NewSimulationTaskClient(c.config)
 	c.UsageRecord = NewUsageRecordClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.Webhook = NewWebhookClient(c.config)
@@ -213,6 +217,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		QuotaOverride:   NewQuotaOverrideClient(cfg),
 		Result:          NewResultClient(cfg),
 		Simulation:      NewSimulationClient(cfg),
+		SimulationTask:  NewSimulationTaskClient(cfg),
 		UsageRecord:     NewUsageRecordClient(cfg),
 		User:            NewUserClient(cfg),
 		Webhook:         NewWebhookClient(cfg),
@@ -250,6 +255,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		QuotaOverride:   NewQuotaOverrideClient(cfg),
 		Result:          NewResultClient(cfg),
 		Simulation:      NewSimulationClient(cfg),
+		SimulationTask:  NewSimulationTaskClient(cfg),
 		UsageRecord:     NewUsageRecordClient(cfg),
 		User:            NewUserClient(cfg),
 		Webhook:         NewWebhookClient(cfg),
@@ -286,8 +292,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AnalyticsEvent, c.AuditEntry, c.Model, c.ModelVersion,
 		c.Notification, c.Organization, c.OutboxEvent, c.ProcessedEvent,
-		c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation, c.UsageRecord, c.User,
-		c.Webhook, c.WebhookDelivery, c.Workbook,
+		c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation, c.SimulationTask,
+		c.UsageRecord, c.User, c.Webhook, c.WebhookDelivery, c.Workbook,
 	} {
 		n.Use(hooks...)
 	}
@@ -299,8 +305,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AnalyticsEvent, c.AuditEntry, c.Model, c.ModelVersion,
 		c.Notification, c.Organization, c.OutboxEvent, c.ProcessedEvent,
-		c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation, c.UsageRecord, c.User,
-		c.Webhook, c.WebhookDelivery, c.Workbook,
+		c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation, c.SimulationTask,
+		c.UsageRecord, c.User, c.Webhook, c.WebhookDelivery, c.Workbook,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -335,6 +341,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Result.mutate(ctx, m)
 	case *SimulationMutation:
 		return c.Simulation.mutate(ctx, m)
+	case *SimulationTaskMutation:
+		return c.SimulationTask.mutate(ctx, m)
 	case *UsageRecordMutation:
 		return c.UsageRecord.mutate(ctx, m)
 	case *UserMutation:
@@ -2101,6 +2109,140 @@ func (c *SimulationClient) mutate(ctx context.Context, m *SimulationMutation) (V
 	}
 }
 
+// SimulationTaskClient is a client for the SimulationTask schema.
+type SimulationTaskClient struct {
+	config
+}
+
+// NewSimulationTaskClient returns a client for the SimulationTask from the given config.
+func NewSimulationTaskClient(c config) *SimulationTaskClient {
+	return &SimulationTaskClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `simulationtask.Hooks(f(g(h())))`.
+func (c *SimulationTaskClient) Use(hooks ...Hook) {
+	c.hooks.SimulationTask = append(c.hooks.SimulationTask, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `simulationtask.Intercept(f(g(h())))`.
+func (c *SimulationTaskClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SimulationTask = append(c.inters.SimulationTask, interceptors...)
+}
+
+// Create returns a builder for creating a SimulationTask entity.
+func (c *SimulationTaskClient) Create() *SimulationTaskCreate {
+	mutation := newSimulationTaskMutation(c.config, OpCreate)
+	return &SimulationTaskCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SimulationTask entities.
+func (c *SimulationTaskClient) CreateBulk(builders ...*SimulationTaskCreate) *SimulationTaskCreateBulk {
+	return &SimulationTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SimulationTaskClient) MapCreateBulk(slice any, setFunc func(*SimulationTaskCreate, int)) *SimulationTaskCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SimulationTaskCreateBulk{err: fmt.Errorf("calling to SimulationTaskClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SimulationTaskCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SimulationTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SimulationTask.
+func (c *SimulationTaskClient) Update() *SimulationTaskUpdate {
+	mutation := newSimulationTaskMutation(c.config, OpUpdate)
+	return &SimulationTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SimulationTaskClient) UpdateOne(_m *SimulationTask) *SimulationTaskUpdateOne {
+	mutation := newSimulationTaskMutation(c.config, OpUpdateOne, withSimulationTask(_m))
+	return &SimulationTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SimulationTaskClient) UpdateOneID(id uuid.UUID) *SimulationTaskUpdateOne {
+	mutation := newSimulationTaskMutation(c.config, OpUpdateOne, withSimulationTaskID(id))
+	return &SimulationTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SimulationTask.
+func (c *SimulationTaskClient) Delete() *SimulationTaskDelete {
+	mutation := newSimulationTaskMutation(c.config, OpDelete)
+	return &SimulationTaskDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SimulationTaskClient) DeleteOne(_m *SimulationTask) *SimulationTaskDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SimulationTaskClient) DeleteOneID(id uuid.UUID) *SimulationTaskDeleteOne {
+	builder := c.Delete().Where(simulationtask.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SimulationTaskDeleteOne{builder}
+}
+
+// Query returns a query builder for SimulationTask.
+func (c *SimulationTaskClient) Query() *SimulationTaskQuery {
+	return &SimulationTaskQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSimulationTask},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SimulationTask entity by its id.
+func (c *SimulationTaskClient) Get(ctx context.Context, id uuid.UUID) (*SimulationTask, error) {
+	return c.Query().Where(simulationtask.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SimulationTaskClient) GetX(ctx context.Context, id uuid.UUID) *SimulationTask {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SimulationTaskClient) Hooks() []Hook {
+	hooks := c.hooks.SimulationTask
+	return append(hooks[:len(hooks):len(hooks)], simulationtask.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SimulationTaskClient) Interceptors() []Interceptor {
+	return c.inters.SimulationTask
+}
+
+func (c *SimulationTaskClient) mutate(ctx context.Context, m *SimulationTaskMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SimulationTaskCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SimulationTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SimulationTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SimulationTaskDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SimulationTask mutation op: %q", m.Op())
+	}
+}
+
 // UsageRecordClient is a client for the UsageRecord schema.
 type UsageRecordClient struct {
 	config
@@ -2790,12 +2932,13 @@ type (
 	hooks struct {
 		APIKey, AnalyticsEvent, AuditEntry, Model, ModelVersion, Notification,
 		Organization, OutboxEvent, ProcessedEvent, QuotaAccount, QuotaOverride, Result,
-		Simulation, UsageRecord, User, Webhook, WebhookDelivery, Workbook []ent.Hook
+		Simulation, SimulationTask, UsageRecord, User, Webhook, WebhookDelivery,
+		Workbook []ent.Hook
 	}
 	inters struct {
 		APIKey, AnalyticsEvent, AuditEntry, Model, ModelVersion, Notification,
 		Organization, OutboxEvent, ProcessedEvent, QuotaAccount, QuotaOverride, Result,
-		Simulation, UsageRecord, User, Webhook, WebhookDelivery,
+		Simulation, SimulationTask, UsageRecord, User, Webhook, WebhookDelivery,
 		Workbook []ent.Interceptor
 	}
 )

@@ -25,6 +25,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/webhook"
@@ -103,6 +104,7 @@ func checkColumn(t, c string) error {
 			quotaoverride.Table:   quotaoverride.ValidColumn,
 			result.Table:          result.ValidColumn,
 			simulation.Table:      simulation.ValidColumn,
+			simulationtask.Table:  simulationtask.ValidColumn,
 			usagerecord.Table:     usagerecord.ValidColumn,
 			user.Table:            user.ValidColumn,
 			webhook.Table:         webhook.ValidColumn,

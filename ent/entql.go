@@ -17,6 +17,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/webhook"
@@ -31,7 +32,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -333,6 +334,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   simulationtask.Table,
+			Columns: simulationtask.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: simulationtask.FieldID,
+			},
+		},
+		Type: "SimulationTask",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			simulationtask.FieldTenantID:     {Type: field.TypeString, Column: simulationtask.FieldTenantID},
+			simulationtask.FieldSimulationID: {Type: field.TypeUUID, Column: simulationtask.FieldSimulationID},
+			simulationtask.FieldPass:         {Type: field.TypeInt, Column: simulationtask.FieldPass},
+			simulationtask.FieldFirstChunk:   {Type: field.TypeInt, Column: simulationtask.FieldFirstChunk},
+			simulationtask.FieldEndChunk:     {Type: field.TypeInt, Column: simulationtask.FieldEndChunk},
+			simulationtask.FieldIterations:   {Type: field.TypeInt, Column: simulationtask.FieldIterations},
+			simulationtask.FieldReplica:      {Type: field.TypeString, Column: simulationtask.FieldReplica},
+			simulationtask.FieldState:        {Type: field.TypeEnum, Column: simulationtask.FieldState},
+			simulationtask.FieldError:        {Type: field.TypeString, Column: simulationtask.FieldError},
+			simulationtask.FieldStartedAt:    {Type: field.TypeTime, Column: simulationtask.FieldStartedAt},
+			simulationtask.FieldFinishedAt:   {Type: field.TypeTime, Column: simulationtask.FieldFinishedAt},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagerecord.Table,
 			Columns: usagerecord.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -352,7 +377,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagerecord.FieldRecordedAt:     {Type: field.TypeTime, Column: usagerecord.FieldRecordedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -372,7 +397,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldLastSeenAt:     {Type: field.TypeTime, Column: user.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhook.Table,
 			Columns: webhook.Columns,
@@ -391,7 +416,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhook.FieldCreatedAt: {Type: field.TypeTime, Column: webhook.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -416,7 +441,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDeliveredAt:    {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workbook.Table,
 			Columns: workbook.Columns,
@@ -1657,6 +1682,101 @@ func (f *SimulationFilter) WhereModelVersion(p entql.IntP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SimulationTaskQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SimulationTaskQuery builder.
+func (_q *SimulationTaskQuery) Filter() *SimulationTaskFilter {
+	return &SimulationTaskFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SimulationTaskMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SimulationTaskMutation builder.
+func (m *SimulationTaskMutation) Filter() *SimulationTaskFilter {
+	return &SimulationTaskFilter{config: m.config, predicateAdder: m}
+}
+
+// SimulationTaskFilter provides a generic filtering capability at runtime for SimulationTaskQuery.
+type SimulationTaskFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SimulationTaskFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *SimulationTaskFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(simulationtask.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *SimulationTaskFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(simulationtask.FieldTenantID))
+}
+
+// WhereSimulationID applies the entql [16]byte predicate on the simulation_id field.
+func (f *SimulationTaskFilter) WhereSimulationID(p entql.ValueP) {
+	f.Where(p.Field(simulationtask.FieldSimulationID))
+}
+
+// WherePass applies the entql int predicate on the pass field.
+func (f *SimulationTaskFilter) WherePass(p entql.IntP) {
+	f.Where(p.Field(simulationtask.FieldPass))
+}
+
+// WhereFirstChunk applies the entql int predicate on the first_chunk field.
+func (f *SimulationTaskFilter) WhereFirstChunk(p entql.IntP) {
+	f.Where(p.Field(simulationtask.FieldFirstChunk))
+}
+
+// WhereEndChunk applies the entql int predicate on the end_chunk field.
+func (f *SimulationTaskFilter) WhereEndChunk(p entql.IntP) {
+	f.Where(p.Field(simulationtask.FieldEndChunk))
+}
+
+// WhereIterations applies the entql int predicate on the iterations field.
+func (f *SimulationTaskFilter) WhereIterations(p entql.IntP) {
+	f.Where(p.Field(simulationtask.FieldIterations))
+}
+
+// WhereReplica applies the entql string predicate on the replica field.
+func (f *SimulationTaskFilter) WhereReplica(p entql.StringP) {
+	f.Where(p.Field(simulationtask.FieldReplica))
+}
+
+// WhereState applies the entql string predicate on the state field.
+func (f *SimulationTaskFilter) WhereState(p entql.StringP) {
+	f.Where(p.Field(simulationtask.FieldState))
+}
+
+// WhereError applies the entql string predicate on the error field.
+func (f *SimulationTaskFilter) WhereError(p entql.StringP) {
+	f.Where(p.Field(simulationtask.FieldError))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *SimulationTaskFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(simulationtask.FieldStartedAt))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *SimulationTaskFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(simulationtask.FieldFinishedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UsageRecordQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1685,7 +1805,7 @@ type UsageRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1765,7 +1885,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1854,7 +1974,7 @@ type WebhookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1924,7 +2044,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2024,7 +2144,7 @@ type WorkbookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkbookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

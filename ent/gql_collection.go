@@ -13,6 +13,7 @@ import (
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 )
@@ -848,6 +849,120 @@ func newSimulationPaginateArgs(rv map[string]any) *simulationPaginateArgs {
 				args.opts = append(args.opts, WithSimulationOrder(v))
 			}
 		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SimulationTaskQuery) CollectFields(ctx context.Context, satisfies ...string) (*SimulationTaskQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SimulationTaskQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(simulationtask.Columns))
+		selectedFields = []string{simulationtask.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[simulationtask.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldTenantID)
+				fieldSeen[simulationtask.FieldTenantID] = struct{}{}
+			}
+		case "simulationID":
+			if _, ok := fieldSeen[simulationtask.FieldSimulationID]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldSimulationID)
+				fieldSeen[simulationtask.FieldSimulationID] = struct{}{}
+			}
+		case "pass":
+			if _, ok := fieldSeen[simulationtask.FieldPass]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldPass)
+				fieldSeen[simulationtask.FieldPass] = struct{}{}
+			}
+		case "firstChunk":
+			if _, ok := fieldSeen[simulationtask.FieldFirstChunk]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldFirstChunk)
+				fieldSeen[simulationtask.FieldFirstChunk] = struct{}{}
+			}
+		case "endChunk":
+			if _, ok := fieldSeen[simulationtask.FieldEndChunk]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldEndChunk)
+				fieldSeen[simulationtask.FieldEndChunk] = struct{}{}
+			}
+		case "iterations":
+			if _, ok := fieldSeen[simulationtask.FieldIterations]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldIterations)
+				fieldSeen[simulationtask.FieldIterations] = struct{}{}
+			}
+		case "replica":
+			if _, ok := fieldSeen[simulationtask.FieldReplica]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldReplica)
+				fieldSeen[simulationtask.FieldReplica] = struct{}{}
+			}
+		case "state":
+			if _, ok := fieldSeen[simulationtask.FieldState]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldState)
+				fieldSeen[simulationtask.FieldState] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[simulationtask.FieldError]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldError)
+				fieldSeen[simulationtask.FieldError] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[simulationtask.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldStartedAt)
+				fieldSeen[simulationtask.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[simulationtask.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldFinishedAt)
+				fieldSeen[simulationtask.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type simulationtaskPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SimulationTaskPaginateOption
+}
+
+func newSimulationTaskPaginateArgs(rv map[string]any) *simulationtaskPaginateArgs {
+	args := &simulationtaskPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
 	}
 	return args
 }

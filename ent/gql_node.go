@@ -16,6 +16,7 @@ import (
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 )
@@ -54,6 +55,11 @@ var simulationImplementors = []string{"Simulation", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Simulation) IsNode() {}
+
+var simulationtaskImplementors = []string{"SimulationTask", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SimulationTask) IsNode() {}
 
 var userImplementors = []string{"User", "Node"}
 
@@ -173,6 +179,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(simulation.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, simulationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case simulationtask.Table:
+		query := c.SimulationTask.Query().
+			Where(simulationtask.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, simulationtaskImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -352,6 +367,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Simulation.Query().
 			Where(simulation.IDIn(ids...))
 		query, err := query.CollectFields(ctx, simulationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case simulationtask.Table:
+		query := c.SimulationTask.Query().
+			Where(simulationtask.IDIn(ids...))
+		query, err := query.CollectFields(ctx, simulationtaskImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/workbook"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -1819,6 +1820,255 @@ func (_m *Simulation) ToEdge(order *SimulationOrder) *SimulationEdge {
 		order = DefaultSimulationOrder
 	}
 	return &SimulationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SimulationTaskEdge is the edge representation of SimulationTask.
+type SimulationTaskEdge struct {
+	Node   *SimulationTask `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// SimulationTaskConnection is the connection containing edges to SimulationTask.
+type SimulationTaskConnection struct {
+	Edges      []*SimulationTaskEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *SimulationTaskConnection) build(nodes []*SimulationTask, pager *simulationtaskPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SimulationTask
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SimulationTask {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SimulationTask {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SimulationTaskEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SimulationTaskEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SimulationTaskPaginateOption enables pagination customization.
+type SimulationTaskPaginateOption func(*simulationtaskPager) error
+
+// WithSimulationTaskOrder configures pagination ordering.
+func WithSimulationTaskOrder(order *SimulationTaskOrder) SimulationTaskPaginateOption {
+	if order == nil {
+		order = DefaultSimulationTaskOrder
+	}
+	o := *order
+	return func(pager *simulationtaskPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSimulationTaskOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSimulationTaskFilter configures pagination filter.
+func WithSimulationTaskFilter(filter func(*SimulationTaskQuery) (*SimulationTaskQuery, error)) SimulationTaskPaginateOption {
+	return func(pager *simulationtaskPager) error {
+		if filter == nil {
+			return errors.New("SimulationTaskQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type simulationtaskPager struct {
+	reverse bool
+	order   *SimulationTaskOrder
+	filter  func(*SimulationTaskQuery) (*SimulationTaskQuery, error)
+}
+
+func newSimulationTaskPager(opts []SimulationTaskPaginateOption, reverse bool) (*simulationtaskPager, error) {
+	pager := &simulationtaskPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSimulationTaskOrder
+	}
+	return pager, nil
+}
+
+func (p *simulationtaskPager) applyFilter(query *SimulationTaskQuery) (*SimulationTaskQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *simulationtaskPager) toCursor(_m *SimulationTask) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *simulationtaskPager) applyCursors(query *SimulationTaskQuery, after, before *Cursor) (*SimulationTaskQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSimulationTaskOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *simulationtaskPager) applyOrder(query *SimulationTaskQuery) *SimulationTaskQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSimulationTaskOrder.Field {
+		query = query.Order(DefaultSimulationTaskOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *simulationtaskPager) orderExpr(query *SimulationTaskQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSimulationTaskOrder.Field {
+			b.Comma().Ident(DefaultSimulationTaskOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SimulationTask.
+func (_m *SimulationTaskQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SimulationTaskPaginateOption,
+) (*SimulationTaskConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSimulationTaskPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SimulationTaskConnection{Edges: []*SimulationTaskEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// SimulationTaskOrderField defines the ordering field of SimulationTask.
+type SimulationTaskOrderField struct {
+	// Value extracts the ordering value from the given SimulationTask.
+	Value    func(*SimulationTask) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) simulationtask.OrderOption
+	toCursor func(*SimulationTask) Cursor
+}
+
+// SimulationTaskOrder defines the ordering of SimulationTask.
+type SimulationTaskOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *SimulationTaskOrderField `json:"field"`
+}
+
+// DefaultSimulationTaskOrder is the default ordering of SimulationTask.
+var DefaultSimulationTaskOrder = &SimulationTaskOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SimulationTaskOrderField{
+		Value: func(_m *SimulationTask) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: simulationtask.FieldID,
+		toTerm: simulationtask.ByID,
+		toCursor: func(_m *SimulationTask) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SimulationTask into SimulationTaskEdge.
+func (_m *SimulationTask) ToEdge(order *SimulationTaskOrder) *SimulationTaskEdge {
+	if order == nil {
+		order = DefaultSimulationTaskOrder
+	}
+	return &SimulationTaskEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/webhook"
@@ -57,6 +58,7 @@ const (
 	TypeQuotaOverride   = "QuotaOverride"
 	TypeResult          = "Result"
 	TypeSimulation      = "Simulation"
+	TypeSimulationTask  = "SimulationTask"
 	TypeUsageRecord     = "UsageRecord"
 	TypeUser            = "User"
 	TypeWebhook         = "Webhook"
@@ -12465,6 +12467,1054 @@ func (m *SimulationMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SimulationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Simulation edge %s", name)
+}
+
+// SimulationTaskMutation represents an operation that mutates the SimulationTask nodes in the graph.
+type SimulationTaskMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *uuid.UUID
+	tenant_id      *string
+	simulation_id  *uuid.UUID
+	pass           *int
+	addpass        *int
+	first_chunk    *int
+	addfirst_chunk *int
+	end_chunk      *int
+	addend_chunk   *int
+	iterations     *int
+	additerations  *int
+	replica        *string
+	state          *simulationtask.State
+	error          *string
+	started_at     *time.Time
+	finished_at    *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*SimulationTask, error)
+	predicates     []predicate.SimulationTask
+}
+
+var _ ent.Mutation = (*SimulationTaskMutation)(nil)
+
+// simulationtaskOption allows management of the mutation configuration using functional options.
+type simulationtaskOption func(*SimulationTaskMutation)
+
+// newSimulationTaskMutation creates new mutation for the SimulationTask entity.
+func newSimulationTaskMutation(c config, op Op, opts ...simulationtaskOption) *SimulationTaskMutation {
+	m := &SimulationTaskMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSimulationTask,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSimulationTaskID sets the ID field of the mutation.
+func withSimulationTaskID(id uuid.UUID) simulationtaskOption {
+	return func(m *SimulationTaskMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SimulationTask
+		)
+		m.oldValue = func(ctx context.Context) (*SimulationTask, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SimulationTask.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSimulationTask sets the old SimulationTask of the mutation.
+func withSimulationTask(node *SimulationTask) simulationtaskOption {
+	return func(m *SimulationTaskMutation) {
+		m.oldValue = func(context.Context) (*SimulationTask, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SimulationTaskMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SimulationTaskMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SimulationTask entities.
+func (m *SimulationTaskMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SimulationTaskMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SimulationTaskMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SimulationTask.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *SimulationTaskMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *SimulationTaskMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *SimulationTaskMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetSimulationID sets the "simulation_id" field.
+func (m *SimulationTaskMutation) SetSimulationID(u uuid.UUID) {
+	m.simulation_id = &u
+}
+
+// SimulationID returns the value of the "simulation_id" field in the mutation.
+func (m *SimulationTaskMutation) SimulationID() (r uuid.UUID, exists bool) {
+	v := m.simulation_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSimulationID returns the old "simulation_id" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldSimulationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSimulationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSimulationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSimulationID: %w", err)
+	}
+	return oldValue.SimulationID, nil
+}
+
+// ResetSimulationID resets all changes to the "simulation_id" field.
+func (m *SimulationTaskMutation) ResetSimulationID() {
+	m.simulation_id = nil
+}
+
+// SetPass sets the "pass" field.
+func (m *SimulationTaskMutation) SetPass(i int) {
+	m.pass = &i
+	m.addpass = nil
+}
+
+// Pass returns the value of the "pass" field in the mutation.
+func (m *SimulationTaskMutation) Pass() (r int, exists bool) {
+	v := m.pass
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPass returns the old "pass" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldPass(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPass is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPass requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPass: %w", err)
+	}
+	return oldValue.Pass, nil
+}
+
+// AddPass adds i to the "pass" field.
+func (m *SimulationTaskMutation) AddPass(i int) {
+	if m.addpass != nil {
+		*m.addpass += i
+	} else {
+		m.addpass = &i
+	}
+}
+
+// AddedPass returns the value that was added to the "pass" field in this mutation.
+func (m *SimulationTaskMutation) AddedPass() (r int, exists bool) {
+	v := m.addpass
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPass resets all changes to the "pass" field.
+func (m *SimulationTaskMutation) ResetPass() {
+	m.pass = nil
+	m.addpass = nil
+}
+
+// SetFirstChunk sets the "first_chunk" field.
+func (m *SimulationTaskMutation) SetFirstChunk(i int) {
+	m.first_chunk = &i
+	m.addfirst_chunk = nil
+}
+
+// FirstChunk returns the value of the "first_chunk" field in the mutation.
+func (m *SimulationTaskMutation) FirstChunk() (r int, exists bool) {
+	v := m.first_chunk
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstChunk returns the old "first_chunk" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldFirstChunk(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstChunk is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstChunk requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstChunk: %w", err)
+	}
+	return oldValue.FirstChunk, nil
+}
+
+// AddFirstChunk adds i to the "first_chunk" field.
+func (m *SimulationTaskMutation) AddFirstChunk(i int) {
+	if m.addfirst_chunk != nil {
+		*m.addfirst_chunk += i
+	} else {
+		m.addfirst_chunk = &i
+	}
+}
+
+// AddedFirstChunk returns the value that was added to the "first_chunk" field in this mutation.
+func (m *SimulationTaskMutation) AddedFirstChunk() (r int, exists bool) {
+	v := m.addfirst_chunk
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFirstChunk resets all changes to the "first_chunk" field.
+func (m *SimulationTaskMutation) ResetFirstChunk() {
+	m.first_chunk = nil
+	m.addfirst_chunk = nil
+}
+
+// SetEndChunk sets the "end_chunk" field.
+func (m *SimulationTaskMutation) SetEndChunk(i int) {
+	m.end_chunk = &i
+	m.addend_chunk = nil
+}
+
+// EndChunk returns the value of the "end_chunk" field in the mutation.
+func (m *SimulationTaskMutation) EndChunk() (r int, exists bool) {
+	v := m.end_chunk
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndChunk returns the old "end_chunk" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldEndChunk(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndChunk is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndChunk requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndChunk: %w", err)
+	}
+	return oldValue.EndChunk, nil
+}
+
+// AddEndChunk adds i to the "end_chunk" field.
+func (m *SimulationTaskMutation) AddEndChunk(i int) {
+	if m.addend_chunk != nil {
+		*m.addend_chunk += i
+	} else {
+		m.addend_chunk = &i
+	}
+}
+
+// AddedEndChunk returns the value that was added to the "end_chunk" field in this mutation.
+func (m *SimulationTaskMutation) AddedEndChunk() (r int, exists bool) {
+	v := m.addend_chunk
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEndChunk resets all changes to the "end_chunk" field.
+func (m *SimulationTaskMutation) ResetEndChunk() {
+	m.end_chunk = nil
+	m.addend_chunk = nil
+}
+
+// SetIterations sets the "iterations" field.
+func (m *SimulationTaskMutation) SetIterations(i int) {
+	m.iterations = &i
+	m.additerations = nil
+}
+
+// Iterations returns the value of the "iterations" field in the mutation.
+func (m *SimulationTaskMutation) Iterations() (r int, exists bool) {
+	v := m.iterations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIterations returns the old "iterations" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldIterations(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIterations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIterations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIterations: %w", err)
+	}
+	return oldValue.Iterations, nil
+}
+
+// AddIterations adds i to the "iterations" field.
+func (m *SimulationTaskMutation) AddIterations(i int) {
+	if m.additerations != nil {
+		*m.additerations += i
+	} else {
+		m.additerations = &i
+	}
+}
+
+// AddedIterations returns the value that was added to the "iterations" field in this mutation.
+func (m *SimulationTaskMutation) AddedIterations() (r int, exists bool) {
+	v := m.additerations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIterations resets all changes to the "iterations" field.
+func (m *SimulationTaskMutation) ResetIterations() {
+	m.iterations = nil
+	m.additerations = nil
+}
+
+// SetReplica sets the "replica" field.
+func (m *SimulationTaskMutation) SetReplica(s string) {
+	m.replica = &s
+}
+
+// Replica returns the value of the "replica" field in the mutation.
+func (m *SimulationTaskMutation) Replica() (r string, exists bool) {
+	v := m.replica
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplica returns the old "replica" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldReplica(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplica is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplica requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplica: %w", err)
+	}
+	return oldValue.Replica, nil
+}
+
+// ResetReplica resets all changes to the "replica" field.
+func (m *SimulationTaskMutation) ResetReplica() {
+	m.replica = nil
+}
+
+// SetState sets the "state" field.
+func (m *SimulationTaskMutation) SetState(s simulationtask.State) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *SimulationTaskMutation) State() (r simulationtask.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldState(ctx context.Context) (v simulationtask.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *SimulationTaskMutation) ResetState() {
+	m.state = nil
+}
+
+// SetError sets the "error" field.
+func (m *SimulationTaskMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *SimulationTaskMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *SimulationTaskMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[simulationtask.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *SimulationTaskMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[simulationtask.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *SimulationTaskMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, simulationtask.FieldError)
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *SimulationTaskMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *SimulationTaskMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *SimulationTaskMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *SimulationTaskMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *SimulationTaskMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *SimulationTaskMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[simulationtask.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *SimulationTaskMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[simulationtask.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *SimulationTaskMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, simulationtask.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the SimulationTaskMutation builder.
+func (m *SimulationTaskMutation) Where(ps ...predicate.SimulationTask) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SimulationTaskMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SimulationTaskMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SimulationTask, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SimulationTaskMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SimulationTaskMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SimulationTask).
+func (m *SimulationTaskMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SimulationTaskMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.tenant_id != nil {
+		fields = append(fields, simulationtask.FieldTenantID)
+	}
+	if m.simulation_id != nil {
+		fields = append(fields, simulationtask.FieldSimulationID)
+	}
+	if m.pass != nil {
+		fields = append(fields, simulationtask.FieldPass)
+	}
+	if m.first_chunk != nil {
+		fields = append(fields, simulationtask.FieldFirstChunk)
+	}
+	if m.end_chunk != nil {
+		fields = append(fields, simulationtask.FieldEndChunk)
+	}
+	if m.iterations != nil {
+		fields = append(fields, simulationtask.FieldIterations)
+	}
+	if m.replica != nil {
+		fields = append(fields, simulationtask.FieldReplica)
+	}
+	if m.state != nil {
+		fields = append(fields, simulationtask.FieldState)
+	}
+	if m.error != nil {
+		fields = append(fields, simulationtask.FieldError)
+	}
+	if m.started_at != nil {
+		fields = append(fields, simulationtask.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, simulationtask.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SimulationTaskMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case simulationtask.FieldTenantID:
+		return m.TenantID()
+	case simulationtask.FieldSimulationID:
+		return m.SimulationID()
+	case simulationtask.FieldPass:
+		return m.Pass()
+	case simulationtask.FieldFirstChunk:
+		return m.FirstChunk()
+	case simulationtask.FieldEndChunk:
+		return m.EndChunk()
+	case simulationtask.FieldIterations:
+		return m.Iterations()
+	case simulationtask.FieldReplica:
+		return m.Replica()
+	case simulationtask.FieldState:
+		return m.State()
+	case simulationtask.FieldError:
+		return m.Error()
+	case simulationtask.FieldStartedAt:
+		return m.StartedAt()
+	case simulationtask.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SimulationTaskMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case simulationtask.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case simulationtask.FieldSimulationID:
+		return m.OldSimulationID(ctx)
+	case simulationtask.FieldPass:
+		return m.OldPass(ctx)
+	case simulationtask.FieldFirstChunk:
+		return m.OldFirstChunk(ctx)
+	case simulationtask.FieldEndChunk:
+		return m.OldEndChunk(ctx)
+	case simulationtask.FieldIterations:
+		return m.OldIterations(ctx)
+	case simulationtask.FieldReplica:
+		return m.OldReplica(ctx)
+	case simulationtask.FieldState:
+		return m.OldState(ctx)
+	case simulationtask.FieldError:
+		return m.OldError(ctx)
+	case simulationtask.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case simulationtask.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SimulationTask field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SimulationTaskMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case simulationtask.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case simulationtask.FieldSimulationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSimulationID(v)
+		return nil
+	case simulationtask.FieldPass:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPass(v)
+		return nil
+	case simulationtask.FieldFirstChunk:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstChunk(v)
+		return nil
+	case simulationtask.FieldEndChunk:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndChunk(v)
+		return nil
+	case simulationtask.FieldIterations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIterations(v)
+		return nil
+	case simulationtask.FieldReplica:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplica(v)
+		return nil
+	case simulationtask.FieldState:
+		v, ok := value.(simulationtask.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case simulationtask.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case simulationtask.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case simulationtask.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SimulationTask field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SimulationTaskMutation) AddedFields() []string {
+	var fields []string
+	if m.addpass != nil {
+		fields = append(fields, simulationtask.FieldPass)
+	}
+	if m.addfirst_chunk != nil {
+		fields = append(fields, simulationtask.FieldFirstChunk)
+	}
+	if m.addend_chunk != nil {
+		fields = append(fields, simulationtask.FieldEndChunk)
+	}
+	if m.additerations != nil {
+		fields = append(fields, simulationtask.FieldIterations)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SimulationTaskMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case simulationtask.FieldPass:
+		return m.AddedPass()
+	case simulationtask.FieldFirstChunk:
+		return m.AddedFirstChunk()
+	case simulationtask.FieldEndChunk:
+		return m.AddedEndChunk()
+	case simulationtask.FieldIterations:
+		return m.AddedIterations()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SimulationTaskMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case simulationtask.FieldPass:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPass(v)
+		return nil
+	case simulationtask.FieldFirstChunk:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFirstChunk(v)
+		return nil
+	case simulationtask.FieldEndChunk:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEndChunk(v)
+		return nil
+	case simulationtask.FieldIterations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIterations(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SimulationTask numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SimulationTaskMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(simulationtask.FieldError) {
+		fields = append(fields, simulationtask.FieldError)
+	}
+	if m.FieldCleared(simulationtask.FieldFinishedAt) {
+		fields = append(fields, simulationtask.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SimulationTaskMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SimulationTaskMutation) ClearField(name string) error {
+	switch name {
+	case simulationtask.FieldError:
+		m.ClearError()
+		return nil
+	case simulationtask.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SimulationTask nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SimulationTaskMutation) ResetField(name string) error {
+	switch name {
+	case simulationtask.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case simulationtask.FieldSimulationID:
+		m.ResetSimulationID()
+		return nil
+	case simulationtask.FieldPass:
+		m.ResetPass()
+		return nil
+	case simulationtask.FieldFirstChunk:
+		m.ResetFirstChunk()
+		return nil
+	case simulationtask.FieldEndChunk:
+		m.ResetEndChunk()
+		return nil
+	case simulationtask.FieldIterations:
+		m.ResetIterations()
+		return nil
+	case simulationtask.FieldReplica:
+		m.ResetReplica()
+		return nil
+	case simulationtask.FieldState:
+		m.ResetState()
+		return nil
+	case simulationtask.FieldError:
+		m.ResetError()
+		return nil
+	case simulationtask.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case simulationtask.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SimulationTask field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SimulationTaskMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SimulationTaskMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SimulationTaskMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SimulationTaskMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SimulationTaskMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SimulationTaskMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SimulationTaskMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SimulationTask unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SimulationTaskMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SimulationTask edge %s", name)
 }
 
 // UsageRecordMutation represents an operation that mutates the UsageRecord nodes in the graph.

@@ -40,6 +40,8 @@ type Tx struct {
 	Result *ResultClient
 	// Simulation is the client for interacting with the Simulation builders.
 	Simulation *SimulationClient
+	// SimulationTask is the client for interacting with the SimulationTask builders.
+	SimulationTask *SimulationTaskClient
 	// UsageRecord is the client for interacting with the UsageRecord builders.
 	UsageRecord *UsageRecordClient
 	// User is the client for interacting with the User builders.
@@ -194,6 +196,7 @@ func (tx *Tx) init() {
 	tx.QuotaOverride = NewQuotaOverrideClient(tx.config)
 	tx.Result = NewResultClient(tx.config)
 	tx.Simulation = NewSimulationClient(tx.config)
+	tx.SimulationTask = NewSimulationTaskClient(tx.config)
 	tx.UsageRecord = NewUsageRecordClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.Webhook = NewWebhookClient(tx.config)

@@ -223,6 +223,8 @@ func chunkedRunsAcrossReplicas(t *testing.T, c *chunkedCluster) {
 		require.GreaterOrEqual(t, after-before, int64(3*((chunks+3)/4)), "the run went through tasks of 4 chunks, in at least three passes")
 		require.Equal(t, c.storedResults(reference[i]), c.storedResults(id), "a split run stores the unsplit run's results, bit for bit")
 		require.Equal(t, 1, c.completions(id), "billed once")
+		perReplica := requireOneFinishedPerTask(t, simulationTasks(t, servers[i], token, id))
+		require.GreaterOrEqual(t, len(perReplica), 2, "the replicas shared the tasks: %v", perReplica)
 	}
 	anyLog := func(s string) bool {
 		for _, r := range replicas {
@@ -273,6 +275,7 @@ func chunkedRunsAcrossReplicas(t *testing.T, c *chunkedCluster) {
 		}, time.Minute, 100*time.Millisecond, "a survivor reclaimed the dead replica's task (or its job, when it coordinated)")
 		require.Equal(t, c.storedResults(reference[2]), c.storedResults(id), "the reclaimed run's results are the unsplit run's, bit for bit")
 		require.Equal(t, 1, c.completions(id), "billed once")
+		requireOneFinishedPerTask(t, simulationTasks(t, survivor, token, id))
 	})
 
 	t.Run("cancel stops every task", func(t *testing.T) {

@@ -126,7 +126,7 @@ var matrix = map[string]matrixRow{
 	"Query.node":        {Op: `query($id: ID!) { node(id: $id) { id } }`, Vars: wbVars, Want: objectAccess},
 	"Query.workbook":    {Op: `query($id: ID!) { workbook(id: $id) { id name detectedCorrelations { cellA } detectedScenarios { count } } }`, Vars: wbVars, Want: objectAccess},
 	"Query.workbooks":   {Op: `{ workbooks(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
-	"Query.simulation":  {Op: `query($id: ID!) { simulation(id: $id) { id status } }`, Vars: simVars, Want: objectAccess},
+	"Query.simulation":  {Op: `query($id: ID!) { simulation(id: $id) { id status tasks { id replica state } } }`, Vars: simVars, Want: objectAccess},
 	"Query.simulations": {Op: `{ simulations(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
 	"Query.compareSimulations": {Op: `query($id: ID!) { compareSimulations(ids: [$id]) { output runs { simulation { id } result { mean } } } }`,
 		Vars: simVars, Want: objectAccess},
@@ -382,6 +382,9 @@ func (e *matrixEnv) fixture(t *testing.T) fixture {
 		SetIterations(100).SetSeed(1).SetCreatedBy(e.owner.UserID).Save(ctx)
 	require.NoError(t, err)
 	simulations := e.s.App.Store.Service(database.Simulation).Client
+	_, err = simulations.SimulationTask.Create().SetSimulationID(sim.ID).SetPass(0).SetFirstChunk(0).SetEndChunk(1).
+		SetIterations(100).SetReplica("matrix-replica").Save(ctx)
+	require.NoError(t, err)
 	m, err := simulations.Model.Create().SetName("matrix model").SetWorkbookID(wb.ID).SetVersion(1).
 		SetCreatedBy(e.owner.UserID).Save(ctx)
 	require.NoError(t, err)

@@ -84,10 +84,16 @@ type App struct {
 	bg          context.Context
 	stopBg      context.CancelFunc
 	workersDone chan struct{}
+	// work, a child of bg, is the workers' context: ending it first lets
+	// them hand their jobs back while Redis is still open.
+	work     context.Context
+	stopWork context.CancelFunc
 
 	// tasks and partials carry split runs' chunk-range tasks (chunked.go).
 	tasks    jobs.TaskQueue
 	partials jobs.Partials
+	// replica names this process in task records: its consumer name.
+	replica string
 
 	// Operations is the machinery beside the request path (server/operations.go).
 	Operations *Operations
@@ -245,7 +251,7 @@ func (a *App) openQueues(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	a.tasks, a.partials = tasks, jobs.NewRedisPartials(q)
+	a.tasks, a.partials, a.replica = tasks, jobs.NewRedisPartials(q), q.Consumer()
 	if a.Progress, err = progress.NewRedis(ctx, a.Redis, redisPrefix(cfg), a.log); err != nil {
 		return err
 	}
@@ -268,7 +274,7 @@ func (a *App) chunking(cfg *config.Config) *simulation.Chunking {
 	if cfg.ChunkedAbove <= 0 || a.tasks == nil {
 		return nil
 	}
-	return &simulation.Chunking{Tasks: a.tasks, Partials: a.partials, Above: cfg.ChunkedAbove, TaskIterations: cfg.ChunkTaskIterations}
+	return &simulation.Chunking{Tasks: a.tasks, Partials: a.partials, Above: cfg.ChunkedAbove, TaskIterations: cfg.ChunkTaskIterations, Replica: a.replica}
 }
 
 // StartWorkers runs n simulation workers until the App closes. A process
@@ -278,13 +284,17 @@ func (a *App) StartWorkers(n int) {
 	done := make(chan struct{})
 	prev := a.workersDone
 	a.workersDone = done
+	if a.work == nil {
+		a.work, a.stopWork = context.WithCancel(a.bg)
+	}
+	work := a.work
 	go func() {
 		defer close(done)
 		var tasks sync.WaitGroup
 		if c := a.Worker.Chunking; c != nil {
-			tasks.Go(func() { c.Tasks.WorkTasks(a.bg, n, a.Worker.HandleTask) })
+			tasks.Go(func() { c.Tasks.WorkTasks(work, n, a.Worker.HandleTask) })
 		}
-		a.Queue.Work(a.bg, n, a.Worker.Handle)
+		a.Queue.Work(work, n, a.Worker.Handle)
 		tasks.Wait()
 		if prev != nil {
 			<-prev
@@ -335,6 +345,20 @@ func (a *App) websocketInit(ctx context.Context, payload transport.InitPayload) 
 	// whichever is first; its timer is released either way.
 	authed, _, err := a.Authn.Authenticate(ctx, account.BearerToken(token)) //nolint:lostcancel
 	return tenancy.WithRequestScope(authed), err
+}
+
+// StopWorkers stops taking jobs and tasks and interrupts the running ones,
+// which the queue hands back for another replica (server mode), and waits
+// for the workers until ctx ends.
+func (a *App) StopWorkers(ctx context.Context) {
+	if a.stopWork == nil {
+		return
+	}
+	a.stopWork()
+	select {
+	case <-a.workersDone:
+	case <-ctx.Done():
+	}
 }
 
 // Close stops the workers and releases the databases and Redis.
@@ -405,6 +429,14 @@ func Run(ctx context.Context, cfg *config.Config, opts RunOpts) error {
 	log.Info("shutting down", "grace", cfg.ShutdownGrace)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
 	defer cancel()
+	// The workers hand their running jobs and tasks back while requests
+	// drain.
+	workersStopped := make(chan struct{})
+	go func() {
+		defer close(workersStopped)
+		app.StopWorkers(shutdownCtx)
+	}()
+	defer func() { <-workersStopped }()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close()
 		return fmt.Errorf("graceful shutdown: %w", err)

@@ -165,6 +165,18 @@ func (f SimulationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SimulationMutation", m)
 }
 
+// The SimulationTaskFunc type is an adapter to allow the use of ordinary
+// function as SimulationTask mutator.
+type SimulationTaskFunc func(context.Context, *ent.SimulationTaskMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SimulationTaskFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SimulationTaskMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SimulationTaskMutation", m)
+}
+
 // The UsageRecordFunc type is an adapter to allow the use of ordinary
 // function as UsageRecord mutator.
 type UsageRecordFunc func(context.Context, *ent.UsageRecordMutation) (ent.Value, error)

@@ -22,6 +22,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/webhook"
@@ -436,6 +437,33 @@ func (f TraverseSimulation) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SimulationQuery", q)
 }
 
+// The SimulationTaskFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SimulationTaskFunc func(context.Context, *ent.SimulationTaskQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SimulationTaskFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SimulationTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SimulationTaskQuery", q)
+}
+
+// The TraverseSimulationTask type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSimulationTask func(context.Context, *ent.SimulationTaskQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSimulationTask) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSimulationTask) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SimulationTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SimulationTaskQuery", q)
+}
+
 // The UsageRecordFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UsageRecordFunc func(context.Context, *ent.UsageRecordQuery) (ent.Value, error)
 
@@ -600,6 +628,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ResultQuery, predicate.Result, result.OrderOption]{typ: ent.TypeResult, tq: q}, nil
 	case *ent.SimulationQuery:
 		return &query[*ent.SimulationQuery, predicate.Simulation, simulation.OrderOption]{typ: ent.TypeSimulation, tq: q}, nil
+	case *ent.SimulationTaskQuery:
+		return &query[*ent.SimulationTaskQuery, predicate.SimulationTask, simulationtask.OrderOption]{typ: ent.TypeSimulationTask, tq: q}, nil
 	case *ent.UsageRecordQuery:
 		return &query[*ent.UsageRecordQuery, predicate.UsageRecord, usagerecord.OrderOption]{typ: ent.TypeUsageRecord, tq: q}, nil
 	case *ent.UserQuery:

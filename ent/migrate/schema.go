@@ -421,6 +421,39 @@ var (
 			},
 		},
 	}
+	// SimulationTasksColumns holds the columns for the "simulation_tasks" table.
+	SimulationTasksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "simulation_id", Type: field.TypeUUID},
+		{Name: "pass", Type: field.TypeInt},
+		{Name: "first_chunk", Type: field.TypeInt},
+		{Name: "end_chunk", Type: field.TypeInt},
+		{Name: "iterations", Type: field.TypeInt},
+		{Name: "replica", Type: field.TypeString, Size: 255},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"RUNNING", "FINISHED", "DUPLICATE", "HANDED_BACK", "ABANDONED", "FAILED", "CANCELLED"}, Default: "RUNNING"},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// SimulationTasksTable holds the schema information for the "simulation_tasks" table.
+	SimulationTasksTable = &schema.Table{
+		Name:       "simulation_tasks",
+		Columns:    SimulationTasksColumns,
+		PrimaryKey: []*schema.Column{SimulationTasksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "simulationtask_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{SimulationTasksColumns[1]},
+			},
+			{
+				Name:    "simulationtask_simulation_id_pass_first_chunk",
+				Unique:  false,
+				Columns: []*schema.Column{SimulationTasksColumns[2], SimulationTasksColumns[3], SimulationTasksColumns[4]},
+			},
+		},
+	}
 	// UsageRecordsColumns holds the columns for the "usage_records" table.
 	UsageRecordsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -590,6 +623,7 @@ var (
 		QuotaOverridesTable,
 		ResultsTable,
 		SimulationsTable,
+		SimulationTasksTable,
 		UsageRecordsTable,
 		UsersTable,
 		WebhooksTable,

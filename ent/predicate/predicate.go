@@ -45,6 +45,9 @@ type Result func(*sql.Selector)
 // Simulation is the predicate function for simulation builders.
 type Simulation func(*sql.Selector)
 
+// SimulationTask is the predicate function for simulationtask builders.
+type SimulationTask func(*sql.Selector)
+
 // UsageRecord is the predicate function for usagerecord builders.
 type UsageRecord func(*sql.Selector)
 

@@ -423,6 +423,30 @@ func (f SimulationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SimulationMutation", m)
 }
 
+// The SimulationTaskQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SimulationTaskQueryRuleFunc func(context.Context, *ent.SimulationTaskQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SimulationTaskQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SimulationTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SimulationTaskQuery", q)
+}
+
+// The SimulationTaskMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SimulationTaskMutationRuleFunc func(context.Context, *ent.SimulationTaskMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SimulationTaskMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SimulationTaskMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SimulationTaskMutation", m)
+}
+
 // The UsageRecordQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type UsageRecordQueryRuleFunc func(context.Context, *ent.UsageRecordQuery) error
@@ -604,6 +628,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SimulationQuery:
 		return q.Filter(), nil
+	case *ent.SimulationTaskQuery:
+		return q.Filter(), nil
 	case *ent.UsageRecordQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -646,6 +672,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ResultMutation:
 		return m.Filter(), nil
 	case *ent.SimulationMutation:
+		return m.Filter(), nil
+	case *ent.SimulationTaskMutation:
 		return m.Filter(), nil
 	case *ent.UsageRecordMutation:
 		return m.Filter(), nil

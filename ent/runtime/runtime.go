@@ -21,6 +21,7 @@ import (
 	"github.com/simgraph/simgraph/ent/result"
 	"github.com/simgraph/simgraph/ent/schema"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
 	"github.com/simgraph/simgraph/ent/webhook"
@@ -621,6 +622,87 @@ func init() {
 	simulationDescID := simulationFields[0].Descriptor()
 	// simulation.DefaultID holds the default value on creation for the id field.
 	simulation.DefaultID = simulationDescID.Default.(func() uuid.UUID)
+	simulationtaskMixin := schema.SimulationTask{}.Mixin()
+	simulationtask.Policy = privacy.NewPolicies(simulationtaskMixin[0], schema.SimulationTask{})
+	simulationtask.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := simulationtask.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	simulationtaskMixinHooks0 := simulationtaskMixin[0].Hooks()
+
+	simulationtask.Hooks[1] = simulationtaskMixinHooks0[0]
+	simulationtaskMixinFields0 := simulationtaskMixin[0].Fields()
+	_ = simulationtaskMixinFields0
+	simulationtaskFields := schema.SimulationTask{}.Fields()
+	_ = simulationtaskFields
+	// simulationtaskDescTenantID is the schema descriptor for tenant_id field.
+	simulationtaskDescTenantID := simulationtaskMixinFields0[0].Descriptor()
+	// simulationtask.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	simulationtask.TenantIDValidator = func() func(string) error {
+		validators := simulationtaskDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// simulationtaskDescPass is the schema descriptor for pass field.
+	simulationtaskDescPass := simulationtaskFields[2].Descriptor()
+	// simulationtask.PassValidator is a validator for the "pass" field. It is called by the builders before save.
+	simulationtask.PassValidator = simulationtaskDescPass.Validators[0].(func(int) error)
+	// simulationtaskDescFirstChunk is the schema descriptor for first_chunk field.
+	simulationtaskDescFirstChunk := simulationtaskFields[3].Descriptor()
+	// simulationtask.FirstChunkValidator is a validator for the "first_chunk" field. It is called by the builders before save.
+	simulationtask.FirstChunkValidator = simulationtaskDescFirstChunk.Validators[0].(func(int) error)
+	// simulationtaskDescEndChunk is the schema descriptor for end_chunk field.
+	simulationtaskDescEndChunk := simulationtaskFields[4].Descriptor()
+	// simulationtask.EndChunkValidator is a validator for the "end_chunk" field. It is called by the builders before save.
+	simulationtask.EndChunkValidator = simulationtaskDescEndChunk.Validators[0].(func(int) error)
+	// simulationtaskDescIterations is the schema descriptor for iterations field.
+	simulationtaskDescIterations := simulationtaskFields[5].Descriptor()
+	// simulationtask.IterationsValidator is a validator for the "iterations" field. It is called by the builders before save.
+	simulationtask.IterationsValidator = simulationtaskDescIterations.Validators[0].(func(int) error)
+	// simulationtaskDescReplica is the schema descriptor for replica field.
+	simulationtaskDescReplica := simulationtaskFields[6].Descriptor()
+	// simulationtask.ReplicaValidator is a validator for the "replica" field. It is called by the builders before save.
+	simulationtask.ReplicaValidator = func() func(string) error {
+		validators := simulationtaskDescReplica.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(replica string) error {
+			for _, fn := range fns {
+				if err := fn(replica); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// simulationtaskDescError is the schema descriptor for error field.
+	simulationtaskDescError := simulationtaskFields[8].Descriptor()
+	// simulationtask.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	simulationtask.ErrorValidator = simulationtaskDescError.Validators[0].(func(string) error)
+	// simulationtaskDescStartedAt is the schema descriptor for started_at field.
+	simulationtaskDescStartedAt := simulationtaskFields[9].Descriptor()
+	// simulationtask.DefaultStartedAt holds the default value on creation for the started_at field.
+	simulationtask.DefaultStartedAt = simulationtaskDescStartedAt.Default.(func() time.Time)
+	// simulationtaskDescID is the schema descriptor for id field.
+	simulationtaskDescID := simulationtaskFields[0].Descriptor()
+	// simulationtask.DefaultID holds the default value on creation for the id field.
+	simulationtask.DefaultID = simulationtaskDescID.Default.(func() uuid.UUID)
 	usagerecordFields := schema.UsageRecord{}.Fields()
 	_ = usagerecordFields
 	// usagerecordDescOrganizationID is the schema descriptor for organization_id field.

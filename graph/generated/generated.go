@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/server/admin"
 	"github.com/simgraph/simgraph/server/files"
@@ -590,6 +591,7 @@ type ComplexityRoot struct {
 		SummaryCSVURL   func(childComplexity int) int
 		TailLevels      func(childComplexity int) int
 		Targets         func(childComplexity int) int
+		Tasks           func(childComplexity int) int
 		Warnings        func(childComplexity int) int
 		Workbook        func(childComplexity int) int
 		WorkbookID      func(childComplexity int) int
@@ -627,6 +629,19 @@ type ComplexityRoot struct {
 		ByStatus func(childComplexity int) int
 		Recent   func(childComplexity int) int
 		Total    func(childComplexity int) int
+	}
+
+	SimulationTask struct {
+		EndChunk   func(childComplexity int) int
+		Error      func(childComplexity int) int
+		FinishedAt func(childComplexity int) int
+		FirstChunk func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Iterations func(childComplexity int) int
+		Pass       func(childComplexity int) int
+		Replica    func(childComplexity int) int
+		StartedAt  func(childComplexity int) int
+		State      func(childComplexity int) int
 	}
 
 	StatusCount struct {
@@ -846,6 +861,8 @@ type SimulationResolver interface {
 	SummaryCSVURL(ctx context.Context, obj *ent.Simulation) (*string, error)
 	SamplesCSVURL(ctx context.Context, obj *ent.Simulation) (*string, error)
 	Model(ctx context.Context, obj *ent.Simulation) (*ent.Model, error)
+
+	Tasks(ctx context.Context, obj *ent.Simulation) ([]*ent.SimulationTask, error)
 }
 type SimulationProgressResolver interface {
 	Status(ctx context.Context, obj *simspec.Progress) (simulation.Status, error)
@@ -3267,6 +3284,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.Targets(childComplexity), true
+	case "Simulation.tasks":
+		if e.ComplexityRoot.Simulation.Tasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Tasks(childComplexity), true
 	case "Simulation.warnings":
 		if e.ComplexityRoot.Simulation.Warnings == nil {
 			break
@@ -3404,6 +3427,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimulationSummary.Total(childComplexity), true
+
+	case "SimulationTask.endChunk":
+		if e.ComplexityRoot.SimulationTask.EndChunk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.EndChunk(childComplexity), true
+	case "SimulationTask.error":
+		if e.ComplexityRoot.SimulationTask.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.Error(childComplexity), true
+	case "SimulationTask.finishedAt":
+		if e.ComplexityRoot.SimulationTask.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.FinishedAt(childComplexity), true
+	case "SimulationTask.firstChunk":
+		if e.ComplexityRoot.SimulationTask.FirstChunk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.FirstChunk(childComplexity), true
+	case "SimulationTask.id":
+		if e.ComplexityRoot.SimulationTask.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.ID(childComplexity), true
+	case "SimulationTask.iterations":
+		if e.ComplexityRoot.SimulationTask.Iterations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.Iterations(childComplexity), true
+	case "SimulationTask.pass":
+		if e.ComplexityRoot.SimulationTask.Pass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.Pass(childComplexity), true
+	case "SimulationTask.replica":
+		if e.ComplexityRoot.SimulationTask.Replica == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.Replica(childComplexity), true
+	case "SimulationTask.startedAt":
+		if e.ComplexityRoot.SimulationTask.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.StartedAt(childComplexity), true
+	case "SimulationTask.state":
+		if e.ComplexityRoot.SimulationTask.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.State(childComplexity), true
 
 	case "StatusCount.count":
 		if e.ComplexityRoot.StatusCount.Count == nil {
@@ -5283,6 +5367,48 @@ type Subscription {
   simulationProgress(id: ID!): SimulationProgress!
 }
 `, BuiltIn: false},
+	{Name: "../schema/simulationtask.graphqls", Input: `"""
+One replica's attempt at one task of a split run: a range of the engine's
+chunks (1,024 iterations each) in one pass. A task computed more than once
+(its replica died or stopped, or it was queued again) has an attempt each.
+"""
+type SimulationTask {
+  id: ID!
+  "0: the first pass (moments); then the counting passes and the final one."
+  pass: Int!
+  "Chunks firstChunk up to, not including, endChunk."
+  firstChunk: Int!
+  endChunk: Int!
+  iterations: Int!
+  "The replica (its consumer name: host, process ID, a random suffix) that took it."
+  replica: String!
+  state: SimulationTaskState!
+  "Why it FAILED; empty otherwise."
+  error: String!
+  startedAt: Time!
+  finishedAt: Time
+}
+
+enum SimulationTaskState {
+  "Being computed."
+  RUNNING
+  "Its partial is the one stored."
+  FINISHED
+  "Computed, but another attempt had stored the partial first."
+  DUPLICATE
+  "Its replica stopped (SIGTERM) and queued it again for another."
+  HANDED_BACK
+  "Its replica died; another reclaimed the task."
+  ABANDONED
+  FAILED
+  CANCELLED
+}
+
+extend type Simulation {
+  "The attempts at its tasks when the run was split across replicas, by pass and chunk; empty for a run in one process."
+  tasks: [SimulationTask!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `enum Tier {
   TRIAL
   STANDARD
@@ -6316,6 +6442,8 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_model(ctx, field)
 	case "modelVersion":
 		return ec.fieldContext_Simulation_modelVersion(ctx, field)
+	case "tasks":
+		return ec.fieldContext_Simulation_tasks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Simulation", field.Name)
 }
@@ -6386,6 +6514,32 @@ func (ec *executionContext) childFields_SimulationSummary(ctx context.Context, f
 		return ec.fieldContext_SimulationSummary_recent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SimulationSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_SimulationTask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SimulationTask_id(ctx, field)
+	case "pass":
+		return ec.fieldContext_SimulationTask_pass(ctx, field)
+	case "firstChunk":
+		return ec.fieldContext_SimulationTask_firstChunk(ctx, field)
+	case "endChunk":
+		return ec.fieldContext_SimulationTask_endChunk(ctx, field)
+	case "iterations":
+		return ec.fieldContext_SimulationTask_iterations(ctx, field)
+	case "replica":
+		return ec.fieldContext_SimulationTask_replica(ctx, field)
+	case "state":
+		return ec.fieldContext_SimulationTask_state(ctx, field)
+	case "error":
+		return ec.fieldContext_SimulationTask_error(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_SimulationTask_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_SimulationTask_finishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SimulationTask", field.Name)
 }
 
 func (ec *executionContext) childFields_StatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17132,6 +17286,38 @@ func (ec *executionContext) fieldContext_Simulation_modelVersion(_ context.Conte
 	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Simulation_tasks(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_tasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().Tasks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SimulationTask) graphql.Marshaler {
+			return ec.marshalNSimulationTask2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationTaskᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_tasks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimulationTask(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SimulationComparison_output(ctx context.Context, field graphql.CollectedField, obj *model.SimulationComparison) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17630,6 +17816,236 @@ func (ec *executionContext) fieldContext_SimulationSummary_recent(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SimulationTask_id(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SimulationTask_pass(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_pass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pass, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_pass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationTask_firstChunk(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_firstChunk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstChunk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_firstChunk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationTask_endChunk(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_endChunk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndChunk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_endChunk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationTask_iterations(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_iterations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Iterations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_iterations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimulationTask_replica(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_replica(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replica, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_replica(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulationTask_state(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v simulationtask.State) graphql.Marshaler {
+			return ec.marshalNSimulationTaskState2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationtaskᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "SimulationTaskState")
+}
+
+func (ec *executionContext) _SimulationTask_error(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimulationTask_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SimulationTask_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "Time")
 }
 
 func (ec *executionContext) _StatusCount_status(ctx context.Context, field graphql.CollectedField, obj *admin.StatusCount) (ret graphql.Marshaler) {
@@ -25263,6 +25679,12 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "tasks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_tasks(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25497,6 +25919,84 @@ func (ec *executionContext) _SimulationSummary(ctx context.Context, sel ast.Sele
 		case "recent":
 			out.Values[i] = ec._SimulationSummary_recent(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var simulationTaskImplementors = []string{"SimulationTask"}
+
+func (ec *executionContext) _SimulationTask(ctx context.Context, sel ast.SelectionSet, obj *ent.SimulationTask) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, simulationTaskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SimulationTask")
+		case "id":
+			out.Values[i] = ec._SimulationTask_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pass":
+			out.Values[i] = ec._SimulationTask_pass(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstChunk":
+			out.Values[i] = ec._SimulationTask_firstChunk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endChunk":
+			out.Values[i] = ec._SimulationTask_endChunk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "iterations":
+			out.Values[i] = ec._SimulationTask_iterations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replica":
+			out.Values[i] = ec._SimulationTask_replica(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._SimulationTask_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._SimulationTask_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._SimulationTask_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._SimulationTask_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -27970,6 +28470,40 @@ func (ec *executionContext) marshalNSimulationSummary2ᚖgithubᚗcomᚋsimgraph
 		return graphql.Null
 	}
 	return ec._SimulationSummary(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSimulationTask2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SimulationTask) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSimulationTask2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationTask(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSimulationTask2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulationTask(ctx context.Context, sel ast.SelectionSet, v *ent.SimulationTask) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SimulationTask!")
+		return graphql.Null
+	}
+	return ec._SimulationTask(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSimulationTaskState2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationtaskᚐState(ctx context.Context, v any) (simulationtask.State, error) {
+	var res simulationtask.State
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSimulationTaskState2githubᚗcomᚋsimgraphᚋsimgraphᚋentᚋsimulationtaskᚐState(ctx context.Context, sel ast.SelectionSet, v simulationtask.State) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNStatusCount2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋadminᚐStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*admin.StatusCount) graphql.Marshaler {

@@ -1,10 +1,16 @@
 // Command scaleout measures a large run split across replicas (`make
 // bench-scaleout`): the same simulation of project-dcf.xlsx (the workbooks
-// README's five inputs, outputs NPV and IRR) on 1, 2 and 3 `simgraph serve`
-// processes, each with one worker and one engine goroutine, on one
-// PostgreSQL and Redis. It prints the wall time from creation to
-// completion, the speed-up over one replica and whether the stored results
-// are identical, byte for byte.
+// README's five inputs, outputs NPV and IRR) first unsplit in one process
+// (the reference), then split on 1, 2 and 3 `simgraph serve` processes,
+// each with one worker and one engine goroutine, on one PostgreSQL and
+// Redis. It prints the wall time from creation to completion, the speed-up
+// over the reference, the tasks each replica finished (from the run's task
+// records) and whether the stored results are identical to the
+// reference's, byte for byte.
+//
+// -redis-cluster starts a Redis Cluster of three masters (each with a
+// replica) on free ports for the runs; -kill kills (SIGKILL) one of three
+// replicas mid-run, whose tasks the others reclaim.
 //
 // Environment: SIMGRAPH_TEST_POSTGRES_URL, SIMGRAPH_TEST_REDIS_URL (the
 // tests' defaults otherwise).
@@ -35,6 +41,7 @@ import (
 
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/database"
+	"github.com/simgraph/simgraph/server/servertest/rediscluster"
 )
 
 const secret = "scaleout-bench-secret-0123456789abcdef"
@@ -44,22 +51,35 @@ func main() {
 	replicaCounts := flag.String("replicas", "1,2,3", "replica counts to measure")
 	workbook := flag.String("workbook", "../shared/workbooks/project-dcf.xlsx", "project-dcf.xlsx")
 	bin := flag.String("bin", "", "simgraph binary (built when empty)")
+	cluster := flag.Bool("redis-cluster", false, "run on a Redis Cluster of three masters started for the runs")
+	kill := flag.Bool("kill", false, "kill (SIGKILL) one of three replicas mid-run")
 	flag.Parse()
-	if err := run(*iterations, *replicaCounts, *workbook, *bin); err != nil {
+	if err := run(*iterations, *replicaCounts, *workbook, *bin, *cluster, *kill); err != nil {
 		fmt.Fprintln(os.Stderr, "scaleout:", err)
 		os.Exit(1)
 	}
 }
 
 type measure struct {
-	replicas int
+	replicas int // 0: the unsplit reference
 	wall     time.Duration
 	digest   string
+	killed   bool
+	tasks    string // finished tasks per replica, other states
+	load     string
 }
 
-func run(iterations int, counts, workbookPath, bin string) error {
+func run(iterations int, counts, workbookPath, bin string, cluster, kill bool) error {
 	pg := env("SIMGRAPH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
 	rdb := env("SIMGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+	if cluster {
+		c, err := rediscluster.Start()
+		if err != nil {
+			return fmt.Errorf("starting a Redis Cluster: %w", err)
+		}
+		defer c.Stop()
+		rdb = c.URL()
+	}
 	wb, err := os.ReadFile(workbookPath)
 	if err != nil {
 		return err
@@ -75,47 +95,76 @@ func run(iterations int, counts, workbookPath, bin string) error {
 			return fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	}
-	fmt.Printf("scale-out bench: %d iterations of project-dcf.xlsx, %d CPUs, load average %s\n", iterations, numCPU(), loadavg())
-	var ms []measure
+	fmt.Printf("scale-out bench: %d iterations of project-dcf.xlsx, %d CPUs, Redis %s, load average %s\n", iterations, numCPU(),
+		map[bool]string{true: "Cluster (3 masters)", false: "single node"}[cluster], loadavg())
+	ref, err := measureReplicas(0, iterations, wb, bin, pg, rdb, tmp, false)
+	if err != nil {
+		return fmt.Errorf("reference run: %w", err)
+	}
+	fmt.Printf("  reference (1 process, unsplit): %.1f s, load average %s\n", ref.wall.Seconds(), ref.load)
+	ms := []measure{ref}
 	for _, f := range strings.Split(counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
 			return fmt.Errorf("-replicas: %q", f)
 		}
-		m, err := measureReplicas(n, iterations, wb, bin, pg, rdb, tmp)
+		m, err := measureReplicas(n, iterations, wb, bin, pg, rdb, tmp, kill && n == 3)
 		if err != nil {
 			return fmt.Errorf("%d replicas: %w", n, err)
 		}
 		ms = append(ms, m)
-		fmt.Printf("  %d replica(s): %.1f s\n", n, m.wall.Seconds())
+		fmt.Printf("  %d replica(s)%s: %.1f s, load average %s, tasks %s\n", n, map[bool]string{true: " (one killed)"}[m.killed], m.wall.Seconds(), m.load, m.tasks)
 	}
 	fmt.Println()
-	fmt.Println("| replicas | wall time | speed-up vs 1 | results identical to 1 replica's |")
-	fmt.Println("|---:|---:|---:|---|")
+	fmt.Println("| run | wall time | speed-up vs reference | finished tasks per replica (other attempts) | results identical to the reference | load average (1, 5, 15 min) |")
+	fmt.Println("|---|---:|---:|---|---|---|")
+	identical := true
 	for _, m := range ms {
-		fmt.Printf("| %d | %.1f s | %.2fx | %v |\n", m.replicas, m.wall.Seconds(), ms[0].wall.Seconds()/m.wall.Seconds(), m.digest == ms[0].digest)
+		name := "reference: 1 process, unsplit"
+		if m.replicas > 0 {
+			name = fmt.Sprintf("%d replica(s), split", m.replicas)
+			if m.killed {
+				name += ", one SIGKILLed"
+			}
+		}
+		identical = identical && m.digest == ref.digest
+		fmt.Printf("| %s | %.1f s | %.2fx | %s | %v | %s |\n", name, m.wall.Seconds(), ref.wall.Seconds()/m.wall.Seconds(), m.tasks, m.digest == ref.digest, m.load)
 	}
-	fmt.Printf("\nresults digest (sha256 of the stored result rows): %s\nload average at the end: %s\n", ms[0].digest, loadavg())
+	fmt.Printf("\nresults digest (sha256 of the stored result rows): %s\nload average at the end: %s\n", ref.digest, loadavg())
+	if !identical {
+		return fmt.Errorf("a split run's results differ from the reference's")
+	}
 	return nil
 }
 
-func measureReplicas(n, iterations int, wb []byte, bin, pg, rdb, tmp string) (measure, error) {
+// measureReplicas runs the simulation on n replicas splitting it (n 0:
+// one process, unsplit), killing the third replica mid-run when kill.
+func measureReplicas(n, iterations int, wb []byte, bin, pg, rdb, tmp string, kill bool) (measure, error) {
 	prefix := fmt.Sprintf("scaleout_%d_%d_", os.Getpid(), n)
 	defer dropDatabases(pg, prefix)
+	chunkedAbove := "2000000"
+	if n == 0 {
+		chunkedAbove = "0"
+	}
 	envs := []string{
 		"SIMGRAPH_POSTGRES_URL=" + pg, "SIMGRAPH_REDIS_URL=" + rdb, "SIMGRAPH_DATABASE_PREFIX=" + prefix,
 		"SIMGRAPH_JWT_SECRET=" + secret, "SIMGRAPH_WORKERS=1", "SIMGRAPH_ENGINE_WORKERS=1", "SIMGRAPH_QUOTAS=false",
 		"SIMGRAPH_MAX_ITERATIONS=" + strconv.Itoa(max(iterations, 10_000_000)), "SIMGRAPH_LOG_LEVEL=warn",
+		// The split runs stream their summary; so does the reference.
+		"SIMGRAPH_SUMMARY_MEMORY=-1", "SIMGRAPH_CHUNKED_ABOVE=" + chunkedAbove, "SIMGRAPH_JOB_RECLAIM_AFTER=5s",
 	}
 	var procs []*exec.Cmd
 	var urls []string
+	killed := map[*exec.Cmd]bool{}
 	defer func() {
 		for _, p := range procs {
-			_ = p.Process.Signal(syscall.SIGTERM)
+			if !killed[p] {
+				_ = p.Process.Signal(syscall.SIGTERM)
+			}
 			_, _ = p.Process.Wait()
 		}
 	}()
-	for i := range n {
+	for i := range max(n, 1) {
 		url, cmd, err := startReplica(bin, envs, filepath.Join(tmp, fmt.Sprintf("%s%d.log", prefix, i)))
 		if err != nil {
 			return measure{}, err
@@ -140,10 +189,29 @@ func measureReplicas(n, iterations int, wb []byte, bin, pg, rdb, tmp string) (me
 	}
 	for {
 		var out struct {
-			Simulation struct{ Status, Error string }
+			Simulation struct {
+				Status, Error string
+				Tasks         []struct{ State string }
+			}
 		}
-		if err := c.post(urls[0], "application/json", query(`query($id: ID!) { simulation(id: $id) { status error } }`, map[string]any{"id": id}), &out); err != nil {
+		if err := c.post(urls[0], "application/json", query(`query($id: ID!) { simulation(id: $id) { status error tasks { state } } }`, map[string]any{"id": id}), &out); err != nil {
 			return measure{}, err
+		}
+		if kill && len(killed) == 0 {
+			finished := 0
+			for _, t := range out.Simulation.Tasks {
+				if t.State == "FINISHED" {
+					finished++
+				}
+			}
+			// Some way into the first pass (of about 38 tasks of the
+			// default 262,144 iterations): the victim holds a task.
+			if finished >= 10 {
+				victim := procs[2]
+				_ = victim.Process.Signal(syscall.SIGKILL)
+				killed[victim] = true
+				fmt.Printf("    killed replica 3 (pid %d) after %.1f s, %d tasks finished\n", victim.Process.Pid, time.Since(start).Seconds(), finished)
+			}
 		}
 		switch out.Simulation.Status {
 		case "COMPLETED":
@@ -156,11 +224,61 @@ func measureReplicas(n, iterations int, wb []byte, bin, pg, rdb, tmp string) (me
 		break
 	}
 	wall := time.Since(start)
+	load := loadavg()
 	digest, err := resultsDigest(pg, prefix, id)
 	if err != nil {
 		return measure{}, err
 	}
-	return measure{replicas: n, wall: wall, digest: digest}, nil
+	tasks, err := c.tasksPerReplica(urls[0], id, procs)
+	if err != nil {
+		return measure{}, err
+	}
+	return measure{replicas: n, wall: wall, digest: digest, killed: len(killed) > 0, tasks: tasks, load: load}, nil
+}
+
+// tasksPerReplica summarises the run's task records: FINISHED attempts by
+// replica (numbered as started, found by the process ID in the consumer
+// name), then the count of each other state.
+func (c *client) tasksPerReplica(url, id string, procs []*exec.Cmd) (string, error) {
+	var out struct {
+		Simulation struct {
+			Tasks []struct{ Replica, State string }
+		}
+	}
+	if err := c.post(url, "application/json", query(`query($id: ID!) { simulation(id: $id) { tasks { replica state } } }`, map[string]any{"id": id}), &out); err != nil {
+		return "", err
+	}
+	if len(out.Simulation.Tasks) == 0 {
+		return "none (unsplit)", nil
+	}
+	finished := make([]int, len(procs))
+	others := map[string]int{}
+	for _, t := range out.Simulation.Tasks {
+		if t.State != "FINISHED" {
+			others[t.State]++
+			continue
+		}
+		for i, p := range procs {
+			if strings.Contains(t.Replica, "-"+strconv.Itoa(p.Process.Pid)+"-") {
+				finished[i]++
+			}
+		}
+	}
+	parts := make([]string, len(finished))
+	for i, f := range finished {
+		parts[i] = strconv.Itoa(f)
+	}
+	summary := strings.Join(parts, " / ")
+	var extra []string
+	for _, state := range []string{"DUPLICATE", "HANDED_BACK", "ABANDONED", "FAILED", "CANCELLED", "RUNNING"} {
+		if others[state] > 0 {
+			extra = append(extra, fmt.Sprintf("%d %s", others[state], state))
+		}
+	}
+	if len(extra) > 0 {
+		summary += " (" + strings.Join(extra, ", ") + ")"
+	}
+	return summary, nil
 }
 
 // resultsDigest hashes the stored result rows (the JSON numbers are each

@@ -45,7 +45,7 @@ type ServiceSpec struct {
 // results and simulation take the most traffic (progress, results writes).
 var Specs = []ServiceSpec{
 	{Name: Simulation, Database: "simulation_db", Pool: PoolSettings{Size: 20, Overflow: 30}, TenantRouted: true,
-		Tables: []*schema.Table{migrate.SimulationsTable, migrate.ModelsTable, migrate.ModelVersionsTable, migrate.AuditEntriesTable, migrate.OutboxTable}},
+		Tables: []*schema.Table{migrate.SimulationsTable, migrate.ModelsTable, migrate.ModelVersionsTable, migrate.AuditEntriesTable, migrate.OutboxTable, migrate.SimulationTasksTable}},
 	{Name: User, Database: "user_db", Pool: PoolSettings{Size: 10, Overflow: 10},
 		Tables: []*schema.Table{migrate.OrganizationsTable, migrate.UsersTable, migrate.APIKeysTable, migrate.WebhooksTable, migrate.WebhookDeliveriesTable, migrate.OutboxTable, migrate.NotificationsTable, migrate.ProcessedEventsTable}},
 	{Name: File, Database: "file_db", Pool: PoolSettings{Size: 15, Overflow: 15}, TenantRouted: true,

@@ -154,8 +154,14 @@ func (q *Redis) decode(ctx context.Context, msg redis.XMessage) (string, Job, bo
 }
 
 // handle runs a job, keeping its entry fresh so no one reclaims it while
-// this worker is alive, and acknowledges it when the handler succeeds.
+// this worker is alive, and acknowledges it when the handler succeeds. A
+// job interrupted because the process stops (ctx ended) is handed back:
+// queued again and acknowledged, for another replica to take at once.
 func (q *Redis) handle(ctx context.Context, id string, job Job, h Handler) {
+	if ctx.Err() != nil {
+		q.handBack(id, job)
+		return
+	}
 	hbCtx, stopHeartbeat := context.WithCancel(ctx)
 	defer stopHeartbeat()
 	go func() {
@@ -171,6 +177,11 @@ func (q *Redis) handle(ctx context.Context, id string, job Job, h Handler) {
 		}
 	}()
 	if err := q.running.run(ctx, job, h); err != nil {
+		if ctx.Err() != nil {
+			stopHeartbeat()
+			q.handBack(id, job)
+			return
+		}
 		q.log.Warn("jobs: job failed; it will be retried", "simulation", job.SimulationID, "err", err)
 		return
 	}
@@ -178,6 +189,29 @@ func (q *Redis) handle(ctx context.Context, id string, job Job, h Handler) {
 		q.log.Warn("jobs: acknowledging", "id", id, "err", err)
 	}
 }
+
+// handBack queues job again and acknowledges its entry id in one
+// transaction; should that fail, the entry stays pending and is reclaimed
+// after ReclaimAfter.
+func (q *Redis) handBack(id string, job Job) {
+	b, err := json.Marshal(job)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		pipe := q.rdb.TxPipeline()
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: q.stream, Values: map[string]any{"job": b}, MaxLen: 100000, Approx: true})
+		pipe.XAck(ctx, q.stream, q.group, id)
+		_, err = pipe.Exec(ctx)
+	}
+	if err != nil {
+		q.log.Warn("jobs: handing a job back failed; it will be reclaimed", "simulation", job.SimulationID, "err", err)
+		return
+	}
+	q.log.Info("jobs: handed a job back", "simulation", job.SimulationID)
+}
+
+// Consumer names this process among the group's consumers.
+func (q *Redis) Consumer() string { return q.consumer }
 
 func sleep(ctx context.Context, d time.Duration) {
 	select {

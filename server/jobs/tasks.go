@@ -20,13 +20,18 @@ type Task struct {
 	Pass  int `json:"pass"`
 	First int `json:"first"`
 	End   int `json:"end"`
+	// Reclaimed says this worker took the task from a worker that stopped
+	// refreshing it (died); set by the queue, never sent.
+	Reclaimed bool `json:"-"`
 }
 
 // Key names the task's partial result.
 func (t Task) Key() string { return fmt.Sprintf("%d:%d:%d", t.Pass, t.First, t.End) }
 
 // TaskHandler computes one task. A nil error acknowledges it; an error
-// leaves it to be retried elsewhere.
+// leaves it to be retried elsewhere. When the process stops (the context
+// of WorkTasks ends) the running tasks' contexts end and the handler
+// should return at once: the queue hands the task back for another worker.
 type TaskHandler func(ctx context.Context, task Task) error
 
 // TaskQueue is where a split simulation's tasks wait for any worker.
@@ -131,6 +136,9 @@ func NewRedisTasks(ctx context.Context, q *Redis) (*RedisTasks, error) {
 // Stream is the task stream's key.
 func (t *RedisTasks) Stream() string { return t.stream }
 
+// Consumer names this process among the group's consumers.
+func (t *RedisTasks) Consumer() string { return t.consumer }
+
 // EnqueueTask implements TaskQueue.
 func (t *RedisTasks) EnqueueTask(ctx context.Context, task Task) error {
 	b, err := json.Marshal(task)
@@ -143,7 +151,10 @@ func (t *RedisTasks) EnqueueTask(ctx context.Context, task Task) error {
 	return nil
 }
 
-// WorkTasks implements TaskQueue.
+// WorkTasks implements TaskQueue. When ctx ends, a running task (or one
+// read just then) is handed back: queued again at the stream's end and
+// acknowledged here, so that another worker takes it at once instead of
+// after ReclaimAfter.
 func (t *RedisTasks) WorkTasks(ctx context.Context, workers int, h TaskHandler) {
 	var wg sync.WaitGroup
 	for range max(workers, 1) {
@@ -159,13 +170,34 @@ func (t *RedisTasks) WorkTasks(ctx context.Context, workers int, h TaskHandler) 
 	wg.Wait()
 }
 
+// handBack queues task again and acknowledges its entry id, in one
+// transaction (one key: one slot on a cluster).
+func (t *RedisTasks) handBack(id string, task Task) {
+	b, err := json.Marshal(task)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		pipe := t.rdb.TxPipeline()
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: t.stream, Values: map[string]any{"task": b}, MaxLen: 100000, Approx: true})
+		pipe.XAck(ctx, t.stream, t.group, id)
+		_, err = pipe.Exec(ctx)
+	}
+	if err != nil {
+		t.log.Warn("jobs: handing a task back failed; it will be reclaimed", "simulation", task.SimulationID, "task", task.Key(), "err", err)
+		return
+	}
+	t.log.Info("jobs: handed a task back", "simulation", task.SimulationID, "task", task.Key())
+}
+
 func (t *RedisTasks) next(ctx context.Context) (string, Task, bool) {
 	msgs, _, err := t.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 		Stream: t.stream, Group: t.group, Consumer: t.consumer, MinIdle: t.ReclaimAfter, Start: "0-0", Count: 1,
 	}).Result()
 	if err == nil && len(msgs) > 0 {
 		t.log.Info("jobs: reclaimed a task from a dead worker", "id", msgs[0].ID)
-		return t.decode(ctx, msgs[0])
+		id, task, ok := t.decode(ctx, msgs[0])
+		task.Reclaimed = true
+		return id, task, ok
 	}
 	streams, err := t.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 		Group: t.group, Consumer: t.consumer, Streams: []string{t.stream, ">"}, Count: 1, Block: t.Block,
@@ -202,6 +234,10 @@ func (t *RedisTasks) decode(ctx context.Context, msg redis.XMessage) (string, Ta
 }
 
 func (t *RedisTasks) handle(ctx context.Context, id string, task Task, h TaskHandler) {
+	if ctx.Err() != nil {
+		t.handBack(id, task)
+		return
+	}
 	hbCtx, stopHeartbeat := context.WithCancel(ctx)
 	defer stopHeartbeat()
 	go func() {
@@ -217,6 +253,11 @@ func (t *RedisTasks) handle(ctx context.Context, id string, task Task, h TaskHan
 		}
 	}()
 	if err := t.running.run(ctx, task, h); err != nil {
+		if ctx.Err() != nil {
+			stopHeartbeat()
+			t.handBack(id, task)
+			return
+		}
 		t.log.Warn("jobs: task failed; it will be retried", "simulation", task.SimulationID, "task", task.Key(), "err", err)
 		return
 	}

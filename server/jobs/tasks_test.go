@@ -42,9 +42,11 @@ func TestRedisTasksReclaimAndCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	// A worker that dies holding its task: its context ends mid-task.
+	// A worker that dies holding its task: its connection goes first (no
+	// hand-back reaches Redis), then its context ends mid-task.
+	deadRdb := redis.NewClient(opt)
 	deadCtx, die := context.WithCancel(ctx)
-	_, dead := redisTaskQueue(t, deadCtx, rdb, prefix)
+	_, dead := redisTaskQueue(t, deadCtx, deadRdb, prefix)
 	q, alive := redisTaskQueue(t, ctx, rdb, prefix)
 	taken := make(chan struct{})
 	deadDone := make(chan struct{})
@@ -58,6 +60,7 @@ func TestRedisTasksReclaimAndCancel(t *testing.T) {
 	}()
 	require.NoError(t, alive.EnqueueTask(ctx, jobs.Task{Job: jobs.Job{SimulationID: "reclaimed"}, Pass: 1, First: 0, End: 4}))
 	<-taken
+	deadRdb.Close()
 	die()
 	<-deadDone
 
@@ -80,6 +83,7 @@ func TestRedisTasksReclaimAndCancel(t *testing.T) {
 	case task := <-got:
 		require.Equal(t, "reclaimed", task.SimulationID)
 		require.Equal(t, "1:0:4", task.Key())
+		require.True(t, task.Reclaimed, "taken from the dead worker's pending entry")
 	case <-time.After(20 * time.Second):
 		t.Fatal("the dead worker's task was never reclaimed")
 	}

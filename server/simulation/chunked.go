@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/simgraph/simgraph/engine"
 	"github.com/simgraph/simgraph/ent"
-	entsimulation "github.com/simgraph/simgraph/ent/simulation"
+	entsimulationtask "github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/jobs"
 	"github.com/simgraph/simgraph/viewer"
@@ -37,7 +40,15 @@ type Chunking struct {
 	// been lost with Redis); a duplicate computes the same partial.
 	// 0 means 5 minutes.
 	RequeueAfter time.Duration
+	// Replica names this process in the task records (simulation_tasks).
+	Replica string
 }
+
+// defaultReplica names a process whose Chunking gives no Replica.
+var defaultReplica = func() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}()
 
 // chunked reports whether sim runs split into tasks.
 func (w *Worker) chunked(sim *ent.Simulation) bool {
@@ -95,7 +106,7 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 			return nil, err
 		}
 		if pass > 0 {
-			if err := c.Partials.Put(ctx, id, jobs.CheckpointKey(pass), cp); err != nil {
+			if _, err := c.Partials.Put(ctx, id, jobs.CheckpointKey(pass), cp); err != nil {
 				return nil, err
 			}
 		}
@@ -189,6 +200,9 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 		}
 	}
 	_ = c.Partials.Drop(context.WithoutCancel(ctx), id)
+	// Every partial is merged: a record still RUNNING is of an attempt
+	// whose replica died (its task reclaimed or computed by a duplicate).
+	w.abandonTasks(ctx, sim.ID, nil)
 	return split.Result(), nil
 }
 
@@ -221,9 +235,11 @@ func chunkedProgress(parts map[string]*engine.Partial, pass, total, nOut int) en
 }
 
 // HandleTask computes one task of a split run on this replica and stores
-// its partial. A task of a simulation no longer running (cancelled,
-// failed, completed by a coordinator that found the partial elsewhere) is
-// dropped; an error leaves it to be retried.
+// its partial, recording the attempt in simulation_tasks. A task of a
+// simulation that ended (cancelled, failed, completed by a coordinator
+// that found the partial elsewhere) is dropped; a task of a simulation
+// between coordinators (QUEUED again) is computed. An error leaves the
+// task to be retried; when the process stops the task is handed back.
 func (w *Worker) HandleTask(ctx context.Context, t jobs.Task) error {
 	c := w.Chunking
 	if c == nil {
@@ -238,7 +254,7 @@ func (w *Worker) HandleTask(ctx context.Context, t jobs.Task) error {
 	if err != nil {
 		return err
 	}
-	if sim.Status != entsimulation.StatusRUNNING {
+	if terminal(sim.Status) {
 		w.Log.InfoContext(ctx, "simulation: dropping a task of a simulation no longer running", "simulation", t.SimulationID, "task", t.Key(), "status", sim.Status)
 		return nil
 	}
@@ -257,26 +273,116 @@ func (w *Worker) HandleTask(ctx context.Context, t jobs.Task) error {
 			return nil
 		}
 	}
+	if t.Reclaimed {
+		w.abandonTasks(ctx, sim.ID, &t)
+	}
+	record := w.startTask(ctx, sim, t)
 	p, err := w.evaluateTask(ctx, sim, t, cp)
 	switch {
 	case err == nil:
 	case errors.Is(context.Cause(ctx), jobs.ErrCancelled):
 		w.Log.InfoContext(ctx, "simulation: task cancelled", "simulation", t.SimulationID, "task", t.Key())
+		w.endTask(ctx, record, entsimulationtask.StateCANCELLED, nil)
 		return nil
 	case ctx.Err() != nil:
+		w.endTask(ctx, record, entsimulationtask.StateHANDED_BACK, nil)
 		return err
 	case isEngineError(err):
 		// The model fails the same way everywhere: the coordinator fails
 		// the run with the message.
-		return c.Partials.Put(context.WithoutCancel(ctx), t.SimulationID, errorKey(t), []byte(err.Error()))
+		w.endTask(ctx, record, entsimulationtask.StateFAILED, err)
+		_, err := c.Partials.Put(context.WithoutCancel(ctx), t.SimulationID, errorKey(t), []byte(err.Error()))
+		return err
 	default:
+		w.endTask(ctx, record, entsimulationtask.StateFAILED, err)
 		return err
 	}
 	b, err := p.MarshalBinary()
 	if err != nil {
+		w.endTask(ctx, record, entsimulationtask.StateFAILED, err)
 		return err
 	}
-	return c.Partials.Put(ctx, t.SimulationID, t.Key(), b)
+	stored, err := c.Partials.Put(ctx, t.SimulationID, t.Key(), b)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		w.endTask(ctx, record, entsimulationtask.StateHANDED_BACK, nil)
+		return err
+	case err != nil:
+		w.endTask(ctx, record, entsimulationtask.StateFAILED, err)
+		return err
+	case stored:
+		w.endTask(ctx, record, entsimulationtask.StateFINISHED, nil)
+	default:
+		w.endTask(ctx, record, entsimulationtask.StateDUPLICATE, nil)
+	}
+	return nil
+}
+
+// startTask records that this replica took t. The record is bookkeeping:
+// a failure to write it is logged and the task runs all the same.
+func (w *Worker) startTask(ctx context.Context, sim *ent.Simulation, t jobs.Task) *ent.SimulationTask {
+	client, err := w.Service.Clients(ctx, SimulationService)
+	if err == nil {
+		var rec *ent.SimulationTask
+		iterations := min(t.End*engine.ChunkSize, sim.Iterations) - t.First*engine.ChunkSize
+		rec, err = client.SimulationTask.Create().SetSimulationID(sim.ID).SetPass(t.Pass).
+			SetFirstChunk(t.First).SetEndChunk(t.End).SetIterations(max(iterations, 1)).
+			SetReplica(w.replica()).Save(ctx)
+		if err == nil {
+			return rec
+		}
+	}
+	w.Log.WarnContext(ctx, "simulation: recording a task", "simulation", sim.ID, "task", t.Key(), "err", err)
+	return nil
+}
+
+// endTask records how this replica's attempt at a task ended.
+func (w *Worker) endTask(ctx context.Context, rec *ent.SimulationTask, state entsimulationtask.State, cause error) {
+	if rec == nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	client, err := w.Service.Clients(ctx, SimulationService)
+	if err == nil {
+		upd := client.SimulationTask.UpdateOneID(rec.ID).SetState(state).SetFinishedAt(time.Now())
+		if cause != nil {
+			msg := cause.Error()
+			if len(msg) > 2000 {
+				msg = msg[:2000]
+			}
+			upd.SetError(msg)
+		}
+		err = upd.Exec(ctx)
+	}
+	if err != nil {
+		w.Log.WarnContext(ctx, "simulation: recording a task's end", "simulation", rec.SimulationID, "err", err)
+	}
+}
+
+// abandonTasks marks the simulation's records still RUNNING on other
+// replicas as ABANDONED: those of task t when t was reclaimed from a dead
+// replica, all of them (t nil) when the run has merged every partial.
+func (w *Worker) abandonTasks(ctx context.Context, simID uuid.UUID, t *jobs.Task) {
+	ctx = context.WithoutCancel(ctx)
+	client, err := w.Service.Clients(ctx, SimulationService)
+	if err != nil {
+		return
+	}
+	upd := client.SimulationTask.Update().Where(entsimulationtask.SimulationID(simID), entsimulationtask.StateEQ(entsimulationtask.StateRUNNING))
+	if t != nil {
+		upd.Where(entsimulationtask.Pass(t.Pass), entsimulationtask.FirstChunk(t.First), entsimulationtask.EndChunk(t.End),
+			entsimulationtask.ReplicaNEQ(w.replica()))
+	}
+	if _, err := upd.SetState(entsimulationtask.StateABANDONED).SetFinishedAt(time.Now()).Save(ctx); err != nil {
+		w.Log.WarnContext(ctx, "simulation: recording abandoned tasks", "simulation", simID, "err", err)
+	}
+}
+
+func (w *Worker) replica() string {
+	if w.Chunking != nil && w.Chunking.Replica != "" {
+		return w.Chunking.Replica
+	}
+	return defaultReplica
 }
 
 func (w *Worker) evaluateTask(ctx context.Context, sim *ent.Simulation, t jobs.Task, checkpoint []byte) (*engine.Partial, error) {

@@ -109,9 +109,10 @@ func (w *Worker) Handle(ctx context.Context, job jobs.Job) error {
 		w.cancelled(ctx, sim)
 		return nil
 	case ctx.Err() != nil:
-		// Shutting down: leave the job to be run again.
+		// Shutting down: leave the job to be run again (the queue hands it
+		// back). An orderly stop is not an attempt that MaxAttempts bounds.
 		_, _ = client.Simulation.Update().Where(entsimulation.ID(sim.ID), entsimulation.StatusEQ(entsimulation.StatusRUNNING)).
-			SetStatus(entsimulation.StatusQUEUED).Save(context.WithoutCancel(ctx))
+			SetStatus(entsimulation.StatusQUEUED).AddAttempts(-1).Save(context.WithoutCancel(ctx))
 		return runErr
 	default:
 		w.fail(ctx, sim, runErr)
