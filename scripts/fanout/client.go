@@ -28,6 +28,8 @@ type rawConn struct {
 	nc   net.Conn
 	fd   int
 	rest []byte // bytes read past the end of the last whole frame
+	got  int    // snapshots received
+	gone bool   // the server closed the connection
 }
 
 func dialRaw(url string, timeout time.Duration) (*rawConn, *bufio.Reader, error) {
@@ -219,6 +221,7 @@ func (r *epollReader) run(stop chan struct{}, latency func(seq int, at time.Time
 			}
 			if err != nil || m == 0 {
 				_ = syscall.EpollCtl(r.epfd, syscall.EPOLL_CTL_DEL, c.fd, nil)
+				c.gone = true
 				continue
 			}
 			b := buf[:m]
@@ -238,6 +241,7 @@ func (r *epollReader) run(stop chan struct{}, latency func(seq int, at time.Time
 				if op != 0x1 || !bytes.Contains(payload, []byte(`"type":"next"`)) {
 					continue
 				}
+				c.got++
 				if d := latency(sequence(payload), at); d >= 0 {
 					r.latencies = append(r.latencies, d)
 				}

@@ -138,6 +138,17 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 	time.Sleep(2 * time.Second)
 	lat := readers.close()
 	delivered := len(lat)
+	if os.Getenv("FANOUT_DEBUG") != "" {
+		hist := map[int]int{}
+		gone := 0
+		for _, s := range subs {
+			hist[s.conn.got]++
+			if s.conn.gone {
+				gone++
+			}
+		}
+		fmt.Fprintf(os.Stderr, "snapshots per connection: %v, closed by the server: %d\n", hist, gone)
+	}
 	for _, s := range subs {
 		s.close()
 	}
