@@ -4,14 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"slices"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/simgraph/simgraph/graph/generated"
@@ -52,13 +49,7 @@ func NewHandler(r *Resolver, o HandlerOpts) http.Handler {
 		o.Log = slog.Default()
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: r, Complexity: Complexity()}))
-	srv.AddTransport(websocketTransport{transport.Websocket{
-		InitFunc:              initFunc(o),
-		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: 15 * time.Second,
-		PingPongInterval:      20 * time.Second,
-		Implementation:        refusingImplementation{websocketImplementation(o.Origins)},
-	}})
+	srv.AddTransport(newWebsocketTransport(o))
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
@@ -92,12 +83,4 @@ func NewHandler(r *Resolver, o HandlerOpts) http.Handler {
 	srv.SetErrorPresenter(presentError(o.Log))
 	srv.SetRecoverFunc(recoverPanic(o.Log))
 	return codedHTTP(srv)
-}
-
-func websocketImplementation(origins []string) transport.CoderWebsocketImplementation {
-	opts := coderws.AcceptOptions{OriginPatterns: origins}
-	if slices.Contains(origins, "*") {
-		opts.InsecureSkipVerify = true
-	}
-	return transport.CoderWebsocketImplementation{AcceptOptions: opts}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/simgraph/simgraph/viewer"
 )
@@ -62,12 +63,32 @@ func (s *SharedSubscriptions) InterceptOperation(ctx context.Context, next graph
 	if !ok || s.Authorize(ctx, field, args) != nil || acquireSubscription(ctx) != nil {
 		return next(ctx)
 	}
-	g, f, leader := s.groups.join(key, ctx)
+	sink, _ := ctx.Value(responseSinkKey{}).(responseSink)
+	g, f, leader := s.groups.join(key, ctx, sink)
 	context.AfterFunc(ctx, f.leave)
 	if leader {
 		g.start(ctx, next)
 	}
+	if sink != nil {
+		sink.attach()
+		return func(context.Context) *graphql.Response { return nil }
+	}
 	return f.next
+}
+
+// responseSinkKey marks a subscriber whose transport takes responses by
+// push, already serialised (the websocket transport): it needs no
+// goroutine waiting on a response handler, and the group serialises each
+// response once for all such subscribers.
+type responseSinkKey struct{}
+
+type responseSink interface {
+	// attach tells the transport the group delivers from now on.
+	attach()
+	// deliver hands over a serialised response without blocking.
+	deliver(payload []byte)
+	// end follows the last response.
+	end()
 }
 
 // shareable returns the operation's only root field and its arguments when
@@ -128,7 +149,7 @@ func (r *subscriptionGroups) shard(key string) *groupShard {
 
 // join adds a follower to key's group, creating the group (and making the
 // caller its leader, who must start it) when there is none.
-func (r *subscriptionGroups) join(key string, subscriber context.Context) (g *subscriptionGroup, f *follower, leader bool) {
+func (r *subscriptionGroups) join(key string, subscriber context.Context, sink responseSink) (g *subscriptionGroup, f *follower, leader bool) {
 	sh := r.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -138,7 +159,7 @@ func (r *subscriptionGroups) join(key string, subscriber context.Context) (g *su
 		sh.groups[key] = g
 		leader = true
 	}
-	f = g.add(subscriber)
+	f = g.add(subscriber, sink)
 	return g, f, leader
 }
 
@@ -166,6 +187,7 @@ type subscriptionGroup struct {
 	mu        sync.Mutex
 	followers map[*follower]struct{}
 	latest    *graphql.Response // what a subscriber joining now starts from
+	encoded   []byte            // latest, serialised
 	ended     bool
 	cancel    context.CancelFunc
 }
@@ -182,17 +204,25 @@ type follower struct {
 	// the shared execution's, cancelled as soon as the execution ends.
 	subscriber context.Context
 	group      *subscriptionGroup
-	ch         chan *graphql.Response
+	ch         chan *graphql.Response // nil when sink takes the responses
+	sink       responseSink
 	once       sync.Once
 }
 
 // add registers a follower, starting it from the latest response.
-func (g *subscriptionGroup) add(subscriber context.Context) *follower {
-	f := &follower{subscriber: subscriber, group: g, ch: make(chan *graphql.Response, followerMailbox)}
+func (g *subscriptionGroup) add(subscriber context.Context, sink responseSink) *follower {
+	f := &follower{subscriber: subscriber, group: g, sink: sink}
+	if sink == nil {
+		f.ch = make(chan *graphql.Response, followerMailbox)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.followers[f] = struct{}{}
-	if g.latest != nil {
+	switch {
+	case g.latest == nil:
+	case sink != nil:
+		sink.deliver(g.encoded)
+	default:
 		f.ch <- g.latest
 	}
 	return f
@@ -203,6 +233,7 @@ func (g *subscriptionGroup) add(subscriber context.Context) *follower {
 func (g *subscriptionGroup) start(ctx context.Context, next graphql.OperationHandler) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	ctx = context.WithValue(ctx, connSubscriptionsKey{}, noSubscriptionCap{})
+	ctx = context.WithValue(ctx, responseSinkKey{}, nil)
 	g.mu.Lock()
 	if len(g.followers) == 0 { // everyone left before it started
 		g.mu.Unlock()
@@ -231,11 +262,16 @@ func (g *subscriptionGroup) broadcast(resp *graphql.Response) {
 	shared := *resp
 	shared.Data = bytes.Clone(resp.Data)
 	resp = &shared
+	encoded, err := json.Marshal(resp)
+	if err != nil {
+		encoded, _ = json.Marshal(&graphql.Response{Errors: gqlerror.List{{Message: "internal system error", Extensions: map[string]any{"code": "INTERNAL"}}}})
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.latest = resp
+	g.encoded = encoded
 	for f := range g.followers {
-		f.offer(resp)
+		f.offer(resp, encoded)
 	}
 }
 
@@ -252,12 +288,20 @@ func (g *subscriptionGroup) end() {
 	defer g.mu.Unlock()
 	g.ended = true
 	for f := range g.followers {
-		close(f.ch)
+		if f.sink != nil {
+			f.sink.end()
+		} else {
+			close(f.ch)
+		}
 	}
 	g.followers = map[*follower]struct{}{}
 }
 
-func (f *follower) offer(resp *graphql.Response) {
+func (f *follower) offer(resp *graphql.Response, encoded []byte) {
+	if f.sink != nil {
+		f.sink.deliver(encoded)
+		return
+	}
 	for {
 		select {
 		case f.ch <- resp:

@@ -32,7 +32,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/redis/go-redis/v9"
 	"github.com/xuri/excelize/v2"
@@ -50,6 +49,7 @@ func main() {
 	pg := flag.String("postgres", envOr("SIMGRAPH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL server")
 	rdbURL := flag.String("redis", envOr("SIMGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	bin := flag.String("bin", "", "simgraph binary (default: go build)")
+	clientReaders = flag.Int("client-readers", 2, "goroutines reading the clients' sockets (epoll)")
 	flag.Parse()
 	raiseFileLimit()
 
@@ -72,7 +72,7 @@ func main() {
 	channel := "simgraph:" + prefix + "progress:ch:{" + simID + "}"
 
 	fmt.Printf("fan-out of one simulation's progress, %d snapshots per round at 10/s, server on loopback\n", *updates)
-	fmt.Printf("%12s %12s %12s %12s %12s %14s %16s\n", "subscribers", "connections", "delivered", "p50", "p99", "max", "server KiB/sub")
+	fmt.Printf("%12s %12s %12s %12s %12s %14s %16s %10s\n", "subscribers", "connections", "delivered", "p50", "p99", "max", "server KiB/sub", "load avg")
 	for _, s := range strings.Split(*counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		check(err)
@@ -119,13 +119,14 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 	// a lock: the clients share the 2-core machine with the server and
 	// must cost as little as possible per message.
 	published := make([]atomic.Int64, updates+1)
+	readers := newEpollReaders(*clientReaders, func(seq int, at time.Time) time.Duration {
+		if seq <= 0 || seq >= len(published) || published[seq].Load() == 0 {
+			return -1
+		}
+		return time.Duration(at.UnixNano() - published[seq].Load())
+	})
 	for _, s := range subs {
-		go s.read(func(seq int, at time.Time) time.Duration {
-			if seq <= 0 || seq >= len(published) || published[seq].Load() == 0 {
-				return -1
-			}
-			return time.Duration(at.UnixNano() - published[seq].Load())
-		})
+		readers.add(s.conn)
 	}
 	for seq := 1; seq <= updates; seq++ {
 		p := simspec.Progress{SimulationID: simID, Status: "RUNNING", Stage: "running", IterationsDone: seq, IterationsTotal: updates, Percent: 100 * float64(seq) / float64(updates)}
@@ -135,14 +136,21 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second)
-	var lat []time.Duration
-	delivered := 0
+	lat := readers.close()
+	delivered := len(lat)
+	if os.Getenv("FANOUT_DEBUG") != "" {
+		hist := map[int]int{}
+		gone := 0
+		for _, s := range subs {
+			hist[s.conn.got]++
+			if s.conn.gone {
+				gone++
+			}
+		}
+		fmt.Fprintf(os.Stderr, "snapshots per connection: %v, closed by the server: %d\n", hist, gone)
+	}
 	for _, s := range subs {
 		s.close()
-		s.mu.Lock()
-		lat = append(lat, s.latencies...)
-		delivered += len(s.latencies)
-		s.mu.Unlock()
 	}
 	slices.Sort(lat)
 	q := func(p float64) time.Duration {
@@ -151,79 +159,49 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
-	fmt.Printf("%12d %12d %11.1f%% %12s %12s %14s %16.1f\n", n, len(subs), 100*float64(delivered)/float64(n*updates),
+	fmt.Printf("%12d %12d %11.1f%% %12s %12s %14s %16.1f %10s\n", n, len(subs), 100*float64(delivered)/float64(n*updates),
 		q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), q(1).Round(10*time.Microsecond),
-		float64(after-before)/float64(n))
+		float64(after-before)/float64(n), loadAverage())
 	time.Sleep(time.Second) // let the server drop the closed subscriptions
 }
 
-type subscriber struct {
-	conn      *websocket.Conn
-	mu        sync.Mutex
-	latencies []time.Duration
-}
+type subscriber struct{ conn *rawConn }
 
-// subscribe opens one websocket carrying k subscriptions to the simulation.
+// subscribe opens one websocket carrying k subscriptions to the simulation
+// and reads each subscription's current snapshot.
 func subscribe(url, token, simID string, k int) *subscriber {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	c, br, err := dialRaw(url, 60*time.Second)
 	check(err)
-	send := func(v any) {
-		b, _ := json.Marshal(v)
-		check(c.Write(ctx, websocket.MessageText, b))
-	}
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": token}})
+	check(c.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": token}}))
 	for {
-		_, b, err := c.Read(ctx)
+		_, b, err := readMessage(br)
 		check(err)
 		if bytes.Contains(b, []byte(`"connection_ack"`)) {
 			break
 		}
 	}
 	for i := range k {
-		send(map[string]any{"id": strconv.Itoa(i + 1), "type": "subscribe", "payload": map[string]any{
+		check(c.send(map[string]any{"id": strconv.Itoa(i + 1), "type": "subscribe", "payload": map[string]any{
 			"query":     "subscription($id: ID!) { simulationProgress(id: $id) { iterationsDone } }",
 			"variables": map[string]any{"id": simID},
-		}})
+		}}))
 	}
-	for seen := 0; seen < k; { // each subscription's current snapshot
-		_, b, err := c.Read(ctx)
+	for seen := 0; seen < k; {
+		_, b, err := readMessage(br)
 		check(err)
 		if bytes.Contains(b, []byte(`"next"`)) {
 			seen++
 		}
 	}
+	if n := br.Buffered(); n > 0 {
+		c.rest, _ = br.Peek(n)
+		c.rest = append([]byte(nil), c.rest...)
+	}
+	_ = c.nc.SetDeadline(time.Time{})
 	return &subscriber{conn: c}
 }
 
-func (s *subscriber) read(latency func(seq int, at time.Time) time.Duration) {
-	for {
-		_, b, err := s.conn.Read(context.Background())
-		if err != nil {
-			return
-		}
-		at := time.Now()
-		// {"id":"1","type":"next","payload":{"data":{"simulationProgress":{"iterationsDone":N}}}}
-		if !bytes.Contains(b, []byte(`"type":"next"`)) {
-			continue
-		}
-		seq := -1
-		if _, rest, ok := bytes.Cut(b, []byte(`"iterationsDone":`)); ok {
-			end := bytes.IndexAny(rest, ",}")
-			if end > 0 {
-				seq, _ = strconv.Atoi(string(rest[:end]))
-			}
-		}
-		if d := latency(seq, at); d >= 0 {
-			s.mu.Lock()
-			s.latencies = append(s.latencies, d)
-			s.mu.Unlock()
-		}
-	}
-}
-
-func (s *subscriber) close() { s.conn.CloseNow() }
+func (s *subscriber) close() { s.conn.nc.Close() }
 
 type server struct {
 	url string
@@ -375,6 +353,18 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+var clientReaders *int
+
+// loadAverage is the machine's one-minute load average: other work on the
+// machine inflates the latencies.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 func envOr(k, def string) string {
