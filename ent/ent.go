@@ -24,6 +24,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaaccount"
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/usagerecord"
 	"github.com/simgraph/simgraph/ent/user"
@@ -102,6 +103,7 @@ func checkColumn(t, c string) error {
 			quotaaccount.Table:    quotaaccount.ValidColumn,
 			quotaoverride.Table:   quotaoverride.ValidColumn,
 			result.Table:          result.ValidColumn,
+			scenarioresult.Table:  scenarioresult.ValidColumn,
 			simulation.Table:      simulation.ValidColumn,
 			usagerecord.Table:     usagerecord.ValidColumn,
 			user.Table:            user.ValidColumn,
