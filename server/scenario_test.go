@@ -152,7 +152,9 @@ func TestScenarioQuotaCountsEveryScenario(t *testing.T) {
 	token := s.Token(t, auth.TokenParams{Email: "analyst@quota.example", Org: "quota"})
 	wb := s.UploadID(t, token, "project-dcf.xlsx", dcfWorkbook(t))
 	var q struct {
-		Quota struct{ Limits struct{ IterationsPerSimulation int } }
+		Quota struct {
+			Limits struct{ IterationsPerSimulation int }
+		}
 	}
 	s.Query(t, token, `{ quota { limits { iterationsPerSimulation } } }`, nil).Decode(t, &q)
 	limit := q.Quota.Limits.IterationsPerSimulation
