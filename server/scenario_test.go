@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"bytes"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -105,6 +107,27 @@ func TestScenarioSimulation(t *testing.T) {
 		require.Less(t, stress.Impacts[0].MeanDifference, 0.0, "the lowest 10% of volumes lowers the NPV")
 		for _, d := range stress.Impacts[0].PercentileDifferences {
 			require.Less(t, d.Difference, 0.0, "P%g", d.P)
+		}
+
+		// The report's Scenarios sheet: the base and each scenario per output.
+		status, _, body := download(t, s, token, "/api/simulations/"+id+"/report.xlsx")
+		require.Equal(t, http.StatusOK, status, string(body))
+		x, err := excelize.OpenReader(bytes.NewReader(body))
+		require.NoError(t, err)
+		defer x.Close()
+		require.Contains(t, x.GetSheetList(), "Scenarios")
+		rows, err := x.GetRows("Scenarios", excelize.Options{RawCellValue: true})
+		require.NoError(t, err)
+		require.Len(t, rows, 1+4*2)
+		require.Equal(t, []string{"Scenario", "Output", "Cell", "Mean", "P5", "P50", "P95", "Mean difference"}, rows[0])
+		for k, sc := range sim.Scenarios {
+			for j, res := range sc.Results {
+				r := rows[1+2*k+j]
+				require.Equal(t, sc.Name, r[0])
+				require.Equal(t, res.Cell, r[2])
+				requireNumber(t, res.Mean, r[3], sc.Name+" mean")
+				requireNumber(t, sc.Impacts[j].MeanDifference, r[7], sc.Name+" mean difference")
+			}
 		}
 
 	})
