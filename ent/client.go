@@ -28,6 +28,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaaccount"
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
@@ -68,6 +69,8 @@ type Client struct {
 	QuotaOverride *QuotaOverrideClient
 	// Result is the client for interacting with the Result builders.
 	Result *ResultClient
+	// ScenarioResult is the client for interacting with the ScenarioResult builders.
+	ScenarioResult *ScenarioResultClient
 	// Simulation is the client for interacting with the Simulation builders.
 	Simulation *SimulationClient
 	// SimulationTask is the client for interacting with the SimulationTask builders.
@@ -105,6 +108,7 @@ func (c *Client) init() {
 	c.QuotaAccount = NewQuotaAccountClient(c.config)
 	c.QuotaOverride = NewQuotaOverrideClient(c.config)
 	c.Result = NewResultClient(c.config)
+	c.ScenarioResult = NewScenarioResultClient(c.config)
 	c.Simulation = NewSimulationClient(c.config)
 	c.SimulationTask = NewSimulationTaskClient(c.config)
 	c.UsageRecord = NewUsageRecordClient(c.config)
@@ -216,6 +220,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		QuotaAccount:    NewQuotaAccountClient(cfg),
 		QuotaOverride:   NewQuotaOverrideClient(cfg),
 		Result:          NewResultClient(cfg),
+		ScenarioResult:  NewScenarioResultClient(cfg),
 		Simulation:      NewSimulationClient(cfg),
 		SimulationTask:  NewSimulationTaskClient(cfg),
 		UsageRecord:     NewUsageRecordClient(cfg),
@@ -254,6 +259,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		QuotaAccount:    NewQuotaAccountClient(cfg),
 		QuotaOverride:   NewQuotaOverrideClient(cfg),
 		Result:          NewResultClient(cfg),
+		ScenarioResult:  NewScenarioResultClient(cfg),
 		Simulation:      NewSimulationClient(cfg),
 		SimulationTask:  NewSimulationTaskClient(cfg),
 		UsageRecord:     NewUsageRecordClient(cfg),
@@ -292,8 +298,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AnalyticsEvent, c.AuditEntry, c.Model, c.ModelVersion,
 		c.Notification, c.Organization, c.OutboxEvent, c.ProcessedEvent,
-		c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation, c.SimulationTask,
-		c.UsageRecord, c.User, c.Webhook, c.WebhookDelivery, c.Workbook,
+		c.QuotaAccount, c.QuotaOverride, c.Result, c.ScenarioResult, c.Simulation,
+		c.SimulationTask, c.UsageRecord, c.User, c.Webhook, c.WebhookDelivery,
+		c.Workbook,
 	} {
 		n.Use(hooks...)
 	}
@@ -305,8 +312,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AnalyticsEvent, c.AuditEntry, c.Model, c.ModelVersion,
 		c.Notification, c.Organization, c.OutboxEvent, c.ProcessedEvent,
-		c.QuotaAccount, c.QuotaOverride, c.Result, c.Simulation, c.SimulationTask,
-		c.UsageRecord, c.User, c.Webhook, c.WebhookDelivery, c.Workbook,
+		c.QuotaAccount, c.QuotaOverride, c.Result, c.ScenarioResult, c.Simulation,
+		c.SimulationTask, c.UsageRecord, c.User, c.Webhook, c.WebhookDelivery,
+		c.Workbook,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -339,6 +347,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.QuotaOverride.mutate(ctx, m)
 	case *ResultMutation:
 		return c.Result.mutate(ctx, m)
+	case *ScenarioResultMutation:
+		return c.ScenarioResult.mutate(ctx, m)
 	case *SimulationMutation:
 		return c.Simulation.mutate(ctx, m)
 	case *SimulationTaskMutation:
@@ -1975,6 +1985,140 @@ func (c *ResultClient) mutate(ctx context.Context, m *ResultMutation) (Value, er
 	}
 }
 
+// ScenarioResultClient is a client for the ScenarioResult schema.
+type ScenarioResultClient struct {
+	config
+}
+
+// NewScenarioResultClient returns a client for the ScenarioResult from the given config.
+func NewScenarioResultClient(c config) *ScenarioResultClient {
+	return &ScenarioResultClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scenarioresult.Hooks(f(g(h())))`.
+func (c *ScenarioResultClient) Use(hooks ...Hook) {
+	c.hooks.ScenarioResult = append(c.hooks.ScenarioResult, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scenarioresult.Intercept(f(g(h())))`.
+func (c *ScenarioResultClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScenarioResult = append(c.inters.ScenarioResult, interceptors...)
+}
+
+// Create returns a builder for creating a ScenarioResult entity.
+func (c *ScenarioResultClient) Create() *ScenarioResultCreate {
+	mutation := newScenarioResultMutation(c.config, OpCreate)
+	return &ScenarioResultCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScenarioResult entities.
+func (c *ScenarioResultClient) CreateBulk(builders ...*ScenarioResultCreate) *ScenarioResultCreateBulk {
+	return &ScenarioResultCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScenarioResultClient) MapCreateBulk(slice any, setFunc func(*ScenarioResultCreate, int)) *ScenarioResultCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScenarioResultCreateBulk{err: fmt.Errorf("calling to ScenarioResultClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScenarioResultCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScenarioResultCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScenarioResult.
+func (c *ScenarioResultClient) Update() *ScenarioResultUpdate {
+	mutation := newScenarioResultMutation(c.config, OpUpdate)
+	return &ScenarioResultUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScenarioResultClient) UpdateOne(_m *ScenarioResult) *ScenarioResultUpdateOne {
+	mutation := newScenarioResultMutation(c.config, OpUpdateOne, withScenarioResult(_m))
+	return &ScenarioResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScenarioResultClient) UpdateOneID(id uuid.UUID) *ScenarioResultUpdateOne {
+	mutation := newScenarioResultMutation(c.config, OpUpdateOne, withScenarioResultID(id))
+	return &ScenarioResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScenarioResult.
+func (c *ScenarioResultClient) Delete() *ScenarioResultDelete {
+	mutation := newScenarioResultMutation(c.config, OpDelete)
+	return &ScenarioResultDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScenarioResultClient) DeleteOne(_m *ScenarioResult) *ScenarioResultDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScenarioResultClient) DeleteOneID(id uuid.UUID) *ScenarioResultDeleteOne {
+	builder := c.Delete().Where(scenarioresult.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScenarioResultDeleteOne{builder}
+}
+
+// Query returns a query builder for ScenarioResult.
+func (c *ScenarioResultClient) Query() *ScenarioResultQuery {
+	return &ScenarioResultQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScenarioResult},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScenarioResult entity by its id.
+func (c *ScenarioResultClient) Get(ctx context.Context, id uuid.UUID) (*ScenarioResult, error) {
+	return c.Query().Where(scenarioresult.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScenarioResultClient) GetX(ctx context.Context, id uuid.UUID) *ScenarioResult {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ScenarioResultClient) Hooks() []Hook {
+	hooks := c.hooks.ScenarioResult
+	return append(hooks[:len(hooks):len(hooks)], scenarioresult.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScenarioResultClient) Interceptors() []Interceptor {
+	return c.inters.ScenarioResult
+}
+
+func (c *ScenarioResultClient) mutate(ctx context.Context, m *ScenarioResultMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScenarioResultCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScenarioResultUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScenarioResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScenarioResultDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScenarioResult mutation op: %q", m.Op())
+	}
+}
+
 // SimulationClient is a client for the Simulation schema.
 type SimulationClient struct {
 	config
@@ -2932,14 +3076,14 @@ type (
 	hooks struct {
 		APIKey, AnalyticsEvent, AuditEntry, Model, ModelVersion, Notification,
 		Organization, OutboxEvent, ProcessedEvent, QuotaAccount, QuotaOverride, Result,
-		Simulation, SimulationTask, UsageRecord, User, Webhook, WebhookDelivery,
-		Workbook []ent.Hook
+		ScenarioResult, Simulation, SimulationTask, UsageRecord, User, Webhook,
+		WebhookDelivery, Workbook []ent.Hook
 	}
 	inters struct {
 		APIKey, AnalyticsEvent, AuditEntry, Model, ModelVersion, Notification,
 		Organization, OutboxEvent, ProcessedEvent, QuotaAccount, QuotaOverride, Result,
-		Simulation, SimulationTask, UsageRecord, User, Webhook, WebhookDelivery,
-		Workbook []ent.Interceptor
+		ScenarioResult, Simulation, SimulationTask, UsageRecord, User, Webhook,
+		WebhookDelivery, Workbook []ent.Interceptor
 	}
 )
 

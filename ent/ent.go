@@ -24,6 +24,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaaccount"
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
@@ -103,6 +104,7 @@ func checkColumn(t, c string) error {
 			quotaaccount.Table:    quotaaccount.ValidColumn,
 			quotaoverride.Table:   quotaoverride.ValidColumn,
 			result.Table:          result.ValidColumn,
+			scenarioresult.Table:  scenarioresult.ValidColumn,
 			simulation.Table:      simulation.ValidColumn,
 			simulationtask.Table:  simulationtask.ValidColumn,
 			usagerecord.Table:     usagerecord.ValidColumn,

@@ -16,6 +16,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaaccount"
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
@@ -32,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -144,6 +145,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelversion.FieldSampling:     {Type: field.TypeEnum, Column: modelversion.FieldSampling},
 			modelversion.FieldCorrelations: {Type: field.TypeJSON, Column: modelversion.FieldCorrelations},
 			modelversion.FieldKeepSamples:  {Type: field.TypeBool, Column: modelversion.FieldKeepSamples},
+			modelversion.FieldScenarios:    {Type: field.TypeJSON, Column: modelversion.FieldScenarios},
 			modelversion.FieldCreatedBy:    {Type: field.TypeUUID, Column: modelversion.FieldCreatedBy},
 			modelversion.FieldCreatedAt:    {Type: field.TypeTime, Column: modelversion.FieldCreatedAt},
 		},
@@ -296,6 +298,32 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   scenarioresult.Table,
+			Columns: scenarioresult.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: scenarioresult.FieldID,
+			},
+		},
+		Type: "ScenarioResult",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			scenarioresult.FieldTenantID:     {Type: field.TypeString, Column: scenarioresult.FieldTenantID},
+			scenarioresult.FieldSimulationID: {Type: field.TypeUUID, Column: scenarioresult.FieldSimulationID},
+			scenarioresult.FieldScenario:     {Type: field.TypeInt, Column: scenarioresult.FieldScenario},
+			scenarioresult.FieldCell:         {Type: field.TypeString, Column: scenarioresult.FieldCell},
+			scenarioresult.FieldPosition:     {Type: field.TypeInt, Column: scenarioresult.FieldPosition},
+			scenarioresult.FieldName:         {Type: field.TypeString, Column: scenarioresult.FieldName},
+			scenarioresult.FieldSummary:      {Type: field.TypeJSON, Column: scenarioresult.FieldSummary},
+			scenarioresult.FieldPercentiles:  {Type: field.TypeJSON, Column: scenarioresult.FieldPercentiles},
+			scenarioresult.FieldHistogram:    {Type: field.TypeJSON, Column: scenarioresult.FieldHistogram},
+			scenarioresult.FieldSensitivity:  {Type: field.TypeJSON, Column: scenarioresult.FieldSensitivity},
+			scenarioresult.FieldErrorCounts:  {Type: field.TypeJSON, Column: scenarioresult.FieldErrorCounts},
+			scenarioresult.FieldTails:        {Type: field.TypeJSON, Column: scenarioresult.FieldTails},
+			scenarioresult.FieldTargets:      {Type: field.TypeJSON, Column: scenarioresult.FieldTargets},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   simulation.Table,
 			Columns: simulation.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -318,6 +346,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldSampling:     {Type: field.TypeEnum, Column: simulation.FieldSampling},
 			simulation.FieldCorrelations: {Type: field.TypeJSON, Column: simulation.FieldCorrelations},
 			simulation.FieldKeepSamples:  {Type: field.TypeBool, Column: simulation.FieldKeepSamples},
+			simulation.FieldScenarios:    {Type: field.TypeJSON, Column: simulation.FieldScenarios},
 			simulation.FieldStatus:       {Type: field.TypeEnum, Column: simulation.FieldStatus},
 			simulation.FieldProgress:     {Type: field.TypeJSON, Column: simulation.FieldProgress},
 			simulation.FieldWarnings:     {Type: field.TypeJSON, Column: simulation.FieldWarnings},
@@ -332,7 +361,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldModelVersion: {Type: field.TypeInt, Column: simulation.FieldModelVersion},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   simulationtask.Table,
 			Columns: simulationtask.Columns,
@@ -356,7 +385,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulationtask.FieldFinishedAt:   {Type: field.TypeTime, Column: simulationtask.FieldFinishedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   usagerecord.Table,
 			Columns: usagerecord.Columns,
@@ -377,7 +406,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			usagerecord.FieldRecordedAt:     {Type: field.TypeTime, Column: usagerecord.FieldRecordedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -397,7 +426,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldLastSeenAt:     {Type: field.TypeTime, Column: user.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhook.Table,
 			Columns: webhook.Columns,
@@ -416,7 +445,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhook.FieldCreatedAt: {Type: field.TypeTime, Column: webhook.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -441,7 +470,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldDeliveredAt:    {Type: field.TypeTime, Column: webhookdelivery.FieldDeliveredAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workbook.Table,
 			Columns: workbook.Columns,
@@ -935,6 +964,11 @@ func (f *ModelVersionFilter) WhereCorrelations(p entql.BytesP) {
 // WhereKeepSamples applies the entql bool predicate on the keep_samples field.
 func (f *ModelVersionFilter) WhereKeepSamples(p entql.BoolP) {
 	f.Where(p.Field(modelversion.FieldKeepSamples))
+}
+
+// WhereScenarios applies the entql json.RawMessage predicate on the scenarios field.
+func (f *ModelVersionFilter) WhereScenarios(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldScenarios))
 }
 
 // WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
@@ -1517,6 +1551,111 @@ func (f *ResultFilter) WhereSamples(p entql.BytesP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ScenarioResultQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ScenarioResultQuery builder.
+func (_q *ScenarioResultQuery) Filter() *ScenarioResultFilter {
+	return &ScenarioResultFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ScenarioResultMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ScenarioResultMutation builder.
+func (m *ScenarioResultMutation) Filter() *ScenarioResultFilter {
+	return &ScenarioResultFilter{config: m.config, predicateAdder: m}
+}
+
+// ScenarioResultFilter provides a generic filtering capability at runtime for ScenarioResultQuery.
+type ScenarioResultFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ScenarioResultFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *ScenarioResultFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(scenarioresult.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ScenarioResultFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(scenarioresult.FieldTenantID))
+}
+
+// WhereSimulationID applies the entql [16]byte predicate on the simulation_id field.
+func (f *ScenarioResultFilter) WhereSimulationID(p entql.ValueP) {
+	f.Where(p.Field(scenarioresult.FieldSimulationID))
+}
+
+// WhereScenario applies the entql int predicate on the scenario field.
+func (f *ScenarioResultFilter) WhereScenario(p entql.IntP) {
+	f.Where(p.Field(scenarioresult.FieldScenario))
+}
+
+// WhereCell applies the entql string predicate on the cell field.
+func (f *ScenarioResultFilter) WhereCell(p entql.StringP) {
+	f.Where(p.Field(scenarioresult.FieldCell))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *ScenarioResultFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(scenarioresult.FieldPosition))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ScenarioResultFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(scenarioresult.FieldName))
+}
+
+// WhereSummary applies the entql json.RawMessage predicate on the summary field.
+func (f *ScenarioResultFilter) WhereSummary(p entql.BytesP) {
+	f.Where(p.Field(scenarioresult.FieldSummary))
+}
+
+// WherePercentiles applies the entql json.RawMessage predicate on the percentiles field.
+func (f *ScenarioResultFilter) WherePercentiles(p entql.BytesP) {
+	f.Where(p.Field(scenarioresult.FieldPercentiles))
+}
+
+// WhereHistogram applies the entql json.RawMessage predicate on the histogram field.
+func (f *ScenarioResultFilter) WhereHistogram(p entql.BytesP) {
+	f.Where(p.Field(scenarioresult.FieldHistogram))
+}
+
+// WhereSensitivity applies the entql json.RawMessage predicate on the sensitivity field.
+func (f *ScenarioResultFilter) WhereSensitivity(p entql.BytesP) {
+	f.Where(p.Field(scenarioresult.FieldSensitivity))
+}
+
+// WhereErrorCounts applies the entql json.RawMessage predicate on the error_counts field.
+func (f *ScenarioResultFilter) WhereErrorCounts(p entql.BytesP) {
+	f.Where(p.Field(scenarioresult.FieldErrorCounts))
+}
+
+// WhereTails applies the entql json.RawMessage predicate on the tails field.
+func (f *ScenarioResultFilter) WhereTails(p entql.BytesP) {
+	f.Where(p.Field(scenarioresult.FieldTails))
+}
+
+// WhereTargets applies the entql json.RawMessage predicate on the targets field.
+func (f *ScenarioResultFilter) WhereTargets(p entql.BytesP) {
+	f.Where(p.Field(scenarioresult.FieldTargets))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SimulationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1545,7 +1684,7 @@ type SimulationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SimulationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1619,6 +1758,11 @@ func (f *SimulationFilter) WhereCorrelations(p entql.BytesP) {
 // WhereKeepSamples applies the entql bool predicate on the keep_samples field.
 func (f *SimulationFilter) WhereKeepSamples(p entql.BoolP) {
 	f.Where(p.Field(simulation.FieldKeepSamples))
+}
+
+// WhereScenarios applies the entql json.RawMessage predicate on the scenarios field.
+func (f *SimulationFilter) WhereScenarios(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldScenarios))
 }
 
 // WhereStatus applies the entql string predicate on the status field.
@@ -1710,7 +1854,7 @@ type SimulationTaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SimulationTaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1805,7 +1949,7 @@ type UsageRecordFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UsageRecordFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1885,7 +2029,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1974,7 +2118,7 @@ type WebhookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2044,7 +2188,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2144,7 +2288,7 @@ type WorkbookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkbookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/user"
@@ -351,6 +352,11 @@ func (_q *ModelVersionQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, modelversion.FieldKeepSamples)
 				fieldSeen[modelversion.FieldKeepSamples] = struct{}{}
 			}
+		case "scenarios":
+			if _, ok := fieldSeen[modelversion.FieldScenarios]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldScenarios)
+				fieldSeen[modelversion.FieldScenarios] = struct{}{}
+			}
 		case "createdBy":
 			if _, ok := fieldSeen[modelversion.FieldCreatedBy]; !ok {
 				selectedFields = append(selectedFields, modelversion.FieldCreatedBy)
@@ -648,6 +654,130 @@ func newResultPaginateArgs(rv map[string]any) *resultPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ScenarioResultQuery) CollectFields(ctx context.Context, satisfies ...string) (*ScenarioResultQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ScenarioResultQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(scenarioresult.Columns))
+		selectedFields = []string{scenarioresult.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[scenarioresult.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldTenantID)
+				fieldSeen[scenarioresult.FieldTenantID] = struct{}{}
+			}
+		case "simulationID":
+			if _, ok := fieldSeen[scenarioresult.FieldSimulationID]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldSimulationID)
+				fieldSeen[scenarioresult.FieldSimulationID] = struct{}{}
+			}
+		case "scenario":
+			if _, ok := fieldSeen[scenarioresult.FieldScenario]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldScenario)
+				fieldSeen[scenarioresult.FieldScenario] = struct{}{}
+			}
+		case "cell":
+			if _, ok := fieldSeen[scenarioresult.FieldCell]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldCell)
+				fieldSeen[scenarioresult.FieldCell] = struct{}{}
+			}
+		case "position":
+			if _, ok := fieldSeen[scenarioresult.FieldPosition]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldPosition)
+				fieldSeen[scenarioresult.FieldPosition] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[scenarioresult.FieldName]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldName)
+				fieldSeen[scenarioresult.FieldName] = struct{}{}
+			}
+		case "summary":
+			if _, ok := fieldSeen[scenarioresult.FieldSummary]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldSummary)
+				fieldSeen[scenarioresult.FieldSummary] = struct{}{}
+			}
+		case "percentiles":
+			if _, ok := fieldSeen[scenarioresult.FieldPercentiles]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldPercentiles)
+				fieldSeen[scenarioresult.FieldPercentiles] = struct{}{}
+			}
+		case "histogram":
+			if _, ok := fieldSeen[scenarioresult.FieldHistogram]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldHistogram)
+				fieldSeen[scenarioresult.FieldHistogram] = struct{}{}
+			}
+		case "sensitivity":
+			if _, ok := fieldSeen[scenarioresult.FieldSensitivity]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldSensitivity)
+				fieldSeen[scenarioresult.FieldSensitivity] = struct{}{}
+			}
+		case "errorCounts":
+			if _, ok := fieldSeen[scenarioresult.FieldErrorCounts]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldErrorCounts)
+				fieldSeen[scenarioresult.FieldErrorCounts] = struct{}{}
+			}
+		case "tails":
+			if _, ok := fieldSeen[scenarioresult.FieldTails]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldTails)
+				fieldSeen[scenarioresult.FieldTails] = struct{}{}
+			}
+		case "targets":
+			if _, ok := fieldSeen[scenarioresult.FieldTargets]; !ok {
+				selectedFields = append(selectedFields, scenarioresult.FieldTargets)
+				fieldSeen[scenarioresult.FieldTargets] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type scenarioresultPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ScenarioResultPaginateOption
+}
+
+func newScenarioResultPaginateArgs(rv map[string]any) *scenarioresultPaginateArgs {
+	args := &scenarioresultPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *SimulationQuery) CollectFields(ctx context.Context, satisfies ...string) (*SimulationQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -732,6 +862,11 @@ func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[simulation.FieldKeepSamples]; !ok {
 				selectedFields = append(selectedFields, simulation.FieldKeepSamples)
 				fieldSeen[simulation.FieldKeepSamples] = struct{}{}
+			}
+		case "scenarios":
+			if _, ok := fieldSeen[simulation.FieldScenarios]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldScenarios)
+				fieldSeen[simulation.FieldScenarios] = struct{}{}
 			}
 		case "status":
 			if _, ok := fieldSeen[simulation.FieldStatus]; !ok {

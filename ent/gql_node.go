@@ -15,6 +15,7 @@ import (
 	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/user"
@@ -50,6 +51,11 @@ var resultImplementors = []string{"Result", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Result) IsNode() {}
+
+var scenarioresultImplementors = []string{"ScenarioResult", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ScenarioResult) IsNode() {}
 
 var simulationImplementors = []string{"Simulation", "Node"}
 
@@ -170,6 +176,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(result.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, resultImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case scenarioresult.Table:
+		query := c.ScenarioResult.Query().
+			Where(scenarioresult.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, scenarioresultImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -351,6 +366,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Result.Query().
 			Where(result.IDIn(ids...))
 		query, err := query.CollectFields(ctx, resultImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case scenarioresult.Table:
+		query := c.ScenarioResult.Query().
+			Where(scenarioresult.IDIn(ids...))
+		query, err := query.CollectFields(ctx, scenarioresultImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/simgraph/simgraph/ent/modelversion"
 	"github.com/simgraph/simgraph/ent/organization"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/user"
@@ -1488,6 +1489,255 @@ func (_m *Result) ToEdge(order *ResultOrder) *ResultEdge {
 		order = DefaultResultOrder
 	}
 	return &ResultEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ScenarioResultEdge is the edge representation of ScenarioResult.
+type ScenarioResultEdge struct {
+	Node   *ScenarioResult `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// ScenarioResultConnection is the connection containing edges to ScenarioResult.
+type ScenarioResultConnection struct {
+	Edges      []*ScenarioResultEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *ScenarioResultConnection) build(nodes []*ScenarioResult, pager *scenarioresultPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ScenarioResult
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ScenarioResult {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ScenarioResult {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ScenarioResultEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ScenarioResultEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ScenarioResultPaginateOption enables pagination customization.
+type ScenarioResultPaginateOption func(*scenarioresultPager) error
+
+// WithScenarioResultOrder configures pagination ordering.
+func WithScenarioResultOrder(order *ScenarioResultOrder) ScenarioResultPaginateOption {
+	if order == nil {
+		order = DefaultScenarioResultOrder
+	}
+	o := *order
+	return func(pager *scenarioresultPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultScenarioResultOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithScenarioResultFilter configures pagination filter.
+func WithScenarioResultFilter(filter func(*ScenarioResultQuery) (*ScenarioResultQuery, error)) ScenarioResultPaginateOption {
+	return func(pager *scenarioresultPager) error {
+		if filter == nil {
+			return errors.New("ScenarioResultQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type scenarioresultPager struct {
+	reverse bool
+	order   *ScenarioResultOrder
+	filter  func(*ScenarioResultQuery) (*ScenarioResultQuery, error)
+}
+
+func newScenarioResultPager(opts []ScenarioResultPaginateOption, reverse bool) (*scenarioresultPager, error) {
+	pager := &scenarioresultPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultScenarioResultOrder
+	}
+	return pager, nil
+}
+
+func (p *scenarioresultPager) applyFilter(query *ScenarioResultQuery) (*ScenarioResultQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *scenarioresultPager) toCursor(_m *ScenarioResult) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *scenarioresultPager) applyCursors(query *ScenarioResultQuery, after, before *Cursor) (*ScenarioResultQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultScenarioResultOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *scenarioresultPager) applyOrder(query *ScenarioResultQuery) *ScenarioResultQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultScenarioResultOrder.Field {
+		query = query.Order(DefaultScenarioResultOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *scenarioresultPager) orderExpr(query *ScenarioResultQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultScenarioResultOrder.Field {
+			b.Comma().Ident(DefaultScenarioResultOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ScenarioResult.
+func (_m *ScenarioResultQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ScenarioResultPaginateOption,
+) (*ScenarioResultConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newScenarioResultPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ScenarioResultConnection{Edges: []*ScenarioResultEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// ScenarioResultOrderField defines the ordering field of ScenarioResult.
+type ScenarioResultOrderField struct {
+	// Value extracts the ordering value from the given ScenarioResult.
+	Value    func(*ScenarioResult) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) scenarioresult.OrderOption
+	toCursor func(*ScenarioResult) Cursor
+}
+
+// ScenarioResultOrder defines the ordering of ScenarioResult.
+type ScenarioResultOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *ScenarioResultOrderField `json:"field"`
+}
+
+// DefaultScenarioResultOrder is the default ordering of ScenarioResult.
+var DefaultScenarioResultOrder = &ScenarioResultOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ScenarioResultOrderField{
+		Value: func(_m *ScenarioResult) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: scenarioresult.FieldID,
+		toTerm: scenarioresult.ByID,
+		toCursor: func(_m *ScenarioResult) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ScenarioResult into ScenarioResultEdge.
+func (_m *ScenarioResult) ToEdge(order *ScenarioResultOrder) *ScenarioResultEdge {
+	if order == nil {
+		order = DefaultScenarioResultOrder
+	}
+	return &ScenarioResultEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

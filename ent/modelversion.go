@@ -46,6 +46,8 @@ type ModelVersion struct {
 	Correlations []simspec.Correlation `json:"correlations,omitempty"`
 	// KeepSamples holds the value of the "keep_samples" field.
 	KeepSamples bool `json:"keep_samples,omitempty"`
+	// Scenarios holds the value of the "scenarios" field.
+	Scenarios []simspec.Scenario `json:"scenarios,omitempty"`
 	// CreatedBy holds the value of the "created_by" field.
 	CreatedBy uuid.UUID `json:"created_by,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -58,7 +60,7 @@ func (*ModelVersion) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case modelversion.FieldInputs, modelversion.FieldOutputs, modelversion.FieldOutputNames, modelversion.FieldTargets, modelversion.FieldTailLevels, modelversion.FieldCorrelations:
+		case modelversion.FieldInputs, modelversion.FieldOutputs, modelversion.FieldOutputNames, modelversion.FieldTargets, modelversion.FieldTailLevels, modelversion.FieldCorrelations, modelversion.FieldScenarios:
 			values[i] = new([]byte)
 		case modelversion.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
@@ -182,6 +184,14 @@ func (_m *ModelVersion) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.KeepSamples = value.Bool
 			}
+		case modelversion.FieldScenarios:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field scenarios", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Scenarios); err != nil {
+					return fmt.Errorf("unmarshal field scenarios: %w", err)
+				}
+			}
 		case modelversion.FieldCreatedBy:
 			if value, ok := values[i].(*uuid.UUID); !ok {
 				return fmt.Errorf("unexpected type %T for field created_by", values[i])
@@ -270,6 +280,9 @@ func (_m *ModelVersion) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("keep_samples=")
 	builder.WriteString(fmt.Sprintf("%v", _m.KeepSamples))
+	builder.WriteString(", ")
+	builder.WriteString("scenarios=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Scenarios))
 	builder.WriteString(", ")
 	builder.WriteString("created_by=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CreatedBy))

@@ -127,6 +127,12 @@ func (_c *ModelVersionCreate) SetNillableKeepSamples(v *bool) *ModelVersionCreat
 	return _c
 }
 
+// SetScenarios sets the "scenarios" field.
+func (_c *ModelVersionCreate) SetScenarios(v []simspec.Scenario) *ModelVersionCreate {
+	_c.mutation.SetScenarios(v)
+	return _c
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (_c *ModelVersionCreate) SetCreatedBy(v uuid.UUID) *ModelVersionCreate {
 	_c.mutation.SetCreatedBy(v)
@@ -363,6 +369,10 @@ func (_c *ModelVersionCreate) createSpec() (*ModelVersion, *sqlgraph.CreateSpec)
 		_spec.SetField(modelversion.FieldKeepSamples, field.TypeBool, value)
 		_node.KeepSamples = value
 	}
+	if value, ok := _c.mutation.Scenarios(); ok {
+		_spec.SetField(modelversion.FieldScenarios, field.TypeJSON, value)
+		_node.Scenarios = value
+	}
 	if value, ok := _c.mutation.CreatedBy(); ok {
 		_spec.SetField(modelversion.FieldCreatedBy, field.TypeUUID, value)
 		_node.CreatedBy = value
@@ -478,6 +488,9 @@ func (u *ModelVersionUpsertOne) UpdateNewValues() *ModelVersionUpsertOne {
 		}
 		if _, exists := u.create.mutation.KeepSamples(); exists {
 			s.SetIgnore(modelversion.FieldKeepSamples)
+		}
+		if _, exists := u.create.mutation.Scenarios(); exists {
+			s.SetIgnore(modelversion.FieldScenarios)
 		}
 		if _, exists := u.create.mutation.CreatedBy(); exists {
 			s.SetIgnore(modelversion.FieldCreatedBy)
@@ -737,6 +750,9 @@ func (u *ModelVersionUpsertBulk) UpdateNewValues() *ModelVersionUpsertBulk {
 			}
 			if _, exists := b.mutation.KeepSamples(); exists {
 				s.SetIgnore(modelversion.FieldKeepSamples)
+			}
+			if _, exists := b.mutation.Scenarios(); exists {
+				s.SetIgnore(modelversion.FieldScenarios)
 			}
 			if _, exists := b.mutation.CreatedBy(); exists {
 				s.SetIgnore(modelversion.FieldCreatedBy)

@@ -26,6 +26,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaaccount"
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
@@ -57,6 +58,7 @@ const (
 	TypeQuotaAccount    = "QuotaAccount"
 	TypeQuotaOverride   = "QuotaOverride"
 	TypeResult          = "Result"
+	TypeScenarioResult  = "ScenarioResult"
 	TypeSimulation      = "Simulation"
 	TypeSimulationTask  = "SimulationTask"
 	TypeUsageRecord     = "UsageRecord"
@@ -3267,6 +3269,8 @@ type ModelVersionMutation struct {
 	correlations       *[]simspec.Correlation
 	appendcorrelations []simspec.Correlation
 	keep_samples       *bool
+	scenarios          *[]simspec.Scenario
+	appendscenarios    []simspec.Scenario
 	created_by         *uuid.UUID
 	created_at         *time.Time
 	clearedFields      map[string]struct{}
@@ -4067,6 +4071,71 @@ func (m *ModelVersionMutation) ResetKeepSamples() {
 	m.keep_samples = nil
 }
 
+// SetScenarios sets the "scenarios" field.
+func (m *ModelVersionMutation) SetScenarios(s []simspec.Scenario) {
+	m.scenarios = &s
+	m.appendscenarios = nil
+}
+
+// Scenarios returns the value of the "scenarios" field in the mutation.
+func (m *ModelVersionMutation) Scenarios() (r []simspec.Scenario, exists bool) {
+	v := m.scenarios
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScenarios returns the old "scenarios" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldScenarios(ctx context.Context) (v []simspec.Scenario, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScenarios is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScenarios requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScenarios: %w", err)
+	}
+	return oldValue.Scenarios, nil
+}
+
+// AppendScenarios adds s to the "scenarios" field.
+func (m *ModelVersionMutation) AppendScenarios(s []simspec.Scenario) {
+	m.appendscenarios = append(m.appendscenarios, s...)
+}
+
+// AppendedScenarios returns the list of values that were appended to the "scenarios" field in this mutation.
+func (m *ModelVersionMutation) AppendedScenarios() ([]simspec.Scenario, bool) {
+	if len(m.appendscenarios) == 0 {
+		return nil, false
+	}
+	return m.appendscenarios, true
+}
+
+// ClearScenarios clears the value of the "scenarios" field.
+func (m *ModelVersionMutation) ClearScenarios() {
+	m.scenarios = nil
+	m.appendscenarios = nil
+	m.clearedFields[modelversion.FieldScenarios] = struct{}{}
+}
+
+// ScenariosCleared returns if the "scenarios" field was cleared in this mutation.
+func (m *ModelVersionMutation) ScenariosCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldScenarios]
+	return ok
+}
+
+// ResetScenarios resets all changes to the "scenarios" field.
+func (m *ModelVersionMutation) ResetScenarios() {
+	m.scenarios = nil
+	m.appendscenarios = nil
+	delete(m.clearedFields, modelversion.FieldScenarios)
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (m *ModelVersionMutation) SetCreatedBy(u uuid.UUID) {
 	m.created_by = &u
@@ -4173,7 +4242,7 @@ func (m *ModelVersionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ModelVersionMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.tenant_id != nil {
 		fields = append(fields, modelversion.FieldTenantID)
 	}
@@ -4212,6 +4281,9 @@ func (m *ModelVersionMutation) Fields() []string {
 	}
 	if m.keep_samples != nil {
 		fields = append(fields, modelversion.FieldKeepSamples)
+	}
+	if m.scenarios != nil {
+		fields = append(fields, modelversion.FieldScenarios)
 	}
 	if m.created_by != nil {
 		fields = append(fields, modelversion.FieldCreatedBy)
@@ -4253,6 +4325,8 @@ func (m *ModelVersionMutation) Field(name string) (ent.Value, bool) {
 		return m.Correlations()
 	case modelversion.FieldKeepSamples:
 		return m.KeepSamples()
+	case modelversion.FieldScenarios:
+		return m.Scenarios()
 	case modelversion.FieldCreatedBy:
 		return m.CreatedBy()
 	case modelversion.FieldCreatedAt:
@@ -4292,6 +4366,8 @@ func (m *ModelVersionMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldCorrelations(ctx)
 	case modelversion.FieldKeepSamples:
 		return m.OldKeepSamples(ctx)
+	case modelversion.FieldScenarios:
+		return m.OldScenarios(ctx)
 	case modelversion.FieldCreatedBy:
 		return m.OldCreatedBy(ctx)
 	case modelversion.FieldCreatedAt:
@@ -4396,6 +4472,13 @@ func (m *ModelVersionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetKeepSamples(v)
 		return nil
+	case modelversion.FieldScenarios:
+		v, ok := value.([]simspec.Scenario)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScenarios(v)
+		return nil
 	case modelversion.FieldCreatedBy:
 		v, ok := value.(uuid.UUID)
 		if !ok {
@@ -4494,6 +4577,9 @@ func (m *ModelVersionMutation) ClearedFields() []string {
 	if m.FieldCleared(modelversion.FieldCorrelations) {
 		fields = append(fields, modelversion.FieldCorrelations)
 	}
+	if m.FieldCleared(modelversion.FieldScenarios) {
+		fields = append(fields, modelversion.FieldScenarios)
+	}
 	return fields
 }
 
@@ -4522,6 +4608,9 @@ func (m *ModelVersionMutation) ClearField(name string) error {
 		return nil
 	case modelversion.FieldCorrelations:
 		m.ClearCorrelations()
+		return nil
+	case modelversion.FieldScenarios:
+		m.ClearScenarios()
 		return nil
 	}
 	return fmt.Errorf("unknown ModelVersion nullable field %s", name)
@@ -4569,6 +4658,9 @@ func (m *ModelVersionMutation) ResetField(name string) error {
 		return nil
 	case modelversion.FieldKeepSamples:
 		m.ResetKeepSamples()
+		return nil
+	case modelversion.FieldScenarios:
+		m.ResetScenarios()
 		return nil
 	case modelversion.FieldCreatedBy:
 		m.ResetCreatedBy()
@@ -10304,6 +10396,1200 @@ func (m *ResultMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Result edge %s", name)
 }
 
+// ScenarioResultMutation represents an operation that mutates the ScenarioResult nodes in the graph.
+type ScenarioResultMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *uuid.UUID
+	tenant_id         *string
+	simulation_id     *uuid.UUID
+	scenario          *int
+	addscenario       *int
+	cell              *string
+	position          *int
+	addposition       *int
+	name              *string
+	summary           *simspec.Summary
+	percentiles       *[]simspec.Percentile
+	appendpercentiles []simspec.Percentile
+	histogram         *simspec.Histogram
+	sensitivity       *[]simspec.Sensitivity
+	appendsensitivity []simspec.Sensitivity
+	error_counts      *map[string]int
+	tails             *[]simspec.Tail
+	appendtails       []simspec.Tail
+	targets           *[]simspec.TargetProbability
+	appendtargets     []simspec.TargetProbability
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*ScenarioResult, error)
+	predicates        []predicate.ScenarioResult
+}
+
+var _ ent.Mutation = (*ScenarioResultMutation)(nil)
+
+// scenarioresultOption allows management of the mutation configuration using functional options.
+type scenarioresultOption func(*ScenarioResultMutation)
+
+// newScenarioResultMutation creates new mutation for the ScenarioResult entity.
+func newScenarioResultMutation(c config, op Op, opts ...scenarioresultOption) *ScenarioResultMutation {
+	m := &ScenarioResultMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScenarioResult,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScenarioResultID sets the ID field of the mutation.
+func withScenarioResultID(id uuid.UUID) scenarioresultOption {
+	return func(m *ScenarioResultMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScenarioResult
+		)
+		m.oldValue = func(ctx context.Context) (*ScenarioResult, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScenarioResult.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScenarioResult sets the old ScenarioResult of the mutation.
+func withScenarioResult(node *ScenarioResult) scenarioresultOption {
+	return func(m *ScenarioResultMutation) {
+		m.oldValue = func(context.Context) (*ScenarioResult, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScenarioResultMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScenarioResultMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ScenarioResult entities.
+func (m *ScenarioResultMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScenarioResultMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScenarioResultMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScenarioResult.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ScenarioResultMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ScenarioResultMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ScenarioResultMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetSimulationID sets the "simulation_id" field.
+func (m *ScenarioResultMutation) SetSimulationID(u uuid.UUID) {
+	m.simulation_id = &u
+}
+
+// SimulationID returns the value of the "simulation_id" field in the mutation.
+func (m *ScenarioResultMutation) SimulationID() (r uuid.UUID, exists bool) {
+	v := m.simulation_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSimulationID returns the old "simulation_id" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldSimulationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSimulationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSimulationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSimulationID: %w", err)
+	}
+	return oldValue.SimulationID, nil
+}
+
+// ResetSimulationID resets all changes to the "simulation_id" field.
+func (m *ScenarioResultMutation) ResetSimulationID() {
+	m.simulation_id = nil
+}
+
+// SetScenario sets the "scenario" field.
+func (m *ScenarioResultMutation) SetScenario(i int) {
+	m.scenario = &i
+	m.addscenario = nil
+}
+
+// Scenario returns the value of the "scenario" field in the mutation.
+func (m *ScenarioResultMutation) Scenario() (r int, exists bool) {
+	v := m.scenario
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScenario returns the old "scenario" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldScenario(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScenario is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScenario requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScenario: %w", err)
+	}
+	return oldValue.Scenario, nil
+}
+
+// AddScenario adds i to the "scenario" field.
+func (m *ScenarioResultMutation) AddScenario(i int) {
+	if m.addscenario != nil {
+		*m.addscenario += i
+	} else {
+		m.addscenario = &i
+	}
+}
+
+// AddedScenario returns the value that was added to the "scenario" field in this mutation.
+func (m *ScenarioResultMutation) AddedScenario() (r int, exists bool) {
+	v := m.addscenario
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScenario resets all changes to the "scenario" field.
+func (m *ScenarioResultMutation) ResetScenario() {
+	m.scenario = nil
+	m.addscenario = nil
+}
+
+// SetCell sets the "cell" field.
+func (m *ScenarioResultMutation) SetCell(s string) {
+	m.cell = &s
+}
+
+// Cell returns the value of the "cell" field in the mutation.
+func (m *ScenarioResultMutation) Cell() (r string, exists bool) {
+	v := m.cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCell returns the old "cell" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldCell(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCell: %w", err)
+	}
+	return oldValue.Cell, nil
+}
+
+// ResetCell resets all changes to the "cell" field.
+func (m *ScenarioResultMutation) ResetCell() {
+	m.cell = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *ScenarioResultMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *ScenarioResultMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *ScenarioResultMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *ScenarioResultMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *ScenarioResultMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetName sets the "name" field.
+func (m *ScenarioResultMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ScenarioResultMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *ScenarioResultMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[scenarioresult.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *ScenarioResultMutation) NameCleared() bool {
+	_, ok := m.clearedFields[scenarioresult.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ScenarioResultMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, scenarioresult.FieldName)
+}
+
+// SetSummary sets the "summary" field.
+func (m *ScenarioResultMutation) SetSummary(s simspec.Summary) {
+	m.summary = &s
+}
+
+// Summary returns the value of the "summary" field in the mutation.
+func (m *ScenarioResultMutation) Summary() (r simspec.Summary, exists bool) {
+	v := m.summary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSummary returns the old "summary" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldSummary(ctx context.Context) (v simspec.Summary, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSummary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSummary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSummary: %w", err)
+	}
+	return oldValue.Summary, nil
+}
+
+// ResetSummary resets all changes to the "summary" field.
+func (m *ScenarioResultMutation) ResetSummary() {
+	m.summary = nil
+}
+
+// SetPercentiles sets the "percentiles" field.
+func (m *ScenarioResultMutation) SetPercentiles(s []simspec.Percentile) {
+	m.percentiles = &s
+	m.appendpercentiles = nil
+}
+
+// Percentiles returns the value of the "percentiles" field in the mutation.
+func (m *ScenarioResultMutation) Percentiles() (r []simspec.Percentile, exists bool) {
+	v := m.percentiles
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPercentiles returns the old "percentiles" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldPercentiles(ctx context.Context) (v []simspec.Percentile, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPercentiles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPercentiles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPercentiles: %w", err)
+	}
+	return oldValue.Percentiles, nil
+}
+
+// AppendPercentiles adds s to the "percentiles" field.
+func (m *ScenarioResultMutation) AppendPercentiles(s []simspec.Percentile) {
+	m.appendpercentiles = append(m.appendpercentiles, s...)
+}
+
+// AppendedPercentiles returns the list of values that were appended to the "percentiles" field in this mutation.
+func (m *ScenarioResultMutation) AppendedPercentiles() ([]simspec.Percentile, bool) {
+	if len(m.appendpercentiles) == 0 {
+		return nil, false
+	}
+	return m.appendpercentiles, true
+}
+
+// ResetPercentiles resets all changes to the "percentiles" field.
+func (m *ScenarioResultMutation) ResetPercentiles() {
+	m.percentiles = nil
+	m.appendpercentiles = nil
+}
+
+// SetHistogram sets the "histogram" field.
+func (m *ScenarioResultMutation) SetHistogram(s simspec.Histogram) {
+	m.histogram = &s
+}
+
+// Histogram returns the value of the "histogram" field in the mutation.
+func (m *ScenarioResultMutation) Histogram() (r simspec.Histogram, exists bool) {
+	v := m.histogram
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHistogram returns the old "histogram" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldHistogram(ctx context.Context) (v simspec.Histogram, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHistogram is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHistogram requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHistogram: %w", err)
+	}
+	return oldValue.Histogram, nil
+}
+
+// ResetHistogram resets all changes to the "histogram" field.
+func (m *ScenarioResultMutation) ResetHistogram() {
+	m.histogram = nil
+}
+
+// SetSensitivity sets the "sensitivity" field.
+func (m *ScenarioResultMutation) SetSensitivity(s []simspec.Sensitivity) {
+	m.sensitivity = &s
+	m.appendsensitivity = nil
+}
+
+// Sensitivity returns the value of the "sensitivity" field in the mutation.
+func (m *ScenarioResultMutation) Sensitivity() (r []simspec.Sensitivity, exists bool) {
+	v := m.sensitivity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSensitivity returns the old "sensitivity" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldSensitivity(ctx context.Context) (v []simspec.Sensitivity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSensitivity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSensitivity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSensitivity: %w", err)
+	}
+	return oldValue.Sensitivity, nil
+}
+
+// AppendSensitivity adds s to the "sensitivity" field.
+func (m *ScenarioResultMutation) AppendSensitivity(s []simspec.Sensitivity) {
+	m.appendsensitivity = append(m.appendsensitivity, s...)
+}
+
+// AppendedSensitivity returns the list of values that were appended to the "sensitivity" field in this mutation.
+func (m *ScenarioResultMutation) AppendedSensitivity() ([]simspec.Sensitivity, bool) {
+	if len(m.appendsensitivity) == 0 {
+		return nil, false
+	}
+	return m.appendsensitivity, true
+}
+
+// ResetSensitivity resets all changes to the "sensitivity" field.
+func (m *ScenarioResultMutation) ResetSensitivity() {
+	m.sensitivity = nil
+	m.appendsensitivity = nil
+}
+
+// SetErrorCounts sets the "error_counts" field.
+func (m *ScenarioResultMutation) SetErrorCounts(value map[string]int) {
+	m.error_counts = &value
+}
+
+// ErrorCounts returns the value of the "error_counts" field in the mutation.
+func (m *ScenarioResultMutation) ErrorCounts() (r map[string]int, exists bool) {
+	v := m.error_counts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrorCounts returns the old "error_counts" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldErrorCounts(ctx context.Context) (v map[string]int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrorCounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrorCounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrorCounts: %w", err)
+	}
+	return oldValue.ErrorCounts, nil
+}
+
+// ClearErrorCounts clears the value of the "error_counts" field.
+func (m *ScenarioResultMutation) ClearErrorCounts() {
+	m.error_counts = nil
+	m.clearedFields[scenarioresult.FieldErrorCounts] = struct{}{}
+}
+
+// ErrorCountsCleared returns if the "error_counts" field was cleared in this mutation.
+func (m *ScenarioResultMutation) ErrorCountsCleared() bool {
+	_, ok := m.clearedFields[scenarioresult.FieldErrorCounts]
+	return ok
+}
+
+// ResetErrorCounts resets all changes to the "error_counts" field.
+func (m *ScenarioResultMutation) ResetErrorCounts() {
+	m.error_counts = nil
+	delete(m.clearedFields, scenarioresult.FieldErrorCounts)
+}
+
+// SetTails sets the "tails" field.
+func (m *ScenarioResultMutation) SetTails(s []simspec.Tail) {
+	m.tails = &s
+	m.appendtails = nil
+}
+
+// Tails returns the value of the "tails" field in the mutation.
+func (m *ScenarioResultMutation) Tails() (r []simspec.Tail, exists bool) {
+	v := m.tails
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTails returns the old "tails" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldTails(ctx context.Context) (v []simspec.Tail, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTails is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTails requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTails: %w", err)
+	}
+	return oldValue.Tails, nil
+}
+
+// AppendTails adds s to the "tails" field.
+func (m *ScenarioResultMutation) AppendTails(s []simspec.Tail) {
+	m.appendtails = append(m.appendtails, s...)
+}
+
+// AppendedTails returns the list of values that were appended to the "tails" field in this mutation.
+func (m *ScenarioResultMutation) AppendedTails() ([]simspec.Tail, bool) {
+	if len(m.appendtails) == 0 {
+		return nil, false
+	}
+	return m.appendtails, true
+}
+
+// ClearTails clears the value of the "tails" field.
+func (m *ScenarioResultMutation) ClearTails() {
+	m.tails = nil
+	m.appendtails = nil
+	m.clearedFields[scenarioresult.FieldTails] = struct{}{}
+}
+
+// TailsCleared returns if the "tails" field was cleared in this mutation.
+func (m *ScenarioResultMutation) TailsCleared() bool {
+	_, ok := m.clearedFields[scenarioresult.FieldTails]
+	return ok
+}
+
+// ResetTails resets all changes to the "tails" field.
+func (m *ScenarioResultMutation) ResetTails() {
+	m.tails = nil
+	m.appendtails = nil
+	delete(m.clearedFields, scenarioresult.FieldTails)
+}
+
+// SetTargets sets the "targets" field.
+func (m *ScenarioResultMutation) SetTargets(sp []simspec.TargetProbability) {
+	m.targets = &sp
+	m.appendtargets = nil
+}
+
+// Targets returns the value of the "targets" field in the mutation.
+func (m *ScenarioResultMutation) Targets() (r []simspec.TargetProbability, exists bool) {
+	v := m.targets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargets returns the old "targets" field's value of the ScenarioResult entity.
+// If the ScenarioResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScenarioResultMutation) OldTargets(ctx context.Context) (v []simspec.TargetProbability, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargets: %w", err)
+	}
+	return oldValue.Targets, nil
+}
+
+// AppendTargets adds sp to the "targets" field.
+func (m *ScenarioResultMutation) AppendTargets(sp []simspec.TargetProbability) {
+	m.appendtargets = append(m.appendtargets, sp...)
+}
+
+// AppendedTargets returns the list of values that were appended to the "targets" field in this mutation.
+func (m *ScenarioResultMutation) AppendedTargets() ([]simspec.TargetProbability, bool) {
+	if len(m.appendtargets) == 0 {
+		return nil, false
+	}
+	return m.appendtargets, true
+}
+
+// ClearTargets clears the value of the "targets" field.
+func (m *ScenarioResultMutation) ClearTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	m.clearedFields[scenarioresult.FieldTargets] = struct{}{}
+}
+
+// TargetsCleared returns if the "targets" field was cleared in this mutation.
+func (m *ScenarioResultMutation) TargetsCleared() bool {
+	_, ok := m.clearedFields[scenarioresult.FieldTargets]
+	return ok
+}
+
+// ResetTargets resets all changes to the "targets" field.
+func (m *ScenarioResultMutation) ResetTargets() {
+	m.targets = nil
+	m.appendtargets = nil
+	delete(m.clearedFields, scenarioresult.FieldTargets)
+}
+
+// Where appends a list predicates to the ScenarioResultMutation builder.
+func (m *ScenarioResultMutation) Where(ps ...predicate.ScenarioResult) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScenarioResultMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScenarioResultMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScenarioResult, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScenarioResultMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScenarioResultMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScenarioResult).
+func (m *ScenarioResultMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScenarioResultMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.tenant_id != nil {
+		fields = append(fields, scenarioresult.FieldTenantID)
+	}
+	if m.simulation_id != nil {
+		fields = append(fields, scenarioresult.FieldSimulationID)
+	}
+	if m.scenario != nil {
+		fields = append(fields, scenarioresult.FieldScenario)
+	}
+	if m.cell != nil {
+		fields = append(fields, scenarioresult.FieldCell)
+	}
+	if m.position != nil {
+		fields = append(fields, scenarioresult.FieldPosition)
+	}
+	if m.name != nil {
+		fields = append(fields, scenarioresult.FieldName)
+	}
+	if m.summary != nil {
+		fields = append(fields, scenarioresult.FieldSummary)
+	}
+	if m.percentiles != nil {
+		fields = append(fields, scenarioresult.FieldPercentiles)
+	}
+	if m.histogram != nil {
+		fields = append(fields, scenarioresult.FieldHistogram)
+	}
+	if m.sensitivity != nil {
+		fields = append(fields, scenarioresult.FieldSensitivity)
+	}
+	if m.error_counts != nil {
+		fields = append(fields, scenarioresult.FieldErrorCounts)
+	}
+	if m.tails != nil {
+		fields = append(fields, scenarioresult.FieldTails)
+	}
+	if m.targets != nil {
+		fields = append(fields, scenarioresult.FieldTargets)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScenarioResultMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scenarioresult.FieldTenantID:
+		return m.TenantID()
+	case scenarioresult.FieldSimulationID:
+		return m.SimulationID()
+	case scenarioresult.FieldScenario:
+		return m.Scenario()
+	case scenarioresult.FieldCell:
+		return m.Cell()
+	case scenarioresult.FieldPosition:
+		return m.Position()
+	case scenarioresult.FieldName:
+		return m.Name()
+	case scenarioresult.FieldSummary:
+		return m.Summary()
+	case scenarioresult.FieldPercentiles:
+		return m.Percentiles()
+	case scenarioresult.FieldHistogram:
+		return m.Histogram()
+	case scenarioresult.FieldSensitivity:
+		return m.Sensitivity()
+	case scenarioresult.FieldErrorCounts:
+		return m.ErrorCounts()
+	case scenarioresult.FieldTails:
+		return m.Tails()
+	case scenarioresult.FieldTargets:
+		return m.Targets()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScenarioResultMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scenarioresult.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case scenarioresult.FieldSimulationID:
+		return m.OldSimulationID(ctx)
+	case scenarioresult.FieldScenario:
+		return m.OldScenario(ctx)
+	case scenarioresult.FieldCell:
+		return m.OldCell(ctx)
+	case scenarioresult.FieldPosition:
+		return m.OldPosition(ctx)
+	case scenarioresult.FieldName:
+		return m.OldName(ctx)
+	case scenarioresult.FieldSummary:
+		return m.OldSummary(ctx)
+	case scenarioresult.FieldPercentiles:
+		return m.OldPercentiles(ctx)
+	case scenarioresult.FieldHistogram:
+		return m.OldHistogram(ctx)
+	case scenarioresult.FieldSensitivity:
+		return m.OldSensitivity(ctx)
+	case scenarioresult.FieldErrorCounts:
+		return m.OldErrorCounts(ctx)
+	case scenarioresult.FieldTails:
+		return m.OldTails(ctx)
+	case scenarioresult.FieldTargets:
+		return m.OldTargets(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScenarioResult field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScenarioResultMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scenarioresult.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case scenarioresult.FieldSimulationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSimulationID(v)
+		return nil
+	case scenarioresult.FieldScenario:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScenario(v)
+		return nil
+	case scenarioresult.FieldCell:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCell(v)
+		return nil
+	case scenarioresult.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case scenarioresult.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case scenarioresult.FieldSummary:
+		v, ok := value.(simspec.Summary)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSummary(v)
+		return nil
+	case scenarioresult.FieldPercentiles:
+		v, ok := value.([]simspec.Percentile)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPercentiles(v)
+		return nil
+	case scenarioresult.FieldHistogram:
+		v, ok := value.(simspec.Histogram)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHistogram(v)
+		return nil
+	case scenarioresult.FieldSensitivity:
+		v, ok := value.([]simspec.Sensitivity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSensitivity(v)
+		return nil
+	case scenarioresult.FieldErrorCounts:
+		v, ok := value.(map[string]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrorCounts(v)
+		return nil
+	case scenarioresult.FieldTails:
+		v, ok := value.([]simspec.Tail)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTails(v)
+		return nil
+	case scenarioresult.FieldTargets:
+		v, ok := value.([]simspec.TargetProbability)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargets(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScenarioResult field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScenarioResultMutation) AddedFields() []string {
+	var fields []string
+	if m.addscenario != nil {
+		fields = append(fields, scenarioresult.FieldScenario)
+	}
+	if m.addposition != nil {
+		fields = append(fields, scenarioresult.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScenarioResultMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scenarioresult.FieldScenario:
+		return m.AddedScenario()
+	case scenarioresult.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScenarioResultMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scenarioresult.FieldScenario:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScenario(v)
+		return nil
+	case scenarioresult.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScenarioResult numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScenarioResultMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scenarioresult.FieldName) {
+		fields = append(fields, scenarioresult.FieldName)
+	}
+	if m.FieldCleared(scenarioresult.FieldErrorCounts) {
+		fields = append(fields, scenarioresult.FieldErrorCounts)
+	}
+	if m.FieldCleared(scenarioresult.FieldTails) {
+		fields = append(fields, scenarioresult.FieldTails)
+	}
+	if m.FieldCleared(scenarioresult.FieldTargets) {
+		fields = append(fields, scenarioresult.FieldTargets)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScenarioResultMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScenarioResultMutation) ClearField(name string) error {
+	switch name {
+	case scenarioresult.FieldName:
+		m.ClearName()
+		return nil
+	case scenarioresult.FieldErrorCounts:
+		m.ClearErrorCounts()
+		return nil
+	case scenarioresult.FieldTails:
+		m.ClearTails()
+		return nil
+	case scenarioresult.FieldTargets:
+		m.ClearTargets()
+		return nil
+	}
+	return fmt.Errorf("unknown ScenarioResult nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScenarioResultMutation) ResetField(name string) error {
+	switch name {
+	case scenarioresult.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case scenarioresult.FieldSimulationID:
+		m.ResetSimulationID()
+		return nil
+	case scenarioresult.FieldScenario:
+		m.ResetScenario()
+		return nil
+	case scenarioresult.FieldCell:
+		m.ResetCell()
+		return nil
+	case scenarioresult.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case scenarioresult.FieldName:
+		m.ResetName()
+		return nil
+	case scenarioresult.FieldSummary:
+		m.ResetSummary()
+		return nil
+	case scenarioresult.FieldPercentiles:
+		m.ResetPercentiles()
+		return nil
+	case scenarioresult.FieldHistogram:
+		m.ResetHistogram()
+		return nil
+	case scenarioresult.FieldSensitivity:
+		m.ResetSensitivity()
+		return nil
+	case scenarioresult.FieldErrorCounts:
+		m.ResetErrorCounts()
+		return nil
+	case scenarioresult.FieldTails:
+		m.ResetTails()
+		return nil
+	case scenarioresult.FieldTargets:
+		m.ResetTargets()
+		return nil
+	}
+	return fmt.Errorf("unknown ScenarioResult field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScenarioResultMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScenarioResultMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScenarioResultMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScenarioResultMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScenarioResultMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScenarioResultMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScenarioResultMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ScenarioResult unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScenarioResultMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ScenarioResult edge %s", name)
+}
+
 // SimulationMutation represents an operation that mutates the Simulation nodes in the graph.
 type SimulationMutation struct {
 	config
@@ -10331,6 +11617,8 @@ type SimulationMutation struct {
 	correlations       *[]simspec.Correlation
 	appendcorrelations []simspec.Correlation
 	keep_samples       *bool
+	scenarios          *[]simspec.Scenario
+	appendscenarios    []simspec.Scenario
 	status             *simulation.Status
 	progress           *simspec.Progress
 	warnings           *[]string
@@ -11124,6 +12412,71 @@ func (m *SimulationMutation) ResetKeepSamples() {
 	m.keep_samples = nil
 }
 
+// SetScenarios sets the "scenarios" field.
+func (m *SimulationMutation) SetScenarios(s []simspec.Scenario) {
+	m.scenarios = &s
+	m.appendscenarios = nil
+}
+
+// Scenarios returns the value of the "scenarios" field in the mutation.
+func (m *SimulationMutation) Scenarios() (r []simspec.Scenario, exists bool) {
+	v := m.scenarios
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScenarios returns the old "scenarios" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldScenarios(ctx context.Context) (v []simspec.Scenario, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScenarios is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScenarios requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScenarios: %w", err)
+	}
+	return oldValue.Scenarios, nil
+}
+
+// AppendScenarios adds s to the "scenarios" field.
+func (m *SimulationMutation) AppendScenarios(s []simspec.Scenario) {
+	m.appendscenarios = append(m.appendscenarios, s...)
+}
+
+// AppendedScenarios returns the list of values that were appended to the "scenarios" field in this mutation.
+func (m *SimulationMutation) AppendedScenarios() ([]simspec.Scenario, bool) {
+	if len(m.appendscenarios) == 0 {
+		return nil, false
+	}
+	return m.appendscenarios, true
+}
+
+// ClearScenarios clears the value of the "scenarios" field.
+func (m *SimulationMutation) ClearScenarios() {
+	m.scenarios = nil
+	m.appendscenarios = nil
+	m.clearedFields[simulation.FieldScenarios] = struct{}{}
+}
+
+// ScenariosCleared returns if the "scenarios" field was cleared in this mutation.
+func (m *SimulationMutation) ScenariosCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldScenarios]
+	return ok
+}
+
+// ResetScenarios resets all changes to the "scenarios" field.
+func (m *SimulationMutation) ResetScenarios() {
+	m.scenarios = nil
+	m.appendscenarios = nil
+	delete(m.clearedFields, simulation.FieldScenarios)
+}
+
 // SetStatus sets the "status" field.
 func (m *SimulationMutation) SetStatus(s simulation.Status) {
 	m.status = &s
@@ -11772,7 +13125,7 @@ func (m *SimulationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SimulationMutation) Fields() []string {
-	fields := make([]string, 0, 25)
+	fields := make([]string, 0, 26)
 	if m.tenant_id != nil {
 		fields = append(fields, simulation.FieldTenantID)
 	}
@@ -11811,6 +13164,9 @@ func (m *SimulationMutation) Fields() []string {
 	}
 	if m.keep_samples != nil {
 		fields = append(fields, simulation.FieldKeepSamples)
+	}
+	if m.scenarios != nil {
+		fields = append(fields, simulation.FieldScenarios)
 	}
 	if m.status != nil {
 		fields = append(fields, simulation.FieldStatus)
@@ -11882,6 +13238,8 @@ func (m *SimulationMutation) Field(name string) (ent.Value, bool) {
 		return m.Correlations()
 	case simulation.FieldKeepSamples:
 		return m.KeepSamples()
+	case simulation.FieldScenarios:
+		return m.Scenarios()
 	case simulation.FieldStatus:
 		return m.Status()
 	case simulation.FieldProgress:
@@ -11941,6 +13299,8 @@ func (m *SimulationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCorrelations(ctx)
 	case simulation.FieldKeepSamples:
 		return m.OldKeepSamples(ctx)
+	case simulation.FieldScenarios:
+		return m.OldScenarios(ctx)
 	case simulation.FieldStatus:
 		return m.OldStatus(ctx)
 	case simulation.FieldProgress:
@@ -12064,6 +13424,13 @@ func (m *SimulationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetKeepSamples(v)
+		return nil
+	case simulation.FieldScenarios:
+		v, ok := value.([]simspec.Scenario)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScenarios(v)
 		return nil
 	case simulation.FieldStatus:
 		v, ok := value.(simulation.Status)
@@ -12257,6 +13624,9 @@ func (m *SimulationMutation) ClearedFields() []string {
 	if m.FieldCleared(simulation.FieldCorrelations) {
 		fields = append(fields, simulation.FieldCorrelations)
 	}
+	if m.FieldCleared(simulation.FieldScenarios) {
+		fields = append(fields, simulation.FieldScenarios)
+	}
 	if m.FieldCleared(simulation.FieldProgress) {
 		fields = append(fields, simulation.FieldProgress)
 	}
@@ -12309,6 +13679,9 @@ func (m *SimulationMutation) ClearField(name string) error {
 		return nil
 	case simulation.FieldCorrelations:
 		m.ClearCorrelations()
+		return nil
+	case simulation.FieldScenarios:
+		m.ClearScenarios()
 		return nil
 	case simulation.FieldProgress:
 		m.ClearProgress()
@@ -12380,6 +13753,9 @@ func (m *SimulationMutation) ResetField(name string) error {
 		return nil
 	case simulation.FieldKeepSamples:
 		m.ResetKeepSamples()
+		return nil
+	case simulation.FieldScenarios:
+		m.ResetScenarios()
 		return nil
 	case simulation.FieldStatus:
 		m.ResetStatus()

@@ -46,6 +46,8 @@ type Simulation struct {
 	Correlations []simspec.Correlation `json:"correlations,omitempty"`
 	// KeepSamples holds the value of the "keep_samples" field.
 	KeepSamples bool `json:"keep_samples,omitempty"`
+	// Scenarios holds the value of the "scenarios" field.
+	Scenarios []simspec.Scenario `json:"scenarios,omitempty"`
 	// Status holds the value of the "status" field.
 	Status simulation.Status `json:"status,omitempty"`
 	// Progress holds the value of the "progress" field.
@@ -80,7 +82,7 @@ func (*Simulation) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case simulation.FieldModelID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldProgress, simulation.FieldWarnings:
+		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldScenarios, simulation.FieldProgress, simulation.FieldWarnings:
 			values[i] = new([]byte)
 		case simulation.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
@@ -202,6 +204,14 @@ func (_m *Simulation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field keep_samples", values[i])
 			} else if value.Valid {
 				_m.KeepSamples = value.Bool
+			}
+		case simulation.FieldScenarios:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field scenarios", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Scenarios); err != nil {
+					return fmt.Errorf("unmarshal field scenarios: %w", err)
+				}
 			}
 		case simulation.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -358,6 +368,9 @@ func (_m *Simulation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("keep_samples=")
 	builder.WriteString(fmt.Sprintf("%v", _m.KeepSamples))
+	builder.WriteString(", ")
+	builder.WriteString("scenarios=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Scenarios))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -127,6 +127,12 @@ func (_c *SimulationCreate) SetNillableKeepSamples(v *bool) *SimulationCreate {
 	return _c
 }
 
+// SetScenarios sets the "scenarios" field.
+func (_c *SimulationCreate) SetScenarios(v []simspec.Scenario) *SimulationCreate {
+	_c.mutation.SetScenarios(v)
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *SimulationCreate) SetStatus(v simulation.Status) *SimulationCreate {
 	_c.mutation.SetStatus(v)
@@ -514,6 +520,10 @@ func (_c *SimulationCreate) createSpec() (*Simulation, *sqlgraph.CreateSpec) {
 		_spec.SetField(simulation.FieldKeepSamples, field.TypeBool, value)
 		_node.KeepSamples = value
 	}
+	if value, ok := _c.mutation.Scenarios(); ok {
+		_spec.SetField(simulation.FieldScenarios, field.TypeJSON, value)
+		_node.Scenarios = value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(simulation.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
@@ -828,6 +838,9 @@ func (u *SimulationUpsertOne) UpdateNewValues() *SimulationUpsertOne {
 		}
 		if _, exists := u.create.mutation.KeepSamples(); exists {
 			s.SetIgnore(simulation.FieldKeepSamples)
+		}
+		if _, exists := u.create.mutation.Scenarios(); exists {
+			s.SetIgnore(simulation.FieldScenarios)
 		}
 		if _, exists := u.create.mutation.CreatedBy(); exists {
 			s.SetIgnore(simulation.FieldCreatedBy)
@@ -1279,6 +1292,9 @@ func (u *SimulationUpsertBulk) UpdateNewValues() *SimulationUpsertBulk {
 			}
 			if _, exists := b.mutation.KeepSamples(); exists {
 				s.SetIgnore(simulation.FieldKeepSamples)
+			}
+			if _, exists := b.mutation.Scenarios(); exists {
+				s.SetIgnore(simulation.FieldScenarios)
 			}
 			if _, exists := b.mutation.CreatedBy(); exists {
 				s.SetIgnore(simulation.FieldCreatedBy)

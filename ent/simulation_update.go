@@ -287,6 +287,9 @@ func (_u *SimulationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(simulation.FieldCorrelations, field.TypeJSON)
 	}
+	if _u.mutation.ScenariosCleared() {
+		_spec.ClearField(simulation.FieldScenarios, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(simulation.FieldStatus, field.TypeEnum, value)
 	}
@@ -652,6 +655,9 @@ func (_u *SimulationUpdateOne) sqlSave(ctx context.Context) (_node *Simulation, 
 	}
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(simulation.FieldCorrelations, field.TypeJSON)
+	}
+	if _u.mutation.ScenariosCleared() {
+		_spec.ClearField(simulation.FieldScenarios, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(simulation.FieldStatus, field.TypeEnum, value)

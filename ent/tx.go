@@ -38,6 +38,8 @@ type Tx struct {
 	QuotaOverride *QuotaOverrideClient
 	// Result is the client for interacting with the Result builders.
 	Result *ResultClient
+	// ScenarioResult is the client for interacting with the ScenarioResult builders.
+	ScenarioResult *ScenarioResultClient
 	// Simulation is the client for interacting with the Simulation builders.
 	Simulation *SimulationClient
 	// SimulationTask is the client for interacting with the SimulationTask builders.
@@ -195,6 +197,7 @@ func (tx *Tx) init() {
 	tx.QuotaAccount = NewQuotaAccountClient(tx.config)
 	tx.QuotaOverride = NewQuotaOverrideClient(tx.config)
 	tx.Result = NewResultClient(tx.config)
+	tx.ScenarioResult = NewScenarioResultClient(tx.config)
 	tx.Simulation = NewSimulationClient(tx.config)
 	tx.SimulationTask = NewSimulationTaskClient(tx.config)
 	tx.UsageRecord = NewUsageRecordClient(tx.config)

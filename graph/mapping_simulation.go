@@ -44,6 +44,7 @@ func requestOf(in model.SimulationInput) (simspec.Request, error) {
 		Inputs: in.Inputs, Outputs: in.Outputs, OutputNames: in.OutputNames, Targets: in.Targets,
 		OutputTargets: in.OutputTargets, TailLevels: in.TailLevels, Iterations: in.Iterations, Seed: in.Seed,
 		Sampling: in.Sampling, Correlations: in.Correlations, KeepSamples: in.KeepSamples,
+		Scenarios: in.Scenarios,
 	})
 	req.Name = deref(in.Name, "")
 	return req, nil
@@ -54,7 +55,7 @@ func definitionRequest(workbookID string, in *model.ModelDefinitionInput) simspe
 	req := simspec.Request{
 		WorkbookID: workbookID, Outputs: in.Outputs,
 		Iterations: in.Iterations, KeepSamples: deref(in.KeepSamples, false),
-		TailLevels: in.TailLevels,
+		TailLevels: in.TailLevels, Scenarios: scenariosOf(in.Scenarios),
 	}
 	for _, name := range in.OutputNames {
 		req.OutputNames = append(req.OutputNames, deref(name, ""))

@@ -105,7 +105,7 @@ func TestReportDownloads(t *testing.T) {
 		x, err := excelize.OpenReader(bytes.NewReader(body))
 		require.NoError(t, err)
 		defer x.Close()
-		require.Equal(t, []string{"Summary", "Revenue", "Margin", "Sensitivity", "Inputs"}, x.GetSheetList())
+		require.Equal(t, []string{"Summary", "Revenue", "Margin", "Sensitivity", "Inputs"}, x.GetSheetList(), "no Scenarios sheet without scenarios")
 		charts := 0
 		zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
 		require.NoError(t, err)

@@ -172,4 +172,29 @@ type Request struct {
 	Sampling     string
 	Correlations []Correlation
 	KeepSamples  bool
+	// Scenarios run beside the base over the same random numbers.
+	Scenarios []Scenario
+}
+
+// Scenario is a named set of input overrides run beside the base over the
+// same random numbers.
+type Scenario struct {
+	Name      string             `json:"name"`
+	Overrides []ScenarioOverride `json:"overrides"`
+}
+
+// ScenarioOverride sets one cell in a scenario: exactly one of Value (a
+// constant), Distribution (another distribution) and PercentileRange (the
+// input's own distribution restricted to a band of its quantiles).
+type ScenarioOverride struct {
+	Cell            string           `json:"cell"`
+	Value           *float64         `json:"value,omitempty"`
+	Distribution    *Distribution    `json:"distribution,omitempty"`
+	PercentileRange *PercentileRange `json:"percentileRange,omitempty"`
+}
+
+// PercentileRange is a band of quantile levels, 0 <= Low < High <= 1.
+type PercentileRange struct {
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
 }

@@ -400,6 +400,10 @@ func TestSimulateBadInput(t *testing.T) {
 		{"TargetNumber", base("--target", "lots"), []string{"--target", `"lots"`}},
 		{"TargetOutput", base("--target", "Profit=0"), []string{"--target", `"Profit" is not an output`}},
 		{"UnknownFlag", base("--bogus"), []string{"flag provided but not defined"}},
+		{"ScenarioNoName", base("--input", "Inputs!B2=normal(1,1)", "--scenario", "Inputs!B2=3"), []string{"--scenario", "NAME:CELL=VALUE"}},
+		{"ScenarioBand", base("--input", "Inputs!B2=normal(1,1)", "--scenario", "x:Inputs!B2=p0.5-0.2"), []string{"--scenario", "low < high"}},
+		{"ScenarioBandNotInput", base("--input", "Inputs!B2=normal(1,1)", "--scenario", "x:Inputs!B3=p0-0.2"), []string{"--scenario", "not an input"}},
+		{"ScenarioDistribution", base("--input", "Inputs!B2=normal(1,1)", "--scenario", "x:Inputs!B2=gauss(1,1)"), []string{"--scenario", "gauss"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -687,4 +691,30 @@ func TestSimulateDependencyWarnings(t *testing.T) {
 			require.Equal(t, want, rep.Warnings)
 		})
 	}
+}
+
+func TestSimulateScenarios(t *testing.T) {
+	t.Parallel()
+	stdout, _, err := run(cli.Simulate, dcfArgs(t, "--json",
+		"--scenario", "Same:Inputs!B3=normal(10000,1500)",
+		"--scenario", "Downside:Inputs!B2=110,Inputs!B3=p0-0.1",
+		"--scenario", "Lower volume:inputs!B3=normal(9000,1500)")...)
+	require.NoError(t, err)
+	var got cli.SimulateReport
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	require.Len(t, got.Scenarios, 3)
+	same, down, lower := got.Scenarios[0], got.Scenarios[1], got.Scenarios[2]
+	require.Equal(t, "Same", same.Name)
+	for j, o := range same.Outputs {
+		require.Equal(t, got.Outputs[j].Mean, o.Mean, "the same distribution over the same random numbers")
+		require.Equal(t, cli.Number(0), same.Impacts[j].MeanDifference)
+	}
+	require.Less(t, float64(down.Impacts[0].MeanDifference), 0.0)
+	require.Less(t, float64(lower.Impacts[0].MeanDifference), 0.0)
+	require.Greater(t, float64(lower.Impacts[0].MeanDifference), float64(down.Impacts[0].MeanDifference))
+
+	text, _, err := run(cli.Simulate, dcfArgs(t, "--scenario", "Downside:Inputs!B2=110,Inputs!B3=p0-0.1")...)
+	require.NoError(t, err)
+	require.Contains(t, text, "Scenarios (the base's random numbers")
+	require.Contains(t, text, "  Downside\n")
 }

@@ -22,7 +22,7 @@ import (
 
 const simulateUsage = `simgraph simulate WORKBOOK --input CELL=DIST [--input ...] --output CELL [--output ...]
                   [--iterations N] [--seed S] [--sampling mc|lhs] [--correlate CELL,CELL=R ...]
-                  [--target [OUTPUT=]X ...] [--tail LEVEL ...] [--json]
+                  [--target [OUTPUT=]X ...] [--tail LEVEL ...] [--scenario NAME:CELL=...] [--json]
 
 Runs a Monte Carlo simulation of an .xlsx workbook: each --input cell is drawn
 from its distribution, the workbook's formulas are recomputed for every
@@ -47,6 +47,15 @@ value at risk and expected shortfall at 95% (default: 0.95 and 0.99): VaR is
 the output's (1-level) percentile, CVaR the mean of the outcomes at or below
 it; the upper tail (level percentile, mean at or above it) is printed too.
 
+--scenario 'Downside:Inputs!B2=110,Inputs!B3=p0-0.1,Inputs!B4=normal(0.05,0.01)'
+runs the model again with those overrides over the base's random numbers
+(common random numbers: the differences are the scenario's, not noise): a
+number fixes a cell, pLOW-HIGH restricts an input to its quantiles between
+LOW and HIGH (p0-0.1: its lowest 10%), a distribution replaces the input's.
+Each scenario's means, P5, P50 and P95 and the difference of its mean from
+the base's follow the base's results (repeat --scenario for more). Without
+--input, a workbook's RiskSimtable cells make its scenarios.
+
 --correlate 'Inputs!B2,Inputs!B3=0.6' asks for a Spearman rank correlation of
 0.6 between two inputs (Iman-Conover); 'Inputs!B2;Inputs!B3=0,6' too. A progress bar goes to stderr when it
 is a terminal; results go to stdout. Before the run, stderr gets a warning
@@ -65,6 +74,9 @@ type SimulateReport struct {
 	ElapsedSeconds float64        `json:"elapsedSeconds"`
 	Warnings       []string       `json:"warnings"`
 	Outputs        []OutputReport `json:"outputs"`
+	// Scenarios are the --scenario runs (or the workbook's RiskSimtable
+	// scenarios), after the base in Outputs.
+	Scenarios []ScenarioReport `json:"scenarios,omitempty"`
 }
 
 // OutputReport is one output's results. Statistics that are undefined
@@ -150,7 +162,8 @@ func (n Number) MarshalJSON() ([]byte, error) {
 type simulateFlags struct {
 	workbook                      string
 	inputs, outputs, correlations listFlag
-	targets, tails                listFlag
+	targets, tails, scenarioFlags listFlag
+	scenarios                     []engine.Scenario
 	names                         []string // per output
 	iterations, workers, bins     int
 	seed                          uint64
@@ -168,6 +181,7 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&fl.targets, "target", "report P(output < X) and P(output > X): `[OUTPUT=]X`, OUTPUT an output's name or cell (repeatable)")
 	fs.Var(&fl.tails, "tail", "a tail `LEVEL` in (0, 1) for VaR and CVaR (repeatable, or comma-separated; default 0.95,0.99)")
 	fs.Var(&fl.correlations, "correlate", "a rank correlation between two inputs, `CELL,CELL=R` with R in [-1, 1] (repeatable)")
+	fs.Var(&fl.scenarioFlags, "scenario", "a scenario run over the base's random numbers, `NAME:CELL=VALUE,CELL=pLOW-HIGH,CELL=DIST` (repeatable)")
 	fs.IntVar(&fl.iterations, "iterations", 10_000, "number of iterations")
 	fs.Uint64Var(&fl.seed, "seed", 1, "random seed: the same seed gives the same results")
 	fs.StringVar(&fl.sampling, "sampling", "mc", "sampling method: mc (Monte Carlo) or lhs (Latin Hypercube)")
@@ -193,7 +207,7 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
-	view := newProgressView(fl.progress, stderr, fl.iterations)
+	view := newProgressView(fl.progress, stderr, fl.iterations*(1+len(fl.scenarios)))
 	opts.Progress = view.update
 	// Warnings the model shows before it runs go to stderr at once (the
 	// run may be long); the text report leaves them out.
@@ -202,20 +216,30 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		shown[w] = true
 		view.note("warning: " + w)
 	}
-	res, err := engine.Simulate(ctx, m, opts)
+	var rs []engine.ScenarioResult
+	if len(fl.scenarios) > 0 {
+		rs, err = engine.SimulateScenarios(ctx, m, fl.scenarios, opts)
+	} else {
+		var res *engine.Result
+		if res, err = engine.Simulate(ctx, m, opts); err == nil {
+			rs = []engine.ScenarioResult{{Result: res}}
+		}
+	}
 	// The bar's line ends before anything else is printed: the results
 	// may go to the same terminal.
 	view.end()
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
-	rep := report(&fl, m, res)
+	rep := report(&fl, m, rs[0].Result)
+	scenarioReports(&fl, m, rep, rs)
 	if fl.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
 	printSimulation(stdout, rep, shown)
+	printScenarios(stdout, rep)
 	return nil
 }
 
@@ -322,6 +346,19 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 			return m, o, fmt.Errorf("--target %q: %w", text, err)
 		}
 	}
+	if len(fl.scenarioFlags) > 0 {
+		fl.scenarios = nil // the workbook's RiskSimtable scenarios give way
+	}
+	for _, text := range fl.scenarioFlags {
+		sc, err := parseScenario(text)
+		if err == nil {
+			_, err = m.WithScenario(sc.engineScenario(m))
+		}
+		if err != nil {
+			return m, o, fmt.Errorf("--scenario %q: %w", text, err)
+		}
+		fl.scenarios = append(fl.scenarios, sc.engineScenario(m))
+	}
 	return m, o, nil
 }
 
@@ -352,6 +389,10 @@ func (fl *simulateFlags) addDetected(m *engine.Model) error {
 	}
 	if !det.Found() {
 		return nil
+	}
+	if len(fl.inputs) == 0 {
+		// The workbook's own model runs its RiskSimtable scenarios.
+		fl.scenarios = simtableScenarios(det)
 	}
 	m.Workbook = det.Workbook
 	for _, in := range det.Inputs {

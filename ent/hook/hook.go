@@ -153,6 +153,18 @@ func (f ResultFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ResultMutation", m)
 }
 
+// The ScenarioResultFunc type is an adapter to allow the use of ordinary
+// function as ScenarioResult mutator.
+type ScenarioResultFunc func(context.Context, *ent.ScenarioResultMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScenarioResultFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScenarioResultMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScenarioResultMutation", m)
+}
+
 // The SimulationFunc type is an adapter to allow the use of ordinary
 // function as Simulation mutator.
 type SimulationFunc func(context.Context, *ent.SimulationMutation) (ent.Value, error)

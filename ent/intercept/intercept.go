@@ -21,6 +21,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaaccount"
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
 	"github.com/simgraph/simgraph/ent/usagerecord"
@@ -410,6 +411,33 @@ func (f TraverseResult) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ResultQuery", q)
 }
 
+// The ScenarioResultFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ScenarioResultFunc func(context.Context, *ent.ScenarioResultQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ScenarioResultFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ScenarioResultQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ScenarioResultQuery", q)
+}
+
+// The TraverseScenarioResult type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseScenarioResult func(context.Context, *ent.ScenarioResultQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseScenarioResult) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseScenarioResult) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScenarioResultQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ScenarioResultQuery", q)
+}
+
 // The SimulationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SimulationFunc func(context.Context, *ent.SimulationQuery) (ent.Value, error)
 
@@ -626,6 +654,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.QuotaOverrideQuery, predicate.QuotaOverride, quotaoverride.OrderOption]{typ: ent.TypeQuotaOverride, tq: q}, nil
 	case *ent.ResultQuery:
 		return &query[*ent.ResultQuery, predicate.Result, result.OrderOption]{typ: ent.TypeResult, tq: q}, nil
+	case *ent.ScenarioResultQuery:
+		return &query[*ent.ScenarioResultQuery, predicate.ScenarioResult, scenarioresult.OrderOption]{typ: ent.TypeScenarioResult, tq: q}, nil
 	case *ent.SimulationQuery:
 		return &query[*ent.SimulationQuery, predicate.Simulation, simulation.OrderOption]{typ: ent.TypeSimulation, tq: q}, nil
 	case *ent.SimulationTaskQuery:

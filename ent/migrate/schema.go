@@ -168,6 +168,7 @@ var (
 		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
+		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_by", Type: field.TypeUUID},
 		{Name: "created_at", Type: field.TypeTime},
 	}
@@ -359,6 +360,41 @@ var (
 			},
 		},
 	}
+	// ScenarioResultsColumns holds the columns for the "scenario_results" table.
+	ScenarioResultsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "tenant_id", Type: field.TypeString, Size: 16},
+		{Name: "simulation_id", Type: field.TypeUUID},
+		{Name: "scenario", Type: field.TypeInt},
+		{Name: "cell", Type: field.TypeString},
+		{Name: "position", Type: field.TypeInt},
+		{Name: "name", Type: field.TypeString, Nullable: true},
+		{Name: "summary", Type: field.TypeJSON},
+		{Name: "percentiles", Type: field.TypeJSON},
+		{Name: "histogram", Type: field.TypeJSON},
+		{Name: "sensitivity", Type: field.TypeJSON},
+		{Name: "error_counts", Type: field.TypeJSON, Nullable: true},
+		{Name: "tails", Type: field.TypeJSON, Nullable: true},
+		{Name: "targets", Type: field.TypeJSON, Nullable: true},
+	}
+	// ScenarioResultsTable holds the schema information for the "scenario_results" table.
+	ScenarioResultsTable = &schema.Table{
+		Name:       "scenario_results",
+		Columns:    ScenarioResultsColumns,
+		PrimaryKey: []*schema.Column{ScenarioResultsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scenarioresult_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScenarioResultsColumns[1]},
+			},
+			{
+				Name:    "scenarioresult_simulation_id_scenario_cell",
+				Unique:  true,
+				Columns: []*schema.Column{ScenarioResultsColumns[2], ScenarioResultsColumns[3], ScenarioResultsColumns[4]},
+			},
+		},
+	}
 	// SimulationsColumns holds the columns for the "simulations" table.
 	SimulationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -375,6 +411,7 @@ var (
 		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
+		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}, Default: "QUEUED"},
 		{Name: "progress", Type: field.TypeJSON, Nullable: true},
 		{Name: "warnings", Type: field.TypeJSON, Nullable: true},
@@ -402,12 +439,12 @@ var (
 			{
 				Name:    "simulation_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[20]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[21]},
 			},
 			{
 				Name:    "simulation_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[14]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[15]},
 			},
 			{
 				Name:    "simulation_workbook_id",
@@ -417,7 +454,7 @@ var (
 			{
 				Name:    "simulation_model_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[24], SimulationsColumns[20]},
+				Columns: []*schema.Column{SimulationsColumns[25], SimulationsColumns[21]},
 			},
 		},
 	}
@@ -622,6 +659,7 @@ var (
 		QuotaAccountsTable,
 		QuotaOverridesTable,
 		ResultsTable,
+		ScenarioResultsTable,
 		SimulationsTable,
 		SimulationTasksTable,
 		UsageRecordsTable,

@@ -44,6 +44,8 @@ const (
 	FieldCorrelations = "correlations"
 	// FieldKeepSamples holds the string denoting the keep_samples field in the database.
 	FieldKeepSamples = "keep_samples"
+	// FieldScenarios holds the string denoting the scenarios field in the database.
+	FieldScenarios = "scenarios"
 	// FieldCreatedBy holds the string denoting the created_by field in the database.
 	FieldCreatedBy = "created_by"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -68,6 +70,7 @@ var Columns = []string{
 	FieldSampling,
 	FieldCorrelations,
 	FieldKeepSamples,
+	FieldScenarios,
 	FieldCreatedBy,
 	FieldCreatedAt,
 }

@@ -400,6 +400,16 @@ func KeepSamplesNEQ(v bool) predicate.ModelVersion {
 	return predicate.ModelVersion(sql.FieldNEQ(FieldKeepSamples, v))
 }
 
+// ScenariosIsNil applies the IsNil predicate on the "scenarios" field.
+func ScenariosIsNil() predicate.ModelVersion {
+	return predicate.ModelVersion(sql.FieldIsNull(FieldScenarios))
+}
+
+// ScenariosNotNil applies the NotNil predicate on the "scenarios" field.
+func ScenariosNotNil() predicate.ModelVersion {
+	return predicate.ModelVersion(sql.FieldNotNull(FieldScenarios))
+}
+
 // CreatedByEQ applies the EQ predicate on the "created_by" field.
 func CreatedByEQ(v uuid.UUID) predicate.ModelVersion {
 	return predicate.ModelVersion(sql.FieldEQ(FieldCreatedBy, v))

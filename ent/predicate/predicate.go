@@ -42,6 +42,9 @@ type QuotaOverride func(*sql.Selector)
 // Result is the predicate function for result builders.
 type Result func(*sql.Selector)
 
+// ScenarioResult is the predicate function for scenarioresult builders.
+type ScenarioResult func(*sql.Selector)
+
 // Simulation is the predicate function for simulation builders.
 type Simulation func(*sql.Selector)
 

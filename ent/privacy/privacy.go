@@ -399,6 +399,30 @@ func (f ResultMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ResultMutation", m)
 }
 
+// The ScenarioResultQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ScenarioResultQueryRuleFunc func(context.Context, *ent.ScenarioResultQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ScenarioResultQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ScenarioResultQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ScenarioResultQuery", q)
+}
+
+// The ScenarioResultMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ScenarioResultMutationRuleFunc func(context.Context, *ent.ScenarioResultMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ScenarioResultMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ScenarioResultMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ScenarioResultMutation", m)
+}
+
 // The SimulationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SimulationQueryRuleFunc func(context.Context, *ent.SimulationQuery) error
@@ -626,6 +650,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ResultQuery:
 		return q.Filter(), nil
+	case *ent.ScenarioResultQuery:
+		return q.Filter(), nil
 	case *ent.SimulationQuery:
 		return q.Filter(), nil
 	case *ent.SimulationTaskQuery:
@@ -670,6 +696,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.QuotaOverrideMutation:
 		return m.Filter(), nil
 	case *ent.ResultMutation:
+		return m.Filter(), nil
+	case *ent.ScenarioResultMutation:
 		return m.Filter(), nil
 	case *ent.SimulationMutation:
 		return m.Filter(), nil

@@ -19,6 +19,7 @@ import (
 	"github.com/simgraph/simgraph/ent/quotaaccount"
 	"github.com/simgraph/simgraph/ent/quotaoverride"
 	"github.com/simgraph/simgraph/ent/result"
+	"github.com/simgraph/simgraph/ent/scenarioresult"
 	"github.com/simgraph/simgraph/ent/schema"
 	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/ent/simulationtask"
@@ -323,7 +324,7 @@ func init() {
 	// modelversion.DefaultKeepSamples holds the default value on creation for the keep_samples field.
 	modelversion.DefaultKeepSamples = modelversionDescKeepSamples.Default.(bool)
 	// modelversionDescCreatedAt is the schema descriptor for created_at field.
-	modelversionDescCreatedAt := modelversionFields[14].Descriptor()
+	modelversionDescCreatedAt := modelversionFields[15].Descriptor()
 	// modelversion.DefaultCreatedAt holds the default value on creation for the created_at field.
 	modelversion.DefaultCreatedAt = modelversionDescCreatedAt.Default.(func() time.Time)
 	// modelversionDescID is the schema descriptor for id field.
@@ -563,6 +564,57 @@ func init() {
 	resultDescID := resultFields[0].Descriptor()
 	// result.DefaultID holds the default value on creation for the id field.
 	result.DefaultID = resultDescID.Default.(func() uuid.UUID)
+	scenarioresultMixin := schema.ScenarioResult{}.Mixin()
+	scenarioresult.Policy = privacy.NewPolicies(scenarioresultMixin[0], schema.ScenarioResult{})
+	scenarioresult.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := scenarioresult.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	scenarioresultMixinHooks0 := scenarioresultMixin[0].Hooks()
+
+	scenarioresult.Hooks[1] = scenarioresultMixinHooks0[0]
+	scenarioresultMixinFields0 := scenarioresultMixin[0].Fields()
+	_ = scenarioresultMixinFields0
+	scenarioresultFields := schema.ScenarioResult{}.Fields()
+	_ = scenarioresultFields
+	// scenarioresultDescTenantID is the schema descriptor for tenant_id field.
+	scenarioresultDescTenantID := scenarioresultMixinFields0[0].Descriptor()
+	// scenarioresult.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	scenarioresult.TenantIDValidator = func() func(string) error {
+		validators := scenarioresultDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// scenarioresultDescScenario is the schema descriptor for scenario field.
+	scenarioresultDescScenario := scenarioresultFields[2].Descriptor()
+	// scenarioresult.ScenarioValidator is a validator for the "scenario" field. It is called by the builders before save.
+	scenarioresult.ScenarioValidator = scenarioresultDescScenario.Validators[0].(func(int) error)
+	// scenarioresultDescCell is the schema descriptor for cell field.
+	scenarioresultDescCell := scenarioresultFields[3].Descriptor()
+	// scenarioresult.CellValidator is a validator for the "cell" field. It is called by the builders before save.
+	scenarioresult.CellValidator = scenarioresultDescCell.Validators[0].(func(string) error)
+	// scenarioresultDescPosition is the schema descriptor for position field.
+	scenarioresultDescPosition := scenarioresultFields[4].Descriptor()
+	// scenarioresult.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	scenarioresult.PositionValidator = scenarioresultDescPosition.Validators[0].(func(int) error)
+	// scenarioresultDescID is the schema descriptor for id field.
+	scenarioresultDescID := scenarioresultFields[0].Descriptor()
+	// scenarioresult.DefaultID holds the default value on creation for the id field.
+	scenarioresult.DefaultID = scenarioresultDescID.Default.(func() uuid.UUID)
 	simulationMixin := schema.Simulation{}.Mixin()
 	simulation.Policy = privacy.NewPolicies(simulationMixin[0], schema.Simulation{})
 	simulation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -611,11 +663,11 @@ func init() {
 	// simulation.DefaultKeepSamples holds the default value on creation for the keep_samples field.
 	simulation.DefaultKeepSamples = simulationDescKeepSamples.Default.(bool)
 	// simulationDescAttempts is the schema descriptor for attempts field.
-	simulationDescAttempts := simulationFields[17].Descriptor()
+	simulationDescAttempts := simulationFields[18].Descriptor()
 	// simulation.DefaultAttempts holds the default value on creation for the attempts field.
 	simulation.DefaultAttempts = simulationDescAttempts.Default.(int)
 	// simulationDescCreatedAt is the schema descriptor for created_at field.
-	simulationDescCreatedAt := simulationFields[19].Descriptor()
+	simulationDescCreatedAt := simulationFields[20].Descriptor()
 	// simulation.DefaultCreatedAt holds the default value on creation for the created_at field.
 	simulation.DefaultCreatedAt = simulationDescCreatedAt.Default.(func() time.Time)
 	// simulationDescID is the schema descriptor for id field.

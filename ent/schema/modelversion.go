@@ -42,6 +42,8 @@ func (ModelVersion) Fields() []ent.Field {
 		field.Enum("sampling").Values("MONTE_CARLO", "LATIN_HYPERCUBE").Default("MONTE_CARLO").Immutable(),
 		field.JSON("correlations", []simspec.Correlation{}).Optional().Immutable(),
 		field.Bool("keep_samples").Default(false).Immutable(),
+		// scenarios run beside the base over the same random numbers.
+		field.JSON("scenarios", []simspec.Scenario{}).Optional().Immutable(),
 		field.UUID("created_by", uuid.UUID{}).Immutable(),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}

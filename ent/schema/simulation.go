@@ -41,6 +41,8 @@ func (Simulation) Fields() []ent.Field {
 		field.Enum("sampling").Values("MONTE_CARLO", "LATIN_HYPERCUBE").Default("MONTE_CARLO").Immutable(),
 		field.JSON("correlations", []simspec.Correlation{}).Optional().Immutable(),
 		field.Bool("keep_samples").Default(false).Immutable(),
+		// scenarios run beside the base over the same random numbers.
+		field.JSON("scenarios", []simspec.Scenario{}).Optional().Immutable(),
 		field.Enum("status").Values("QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED").Default("QUEUED").
 			Annotations(entgql.OrderField("STATUS")),
 		field.JSON("progress", simspec.Progress{}).Optional(),

@@ -44,6 +44,8 @@ const (
 	FieldCorrelations = "correlations"
 	// FieldKeepSamples holds the string denoting the keep_samples field in the database.
 	FieldKeepSamples = "keep_samples"
+	// FieldScenarios holds the string denoting the scenarios field in the database.
+	FieldScenarios = "scenarios"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldProgress holds the string denoting the progress field in the database.
@@ -88,6 +90,7 @@ var Columns = []string{
 	FieldSampling,
 	FieldCorrelations,
 	FieldKeepSamples,
+	FieldScenarios,
 	FieldStatus,
 	FieldProgress,
 	FieldWarnings,

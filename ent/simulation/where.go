@@ -460,6 +460,16 @@ func KeepSamplesNEQ(v bool) predicate.Simulation {
 	return predicate.Simulation(sql.FieldNEQ(FieldKeepSamples, v))
 }
 
+// ScenariosIsNil applies the IsNil predicate on the "scenarios" field.
+func ScenariosIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldScenarios))
+}
+
+// ScenariosNotNil applies the NotNil predicate on the "scenarios" field.
+func ScenariosNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldScenarios))
+}
+
 // StatusEQ applies the EQ predicate on the "status" field.
 func StatusEQ(v Status) predicate.Simulation {
 	return predicate.Simulation(sql.FieldEQ(FieldStatus, v))

@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	Notification() NotificationResolver
 	Query() QueryResolver
 	Result() ResultResolver
+	ScenarioOverride() ScenarioOverrideResolver
 	Sensitivity() SensitivityResolver
 	Simulation() SimulationResolver
 	SimulationProgress() SimulationProgressResolver
@@ -312,6 +313,7 @@ type ComplexityRoot struct {
 		OutputVariables func(childComplexity int) int
 		Outputs         func(childComplexity int) int
 		Sampling        func(childComplexity int) int
+		Scenarios       func(childComplexity int) int
 		Seed            func(childComplexity int) int
 		TailLevels      func(childComplexity int) int
 		Targets         func(childComplexity int) int
@@ -403,6 +405,11 @@ type ComplexityRoot struct {
 		P          func(childComplexity int) int
 		Relative   func(childComplexity int) int
 		Value      func(childComplexity int) int
+	}
+
+	PercentileRange struct {
+		High func(childComplexity int) int
+		Low  func(childComplexity int) int
 	}
 
 	PoolSettings struct {
@@ -505,6 +512,33 @@ type ComplexityRoot struct {
 		Dedicated    func(childComplexity int) int
 	}
 
+	Scenario struct {
+		Name      func(childComplexity int) int
+		Overrides func(childComplexity int) int
+	}
+
+	ScenarioImpact struct {
+		MeanDifference        func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		Output                func(childComplexity int) int
+		PercentileDifferences func(childComplexity int) int
+	}
+
+	ScenarioOverride struct {
+		Cell            func(childComplexity int) int
+		Distribution    func(childComplexity int) int
+		PercentileRange func(childComplexity int) int
+		Value           func(childComplexity int) int
+	}
+
+	ScenarioResult struct {
+		Impacts  func(childComplexity int) int
+		Index    func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Results  func(childComplexity int) int
+		Scenario func(childComplexity int) int
+	}
+
 	Sensitivity struct {
 		ChangeInMean           func(childComplexity int) int
 		ContributionToVariance func(childComplexity int) int
@@ -585,6 +619,7 @@ type ComplexityRoot struct {
 		Results         func(childComplexity int) int
 		SamplesCSVURL   func(childComplexity int) int
 		Sampling        func(childComplexity int) int
+		Scenarios       func(childComplexity int) int
 		Seed            func(childComplexity int) int
 		StartedAt       func(childComplexity int) int
 		Status          func(childComplexity int) int
@@ -792,6 +827,8 @@ type ModelVersionResolver interface {
 	Targets(ctx context.Context, obj *ent.ModelVersion) ([]*model.OutputTarget, error)
 
 	Sampling(ctx context.Context, obj *ent.ModelVersion) (simulation.Sampling, error)
+
+	Scenarios(ctx context.Context, obj *ent.ModelVersion) ([]*simspec.Scenario, error)
 }
 type MutationResolver interface {
 	UploadWorkbook(ctx context.Context, file graphql.Upload) (*ent.Workbook, error)
@@ -842,6 +879,9 @@ type ResultResolver interface {
 
 	Samples(ctx context.Context, obj *model.Result, offset *int, limit *int) ([]float64, error)
 }
+type ScenarioOverrideResolver interface {
+	Distribution(ctx context.Context, obj *simspec.ScenarioOverride) (*model.Distribution, error)
+}
 type SensitivityResolver interface {
 	Deciles(ctx context.Context, obj *simspec.Sensitivity) ([]*model.DecileMean, error)
 	LowDecileMean(ctx context.Context, obj *simspec.Sensitivity) (float64, error)
@@ -862,6 +902,7 @@ type SimulationResolver interface {
 	SamplesCSVURL(ctx context.Context, obj *ent.Simulation) (*string, error)
 	Model(ctx context.Context, obj *ent.Simulation) (*ent.Model, error)
 
+	Scenarios(ctx context.Context, obj *ent.Simulation) ([]*model.ScenarioResult, error)
 	Tasks(ctx context.Context, obj *ent.Simulation) ([]*ent.SimulationTask, error)
 }
 type SimulationProgressResolver interface {
@@ -1901,6 +1942,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ModelVersion.Sampling(childComplexity), true
+	case "ModelVersion.scenarios":
+		if e.ComplexityRoot.ModelVersion.Scenarios == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.Scenarios(childComplexity), true
 	case "ModelVersion.seed":
 		if e.ComplexityRoot.ModelVersion.Seed == nil {
 			break
@@ -2350,6 +2397,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PercentileDifference.Value(childComplexity), true
+
+	case "PercentileRange.high":
+		if e.ComplexityRoot.PercentileRange.High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentileRange.High(childComplexity), true
+	case "PercentileRange.low":
+		if e.ComplexityRoot.PercentileRange.Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentileRange.Low(childComplexity), true
 
 	case "PoolSettings.max":
 		if e.ComplexityRoot.PoolSettings.Max == nil {
@@ -2859,6 +2919,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoutingSummary.Dedicated(childComplexity), true
 
+	case "Scenario.name":
+		if e.ComplexityRoot.Scenario.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Name(childComplexity), true
+	case "Scenario.overrides":
+		if e.ComplexityRoot.Scenario.Overrides == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Overrides(childComplexity), true
+
+	case "ScenarioImpact.meanDifference":
+		if e.ComplexityRoot.ScenarioImpact.MeanDifference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioImpact.MeanDifference(childComplexity), true
+	case "ScenarioImpact.name":
+		if e.ComplexityRoot.ScenarioImpact.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioImpact.Name(childComplexity), true
+	case "ScenarioImpact.output":
+		if e.ComplexityRoot.ScenarioImpact.Output == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioImpact.Output(childComplexity), true
+	case "ScenarioImpact.percentileDifferences":
+		if e.ComplexityRoot.ScenarioImpact.PercentileDifferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioImpact.PercentileDifferences(childComplexity), true
+
+	case "ScenarioOverride.cell":
+		if e.ComplexityRoot.ScenarioOverride.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioOverride.Cell(childComplexity), true
+	case "ScenarioOverride.distribution":
+		if e.ComplexityRoot.ScenarioOverride.Distribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioOverride.Distribution(childComplexity), true
+	case "ScenarioOverride.percentileRange":
+		if e.ComplexityRoot.ScenarioOverride.PercentileRange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioOverride.PercentileRange(childComplexity), true
+	case "ScenarioOverride.value":
+		if e.ComplexityRoot.ScenarioOverride.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioOverride.Value(childComplexity), true
+
+	case "ScenarioResult.impacts":
+		if e.ComplexityRoot.ScenarioResult.Impacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Impacts(childComplexity), true
+	case "ScenarioResult.index":
+		if e.ComplexityRoot.ScenarioResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Index(childComplexity), true
+	case "ScenarioResult.name":
+		if e.ComplexityRoot.ScenarioResult.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Name(childComplexity), true
+	case "ScenarioResult.results":
+		if e.ComplexityRoot.ScenarioResult.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Results(childComplexity), true
+	case "ScenarioResult.scenario":
+		if e.ComplexityRoot.ScenarioResult.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioResult.Scenario(childComplexity), true
+
 	case "Sensitivity.changeInMean":
 		if e.ComplexityRoot.Sensitivity.ChangeInMean == nil {
 			break
@@ -3248,6 +3402,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.Sampling(childComplexity), true
+	case "Simulation.scenarios":
+		if e.ComplexityRoot.Simulation.Scenarios == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Scenarios(childComplexity), true
 	case "Simulation.seed":
 		if e.ComplexityRoot.Simulation.Seed == nil {
 			break
@@ -3990,8 +4150,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InputVariableInput", ec.unmarshalInputInputVariableInput),
 			graphql.NewInputUnmarshaler("ModelDefinitionInput", ec.unmarshalInputModelDefinitionInput),
 			graphql.NewInputUnmarshaler("OutputTargetInput", ec.unmarshalInputOutputTargetInput),
+			graphql.NewInputUnmarshaler("PercentileRangeInput", ec.unmarshalInputPercentileRangeInput),
 			graphql.NewInputUnmarshaler("QuotaOverrideInput", ec.unmarshalInputQuotaOverrideInput),
 			graphql.NewInputUnmarshaler("RunModelInput", ec.unmarshalInputRunModelInput),
+			graphql.NewInputUnmarshaler("ScenarioInput", ec.unmarshalInputScenarioInput),
+			graphql.NewInputUnmarshaler("ScenarioOverrideInput", ec.unmarshalInputScenarioOverrideInput),
 			graphql.NewInputUnmarshaler("SimulationInput", ec.unmarshalInputSimulationInput),
 			graphql.NewInputUnmarshaler("SimulationOrder", ec.unmarshalInputSimulationOrder),
 			graphql.NewInputUnmarshaler("UpdateModelInput", ec.unmarshalInputUpdateModelInput),
@@ -4742,6 +4905,104 @@ extend type Query {
 extend type Mutation {
   "Override an organization's quotas (organization ID or tenant ID). SYSTEM_ADMIN."
   setQuotaOverride(organizationId: ID!, input: QuotaOverrideInput!): QuotaStatus!
+}
+`, BuiltIn: false},
+	{Name: "../schema/scenario.graphqls", Input: `"""
+An input's value in one scenario: exactly one of value, distribution,
+percentileRange.
+"""
+input ScenarioOverrideInput {
+  "The input cell, Sheet!A1 (must be one of the simulation's inputs, or any constant cell for value)."
+  cell: String!
+  "A constant."
+  value: Float
+  "Another distribution, drawn from the input's own random numbers."
+  distribution: DistributionInput
+  """
+  Stress: the input restricted to a part of its own range, e.g. low 0
+  high 0.1 = its lowest 10%: its quantiles between low and high, drawn
+  from the input's own random numbers mapped into that band.
+  """
+  percentileRange: PercentileRangeInput
+}
+
+"Quantile levels, 0 <= low < high <= 1."
+input PercentileRangeInput {
+  low: Float!
+  high: Float!
+}
+
+"A named set of overrides (at most 20 scenarios per simulation, at most 100 overrides each)."
+input ScenarioInput {
+  name: String!
+  overrides: [ScenarioOverrideInput!]!
+}
+
+extend input SimulationInput {
+  """
+  Scenarios run with the base in one simulation, over the same random
+  numbers (common random numbers): differences between them are the
+  scenarios', not noise. Each costs the simulation's iterations again
+  (billing and quota count iterations × (1 + scenarios)). Without
+  scenarios and without inputs, a workbook with RiskSimtable cells runs
+  its detectedScenarios, scenario k setting each cell to its k-th value.
+  """
+  scenarios: [ScenarioInput!]
+}
+
+extend input ModelDefinitionInput {
+  "Scenarios, as SimulationInput.scenarios."
+  scenarios: [ScenarioInput!]
+}
+
+type ScenarioOverride {
+  cell: String!
+  value: Float
+  distribution: Distribution
+  percentileRange: PercentileRange
+}
+
+type PercentileRange {
+  low: Float!
+  high: Float!
+}
+
+type Scenario {
+  name: String!
+  overrides: [ScenarioOverride!]!
+}
+
+"One scenario's results; index 0 is the base (no overrides), scenarios follow in order."
+type ScenarioResult {
+  index: Int!
+  name: String!
+  "The scenario; null for the base."
+  scenario: Scenario
+  "Per output, in the simulation's order; empty until the simulation has completed."
+  results: [Result!]!
+  "Per output, against the base (all zero for the base)."
+  impacts: [ScenarioImpact!]!
+}
+
+"How a scenario moves an output against the base (same random numbers)."
+type ScenarioImpact {
+  "The output cell."
+  output: String!
+  "The output's name."
+  name: String
+  "The scenario's mean minus the base's."
+  meanDifference: Float!
+  "P5, P10, P25, P50, P75, P90 and P95 against the base's."
+  percentileDifferences: [PercentileDifference!]!
+}
+
+extend type Simulation {
+  "The base then each scenario; empty when the run had no scenarios."
+  scenarios: [ScenarioResult!]!
+}
+
+extend type ModelVersion {
+  scenarios: [Scenario!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -5972,6 +6233,8 @@ func (ec *executionContext) childFields_ModelVersion(ctx context.Context, field 
 		return ec.fieldContext_ModelVersion_createdBy(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ModelVersion_createdAt(ctx, field)
+	case "scenarios":
+		return ec.fieldContext_ModelVersion_scenarios(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelVersion", field.Name)
 }
@@ -6106,6 +6369,16 @@ func (ec *executionContext) childFields_PercentileDifference(ctx context.Context
 		return ec.fieldContext_PercentileDifference_relative(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PercentileDifference", field.Name)
+}
+
+func (ec *executionContext) childFields_PercentileRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "low":
+		return ec.fieldContext_PercentileRange_low(ctx, field)
+	case "high":
+		return ec.fieldContext_PercentileRange_high(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PercentileRange", field.Name)
 }
 
 func (ec *executionContext) childFields_PoolSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6262,6 +6535,60 @@ func (ec *executionContext) childFields_RoutingSummary(ctx context.Context, fiel
 		return ec.fieldContext_RoutingSummary_databases(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoutingSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_Scenario(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Scenario_name(ctx, field)
+	case "overrides":
+		return ec.fieldContext_Scenario_overrides(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Scenario", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioImpact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "output":
+		return ec.fieldContext_ScenarioImpact_output(ctx, field)
+	case "name":
+		return ec.fieldContext_ScenarioImpact_name(ctx, field)
+	case "meanDifference":
+		return ec.fieldContext_ScenarioImpact_meanDifference(ctx, field)
+	case "percentileDifferences":
+		return ec.fieldContext_ScenarioImpact_percentileDifferences(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioImpact", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioOverride(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cell":
+		return ec.fieldContext_ScenarioOverride_cell(ctx, field)
+	case "value":
+		return ec.fieldContext_ScenarioOverride_value(ctx, field)
+	case "distribution":
+		return ec.fieldContext_ScenarioOverride_distribution(ctx, field)
+	case "percentileRange":
+		return ec.fieldContext_ScenarioOverride_percentileRange(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioOverride", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_ScenarioResult_index(ctx, field)
+	case "name":
+		return ec.fieldContext_ScenarioResult_name(ctx, field)
+	case "scenario":
+		return ec.fieldContext_ScenarioResult_scenario(ctx, field)
+	case "results":
+		return ec.fieldContext_ScenarioResult_results(ctx, field)
+	case "impacts":
+		return ec.fieldContext_ScenarioResult_impacts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Sensitivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6442,6 +6769,8 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_model(ctx, field)
 	case "modelVersion":
 		return ec.fieldContext_Simulation_modelVersion(ctx, field)
+	case "scenarios":
+		return ec.fieldContext_Simulation_scenarios(ctx, field)
 	case "tasks":
 		return ec.fieldContext_Simulation_tasks(ctx, field)
 	}
@@ -11692,6 +12021,38 @@ func (ec *executionContext) fieldContext_ModelVersion_createdAt(_ context.Contex
 	return graphql.NewScalarFieldContext("ModelVersion", field, false, false, "Time")
 }
 
+func (ec *executionContext) _ModelVersion_scenarios(ctx context.Context, field graphql.CollectedField, obj *ent.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_scenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModelVersion().Scenarios(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*simspec.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenarioᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_scenarios(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModelVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ModelVersionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ModelVersionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13337,6 +13698,52 @@ func (ec *executionContext) _PercentileDifference_relative(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_PercentileDifference_relative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PercentileDifference", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PercentileRange_low(ctx context.Context, field graphql.CollectedField, obj *simspec.PercentileRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentileRange_low(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Low, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PercentileRange_low(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentileRange", field, false, false, "Float")
+}
+
+func (ec *executionContext) _PercentileRange_high(ctx context.Context, field graphql.CollectedField, obj *simspec.PercentileRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentileRange_high(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.High, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PercentileRange_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentileRange", field, false, false, "Float")
 }
 
 func (ec *executionContext) _PoolSettings_size(ctx context.Context, field graphql.CollectedField, obj *model.PoolSettings) (ret graphql.Marshaler) {
@@ -15508,6 +15915,414 @@ func (ec *executionContext) fieldContext_RoutingSummary_databases(_ context.Cont
 	return graphql.NewScalarFieldContext("RoutingSummary", field, false, false, "String")
 }
 
+func (ec *executionContext) _Scenario_name(ctx context.Context, field graphql.CollectedField, obj *simspec.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_overrides(ctx context.Context, field graphql.CollectedField, obj *simspec.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_overrides(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overrides, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.ScenarioOverride) graphql.Marshaler {
+			return ec.marshalNScenarioOverride2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenarioOverrideᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_overrides(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scenario",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioOverride(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioImpact_output(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioImpact_output(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Output, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioImpact_output(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioImpact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioImpact_name(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioImpact_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioImpact_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioImpact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioImpact_meanDifference(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioImpact_meanDifference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanDifference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioImpact_meanDifference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioImpact", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioImpact_percentileDifferences(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioImpact_percentileDifferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentileDifferences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PercentileDifference) graphql.Marshaler {
+			return ec.marshalNPercentileDifference2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPercentileDifferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioImpact_percentileDifferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PercentileDifference(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioOverride_cell(ctx context.Context, field graphql.CollectedField, obj *simspec.ScenarioOverride) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioOverride_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioOverride_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioOverride", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioOverride_value(ctx context.Context, field graphql.CollectedField, obj *simspec.ScenarioOverride) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioOverride_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioOverride_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioOverride", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScenarioOverride_distribution(ctx context.Context, field graphql.CollectedField, obj *simspec.ScenarioOverride) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioOverride_distribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ScenarioOverride().Distribution(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+			return ec.marshalODistribution2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistribution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioOverride_distribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioOverride",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioOverride_percentileRange(ctx context.Context, field graphql.CollectedField, obj *simspec.ScenarioOverride) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioOverride_percentileRange(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentileRange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *simspec.PercentileRange) graphql.Marshaler {
+			return ec.marshalOPercentileRange2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐPercentileRange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioOverride_percentileRange(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioOverride",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PercentileRange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_index(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioResult_name(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioResult_scenario(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scenario, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *simspec.Scenario) graphql.Marshaler {
+			return ec.marshalOScenario2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenario(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_results(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Result) graphql.Marshaler {
+			return ec.marshalNResult2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Result(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioResult_impacts(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioResult_impacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioImpact) graphql.Marshaler {
+			return ec.marshalNScenarioImpact2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioImpactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioResult_impacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioImpact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Sensitivity_input(ctx context.Context, field graphql.CollectedField, obj *simspec.Sensitivity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17284,6 +18099,38 @@ func (ec *executionContext) _Simulation_modelVersion(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Simulation_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Simulation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Simulation_scenarios(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_scenarios(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Simulation().Scenarios(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioResult) graphql.Marshaler {
+			return ec.marshalNScenarioResult2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_scenarios(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioResult(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Simulation_tasks(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
@@ -21574,7 +22421,7 @@ func (ec *executionContext) unmarshalInputModelDefinitionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples"}
+	fieldsInOrder := [...]string{"inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21658,6 +22505,13 @@ func (ec *executionContext) unmarshalInputModelDefinitionInput(ctx context.Conte
 				return it, err
 			}
 			it.KeepSamples = data
+		case "scenarios":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scenarios"))
+			data, err := ec.unmarshalOScenarioInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scenarios = data
 		}
 	}
 	return it, nil
@@ -21721,6 +22575,55 @@ func (ec *executionContext) unmarshalInputOutputTargetInput(ctx context.Context,
 func UnmarshalOutputTargetInput(ctx context.Context, raw any) (model.OutputTargetInput, error) {
 	var out model.OutputTargetInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OutputTargetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPercentileRangeInput(ctx context.Context, obj any) (model.PercentileRangeInput, error) {
+	var it model.PercentileRangeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"low", "high"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "low":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("low"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Low = data
+		case "high":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("high"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.High = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPercentileRangeInput unmarshals raw into the PercentileRangeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPercentileRangeInput(ctx context.Context, raw any) (model.PercentileRangeInput, error) {
+	var out model.PercentileRangeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PercentileRangeInput", raw, &out)
 	return out, err
 }
 
@@ -21871,6 +22774,118 @@ func UnmarshalRunModelInput(ctx context.Context, raw any) (model.RunModelInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScenarioInput(ctx context.Context, obj any) (model.ScenarioInput, error) {
+	var it model.ScenarioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "overrides"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "overrides":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrides"))
+			data, err := ec.unmarshalNScenarioOverrideInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioOverrideInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Overrides = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioInput unmarshals raw into the ScenarioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioInput(ctx context.Context, raw any) (model.ScenarioInput, error) {
+	var out model.ScenarioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioOverrideInput(ctx context.Context, obj any) (model.ScenarioOverrideInput, error) {
+	var it model.ScenarioOverrideInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cell", "value", "distribution", "percentileRange"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cell":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cell"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cell = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "distribution":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("distribution"))
+			data, err := ec.unmarshalODistributionInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Distribution = data
+		case "percentileRange":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentileRange"))
+			data, err := ec.unmarshalOPercentileRangeInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPercentileRangeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentileRange = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioOverrideInput unmarshals raw into the ScenarioOverrideInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioOverrideInput(ctx context.Context, raw any) (model.ScenarioOverrideInput, error) {
+	var out model.ScenarioOverrideInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioOverrideInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, obj any) (model.SimulationInput, error) {
 	var it model.SimulationInput
 	if obj == nil {
@@ -21889,7 +22904,7 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 		asMap["outputs"] = []any{}
 	}
 
-	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples"}
+	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21987,6 +23002,13 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 				return it, err
 			}
 			it.KeepSamples = data
+		case "scenarios":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scenarios"))
+			data, err := ec.unmarshalOScenarioInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scenarios = data
 		}
 	}
 	return it, nil
@@ -23850,6 +24872,12 @@ func (ec *executionContext) _ModelVersion(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "scenarios":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModelVersion_scenarios(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24471,6 +25499,44 @@ func (ec *executionContext) _PercentileDifference(ctx context.Context, sel ast.S
 		case "relative":
 			out.Values[i] = ec._PercentileDifference_relative(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var percentileRangeImplementors = []string{"PercentileRange"}
+
+func (ec *executionContext) _PercentileRange(ctx context.Context, sel ast.SelectionSet, obj *simspec.PercentileRange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, percentileRangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PercentileRange")
+		case "low":
+			out.Values[i] = ec._PercentileRange_low(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "high":
+			out.Values[i] = ec._PercentileRange_high(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -25150,6 +26216,194 @@ func (ec *executionContext) _RoutingSummary(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var scenarioImplementors = []string{"Scenario"}
+
+func (ec *executionContext) _Scenario(ctx context.Context, sel ast.SelectionSet, obj *simspec.Scenario) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Scenario")
+		case "name":
+			out.Values[i] = ec._Scenario_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overrides":
+			out.Values[i] = ec._Scenario_overrides(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioImpactImplementors = []string{"ScenarioImpact"}
+
+func (ec *executionContext) _ScenarioImpact(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioImpact) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioImpactImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioImpact")
+		case "output":
+			out.Values[i] = ec._ScenarioImpact_output(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ScenarioImpact_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meanDifference":
+			out.Values[i] = ec._ScenarioImpact_meanDifference(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percentileDifferences":
+			out.Values[i] = ec._ScenarioImpact_percentileDifferences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioOverrideImplementors = []string{"ScenarioOverride"}
+
+func (ec *executionContext) _ScenarioOverride(ctx context.Context, sel ast.SelectionSet, obj *simspec.ScenarioOverride) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioOverrideImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioOverride")
+		case "cell":
+			out.Values[i] = ec._ScenarioOverride_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "value":
+			out.Values[i] = ec._ScenarioOverride_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distribution":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ScenarioOverride_distribution(ctx, field, obj)
+				})
+		case "percentileRange":
+			out.Values[i] = ec._ScenarioOverride_percentileRange(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioResultImplementors = []string{"ScenarioResult"}
+
+func (ec *executionContext) _ScenarioResult(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioResult")
+		case "index":
+			out.Values[i] = ec._ScenarioResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ScenarioResult_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scenario":
+			out.Values[i] = ec._ScenarioResult_scenario(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "results":
+			out.Values[i] = ec._ScenarioResult_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impacts":
+			out.Values[i] = ec._ScenarioResult_impacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sensitivityImplementors = []string{"Sensitivity"}
 
 func (ec *executionContext) _Sensitivity(ctx context.Context, sel ast.SelectionSet, obj *simspec.Sensitivity) graphql.Marshaler {
@@ -25679,6 +26933,12 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "scenarios":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Simulation_scenarios(ctx, field, obj)
+				})
 		case "tasks":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28267,6 +29527,122 @@ func (ec *executionContext) marshalNSampling2githubᚗcomᚋsimgraphᚋsimgraph�
 	return v
 }
 
+func (ec *executionContext) marshalNScenario2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenarioᚄ(ctx context.Context, sel ast.SelectionSet, v []*simspec.Scenario) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenario2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenario(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenario2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenario(ctx context.Context, sel ast.SelectionSet, v *simspec.Scenario) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Scenario!")
+		return graphql.Null
+	}
+	return ec._Scenario(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScenarioImpact2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioImpactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioImpact) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioImpact2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioImpact(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioImpact2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioImpact(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioImpact) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioImpact!")
+		return graphql.Null
+	}
+	return ec._ScenarioImpact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioInput(ctx context.Context, v any) (*model.ScenarioInput, error) {
+	res, err := ec.unmarshalInputScenarioInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioOverride2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenarioOverride(ctx context.Context, sel ast.SelectionSet, v simspec.ScenarioOverride) graphql.Marshaler {
+	return ec._ScenarioOverride(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScenarioOverride2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenarioOverrideᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.ScenarioOverride) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioOverride2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenarioOverride(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNScenarioOverrideInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioOverrideInputᚄ(ctx context.Context, v any) ([]*model.ScenarioOverrideInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioOverrideInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioOverrideInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioOverrideInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScenarioOverrideInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioOverrideInput(ctx context.Context, v any) (*model.ScenarioOverrideInput, error) {
+	res, err := ec.unmarshalInputScenarioOverrideInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioResult2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioResult2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioResult2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioResult(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioResult!")
+		return graphql.Null
+	}
+	return ec._ScenarioResult(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSensitivity2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐSensitivity(ctx context.Context, sel ast.SelectionSet, v simspec.Sensitivity) graphql.Marshaler {
 	return ec._Sensitivity(ctx, sel, &v)
 }
@@ -29078,6 +30454,21 @@ func (ec *executionContext) marshalODetectedScenarios2ᚖgithubᚗcomᚋsimgraph
 	return ec._DetectedScenarios(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalODistribution2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistribution(ctx context.Context, sel ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Distribution(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODistributionInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDistributionInput(ctx context.Context, v any) (*model.DistributionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDistributionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
 	if v == nil {
 		return nil, nil
@@ -29223,6 +30614,21 @@ func (ec *executionContext) unmarshalOOutputTargetInput2ᚕᚖgithubᚗcomᚋsim
 	return res, nil
 }
 
+func (ec *executionContext) marshalOPercentileRange2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐPercentileRange(ctx context.Context, sel ast.SelectionSet, v *simspec.PercentileRange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PercentileRange(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPercentileRangeInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐPercentileRangeInput(ctx context.Context, v any) (*model.PercentileRangeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPercentileRangeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOQuotaUsage2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋserverᚋquotaᚐUsage(ctx context.Context, sel ast.SelectionSet, v *quota.Usage) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -29259,6 +30665,30 @@ func (ec *executionContext) marshalOSampling2ᚖgithubᚗcomᚋsimgraphᚋsimgra
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOScenario2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐScenario(ctx context.Context, sel ast.SelectionSet, v *simspec.Scenario) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Scenario(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOScenarioInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioInputᚄ(ctx context.Context, v any) ([]*model.ScenarioInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐScenarioInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOSimulation2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐSimulation(ctx context.Context, sel ast.SelectionSet, v *ent.Simulation) graphql.Marshaler {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/simulation"
+	"github.com/simgraph/simgraph/simspec"
 )
 
 type AuditLogFilter struct {
@@ -252,6 +253,8 @@ type ModelDefinitionInput struct {
 	Sampling     *simulation.Sampling `json:"sampling,omitempty"`
 	Correlations []*CorrelationInput  `json:"correlations,omitempty"`
 	KeepSamples  *bool                `json:"keepSamples,omitempty"`
+	// Scenarios, as SimulationInput.scenarios.
+	Scenarios []*ScenarioInput `json:"scenarios,omitempty"`
 }
 
 type Mutation struct {
@@ -294,6 +297,12 @@ type PercentileDifference struct {
 	Relative *float64 `json:"relative,omitempty"`
 }
 
+// Quantile levels, 0 <= low < high <= 1.
+type PercentileRangeInput struct {
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
+}
+
 type PoolSettings struct {
 	// Connections kept open.
 	Size int `json:"size"`
@@ -315,6 +324,51 @@ type RunModelInput struct {
 	Iterations  *int    `json:"iterations,omitempty"`
 	Seed        *int    `json:"seed,omitempty"`
 	KeepSamples *bool   `json:"keepSamples,omitempty"`
+}
+
+// How a scenario moves an output against the base (same random numbers).
+type ScenarioImpact struct {
+	// The output cell.
+	Output string `json:"output"`
+	// The output's name.
+	Name *string `json:"name,omitempty"`
+	// The scenario's mean minus the base's.
+	MeanDifference float64 `json:"meanDifference"`
+	// P5, P10, P25, P50, P75, P90 and P95 against the base's.
+	PercentileDifferences []*PercentileDifference `json:"percentileDifferences"`
+}
+
+// A named set of overrides (at most 20 scenarios per simulation, at most 100 overrides each).
+type ScenarioInput struct {
+	Name      string                   `json:"name"`
+	Overrides []*ScenarioOverrideInput `json:"overrides"`
+}
+
+// An input's value in one scenario: exactly one of value, distribution,
+// percentileRange.
+type ScenarioOverrideInput struct {
+	// The input cell, Sheet!A1 (must be one of the simulation's inputs, or any constant cell for value).
+	Cell string `json:"cell"`
+	// A constant.
+	Value *float64 `json:"value,omitempty"`
+	// Another distribution, drawn from the input's own random numbers.
+	Distribution *DistributionInput `json:"distribution,omitempty"`
+	// Stress: the input restricted to a part of its own range, e.g. low 0
+	// high 0.1 = its lowest 10%: its quantiles between low and high, drawn
+	// from the input's own random numbers mapped into that band.
+	PercentileRange *PercentileRangeInput `json:"percentileRange,omitempty"`
+}
+
+// One scenario's results; index 0 is the base (no overrides), scenarios follow in order.
+type ScenarioResult struct {
+	Index int    `json:"index"`
+	Name  string `json:"name"`
+	// The scenario; null for the base.
+	Scenario *simspec.Scenario `json:"scenario,omitempty"`
+	// Per output, in the simulation's order; empty until the simulation has completed.
+	Results []*Result `json:"results"`
+	// Per output, against the base (all zero for the base).
+	Impacts []*ScenarioImpact `json:"impacts"`
 }
 
 // Simulations' results for one output, side by side: each run against the
@@ -355,6 +409,13 @@ type SimulationInput struct {
 	// (300,000 with kept samples) and estimated from binned ranks beyond
 	// (rank correlations within about 0.001).
 	KeepSamples *bool `json:"keepSamples,omitempty"`
+	// Scenarios run with the base in one simulation, over the same random
+	// numbers (common random numbers): differences between them are the
+	// scenarios', not noise. Each costs the simulation's iterations again
+	// (billing and quota count iterations × (1 + scenarios)). Without
+	// scenarios and without inputs, a workbook with RiskSimtable cells runs
+	// its detectedScenarios, scenario k setting each cell to its k-th value.
+	Scenarios []*ScenarioInput `json:"scenarios,omitempty"`
 }
 
 type Subscription struct {

@@ -51,7 +51,7 @@ var Specs = []ServiceSpec{
 	{Name: File, Database: "file_db", Pool: PoolSettings{Size: 15, Overflow: 15}, TenantRouted: true,
 		Tables: []*schema.Table{migrate.WorkbooksTable, migrate.OutboxTable}},
 	{Name: Results, Database: "results_db", Pool: PoolSettings{Size: 25, Overflow: 25}, TenantRouted: true,
-		Tables: []*schema.Table{migrate.ResultsTable}},
+		Tables: []*schema.Table{migrate.ResultsTable, migrate.ScenarioResultsTable}},
 	{Name: Billing, Database: "billing_db", Pool: PoolSettings{Size: 10, Overflow: 10},
 		Tables: []*schema.Table{migrate.UsageRecordsTable, migrate.QuotaOverridesTable, migrate.QuotaAccountsTable, migrate.ProcessedEventsTable}},
 	{Name: Analytics, Database: "analytics_db", Pool: PoolSettings{Size: 15, Overflow: 15},

@@ -14,7 +14,7 @@ import (
 // sheetNames gives each output a sheet named after it: Excel's 31
 // characters without []:*?/\, unique, never one of the report's own.
 func sheetNames(results []*ent.Result) []string {
-	taken := map[string]bool{strings.ToLower(SummarySheet): true, strings.ToLower(SensitivitySheet): true, strings.ToLower(InputsSheet): true}
+	taken := map[string]bool{strings.ToLower(SummarySheet): true, strings.ToLower(SensitivitySheet): true, strings.ToLower(InputsSheet): true, strings.ToLower(ScenariosSheet): true}
 	out := make([]string, len(results))
 	for i, res := range results {
 		base := strings.Map(func(r rune) rune {

@@ -30,6 +30,9 @@ type Report struct {
 	// WorkbookName is empty when the workbook was deleted since.
 	WorkbookName string
 	Results      []*ent.Result
+	// Scenarios are the results of scenario k (1, 2, ...) of
+	// Simulation.Scenarios, as Results.
+	Scenarios map[int][]*ent.Result
 	// Formats are the number formats of the output cells in the workbook,
 	// by cell; an output without one has none here.
 	Formats   map[string]NumberFormat
@@ -51,7 +54,11 @@ func (s *Service) Load(ctx context.Context, id string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Simulation: sim, Results: results, Version: s.Version, Generated: time.Now().UTC(), Formats: map[string]NumberFormat{}}
+	scenarios, err := s.Simulations.ScenarioResults(ctx, sim)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Simulation: sim, Results: results, Scenarios: scenarios, Version: s.Version, Generated: time.Now().UTC(), Formats: map[string]NumberFormat{}}
 	wb, err := s.Files.Content(ctx, sim.WorkbookID)
 	switch {
 	case apperr.CodeOf(err) == apperr.NotFound:

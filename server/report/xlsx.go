@@ -17,6 +17,7 @@ const (
 	SummarySheet     = "Summary"
 	SensitivitySheet = "Sensitivity"
 	InputsSheet      = "Inputs"
+	ScenariosSheet   = "Scenarios"
 )
 
 // WriteXLSX writes the report as a workbook: a summary sheet (the run and
@@ -39,6 +40,7 @@ func WriteXLSX(w io.Writer, r *Report) error {
 	}
 	b.sensitivity()
 	b.inputs()
+	b.scenarios()
 	if b.err != nil {
 		return b.err
 	}

@@ -87,6 +87,8 @@ type Definition struct {
 	Seed         *int64
 	Sampling     string
 	KeepSamples  bool
+	// Scenarios run beside the base (normalised cells).
+	Scenarios []simspec.Scenario
 	// Warnings are what the dependency graph shows to be probably a
 	// mistake (an input no output depends on, a constant output).
 	Warnings []string
@@ -116,6 +118,13 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	// Validation rewrites the request's slices: keep the caller's intact.
 	in.Inputs = append([]simspec.Input(nil), in.Inputs...)
 	in.Correlations = append([]simspec.Correlation(nil), in.Correlations...)
+	in.Scenarios = cloneScenarios(in.Scenarios)
+	if len(in.Scenarios) == 0 && len(in.Inputs) == 0 {
+		// The workbook's own model: its RiskSimtable cells make scenarios.
+		if in.Scenarios, err = DetectedScenarios(wb); err != nil {
+			return nil, modelError(err)
+		}
+	}
 	var notes []string
 	if wb, in, notes, err = WithDetected(wb, in); err != nil {
 		return nil, err
@@ -134,6 +143,9 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	prog, err := formula.Compile(wb, compileOptions(model))
 	if err != nil {
 		return nil, modelError(err)
+	}
+	if _, err := EngineScenarios(model, in.Scenarios); err != nil {
+		return nil, err
 	}
 	outputNames, err := namesOf(wb, model, &in)
 	if err != nil {
@@ -159,7 +171,7 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 		WorkbookID: wbID, Inputs: in.Inputs, Outputs: normalizedOutputs(in.Outputs), OutputNames: outputNames,
 		Targets: targets, TailLevels: tailLevels, Correlations: in.Correlations,
 		Iterations: in.Iterations, Seed: in.Seed, Sampling: sampling, KeepSamples: in.KeepSamples,
-		Warnings: warnings,
+		Scenarios: in.Scenarios, Warnings: warnings,
 	}, nil
 }
 
@@ -172,7 +184,7 @@ func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef)
 	}
 	v := viewer.FromContext(ctx)
 	if s.CheckQuota != nil {
-		release, err := s.CheckQuota(ctx, def.Iterations)
+		release, err := s.CheckQuota(ctx, def.Iterations*(1+len(def.Scenarios)))
 		if err != nil {
 			return nil, err
 		}
@@ -200,6 +212,7 @@ func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef)
 			SetOutputs(def.Outputs).SetOutputNames(def.OutputNames).SetTargets(def.Targets).SetTailLevels(def.TailLevels).
 			SetIterations(def.Iterations).SetSeed(seed).SetSampling(entsimulation.Sampling(def.Sampling)).
 			SetCorrelations(def.Correlations).SetKeepSamples(def.KeepSamples).SetProgress(queued).
+			SetScenarios(def.Scenarios).
 			SetWarnings(def.Warnings).SetCreatedBy(v.UserID).
 			SetNillableName(nonEmpty(in.Name)).SetNillableModelID(ref.id()).SetNillableModelVersion(ref.version()).
 			Save(ctx); err != nil {

@@ -101,10 +101,10 @@ func (w *Worker) Handle(ctx context.Context, job jobs.Job) error {
 	if w.Events != nil {
 		w.Events(ctx, "simulation.started", sim)
 	}
-	result, runErr := w.run(ctx, sim)
+	result, scenarios, runErr := w.run(ctx, sim)
 	switch {
 	case runErr == nil:
-		return w.complete(ctx, sim, result)
+		return w.complete(ctx, sim, result, scenarios)
 	case errors.Is(runErr, jobs.ErrCancelled):
 		w.cancelled(ctx, sim)
 		return nil
@@ -122,15 +122,19 @@ func (w *Worker) Handle(ctx context.Context, job jobs.Job) error {
 
 // run executes the engine, publishing throttled progress and persisting
 // the snapshot every PersistEvery.
-func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, error) {
+func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, []*engine.Result, error) {
 	svc := w.Service
 	wb, _, err := svc.Files.Parsed(ctx, sim.WorkbookID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	model, err := BuildModel(wb, RequestOf(sim))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	scenarios, err := EngineScenarios(model, append([]simspec.Scenario(nil), sim.Scenarios...))
+	if err != nil {
+		return nil, nil, err
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -161,18 +165,30 @@ func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, 
 		}
 	}
 	var res *engine.Result
-	if w.chunked(sim) {
+	var scenarioResults []*engine.Result
+	switch {
+	case len(scenarios) > 0:
+		// Scenarios run on this replica, one after another over the same
+		// random numbers, rather than split across replicas.
+		var rs []engine.ScenarioResult
+		if rs, err = engine.SimulateScenarios(runCtx, model, scenarios, opts); err == nil {
+			res = rs[0].Result
+			for _, r := range rs[1:] {
+				scenarioResults = append(scenarioResults, r.Result)
+			}
+		}
+	case w.chunked(sim):
 		res, err = w.runChunked(runCtx, sim, model, opts)
-	} else {
+	default:
 		res, err = engine.Simulate(runCtx, model, opts)
 	}
 	if err != nil {
 		if cause := context.Cause(runCtx); errors.Is(cause, jobs.ErrCancelled) {
-			return nil, jobs.ErrCancelled
+			return nil, nil, jobs.ErrCancelled
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return res, nil
+	return res, scenarioResults, nil
 }
 
 // engineOptions are the engine's options for sim, without progress.
@@ -253,13 +269,13 @@ func RequestOf(sim *ent.Simulation) simspec.Request {
 	return simspec.Request{
 		WorkbookID: sim.WorkbookID.String(), Name: sim.Name, Inputs: sim.Inputs, Outputs: sim.Outputs,
 		Iterations: sim.Iterations, Seed: &seed, Sampling: string(sim.Sampling), Correlations: sim.Correlations,
-		KeepSamples: sim.KeepSamples,
+		KeepSamples: sim.KeepSamples, Scenarios: sim.Scenarios,
 	}
 }
 
 // complete stores the results, replacing any from an earlier attempt, and
 // marks the simulation COMPLETED.
-func (w *Worker) complete(ctx context.Context, sim *ent.Simulation, res *engine.Result) error {
+func (w *Worker) complete(ctx context.Context, sim *ent.Simulation, res *engine.Result, scenarios []*engine.Result) error {
 	svc := w.Service
 	results, err := svc.Clients(ctx, ResultsService)
 	if err != nil {
@@ -302,6 +318,10 @@ func (w *Worker) complete(ctx context.Context, sim *ent.Simulation, res *engine.
 		_ = tx.Rollback()
 		return fmt.Errorf("storing results: %w", err)
 	}
+	if err := storeScenarioResults(ctx, tx, sim, scenarios); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("storing results: %w", err)
 	}
@@ -326,7 +346,12 @@ func (w *Worker) complete(ctx context.Context, sim *ent.Simulation, res *engine.
 		if err != nil || n == 0 {
 			return err
 		}
-		return svc.emit(ctx, tx, events.SimulationCompleted, sim, events.SimulationPayload{Iterations: res.Iterations, ComputeSeconds: res.Elapsed.Seconds()})
+		iterations, seconds := res.Iterations, res.Elapsed.Seconds()
+		for _, r := range scenarios {
+			iterations += r.Iterations
+			seconds += r.Elapsed.Seconds()
+		}
+		return svc.emit(ctx, tx, events.SimulationCompleted, sim, events.SimulationPayload{Iterations: iterations, ComputeSeconds: seconds})
 	})
 	if err != nil {
 		return fmt.Errorf("completing simulation: %w", err)
