@@ -16,9 +16,12 @@
 // riskwiki); TestFamilyMoments pins each to its documented mean, standard
 // deviation or percentiles. Where the documentation is not available the
 // function is refused rather than guessed: RiskCopula, whose copula
-// definition range has an undocumented format, and ModelRisk's t and
-// Archimedean copulas, which are documented but are not the Gaussian
-// copula the engine's rank correlation imposes. Two readings rest on
+// definition range has an undocumented format, ModelRisk's Archimedean
+// copulas of more than two variables (the engine samples bivariate ones)
+// and a copula's direction argument. ModelRisk's t and bivariate
+// Archimedean copulas become Detected.Copulas, which the engine samples
+// (engine/sample); the simulation service, whose requests carry rank
+// correlations only, refuses them. Two readings rest on
 // partial pages and say so where they are defined: VoseExtValueMax(a, b)
 // as location and scale, VoseStudent(ν) as the standard t.
 package incell
