@@ -18,7 +18,7 @@ type Draws struct {
 }
 
 // NewDraws prepares the sampling plan of a run of m with o (Iterations,
-// Seed, Sampling and m.Correlations matter). With correlated inputs that
+// Seed, Sampling, m.Correlations and m.Copulas matter). With correlated inputs that
 // costs what the run's Iman-Conover step costs.
 func NewDraws(m Model, o Options) (*Draws, error) {
 	if o.Iterations < 1 || o.Iterations > sample.MaxIterations {
@@ -29,12 +29,9 @@ func NewDraws(m Model, o Options) (*Draws, error) {
 			return nil, fmt.Errorf("engine: input %d (%s) has no distribution", i, in.Cell)
 		}
 	}
-	plan := &sample.Plan{Iterations: o.Iterations, ChunkSize: ChunkSize, Seed: o.Seed, Method: o.Sampling}
-	if len(m.Correlations) > 0 {
-		var err error
-		if plan.Correlation, plan.CorrelatedInputs, err = correlationMatrix(len(m.Inputs), m.Correlations); err != nil {
-			return nil, err
-		}
+	plan, err := samplePlan(m, o)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := plan.Prepare(); err != nil {
 		return nil, fmt.Errorf("engine: preparing samples: %w", err)

@@ -30,6 +30,19 @@ type Correlation struct {
 	Coefficient float64
 }
 
+// Copula joins inputs (indices into Model.Inputs) by a non-Gaussian
+// copula (see sample.Copula): Family is sample.StudentT, with
+// Correlation the Pearson correlations of its normal variables (row r is
+// Inputs[r]) and DegreesOfFreedom, or an Archimedean family of two inputs
+// with its Parameter.
+type Copula struct {
+	Family           sample.CopulaFamily
+	Inputs           []int
+	Correlation      [][]float64
+	DegreesOfFreedom float64
+	Parameter        float64
+}
+
 // Model is what to simulate: a workbook, its uncertain inputs and the
 // formula cells to observe.
 type Model struct {
@@ -37,6 +50,8 @@ type Model struct {
 	Inputs       []Input
 	Outputs      []formula.CellRef
 	Correlations []Correlation
+	// Copulas join inputs not in Correlations.
+	Copulas []Copula
 }
 
 // DefaultSummaryMemory is Options.SummaryMemory's default: 16 MiB, about
@@ -272,11 +287,9 @@ func prepareRun(ctx context.Context, m Model, o Options) (*run, []string, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	plan := &sample.Plan{Iterations: o.Iterations, ChunkSize: ChunkSize, Seed: o.Seed, Method: o.Sampling}
-	if len(m.Correlations) > 0 {
-		if plan.Correlation, plan.CorrelatedInputs, err = correlationMatrix(len(m.Inputs), m.Correlations); err != nil {
-			return nil, nil, err
-		}
+	plan, err := samplePlan(m, o)
+	if err != nil {
+		return nil, nil, err
 	}
 	warnings := DependencyWarnings(m, prog)
 	if o.Warn != nil {
@@ -356,6 +369,40 @@ func report(f func(Progress), p Progress) {
 	if f != nil {
 		f(p)
 	}
+}
+
+// samplePlan is the unprepared sampling plan of a run of m with o.
+func samplePlan(m Model, o Options) (*sample.Plan, error) {
+	plan := &sample.Plan{Iterations: o.Iterations, ChunkSize: ChunkSize, Seed: o.Seed, Method: o.Sampling}
+	if len(m.Correlations) > 0 {
+		var err error
+		if plan.Correlation, plan.CorrelatedInputs, err = correlationMatrix(len(m.Inputs), m.Correlations); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range m.Copulas {
+		for _, i := range c.Inputs {
+			if i < 0 || i >= len(m.Inputs) {
+				return nil, fmt.Errorf("engine: copula input %d is not an input", i)
+			}
+		}
+		sc := sample.Copula{Family: c.Family, Inputs: c.Inputs, DegreesOfFreedom: c.DegreesOfFreedom, Parameter: c.Parameter}
+		if c.Correlation != nil {
+			k := len(c.Correlation)
+			sym := mat.NewSymDense(k, nil)
+			for i, row := range c.Correlation {
+				if len(row) != k {
+					return nil, fmt.Errorf("engine: a copula's correlation matrix is not square")
+				}
+				for j := range i + 1 {
+					sym.SetSym(i, j, row[j])
+				}
+			}
+			sc.Correlation = sym
+		}
+		plan.Copulas = append(plan.Copulas, sc)
+	}
+	return plan, nil
 }
 
 // correlationMatrix builds the target matrix over the inputs that take

@@ -52,6 +52,11 @@ func TestSimulateBitIdenticalAcrossWorkers(t *testing.T) {
 	m := mixedModel(t)
 	correlated := m
 	correlated.Correlations = []engine.Correlation{{A: 0, B: 1, Coefficient: 0.6}, {A: 1, B: 2, Coefficient: -0.3}}
+	copulas := m
+	copulas.Copulas = []engine.Copula{
+		{Family: sample.StudentT, Inputs: []int{2, 0}, DegreesOfFreedom: 3, Correlation: [][]float64{{1, 0.5}, {0.5, 1}}},
+		{Family: sample.Gumbel, Inputs: []int{1, 3}, Parameter: 2},
+	}
 	for _, tc := range []struct {
 		name   string
 		model  engine.Model
@@ -61,6 +66,8 @@ func TestSimulateBitIdenticalAcrossWorkers(t *testing.T) {
 		{"LatinHypercube", m, sample.LatinHypercube},
 		{"MonteCarloCorrelated", correlated, sample.MonteCarlo},
 		{"LatinHypercubeCorrelated", correlated, sample.LatinHypercube},
+		{"MonteCarloCopulas", copulas, sample.MonteCarlo},
+		{"LatinHypercubeCopulas", copulas, sample.LatinHypercube},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -100,6 +107,51 @@ func TestSimulateCorrelationReachesTarget(t *testing.T) {
 	// Iman-Conover reaches the target rank correlation to within sampling
 	// noise of order 1/√N.
 	require.InDelta(t, 0.6, stats.Spearman(res.Outputs[0].Samples, res.Outputs[1].Samples), 0.02)
+}
+
+func TestSimulateCopulaReachesKendallTau(t *testing.T) {
+	t.Parallel()
+	// tauTolerance is about four standard errors of τ at 3,000 pairs.
+	const tauTolerance = 0.03
+	for _, tc := range []struct {
+		name   string
+		copula engine.Copula
+		tau    float64
+	}{
+		{"Clayton", engine.Copula{Family: sample.Clayton, Parameter: 2}, 0.5},
+		{"Gumbel", engine.Copula{Family: sample.Gumbel, Parameter: 4}, 0.75},
+		{"StudentT", engine.Copula{Family: sample.StudentT, DegreesOfFreedom: 4, Correlation: [][]float64{{1, -0.7}, {-0.7, 1}}}, 2 / math.Pi * math.Asin(-0.7)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := mixedModel(t)
+			m.Outputs = refs(t, "S!A1", "S!A2")
+			c := tc.copula
+			c.Inputs = []int{0, 1}
+			m.Copulas = []engine.Copula{c}
+			res, err := engine.Simulate(context.Background(), m, engine.Options{Iterations: 3000, Seed: 7, KeepSamples: true})
+			require.NoError(t, err)
+			require.InDelta(t, tc.tau, kendallTau(res.Outputs[0].Samples, res.Outputs[1].Samples), tauTolerance)
+		})
+	}
+}
+
+// kendallTau is Kendall's τ-a of paired samples, by counting pairs.
+func kendallTau(x, y []float64) float64 {
+	var s float64
+	for i := range x {
+		for j := range i {
+			d := (x[i] - x[j]) * (y[i] - y[j])
+			switch {
+			case d > 0:
+				s++
+			case d < 0:
+				s--
+			}
+		}
+	}
+	n := float64(len(x))
+	return s / (n * (n - 1) / 2)
 }
 
 // countingDist counts the draws of a distribution: one per iteration.

@@ -425,6 +425,13 @@ func (fl *simulateFlags) addDetected(m *engine.Model) error {
 		for _, c := range det.Correlations {
 			m.Correlations = append(m.Correlations, engine.Correlation{A: index(c.A), B: index(c.B), Coefficient: c.Coefficient})
 		}
+		for _, c := range det.Copulas {
+			ec := engine.Copula{Family: c.Family, Correlation: c.Correlation, DegreesOfFreedom: c.DegreesOfFreedom, Parameter: c.Parameter}
+			for _, cell := range c.Cells {
+				ec.Inputs = append(ec.Inputs, index(cell))
+			}
+			m.Copulas = append(m.Copulas, ec)
+		}
 	}
 	if len(m.Outputs) == 0 {
 		for _, out := range det.Outputs {

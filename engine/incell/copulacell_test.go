@@ -14,6 +14,7 @@ import (
 	"github.com/simgraph/simgraph/engine/dist"
 	"github.com/simgraph/simgraph/engine/formula"
 	"github.com/simgraph/simgraph/engine/incell"
+	"github.com/simgraph/simgraph/engine/sample"
 	"github.com/simgraph/simgraph/engine/workbook"
 )
 
@@ -168,35 +169,56 @@ func sortByValue(idx []int, v []float64) {
 	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(v[a], v[b]) })
 }
 
-// TestDetectRefusedCopulas: copulas other than the normal ones would be
-// simulated as a different dependence, so they are refused, naming why.
-func TestDetectRefusedCopulas(t *testing.T) {
+// TestDetectNonGaussianCopulas: ModelRisk's t and bivariate Archimedean
+// copulas become engine copulas of the inputs that take their cells as U,
+// and a simulation reaches their Kendall's τ; what the engine cannot
+// impose is refused, naming why.
+func TestDetectNonGaussianCopulas(t *testing.T) {
+	// tauTolerance is about four standard errors of τ at 3,000 pairs.
+	const tauTolerance = 0.03
 	tests := []struct {
-		name, copula, want string
+		name, copula string
+		want         incell.Copula
+		tau          float64
+		refused      string
 	}{
-		{"BiT", "VoseCopulaBiT(3,0.5)", "tail dependence"},
-		{"MultiT", "VoseCopulaMultiT(3,F1:G2)", "tail dependence"},
-		{"BiClayton", "VoseCopulaBiClayton(3)", "Archimedean"},
-		{"BiGumbel", "VoseCopulaBiGumbel(2,1)", "Archimedean"},
-		{"BiFrank", "VoseCopulaBiFrank(10)", "Archimedean"},
-		{"MultiClayton", "VoseCopulaMultiClayton(3)", "Archimedean"},
+		{name: "BiT", copula: "VoseCopulaBiT(3,0.5)", want: incell.Copula{Family: sample.StudentT, DegreesOfFreedom: 3, Correlation: [][]float64{{1, 0.5}, {0.5, 1}}}, tau: 2 / math.Pi * math.Asin(0.5)},
+		{name: "MultiT", copula: "VoseCopulaMultiT(4,F1:G2)", want: incell.Copula{Family: sample.StudentT, DegreesOfFreedom: 4, Correlation: [][]float64{{1, 0.5}, {0.5, 1}}}, tau: 2 / math.Pi * math.Asin(0.5)},
+		{name: "BiClayton", copula: "VoseCopulaBiClayton(3)", want: incell.Copula{Family: sample.Clayton, Parameter: 3}, tau: 3.0 / 5},
+		{name: "BiGumbel", copula: "VoseCopulaBiGumbel(2)", want: incell.Copula{Family: sample.Gumbel, Parameter: 2}, tau: 0.5},
+		{name: "BiFrank", copula: "VoseCopulaBiFrank(-10,)", want: incell.Copula{Family: sample.Frank, Parameter: -10}, tau: -0.6658},
+		{name: "Direction", copula: "VoseCopulaBiGumbel(2,1)", refused: "a direction, which rotates the copula, is not supported"},
+		{name: "BadAlpha", copula: "VoseCopulaBiClayton(-1)", refused: "Clayton's must be positive"},
+		{name: "BadDegrees", copula: "VoseCopulaMultiT(0,F1:G2)", refused: "degrees of freedom; they must be positive"},
+		{name: "MultiClayton", copula: "VoseCopulaMultiClayton(3)", refused: "two variables only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			wb := buildWith(t, map[string]any{"F1": 1.0, "G1": 0.5, "F2": 0.5, "G2": 1.0}, map[string]string{
-				"B1": "VoseNormal(0,1,A7)", "B2": "VoseNormal(0,1,B7)", "C1": "VoseOutput()+B1+B2",
+				"B1": "VoseNormal(0,1,A7)", "B2": "VoseLogistic(0,1,B7)", "C1": "VoseOutput()+B1", "C2": "VoseOutput()+B2",
 			}, func(x *excelize.File) { arrayFormula(t, x, "A7:B7", tt.copula) })
 			det, err := incell.Detect(wb)
 			require.NoError(t, err)
-			var msgs []string
-			for _, p := range det.Problems {
-				msgs = append(msgs, p.String())
+			if tt.refused != "" {
+				require.NotEmpty(t, det.Problems)
+				require.Contains(t, det.Problems[0].String(), "Model!A7")
+				require.Contains(t, det.Problems[0].String(), tt.refused)
+				_, err = det.Model()
+				require.Error(t, err)
+				return
 			}
-			require.Contains(t, msgs[0], "Model!A7: ")
-			require.Contains(t, msgs[0], tt.want)
-			require.Contains(t, msgs[0], "only ModelRisk's normal copulas")
-			_, err = det.Model()
-			require.Error(t, err)
+			require.Empty(t, det.Problems)
+			require.Empty(t, det.Correlations)
+			require.Len(t, det.Copulas, 1)
+			got := det.Copulas[0]
+			require.Equal(t, []formula.CellRef{ref("B1"), ref("B2")}, got.Cells)
+			got.Cells, got.Matrix = nil, ""
+			require.Equal(t, tt.want, got)
+			m, err := det.Model()
+			require.NoError(t, err)
+			res, err := engine.Simulate(context.Background(), m, engine.Options{Iterations: 3000, Seed: 9, KeepSamples: true})
+			require.NoError(t, err)
+			require.InDelta(t, tt.tau, kendallTau(res.Outputs[0].Samples, res.Outputs[1].Samples), tauTolerance)
 		})
 	}
 	det, err := incell.Detect(build(t, nil, map[string]string{"B1": "RiskNormal(0,1,RiskCopula(F1:G2,1))", "C1": "RiskOutput()+B1"}))
@@ -225,4 +247,22 @@ func TestCopulaCellReadThroughNamesAndRanges(t *testing.T) {
 	b7, _ := sh.Cell(7, 2)
 	require.Equal(t, "NORM.DIST(B1,0,1,TRUE)", a7.Formula)
 	require.Equal(t, "1/(1+EXP(-((B2-0)/1)))", b7.Formula)
+}
+
+// kendallTau is Kendall's τ-a of paired samples, by counting pairs.
+func kendallTau(x, y []float64) float64 {
+	var s float64
+	for i := range x {
+		for j := range i {
+			d := (x[i] - x[j]) * (y[i] - y[j])
+			switch {
+			case d > 0:
+				s++
+			case d < 0:
+				s--
+			}
+		}
+	}
+	n := float64(len(x))
+	return s / (n * (n - 1) / 2)
 }

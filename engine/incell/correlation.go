@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/simgraph/simgraph/engine/formula"
+	"github.com/simgraph/simgraph/engine/sample"
 	"github.com/simgraph/simgraph/engine/workbook"
 )
 
@@ -33,6 +34,20 @@ import (
 // is (6/π)·asin(r/2); the engine's Iman-Conover step turns that back into
 // r between normal scores, so it imposes the same copula up to the
 // sampling of the scores.
+
+// Copula is a non-Gaussian ModelRisk copula joining detected inputs:
+// VoseCopulaMultiT and VoseCopulaBiT (sample.StudentT, Correlation the
+// Pearson correlations of its normals, row r being Cells[r]),
+// VoseCopulaBiClayton, VoseCopulaBiGumbel and VoseCopulaBiFrank (two
+// Cells, Parameter their α or θ).
+type Copula struct {
+	Family           sample.CopulaFamily
+	Cells            []formula.CellRef
+	Correlation      [][]float64
+	DegreesOfFreedom float64
+	Parameter        float64
+	Matrix           string // the copula's cells, for users
+}
 
 // Correlation is a target rank correlation between two detected inputs.
 type Correlation struct {
@@ -62,6 +77,11 @@ type corrLink struct {
 	m        [][]float64
 	bad      string // why the matrix is not a correlation matrix
 	gaussian bool   // m holds Pearson correlations of a normal copula
+	// family is a non-Gaussian copula's (then m, for the t copula, holds
+	// the Pearson correlations of its normals), with nu its degrees of
+	// freedom and theta an Archimedean copula's parameter.
+	family    sample.CopulaFamily
+	nu, theta float64
 	// copulaCell is the copula's cell a ModelRisk distribution takes as
 	// its U.
 	copulaCell *formula.CellRef
@@ -77,24 +97,21 @@ type copula struct {
 	link                   corrLink // without position
 }
 
-var copulaFuncs = map[string]bool{"VOSECOPULAMULTINORMAL": true, "VOSECOPULABINORMAL": true}
+var copulaFuncs = map[string]bool{"VOSECOPULAMULTINORMAL": true, "VOSECOPULABINORMAL": true,
+	"VOSECOPULAMULTIT": true, "VOSECOPULABIT": true, "VOSECOPULABICLAYTON": true, "VOSECOPULABIGUMBEL": true, "VOSECOPULABIFRANK": true}
 
-// refusedCopulas are the copulas the engine cannot impose, with why. Their
-// signatures are documented (ModelRisk help: VoseCopulaBiT(ν, correlation),
-// VoseCopulaMultiT, VoseCopulaBiClayton(α, direction),
-// VoseCopulaBiGumbel(θ, direction), VoseCopulaBiFrank(θ, direction),
-// VoseCopulaMultiClayton(α), …), but the engine correlates inputs only
-// through the ranks of normal scores (Iman-Conover), that is a Gaussian
-// copula: simulating these as a rank correlation would run a dependence
-// other than the one written, so they are refused.
+// archimedeanFamilies are the bivariate Archimedean copulas the engine
+// samples (engine/sample).
+var archimedeanFamilies = map[string]sample.CopulaFamily{"VOSECOPULABICLAYTON": sample.Clayton, "VOSECOPULABIGUMBEL": sample.Gumbel, "VOSECOPULABIFRANK": sample.Frank}
+
+// refusedCopulas are the copulas the engine cannot impose, with why.
+// ModelRisk's help documents VoseCopulaMultiClayton(α), …, but the engine
+// samples Archimedean copulas of two variables only.
 var refusedCopulas = func() map[string]string {
-	const (
-		t           = "a Student t copula has tail dependence, which the engine's rank correlation through normal scores (a Gaussian copula) does not reproduce"
-		archimedean = "an Archimedean copula's dependence (its tails, the direction argument) is not a rank correlation the engine's normal scores (a Gaussian copula) can impose"
-	)
-	m := map[string]string{"VOSECOPULABIT": t, "VOSECOPULAMULTIT": t}
+	const archimedean = "the engine samples Archimedean copulas of two variables only (VoseCopulaBiClayton, VoseCopulaBiGumbel, VoseCopulaBiFrank)"
+	m := map[string]string{}
 	for _, kind := range []string{"CLAYTON", "GUMBEL", "FRANK"} {
-		m["VOSECOPULABI"+kind], m["VOSECOPULAMULTI"+kind] = archimedean, archimedean
+		m["VOSECOPULAMULTI"+kind] = archimedean
 	}
 	return m
 }()
@@ -240,6 +257,70 @@ func correlationMatrix(rows, cols int, vals []formula.Value) ([][]float64, strin
 func readCopula(calc *formula.Calculator, cp *copula) {
 	cp.link = corrLink{fn: cp.fn, key: "copula\x00" + cp.ref.String(), matrix: fmt.Sprintf("%s in %s:%s", cp.fn, cp.ref, workbook.CellName(cp.row2, cp.col2)), gaussian: true}
 	a := &args{calc: calc, sheet: cp.ref.Sheet, nodes: cp.call.Args, fn: cp.fn}
+	name := strings.ToUpper(cp.fn)
+	// ModelRisk's help documents VoseCopulaBiT(ν, correlation),
+	// VoseCopulaMultiT(ν, matrix) and VoseCopulaBi{Clayton,Gumbel,Frank}(
+	// parameter, direction): the direction (a rotation) is supported only
+	// left empty, the unrotated copula.
+	if fam, ok := archimedeanFamilies[name]; ok {
+		cp.link.gaussian, cp.link.family = false, fam
+		a.names = []string{"parameter", "direction"}
+		if n := len(cp.call.Args); n < 1 || n > 2 || n == 2 && !isMissing(cp.call.Args[1]) {
+			cp.link.bad = fmt.Sprintf("takes its parameter only here (a direction, which rotates the copula, is not supported), got %d arguments", n)
+			return
+		}
+		th := a.num(0)
+		if a.err != nil {
+			cp.link.bad = a.err.Error()
+			return
+		}
+		cp.link.theta = *th
+		switch {
+		case fam == sample.Clayton && !(*th > 0):
+			cp.link.bad = fmt.Sprintf("has α = %g; Clayton's must be positive", *th)
+		case fam == sample.Gumbel && !(*th >= 1):
+			cp.link.bad = fmt.Sprintf("has θ = %g; Gumbel's must be at least 1", *th)
+		case fam == sample.Frank && (*th == 0 || math.IsInf(*th, 0)):
+			cp.link.bad = fmt.Sprintf("has θ = %g; Frank's must be finite and not 0", *th)
+		}
+		cp.link.m = [][]float64{{1, 0}, {0, 1}}
+		return
+	}
+	if name == "VOSECOPULAMULTIT" || name == "VOSECOPULABIT" {
+		cp.link.gaussian, cp.link.family = false, sample.StudentT
+		a.names = []string{"degrees of freedom", "correlation"}
+		if len(cp.call.Args) != 2 {
+			cp.link.bad = fmt.Sprintf("takes the degrees of freedom and the correlation only here, got %d arguments", len(cp.call.Args))
+			return
+		}
+		nu := a.num(0)
+		if a.err != nil {
+			cp.link.bad = a.err.Error()
+			return
+		}
+		if !(*nu > 0) || math.IsInf(*nu, 0) {
+			cp.link.bad = fmt.Sprintf("has %g degrees of freedom; they must be positive", *nu)
+			return
+		}
+		cp.link.nu = *nu
+		if name == "VOSECOPULABIT" {
+			r := a.num(1)
+			if a.err != nil {
+				cp.link.bad = a.err.Error()
+				return
+			}
+			v := func(x float64) formula.Value { return formula.Value{Kind: formula.KindNumber, Num: x} }
+			cp.link.m, cp.link.bad = correlationMatrix(2, 2, []formula.Value{v(1), v(*r), v(*r), v(1)})
+			return
+		}
+		rows, cols, vals, err := calc.Grid(cp.ref.Sheet, cp.call.Args[1])
+		if err != nil {
+			cp.link.bad = err.Error()
+			return
+		}
+		cp.link.m, cp.link.bad = correlationMatrix(rows, cols, vals)
+		return
+	}
 	switch {
 	case strings.EqualFold(cp.fn, "VoseCopulaBiNormal"):
 		a.names = []string{"correlation"}
@@ -299,7 +380,7 @@ func spearmanOfNormal(r float64) float64 { return 6 / math.Pi * math.Asin(r/2) }
 
 // correlate turns the inputs' links into correlations, one problem per
 // matrix that cannot be used.
-func correlate(inputs []Input, links []*corrLink) ([]Correlation, []Problem) {
+func correlate(inputs []Input, links []*corrLink) ([]Correlation, []Copula, []Problem) {
 	var order []string
 	groups := map[string][]int{}
 	for i, l := range links {
@@ -312,6 +393,7 @@ func correlate(inputs []Input, links []*corrLink) ([]Correlation, []Problem) {
 		groups[l.key] = append(groups[l.key], i)
 	}
 	var out []Correlation
+	var copulas []Copula
 	var problems []Problem
 	for _, key := range order {
 		members := groups[key]
@@ -344,6 +426,29 @@ func correlate(inputs []Input, links []*corrLink) ([]Correlation, []Problem) {
 		if !ok {
 			continue
 		}
+		if first.family != "" {
+			if len(members) < 2 {
+				continue // one variable of a copula is just its uniform
+			}
+			cp := Copula{Family: first.family, DegreesOfFreedom: first.nu, Parameter: first.theta, Matrix: first.matrix}
+			for _, i := range members {
+				cp.Cells = append(cp.Cells, inputs[i].Cell)
+			}
+			if first.family == sample.StudentT {
+				for _, i := range members {
+					row := make([]float64, len(members))
+					for y, j := range members {
+						row[y] = first.m[links[i].position-1][links[j].position-1]
+					}
+					cp.Correlation = append(cp.Correlation, row)
+				}
+			} else if links[members[0]].position == 2 {
+				// The copulas are exchangeable, but keep the array's order.
+				cp.Cells[0], cp.Cells[1] = cp.Cells[1], cp.Cells[0]
+			}
+			copulas = append(copulas, cp)
+			continue
+		}
 		for x, i := range members {
 			for _, j := range members[x+1:] {
 				r := first.m[links[i].position-1][links[j].position-1]
@@ -354,5 +459,10 @@ func correlate(inputs []Input, links []*corrLink) ([]Correlation, []Problem) {
 			}
 		}
 	}
-	return out, problems
+	return out, copulas, problems
+}
+
+func isMissing(n formula.Node) bool {
+	_, ok := n.(formula.Missing)
+	return ok
 }

@@ -244,7 +244,7 @@ func TestDetectCopulaMisuse(t *testing.T) {
 	}{
 		{"ParameterReadsCopula", map[string]string{"B1": "VoseNormal(A7,1,B7)", "B2": "VoseNormal(0,1,A7)"}, "B1", "depends on the copula in Model!A7"},
 		{"Unused", map[string]string{"B1": "VoseNormal(0,1)"}, "A7", "VoseCopulaBiNormal is supported only as the U argument"},
-		{"FixedPercentile", map[string]string{"B1": "VoseNormal(0,1,0.3)", "B2": "VoseNormal(0,1,A7)"}, "B1", "argument U is supported only as a cell of a VoseCopulaMultiNormal or VoseCopulaBiNormal array"},
+		{"FixedPercentile", map[string]string{"B1": "VoseNormal(0,1,0.3)", "B2": "VoseNormal(0,1,A7)"}, "B1", "argument U is supported only as a cell of a ModelRisk copula array"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,9 +16,12 @@
 // riskwiki); TestFamilyMoments pins each to its documented mean, standard
 // deviation or percentiles. Where the documentation is not available the
 // function is refused rather than guessed: RiskCopula, whose copula
-// definition range has an undocumented format, and ModelRisk's t and
-// Archimedean copulas, which are documented but are not the Gaussian
-// copula the engine's rank correlation imposes. Two readings rest on
+// definition range has an undocumented format, ModelRisk's Archimedean
+// copulas of more than two variables (the engine samples bivariate ones)
+// and a copula's direction argument. ModelRisk's t and bivariate
+// Archimedean copulas become Detected.Copulas, which the engine samples
+// (engine/sample); the simulation service, whose requests carry rank
+// correlations only, refuses them. Two readings rest on
 // partial pages and say so where they are defined: VoseExtValueMax(a, b)
 // as location and scale, VoseStudent(ν) as the standard t.
 package incell
@@ -77,6 +80,9 @@ type Detected struct {
 	// workbook's correlation matrices give (RiskCorrmat, ModelRisk's
 	// normal copulas).
 	Correlations []Correlation
+	// Copulas are the workbook's non-Gaussian copulas (ModelRisk's t and
+	// bivariate Archimedean ones).
+	Copulas []Copula
 	// Simtables are the RiskSimtable cells; Scenarios turns them into the
 	// simulations of a multi-simulation run.
 	Simtables []Simtable
@@ -133,6 +139,13 @@ func (d Detected) Model() (engine.Model, error) {
 	}
 	for _, c := range d.Correlations {
 		m.Correlations = append(m.Correlations, engine.Correlation{A: index[c.A], B: index[c.B], Coefficient: c.Coefficient})
+	}
+	for _, c := range d.Copulas {
+		ec := engine.Copula{Family: c.Family, Correlation: c.Correlation, DegreesOfFreedom: c.DegreesOfFreedom, Parameter: c.Parameter}
+		for _, cell := range c.Cells {
+			ec.Inputs = append(ec.Inputs, index[cell])
+		}
+		m.Copulas = append(m.Copulas, ec)
 	}
 	if len(m.Outputs) == 0 {
 		return m, errors.New("the workbook marks no output (RiskOutput or VoseOutput)")
@@ -202,7 +215,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 				continue
 			}
 			if isCall && refusedCopulas[root.Name] != "" {
-				det.Problems = append(det.Problems, Problem{Cell: ref, Message: fmt.Sprintf("%s is not supported: %s; only ModelRisk's normal copulas (VoseCopulaMultiNormal, VoseCopulaBiNormal) and @RISK's RiskCorrmat are", spelling(c.Formula, root.Name), refusedCopulas[root.Name])})
+				det.Problems = append(det.Problems, Problem{Cell: ref, Message: fmt.Sprintf("%s is not supported: %s; ModelRisk's normal, t and bivariate Archimedean copulas and @RISK's RiskCorrmat are", spelling(c.Formula, root.Name), refusedCopulas[root.Name])})
 				continue
 			}
 			if isCall && copulaFuncs[root.Name] {
@@ -425,7 +438,7 @@ func Detect(wb *workbook.Workbook) (Detected, error) {
 		}
 	}
 	var corrProblems []Problem
-	det.Correlations, corrProblems = correlate(det.Inputs, links)
+	det.Correlations, det.Copulas, corrProblems = correlate(det.Inputs, links)
 	det.Problems = append(det.Problems, corrProblems...)
 	for _, cp := range copulas {
 		if !cp.used {
@@ -543,7 +556,7 @@ func readInput(calc *formula.Calculator, wb *workbook.Workbook, d found, inputs 
 		// cumulative percentile.
 		link, ok := copulaLink(copulas, d.ref.Sheet, positional[len(positional)-1])
 		if !ok {
-			return in, fmt.Errorf("%s's argument U is supported only as a cell of a VoseCopulaMultiNormal or VoseCopulaBiNormal array (a fixed cumulative percentile is not); leave it empty", fn)
+			return in, fmt.Errorf("%s's argument U is supported only as a cell of a ModelRisk copula array (VoseCopulaMultiNormal, VoseCopulaMultiT, VoseCopulaBiClayton, …) (a fixed cumulative percentile is not); leave it empty", fn)
 		}
 		in.corr = link
 		positional = positional[:len(positional)-1]

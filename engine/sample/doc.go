@@ -54,4 +54,24 @@
 // A target matrix that is not positive semi-definite is replaced by the
 // nearest correlation matrix (Higham 2002, alternating projections) and
 // Prepare returns a warning saying so.
+//
+// # Copulas
+//
+// Iman-Conover imposes a Gaussian copula. [Plan.Copulas] join other inputs
+// by a Student t copula (tail dependence in both tails) or a bivariate
+// Archimedean one: Clayton (lower tail), Gumbel (upper tail), Frank (none).
+// A copula needs no per-iteration state: it is driven by its members'
+// independent uniforms of the same iteration (Monte Carlo or LHS, as
+// above). The t copula maps them to normals, correlates them by the
+// Cholesky factor of its matrix, divides them by √(S/ν) with S = F⁻¹χ²ν(w)
+// for one more uniform w per iteration from the stream (seed, copula,
+// first member, chunk), and maps them back by the t CDF. An Archimedean
+// copula keeps its first member's uniform u and gives the second the
+// conditional inverse v = C⁻¹(w | u) of the second's own uniform w (closed
+// forms for Clayton and Frank, Newton's method on a concave equation for
+// Gumbel). Every iteration takes a fixed number of draws from each
+// stream, so a copula's uniforms too are a pure function of the plan, the
+// input and the iteration. With LHS the members' driving uniforms are
+// stratified; the first member of an Archimedean copula keeps its strata,
+// the others do not.
 package sample

@@ -46,6 +46,10 @@ type Plan struct {
 	Correlation      *mat.SymDense
 	CorrelatedInputs []int
 
+	// Copulas join other inputs by non-Gaussian copulas; an input is in
+	// at most one copula, and not in Correlation too.
+	Copulas []Copula
+
 	state *planState
 }
 
@@ -54,6 +58,7 @@ type Plan struct {
 type planState struct {
 	warnings []string
 	corr     map[int]*corrInput // per correlated input, made by Prepare
+	copula   map[int]copulaMember
 }
 
 // corrInput is what Iman-Conover leaves for one input: iteration g receives
@@ -88,7 +93,8 @@ func (p *Plan) Prepare() ([]string, error) {
 	default:
 		return nil, fmt.Errorf("sample: unknown method %q", string(p.Method))
 	}
-	st := &planState{corr: map[int]*corrInput{}}
+	st := &planState{corr: map[int]*corrInput{}, copula: map[int]copulaMember{}}
+	taken := map[int]bool{}
 	if p.Correlation != nil {
 		inputs, err := p.correlatedInputs()
 		if err != nil {
@@ -99,6 +105,9 @@ func (p *Plan) Prepare() ([]string, error) {
 			return nil, err
 		}
 		st.warnings = warnings
+		for _, in := range inputs {
+			taken[in] = true
+		}
 		if len(inputs) >= 2 {
 			if p.Iterations <= len(inputs) {
 				return nil, fmt.Errorf("sample: correlating %d inputs needs more than %d iterations (got %d)", len(inputs), len(inputs), p.Iterations)
@@ -114,6 +123,17 @@ func (p *Plan) Prepare() ([]string, error) {
 				sortFloats(u)
 				st.corr[in] = &corrInput{sorted: u, rank: ranks[r]}
 			}
+		}
+	}
+	for _, c := range p.Copulas {
+		pc, warnings, err := prepareCopula(c, taken)
+		if err != nil {
+			return nil, err
+		}
+		st.warnings = append(st.warnings, warnings...)
+		for pos, in := range c.Inputs {
+			taken[in] = true
+			st.copula[in] = copulaMember{c: pc, pos: pos}
 		}
 	}
 	p.state = st
@@ -171,6 +191,10 @@ func (p *Plan) FillRange(input, start int, dst []float64) {
 		for k := range dst {
 			dst[k] = ci.sorted[ci.rank[start+k]]
 		}
+		return
+	}
+	if cm, ok := st.copula[input]; ok {
+		cm.c.fill(p, cm.pos, start, dst)
 		return
 	}
 	p.fillIndependent(input, start, dst)

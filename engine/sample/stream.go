@@ -5,9 +5,10 @@ import "math/rand/v2"
 // Stream purposes, hashed into the seed so that the streams of different
 // purposes never coincide.
 const (
-	purposeChunk uint64 = iota + 1 // Monte Carlo draws and LHS jitter of one chunk
-	purposeLHS                     // the LHS stratum permutation (Feistel round keys) of one input
-	purposeIC                      // the Iman-Conover score permutation of one input
+	purposeChunk  uint64 = iota + 1 // Monte Carlo draws and LHS jitter of one chunk
+	purposeLHS                      // the LHS stratum permutation (Feistel round keys) of one input
+	purposeIC                       // the Iman-Conover score permutation of one input
+	purposeCopula                   // a t copula's χ² uniforms of one chunk, keyed by its first input
 )
 
 // splitMix64 is the finaliser of Steele, Lea and Flood's SplitMix64

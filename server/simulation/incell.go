@@ -1,6 +1,7 @@
 package simulation
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -46,6 +47,12 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 		if !given[p.Cell.String()] || p.Correlation {
 			problems = append(problems, p.String())
 		}
+	}
+	if len(det.Copulas) > 0 && len(in.Correlations) == 0 {
+		// A stored request carries pairwise rank correlations only; running
+		// the copula's inputs independently would drop the dependence.
+		c := det.Copulas[0]
+		problems = append(problems, fmt.Sprintf("%s: the %s copula runs in the engine's command line only; the simulation service takes rank correlations (give them with the request)", c.Matrix, c.Family))
 	}
 	if len(problems) > 0 {
 		return nil, in, nil, apperr.Errorf(apperr.BadUserInput, "the workbook's in-cell distributions cannot be simulated: %s", strings.Join(problems, "; "))
