@@ -168,7 +168,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	// dedicated tier, the shared one as the row-level-secured application
 	// role otherwise.
 	clients := router.Client
-	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier), Placement: router.Placement, Mover: a.Mover}
+	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier), Placement: router.RoutingPlacement, Mover: a.Mover}
 	a.APIKeys = &apikey.Service{Users: store.Service(database.User).Client}
 	a.Webhooks = &webhook.Service{Users: store.Service(database.User).Client, AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log}
 	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts, APIKey: a.APIKeys.Authenticate}

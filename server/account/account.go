@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -57,8 +58,9 @@ func (p *Service) Me(ctx context.Context) (*Account, error) {
 	return &Account{User: u, Organization: org}, nil
 }
 
-// TenantInfo returns the viewer's tenant as it is stored now (a tier change
-// shows at once, whatever the token says).
+// TenantInfo returns the viewer's tenant as stored, whatever the token says:
+// a tier change made on this process shows at once, one made on another
+// replica within organizationTTL.
 func (p *Service) TenantInfo(ctx context.Context) (*TenantInfo, error) {
 	v, err := RequireViewer(ctx)
 	if err != nil {
@@ -71,12 +73,17 @@ func (p *Service) TenantInfo(ctx context.Context) (*TenantInfo, error) {
 // database tier is where the router places the data (during a move: where
 // it still is), so tenantInfo and routing always agree.
 func (p *Service) tenantInfo(ctx context.Context, orgID uuid.UUID) (*TenantInfo, error) {
-	org, err := p.Users.Organization.Get(ctx, orgID)
-	if ent.IsNotFound(err) {
-		return nil, apperr.Errorf(apperr.NotFound, "organization %s not found", orgID)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading organization: %w", err)
+	org, ok := p.organizations.get(orgID, time.Now())
+	if !ok {
+		var err error
+		org, err = p.Users.Organization.Get(ctx, orgID)
+		if ent.IsNotFound(err) {
+			return nil, apperr.Errorf(apperr.NotFound, "organization %s not found", orgID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading organization: %w", err)
+		}
+		p.organizations.put(org, time.Now())
 	}
 	tier := tenancy.Tier(org.Tier)
 	db := tenancy.DatabaseTierOf(tier)
@@ -114,6 +121,7 @@ func (p *Service) SetTier(ctx context.Context, orgID string, tier tenancy.Tier) 
 	err = p.Mover.SetTier(ctx, id, tier)
 	// Even a failed move may have changed the tier part way.
 	p.viewers.forgetOrganization(id)
+	p.organizations.forget(id)
 	if err != nil {
 		return nil, err
 	}

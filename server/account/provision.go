@@ -38,7 +38,8 @@ type Service struct {
 	// Mover, if set, moves tenants between tiers.
 	Mover TierMover
 
-	viewers viewerCache
+	viewers       viewerCache
+	organizations organizationCache
 }
 
 // TierMover moves an organization's data to the databases of a tier.

@@ -51,6 +51,7 @@ type Service struct {
 	// transaction of the change; OnCommit runs after it commits.
 	Outbox   events.WriteFunc
 	OnCommit func()
+	keys     keyCache
 }
 
 // Created is a new key and its secret, which is not stored.
@@ -150,12 +151,14 @@ func (s *Service) Revoke(ctx context.Context, id string) (*ent.APIKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.keys.forget(key.Lookup)
 	return key, nil
 }
 
 // Authenticate returns the viewer of a key; UNAUTHENTICATED for a key that
-// is malformed, unknown or revoked. Every request reads the key's row, so
-// a revocation applies to the next request.
+// is malformed, unknown or revoked. A key authenticated within keyTTL is
+// not read again: a revocation applies to this process's next request and
+// to other replicas' within keyTTL.
 func (s *Service) Authenticate(ctx context.Context, key string) (*viewer.Viewer, error) {
 	refused := apperr.Errorf(apperr.Unauthenticated, "invalid or revoked API key")
 	rest, ok := strings.CutPrefix(key, Prefix)
@@ -165,6 +168,10 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*viewer.Viewer,
 	}
 	// Before authentication there is no tenant to filter by: the lookup ID
 	// is the only way in, and the hash must match.
+	secretHash := hash(key)
+	if v, ok := s.keys.get(lookup, secretHash, time.Now()); ok {
+		return v, nil
+	}
 	sys := rule.SystemContext(ctx, "authenticating an API key")
 	row, err := s.Users.APIKey.Query().Where(entapikey.Lookup(lookup)).Only(sys)
 	if ent.IsNotFound(err) {
@@ -173,19 +180,23 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*viewer.Viewer,
 	if err != nil {
 		return nil, apperr.Wrap(apperr.Unavailable, err, "the user database is unavailable; try again")
 	}
-	if subtle.ConstantTimeCompare([]byte(row.SecretHash), []byte(hash(key))) != 1 || row.RevokedAt != nil {
+	if !equalHash(row.SecretHash, secretHash) || row.RevokedAt != nil {
 		return nil, refused
 	}
 	org, err := s.Users.Organization.Query().Where(organization.ID(row.OrganizationID)).Only(sys)
 	if err != nil {
 		return nil, fmt.Errorf("reading the API key's organization: %w", err)
 	}
-	return &viewer.Viewer{
+	v := &viewer.Viewer{
 		UserID: row.ID, Subject: "apikey:" + row.ID.String(), OrganizationID: org.ID, Organization: org.Name,
 		TenantID: org.TenantID, Tier: string(org.Tier), Roles: []viewer.Role{viewer.Member},
 		APIKeyID: row.ID, ReadOnly: !slices.Contains(row.Scopes, Write),
-	}, nil
+	}
+	s.keys.put(lookup, secretHash, v, time.Now())
+	return v, nil
 }
+
+func equalHash(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 func hash(key string) string {
 	sum := sha256.Sum256([]byte(key))

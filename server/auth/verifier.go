@@ -43,6 +43,7 @@ type Verifier struct {
 	// secret checks HS256 tokens, keys RS256/ES256 ones; nil when not
 	// accepted.
 	secret, keys *jwt.Parser
+	verified     verifiedTokens
 }
 
 // NewVerifier returns a Verifier; it needs a secret or a JWKS.
@@ -84,6 +85,18 @@ func NewVerifier(opts VerifierOpts) (*Verifier, error) {
 // Verify checks token and returns its bearer's identity. Every failure is an
 // UNAUTHENTICATED *apperr.Error.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
+	if id, ok := v.verified.get(token, v.opts.Now()); ok {
+		return id, nil
+	}
+	id, err := v.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	v.verified.put(token, id, v.opts.Now())
+	return id, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, token string) (*Identity, error) {
 	parser, err := v.parserFor(token)
 	if err != nil {
 		return nil, reject(err)

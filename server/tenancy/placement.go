@@ -300,6 +300,27 @@ func (r *Router) Placement(ctx context.Context, tenant ID) (Placement, error) {
 	if err != nil {
 		return Placement{}, err
 	}
+	return r.placementOf(tenant, row)
+}
+
+// RoutingPlacement returns where the router sends a tenant's requests now:
+// the placement as Placement describes it, read through the same cache the
+// router routes by (fresh within the router's TTL, dropped at once by a
+// move on this process), so that what it tells a client and where the
+// client's requests go always agree and a request path that asks costs no
+// database read.
+func (r *Router) RoutingPlacement(ctx context.Context, tenant ID) (Placement, error) {
+	if !tenant.Valid() {
+		return Placement{}, apperr.Errorf(apperr.BadUserInput, "malformed tenant ID")
+	}
+	row, err := r.placement(ctx, tenant)
+	if err != nil {
+		return Placement{}, err
+	}
+	return r.placementOf(tenant, row)
+}
+
+func (r *Router) placementOf(tenant ID, row placementRow) (Placement, error) {
 	p := Placement{TenantID: tenant, Tier: row.Tier, DatabaseTier: DatabaseTierOf(row.Tier), Moving: row.MoveState != moveNone}
 	if p.Moving {
 		p.MoveTarget = row.MoveTier
