@@ -11,11 +11,7 @@ import (
 
 // detected reads a workbook's in-cell distributions and outputs.
 func (r *Resolver) detected(ctx context.Context, obj *ent.Workbook) (incell.Detected, error) {
-	wb, _, err := r.FileService.Parsed(ctx, obj.ID)
-	if err != nil {
-		return incell.Detected{}, err
-	}
-	return incell.Detect(wb)
+	return r.FileService.Detected(ctx, obj)
 }
 
 func optionalString(s string) *string {

@@ -39,7 +39,7 @@ func (r *modelResolver) Versions(ctx context.Context, obj *ent.Model, first *int
 
 // Simulations is the resolver for the simulations field.
 func (r *modelResolver) Simulations(ctx context.Context, obj *ent.Model, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.SimulationConnection, error) {
-	return r.SimulationService.List(ctx, simsvc.ListParams{First: first, After: after, Model: &obj.ID})
+	return listedSimulations(ctx)(r.SimulationService.List(ctx, simsvc.ListParams{First: first, After: after, Model: &obj.ID}))
 }
 
 // OutputVariables is the resolver for the outputVariables field.
@@ -103,7 +103,7 @@ func (r *queryResolver) Models(ctx context.Context, first *int, after *entgql.Cu
 
 // Model is the resolver for the model field.
 func (r *simulationResolver) Model(ctx context.Context, obj *ent.Simulation) (*ent.Model, error) {
-	return r.SimulationService.ModelOf(ctx, obj)
+	return r.simulationModel(ctx, obj)
 }
 
 // Model returns generated.ModelResolver implementation.

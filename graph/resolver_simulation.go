@@ -127,7 +127,7 @@ func (r *queryResolver) Simulations(ctx context.Context, first *int, after *entg
 	if status != nil {
 		p.Status = string(*status)
 	}
-	return r.SimulationService.List(ctx, p)
+	return listedSimulations(ctx)(r.SimulationService.List(ctx, p))
 }
 
 // ValueAtRisk is the resolver for the valueAtRisk field.
@@ -259,7 +259,7 @@ func (r *subscriptionResolver) SimulationProgress(ctx context.Context, id string
 
 // Sheets is the resolver for the sheets field.
 func (r *workbookResolver) Sheets(ctx context.Context, obj *ent.Workbook) ([]*files.SheetInfo, error) {
-	wb, _, err := r.FileService.Parsed(ctx, obj.ID)
+	wb, err := r.FileService.ParsedOf(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (r *workbookResolver) Cells(ctx context.Context, obj *ent.Workbook, sheet s
 
 // Simulations is the resolver for the simulations field.
 func (r *workbookResolver) Simulations(ctx context.Context, obj *ent.Workbook, first *int, after *entgql.Cursor[uuid.UUID]) (*ent.SimulationConnection, error) {
-	return r.SimulationService.List(ctx, simsvc.ListParams{First: first, After: after, Workbook: &obj.ID})
+	return listedSimulations(ctx)(r.SimulationService.List(ctx, simsvc.ListParams{First: first, After: after, Workbook: &obj.ID}))
 }
 
 // DetectedInputs is the resolver for the detectedInputs field.

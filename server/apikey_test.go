@@ -131,3 +131,96 @@ func TestAPIKeys(t *testing.T) {
 		require.Equal(t, "API_KEY:"+writeKey.ID, actions["workbook.renamed/renamed.xlsx"])
 	})
 }
+
+// TestAPIKeyQueries calls the viewer's queries with API keys: a key of the
+// organization answers me (as itself), tenantInfo and workbooks like a
+// member; a revoked key, a key with a forged secret and a key from another
+// organization's deleted or unknown lookup ID are UNAUTHENTICATED on every
+// one of them, and a READ key's mutations are FORBIDDEN.
+func TestAPIKeyQueries(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers, c.Quotas = 0, false
+		s := servertest.Start(t, c)
+		admin := s.Token(t, auth.TokenParams{Email: "admin@keyq.example", Org: "keyq", Roles: []string{"ORG_ADMIN"}})
+		stranger := s.Token(t, auth.TokenParams{Email: "admin@keyq-other.example", Org: "keyq-other", Roles: []string{"ORG_ADMIN"}})
+		_, orgID := meID(t, s, admin)
+
+		writeKey, writeSecret := createAPIKey(t, s, admin, "automation", "WRITE")
+		_, readSecret := createAPIKey(t, s, admin, "reader", "READ")
+		revokedKey, revokedSecret := createAPIKey(t, s, admin, "old", "WRITE")
+		s.Query(t, admin, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, map[string]any{"id": revokedKey.ID}).Decode(t, &struct{}{})
+		foreignKey, foreignSecret := createAPIKey(t, s, stranger, "theirs", "WRITE")
+		wb := s.UploadID(t, writeSecret, "keyq.xlsx", labelledWorkbook(t))
+
+		var me struct {
+			Me struct {
+				ID           string
+				Organization struct{ ID string }
+			}
+		}
+		s.Query(t, writeSecret, `{ me { id organization { id } } }`, nil).Decode(t, &me)
+		require.Equal(t, writeKey.ID, me.Me.ID, "a key is its own user")
+		require.Equal(t, orgID, me.Me.Organization.ID)
+		var info struct{ TenantInfo struct{ TenantID string } }
+		s.Query(t, readSecret, `{ tenantInfo { tenantId } }`, nil).Decode(t, &info)
+		var adminInfo struct{ TenantInfo struct{ TenantID string } }
+		s.Query(t, admin, `{ tenantInfo { tenantId } }`, nil).Decode(t, &adminInfo)
+		require.Equal(t, adminInfo.TenantInfo.TenantID, info.TenantInfo.TenantID, "the key's tenant is its organization's")
+		var foreignMe struct{ Me struct{ ID string } }
+		s.Query(t, foreignSecret, `{ me { id } }`, nil).Decode(t, &foreignMe)
+		require.Equal(t, foreignKey.ID, foreignMe.Me.ID)
+
+		queries := map[string]string{
+			"Me":         `{ me { id organization { id } } }`,
+			"TenantInfo": `{ tenantInfo { tenantId } }`,
+			"Workbooks":  `{ workbooks { totalCount } }`,
+		}
+		// A key whose lookup ID is the foreign key's but whose secret is
+		// this organization's key's: it matches neither.
+		spliced := foreignKey.Prefix + strings.TrimPrefix(writeSecret, writeKey.Prefix)
+		keys := []struct {
+			name, secret, want string
+		}{
+			{"WriteKey", writeSecret, ""},
+			{"ReadKey", readSecret, ""},
+			{"RevokedKey", revokedSecret, "UNAUTHENTICATED"},
+			{"SplicedForeignKey", spliced, "UNAUTHENTICATED"},
+			{"ForgedSecret", writeKey.Prefix + "_0000", "UNAUTHENTICATED"},
+			{"UnknownLookupID", "sgk_ffffffffffffffff_secret", "UNAUTHENTICATED"},
+		}
+		for _, k := range keys {
+			for qname, q := range queries {
+				t.Run(k.name+qname, func(t *testing.T) {
+					resp := s.Query(t, k.secret, q, nil)
+					require.Equal(t, k.want, resp.Code(), "%+v", resp.Errors)
+				})
+			}
+		}
+		var list struct{ Workbooks struct{ TotalCount int } }
+		s.Query(t, foreignSecret, `{ workbooks { totalCount } }`, nil).Decode(t, &list)
+		require.Zero(t, list.Workbooks.TotalCount, "another organization's key sees none of this organization's workbooks")
+
+		// Scopes restrict mutations: READ refuses every one, WRITE allows them.
+		mutations := []struct { // in order: the WRITE key deletes the workbook last
+			name, secret, op, want string
+		}{
+			{"ReadKeyUploads", readSecret, "", "FORBIDDEN"},
+			{"ReadKeyDeletes", readSecret, `mutation($id: ID!) { deleteWorkbook(id: $id) }`, "FORBIDDEN"},
+			{"WriteKeyUploads", writeSecret, "", ""},
+			{"WriteKeyDeletes", writeSecret, `mutation($id: ID!) { deleteWorkbook(id: $id) }`, ""},
+		}
+		for _, m := range mutations {
+			t.Run(m.name, func(t *testing.T) {
+				if m.op == "" {
+					resp := s.Upload(t, m.secret, "scoped.xlsx", labelledWorkbook(t))
+					require.Equal(t, m.want, resp.Code(), "%+v", resp.Errors)
+					return
+				}
+				resp := s.Query(t, m.secret, m.op, map[string]any{"id": wb})
+				require.Equal(t, m.want, resp.Code(), "%+v", resp.Errors)
+			})
+		}
+	})
+}

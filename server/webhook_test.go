@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,9 +17,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/simgraph/simgraph/ent/outboxevent"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/server/config"
 	"github.com/simgraph/simgraph/server/servertest"
+	"github.com/simgraph/simgraph/server/webhook"
 )
 
 // receiver is a webhook endpoint that fails the first attempts of every
@@ -163,5 +167,112 @@ func TestWebhookDelivery(t *testing.T) {
 		require.Equal(t, "simulation.completed", body.Type)
 		require.Equal(t, sim.CreateSimulation.ID, body.Data.SimulationID)
 		require.Equal(t, 200, body.Data.Iterations)
+	})
+}
+
+// TestWebhookOncePerCompletionUnderKilledRelay completes simulations while
+// the event relay is down, then has it die between publishing the events
+// and stamping them published (so that it publishes them all again when it
+// comes back), with the webhook consumer killed and restarted meanwhile:
+// the endpoint is sent each completion once, signed, with one event per
+// simulation.
+func TestWebhookOncePerCompletionUnderKilledRelay(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, cfg func(testing.TB) *config.Config) {
+		c := cfg(t)
+		c.Workers, c.Quotas = 1, false
+		c.WebhookAllowPrivate = true
+		c.WebhookRetryBase = 10 * time.Millisecond
+		s := servertest.Start(t, c)
+		p := s.App.Operations
+		admin := s.Token(t, auth.TokenParams{Email: "admin@relayhooks.example", Org: "relayhooks", Roles: []string{"ORG_ADMIN"}})
+		rcv := &receiver{attempts: map[string]int{}, delivered: map[string]int{}, bodies: map[string][]string{}}
+		endpoint := httptest.NewServer(rcv)
+		t.Cleanup(endpoint.Close)
+		var created struct{ CreateWebhook struct{ Secret string } }
+		s.Query(t, admin, `mutation($u: String!) { createWebhook(url: $u, events: [SIMULATION_COMPLETED]) { secret } }`,
+			map[string]any{"u": endpoint.URL}).Decode(t, &created)
+		rcv.mu.Lock()
+		rcv.secret = created.CreateWebhook.Secret
+		rcv.mu.Unlock()
+		wb := s.UploadID(t, admin, "relay.xlsx", labelledWorkbook(t))
+		run := func() string {
+			in := priceModel(100)
+			in["workbookId"] = wb
+			var sim struct{ CreateSimulation struct{ ID string } }
+			s.Query(t, admin, `mutation($in: SimulationInput!) { createSimulation(input: $in) { id } }`, map[string]any{"in": in}).Decode(t, &sim)
+			return sim.CreateSimulation.ID
+		}
+		ctx := context.Background()
+
+		p.Relay.Stop()
+		var ids []string
+		for range 3 {
+			ids = append(ids, run())
+		}
+		waitCompleted(t, s, admin, ids)
+		// The relay publishes everything, then "dies" before its stamps
+		// count: every event is unpublished again, and the webhook
+		// consumer dies too.
+		require.NoError(t, p.Relay.Poll(ctx))
+		p.Consumers.Stop(webhook.ConsumerName)
+		for _, src := range p.Relay.Sources() {
+			require.NoError(t, src.Client.OutboxEvent.Update().Where(outboxevent.PublishedAtNotNil()).ClearPublishedAt().Exec(ctx))
+		}
+		p.Consumers.Start(ctx, webhook.ConsumerName)
+		p.Relay.Start(ctx)
+
+		// A last completion, after every republished one in the stream:
+		// once it is delivered, the duplicates have been handled.
+		last := run()
+		ids = append(ids, last)
+		delivered := func(simID string) bool {
+			rcv.mu.Lock()
+			defer rcv.mu.Unlock()
+			for _, bodies := range rcv.bodies {
+				if strings.Contains(bodies[0], simID) {
+					return true
+				}
+			}
+			return false
+		}
+		require.Eventually(t, func() bool { return delivered(last) }, 60*time.Second, 20*time.Millisecond)
+		// Deliveries are sent oldest first: a duplicate queued before the
+		// last one would have been sent before it.
+		deliveryStatuses := func() []string {
+			var got struct {
+				Webhooks []struct {
+					Deliveries []struct{ EventID, Status string }
+				}
+			}
+			s.Query(t, admin, `{ webhooks { deliveries(first: 100) { eventId status } } }`, nil).Decode(t, &got)
+			var out []string
+			for _, d := range got.Webhooks[0].Deliveries {
+				out = append(out, d.Status)
+			}
+			return out
+		}
+		var statuses []string
+		require.Eventually(t, func() bool {
+			statuses = deliveryStatuses()
+			return !slices.Contains(statuses, "PENDING")
+		}, 30*time.Second, 20*time.Millisecond, "the last attempt is recorded")
+		require.Equal(t, []string{"DELIVERED", "DELIVERED", "DELIVERED", "DELIVERED"}, statuses, "one delivery per completion")
+
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		require.Empty(t, rcv.bad, "every delivery is signed")
+		require.Len(t, rcv.delivered, len(ids), "one event per completion")
+		perSimulation := map[string]int{}
+		for id, n := range rcv.delivered {
+			require.Equal(t, 1, n, "event %s accepted once", id)
+			require.Equal(t, 1, rcv.attempts[id], "event %s sent once", id)
+			var body struct{ Data struct{ SimulationID string } }
+			require.NoError(t, json.Unmarshal([]byte(rcv.bodies[id][0]), &body))
+			perSimulation[body.Data.SimulationID]++
+		}
+		for _, id := range ids {
+			require.Equal(t, 1, perSimulation[id], "completions of %s sent", id)
+		}
 	})
 }

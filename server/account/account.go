@@ -47,15 +47,33 @@ func (p *Service) Me(ctx context.Context) (*Account, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := p.Users.User.Get(ctx, v.UserID)
+	u, err := p.viewerUser(ctx, v)
 	if err != nil {
-		return nil, fmt.Errorf("reading user: %w", err)
+		return nil, err
 	}
 	org, err := p.Users.Organization.Get(ctx, v.OrganizationID)
 	if err != nil {
 		return nil, fmt.Errorf("reading organization: %w", err)
 	}
 	return &Account{User: u, Organization: org}, nil
+}
+
+// viewerUser is the viewer's user row; an API key has none, and is described
+// from the key: its ID, "apikey:<id>" as subject and its roles.
+func (p *Service) viewerUser(ctx context.Context, v *viewer.Viewer) (*ent.User, error) {
+	if v.APIKeyID == uuid.Nil {
+		u, err := p.Users.User.Get(ctx, v.UserID)
+		if err != nil {
+			return nil, fmt.Errorf("reading user: %w", err)
+		}
+		return u, nil
+	}
+	roles := make([]string, len(v.Roles))
+	for i, r := range v.Roles {
+		roles[i] = string(r)
+	}
+	return &ent.User{ID: v.APIKeyID, Subject: "apikey:" + v.APIKeyID.String(), TenantID: v.TenantID,
+		OrganizationID: v.OrganizationID, Roles: roles}, nil
 }
 
 // TenantInfo returns the viewer's tenant as stored, whatever the token says:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/ent/auditentry"
+	"github.com/simgraph/simgraph/ent/simulation"
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/events"
 	"github.com/simgraph/simgraph/viewer"
@@ -87,6 +88,19 @@ func (s *Service) record(ctx context.Context, tx *ent.Tx, e events.Event) (func(
 	seen, err := tx.AuditEntry.Query().Where(auditentry.EventID(e.ID)).Exist(ctx)
 	if err != nil || seen {
 		return nil, err
+	}
+	if e.Type == events.SimulationCreated {
+		// A simulation that could not be queued was removed again with its
+		// entry (simulation.discard): its event, if already published,
+		// records nothing.
+		id, err := uuid.Parse(e.SubjectID)
+		if err != nil {
+			return nil, nil
+		}
+		exists, err := tx.Simulation.Query().Where(simulation.ID(id)).Exist(ctx)
+		if err != nil || !exists {
+			return nil, err
+		}
 	}
 	var named struct {
 		Name string `json:"name"`

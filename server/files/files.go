@@ -13,9 +13,11 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/google/uuid"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/simgraph/simgraph/engine/formula"
 	"github.com/simgraph/simgraph/engine/incell"
@@ -54,12 +56,19 @@ type Service struct {
 	OnCommit func()
 
 	parsed *lru.Cache[string, *workbook.Workbook]
+	// detections are the in-cell models of workbooks, by ID and content
+	// hash; parsing and detecting are each done once at a time per key.
+	detections *lru.Cache[string, incell.Detected]
+	flight     singleflight.Group
+	parses     atomic.Int64
+	detects    atomic.Int64
 }
 
 // New returns a file service keeping up to cacheSize parsed workbooks.
 func New(clients Clients, maxUpload int64, cacheSize int) *Service {
 	c, _ := lru.New[string, *workbook.Workbook](max(cacheSize, 1))
-	return &Service{Clients: clients, Limits: workbook.DefaultLimits(), MaxUploadBytes: maxUpload, parsed: c}
+	d, _ := lru.New[string, incell.Detected](max(cacheSize, 1))
+	return &Service{Clients: clients, Limits: workbook.DefaultLimits(), MaxUploadBytes: maxUpload, parsed: c, detections: d}
 }
 
 // Upload is a file as received.
@@ -362,22 +371,10 @@ func (s *Service) Parsed(ctx context.Context, id uuid.UUID) (*workbook.Workbook,
 	if err != nil {
 		return nil, nil, err
 	}
-	if wb, ok := s.parsed.Get(meta.Sha256); ok {
-		return wb, meta, nil
-	}
-	client, err := s.Clients(ctx, ServiceName)
+	wb, err := s.ParsedOf(ctx, meta)
 	if err != nil {
 		return nil, nil, err
 	}
-	full, err := client.Workbook.Get(ctx, id)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading workbook content: %w", err)
-	}
-	wb, err := workbook.Open(bytes.NewReader(full.Content), int64(len(full.Content)), s.Limits)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parsing stored workbook %s: %w", id, err)
-	}
-	s.parsed.Add(meta.Sha256, wb)
 	return wb, meta, nil
 }
 

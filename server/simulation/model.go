@@ -209,6 +209,7 @@ func (s *Service) GetModel(ctx context.Context, id string) (*ent.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.modelReads.Add(1)
 	m, err := client.Model.Get(ctx, uid)
 	if ent.IsNotFound(err) {
 		return nil, modelNotFound(id)

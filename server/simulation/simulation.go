@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,6 +57,8 @@ type Service struct {
 	// transaction commits (it wakes the relay).
 	Outbox   events.WriteFunc
 	OnCommit func()
+
+	modelReads atomic.Int64
 }
 
 // Create validates in against its workbook, stores the simulation as
@@ -225,7 +228,7 @@ func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef)
 	}
 	job := jobs.Job{SimulationID: id.String(), TenantID: v.TenantID, Tier: v.Tier, UserID: v.UserID.String(), OrganizationID: v.OrganizationID.String()}
 	if err := s.Queue.Enqueue(ctx, job); err != nil {
-		_ = client.Simulation.DeleteOneID(id).Exec(context.WithoutCancel(ctx))
+		s.discard(context.WithoutCancel(ctx), client, id)
 		return nil, apperr.Wrap(apperr.Unavailable, err, "the job queue is unavailable; try again")
 	}
 	_ = s.Progress.Publish(ctx, queued)
