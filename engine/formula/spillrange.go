@@ -65,6 +65,16 @@ func (m *model) spillCandidate(n Node, sheet int32, depth int) bool {
 		return m.spillCandidate(x.X, sheet, depth+1)
 	case *Binary:
 		return m.spillCandidate(x.L, sheet, depth+1) || m.spillCandidate(x.R, sheet, depth+1)
+	case *Invoke:
+		// a named LAMBDA returning FILTER(...) spills like FILTER
+		if m.spillCandidate(x.Fn, sheet, depth+1) {
+			return true
+		}
+		for _, a := range x.Args {
+			if m.spillCandidate(a, sheet, depth+1) {
+				return true
+			}
+		}
 	case *Call:
 		if spillFns[x.Name] {
 			return true
