@@ -51,27 +51,33 @@ const spillRounds = 4
 // formula spills: it calls a spillFns function outside an @, directly or
 // through defined names.
 func (m *model) spillCandidate(n Node, sheet int32, depth int) bool {
+	return m.spillCandidatePath(n, sheet, depth, nil)
+}
+
+// spillCandidatePath is spillCandidate skipping the names already being
+// followed (path): a recursive LAMBDA names itself.
+func (m *model) spillCandidatePath(n Node, sheet int32, depth int, path []Node) bool {
 	if depth > maxEvalDepth {
 		return false
 	}
 	switch x := n.(type) {
 	case *Name:
-		if ast, ok := m.lookupName(x, sheet); ok {
-			return m.spillCandidate(ast, sheet, depth+1)
+		if ast, ok := m.lookupName(x, sheet); ok && !onPath(path, ast) {
+			return m.spillCandidatePath(ast, sheet, depth+1, append(path, ast))
 		}
 	case *Unary:
-		return x.Op != '@' && m.spillCandidate(x.X, sheet, depth+1)
+		return x.Op != '@' && m.spillCandidatePath(x.X, sheet, depth+1, path)
 	case *Percent:
-		return m.spillCandidate(x.X, sheet, depth+1)
+		return m.spillCandidatePath(x.X, sheet, depth+1, path)
 	case *Binary:
-		return m.spillCandidate(x.L, sheet, depth+1) || m.spillCandidate(x.R, sheet, depth+1)
+		return m.spillCandidatePath(x.L, sheet, depth+1, path) || m.spillCandidatePath(x.R, sheet, depth+1, path)
 	case *Invoke:
 		// a named LAMBDA returning FILTER(...) spills like FILTER
-		if m.spillCandidate(x.Fn, sheet, depth+1) {
+		if m.spillCandidatePath(x.Fn, sheet, depth+1, path) {
 			return true
 		}
 		for _, a := range x.Args {
-			if m.spillCandidate(a, sheet, depth+1) {
+			if m.spillCandidatePath(a, sheet, depth+1, path) {
 				return true
 			}
 		}
@@ -80,7 +86,7 @@ func (m *model) spillCandidate(n Node, sheet int32, depth int) bool {
 			return true
 		}
 		for _, a := range x.Args {
-			if m.spillCandidate(a, sheet, depth+1) {
+			if m.spillCandidatePath(a, sheet, depth+1, path) {
 				return true
 			}
 		}
