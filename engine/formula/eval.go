@@ -263,6 +263,13 @@ func (ev *evaluator) formulaValue(id int32) Value {
 		}
 		r, c := int(ci.row-a.row1), int(ci.col-a.col1)
 		if a.spill {
+			if a.exceeds(res) {
+				// in the way of a cell, or past the range made for it
+				if id == a.master {
+					return ErrValueOf(ErrSpill)
+				}
+				return Blank
+			}
 			return spilledValue(res, r, c)
 		}
 		if res.Kind == KindArray {

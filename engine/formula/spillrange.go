@@ -234,8 +234,12 @@ func (m *model) addSpills(pending []pendingSpill) bool {
 	m.shaping, m.virt, m.spillCands = nil, nil, nil
 	added, spilled := false, 0
 	for i, p := range pending {
-		if m.placeSpill(p, shapes[i], &spilled) {
+		s, follows := m.spillCapacity(p, shapes[i], maxSpilledCells-spilled)
+		if m.placeSpill(p, s, &spilled) {
 			added = true
+		}
+		if a := m.cells[p.id].array; a != nil && !a.blocked {
+			a.follows = follows
 		}
 	}
 	m.rewriteAnchors()
@@ -388,6 +392,12 @@ func (m *model) resolveAnchors(n Node, sheet int32) Node {
 				if !ok {
 					return ErrorLit{K: ErrRef}
 				}
+				if m.cells[id].array.follows {
+					// the range for the dependencies, the part the
+					// array covers when evaluated (anchorArray)
+					return &Call{Name: "ANCHORARRAY", Args: []Node{&Ref{Sheet: r.Sheet, Kind: RefArea, Row1: int(sa.Row1), Col1: int(sa.Col1), Row2: int(sa.Row2), Col2: int(sa.Col2),
+						Abs: AbsCol1 | AbsRow1 | AbsCol2 | AbsRow2}}}
+				}
 				out := &Ref{Sheet: r.Sheet, Kind: RefArea, Row1: int(sa.Row1), Col1: int(sa.Col1), Row2: int(sa.Row2), Col2: int(sa.Col2),
 					Abs: AbsCol1 | AbsRow1 | AbsCol2 | AbsRow2}
 				if sa.single() {
@@ -421,20 +431,34 @@ func anchorArray(ev *evaluator, args []Node) Value {
 	if v.Kind == KindError {
 		return v
 	}
-	if v.Kind != KindRef || len(v.Areas) > 0 || !v.Ref.single() {
+	if v.Kind != KindRef || len(v.Areas) > 0 {
 		return ErrValueOf(ErrRef)
 	}
 	id, ok := ev.m.index[key(v.Ref.Sheet, v.Ref.Row1, v.Ref.Col1)]
 	if !ok {
 		return ErrValueOf(ErrRef)
 	}
-	if ev.m.spillCands[id] {
+	if ev.m.spillCands[id] && v.Ref.single() {
 		return ev.m.staticArray(id)
 	}
-	if a, ok := ev.m.spillArea(id); ok {
+	a, ok := ev.m.spillArea(id)
+	if !ok || !v.Ref.single() && v.Ref != a {
+		return ErrValueOf(ErrRef)
+	}
+	info := ev.m.cells[id].array
+	if !info.follows {
 		return Value{Kind: KindRef, Ref: a}
 	}
-	return ErrValueOf(ErrRef)
+	res, ok := ev.spillResult(info)
+	if !ok {
+		return Value{Kind: KindRef, Ref: a}
+	}
+	if info.exceeds(res) {
+		return ErrValueOf(ErrRef) // the anchor shows #SPILL!: nothing spills
+	}
+	s := shapeOf(res)
+	a.Row2, a.Col2 = a.Row1+int32(s.rows)-1, a.Col1+int32(s.cols)-1
+	return Value{Kind: KindRef, Ref: a}
 }
 
 // spillLanes is the per-lane cache of a spilling master's array in the

@@ -310,6 +310,11 @@ func (e *vlane) eval(s *State, n int) []float64 {
 		var v Value
 		if e.cell >= 0 {
 			v = ev.formulaValue(e.cell)
+			if v.Kind == KindBlank {
+				// a cell of a spill range past this lane's array
+				out[i] = laneBlank
+				continue
+			}
 		} else {
 			v = finalValue(ev.scalar(ev.eval(e.node)))
 		}
