@@ -18,9 +18,9 @@ import "github.com/simgraph/simgraph/engine/workbook"
 // a spill as they treat an array formula. A range that would cover a
 // value, another formula or the sheet's edge leaves the anchor #SPILL!.
 // A1# is rewritten into the absolute reference of the range (#REF! when
-// A1 does not spill), so SUM(A1#) gets the range kernels. In an iteration
-// whose array is smaller than the range the cells past it are blank; one
-// whose array is larger shows only the part that fits.
+// A1 does not spill), so SUM(A1#) gets the range kernels. A range whose
+// array may change size per iteration is made as large as the array can
+// be (spillbound.go).
 
 // spillFns are the functions whose result is an array in dynamic-array
 // Excel and that older Excel does not have.
