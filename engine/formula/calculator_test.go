@@ -16,12 +16,20 @@ func calculatorWorkbook() *workbook.Workbook {
 	wb := workbook.New([]*workbook.Sheet{
 		{Name: "S", Cells: []workbook.Cell{
 			num(1, 1, 2), num(2, 1, 3), num(3, 1, 5), // A1:A3
-			{Row: 1, Col: 2, Formula: "A1*10"},   // B1
-			{Row: 2, Col: 2, Formula: "B1+T!A1"}, // B2
-			num(1, 3, 7),                         // C1
+			{Row: 1, Col: 2, Formula: "A1*10"},     // B1
+			{Row: 2, Col: 2, Formula: "B1+T!A1"},   // B2
+			num(1, 3, 7),                           // C1
+			{Row: 3, Col: 2, Formula: "Outer(A1)"}, // B3
+			{Row: 4, Col: 2, Formula: "Ident(A1)"}, // B4
 		}},
 		{Name: "T", Cells: []workbook.Cell{num(1, 1, 100)}},
-	}, []workbook.DefinedName{{Name: "Rate", RefersTo: "S!$C$1"}})
+	}, []workbook.DefinedName{
+		{Name: "Rate", RefersTo: "S!$C$1"},
+		{Name: "Scale", RefersTo: "_xlfn.LAMBDA(_xlpm.x,_xlpm.x*S!$C$1)"}, // a named LAMBDA reading C1
+		{Name: "Outer", RefersTo: "LAMBDA(x,Scale(x)+1)"},                 // one calling it
+		{Name: "Scaled", RefersTo: "Scale(2)"},                            // a name calling it
+		{Name: "Ident", RefersTo: "LAMBDA(x,x)"},
+	})
 	wb.Tables = []workbook.Table{{Name: "Nums", Sheet: "S", Row1: 1, Col1: 1, Row2: 3, Col2: 1, Columns: []string{"n"}}}
 	return wb
 }
@@ -69,6 +77,18 @@ func TestCalculatorReads(t *testing.T) {
 		{"Rate", []formula.CellRef{c1}, &c1},
 		{"5", []formula.CellRef{a1}, nil},
 		{"MAX(Nums)", []formula.CellRef{a1}, &a1},
+		{"Scale(2)", []formula.CellRef{c1}, &c1},
+		{"_xlfn.Scale(2)", []formula.CellRef{c1}, &c1},
+		{"Outer(2)", []formula.CellRef{c1}, &c1},
+		{"Scaled*2", []formula.CellRef{c1}, &c1},
+		{"B3*2", []formula.CellRef{c1}, &c1},
+		{"B4*2", []formula.CellRef{c1}, nil},
+		{"Ident(5)", []formula.CellRef{c1}, nil},
+		{"LAMBDA(x,Outer(x))(1)", []formula.CellRef{c1}, &c1},
+		{"LET(f,Scale,f(1))", []formula.CellRef{c1}, &c1},
+		{"LET(g,LAMBDA(y,Scale(y)),g(1))", []formula.CellRef{c1}, &c1},
+		{"LET(Scale,LAMBDA(x,x),Scale(1))", []formula.CellRef{c1}, nil},
+		{"MAP(A1:A2,Scale)", []formula.CellRef{c1}, &c1},
 	}
 	calc := formula.NewCalculator(calculatorWorkbook())
 	for _, tt := range tests {
@@ -84,4 +104,18 @@ func TestCalculatorReads(t *testing.T) {
 			require.Equal(t, *tt.want, got)
 		})
 	}
+}
+
+// TestNamedLambdaDependency: a cell that reads an input only through named
+// LAMBDAs (B3 = Outer(A1), Outer calling Scale, which reads C1) follows the
+// input in a compiled program.
+func TestNamedLambdaDependency(t *testing.T) {
+	c1 := formula.CellRef{Sheet: "S", Row: 1, Col: 3}
+	b3 := formula.CellRef{Sheet: "S", Row: 3, Col: 2}
+	p, err := formula.Compile(calculatorWorkbook(), formula.CompileOptions{Inputs: []formula.CellRef{c1}, Outputs: []formula.CellRef{b3}})
+	require.NoError(t, err)
+	s := p.NewState(2)
+	s.Input(0)[0], s.Input(0)[1] = 7, 10
+	s.Run(2)
+	require.Equal(t, []float64{2*7 + 1, 2*10 + 1}, s.Output(0)[:2])
 }

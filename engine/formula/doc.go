@@ -49,7 +49,9 @@
 // LET, LAMBDA and the LAMBDA helpers are evaluated lane by lane
 // (lambda.go).
 // Dynamic arrays spill over a range decided when the model is built, from
-// the formula's static result (spillrange.go); legacy formulas keep
+// the formula's static result and the array's bound, within which each
+// iteration's array shows at its own size (spillrange.go, spillbound.go);
+// legacy formulas keep
 // implicit intersection. TODAY and NOW are refused on purpose: a model
 // that reads the clock cannot be reproduced.
 package formula

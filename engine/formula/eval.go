@@ -24,11 +24,15 @@ type evaluator struct {
 	whatIf          *whatIfScope
 	scope           *binding // LET and LAMBDA names in force (lambda.go)
 	lambdaDepth     int      // nested LAMBDA invocations
+	steps           int      // work done by this evaluation (limits.go)
 }
 
 const maxEvalDepth = 512
 
 func (ev *evaluator) eval(n Node) Value {
+	if ev.steps++; ev.steps > maxEvalSteps {
+		return ErrValueOf(ErrNum)
+	}
 	switch x := n.(type) {
 	case Number:
 		return NumberValue(x.V)
@@ -161,7 +165,7 @@ func (ev *evaluator) refToArray(a Area) Value {
 		a.Row2, a.Col2 = max(c.Row2, a.Row1), max(c.Col2, a.Col1)
 	}
 	r, c := a.rows(), a.cols()
-	if r*c > 1<<22 {
+	if r*c > 1<<22 || !ev.spend(r*c) {
 		return ErrValueOf(ErrNum)
 	}
 	arr := &ArrayValue{Rows: r, Cols: c, V: make([]Value, r*c)}
@@ -259,6 +263,13 @@ func (ev *evaluator) formulaValue(id int32) Value {
 		}
 		r, c := int(ci.row-a.row1), int(ci.col-a.col1)
 		if a.spill {
+			if a.exceeds(res) {
+				// in the way of a cell, or past the range made for it
+				if id == a.master {
+					return ErrValueOf(ErrSpill)
+				}
+				return Blank
+			}
 			return spilledValue(res, r, c)
 		}
 		if res.Kind == KindArray {
@@ -347,6 +358,9 @@ func (ev *evaluator) arrayBinary(op string, l, r Value) Value {
 	}
 	if r.Kind == KindArray {
 		rows, cols = max(rows, r.Arr.Rows), max(cols, r.Arr.Cols)
+	}
+	if e := ev.arrayCells(rows, cols); e != 0 {
+		return ErrValueOf(e)
 	}
 	out := &ArrayValue{Rows: rows, Cols: cols, V: make([]Value, rows*cols)}
 	for i := 0; i < rows; i++ {
@@ -540,6 +554,9 @@ func (ev *evaluator) lift(spec *fnSpec, args []Value) (Value, bool) {
 	}
 	if rows == 0 {
 		return Value{}, false
+	}
+	if e := ev.arrayCells(rows, cols); e != 0 {
+		return ErrValueOf(e), true
 	}
 	out := &ArrayValue{Rows: rows, Cols: cols, V: make([]Value, rows*cols)}
 	sub := make([]Value, len(args))

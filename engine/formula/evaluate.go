@@ -164,6 +164,9 @@ func evaluateWorkbook(wb *workbook.Workbook) (*Evaluation, error) {
 			r = m.result(id)
 			r.Status = Evaluated
 			r.Value = m.evalCell(id, nil)
+			if ci := &m.cells[id]; r.Value.Kind == KindBlank && ci.array != nil && ci.array.spill && ci.array.master != id {
+				continue // a cell of a spill range past the array: empty
+			}
 		}
 		ev.Cells = append(ev.Cells, *r)
 	}

@@ -113,7 +113,7 @@ func fnSequence(ev *evaluator, a []Value) Value {
 	if e != 0 {
 		return errv(e)
 	}
-	if e := arrayDims(rows, cols); e != 0 {
+	if e := ev.arrayDims(rows, cols); e != 0 {
 		return errv(e)
 	}
 	v := make([]Value, rows*cols)
@@ -124,17 +124,12 @@ func fnSequence(ev *evaluator, a []Value) Value {
 }
 
 // arrayDims checks the extent of a built array: none is #CALC!, negative
-// #VALUE!, more than maxArrayCells #NUM!.
-func arrayDims(rows, cols int) ErrorCode {
-	switch {
-	case rows < 0 || cols < 0:
-		return ErrValue
-	case rows == 0 || cols == 0:
+// #VALUE!, more than maxArrayCells or past the evaluation's budget #NUM!.
+func (ev *evaluator) arrayDims(rows, cols int) ErrorCode {
+	if rows == 0 && cols >= 0 || cols == 0 && rows >= 0 {
 		return ErrCalc
-	case rows*cols > maxArrayCells:
-		return ErrNum
 	}
-	return 0
+	return ev.arrayCells(rows, cols)
 }
 
 // RANDARRAY([rows], [columns], [min], [max], [whole_number]) draws from the
@@ -160,7 +155,7 @@ func fnRandArray(ev *evaluator, a []Value) Value {
 	if e != 0 {
 		return errv(e)
 	}
-	if e := arrayDims(rows, cols); e != 0 {
+	if e := ev.arrayDims(rows, cols); e != 0 {
 		return errv(e)
 	}
 	if lo > hi {
@@ -570,7 +565,7 @@ func stack(ev *evaluator, a []Value, vertical bool) Value {
 			rows, cols = max(rows, x.Rows), cols+x.Cols
 		}
 	}
-	if e := arrayDims(rows, cols); e != 0 {
+	if e := ev.arrayDims(rows, cols); e != 0 {
 		return errv(e)
 	}
 	out := make([]Value, rows*cols)

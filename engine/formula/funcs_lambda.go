@@ -237,9 +237,12 @@ func (ev *evaluator) element(v Value) Value {
 	return v
 }
 
-func newArray(rows, cols int) (*ArrayValue, Value) {
+func (ev *evaluator) newArray(rows, cols int) (*ArrayValue, Value) {
 	if rows*cols > maxLambdaCells {
 		return nil, ErrValueOf(ErrNum)
+	}
+	if e := ev.arrayCells(rows, cols); e != 0 {
+		return nil, ErrValueOf(e)
 	}
 	return &ArrayValue{Rows: rows, Cols: cols, V: make([]Value, rows*cols)}, Value{}
 }
@@ -262,7 +265,7 @@ func fnMap(ev *evaluator, args []Value) Value {
 		els[i] = e
 		rows, cols = max(rows, e.rows), max(cols, e.cols)
 	}
-	out, bad := newArray(rows, cols)
+	out, bad := ev.newArray(rows, cols)
 	if out == nil {
 		return bad
 	}
@@ -314,7 +317,7 @@ func fnReduce(ev *evaluator, args []Value) Value {
 func fnScan(ev *evaluator, args []Value) Value {
 	var out *ArrayValue
 	if e, bad := ev.elements(args[1]); bad.Kind == KindBlank {
-		if out, bad = newArray(e.rows, e.cols); out == nil {
+		if out, bad = ev.newArray(e.rows, e.cols); out == nil {
 			return bad
 		}
 	}
@@ -370,7 +373,7 @@ func fnMakeArray(ev *evaluator, args []Value) Value {
 		}
 		dims[i] = int(f)
 	}
-	out, bad := newArray(dims[0], dims[1])
+	out, bad := ev.newArray(dims[0], dims[1])
 	if out == nil {
 		return bad
 	}

@@ -14,10 +14,13 @@ func init() {
 		if e != 0 {
 			return errv(e)
 		}
-		_, xc := x.Dims()
-		yr, _ := y.Dims()
+		xr, xc := x.Dims()
+		yr, yc := y.Dims()
 		if xc != yr {
 			return errv(ErrValue)
+		}
+		if e := ev.arrayCells(xr, yc); e != 0 || !ev.spend(xr*yc*xc) {
+			return errv(ErrNum)
 		}
 		var p mat.Dense
 		p.Mul(x, y)
@@ -31,6 +34,9 @@ func init() {
 		r, c := x.Dims()
 		if r != c {
 			return errv(ErrValue)
+		}
+		if !ev.spend(r * r * r) {
+			return errv(ErrNum)
 		}
 		if det := mat.Det(x); det == 0 {
 			return errv(ErrNum)
@@ -49,6 +55,9 @@ func init() {
 		r, c := x.Dims()
 		if r != c {
 			return errv(ErrValue)
+		}
+		if !ev.spend(r * r * r) {
+			return errv(ErrNum)
 		}
 		return num(mat.Det(x))
 	}).arrayArgs = true

@@ -126,12 +126,8 @@ func walkFree(n Node, fn func(Node)) { walkScoped(n, nil, fn) }
 func walkScoped(n Node, local []string, fn func(Node)) {
 	switch x := n.(type) {
 	case *Name:
-		if x.Sheet == "" {
-			for _, l := range local {
-				if strings.EqualFold(l, x.Name) {
-					return
-				}
-			}
+		if x.Sheet == "" && isLocal(local, x.Name) {
+			return
 		}
 	case *Call:
 		if x.Name == "LET" || x.Name == "LAMBDA" {
@@ -152,6 +148,11 @@ func walkScoped(n Node, local []string, fn func(Node)) {
 		}
 	}
 	fn(n)
+	if x, ok := n.(*Call); ok && functions[x.Name] == nil && !isLocal(local, x.Name) {
+		// a call of a defined name in an expression the model did not
+		// bind (Calculator's): the name is read as in an Invoke
+		fn(&Name{Name: x.Name})
+	}
 	switch x := n.(type) {
 	case *Unary:
 		walkScoped(x.X, local, fn)
@@ -176,6 +177,16 @@ func walkScoped(n Node, local []string, fn func(Node)) {
 			}
 		}
 	}
+}
+
+// isLocal reports whether name is one of the LET and LAMBDA names in force.
+func isLocal(local []string, name string) bool {
+	for _, l := range local {
+		if strings.EqualFold(l, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // onPath reports whether the name expression ast is already being followed.

@@ -38,6 +38,7 @@ type arrayInfo struct {
 	result                 *Value // the master's computed array (deterministic mode)
 	spill                  bool   // a dynamic array's spill range (spillrange.go)
 	blocked                bool   // the spill range is blocked: the master is #SPILL!
+	follows                bool   // A1# reads the part the array covers (spillbound.go)
 }
 
 type sheetInfo struct {

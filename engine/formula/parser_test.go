@@ -1,6 +1,7 @@
 package formula
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -209,6 +210,13 @@ func FuzzParse(f *testing.F) {
 		"A1#", "SUM(A1#)", "Sheet1!$A$1#*2", "_xlfn.ANCHORARRAY(A1)", "_xlfn.SINGLE(A1:A3)", "@SEQUENCE(3)",
 		"SEQUENCE(3,2)", "SORT(A1:A5,1,-1)", "FILTER(A1:A5,A1:A5>2,\"none\")", "UNIQUE(A1:A5,,TRUE)", "A1##", "#A1",
 		"TAKE(A1:A5,-2)", "VSTACK(A1:A2,{1,2})", "RANDARRAY(2,2)", "INDIRECT(\"Keys\")",
+		"Sales[Amount]", "[@Price]", "Sales[@Amount]*2", "Sales[[#This Row],[Amount]]", "SUM(Sales[[Amount]:[Price]])",
+		"Sales[#All]", "Sales[#Data]", "Sales[#Headers]", "Sales[#Totals]", "ROWS(Sales)", "Sales[[#All],[Flag]]",
+		"VLOOKUP(2,Sales,3,FALSE)", "SUMIFS(Sales[Price],Sales[Amount],\">1\")", "Sales[", "[@", "Sales[[Amount]:]",
+		"FILTER(Sales[Amount],Sales[Amount]>A1)", "ROWS(G2#)", "@Sales[Amount]", "LET(t,Sales[Amount],SUM(t#))",
+		// the limits themselves are TestEvaluationLimits': seeds that run
+		// to the budget are too slow under the fuzzer's instrumentation
+		"MAKEARRAY(100000,100000,LAMBDA(r,c,r))", "Fib(12)", "REDUCE(0,SEQUENCE(50),LAMBDA(a,b,VSTACK(a,b)))",
 	} {
 		f.Add(s)
 	}
@@ -232,9 +240,25 @@ func FuzzParse(f *testing.F) {
 			// over miniBook's values (spillrange.go)
 			wb = miniBook()
 			wb.Sheets[0].Cells = append(wb.Sheets[0].Cells, workbook.Cell{Row: 2, Col: 7, Formula: s}, workbook.Cell{Row: 1, Col: 7, Formula: "SUM(G2#)"})
-			if _, err := EvaluateWorkbook(workbook.New(wb.Sheets, wb.Names)); err != nil {
+			wb = workbook.New(wb.Sheets, append(wb.Names, lambdaBook().Names...))
+			// structured references resolve against a table over A1:C5
+			wb.Tables = []workbook.Table{{Name: "Sales", Sheet: "S", Row1: 1, Col1: 1, Row2: 5, Col2: 3, Columns: []string{"Amount", "Flag", "Price"}}}
+			if _, err := EvaluateWorkbook(wb); err != nil {
 				t.Fatal(err)
 			}
+			// and in a simulation, where A1 varies and the spill follows
+			// each lane's array
+			p, err := Compile(wb, CompileOptions{Inputs: refs(t, "S!A1"), Outputs: refs(t, "S!G2", "S!G1", "S!G3")})
+			if err != nil {
+				if strings.Contains(err.Error(), "internal error") {
+					t.Fatal(err)
+				}
+				return
+			}
+			st := p.NewState(2)
+			st.Input(0)[0], st.Input(0)[1] = 0, 7
+			st.SetRand(rand.New(rand.NewPCG(1, 2)))
+			st.Run(2)
 		}
 	})
 }

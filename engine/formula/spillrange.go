@@ -18,9 +18,9 @@ import "github.com/simgraph/simgraph/engine/workbook"
 // a spill as they treat an array formula. A range that would cover a
 // value, another formula or the sheet's edge leaves the anchor #SPILL!.
 // A1# is rewritten into the absolute reference of the range (#REF! when
-// A1 does not spill), so SUM(A1#) gets the range kernels. In an iteration
-// whose array is smaller than the range the cells past it are blank; one
-// whose array is larger shows only the part that fits.
+// A1 does not spill), so SUM(A1#) gets the range kernels. A range whose
+// array may change size per iteration is made as large as the array can
+// be (spillbound.go).
 
 // spillFns are the functions whose result is an array in dynamic-array
 // Excel and that older Excel does not have.
@@ -51,26 +51,42 @@ const spillRounds = 4
 // formula spills: it calls a spillFns function outside an @, directly or
 // through defined names.
 func (m *model) spillCandidate(n Node, sheet int32, depth int) bool {
+	return m.spillCandidatePath(n, sheet, depth, nil)
+}
+
+// spillCandidatePath is spillCandidate skipping the names already being
+// followed (path): a recursive LAMBDA names itself.
+func (m *model) spillCandidatePath(n Node, sheet int32, depth int, path []Node) bool {
 	if depth > maxEvalDepth {
 		return false
 	}
 	switch x := n.(type) {
 	case *Name:
-		if ast, ok := m.lookupName(x, sheet); ok {
-			return m.spillCandidate(ast, sheet, depth+1)
+		if ast, ok := m.lookupName(x, sheet); ok && !onPath(path, ast) {
+			return m.spillCandidatePath(ast, sheet, depth+1, append(path, ast))
 		}
 	case *Unary:
-		return x.Op != '@' && m.spillCandidate(x.X, sheet, depth+1)
+		return x.Op != '@' && m.spillCandidatePath(x.X, sheet, depth+1, path)
 	case *Percent:
-		return m.spillCandidate(x.X, sheet, depth+1)
+		return m.spillCandidatePath(x.X, sheet, depth+1, path)
 	case *Binary:
-		return m.spillCandidate(x.L, sheet, depth+1) || m.spillCandidate(x.R, sheet, depth+1)
+		return m.spillCandidatePath(x.L, sheet, depth+1, path) || m.spillCandidatePath(x.R, sheet, depth+1, path)
+	case *Invoke:
+		// a named LAMBDA returning FILTER(...) spills like FILTER
+		if m.spillCandidatePath(x.Fn, sheet, depth+1, path) {
+			return true
+		}
+		for _, a := range x.Args {
+			if m.spillCandidatePath(a, sheet, depth+1, path) {
+				return true
+			}
+		}
 	case *Call:
 		if spillFns[x.Name] {
 			return true
 		}
 		for _, a := range x.Args {
-			if m.spillCandidate(a, sheet, depth+1) {
+			if m.spillCandidatePath(a, sheet, depth+1, path) {
 				return true
 			}
 		}
@@ -218,8 +234,12 @@ func (m *model) addSpills(pending []pendingSpill) bool {
 	m.shaping, m.virt, m.spillCands = nil, nil, nil
 	added, spilled := false, 0
 	for i, p := range pending {
-		if m.placeSpill(p, shapes[i], &spilled) {
+		s, follows := m.spillCapacity(p, shapes[i], maxSpilledCells-spilled)
+		if m.placeSpill(p, s, &spilled) {
 			added = true
+		}
+		if a := m.cells[p.id].array; a != nil && !a.blocked {
+			a.follows = follows
 		}
 	}
 	m.rewriteAnchors()
@@ -372,6 +392,12 @@ func (m *model) resolveAnchors(n Node, sheet int32) Node {
 				if !ok {
 					return ErrorLit{K: ErrRef}
 				}
+				if m.cells[id].array.follows {
+					// the range for the dependencies, the part the
+					// array covers when evaluated (anchorArray)
+					return &Call{Name: "ANCHORARRAY", Args: []Node{&Ref{Sheet: r.Sheet, Kind: RefArea, Row1: int(sa.Row1), Col1: int(sa.Col1), Row2: int(sa.Row2), Col2: int(sa.Col2),
+						Abs: AbsCol1 | AbsRow1 | AbsCol2 | AbsRow2}}}
+				}
 				out := &Ref{Sheet: r.Sheet, Kind: RefArea, Row1: int(sa.Row1), Col1: int(sa.Col1), Row2: int(sa.Row2), Col2: int(sa.Col2),
 					Abs: AbsCol1 | AbsRow1 | AbsCol2 | AbsRow2}
 				if sa.single() {
@@ -405,20 +431,34 @@ func anchorArray(ev *evaluator, args []Node) Value {
 	if v.Kind == KindError {
 		return v
 	}
-	if v.Kind != KindRef || len(v.Areas) > 0 || !v.Ref.single() {
+	if v.Kind != KindRef || len(v.Areas) > 0 {
 		return ErrValueOf(ErrRef)
 	}
 	id, ok := ev.m.index[key(v.Ref.Sheet, v.Ref.Row1, v.Ref.Col1)]
 	if !ok {
 		return ErrValueOf(ErrRef)
 	}
-	if ev.m.spillCands[id] {
+	if ev.m.spillCands[id] && v.Ref.single() {
 		return ev.m.staticArray(id)
 	}
-	if a, ok := ev.m.spillArea(id); ok {
+	a, ok := ev.m.spillArea(id)
+	if !ok || !v.Ref.single() && v.Ref != a {
+		return ErrValueOf(ErrRef)
+	}
+	info := ev.m.cells[id].array
+	if !info.follows {
 		return Value{Kind: KindRef, Ref: a}
 	}
-	return ErrValueOf(ErrRef)
+	res, ok := ev.spillResult(info)
+	if !ok {
+		return Value{Kind: KindRef, Ref: a}
+	}
+	if info.exceeds(res) {
+		return ErrValueOf(ErrRef) // the anchor shows #SPILL!: nothing spills
+	}
+	s := shapeOf(res)
+	a.Row2, a.Col2 = a.Row1+int32(s.rows)-1, a.Col1+int32(s.cols)-1
+	return Value{Kind: KindRef, Ref: a}
 }
 
 // spillLanes is the per-lane cache of a spilling master's array in the

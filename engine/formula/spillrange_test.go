@@ -30,7 +30,7 @@ func spillData() []workbook.Cell {
 // formula cell's value by its A1 name.
 func evalSheet(t *testing.T, cells []workbook.Cell) map[string]Value {
 	t.Helper()
-	wb := workbook.New([]*workbook.Sheet{{Name: "S", Cells: append(spillData(), cells...)}}, []workbook.DefinedName{{Name: "Seq", RefersTo: "SEQUENCE(3)"}})
+	wb := workbook.New([]*workbook.Sheet{{Name: "S", Cells: append(spillData(), cells...)}}, []workbook.DefinedName{{Name: "Seq", RefersTo: "SEQUENCE(3)"}, {Name: "Odds", RefersTo: "LAMBDA(r,FILTER(r,r>2))"}})
 	ev, err := EvaluateWorkbook(wb)
 	require.NoError(t, err)
 	out := map[string]Value{}
@@ -102,6 +102,8 @@ func TestSpill(t *testing.T) {
 			laidOut("D1", []Value{n(1), s("a")}, []Value{n(1), s("a")}), nil},
 		{"FilterWholeColumns", []workbook.Cell{formulaAt("D1", "FILTER(A:A,A:A>2)"), formulaAt("E1", "FILTER(B:B,A:A=1)")},
 			map[string]Value{"D1": n(3), "D2": n(3), "D3": n(5), "E1": s("a"), "E2": s("a")}, []string{"D4", "E3"}},
+		{"NamedLambdaSpills", []workbook.Cell{formulaAt("D1", "Odds(A1:A6)")},
+			laidOut("D1", col(n(3), n(3), n(5))...), []string{"D4"}},
 		{"FilterIfEmpty", []workbook.Cell{formulaAt("D1", "FILTER(A1:A6,A1:A6>9,\"none\")")},
 			map[string]Value{"D1": s("none")}, []string{"D2"}},
 		{"FilterEmptyIsCalc", []workbook.Cell{formulaAt("D1", "FILTER(A1:A6,A1:A6>9)")},

@@ -277,6 +277,7 @@ func (e *vfunc) eval(s *State, n int) []float64 {
 	ev.sheet, ev.row, ev.col = e.sheet, e.row, e.col
 	for i := range out {
 		ev.laneIdx = i
+		ev.steps = 0
 		base := len(ev.stack)
 		for _, c := range cols {
 			ev.stack = append(ev.stack, s.decode(c[i]))
@@ -305,9 +306,15 @@ func (e *vlane) eval(s *State, n int) []float64 {
 		ev.sheet, ev.row, ev.col = e.sheet, e.row, e.col
 		ev.arrayMode = false
 		ev.laneIdx = i
+		ev.steps = 0
 		var v Value
 		if e.cell >= 0 {
 			v = ev.formulaValue(e.cell)
+			if v.Kind == KindBlank {
+				// a cell of a spill range past this lane's array
+				out[i] = laneBlank
+				continue
+			}
 		} else {
 			v = finalValue(ev.scalar(ev.eval(e.node)))
 		}

@@ -85,6 +85,7 @@ func (e *gridKernel) lane(s *State, i int) float64 {
 	ev.sheet, ev.row, ev.col = e.sheet, e.row, e.col
 	ev.arrayMode = false
 	ev.laneIdx = i
+	ev.steps = 0
 	return s.encode(finalValue(ev.scalar(ev.eval(e.node))))
 }
 

@@ -98,7 +98,18 @@ func TestDataTables(t *testing.T) {
 		"B4": 50, "B5": 1500, "E1": 1500, "F1": 50, "H1": 1500, "L2": 50,
 	}
 	want["P1"] = want["E2"] + want["E3"] + want["E4"] + want["F2"] + want["F3"] + want["F4"] + want["I2"] + want["J2"] + want["I3"] + want["J3"]
+	// the values LibreOffice 7.4.7 computed for this package, recalculated
+	// headless (soffice --convert-to xlsx, OOXMLRecalcMode 0, as in
+	// testdata/README.md); it imports each table as its TABLE function
+	libreOffice := map[string]float64{
+		"E2": 1100, "F2": 10, "E3": 1200, "F3": 20, "E4": 1300, "F4": 30,
+		"I2": 1050, "J2": 1200, "I3": 1500, "J3": 3000, "M2": 5, "N2": 10,
+		"B4": 50, "B5": 1500, "E1": 1500, "F1": 50, "H1": 1500, "L2": 50, "P1": 10410,
+	}
 	got := evaluated(t, wb)
+	for cell, v := range libreOffice {
+		require.InDeltaf(t, v, got["Sheet1!"+cell].Num, 1e-9, "%s = %v, LibreOffice %v", cell, got["Sheet1!"+cell], v)
+	}
 	require.Len(t, got, len(want))
 	for cell, v := range want {
 		require.InDeltaf(t, v, got["Sheet1!"+cell].Num, 1e-9, "%s = %v", cell, got["Sheet1!"+cell])
