@@ -269,6 +269,35 @@ func init() {
 	regStat("BINOM.INV", 3, 3, -1, binomInv)
 	regStat("CRITBINOM", 3, 3, -1, binomInv)
 
+	// NEGBINOM.DIST(number_f, number_s, probability_s, cumulative): the
+	// probability of number_f failures before the number_s-th success,
+	// C(f+s−1, s−1)·p^s·(1−p)^f, and its cumulative I_p(s, f+1); both
+	// counts truncated. NEGBINOMDIST(f, s, p) is the probability alone.
+	negbinom := func(x []float64, cumulative bool) Value {
+		f, s, p := math.Trunc(x[0]), math.Trunc(x[1]), x[2]
+		if f < 0 || s < 1 || p < 0 || p > 1 {
+			return numErr()
+		}
+		if cumulative {
+			return num(mathext.RegIncBeta(s, f+1, p))
+		}
+		switch {
+		case p == 0:
+			return num(0)
+		case p == 1:
+			if f == 0 {
+				return num(1)
+			}
+			return num(0)
+		}
+		lc, _ := math.Lgamma(f + s)
+		lf, _ := math.Lgamma(f + 1)
+		ls, _ := math.Lgamma(s)
+		return num(math.Exp(lc - lf - ls + s*math.Log(p) + f*math.Log1p(-p)))
+	}
+	regStat("NEGBINOM.DIST", 4, 4, 3, func(x []float64) Value { return negbinom(x, x[3] != 0) })
+	regStat("NEGBINOMDIST", 3, 3, -1, func(x []float64) Value { return negbinom(x, false) })
+
 	// EXPON.DIST(x, λ, cumulative): λ is the rate.
 	exponDist := func(x []float64) Value {
 		v, rate := x[0], x[1]

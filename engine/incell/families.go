@@ -89,6 +89,18 @@ var families = map[string]family{
 	"VOSEBINOMIAL":    {[]string{"n", "p"}, binomial},
 	"VOSEBERNOULLI":   {[]string{"p"}, bernoulli},
 	"VOSEDISCRETE":    {[]string{"{x}", "{p}"}, discrete},
+	// VoseBeta4(a, b, min, max, U), VoseHistogram(min, max, {fi}, U) and
+	// VoseDUniform({xi}, U), as ModelRisk's help gives their formats
+	// (ModelRiskHelp, Distributions: "Beta4 distribution", "Histogram
+	// distribution", "Discrete Uniform"): RiskBetaGeneral's, RiskHistogrm's
+	// and RiskDUniform's parameters in the same order.
+	"VOSEBETA4": {[]string{"a", "b", "min", "max"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.Beta, Alpha: a.num(0), Beta: a.num(1), Min: a.num(2), Max: a.num(3)}
+	}},
+	"VOSEHISTOGRAM": {[]string{"min", "max", "{f}"}, func(a *args) dist.Spec {
+		return dist.Spec{Type: dist.Histogram, Min: a.num(0), Max: a.num(1), Probabilities: a.nums(2)}
+	}},
+	"VOSEDUNIFORM": {[]string{"{x}"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.DiscreteUniform, Values: a.nums(0)} }},
 	// VoseStudent(ν) is the classical Student t that riskwiki's
 	// Three-Parameter Student page rescales (no page of its own was found).
 	"VOSESTUDENT":  {[]string{"nu"}, student},

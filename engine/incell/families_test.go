@@ -116,6 +116,8 @@ func TestFamilyMoments(t *testing.T) {
 		{"VosePareto(20,0.95)", mean, sd, []quantile{{0.7, 1.00895, 5e-6}}},
 		{"VoseNegBin(5,0.25)", 15, math.Sqrt(60), nil},
 		{"VoseExtValueMax(10,2)", 10 + eulerGamma*2, math.Pi * 2 / math.Sqrt(6), nil},
+		{"VoseBeta4(2,3,10,20)", 14, 2, nil},
+		{"VoseDUniform({1,4,7})", 4, math.Sqrt(6), nil},
 	}
 	add := func(f string, m, s float64) {
 		tests = append(tests, struct {
@@ -135,6 +137,7 @@ func TestFamilyMoments(t *testing.T) {
 	add("VoseCumulA(0,10,{2,5},{0.3,0.8})", m, s)
 	m, s = piecewiseUniform([]float64{0, 10 / 3.0, 20 / 3.0, 10}, []float64{1, 3, 1})
 	add("RiskHistogrm(0,10,{1,3,1})", m, s)
+	add("VoseHistogram(0,10,{1,3,1})", m, s)
 
 	covered := map[string]bool{}
 	for _, tt := range tests {
