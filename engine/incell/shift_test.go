@@ -31,6 +31,7 @@ var shiftFamilies = map[string]string{
 	"VOSEDISCRETE": "VoseDiscrete({1,2,3},{2,3,5}", "VOSESTUDENT": "VoseStudent(5", "VOSELOGISTIC": "VoseLogistic(10,2",
 	"VOSEPARETO": "VosePareto(3,2", "VOSECUMULA": "VoseCumulA(0,10,{2,5},{0.3,0.8}",
 	"VOSELOGNORMALE": "VoseLognormalE(1,0.5", "VOSEEXTVALUEMAX": "VoseExtValueMax(10,2", "VOSENEGBIN": "VoseNegBin(5,0.25",
+	"VOSEBETA4": "VoseBeta4(2,3,10,20", "VOSEHISTOGRAM": "VoseHistogram(0,10,{1,2,1}", "VOSEDUNIFORM": "VoseDUniform({1,5,9}",
 }
 
 // TestShiftEveryFamily: RiskShift (VoseShift for ModelRisk) adds its
