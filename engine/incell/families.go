@@ -65,6 +65,31 @@ var families = map[string]family{
 	// the mean and standard deviation of the variable itself, like
 	// RiskLognorm; VoseLognormalE(m, s) is EXP(Normal(m, s)) ("LognormalE
 	// distribution"), like RiskLognorm2.
+	//
+	// Formats checked against the stored copies of those pages (every
+	// ModelRisk function takes an optional U last, read as a copula link):
+	//   VoseTriangle(min, mode, max, U)   ModelRiskHelp …/Continuous_distributions/Triangle_distribution.htm
+	//   VoseUniform(min, max, U)          ModelRiskHelp …/Continuous_distributions/Uniform_distribution.htm
+	//   VoseBeta4(a, b, min, max, U)      ModelRiskHelp …/Continuous_distributions/Beta4_distribution.htm
+	//   VoseHistogram(min, max, {fi}, U)  ModelRiskHelp …/Continuous_distributions/Histogram_distribution.htm
+	//                                     (equally spaced bands, relative frequencies)
+	//   VoseDUniform({xi}, U)             ModelRiskHelp …/Discrete_distributions/Discrete_Uniform.htm
+	//   VoseNegBin(s, p, U)               ModelRiskHelp …/Discrete_distributions/Negative_Binomial.htm
+	//                                     ("the number of failures there will be before s successes")
+	//   VoseGamma(α, β) β a scale         the same page: Poisson(Gamma(a, b)) = NegBin(a, 1/(b+1)),
+	//                                     which holds for b the scale
+	//   VosePERT(min, mode, max)          ModelRiskHelp …/Modified_PERT_distribution.htm: the standard
+	//                                     PERT is ModPERT with g = 4, mean (min+4·mode+max)/6
+	//   VoseExtValueMax(a, b)             riskwiki ExtremeValueMaxdistribution.php (format, Gumbel of maxima)
+	//   VosePareto(θ, a)                  ModelRiskHelp …/Distribution_functions_and_the_U_parameter.htm:
+	//                                     Pareto(20, 0.95) has 70th percentile 1.00895
+	//   VoseNormal(μ, σ), VoseXBounds(min, max) after an empty U
+	//                                     riskwiki DistributionfunctionsandtheUparameter.php
+	// No page in those copies gives the format of VoseLogLogistic, VoseRelative
+	// (the general density) or VoseStepUniform, so they are not read; ModelRisk
+	// has no Trigen. VoseExtValueMin has a page without a format, and the
+	// engine has no Gumbel of minima. TestWorkbookFunctionCoverage simulates
+	// every function here against its analytic moments.
 	"VOSENORMAL":     {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.Normal, Mean: a.num(0), StdDev: a.num(1)} }},
 	"VOSELOGNORMAL":  {[]string{"mu", "sigma"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.LogNormal, Mean: a.num(0), StdDev: a.num(1)} }},
 	"VOSELOGNORMALE": {[]string{"m", "s"}, func(a *args) dist.Spec { return dist.Spec{Type: dist.LogNormal, Mu: a.num(0), Sigma: a.num(1)} }},
