@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,7 +22,8 @@ import (
 // requires the evaluation `simgraph eval` runs to reproduce every one:
 // Table[Column], Table[[C1]:[C2]], [@Col], Table[[#This Row],[Col]],
 // #All/#Data/#Headers/#Totals, unqualified references inside the table,
-// tables in defined names and in VLOOKUP, INDEX/MATCH, SUMIFS and COUNTIFS.
+// tables in defined names and in VLOOKUP, INDEX/MATCH, SUMIFS and COUNTIFS,
+// and dynamic arrays (SORT, FILTER) spilling from a table's columns.
 func TestTableFixture(t *testing.T) {
 	t.Parallel()
 	type row struct {
@@ -124,6 +126,33 @@ func TestTableFixture(t *testing.T) {
 	} {
 		set("Report", c.cell, c.fx, c.cached, &report)
 	}
+	// Dynamic arrays over the table, spilled as Excel 365 saves them.
+	sortedQty := []float64{}
+	var west []string
+	for _, r := range rows {
+		sortedQty = append(sortedQty, r.qty)
+		if r.region == "West" {
+			west = append(west, r.item)
+		}
+	}
+	slices.Sort(sortedQty)
+	slices.Reverse(sortedQty)
+	spilled := 0
+	spill := func(cell, fx string, values []any) {
+		col, r0, err := excelize.CellNameToCoordinates(cell)
+		require.NoError(t, err)
+		for i, v := range values {
+			c, _ := excelize.CoordinatesToCellName(col, r0+i)
+			require.NoError(t, f.SetCellValue("Report", c, v))
+		}
+		end, _ := excelize.CoordinatesToCellName(col, r0+len(values)-1)
+		typ, ref := excelize.STCellFormulaTypeArray, cell+":"+end
+		require.NoError(t, f.SetCellFormula("Report", cell, fx, excelize.FormulaOpts{Type: &typ, Ref: &ref}))
+		report = append(report, anchorCell{cell: cell, cached: values[0], dynamic: true})
+		spilled += len(values) - 1
+	}
+	spill("C1", "_xlfn._xlws.SORT(Sales[Qty],,-1)", anyOfFloats(sortedQty))
+	spill("D1", `_xlfn._xlws.FILTER(Sales[Item],Sales[Region]="West")`, anyOf(west))
 	var buf bytes.Buffer
 	require.NoError(t, f.Write(&buf))
 	b := markDynamic(t, buf.Bytes(), "xl/worksheets/sheet1.xml", data)
@@ -138,7 +167,7 @@ func TestTableFixture(t *testing.T) {
 	for _, m := range c.mismatches {
 		t.Log("mismatch: " + m)
 	}
-	require.Equal(t, len(data)+len(report), c.formulas)
+	require.Equal(t, len(data)+len(report)+spilled, c.formulas, "every spilled cell is a formula cell")
 	require.Equal(t, c.formulas, c.matched)
 }
 
@@ -171,4 +200,12 @@ func withTotalsRow(t *testing.T, xlsx []byte, name string) []byte {
 	require.NoError(t, zw.Close())
 	require.True(t, patched, "table %s found", name)
 	return out.Bytes()
+}
+
+func anyOfFloats(xs []float64) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
