@@ -247,6 +247,14 @@ func TestWorkbookFunctionCoverage(t *testing.T) {
 		in("RiskGeneral(0,10,{2,5,8},{1,3,0.5})", 4.8, genM, genS),
 	)
 
+	// The add-in spelling a file may carry when @RISK or ModelRisk was not
+	// loaded when it was saved.
+	m, s = pertM(1, 2, 9)
+	add(
+		in("_xll.RiskNormal(A1,A2)", 99.5, 100, 10, "RiskNormal"),
+		in("_xll.VosePERT(1,2,9)", 3.2, m, s, "VosePERT"),
+	)
+
 	// @RISK's property functions; RiskOutput marks C1 in every case.
 	m, s = truncNormal(100, 10, 90)
 	add(
