@@ -92,6 +92,7 @@ type coverCase struct {
 	sdTol    float64           // relative tolerance of the sample sd; 0 is 0.04
 	static   *float64          // the expected static value when not the cached one
 	cells    map[string]string // further formulas of the workbook
+	names    map[string]string // defined names: name -> refers to
 	check    func(t *testing.T, det incell.Detected, res *engine.Result)
 }
 
@@ -253,6 +254,14 @@ func TestWorkbookFunctionCoverage(t *testing.T) {
 	add(
 		in("_xll.RiskNormal(A1,A2)", 99.5, 100, 10, "RiskNormal"),
 		in("_xll.VosePERT(1,2,9)", 3.2, m, s, "VosePERT"),
+	)
+
+	// Arguments through defined names: a cell, an expression, a range.
+	add(
+		coverCase{formula: "RiskNormal(BaseMean,Spread)", covers: []string{"RiskNormal"}, cached: 101, mean: 100, sd: 20,
+			names: map[string]string{"BaseMean": "Model!$A$1", "Spread": "Model!$A$2*2"}},
+		coverCase{formula: "VoseDiscrete(Outcomes,Weights)", covers: []string{"VoseDiscrete"}, cached: 2, mean: 2.3, sd: math.Sqrt(0.61),
+			names: map[string]string{"Outcomes": "Model!$E$1:$E$3", "Weights": "Model!$F$1:$F$3"}},
 	)
 
 	// @RISK's property functions; RiskOutput marks C1 in every case.
@@ -453,7 +462,7 @@ func runCoverCase(t *testing.T, tc coverCase) {
 	for c, fx := range tc.cells {
 		formulas[c] = fx
 	}
-	wb := workbookWithCache(t, coverConstants, formulas, map[string]float64{"B1": tc.cached})
+	wb := workbookWithCache(t, coverConstants, formulas, tc.names, map[string]float64{"B1": tc.cached})
 	b1 := ref("B1")
 	for _, name := range tc.covers {
 		u := strings.ToUpper(name)
@@ -528,7 +537,7 @@ func runCoverCase(t *testing.T, tc coverCase) {
 // workbookWithCache writes one sheet "Model" with excelize and gives the
 // formulas of cached the numeric value an application would have saved
 // (excelize saves a formula's value as text).
-func workbookWithCache(t *testing.T, values map[string]any, formulas map[string]string, cached map[string]float64) *workbook.Workbook {
+func workbookWithCache(t *testing.T, values map[string]any, formulas, names map[string]string, cached map[string]float64) *workbook.Workbook {
 	t.Helper()
 	x := excelize.NewFile()
 	defer x.Close()
@@ -538,6 +547,9 @@ func workbookWithCache(t *testing.T, values map[string]any, formulas map[string]
 	}
 	for c, fx := range formulas {
 		require.NoError(t, x.SetCellFormula("Model", c, fx))
+	}
+	for name, to := range names {
+		require.NoError(t, x.SetDefinedName(&excelize.DefinedName{Name: name, RefersTo: to}))
 	}
 	var buf bytes.Buffer
 	require.NoError(t, x.Write(&buf))
