@@ -95,6 +95,10 @@ var publicTestWorkbooks = []string{
 	"atsign.choosecols.xlsx",
 	"TableFormulae.xlsx",
 	"issue.3909b.xlsx",
+	"DataTableCities.xlsx",
+	"tableStyle.xlsx",
+	"tableTest.xlsx",
+	"TableWithoutFilter.xlsx",
 }
 
 func TestConformance(t *testing.T) {
