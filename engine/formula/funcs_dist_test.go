@@ -68,6 +68,15 @@ func TestDistributionFunctions(t *testing.T) {
 		{"BINOM.INV(6,0.5,0)", NumberValue(0)},
 		{"BINOM.INV(6,0.5,1)", NumberValue(6)},
 		{"BINOM.INV(6,1.5,0.5)", numErr},
+		// Microsoft's NEGBINOM.DIST examples: 10 failures before the 5th
+		// success at p = 0.25.
+		{"NEGBINOM.DIST(10,5,0.25,FALSE)", NumberValue(0.0550487)},
+		{"NEGBINOM.DIST(10,5,0.25,TRUE)", NumberValue(0.3135141)},
+		{"NEGBINOM.DIST(10.7,5.2,0.25,TRUE)", NumberValue(0.3135141)},
+		{"NEGBINOMDIST(10,5,0.25)", NumberValue(0.0550487)},
+		{"NEGBINOM.DIST(10,0,0.25,TRUE)", numErr},
+		{"NEGBINOM.DIST(-1,5,0.25,FALSE)", numErr},
+		{"NEGBINOM.DIST(10,5,1.5,FALSE)", numErr},
 		{"EXPON.DIST(0.2,10,TRUE)", NumberValue(0.86466472)},
 		{"EXPON.DIST(0.2,10,FALSE)", NumberValue(1.35335283)},
 		{"EXPONDIST(0.2,10,TRUE)", NumberValue(0.86466472)},
