@@ -96,7 +96,7 @@ function ModelItem({ model: m, meId, onDelete }: { model: LibraryModel; meId: st
         </form>
       ) : (
         <div className="panel-head">
-          <h3>
+          <h3 className="item-title">
             {m.name} <span className="muted small">v{m.version}</span>
           </h3>
           <div className="row-actions">

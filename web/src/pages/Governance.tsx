@@ -414,7 +414,7 @@ export function WebhooksPanel({ admin }: { admin: boolean }) {
       {data?.webhooks.map((w) => (
         <div key={w.id} className="webhook" data-testid="webhook">
           <div className="panel-head">
-            <h3>
+            <h3 className="item-title">
               <code>{w.url}</code>
             </h3>
             {admin && (
@@ -465,7 +465,7 @@ export function WebhooksPanel({ admin }: { admin: boolean }) {
             <label htmlFor={`${id}-url`}>Webhook URL</label>
             <input id={`${id}-url`} type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/simgraph" autoComplete="off" />
           </div>
-          <fieldset className="field">
+          <fieldset>
             <legend>Events</legend>
             {WEBHOOK_EVENTS.map((ev) => (
               <label key={ev.value} className="check">
