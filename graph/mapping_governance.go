@@ -12,7 +12,7 @@ func auditFilter(f *model.AuditLogFilter) audit.Filter {
 		return audit.Filter{}
 	}
 	return audit.Filter{ObjectType: deref(f.ObjectType, ""), ObjectID: deref(f.ObjectID, ""), Actor: deref(f.Actor, ""),
-		Since: f.Since, Until: f.Until}
+		Action: deref(f.Action, ""), Since: f.Since, Until: f.Until}
 }
 
 // webhookEventOf is the GraphQL name of an event type

@@ -70,6 +70,11 @@ func (r *mutationResolver) UpdateModel(ctx context.Context, id string, expectedV
 	return r.SimulationService.UpdateModel(ctx, id, expectedVersion, updateModelParams(input))
 }
 
+// RestoreModelVersion is the resolver for the restoreModelVersion field.
+func (r *mutationResolver) RestoreModelVersion(ctx context.Context, id string, version int, expectedVersion int) (*ent.Model, error) {
+	return r.SimulationService.RestoreModelVersion(ctx, id, version, expectedVersion)
+}
+
 // DeleteModel is the resolver for the deleteModel field.
 func (r *mutationResolver) DeleteModel(ctx context.Context, id string) (string, error) {
 	if err := r.SimulationService.DeleteModel(ctx, id); err != nil {

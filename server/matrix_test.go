@@ -157,6 +157,8 @@ var matrix = map[string]matrixRow{
 		Vars: func(f fixture) map[string]any {
 			return map[string]any{"id": f.ModelID.String(), "input": map[string]any{"definition": fixtureDefinition()}}
 		}, Want: objectAccess},
+	"Mutation.restoreModelVersion": {Op: `mutation($id: ID!) { restoreModelVersion(id: $id, version: 1, expectedVersion: 1) { id version } }`,
+		Vars: modelVars, Want: objectAccess},
 	"Mutation.deleteModel": {Op: `mutation($id: ID!) { deleteModel(id: $id) }`, Vars: modelVars, Want: objectAccess},
 	"Mutation.runModel":    {Op: `mutation($id: ID!) { runModel(id: $id) { id modelVersion } }`, Vars: modelVars, Want: objectAccess},
 

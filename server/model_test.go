@@ -76,6 +76,8 @@ func createModel(t *testing.T, s *servertest.Server, token, workbook, name strin
 
 const updateModelOp = `mutation($id: ID!, $v: Int!, $in: UpdateModelInput!) { updateModel(id: $id, expectedVersion: $v, input: $in) { ` + modelFields + ` } }`
 
+const restoreModelOp = `mutation($id: ID!, $n: Int!, $v: Int!) { restoreModelVersion(id: $id, version: $n, expectedVersion: $v) { ` + modelFields + ` } }`
+
 func updateModel(t *testing.T, s *servertest.Server, token, id string, expected int, input map[string]any) *servertest.Response {
 	t.Helper()
 	return s.Query(t, token, updateModelOp, map[string]any{"id": id, "v": expected, "in": input})
@@ -235,6 +237,38 @@ func TestModelVersions(t *testing.T) {
 		require.Equal(t, m.ID, listed.Models.Edges[0].Node.ID)
 		require.Equal(t, "Revenue and margin", listed.Node.Name)
 
+		t.Run("RestoreVersion", func(t *testing.T) {
+			tests := []struct {
+				name            string
+				version, expect int
+				code            string
+			}{
+				{"StaleExpectedVersion", 1, 1, "BAD_USER_INPUT"},
+				{"NoSuchVersion", 7, 2, "NOT_FOUND"},
+				{"NotAVersion", 0, 2, "NOT_FOUND"},
+				{"Version1", 1, 2, ""},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					resp := s.Query(t, token, restoreModelOp, map[string]any{"id": m.ID, "n": tt.version, "v": tt.expect})
+					require.Equal(t, tt.code, resp.Code(), "%+v", resp.Errors)
+				})
+			}
+			var got struct{ Model modelGot }
+			s.Query(t, token, `query($id: ID!) { model(id: $id) { `+modelFields+` } }`, map[string]any{"id": m.ID}).Decode(t, &got)
+			require.Equal(t, 3, got.Model.Version, "a restore adds a version")
+			require.Equal(t, "Revenue and margin", got.Model.Name, "and keeps the name")
+			cur := got.Model.Current
+			require.Equal(t, 3, cur.Version)
+			require.Equal(t, 400, cur.Iterations)
+			require.Equal(t, 5, *cur.Seed)
+			require.Equal(t, "MONTE_CARLO", cur.Sampling)
+			require.Equal(t, []struct{ Cell, Name string }{{"Model!B1", "Price"}}, cur.Inputs)
+			require.Len(t, cur.OutputVariables, 1)
+			require.Empty(t, cur.Correlations)
+			require.Equal(t, []float64{0.95, 0.99}, cur.TailLevels)
+		})
+
 		// The default run name of a model with the longest name still fits.
 		long := createModel(t, s, token, wb, strings.Repeat("é", 127), priceModel(10))
 		var longRun runGot
@@ -243,8 +277,8 @@ func TestModelVersions(t *testing.T) {
 		require.True(t, strings.HasSuffix(longRun.RunModel.Name, "é v1"), longRun.RunModel.Name)
 		require.Equal(t, "NOT_FOUND", s.Query(t, token, `mutation($id: ID!) { deleteModel(id: $id) }`, map[string]any{"id": "not-a-uuid"}).Code())
 
-		resp := s.Query(t, token, runModelOp, map[string]any{"id": m.ID, "in": map[string]any{"version": 3}})
-		require.Equal(t, "NOT_FOUND", resp.Code(), "no version 3: %+v", resp.Errors)
+		resp := s.Query(t, token, runModelOp, map[string]any{"id": m.ID, "in": map[string]any{"version": 4}})
+		require.Equal(t, "NOT_FOUND", resp.Code(), "no version 4: %+v", resp.Errors)
 
 		// Deleting the model keeps its simulations and what they recorded.
 		var deleted struct{ DeleteModel string }
@@ -286,12 +320,13 @@ func TestModelAccess(t *testing.T) {
 			op   string
 			vars map[string]any
 		}{
-			"Read":   {`query($id: ID!) { model(id: $id) { id current { version } } }`, map[string]any{"id": m.ID}},
-			"Node":   {`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": m.ID}},
-			"Run":    {runModelOp, map[string]any{"id": m.ID}},
-			"Rename": {updateModelOp, map[string]any{"id": m.ID, "v": 1, "in": map[string]any{"name": "renamed"}}},
-			"Edit":   {updateModelOp, map[string]any{"id": m.ID, "v": 1, "in": map[string]any{"definition": priceModel(200)}}},
-			"Delete": {`mutation($id: ID!) { deleteModel(id: $id) }`, map[string]any{"id": m.ID}},
+			"Read":    {`query($id: ID!) { model(id: $id) { id current { version } } }`, map[string]any{"id": m.ID}},
+			"Node":    {`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": m.ID}},
+			"Run":     {runModelOp, map[string]any{"id": m.ID}},
+			"Rename":  {updateModelOp, map[string]any{"id": m.ID, "v": 1, "in": map[string]any{"name": "renamed"}}},
+			"Edit":    {updateModelOp, map[string]any{"id": m.ID, "v": 1, "in": map[string]any{"definition": priceModel(200)}}},
+			"Restore": {restoreModelOp, map[string]any{"id": m.ID, "n": 1, "v": 1}},
+			"Delete":  {`mutation($id: ID!) { deleteModel(id: $id) }`, map[string]any{"id": m.ID}},
 		}
 		tests := []struct {
 			name  string
@@ -310,6 +345,8 @@ func TestModelAccess(t *testing.T) {
 			{"ColleagueRename", colleague, "Rename", "FORBIDDEN"},
 			{"ColleagueEdit", colleague, "Edit", "FORBIDDEN"},
 			{"ColleagueDelete", colleague, "Delete", "FORBIDDEN"},
+			{"StrangerRestore", stranger, "Restore", "NOT_FOUND"},
+			{"ColleagueRestore", colleague, "Restore", "FORBIDDEN"},
 			{"NoToken", "", "Read", "UNAUTHENTICATED"},
 			// In order: the admin's edit makes version 2, then deletes.
 			{"AdminEdit", admin, "Edit", ""},

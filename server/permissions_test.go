@@ -27,11 +27,12 @@ var permissionOps = map[string]map[string]string{
 		"Cancel": `mutation($id: ID!) { cancelSimulation(id: $id) { id status } }`,
 	},
 	"Model": {
-		"Read":   `query($id: ID!) { model(id: $id) { id createdBy } }`,
-		"Run":    runModelOp,
-		"Rename": updateModelOp,
-		"Edit":   updateModelOp,
-		"Delete": `mutation($id: ID!) { deleteModel(id: $id) }`,
+		"Read":    `query($id: ID!) { model(id: $id) { id createdBy } }`,
+		"Run":     runModelOp,
+		"Rename":  updateModelOp,
+		"Edit":    updateModelOp,
+		"Restore": restoreModelOp,
+		"Delete":  `mutation($id: ID!) { deleteModel(id: $id) }`,
 	},
 }
 
@@ -149,6 +150,9 @@ func TestObjectPermissions(t *testing.T) {
 				"Edit": {permissionOps["Model"]["Edit"], func(id string) map[string]any {
 					return map[string]any{"id": id, "v": 1, "in": map[string]any{"definition": priceModel(200)}}
 				}},
+				"Restore": {permissionOps["Model"]["Restore"], func(id string) map[string]any {
+					return map[string]any{"id": id, "n": 1, "v": 1}
+				}},
 				"Delete": {permissionOps["Model"]["Delete"], byID},
 			}},
 		}
@@ -183,7 +187,7 @@ func TestObjectPermissions(t *testing.T) {
 							switch opName {
 							case "Delete":
 								require.Equal(t, "NOT_FOUND", after.Code(), "deleted")
-							case "Rename", "Cancel", "Edit":
+							case "Rename", "Cancel", "Edit", "Restore":
 								require.Equal(t, "", after.Code())
 								checkChanged(t, s, creator, obj.name, opName, id)
 							}
@@ -221,7 +225,7 @@ func checkChanged(t *testing.T, s *servertest.Server, token, object, op, id stri
 		require.Equal(t, "CANCELLED", got.Simulation.Status)
 	case "Model.Rename":
 		require.Equal(t, "renamed", got.Model.Name)
-	case "Model.Edit":
+	case "Model.Edit", "Model.Restore":
 		require.Equal(t, 2, got.Model.Version)
 	default:
 		panic(fmt.Sprintf("no check for %s", key))

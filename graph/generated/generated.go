@@ -344,6 +344,7 @@ type ComplexityRoot struct {
 		Migrate              func(childComplexity int, dryRun *bool) int
 		RenameSimulation     func(childComplexity int, id string, name string) int
 		RenameWorkbook       func(childComplexity int, id string, name string) int
+		RestoreModelVersion  func(childComplexity int, id string, version int, expectedVersion int) int
 		RevokeAPIKey         func(childComplexity int, id string) int
 		RunModel             func(childComplexity int, id string, input *model.RunModelInput) int
 		SetOrganizationTier  func(childComplexity int, organizationID string, tier model.Tier) int
@@ -845,6 +846,7 @@ type MutationResolver interface {
 	DeleteWebhook(ctx context.Context, id string) (string, error)
 	CreateModel(ctx context.Context, input model.CreateModelInput) (*ent.Model, error)
 	UpdateModel(ctx context.Context, id string, expectedVersion int, input model.UpdateModelInput) (*ent.Model, error)
+	RestoreModelVersion(ctx context.Context, id string, version int, expectedVersion int) (*ent.Model, error)
 	DeleteModel(ctx context.Context, id string) (string, error)
 	RunModel(ctx context.Context, id string, input *model.RunModelInput) (*ent.Simulation, error)
 	SetQuotaOverride(ctx context.Context, organizationID string, input quota.Override) (*quota.Status, error)
@@ -2137,6 +2139,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RenameWorkbook(childComplexity, args["id"].(string), args["name"].(string)), true
+	case "Mutation.restoreModelVersion":
+		if e.ComplexityRoot.Mutation.RestoreModelVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreModelVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreModelVersion(childComplexity, args["id"].(string), args["version"].(int), args["expectedVersion"].(int)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -4566,6 +4579,12 @@ type AuditEntryConnection {
 input AuditLogFilter {
   objectType: String
   objectId: ID
+  """
+  One action (simulation.completed) or, ending in a dot, every action of
+  one kind of object (simulation. matches simulation.created,
+  simulation.completed, ...).
+  """
+  action: String
   "A user's or an API key's ID."
   actor: ID
   "Entries at or after this time."
@@ -4853,6 +4872,12 @@ extend type Mutation {
   organization administrators anyone's (FORBIDDEN otherwise).
   """
   updateModel(id: ID!, expectedVersion: Int!, input: UpdateModelInput!): Model!
+  """
+  Make an earlier version current again: a new version with the
+  definition of version ` + "`" + `version` + "`" + `. expectedVersion and the permissions are
+  as updateModel's.
+  """
+  restoreModelVersion(id: ID!, version: Int!, expectedVersion: Int!): Model!
   "Delete a model and its versions (its simulations stay). Same permissions as updateModel."
   deleteModel(id: ID!): ID!
   "Run a saved version: a simulation like createSimulation's, recording the model and version."
@@ -7458,6 +7483,36 @@ func (ec *executionContext) field_Mutation_renameWorkbook_args(ctx context.Conte
 		return nil, err
 	}
 	args["name"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreModelVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
 	return args, nil
 }
 
@@ -12805,6 +12860,50 @@ func (ec *executionContext) fieldContext_Mutation_updateModel(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreModelVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreModelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreModelVersion(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["expectedVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Model) graphql.Marshaler {
+			return ec.marshalNModel2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋentᚐModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreModelVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Model(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreModelVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21959,7 +22058,7 @@ func (ec *executionContext) unmarshalInputAuditLogFilter(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"objectType", "objectId", "actor", "since", "until"}
+	fieldsInOrder := [...]string{"objectType", "objectId", "action", "actor", "since", "until"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21980,6 +22079,13 @@ func (ec *executionContext) unmarshalInputAuditLogFilter(ctx context.Context, ob
 				return it, err
 			}
 			it.ObjectID = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
 		case "actor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actor"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -25089,6 +25195,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateModel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreModelVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreModelVersion(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

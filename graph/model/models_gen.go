@@ -17,6 +17,10 @@ import (
 type AuditLogFilter struct {
 	ObjectType *string `json:"objectType,omitempty"`
 	ObjectID   *string `json:"objectId,omitempty"`
+	// One action (simulation.completed) or, ending in a dot, every action of
+	// one kind of object (simulation. matches simulation.created,
+	// simulation.completed, ...).
+	Action *string `json:"action,omitempty"`
 	// A user's or an API key's ID.
 	Actor *string `json:"actor,omitempty"`
 	// Entries at or after this time.

@@ -118,6 +118,9 @@ func (s *Service) record(ctx context.Context, tx *ent.Tx, e events.Event) (func(
 type Filter struct {
 	ObjectType string
 	ObjectID   string
+	// Action is one action (simulation.completed) or, ending in a dot,
+	// every action of one kind of object (simulation.).
+	Action string
 	// Actor is a user's or an API key's ID.
 	Actor        string
 	Since, Until *time.Time
@@ -152,6 +155,11 @@ func (s *Service) List(ctx context.Context, p ListParams) (*ent.AuditEntryConnec
 	}
 	if f.ObjectID != "" {
 		q = q.Where(auditentry.ObjectID(f.ObjectID))
+	}
+	if a := strings.ToLower(strings.TrimSpace(f.Action)); strings.HasSuffix(a, ".") {
+		q = q.Where(auditentry.ActionHasPrefix(a))
+	} else if a != "" {
+		q = q.Where(auditentry.Action(a))
 	}
 	if f.Actor != "" {
 		q = q.Where(auditentry.ActorIn("user:"+f.Actor, "apikey:"+f.Actor))

@@ -167,6 +167,22 @@ func (s *Service) UpdateModel(ctx context.Context, id string, expectedVersion in
 	return s.GetModel(ctx, id)
 }
 
+// RestoreModelVersion adds a version with the definition of an earlier
+// one, as UpdateModel would with that definition (the same expected
+// version, validation and permissions).
+func (s *Service) RestoreModelVersion(ctx context.Context, id string, version, expectedVersion int) (*ent.Model, error) {
+	m, err := s.modelToChange(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	mv, err := s.ModelVersion(ctx, m, version)
+	if err != nil {
+		return nil, err
+	}
+	in := RequestOfVersion(m, mv)
+	return s.UpdateModel(ctx, id, expectedVersion, UpdateModelParams{Definition: &in})
+}
+
 // DeleteModel removes a model and its versions. Simulations that ran it
 // keep their definition and the model version they record. Only the
 // model's creator and organization administrators may delete it.

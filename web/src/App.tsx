@@ -11,6 +11,7 @@ import { SimulationPage } from './pages/Simulation';
 import { SimulationsPage } from './pages/Simulations';
 import { OrganizationPage } from './pages/Organization';
 import { ComparePage } from './pages/Compare';
+import { GovernancePage } from './pages/Governance';
 import { NotificationBell } from './components/NotificationBell';
 
 export function App() {
@@ -49,6 +50,7 @@ const NAV = [
   { to: '/simulations', label: 'Simulations' },
   { to: '/compare', label: 'Compare' },
   { to: '/organization', label: 'Organization' },
+  { to: '/governance', label: 'Governance' },
 ];
 
 function Shell({ token }: { token: string }) {
@@ -69,6 +71,7 @@ function Shell({ token }: { token: string }) {
   else if (match('/simulations', pathname)) page = <SimulationsPage />;
   else if (match('/compare', pathname)) page = <ComparePage />;
   else if (match('/organization', pathname)) page = <OrganizationPage />;
+  else if (match('/governance', pathname)) page = <GovernancePage />;
   else page = <NotFound />;
 
   return (

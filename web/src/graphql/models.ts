@@ -132,3 +132,102 @@ export const RUN_MODEL: TypedDocumentNode<
     }
   }
 `;
+
+/** A saved model as the model library lists it. */
+export interface LibraryModel {
+  id: string;
+  name: string;
+  version: number;
+  createdBy: string;
+  updatedAt: string;
+  workbookId: string;
+  workbook: { id: string; name: string } | null;
+}
+
+export interface LibraryModelVersion {
+  id: string;
+  version: number;
+  iterations: number;
+  createdBy: string;
+  createdAt: string;
+}
+
+const LIBRARY_MODEL_FIELDS = gql`
+  fragment LibraryModelFields on Model {
+    id
+    name
+    version
+    createdBy
+    updatedAt
+    workbookId
+    workbook {
+      id
+      name
+    }
+  }
+`;
+
+export const LIBRARY_MODELS: TypedDocumentNode<{ models: { edges: { node: LibraryModel }[]; totalCount: number } }> = gql`
+  query LibraryModels {
+    models(first: 50) {
+      edges {
+        node {
+          ...LibraryModelFields
+        }
+      }
+      totalCount
+    }
+  }
+  ${LIBRARY_MODEL_FIELDS}
+`;
+
+export const MODEL_VERSIONS: TypedDocumentNode<
+  { model: { id: string; version: number; versions: { edges: { node: LibraryModelVersion }[]; totalCount: number } } | null },
+  { id: string }
+> = gql`
+  query ModelVersions($id: ID!) {
+    model(id: $id) {
+      id
+      version
+      versions(first: 50) {
+        edges {
+          node {
+            id
+            version
+            iterations
+            createdBy
+            createdAt
+          }
+        }
+        totalCount
+      }
+    }
+  }
+`;
+
+export const RENAME_MODEL: TypedDocumentNode<{ updateModel: LibraryModel }, { id: string; expectedVersion: number; name: string }> = gql`
+  mutation RenameModel($id: ID!, $expectedVersion: Int!, $name: String!) {
+    updateModel(id: $id, expectedVersion: $expectedVersion, input: { name: $name }) {
+      ...LibraryModelFields
+    }
+  }
+  ${LIBRARY_MODEL_FIELDS}
+`;
+
+export const RESTORE_MODEL_VERSION: TypedDocumentNode<
+  { restoreModelVersion: LibraryModel },
+  { id: string; version: number; expectedVersion: number }
+> = gql`
+  mutation RestoreModelVersion($id: ID!, $version: Int!, $expectedVersion: Int!) {
+    restoreModelVersion(id: $id, version: $version, expectedVersion: $expectedVersion) {
+      ...LibraryModelFields
+    }
+  }
+  ${LIBRARY_MODEL_FIELDS}
+`;
+
+export const DELETE_MODEL: TypedDocumentNode<{ deleteModel: string }, { id: string }> = gql`
+  mutation DeleteModel($id: ID!) {
+    deleteModel(id: $id)
+  }
+`;
