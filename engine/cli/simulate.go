@@ -68,11 +68,11 @@ with status 2, bad input with status 1.
 
 // SimulateReport is what `simgraph simulate --json` prints.
 type SimulateReport struct {
-	Workbook       string         `json:"workbook"`
-	Iterations     int            `json:"iterations"`
+	Workbook   string `json:"workbook"`
+	Iterations int    `json:"iterations"`
 	// StoppedEarly is true when --precision ended the run before
 	// --iterations.
-	StoppedEarly bool `json:"stoppedEarly"`
+	StoppedEarly   bool           `json:"stoppedEarly"`
 	Seed           uint64         `json:"seed"`
 	Sampling       string         `json:"sampling"`
 	ElapsedSeconds float64        `json:"elapsedSeconds"`
@@ -641,7 +641,7 @@ func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateRepo
 	rep := &SimulateReport{
 		Workbook: fl.workbook, Iterations: res.Iterations, Seed: fl.seed,
 		StoppedEarly: fl.precision > 0 && res.Iterations < fl.iterations,
-		Sampling: fl.sampling, ElapsedSeconds: res.Elapsed.Seconds(),
+		Sampling:     fl.sampling, ElapsedSeconds: res.Elapsed.Seconds(),
 		Warnings: append([]string{}, res.Warnings...),
 	}
 	for j, o := range res.Outputs {
