@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/simgraph/simgraph/engine/stats"
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/graph/model"
-	"github.com/simgraph/simgraph/engine/stats"
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/simspec"
 )
