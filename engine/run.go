@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/simgraph/simgraph/engine/formula"
 	"github.com/simgraph/simgraph/engine/sample"
+	"github.com/simgraph/simgraph/engine/stats"
 )
 
 // run is one simulation in progress.
@@ -33,6 +35,13 @@ type run struct {
 	merged  int                 // chunks merged into total, from the first
 	total   chunkStats
 	n       int // iterations in the result: a prefix of whole chunks
+
+	// trace is every output's running mean after each merged chunk
+	// ([chunk][output]); checkedAt the iterations of auto-stop's last
+	// percentile check and sorted its buffer.
+	trace     [][]Convergence
+	checkedAt int
+	sorted    []float64
 }
 
 func newRun(m Model, o Options, prog *formula.Program, plan *sample.Plan) *run {
@@ -58,7 +67,7 @@ func newRun(m Model, o Options, prog *formula.Program, plan *sample.Plan) *run {
 // spill).
 func (r *run) execute(ctx context.Context) error {
 	n := r.o.Iterations
-	if r.o.KeepSamples || r.exact {
+	if r.inMemory() {
 		r.outputs = make([][]float64, len(r.m.Outputs))
 		for j := range r.outputs {
 			r.outputs[j] = make([]float64, n)
@@ -108,6 +117,7 @@ func (r *run) finish(c int, cs *chunkStats) {
 		r.total.merge(a)
 		r.free = append(r.free, a)
 		r.merged++
+		r.trace = append(r.trace, r.convergenceLocked())
 		if s := r.o.AutoStop; s != nil && r.merged < r.chunks && r.mergedIterations() >= max(s.MinIterations, 2*ChunkSize) && r.converged(s) {
 			r.stopAt.Store(int64(r.merged))
 		}
@@ -119,6 +129,13 @@ func (r *run) finish(c int, cs *chunkStats) {
 
 func (r *run) mergedIterations() int { return min(r.merged*ChunkSize, r.o.Iterations) }
 
+// inMemory reports whether the outputs' values are kept in memory while
+// the run goes: kept samples, an exact summary, or auto-stop on
+// percentiles, which reads them.
+func (r *run) inMemory() bool {
+	return r.o.KeepSamples || r.exact || (r.o.AutoStop != nil && len(r.o.AutoStop.Percentiles) > 0)
+}
+
 func (r *run) converged(a *AutoStop) bool {
 	for j := range r.total.acc {
 		mean, se := r.total.acc[j].Mean(), r.total.acc[j].StdError()
@@ -126,7 +143,66 @@ func (r *run) converged(a *AutoStop) bool {
 			return false
 		}
 	}
+	if len(a.Percentiles) == 0 || r.outputs == nil {
+		return true
+	}
+	n := r.mergedIterations()
+	if r.checkedAt > 0 && n < r.checkedAt+r.checkedAt/10 {
+		return false
+	}
+	r.checkedAt = n
+	for j := range r.outputs {
+		r.sorted = r.sorted[:0]
+		for _, x := range r.outputs[j][:n] {
+			if finite(x) {
+				r.sorted = append(r.sorted, x)
+			}
+		}
+		slices.Sort(r.sorted)
+		for _, p := range a.Percentiles {
+			if !percentilePrecise(r.sorted, p/100, r.z, a.RelativeError) {
+				return false
+			}
+		}
+	}
 	return true
+}
+
+// percentilePrecise reports whether the p-quantile of the sorted values
+// is known within ±rel of its value: the order statistics of ranks
+// n·p ∓ z·√(n·p(1−p)) (0-based, clamped) are at most rel·|q| from each
+// other's midpoint.
+func percentilePrecise(sorted []float64, p, z, rel float64) bool {
+	n := len(sorted)
+	if n < 2 {
+		return false
+	}
+	half := z * math.Sqrt(float64(n)*p*(1-p))
+	lo := int(math.Floor(float64(n)*p - half))
+	hi := int(math.Ceil(float64(n)*p + half))
+	if lo < 0 || hi > n-1 {
+		return false // the interval reaches past the sample: not enough iterations
+	}
+	q, _ := stats.PercentileInc(sorted, p)
+	return (sorted[hi]-sorted[lo])/2 <= rel*math.Abs(q)
+}
+
+// convergenceTrace is output j's running mean after the chunks of the
+// result, at most MaxConvergencePoints of them evenly spread, the last
+// one always.
+func (r *run) convergenceTrace(j int) []ConvergencePoint {
+	chunks := min(len(r.trace), int(r.stopAt.Load()))
+	if chunks == 0 {
+		return nil
+	}
+	points := min(chunks, MaxConvergencePoints)
+	out := make([]ConvergencePoint, points)
+	for k := range out {
+		c := (k + 1) * chunks / points // 1..chunks, the last = chunks
+		cv := r.trace[c-1][j]
+		out[k] = ConvergencePoint{Iterations: min(c*ChunkSize, r.o.Iterations), Mean: cv.Mean, StdError: cv.StdError}
+	}
+	return out
 }
 
 func (r *run) convergence() []Convergence {

@@ -70,7 +70,17 @@ const ChunkSize = 1024
 
 // AutoStop ends a run early once every output's mean is known within
 // ±RelativeError (a fraction of the mean) at the given two-sided
-// Confidence, after at least MinIterations.
+// Confidence, after at least MinIterations; with Percentiles, once each
+// of those percentiles of every output is known that precisely too.
+//
+// A percentile's interval is distribution-free: the order statistics of
+// ranks n·p ∓ z·√(n·p(1−p)) among the n numbers so far (the normal
+// approximation of the binomial count below the true quantile; see
+// Conover, Practical Nonparametric Statistics, 3rd ed., §3.2). Its half
+// width must be at most RelativeError·|value|. Percentiles are checked
+// when the iterations have grown by a tenth since the last check, and
+// need the outputs' values in memory (8 bytes per output and iteration,
+// as KeepSamples).
 //
 // The test is made on whole chunks in chunk order (after chunk 1, 2, …), on
 // the statistics of the chunks before it, so the iteration at which a run
@@ -80,6 +90,8 @@ type AutoStop struct {
 	RelativeError float64
 	Confidence    float64
 	MinIterations int
+	// Percentiles, in percent (0 to 100 exclusive).
+	Percentiles []float64
 }
 
 // Options tune a run.
@@ -129,6 +141,18 @@ type Options struct {
 type Convergence struct {
 	Mean, StdError float64
 }
+
+// ConvergencePoint is an output's running mean and its standard error
+// after the first Iterations iterations (a whole number of chunks, or the
+// run's end).
+type ConvergencePoint struct {
+	Iterations     int
+	Mean, StdError float64
+}
+
+// MaxConvergencePoints bounds Output.Convergence: a chart of the running
+// mean is a line across a page, a hundred points is already smooth.
+const MaxConvergencePoints = 100
 
 // Progress is reported while a run goes.
 type Progress struct {
@@ -195,6 +219,11 @@ type Output struct {
 	// text value as "#VALUE!"; a logical value counts as 1 (TRUE) or 0
 	// (FALSE), so that its mean is the probability of TRUE.
 	Errors map[string]int
+	// Convergence is the running mean and standard error as the chunks
+	// were merged, at most MaxConvergencePoints of them evenly spread over
+	// the run, the last at Result.Iterations (a chart of the mean ± its
+	// confidence band); empty for a split run.
+	Convergence []ConvergencePoint
 	// Samples are the iteration values in iteration order, when
 	// Options.KeepSamples. Errors and text are NaN-encoded: decode them
 	// with formula.ErrorKind.
@@ -241,7 +270,7 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !r.o.KeepSamples && !r.exact {
+	if r.outputs == nil && !r.inMemory() {
 		// Without a file the summarising passes evaluate the model again.
 		var err error
 		if r.spill, err = newSpill(o.TempDir, len(m.Outputs)); err != nil {
@@ -257,6 +286,11 @@ func Simulate(ctx context.Context, m Model, o Options) (*Result, error) {
 	}
 	report(o.Progress, Progress{Stage: "summarizing", Done: r.n, Total: o.Iterations, Outputs: r.convergence()})
 	res := &Result{Iterations: r.n, Warnings: warnings}
+	defer func() {
+		for j := range res.Outputs {
+			res.Outputs[j].Convergence = r.convergenceTrace(j)
+		}
+	}()
 	if r.exact {
 		sc := newScratch(r.n, len(m.Inputs) > 0)
 		for j := range m.Outputs {
@@ -360,6 +394,11 @@ func validate(m Model, o Options) error {
 		}
 		if !(a.Confidence > 0 && a.Confidence < 1) {
 			return fmt.Errorf("engine: auto-stop confidence must be between 0 and 1 (exclusive), got %g", a.Confidence)
+		}
+		for _, p := range a.Percentiles {
+			if !(p > 0 && p < 100) {
+				return fmt.Errorf("engine: auto-stop percentile %g is outside (0, 100)", p)
+			}
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"sync/atomic"
 	"testing"
 
@@ -527,6 +528,67 @@ func TestSimulateDependencyWarnings(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tc.warned, warned)
 			require.Equal(t, tc.warned, append([]string(nil), res.Warnings...))
+		})
+	}
+}
+
+// TestSimulateAutoStopPercentiles stops on the precision of a percentile
+// as well as the mean. For N(100, 10) the P95 is 116.45 with density
+// f = φ(1.645)/10 = 0.01031, so its 95% interval has half width about
+// 1.96·√(0.95·0.05/n)/f = 41.4/√n: ±0.2% of it needs n ≈ 31,600, where the
+// mean alone (±0.2% of 100) needs about 9,600.
+func TestSimulateAutoStopPercentiles(t *testing.T) {
+	t.Parallel()
+	m := engine.Model{
+		Workbook: sheet{values: map[string]float64{"A1": 100}, formulas: map[string]string{"B1": "A1+0"}}.build(t),
+		Inputs:   []engine.Input{input(t, "S!A1", dist.Spec{Type: dist.Normal, Mean: f(100), StdDev: f(10)})},
+		Outputs:  refs(t, "S!B1"),
+	}
+	for _, tc := range []struct {
+		name        string
+		percentiles []float64
+		low, high   int
+	}{
+		{"MeanOnly", nil, 5_000, 15_000},
+		{"MeanAndP95", []float64{95}, 25_000, 45_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			stop := &engine.AutoStop{RelativeError: 0.002, Confidence: 0.95, MinIterations: 2_048, Percentiles: tc.percentiles}
+			var want string
+			for _, workers := range []int{1, 3} {
+				res, err := engine.Simulate(context.Background(), m, engine.Options{
+					Iterations: 1_000_000, Seed: 8, Workers: workers, AutoStop: stop, KeepSamples: true,
+				})
+				require.NoError(t, err)
+				require.Greater(t, res.Iterations, tc.low)
+				require.Less(t, res.Iterations, tc.high)
+				out := res.Outputs[0]
+				trace := out.Convergence
+				require.NotEmpty(t, trace)
+				require.LessOrEqual(t, len(trace), engine.MaxConvergencePoints)
+				last := trace[len(trace)-1]
+				require.Equal(t, res.Iterations, last.Iterations, "the trace ends at the result")
+				require.InDelta(t, out.Summary.Mean, last.Mean, 1e-9*out.Summary.Mean)
+				require.InDelta(t, out.Summary.StdError, last.StdError, 1e-9*out.Summary.StdError)
+				for k := 1; k < len(trace); k++ {
+					require.Greater(t, trace[k].Iterations, trace[k-1].Iterations)
+				}
+				if len(tc.percentiles) > 0 {
+					// The stopping rule held on the result's own values.
+					sorted := append([]float64(nil), out.Samples...)
+					sort.Float64s(sorted)
+					n := float64(len(sorted))
+					half := 1.96 * math.Sqrt(n*0.95*0.05)
+					lo, hi := sorted[int(math.Floor(n*0.95-half))], sorted[int(math.Ceil(n*0.95+half))]
+					require.LessOrEqual(t, (hi-lo)/2, 0.002*116.45*1.01)
+				}
+				if workers == 1 {
+					want = fingerprint(res)
+					continue
+				}
+				require.Equal(t, want, fingerprint(res), "the stop does not depend on the workers")
+			}
 		})
 	}
 }

@@ -52,6 +52,20 @@ func runBothWays(t *testing.T, m engine.Model, o engine.Options) (kept, streamed
 // b = (q−μ)/σ, E = μ − σφ(b)/Φ(b), Var = σ²(1 − bφ(b)/Φ(b) − (φ(b)/Φ(b))²);
 // for a lognormal e^{N(μ,σ)}, the partial expectations
 // E[Xᵏ; X ≤ q] = e^{kμ+k²σ²/2} Φ((ln q − μ − kσ²)/σ).
+//
+// Sources: the normal VaR μ + σΦ⁻¹(p) and expected shortfall
+// μ − σφ(Φ⁻¹(p))/p of a lower tail of probability p are McNeil, Frey and
+// Embrechts, Quantitative Risk Management (2005), Example 2.18 (stated
+// there for losses, the upper tail); the lognormal's partial moments
+// (its incomplete moments) are in Johnson, Kotz and Balakrishnan,
+// Continuous Univariate Distributions, vol. 1, 2nd ed. (1994), §14.3,
+// and its VaR is e^{μ+σΦ⁻¹(p)}, the quantile transformed; expected
+// shortfall as the tail mean is Acerbi and Tasche, "On the coherence of
+// expected shortfall", J. Banking & Finance 26 (2002). The standard
+// errors: the sample quantile's asymptotic variance, Serfling,
+// Approximation Theorems of Mathematical Statistics (1980), §2.3.3; the
+// tail mean's, Chen, "Nonparametric estimation of expected shortfall",
+// J. Financial Econometrics 6 (2008).
 func TestTailsAgainstClosedForms(t *testing.T) {
 	t.Parallel()
 	const mu, sigma, lmu, lsigma = 100.0, 20.0, 1.0, 0.5

@@ -146,6 +146,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelversion.FieldCorrelations: {Type: field.TypeJSON, Column: modelversion.FieldCorrelations},
 			modelversion.FieldKeepSamples:  {Type: field.TypeBool, Column: modelversion.FieldKeepSamples},
 			modelversion.FieldScenarios:    {Type: field.TypeJSON, Column: modelversion.FieldScenarios},
+			modelversion.FieldAutoStop:     {Type: field.TypeJSON, Column: modelversion.FieldAutoStop},
 			modelversion.FieldCreatedBy:    {Type: field.TypeUUID, Column: modelversion.FieldCreatedBy},
 			modelversion.FieldCreatedAt:    {Type: field.TypeTime, Column: modelversion.FieldCreatedAt},
 		},
@@ -347,6 +348,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldCorrelations: {Type: field.TypeJSON, Column: simulation.FieldCorrelations},
 			simulation.FieldKeepSamples:  {Type: field.TypeBool, Column: simulation.FieldKeepSamples},
 			simulation.FieldScenarios:    {Type: field.TypeJSON, Column: simulation.FieldScenarios},
+			simulation.FieldAutoStop:     {Type: field.TypeJSON, Column: simulation.FieldAutoStop},
 			simulation.FieldStatus:       {Type: field.TypeEnum, Column: simulation.FieldStatus},
 			simulation.FieldProgress:     {Type: field.TypeJSON, Column: simulation.FieldProgress},
 			simulation.FieldWarnings:     {Type: field.TypeJSON, Column: simulation.FieldWarnings},
@@ -969,6 +971,11 @@ func (f *ModelVersionFilter) WhereKeepSamples(p entql.BoolP) {
 // WhereScenarios applies the entql json.RawMessage predicate on the scenarios field.
 func (f *ModelVersionFilter) WhereScenarios(p entql.BytesP) {
 	f.Where(p.Field(modelversion.FieldScenarios))
+}
+
+// WhereAutoStop applies the entql json.RawMessage predicate on the auto_stop field.
+func (f *ModelVersionFilter) WhereAutoStop(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldAutoStop))
 }
 
 // WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
@@ -1763,6 +1770,11 @@ func (f *SimulationFilter) WhereKeepSamples(p entql.BoolP) {
 // WhereScenarios applies the entql json.RawMessage predicate on the scenarios field.
 func (f *SimulationFilter) WhereScenarios(p entql.BytesP) {
 	f.Where(p.Field(simulation.FieldScenarios))
+}
+
+// WhereAutoStop applies the entql json.RawMessage predicate on the auto_stop field.
+func (f *SimulationFilter) WhereAutoStop(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldAutoStop))
 }
 
 // WhereStatus applies the entql string predicate on the status field.

@@ -357,6 +357,11 @@ func (_q *ModelVersionQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, modelversion.FieldScenarios)
 				fieldSeen[modelversion.FieldScenarios] = struct{}{}
 			}
+		case "autoStop":
+			if _, ok := fieldSeen[modelversion.FieldAutoStop]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldAutoStop)
+				fieldSeen[modelversion.FieldAutoStop] = struct{}{}
+			}
 		case "createdBy":
 			if _, ok := fieldSeen[modelversion.FieldCreatedBy]; !ok {
 				selectedFields = append(selectedFields, modelversion.FieldCreatedBy)
@@ -867,6 +872,11 @@ func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[simulation.FieldScenarios]; !ok {
 				selectedFields = append(selectedFields, simulation.FieldScenarios)
 				fieldSeen[simulation.FieldScenarios] = struct{}{}
+			}
+		case "autoStop":
+			if _, ok := fieldSeen[simulation.FieldAutoStop]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldAutoStop)
+				fieldSeen[simulation.FieldAutoStop] = struct{}{}
 			}
 		case "status":
 			if _, ok := fieldSeen[simulation.FieldStatus]; !ok {

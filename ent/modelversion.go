@@ -48,6 +48,8 @@ type ModelVersion struct {
 	KeepSamples bool `json:"keep_samples,omitempty"`
 	// Scenarios holds the value of the "scenarios" field.
 	Scenarios []simspec.Scenario `json:"scenarios,omitempty"`
+	// AutoStop holds the value of the "auto_stop" field.
+	AutoStop *simspec.AutoStop `json:"auto_stop,omitempty"`
 	// CreatedBy holds the value of the "created_by" field.
 	CreatedBy uuid.UUID `json:"created_by,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -60,7 +62,7 @@ func (*ModelVersion) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case modelversion.FieldInputs, modelversion.FieldOutputs, modelversion.FieldOutputNames, modelversion.FieldTargets, modelversion.FieldTailLevels, modelversion.FieldCorrelations, modelversion.FieldScenarios:
+		case modelversion.FieldInputs, modelversion.FieldOutputs, modelversion.FieldOutputNames, modelversion.FieldTargets, modelversion.FieldTailLevels, modelversion.FieldCorrelations, modelversion.FieldScenarios, modelversion.FieldAutoStop:
 			values[i] = new([]byte)
 		case modelversion.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
@@ -192,6 +194,14 @@ func (_m *ModelVersion) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field scenarios: %w", err)
 				}
 			}
+		case modelversion.FieldAutoStop:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field auto_stop", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.AutoStop); err != nil {
+					return fmt.Errorf("unmarshal field auto_stop: %w", err)
+				}
+			}
 		case modelversion.FieldCreatedBy:
 			if value, ok := values[i].(*uuid.UUID); !ok {
 				return fmt.Errorf("unexpected type %T for field created_by", values[i])
@@ -283,6 +293,9 @@ func (_m *ModelVersion) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("scenarios=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Scenarios))
+	builder.WriteString(", ")
+	builder.WriteString("auto_stop=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AutoStop))
 	builder.WriteString(", ")
 	builder.WriteString("created_by=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CreatedBy))

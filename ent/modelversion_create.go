@@ -133,6 +133,12 @@ func (_c *ModelVersionCreate) SetScenarios(v []simspec.Scenario) *ModelVersionCr
 	return _c
 }
 
+// SetAutoStop sets the "auto_stop" field.
+func (_c *ModelVersionCreate) SetAutoStop(v *simspec.AutoStop) *ModelVersionCreate {
+	_c.mutation.SetAutoStop(v)
+	return _c
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (_c *ModelVersionCreate) SetCreatedBy(v uuid.UUID) *ModelVersionCreate {
 	_c.mutation.SetCreatedBy(v)
@@ -373,6 +379,10 @@ func (_c *ModelVersionCreate) createSpec() (*ModelVersion, *sqlgraph.CreateSpec)
 		_spec.SetField(modelversion.FieldScenarios, field.TypeJSON, value)
 		_node.Scenarios = value
 	}
+	if value, ok := _c.mutation.AutoStop(); ok {
+		_spec.SetField(modelversion.FieldAutoStop, field.TypeJSON, value)
+		_node.AutoStop = value
+	}
 	if value, ok := _c.mutation.CreatedBy(); ok {
 		_spec.SetField(modelversion.FieldCreatedBy, field.TypeUUID, value)
 		_node.CreatedBy = value
@@ -491,6 +501,9 @@ func (u *ModelVersionUpsertOne) UpdateNewValues() *ModelVersionUpsertOne {
 		}
 		if _, exists := u.create.mutation.Scenarios(); exists {
 			s.SetIgnore(modelversion.FieldScenarios)
+		}
+		if _, exists := u.create.mutation.AutoStop(); exists {
+			s.SetIgnore(modelversion.FieldAutoStop)
 		}
 		if _, exists := u.create.mutation.CreatedBy(); exists {
 			s.SetIgnore(modelversion.FieldCreatedBy)
@@ -753,6 +766,9 @@ func (u *ModelVersionUpsertBulk) UpdateNewValues() *ModelVersionUpsertBulk {
 			}
 			if _, exists := b.mutation.Scenarios(); exists {
 				s.SetIgnore(modelversion.FieldScenarios)
+			}
+			if _, exists := b.mutation.AutoStop(); exists {
+				s.SetIgnore(modelversion.FieldAutoStop)
 			}
 			if _, exists := b.mutation.CreatedBy(); exists {
 				s.SetIgnore(modelversion.FieldCreatedBy)

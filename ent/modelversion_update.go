@@ -86,6 +86,9 @@ func (_u *ModelVersionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(modelversion.FieldScenarios, field.TypeJSON)
 	}
+	if _u.mutation.AutoStopCleared() {
+		_spec.ClearField(modelversion.FieldAutoStop, field.TypeJSON)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{modelversion.Label}
@@ -194,6 +197,9 @@ func (_u *ModelVersionUpdateOne) sqlSave(ctx context.Context) (_node *ModelVersi
 	}
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(modelversion.FieldScenarios, field.TypeJSON)
+	}
+	if _u.mutation.AutoStopCleared() {
+		_spec.ClearField(modelversion.FieldAutoStop, field.TypeJSON)
 	}
 	_node = &ModelVersion{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -3271,6 +3271,7 @@ type ModelVersionMutation struct {
 	keep_samples       *bool
 	scenarios          *[]simspec.Scenario
 	appendscenarios    []simspec.Scenario
+	auto_stop          **simspec.AutoStop
 	created_by         *uuid.UUID
 	created_at         *time.Time
 	clearedFields      map[string]struct{}
@@ -4136,6 +4137,55 @@ func (m *ModelVersionMutation) ResetScenarios() {
 	delete(m.clearedFields, modelversion.FieldScenarios)
 }
 
+// SetAutoStop sets the "auto_stop" field.
+func (m *ModelVersionMutation) SetAutoStop(ss *simspec.AutoStop) {
+	m.auto_stop = &ss
+}
+
+// AutoStop returns the value of the "auto_stop" field in the mutation.
+func (m *ModelVersionMutation) AutoStop() (r *simspec.AutoStop, exists bool) {
+	v := m.auto_stop
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoStop returns the old "auto_stop" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldAutoStop(ctx context.Context) (v *simspec.AutoStop, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoStop is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoStop requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoStop: %w", err)
+	}
+	return oldValue.AutoStop, nil
+}
+
+// ClearAutoStop clears the value of the "auto_stop" field.
+func (m *ModelVersionMutation) ClearAutoStop() {
+	m.auto_stop = nil
+	m.clearedFields[modelversion.FieldAutoStop] = struct{}{}
+}
+
+// AutoStopCleared returns if the "auto_stop" field was cleared in this mutation.
+func (m *ModelVersionMutation) AutoStopCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldAutoStop]
+	return ok
+}
+
+// ResetAutoStop resets all changes to the "auto_stop" field.
+func (m *ModelVersionMutation) ResetAutoStop() {
+	m.auto_stop = nil
+	delete(m.clearedFields, modelversion.FieldAutoStop)
+}
+
 // SetCreatedBy sets the "created_by" field.
 func (m *ModelVersionMutation) SetCreatedBy(u uuid.UUID) {
 	m.created_by = &u
@@ -4242,7 +4292,7 @@ func (m *ModelVersionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ModelVersionMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.tenant_id != nil {
 		fields = append(fields, modelversion.FieldTenantID)
 	}
@@ -4284,6 +4334,9 @@ func (m *ModelVersionMutation) Fields() []string {
 	}
 	if m.scenarios != nil {
 		fields = append(fields, modelversion.FieldScenarios)
+	}
+	if m.auto_stop != nil {
+		fields = append(fields, modelversion.FieldAutoStop)
 	}
 	if m.created_by != nil {
 		fields = append(fields, modelversion.FieldCreatedBy)
@@ -4327,6 +4380,8 @@ func (m *ModelVersionMutation) Field(name string) (ent.Value, bool) {
 		return m.KeepSamples()
 	case modelversion.FieldScenarios:
 		return m.Scenarios()
+	case modelversion.FieldAutoStop:
+		return m.AutoStop()
 	case modelversion.FieldCreatedBy:
 		return m.CreatedBy()
 	case modelversion.FieldCreatedAt:
@@ -4368,6 +4423,8 @@ func (m *ModelVersionMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldKeepSamples(ctx)
 	case modelversion.FieldScenarios:
 		return m.OldScenarios(ctx)
+	case modelversion.FieldAutoStop:
+		return m.OldAutoStop(ctx)
 	case modelversion.FieldCreatedBy:
 		return m.OldCreatedBy(ctx)
 	case modelversion.FieldCreatedAt:
@@ -4479,6 +4536,13 @@ func (m *ModelVersionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetScenarios(v)
 		return nil
+	case modelversion.FieldAutoStop:
+		v, ok := value.(*simspec.AutoStop)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoStop(v)
+		return nil
 	case modelversion.FieldCreatedBy:
 		v, ok := value.(uuid.UUID)
 		if !ok {
@@ -4580,6 +4644,9 @@ func (m *ModelVersionMutation) ClearedFields() []string {
 	if m.FieldCleared(modelversion.FieldScenarios) {
 		fields = append(fields, modelversion.FieldScenarios)
 	}
+	if m.FieldCleared(modelversion.FieldAutoStop) {
+		fields = append(fields, modelversion.FieldAutoStop)
+	}
 	return fields
 }
 
@@ -4611,6 +4678,9 @@ func (m *ModelVersionMutation) ClearField(name string) error {
 		return nil
 	case modelversion.FieldScenarios:
 		m.ClearScenarios()
+		return nil
+	case modelversion.FieldAutoStop:
+		m.ClearAutoStop()
 		return nil
 	}
 	return fmt.Errorf("unknown ModelVersion nullable field %s", name)
@@ -4661,6 +4731,9 @@ func (m *ModelVersionMutation) ResetField(name string) error {
 		return nil
 	case modelversion.FieldScenarios:
 		m.ResetScenarios()
+		return nil
+	case modelversion.FieldAutoStop:
+		m.ResetAutoStop()
 		return nil
 	case modelversion.FieldCreatedBy:
 		m.ResetCreatedBy()
@@ -11619,6 +11692,7 @@ type SimulationMutation struct {
 	keep_samples       *bool
 	scenarios          *[]simspec.Scenario
 	appendscenarios    []simspec.Scenario
+	auto_stop          **simspec.AutoStop
 	status             *simulation.Status
 	progress           *simspec.Progress
 	warnings           *[]string
@@ -12477,6 +12551,55 @@ func (m *SimulationMutation) ResetScenarios() {
 	delete(m.clearedFields, simulation.FieldScenarios)
 }
 
+// SetAutoStop sets the "auto_stop" field.
+func (m *SimulationMutation) SetAutoStop(ss *simspec.AutoStop) {
+	m.auto_stop = &ss
+}
+
+// AutoStop returns the value of the "auto_stop" field in the mutation.
+func (m *SimulationMutation) AutoStop() (r *simspec.AutoStop, exists bool) {
+	v := m.auto_stop
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoStop returns the old "auto_stop" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldAutoStop(ctx context.Context) (v *simspec.AutoStop, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoStop is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoStop requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoStop: %w", err)
+	}
+	return oldValue.AutoStop, nil
+}
+
+// ClearAutoStop clears the value of the "auto_stop" field.
+func (m *SimulationMutation) ClearAutoStop() {
+	m.auto_stop = nil
+	m.clearedFields[simulation.FieldAutoStop] = struct{}{}
+}
+
+// AutoStopCleared returns if the "auto_stop" field was cleared in this mutation.
+func (m *SimulationMutation) AutoStopCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldAutoStop]
+	return ok
+}
+
+// ResetAutoStop resets all changes to the "auto_stop" field.
+func (m *SimulationMutation) ResetAutoStop() {
+	m.auto_stop = nil
+	delete(m.clearedFields, simulation.FieldAutoStop)
+}
+
 // SetStatus sets the "status" field.
 func (m *SimulationMutation) SetStatus(s simulation.Status) {
 	m.status = &s
@@ -13125,7 +13248,7 @@ func (m *SimulationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SimulationMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 27)
 	if m.tenant_id != nil {
 		fields = append(fields, simulation.FieldTenantID)
 	}
@@ -13167,6 +13290,9 @@ func (m *SimulationMutation) Fields() []string {
 	}
 	if m.scenarios != nil {
 		fields = append(fields, simulation.FieldScenarios)
+	}
+	if m.auto_stop != nil {
+		fields = append(fields, simulation.FieldAutoStop)
 	}
 	if m.status != nil {
 		fields = append(fields, simulation.FieldStatus)
@@ -13240,6 +13366,8 @@ func (m *SimulationMutation) Field(name string) (ent.Value, bool) {
 		return m.KeepSamples()
 	case simulation.FieldScenarios:
 		return m.Scenarios()
+	case simulation.FieldAutoStop:
+		return m.AutoStop()
 	case simulation.FieldStatus:
 		return m.Status()
 	case simulation.FieldProgress:
@@ -13301,6 +13429,8 @@ func (m *SimulationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldKeepSamples(ctx)
 	case simulation.FieldScenarios:
 		return m.OldScenarios(ctx)
+	case simulation.FieldAutoStop:
+		return m.OldAutoStop(ctx)
 	case simulation.FieldStatus:
 		return m.OldStatus(ctx)
 	case simulation.FieldProgress:
@@ -13431,6 +13561,13 @@ func (m *SimulationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetScenarios(v)
+		return nil
+	case simulation.FieldAutoStop:
+		v, ok := value.(*simspec.AutoStop)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoStop(v)
 		return nil
 	case simulation.FieldStatus:
 		v, ok := value.(simulation.Status)
@@ -13627,6 +13764,9 @@ func (m *SimulationMutation) ClearedFields() []string {
 	if m.FieldCleared(simulation.FieldScenarios) {
 		fields = append(fields, simulation.FieldScenarios)
 	}
+	if m.FieldCleared(simulation.FieldAutoStop) {
+		fields = append(fields, simulation.FieldAutoStop)
+	}
 	if m.FieldCleared(simulation.FieldProgress) {
 		fields = append(fields, simulation.FieldProgress)
 	}
@@ -13682,6 +13822,9 @@ func (m *SimulationMutation) ClearField(name string) error {
 		return nil
 	case simulation.FieldScenarios:
 		m.ClearScenarios()
+		return nil
+	case simulation.FieldAutoStop:
+		m.ClearAutoStop()
 		return nil
 	case simulation.FieldProgress:
 		m.ClearProgress()
@@ -13756,6 +13899,9 @@ func (m *SimulationMutation) ResetField(name string) error {
 		return nil
 	case simulation.FieldScenarios:
 		m.ResetScenarios()
+		return nil
+	case simulation.FieldAutoStop:
+		m.ResetAutoStop()
 		return nil
 	case simulation.FieldStatus:
 		m.ResetStatus()

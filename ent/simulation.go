@@ -48,6 +48,8 @@ type Simulation struct {
 	KeepSamples bool `json:"keep_samples,omitempty"`
 	// Scenarios holds the value of the "scenarios" field.
 	Scenarios []simspec.Scenario `json:"scenarios,omitempty"`
+	// AutoStop holds the value of the "auto_stop" field.
+	AutoStop *simspec.AutoStop `json:"auto_stop,omitempty"`
 	// Status holds the value of the "status" field.
 	Status simulation.Status `json:"status,omitempty"`
 	// Progress holds the value of the "progress" field.
@@ -82,7 +84,7 @@ func (*Simulation) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case simulation.FieldModelID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldScenarios, simulation.FieldProgress, simulation.FieldWarnings:
+		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldScenarios, simulation.FieldAutoStop, simulation.FieldProgress, simulation.FieldWarnings:
 			values[i] = new([]byte)
 		case simulation.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
@@ -211,6 +213,14 @@ func (_m *Simulation) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Scenarios); err != nil {
 					return fmt.Errorf("unmarshal field scenarios: %w", err)
+				}
+			}
+		case simulation.FieldAutoStop:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field auto_stop", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.AutoStop); err != nil {
+					return fmt.Errorf("unmarshal field auto_stop: %w", err)
 				}
 			}
 		case simulation.FieldStatus:
@@ -371,6 +381,9 @@ func (_m *Simulation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("scenarios=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Scenarios))
+	builder.WriteString(", ")
+	builder.WriteString("auto_stop=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AutoStop))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

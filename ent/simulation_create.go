@@ -133,6 +133,12 @@ func (_c *SimulationCreate) SetScenarios(v []simspec.Scenario) *SimulationCreate
 	return _c
 }
 
+// SetAutoStop sets the "auto_stop" field.
+func (_c *SimulationCreate) SetAutoStop(v *simspec.AutoStop) *SimulationCreate {
+	_c.mutation.SetAutoStop(v)
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *SimulationCreate) SetStatus(v simulation.Status) *SimulationCreate {
 	_c.mutation.SetStatus(v)
@@ -524,6 +530,10 @@ func (_c *SimulationCreate) createSpec() (*Simulation, *sqlgraph.CreateSpec) {
 		_spec.SetField(simulation.FieldScenarios, field.TypeJSON, value)
 		_node.Scenarios = value
 	}
+	if value, ok := _c.mutation.AutoStop(); ok {
+		_spec.SetField(simulation.FieldAutoStop, field.TypeJSON, value)
+		_node.AutoStop = value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(simulation.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
@@ -841,6 +851,9 @@ func (u *SimulationUpsertOne) UpdateNewValues() *SimulationUpsertOne {
 		}
 		if _, exists := u.create.mutation.Scenarios(); exists {
 			s.SetIgnore(simulation.FieldScenarios)
+		}
+		if _, exists := u.create.mutation.AutoStop(); exists {
+			s.SetIgnore(simulation.FieldAutoStop)
 		}
 		if _, exists := u.create.mutation.CreatedBy(); exists {
 			s.SetIgnore(simulation.FieldCreatedBy)
@@ -1295,6 +1308,9 @@ func (u *SimulationUpsertBulk) UpdateNewValues() *SimulationUpsertBulk {
 			}
 			if _, exists := b.mutation.Scenarios(); exists {
 				s.SetIgnore(simulation.FieldScenarios)
+			}
+			if _, exists := b.mutation.AutoStop(); exists {
+				s.SetIgnore(simulation.FieldAutoStop)
 			}
 			if _, exists := b.mutation.CreatedBy(); exists {
 				s.SetIgnore(simulation.FieldCreatedBy)

@@ -290,6 +290,9 @@ func (_u *SimulationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(simulation.FieldScenarios, field.TypeJSON)
 	}
+	if _u.mutation.AutoStopCleared() {
+		_spec.ClearField(simulation.FieldAutoStop, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(simulation.FieldStatus, field.TypeEnum, value)
 	}
@@ -658,6 +661,9 @@ func (_u *SimulationUpdateOne) sqlSave(ctx context.Context) (_node *Simulation, 
 	}
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(simulation.FieldScenarios, field.TypeJSON)
+	}
+	if _u.mutation.AutoStopCleared() {
+		_spec.ClearField(simulation.FieldAutoStop, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(simulation.FieldStatus, field.TypeEnum, value)

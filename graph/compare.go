@@ -3,11 +3,14 @@ package graph
 import (
 	"context"
 	"math"
+	"sort"
 	"strings"
 
+	"github.com/simgraph/simgraph/engine/stats"
 	"github.com/simgraph/simgraph/ent"
 	"github.com/simgraph/simgraph/graph/model"
 	"github.com/simgraph/simgraph/server/apperr"
+	"github.com/simgraph/simgraph/simspec"
 )
 
 // maxComparedSimulations bounds compareSimulations: twenty overlaid curves
@@ -59,12 +62,25 @@ func compareRuns(sims []*ent.Simulation, results [][]*ent.Result, key string) *m
 	}
 	out := &model.SimulationComparison{Output: key, Runs: make([]*model.ComparedRun, len(sims))}
 	var baseline *ent.Result
+	matched := make([]*ent.Result, len(sims))
+	for i := range sims {
+		matched[i] = matchResult(results[i], key)
+	}
+	grid := commonBins(matched)
+	out.Bins = make([]*model.ComparedBin, len(grid))
+	for k, b := range grid {
+		out.Bins[k] = &model.ComparedBin{Lower: b.Lower, Upper: b.Upper}
+	}
+	out.Tornado = sideBySide(matched)
 	for i, sim := range sims {
-		stored := matchResult(results[i], key)
+		stored := matched[i]
 		if i == 0 {
 			baseline = stored
 		}
-		run := &model.ComparedRun{Simulation: sim, PercentileDifferences: []*model.PercentileDifference{}}
+		run := &model.ComparedRun{Simulation: sim, PercentileDifferences: []*model.PercentileDifference{}, Histogram: []float64{}, Cdf: []float64{}}
+		if stored != nil && len(grid) > 0 {
+			run.Histogram, run.Cdf = rebin(stored.Histogram.Bins, grid)
+		}
 		if stored != nil {
 			run.Result = mapResult(stored)
 		}
@@ -135,4 +151,123 @@ func percentileOf(r *ent.Result, p float64) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// maxComparedBins caps the common bins of compareSimulations: a hundred
+// bars across a chart are as fine as overlaid histograms stay readable.
+const maxComparedBins = 100
+
+// commonBins are equal-width bins spanning every result's stored range,
+// as many as the result with the most bins has (at most maxComparedBins);
+// nil without results.
+func commonBins(rs []*ent.Result) []stats.Bin {
+	lo, hi, k := math.Inf(1), math.Inf(-1), 0
+	for _, r := range rs {
+		if r == nil || len(r.Histogram.Bins) == 0 {
+			continue
+		}
+		bins := r.Histogram.Bins
+		lo, hi = math.Min(lo, bins[0].Lower), math.Max(hi, bins[len(bins)-1].Upper)
+		k = max(k, len(bins))
+	}
+	if k == 0 {
+		return nil
+	}
+	return stats.EmptyBins(lo, hi, min(k, maxComparedBins))
+}
+
+// rebin spreads a stored histogram's counts over the grid, each stored
+// bin's evenly over its width (a bin of zero width, a constant output,
+// into the grid bin holding it), and returns the probability of each grid
+// bin and the cumulative probability at each grid bin's upper bound.
+func rebin(stored []simspec.Bin, grid []stats.Bin) (prob, cdf []float64) {
+	prob = make([]float64, len(grid))
+	total := 0
+	for _, b := range stored {
+		total += b.Count
+	}
+	if total == 0 {
+		return prob, make([]float64, len(grid))
+	}
+	for _, b := range stored {
+		if b.Count == 0 {
+			continue
+		}
+		share := float64(b.Count) / float64(total)
+		width := b.Upper - b.Lower
+		if width <= 0 {
+			prob[stats.BinIndex(grid, b.Lower)] += share
+			continue
+		}
+		for k := stats.BinIndex(grid, b.Lower); k < len(grid); k++ {
+			overlap := math.Min(b.Upper, grid[k].Upper) - math.Max(b.Lower, grid[k].Lower)
+			if overlap > 0 {
+				prob[k] += share * overlap / width
+			}
+			if grid[k].Upper >= b.Upper {
+				break
+			}
+		}
+	}
+	cdf = make([]float64, len(grid))
+	sum := 0.0
+	for k, p := range prob {
+		sum += p
+		cdf[k] = math.Min(1, sum)
+	}
+	cdf[len(cdf)-1] = 1
+	return prob, cdf
+}
+
+// sideBySide sets the results' sensitivities next to each other, one row
+// per input (matched by name, else by cell), in decreasing order of the
+// baseline's |changeInMean|, then of the largest bar of any run.
+func sideBySide(rs []*ent.Result) []*model.ComparedSensitivity {
+	var rows []*model.ComparedSensitivity
+	index := map[string]int{}
+	for i, r := range rs {
+		if r == nil {
+			continue
+		}
+		for j := range r.Sensitivity {
+			s := &r.Sensitivity[j]
+			key := s.Input
+			if s.Name != "" {
+				key = s.Name
+			}
+			at, ok := index[key]
+			if !ok {
+				at = len(rows)
+				index[key] = at
+				rows = append(rows, &model.ComparedSensitivity{Input: key, Cell: s.Input,
+					ChangeInMean: make([]*float64, len(rs)), RankCorrelation: make([]*float64, len(rs))})
+			}
+			change, rho := decileMean(s, len(s.DecileMeans)-1)-decileMean(s, 0), s.RankCorrelation
+			rows[at].ChangeInMean[i], rows[at].RankCorrelation[i] = &change, &rho
+		}
+	}
+	size := func(row *model.ComparedSensitivity) (base, largest float64) {
+		base = -1
+		if row.ChangeInMean[0] != nil {
+			base = math.Abs(*row.ChangeInMean[0])
+		}
+		for _, c := range row.ChangeInMean {
+			if c != nil {
+				largest = math.Max(largest, math.Abs(*c))
+			}
+		}
+		return base, largest
+	}
+	sort.SliceStable(rows, func(a, b int) bool {
+		ba, la := size(rows[a])
+		bb, lb := size(rows[b])
+		if ba != bb {
+			return ba > bb
+		}
+		return la > lb
+	})
+	if rows == nil {
+		rows = []*model.ComparedSensitivity{}
+	}
+	return rows
 }

@@ -44,7 +44,7 @@ func requestOf(in model.SimulationInput) (simspec.Request, error) {
 		Inputs: in.Inputs, Outputs: in.Outputs, OutputNames: in.OutputNames, Targets: in.Targets,
 		OutputTargets: in.OutputTargets, TailLevels: in.TailLevels, Iterations: in.Iterations, Seed: in.Seed,
 		Sampling: in.Sampling, Correlations: in.Correlations, KeepSamples: in.KeepSamples,
-		Scenarios: in.Scenarios,
+		Scenarios: in.Scenarios, AutoStop: in.AutoStop,
 	})
 	req.Name = deref(in.Name, "")
 	return req, nil
@@ -56,6 +56,7 @@ func definitionRequest(workbookID string, in *model.ModelDefinitionInput) simspe
 		WorkbookID: workbookID, Outputs: in.Outputs,
 		Iterations: in.Iterations, KeepSamples: deref(in.KeepSamples, false),
 		TailLevels: in.TailLevels, Scenarios: scenariosOf(in.Scenarios),
+		AutoStop: autoStopOf(in.AutoStop),
 	}
 	for _, name := range in.OutputNames {
 		req.OutputNames = append(req.OutputNames, deref(name, ""))
@@ -80,6 +81,18 @@ func definitionRequest(workbookID string, in *model.ModelDefinitionInput) simspe
 		req.Correlations = append(req.Correlations, simspec.Correlation{CellA: c.CellA, CellB: c.CellB, Coefficient: c.Coefficient})
 	}
 	return req
+}
+
+// autoStopOf decodes an auto-stop; the simulation service defaults and
+// validates it.
+func autoStopOf(in *model.AutoStopInput) *simspec.AutoStop {
+	if in == nil {
+		return nil
+	}
+	return &simspec.AutoStop{
+		RelativeError: in.RelativeError, Confidence: deref(in.Confidence, 0),
+		MinIterations: deref(in.MinIterations, 0), Percentiles: in.Percentiles,
+	}
 }
 
 // outputVariables pairs stored outputs with their names by position.
@@ -111,7 +124,8 @@ func mapResult(r *ent.Result) *model.Result {
 	out := &model.Result{
 		Cell: r.Cell, Iterations: s.Iterations, Mean: s.Mean, StdDev: s.StdDev, Variance: s.Variance,
 		Skewness: s.Skewness, Kurtosis: s.Kurtosis, Min: s.Min, Max: s.Max, StdError: s.StdError,
-		CiLower: s.CILower, CiUpper: s.CIUpper, Percentiles: r.Percentiles, Histogram: r.Histogram,
+		CiLower: s.CILower, CiUpper: s.CIUpper, Percentiles: r.Percentiles, Histogram: r.Histogram.WithProbabilities(),
+		Convergence: s.Convergence,
 		Sensitivity: r.Sensitivity, Stored: r,
 		RSquared: s.RSquared, UnexplainedVariance: s.Unexplained,
 		Targets: r.Targets, Tail: r.Tails,
@@ -124,6 +138,9 @@ func mapResult(r *ent.Result) *model.Result {
 	}
 	if out.Tail == nil {
 		out.Tail = []simspec.Tail{}
+	}
+	if out.Convergence == nil {
+		out.Convergence = []simspec.ConvergencePoint{}
 	}
 	for kind, n := range r.ErrorCounts {
 		out.Errors = append(out.Errors, model.ErrorCount{Kind: kind, Count: n})

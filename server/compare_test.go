@@ -13,7 +13,9 @@ import (
 const compareQuery = `query($ids: [ID!]!, $output: String) { compareSimulations(ids: $ids, output: $output) {
 	output
 	runs { simulation { id } result { cell name mean percentiles { p value } }
-		meanDifference percentileDifferences { p value baseline difference relative } } } }`
+		meanDifference percentileDifferences { p value baseline difference relative } histogram cdf }
+	bins { lower upper }
+	tornado { input cell changeInMean rankCorrelation } } }`
 
 type comparison struct {
 	CompareSimulations struct {
@@ -31,6 +33,12 @@ type comparison struct {
 				P, Value, Baseline, Difference float64
 				Relative                       *float64
 			}
+			Histogram, Cdf []float64
+		}
+		Bins    []struct{ Lower, Upper float64 }
+		Tornado []struct {
+			Input, Cell                   string
+			ChangeInMean, RankCorrelation []*float64
 		}
 	}
 }
@@ -80,6 +88,56 @@ func TestCompareSimulations(t *testing.T) {
 			require.InDelta(t, d.Difference/d.Baseline, *d.Relative, 1e-12)
 		}
 
+		// Overlaid histograms and CDFs on common bins spanning both runs.
+		bins := cmp.Bins
+		require.NotEmpty(t, bins)
+		require.LessOrEqual(t, len(bins), 100)
+		for k := 1; k < len(bins); k++ {
+			require.InDelta(t, bins[k-1].Upper, bins[k].Lower, 1e-9, "contiguous bins")
+		}
+		means := make([]float64, 2)
+		for i, run := range cmp.Runs {
+			require.Len(t, run.Histogram, len(bins))
+			require.Len(t, run.Cdf, len(bins))
+			sum := 0.0
+			for k, p := range run.Histogram {
+				require.GreaterOrEqual(t, p, 0.0)
+				sum += p
+				require.InDelta(t, sum, run.Cdf[k], 1e-9, "the CDF accumulates the histogram")
+				means[i] += p * (bins[k].Lower + bins[k].Upper) / 2
+			}
+			require.InDelta(t, 1, sum, 1e-9, "probabilities, not counts")
+			require.Equal(t, 1.0, run.Cdf[len(bins)-1])
+		}
+		width := bins[0].Upper - bins[0].Lower
+		require.InDelta(t, 10, means[1]-means[0], width, "the histograms' means differ by the shift")
+		lowerAtShift := false
+		for k := range bins {
+			require.GreaterOrEqual(t, cmp.Runs[0].Cdf[k], cmp.Runs[1].Cdf[k]-0.02, "the shifted run's CDF lies right of the baseline's at %g", bins[k].Upper)
+			lowerAtShift = lowerAtShift || cmp.Runs[0].Cdf[k]-cmp.Runs[1].Cdf[k] > 0.1
+		}
+		require.True(t, lowerAtShift, "the CDFs are apart")
+		// Tornadoes side by side: B2 moves the output the same in both runs
+		// (a shift changes no decile's spread), and rows follow the
+		// baseline's bars.
+		require.GreaterOrEqual(t, len(cmp.Tornado), 2)
+		var b2 *float64
+		for k, row := range cmp.Tornado {
+			require.Len(t, row.ChangeInMean, 2)
+			require.Len(t, row.RankCorrelation, 2)
+			if k > 0 && row.ChangeInMean[0] != nil && cmp.Tornado[k-1].ChangeInMean[0] != nil {
+				require.GreaterOrEqual(t, abs(*cmp.Tornado[k-1].ChangeInMean[0]), abs(*row.ChangeInMean[0]), "sorted by the baseline's bar")
+			}
+			if row.Cell == "Model!B2" {
+				require.NotNil(t, row.ChangeInMean[0])
+				require.NotNil(t, row.ChangeInMean[1])
+				require.InDelta(t, *row.ChangeInMean[0], *row.ChangeInMean[1], 1e-6)
+				b2 = row.ChangeInMean[0]
+			}
+		}
+		require.NotNil(t, b2, "B2 is in the tornado")
+		require.Greater(t, *b2, 5.0, "Uniform(0, 10) moves the total by about 9 between its extreme deciles")
+
 		s.Query(t, token, compareQuery, map[string]any{"ids": []string{shifted, base}, "output": "Model!$B$4"}).Decode(t, &got)
 		require.Equal(t, "Model!$B$4", got.CompareSimulations.Output)
 		require.InDelta(t, -20, *got.CompareSimulations.Runs[1].MeanDifference, 1e-6, "B4 = 2·B3, against the shifted baseline")
@@ -89,7 +147,11 @@ func TestCompareSimulations(t *testing.T) {
 			require.Nil(t, run.Result)
 			require.Nil(t, run.MeanDifference)
 			require.Empty(t, run.PercentileDifferences)
+			require.Empty(t, run.Histogram)
+			require.Empty(t, run.Cdf)
 		}
+		require.Empty(t, got.CompareSimulations.Bins)
+		require.Empty(t, got.CompareSimulations.Tornado)
 
 		tooMany := make([]string, 21)
 		for i := range tooMany {

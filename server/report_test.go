@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -109,15 +110,59 @@ func TestReportDownloads(t *testing.T) {
 		charts := 0
 		zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
 		require.NoError(t, err)
+		histograms := 0
 		for _, f := range zr.File {
-			if strings.HasPrefix(f.Name, "xl/charts/chart") {
-				charts++
+			if !strings.HasPrefix(f.Name, "xl/charts/chart") {
+				continue
+			}
+			charts++
+			rc, err := f.Open()
+			require.NoError(t, err)
+			xml, err := io.ReadAll(rc)
+			require.NoError(t, err)
+			rc.Close()
+			if strings.Contains(string(xml), ": histogram<") {
+				histograms++
+				require.Contains(t, string(xml), "!$E$", "the histogram charts the probability column, not the counts")
+				require.NotContains(t, string(xml), "!$D$")
 			}
 		}
 		require.Equal(t, 2*2+2, charts, "a histogram and a CDF per output, a tornado per output")
-		seed, err := x.GetCellValue("Summary", "B9")
+		require.Equal(t, 2, histograms)
+		summary, err := x.GetRows("Summary", excelize.Options{RawCellValue: true})
 		require.NoError(t, err)
-		require.Equal(t, "11", seed)
+		facts := map[string]string{}
+		for _, r := range summary {
+			if len(r) >= 2 {
+				facts[r[0]] = r[1]
+			}
+		}
+		require.Equal(t, "11", facts["Seed"])
+		require.NotEmpty(t, facts["Engine version"])
+		require.Equal(t, "3000", facts["Iterations run"])
+		for _, sheet := range []string{"Sensitivity", "Inputs"} {
+			rows, err := x.GetRows(sheet)
+			require.NoError(t, err)
+			text := fmt.Sprint(rows)
+			require.Contains(t, text, "Price", "%s names the inputs", sheet)
+			require.Contains(t, text, "Units", "%s names the inputs", sheet)
+		}
+		// The histogram's table: frequencies that sum to 1.
+		rev, err := x.GetRows("Revenue", excelize.Options{RawCellValue: true})
+		require.NoError(t, err)
+		freq := 0.0
+		inBins := false
+		for _, r := range rev {
+			if len(r) > 0 && r[0] == "Bin lower" {
+				require.Equal(t, []string{"Bin lower", "Bin upper", "Midpoint", "Count", "Frequency", "Cumulative"}, r[:6])
+				inBins = true
+				continue
+			}
+			if inBins && len(r) >= 6 && r[0] != "" {
+				freq += parse(t, r[4])
+			}
+		}
+		require.InDelta(t, 1, freq, 1e-9)
 		for _, res := range sim.Results {
 			rows, err := x.GetRows(res.Name, excelize.Options{RawCellValue: true})
 			require.NoError(t, err)

@@ -96,6 +96,38 @@ type Summary struct {
 	// inputs explains, Unexplained = 1 − RSquared; nil when undefined.
 	RSquared    *float64 `json:"rSquared,omitempty"`
 	Unexplained *float64 `json:"unexplained,omitempty"`
+	// Convergence is the running mean as the run went (at most
+	// engine.MaxConvergencePoints points, the last at Iterations); empty
+	// for a run split across replicas.
+	Convergence []ConvergencePoint `json:"convergence,omitempty"`
+}
+
+// ConvergencePoint is an output's running mean and its standard error
+// after the first Iterations iterations.
+type ConvergencePoint struct {
+	Iterations int     `json:"iterations"`
+	Mean       float64 `json:"mean"`
+	StdError   float64 `json:"stdError"`
+}
+
+// ConvergenceZ is the normal quantile of the 95% band of a convergence
+// chart, Φ⁻¹(0.975).
+const ConvergenceZ = 1.959963984540054
+
+// CiLower is the lower end of the mean's 95% confidence band.
+func (p ConvergencePoint) CiLower() float64 { return p.Mean - ConvergenceZ*p.StdError }
+
+// CiUpper is the upper end of the mean's 95% confidence band.
+func (p ConvergencePoint) CiUpper() float64 { return p.Mean + ConvergenceZ*p.StdError }
+
+// AutoStop ends a run before its iterations once every output's mean, and
+// each of Percentiles (in percent), is known within ±RelativeError of its
+// value at the two-sided Confidence, after at least MinIterations.
+type AutoStop struct {
+	RelativeError float64   `json:"relativeError"`
+	Confidence    float64   `json:"confidence"`
+	MinIterations int       `json:"minIterations"`
+	Percentiles   []float64 `json:"percentiles,omitempty"`
 }
 
 // Target asks for the probabilities of an output falling below and above
@@ -134,6 +166,25 @@ type Bin struct {
 	Lower float64 `json:"lower"`
 	Upper float64 `json:"upper"`
 	Count int     `json:"count"`
+	// Probability is Count over the histogram's total count, filled in
+	// when the histogram is read (WithProbabilities), not stored.
+	Probability float64 `json:"-"`
+}
+
+// WithProbabilities is a copy of h with every bin's Probability set.
+func (h Histogram) WithProbabilities() Histogram {
+	total := 0
+	for _, b := range h.Bins {
+		total += b.Count
+	}
+	out := Histogram{Method: h.Method, Bins: make([]Bin, len(h.Bins))}
+	for i, b := range h.Bins {
+		out.Bins[i] = b
+		if total > 0 {
+			out.Bins[i].Probability = float64(b.Count) / float64(total)
+		}
+	}
+	return out
 }
 
 // Histogram is an output's histogram.
@@ -174,6 +225,9 @@ type Request struct {
 	KeepSamples  bool
 	// Scenarios run beside the base over the same random numbers.
 	Scenarios []Scenario
+	// AutoStop, if set, ends the run early (Iterations is then the most
+	// it runs).
+	AutoStop *AutoStop
 }
 
 // Scenario is a named set of input overrides run beside the base over the

@@ -309,6 +309,44 @@ func TestSimulateTailsAndTargets(t *testing.T) {
 	require.Contains(t, text, "unexplained")
 }
 
+// TestSimulateAutoStop stops the DCF model once its NPV's mean (and, with
+// --precision-percentiles, its P5) is known within 2%, and reports the
+// running mean for a convergence chart.
+func TestSimulateAutoStop(t *testing.T) {
+	t.Parallel()
+	runs := map[string]cli.SimulateReport{}
+	for _, tc := range []struct {
+		name  string
+		extra []string
+	}{
+		{"Full", nil},
+		{"Mean", []string{"--precision", "0.02"}},
+		{"MeanAndP5", []string{"--precision", "0.02", "--precision-percentiles", "5"}},
+	} {
+		args := dcfArgs(t, append([]string{"--iterations", "200000", "--json"}, tc.extra...)...)
+		stdout, _, err := run(cli.Simulate, args...)
+		require.NoError(t, err, tc.name)
+		var rep cli.SimulateReport
+		require.NoError(t, json.Unmarshal([]byte(stdout), &rep), tc.name)
+		runs[tc.name] = rep
+	}
+	full, mean, both := runs["Full"], runs["Mean"], runs["MeanAndP5"]
+	require.Equal(t, 200_000, full.Iterations)
+	require.False(t, full.StoppedEarly)
+	require.True(t, mean.StoppedEarly)
+	require.Less(t, mean.Iterations, full.Iterations)
+	require.Greater(t, both.Iterations, mean.Iterations, "a tail percentile needs more iterations than the mean")
+	for _, rep := range []cli.SimulateReport{mean, both} {
+		for _, o := range rep.Outputs {
+			require.LessOrEqual(t, 1.96*float64(o.Summary["stdError"]), 0.02*math.Abs(float64(o.Mean)), "%s mean precision", o.Cell)
+			c := o.Convergence
+			require.NotEmpty(t, c)
+			require.Equal(t, rep.Iterations, c[len(c)-1].Iterations)
+			require.Equal(t, o.Mean, c[len(c)-1].Mean)
+		}
+	}
+}
+
 func TestSimulateDeterministicText(t *testing.T) {
 	t.Parallel()
 	a, _, err := run(cli.Simulate, dcfArgs(t, "--workers", "1")...)
@@ -371,6 +409,10 @@ func TestSimulateBadInput(t *testing.T) {
 		want []string // all must appear in the error
 	}{
 		{"NoWorkbook", []string{"--output", "Summary!B2"}, []string{"want one workbook"}},
+		{"NegativePrecision", base("--precision", "-0.01"), []string{"--precision -0.01"}},
+		{"PrecisionConfidence", base("--precision", "0.01", "--confidence", "1"), []string{"--confidence 1"}},
+		{"PrecisionPercentile", base("--precision", "0.01", "--precision-percentiles", "5,100"), []string{"--precision-percentiles", `"100"`}},
+		{"PercentilesWithoutPrecision", base("--precision-percentiles", "5"), []string{"needs --precision"}},
 		{"MissingWorkbook", []string{filepath.Join(t.TempDir(), "x.xlsx"), "--output", "S!A1"}, []string{"no such file"}},
 		{"NoOutput", []string{wb, "--input", "Inputs!B2=normal(1,1)"}, []string{"no --output"}},
 		{"InputWithoutDistribution", base("--input", "Inputs!B2"), []string{`--input "Inputs!B2"`, "CELL=DISTRIBUTION"}},

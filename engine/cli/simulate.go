@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -67,8 +68,11 @@ with status 2, bad input with status 1.
 
 // SimulateReport is what `simgraph simulate --json` prints.
 type SimulateReport struct {
-	Workbook       string         `json:"workbook"`
-	Iterations     int            `json:"iterations"`
+	Workbook   string `json:"workbook"`
+	Iterations int    `json:"iterations"`
+	// StoppedEarly is true when --precision ended the run before
+	// --iterations.
+	StoppedEarly   bool           `json:"stoppedEarly"`
 	Seed           uint64         `json:"seed"`
 	Sampling       string         `json:"sampling"`
 	ElapsedSeconds float64        `json:"elapsedSeconds"`
@@ -100,6 +104,17 @@ type OutputReport struct {
 	// inputs explains; Unexplained = 1 − RSquared.
 	RSquared    Number `json:"rSquared"`
 	Unexplained Number `json:"unexplained"`
+	// Convergence is the running mean and its standard error (at most
+	// engine.MaxConvergencePoints points), for a chart of the mean with
+	// its confidence band.
+	Convergence []ConvergenceReport `json:"convergence"`
+}
+
+// ConvergenceReport is the running mean after Iterations iterations.
+type ConvergenceReport struct {
+	Iterations int    `json:"iterations"`
+	Mean       Number `json:"mean"`
+	StdError   Number `json:"stdError"`
 }
 
 // TailReport is the value at risk and expected shortfall at a level (see
@@ -170,6 +185,11 @@ type simulateFlags struct {
 	sampling, percentiles         string
 	progress                      string
 	json                          bool
+	// Auto-stop: precision > 0 stops once the mean (and precisionAt's
+	// percentiles) are known within ±precision of their value.
+	precision, confidence float64
+	precisionAt           string
+	minIterations         int
 }
 
 // Simulate is `simgraph simulate`; see simulateUsage and DistributionHelp.
@@ -190,6 +210,10 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&fl.bins, "bins", 0, "histogram bins (0: Freedman-Diaconis rule)")
 	fs.StringVar(&fl.progress, "progress", "auto", "progress on stderr: auto (a bar when stderr is a terminal), always (whole lines when it is not) or never")
 	fs.BoolVar(&fl.json, "json", false, "print one JSON object instead of text")
+	fs.Float64Var(&fl.precision, "precision", 0, "stop early once every output's mean is known within ±`REL` of its value (0.01 = 1%); --iterations is then the most it runs")
+	fs.StringVar(&fl.precisionAt, "precision-percentiles", "", "with --precision, comma-separated percentiles (in percent) that must be that precise too")
+	fs.Float64Var(&fl.confidence, "confidence", 0.95, "with --precision, the two-sided confidence level of the intervals")
+	fs.IntVar(&fl.minIterations, "min-iterations", 2048, "with --precision, run at least this many iterations")
 	pos, err := ParseFlags(fs, args, stdout, func(w io.Writer) {
 		fmt.Fprint(w, simulateUsage)
 		fmt.Fprint(w, DistributionHelp)
@@ -243,6 +267,34 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
+// autoStop sets o.AutoStop from --precision and its companions.
+func (fl *simulateFlags) autoStop(o *engine.Options) error {
+	if fl.precision == 0 {
+		if fl.precisionAt != "" {
+			return errors.New("--precision-percentiles needs --precision")
+		}
+		return nil
+	}
+	if !(fl.precision > 0) || math.IsInf(fl.precision, 0) {
+		return fmt.Errorf("--precision %g: want a positive fraction of the value (0.01 = 1%%)", fl.precision)
+	}
+	if !(fl.confidence > 0 && fl.confidence < 1) {
+		return fmt.Errorf("--confidence %g: want a level between 0 and 1 (exclusive)", fl.confidence)
+	}
+	a := &engine.AutoStop{RelativeError: fl.precision, Confidence: fl.confidence, MinIterations: fl.minIterations}
+	if fl.precisionAt != "" {
+		for _, p := range strings.Split(fl.precisionAt, ",") {
+			x, err := parseNumber(p)
+			if err != nil || !(x > 0 && x < 100) {
+				return fmt.Errorf("--precision-percentiles %q: %q is not a percentage between 0 and 100 (exclusive)", fl.precisionAt, strings.TrimSpace(p))
+			}
+			a.Percentiles = append(a.Percentiles, x)
+		}
+	}
+	o.AutoStop = a
+	return nil
+}
+
 // build turns the flags into a model and options, with errors that name
 // the offending flag value.
 func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
@@ -261,6 +313,9 @@ func (fl *simulateFlags) build() (engine.Model, engine.Options, error) {
 	}
 	if fl.bins < 0 {
 		return m, o, fmt.Errorf("--bins %d: want 0 (automatic) or more", fl.bins)
+	}
+	if err := fl.autoStop(&o); err != nil {
+		return m, o, err
 	}
 	switch fl.progress {
 	case "auto", "always", "never":
@@ -585,7 +640,8 @@ func cutOutsideQuotes(s string, sep byte) (before, after string, found bool) {
 func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateReport {
 	rep := &SimulateReport{
 		Workbook: fl.workbook, Iterations: res.Iterations, Seed: fl.seed,
-		Sampling: fl.sampling, ElapsedSeconds: res.Elapsed.Seconds(),
+		StoppedEarly: fl.precision > 0 && res.Iterations < fl.iterations,
+		Sampling:     fl.sampling, ElapsedSeconds: res.Elapsed.Seconds(),
 		Warnings: append([]string{}, res.Warnings...),
 	}
 	for j, o := range res.Outputs {
@@ -604,6 +660,10 @@ func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateRepo
 		}
 		for _, p := range o.Percentiles {
 			or.Percentiles[strconv.FormatFloat(p.P, 'f', -1, 64)] = Number(p.Value)
+		}
+		or.Convergence = []ConvergenceReport{}
+		for _, c := range o.Convergence {
+			or.Convergence = append(or.Convergence, ConvergenceReport{Iterations: c.Iterations, Mean: Number(c.Mean), StdError: Number(c.StdError)})
 		}
 		for _, b := range o.Histogram {
 			or.Histogram = append(or.Histogram, BinReport{Lower: Number(b.Lower), Upper: Number(b.Upper), Count: b.Count})
@@ -634,6 +694,9 @@ func report(fl *simulateFlags, m engine.Model, res *engine.Result) *SimulateRepo
 func printSimulation(w io.Writer, rep *SimulateReport, shown map[string]bool) {
 	method := map[string]string{"mc": "Monte Carlo", "lhs": "Latin Hypercube"}[rep.Sampling]
 	fmt.Fprintf(w, "%s: %d iterations (%s, seed %d) in %.2fs\n", rep.Workbook, rep.Iterations, method, rep.Seed, rep.ElapsedSeconds)
+	if rep.StoppedEarly {
+		fmt.Fprintln(w, "stopped early: the precision asked for was reached")
+	}
 	for _, warning := range rep.Warnings {
 		if shown[warning] {
 			continue

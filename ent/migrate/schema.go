@@ -169,6 +169,7 @@ var (
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
 		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
+		{Name: "auto_stop", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_by", Type: field.TypeUUID},
 		{Name: "created_at", Type: field.TypeTime},
 	}
@@ -412,6 +413,7 @@ var (
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
 		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
+		{Name: "auto_stop", Type: field.TypeJSON, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}, Default: "QUEUED"},
 		{Name: "progress", Type: field.TypeJSON, Nullable: true},
 		{Name: "warnings", Type: field.TypeJSON, Nullable: true},
@@ -439,12 +441,12 @@ var (
 			{
 				Name:    "simulation_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[21]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[22]},
 			},
 			{
 				Name:    "simulation_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[15]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[16]},
 			},
 			{
 				Name:    "simulation_workbook_id",
@@ -454,7 +456,7 @@ var (
 			{
 				Name:    "simulation_model_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[25], SimulationsColumns[21]},
+				Columns: []*schema.Column{SimulationsColumns[26], SimulationsColumns[22]},
 			},
 		},
 	}

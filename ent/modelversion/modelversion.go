@@ -46,6 +46,8 @@ const (
 	FieldKeepSamples = "keep_samples"
 	// FieldScenarios holds the string denoting the scenarios field in the database.
 	FieldScenarios = "scenarios"
+	// FieldAutoStop holds the string denoting the auto_stop field in the database.
+	FieldAutoStop = "auto_stop"
 	// FieldCreatedBy holds the string denoting the created_by field in the database.
 	FieldCreatedBy = "created_by"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -71,6 +73,7 @@ var Columns = []string{
 	FieldCorrelations,
 	FieldKeepSamples,
 	FieldScenarios,
+	FieldAutoStop,
 	FieldCreatedBy,
 	FieldCreatedAt,
 }

@@ -410,6 +410,16 @@ func ScenariosNotNil() predicate.ModelVersion {
 	return predicate.ModelVersion(sql.FieldNotNull(FieldScenarios))
 }
 
+// AutoStopIsNil applies the IsNil predicate on the "auto_stop" field.
+func AutoStopIsNil() predicate.ModelVersion {
+	return predicate.ModelVersion(sql.FieldIsNull(FieldAutoStop))
+}
+
+// AutoStopNotNil applies the NotNil predicate on the "auto_stop" field.
+func AutoStopNotNil() predicate.ModelVersion {
+	return predicate.ModelVersion(sql.FieldNotNull(FieldAutoStop))
+}
+
 // CreatedByEQ applies the EQ predicate on the "created_by" field.
 func CreatedByEQ(v uuid.UUID) predicate.ModelVersion {
 	return predicate.ModelVersion(sql.FieldEQ(FieldCreatedBy, v))

@@ -324,7 +324,7 @@ func init() {
 	// modelversion.DefaultKeepSamples holds the default value on creation for the keep_samples field.
 	modelversion.DefaultKeepSamples = modelversionDescKeepSamples.Default.(bool)
 	// modelversionDescCreatedAt is the schema descriptor for created_at field.
-	modelversionDescCreatedAt := modelversionFields[15].Descriptor()
+	modelversionDescCreatedAt := modelversionFields[16].Descriptor()
 	// modelversion.DefaultCreatedAt holds the default value on creation for the created_at field.
 	modelversion.DefaultCreatedAt = modelversionDescCreatedAt.Default.(func() time.Time)
 	// modelversionDescID is the schema descriptor for id field.
@@ -663,11 +663,11 @@ func init() {
 	// simulation.DefaultKeepSamples holds the default value on creation for the keep_samples field.
 	simulation.DefaultKeepSamples = simulationDescKeepSamples.Default.(bool)
 	// simulationDescAttempts is the schema descriptor for attempts field.
-	simulationDescAttempts := simulationFields[18].Descriptor()
+	simulationDescAttempts := simulationFields[19].Descriptor()
 	// simulation.DefaultAttempts holds the default value on creation for the attempts field.
 	simulation.DefaultAttempts = simulationDescAttempts.Default.(int)
 	// simulationDescCreatedAt is the schema descriptor for created_at field.
-	simulationDescCreatedAt := simulationFields[20].Descriptor()
+	simulationDescCreatedAt := simulationFields[21].Descriptor()
 	// simulation.DefaultCreatedAt holds the default value on creation for the created_at field.
 	simulation.DefaultCreatedAt = simulationDescCreatedAt.Default.(func() time.Time)
 	// simulationDescID is the schema descriptor for id field.

@@ -44,6 +44,8 @@ func (ModelVersion) Fields() []ent.Field {
 		field.Bool("keep_samples").Default(false).Immutable(),
 		// scenarios run beside the base over the same random numbers.
 		field.JSON("scenarios", []simspec.Scenario{}).Optional().Immutable(),
+		// Auto-stop: the run ends once its estimates are precise enough.
+		field.JSON("auto_stop", &simspec.AutoStop{}).Optional().Immutable(),
 		field.UUID("created_by", uuid.UUID{}).Immutable(),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}

@@ -43,6 +43,8 @@ func (Simulation) Fields() []ent.Field {
 		field.Bool("keep_samples").Default(false).Immutable(),
 		// scenarios run beside the base over the same random numbers.
 		field.JSON("scenarios", []simspec.Scenario{}).Optional().Immutable(),
+		// Auto-stop: the run ends once its estimates are precise enough.
+		field.JSON("auto_stop", &simspec.AutoStop{}).Optional().Immutable(),
 		field.Enum("status").Values("QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED").Default("QUEUED").
 			Annotations(entgql.OrderField("STATUS")),
 		field.JSON("progress", simspec.Progress{}).Optional(),

@@ -46,6 +46,8 @@ const (
 	FieldKeepSamples = "keep_samples"
 	// FieldScenarios holds the string denoting the scenarios field in the database.
 	FieldScenarios = "scenarios"
+	// FieldAutoStop holds the string denoting the auto_stop field in the database.
+	FieldAutoStop = "auto_stop"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldProgress holds the string denoting the progress field in the database.
@@ -91,6 +93,7 @@ var Columns = []string{
 	FieldCorrelations,
 	FieldKeepSamples,
 	FieldScenarios,
+	FieldAutoStop,
 	FieldStatus,
 	FieldProgress,
 	FieldWarnings,

@@ -470,6 +470,16 @@ func ScenariosNotNil() predicate.Simulation {
 	return predicate.Simulation(sql.FieldNotNull(FieldScenarios))
 }
 
+// AutoStopIsNil applies the IsNil predicate on the "auto_stop" field.
+func AutoStopIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldAutoStop))
+}
+
+// AutoStopNotNil applies the NotNil predicate on the "auto_stop" field.
+func AutoStopNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldAutoStop))
+}
+
 // StatusEQ applies the EQ predicate on the "status" field.
 func StatusEQ(v Status) predicate.Simulation {
 	return predicate.Simulation(sql.FieldEQ(FieldStatus, v))

@@ -94,6 +94,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AutoStop struct {
+		Confidence    func(childComplexity int) int
+		MinIterations func(childComplexity int) int
+		Percentiles   func(childComplexity int) int
+		RelativeError func(childComplexity int) int
+	}
+
 	Cell struct {
 		Column  func(childComplexity int) int
 		Formula func(childComplexity int) int
@@ -110,11 +117,33 @@ type ComplexityRoot struct {
 		Sheet func(childComplexity int) int
 	}
 
+	ComparedBin struct {
+		Lower func(childComplexity int) int
+		Upper func(childComplexity int) int
+	}
+
 	ComparedRun struct {
+		Cdf                   func(childComplexity int) int
+		Histogram             func(childComplexity int) int
 		MeanDifference        func(childComplexity int) int
 		PercentileDifferences func(childComplexity int) int
 		Result                func(childComplexity int) int
 		Simulation            func(childComplexity int) int
+	}
+
+	ComparedSensitivity struct {
+		Cell            func(childComplexity int) int
+		ChangeInMean    func(childComplexity int) int
+		Input           func(childComplexity int) int
+		RankCorrelation func(childComplexity int) int
+	}
+
+	ConvergencePoint struct {
+		CiLower    func(childComplexity int) int
+		CiUpper    func(childComplexity int) int
+		Iterations func(childComplexity int) int
+		Mean       func(childComplexity int) int
+		StdError   func(childComplexity int) int
 	}
 
 	Correlation struct {
@@ -257,9 +286,10 @@ type ComplexityRoot struct {
 	}
 
 	HistogramBin struct {
-		Count func(childComplexity int) int
-		Lower func(childComplexity int) int
-		Upper func(childComplexity int) int
+		Count       func(childComplexity int) int
+		Lower       func(childComplexity int) int
+		Probability func(childComplexity int) int
+		Upper       func(childComplexity int) int
 	}
 
 	InputVariable struct {
@@ -303,6 +333,7 @@ type ComplexityRoot struct {
 	}
 
 	ModelVersion struct {
+		AutoStop        func(childComplexity int) int
 		Correlations    func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		CreatedBy       func(childComplexity int) int
@@ -481,6 +512,7 @@ type ComplexityRoot struct {
 		Cell                func(childComplexity int) int
 		CiLower             func(childComplexity int) int
 		CiUpper             func(childComplexity int) int
+		Convergence         func(childComplexity int) int
 		Errors              func(childComplexity int) int
 		Histogram           func(childComplexity int) int
 		Iterations          func(childComplexity int) int
@@ -601,6 +633,7 @@ type ComplexityRoot struct {
 	}
 
 	Simulation struct {
+		AutoStop        func(childComplexity int) int
 		CompletedAt     func(childComplexity int) int
 		Correlations    func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
@@ -634,8 +667,10 @@ type ComplexityRoot struct {
 	}
 
 	SimulationComparison struct {
-		Output func(childComplexity int) int
-		Runs   func(childComplexity int) int
+		Bins    func(childComplexity int) int
+		Output  func(childComplexity int) int
+		Runs    func(childComplexity int) int
+		Tornado func(childComplexity int) int
 	}
 
 	SimulationConnection struct {
@@ -905,6 +940,7 @@ type SimulationResolver interface {
 	Model(ctx context.Context, obj *ent.Simulation) (*ent.Model, error)
 
 	Scenarios(ctx context.Context, obj *ent.Simulation) ([]*model.ScenarioResult, error)
+
 	Tasks(ctx context.Context, obj *ent.Simulation) ([]*ent.SimulationTask, error)
 }
 type SimulationProgressResolver interface {
@@ -1085,6 +1121,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
+	case "AutoStop.confidence":
+		if e.ComplexityRoot.AutoStop.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutoStop.Confidence(childComplexity), true
+	case "AutoStop.minIterations":
+		if e.ComplexityRoot.AutoStop.MinIterations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutoStop.MinIterations(childComplexity), true
+	case "AutoStop.percentiles":
+		if e.ComplexityRoot.AutoStop.Percentiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutoStop.Percentiles(childComplexity), true
+	case "AutoStop.relativeError":
+		if e.ComplexityRoot.AutoStop.RelativeError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutoStop.RelativeError(childComplexity), true
+
 	case "Cell.column":
 		if e.ComplexityRoot.Cell.Column == nil {
 			break
@@ -1147,6 +1208,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CellPage.Sheet(childComplexity), true
 
+	case "ComparedBin.lower":
+		if e.ComplexityRoot.ComparedBin.Lower == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedBin.Lower(childComplexity), true
+	case "ComparedBin.upper":
+		if e.ComplexityRoot.ComparedBin.Upper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedBin.Upper(childComplexity), true
+
+	case "ComparedRun.cdf":
+		if e.ComplexityRoot.ComparedRun.Cdf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedRun.Cdf(childComplexity), true
+	case "ComparedRun.histogram":
+		if e.ComplexityRoot.ComparedRun.Histogram == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedRun.Histogram(childComplexity), true
 	case "ComparedRun.meanDifference":
 		if e.ComplexityRoot.ComparedRun.MeanDifference == nil {
 			break
@@ -1171,6 +1257,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComparedRun.Simulation(childComplexity), true
+
+	case "ComparedSensitivity.cell":
+		if e.ComplexityRoot.ComparedSensitivity.Cell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedSensitivity.Cell(childComplexity), true
+	case "ComparedSensitivity.changeInMean":
+		if e.ComplexityRoot.ComparedSensitivity.ChangeInMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedSensitivity.ChangeInMean(childComplexity), true
+	case "ComparedSensitivity.input":
+		if e.ComplexityRoot.ComparedSensitivity.Input == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedSensitivity.Input(childComplexity), true
+	case "ComparedSensitivity.rankCorrelation":
+		if e.ComplexityRoot.ComparedSensitivity.RankCorrelation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComparedSensitivity.RankCorrelation(childComplexity), true
+
+	case "ConvergencePoint.ciLower":
+		if e.ComplexityRoot.ConvergencePoint.CiLower == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvergencePoint.CiLower(childComplexity), true
+	case "ConvergencePoint.ciUpper":
+		if e.ComplexityRoot.ConvergencePoint.CiUpper == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvergencePoint.CiUpper(childComplexity), true
+	case "ConvergencePoint.iterations":
+		if e.ComplexityRoot.ConvergencePoint.Iterations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvergencePoint.Iterations(childComplexity), true
+	case "ConvergencePoint.mean":
+		if e.ComplexityRoot.ConvergencePoint.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvergencePoint.Mean(childComplexity), true
+	case "ConvergencePoint.stdError":
+		if e.ComplexityRoot.ConvergencePoint.StdError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConvergencePoint.StdError(childComplexity), true
 
 	case "Correlation.cellA":
 		if e.ComplexityRoot.Correlation.CellA == nil {
@@ -1712,6 +1854,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HistogramBin.Lower(childComplexity), true
+	case "HistogramBin.probability":
+		if e.ComplexityRoot.HistogramBin.Probability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HistogramBin.Probability(childComplexity), true
 	case "HistogramBin.upper":
 		if e.ComplexityRoot.HistogramBin.Upper == nil {
 			break
@@ -1884,6 +2032,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelEdge.Node(childComplexity), true
 
+	case "ModelVersion.autoStop":
+		if e.ComplexityRoot.ModelVersion.AutoStop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.AutoStop(childComplexity), true
 	case "ModelVersion.correlations":
 		if e.ComplexityRoot.ModelVersion.Correlations == nil {
 			break
@@ -2775,6 +2929,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Result.CiUpper(childComplexity), true
+	case "Result.convergence":
+		if e.ComplexityRoot.Result.Convergence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.Convergence(childComplexity), true
 	case "Result.errors":
 		if e.ComplexityRoot.Result.Errors == nil {
 			break
@@ -3301,6 +3461,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Sheet.Rows(childComplexity), true
 
+	case "Simulation.autoStop":
+		if e.ComplexityRoot.Simulation.AutoStop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.AutoStop(childComplexity), true
 	case "Simulation.completedAt":
 		if e.ComplexityRoot.Simulation.CompletedAt == nil {
 			break
@@ -3482,6 +3648,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Simulation.WorkbookID(childComplexity), true
 
+	case "SimulationComparison.bins":
+		if e.ComplexityRoot.SimulationComparison.Bins == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationComparison.Bins(childComplexity), true
 	case "SimulationComparison.output":
 		if e.ComplexityRoot.SimulationComparison.Output == nil {
 			break
@@ -3494,6 +3666,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimulationComparison.Runs(childComplexity), true
+	case "SimulationComparison.tornado":
+		if e.ComplexityRoot.SimulationComparison.Tornado == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationComparison.Tornado(childComplexity), true
 
 	case "SimulationConnection.edges":
 		if e.ComplexityRoot.SimulationConnection.Edges == nil {
@@ -4157,6 +4335,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
+			graphql.NewInputUnmarshaler("AutoStopInput", ec.unmarshalInputAutoStopInput),
 			graphql.NewInputUnmarshaler("CorrelationInput", ec.unmarshalInputCorrelationInput),
 			graphql.NewInputUnmarshaler("CreateModelInput", ec.unmarshalInputCreateModelInput),
 			graphql.NewInputUnmarshaler("DistributionInput", ec.unmarshalInputDistributionInput),
@@ -4470,6 +4649,36 @@ type SimulationComparison {
   output: String!
   "The runs in the order asked; the first is the baseline."
   runs: [ComparedRun!]!
+  """
+  Common equal-width bins spanning every run's range (as many as the
+  run with the most stored bins, at most 100), for overlaid histograms
+  and CDFs: ComparedRun.histogram and cdf are on them. Empty when no run
+  has a result.
+  """
+  bins: [ComparedBin!]!
+  """
+  The runs' tornadoes side by side: every input of any run's result,
+  matched by name, else by cell, in decreasing order of the baseline's
+  |changeInMean| (inputs the baseline lacks after, by the largest bar).
+  """
+  tornado: [ComparedSensitivity!]!
+}
+
+type ComparedBin {
+  lower: Float!
+  upper: Float!
+}
+
+"One input's tornado bars in every run, in the order of the runs."
+type ComparedSensitivity {
+  "The input's name in the first run that has it, else its cell."
+  input: String!
+  "Its cell in the first run that has it."
+  cell: String!
+  "changeInMean per run (output units); null for a run without the input."
+  changeInMean: [Float]!
+  "rankCorrelation per run; null for a run without the input."
+  rankCorrelation: [Float]!
 }
 
 type ComparedRun {
@@ -4483,6 +4692,13 @@ type ComparedRun {
   meanDifference: Float
   "P5, P10, P25, P50, P75, P90 and P95 against the baseline's; empty when either has no result."
   percentileDifferences: [PercentileDifference!]!
+  """
+  Probability of each of SimulationComparison.bins, from the run's stored
+  histogram (spread evenly within each stored bin); empty without a result.
+  """
+  histogram: [Float!]!
+  "P(output <= upper) at each of SimulationComparison.bins: the run's CDF on the common grid; empty without a result."
+  cdf: [Float!]!
 }
 
 type PercentileDifference {
@@ -5456,7 +5672,10 @@ type Percentile {
 type HistogramBin {
   lower: Float!
   upper: Float!
+  "Iterations whose value is in [lower, upper) (the last bin includes upper)."
   count: Int!
+  "count over the histogram's total count: the bar's height in a histogram of probabilities."
+  probability: Float!
 }
 
 type Histogram {
@@ -5652,6 +5871,73 @@ type Subscription {
   "Progress of a simulation: the current snapshot first, then every update; completes after the terminal state."
   simulationProgress(id: ID!): SimulationProgress!
 }
+
+"""
+Stop a simulation before its iterations once its estimates are precise
+enough: every output's mean, and each of percentiles, within
+±relativeError of its value at the two-sided confidence. iterations is
+then the most it runs; Result.iterations is what it ran. The decision is
+made on whole chunks of 1,024 iterations, so a seed gives the same result
+every time. A percentile's interval is distribution-free (order statistics
+of ranks n·p ∓ z·√(n·p(1−p))); asking for percentiles keeps the outputs'
+values in memory while the run goes (8 bytes per output and iteration).
+A run with autoStop is never split across replicas.
+"""
+input AutoStopInput {
+  "Half width of the confidence interval as a fraction of the estimate, e.g. 0.01 for ±1% (0 < relativeError <= 1)."
+  relativeError: Float!
+  "Two-sided confidence level in (0, 1); default 0.95."
+  confidence: Float
+  "Iterations before the first check; default 2,048, at most iterations."
+  minIterations: Int
+  "Percentiles, in percent (0 < p < 100, at most 10), that must be as precise as the mean."
+  percentiles: [Float!]
+}
+
+type AutoStop {
+  relativeError: Float!
+  confidence: Float!
+  minIterations: Int!
+  percentiles: [Float!]!
+}
+
+"An output's running mean after the first iterations (a chart of the mean with its confidence band)."
+type ConvergencePoint {
+  iterations: Int!
+  mean: Float!
+  stdError: Float!
+  "mean - 1.96 stdError: the lower end of the mean's 95% band."
+  ciLower: Float!
+  "mean + 1.96 stdError"
+  ciUpper: Float!
+}
+
+extend input SimulationInput {
+  autoStop: AutoStopInput
+}
+
+extend input ModelDefinitionInput {
+  "As SimulationInput.autoStop."
+  autoStop: AutoStopInput
+}
+
+extend type Simulation {
+  "The simulation's auto-stop; null when it runs all its iterations."
+  autoStop: AutoStop
+}
+
+extend type ModelVersion {
+  autoStop: AutoStop
+}
+
+extend type Result {
+  """
+  The running mean and its standard error as the run went, at most 100
+  points evenly spread over it, the last at iterations; empty for a run
+  split across replicas.
+  """
+  convergence: [ConvergencePoint!]!
+}
 `, BuiltIn: false},
 	{Name: "../schema/simulationtask.graphqls", Input: `"""
 One replica's attempt at one task of a split run: a range of the engine's
@@ -5812,6 +6098,20 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AutoStop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "relativeError":
+		return ec.fieldContext_AutoStop_relativeError(ctx, field)
+	case "confidence":
+		return ec.fieldContext_AutoStop_confidence(ctx, field)
+	case "minIterations":
+		return ec.fieldContext_AutoStop_minIterations(ctx, field)
+	case "percentiles":
+		return ec.fieldContext_AutoStop_percentiles(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AutoStop", field.Name)
+}
+
 func (ec *executionContext) childFields_Cell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ref":
@@ -5844,6 +6144,16 @@ func (ec *executionContext) childFields_CellPage(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CellPage", field.Name)
 }
 
+func (ec *executionContext) childFields_ComparedBin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lower":
+		return ec.fieldContext_ComparedBin_lower(ctx, field)
+	case "upper":
+		return ec.fieldContext_ComparedBin_upper(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComparedBin", field.Name)
+}
+
 func (ec *executionContext) childFields_ComparedRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "simulation":
@@ -5854,8 +6164,42 @@ func (ec *executionContext) childFields_ComparedRun(ctx context.Context, field g
 		return ec.fieldContext_ComparedRun_meanDifference(ctx, field)
 	case "percentileDifferences":
 		return ec.fieldContext_ComparedRun_percentileDifferences(ctx, field)
+	case "histogram":
+		return ec.fieldContext_ComparedRun_histogram(ctx, field)
+	case "cdf":
+		return ec.fieldContext_ComparedRun_cdf(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ComparedRun", field.Name)
+}
+
+func (ec *executionContext) childFields_ComparedSensitivity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "input":
+		return ec.fieldContext_ComparedSensitivity_input(ctx, field)
+	case "cell":
+		return ec.fieldContext_ComparedSensitivity_cell(ctx, field)
+	case "changeInMean":
+		return ec.fieldContext_ComparedSensitivity_changeInMean(ctx, field)
+	case "rankCorrelation":
+		return ec.fieldContext_ComparedSensitivity_rankCorrelation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComparedSensitivity", field.Name)
+}
+
+func (ec *executionContext) childFields_ConvergencePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "iterations":
+		return ec.fieldContext_ConvergencePoint_iterations(ctx, field)
+	case "mean":
+		return ec.fieldContext_ConvergencePoint_mean(ctx, field)
+	case "stdError":
+		return ec.fieldContext_ConvergencePoint_stdError(ctx, field)
+	case "ciLower":
+		return ec.fieldContext_ConvergencePoint_ciLower(ctx, field)
+	case "ciUpper":
+		return ec.fieldContext_ConvergencePoint_ciUpper(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConvergencePoint", field.Name)
 }
 
 func (ec *executionContext) childFields_Correlation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6144,6 +6488,8 @@ func (ec *executionContext) childFields_HistogramBin(ctx context.Context, field 
 		return ec.fieldContext_HistogramBin_upper(ctx, field)
 	case "count":
 		return ec.fieldContext_HistogramBin_count(ctx, field)
+	case "probability":
+		return ec.fieldContext_HistogramBin_probability(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type HistogramBin", field.Name)
 }
@@ -6260,6 +6606,8 @@ func (ec *executionContext) childFields_ModelVersion(ctx context.Context, field 
 		return ec.fieldContext_ModelVersion_createdAt(ctx, field)
 	case "scenarios":
 		return ec.fieldContext_ModelVersion_scenarios(ctx, field)
+	case "autoStop":
+		return ec.fieldContext_ModelVersion_autoStop(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelVersion", field.Name)
 }
@@ -6538,6 +6886,8 @@ func (ec *executionContext) childFields_Result(ctx context.Context, field graphq
 		return ec.fieldContext_Result_errors(ctx, field)
 	case "samples":
 		return ec.fieldContext_Result_samples(ctx, field)
+	case "convergence":
+		return ec.fieldContext_Result_convergence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Result", field.Name)
 }
@@ -6796,6 +7146,8 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_modelVersion(ctx, field)
 	case "scenarios":
 		return ec.fieldContext_Simulation_scenarios(ctx, field)
+	case "autoStop":
+		return ec.fieldContext_Simulation_autoStop(ctx, field)
 	case "tasks":
 		return ec.fieldContext_Simulation_tasks(ctx, field)
 	}
@@ -6808,6 +7160,10 @@ func (ec *executionContext) childFields_SimulationComparison(ctx context.Context
 		return ec.fieldContext_SimulationComparison_output(ctx, field)
 	case "runs":
 		return ec.fieldContext_SimulationComparison_runs(ctx, field)
+	case "bins":
+		return ec.fieldContext_SimulationComparison_bins(ctx, field)
+	case "tornado":
+		return ec.fieldContext_SimulationComparison_tornado(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SimulationComparison", field.Name)
 }
@@ -8566,6 +8922,98 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _AutoStop_relativeError(ctx context.Context, field graphql.CollectedField, obj *simspec.AutoStop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutoStop_relativeError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelativeError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutoStop_relativeError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutoStop", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AutoStop_confidence(ctx context.Context, field graphql.CollectedField, obj *simspec.AutoStop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutoStop_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutoStop_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutoStop", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AutoStop_minIterations(ctx context.Context, field graphql.CollectedField, obj *simspec.AutoStop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutoStop_minIterations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinIterations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutoStop_minIterations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutoStop", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AutoStop_percentiles(ctx context.Context, field graphql.CollectedField, obj *simspec.AutoStop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutoStop_percentiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percentiles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutoStop_percentiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutoStop", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Cell_ref(ctx context.Context, field graphql.CollectedField, obj *files.Cell) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8805,6 +9253,52 @@ func (ec *executionContext) fieldContext_CellPage_cells(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ComparedBin_lower(ctx context.Context, field graphql.CollectedField, obj *model.ComparedBin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedBin_lower(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lower, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedBin_lower(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedBin", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComparedBin_upper(ctx context.Context, field graphql.CollectedField, obj *model.ComparedBin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedBin_upper(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upper, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedBin_upper(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedBin", field, false, false, "Float")
+}
+
 func (ec *executionContext) _ComparedRun_simulation(ctx context.Context, field graphql.CollectedField, obj *model.ComparedRun) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8922,6 +9416,259 @@ func (ec *executionContext) fieldContext_ComparedRun_percentileDifferences(_ con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ComparedRun_histogram(ctx context.Context, field graphql.CollectedField, obj *model.ComparedRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedRun_histogram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Histogram, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedRun_histogram(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedRun", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComparedRun_cdf(ctx context.Context, field graphql.CollectedField, obj *model.ComparedRun) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedRun_cdf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cdf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedRun_cdf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedRun", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComparedSensitivity_input(ctx context.Context, field graphql.CollectedField, obj *model.ComparedSensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedSensitivity_input(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Input, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedSensitivity_input(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedSensitivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _ComparedSensitivity_cell(ctx context.Context, field graphql.CollectedField, obj *model.ComparedSensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedSensitivity_cell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cell, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedSensitivity_cell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedSensitivity", field, false, false, "String")
+}
+
+func (ec *executionContext) _ComparedSensitivity_changeInMean(ctx context.Context, field graphql.CollectedField, obj *model.ComparedSensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedSensitivity_changeInMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangeInMean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕᚖfloat64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedSensitivity_changeInMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ComparedSensitivity_rankCorrelation(ctx context.Context, field graphql.CollectedField, obj *model.ComparedSensitivity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparedSensitivity_rankCorrelation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RankCorrelation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕᚖfloat64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparedSensitivity_rankCorrelation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ComparedSensitivity", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ConvergencePoint_iterations(ctx context.Context, field graphql.CollectedField, obj *simspec.ConvergencePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvergencePoint_iterations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Iterations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvergencePoint_iterations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvergencePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConvergencePoint_mean(ctx context.Context, field graphql.CollectedField, obj *simspec.ConvergencePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvergencePoint_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvergencePoint_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvergencePoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ConvergencePoint_stdError(ctx context.Context, field graphql.CollectedField, obj *simspec.ConvergencePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvergencePoint_stdError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StdError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvergencePoint_stdError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvergencePoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ConvergencePoint_ciLower(ctx context.Context, field graphql.CollectedField, obj *simspec.ConvergencePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvergencePoint_ciLower(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CiLower(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvergencePoint_ciLower(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvergencePoint", field, true, false, "Float")
+}
+
+func (ec *executionContext) _ConvergencePoint_ciUpper(ctx context.Context, field graphql.CollectedField, obj *simspec.ConvergencePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConvergencePoint_ciUpper(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CiUpper(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConvergencePoint_ciUpper(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConvergencePoint", field, true, false, "Float")
 }
 
 func (ec *executionContext) _Correlation_cellA(ctx context.Context, field graphql.CollectedField, obj *simspec.Correlation) (ret graphql.Marshaler) {
@@ -11038,6 +11785,29 @@ func (ec *executionContext) fieldContext_HistogramBin_count(_ context.Context, f
 	return graphql.NewScalarFieldContext("HistogramBin", field, false, false, "Int")
 }
 
+func (ec *executionContext) _HistogramBin_probability(ctx context.Context, field graphql.CollectedField, obj *simspec.Bin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HistogramBin_probability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Probability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HistogramBin_probability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HistogramBin", field, false, false, "Float")
+}
+
 func (ec *executionContext) _InputVariable_cell(ctx context.Context, field graphql.CollectedField, obj *simspec.Input) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12103,6 +12873,38 @@ func (ec *executionContext) fieldContext_ModelVersion_scenarios(_ context.Contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModelVersion_autoStop(ctx context.Context, field graphql.CollectedField, obj *ent.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_autoStop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoStop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *simspec.AutoStop) graphql.Marshaler {
+			return ec.marshalOAutoStop2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐAutoStop(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_autoStop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModelVersion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AutoStop(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15922,6 +16724,38 @@ func (ec *executionContext) fieldContext_Result_samples(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Result_convergence(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_convergence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Convergence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.ConvergencePoint) graphql.Marshaler {
+			return ec.marshalNConvergencePoint2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergencePointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Result_convergence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Result",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConvergencePoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ResultSummary_count(ctx context.Context, field graphql.CollectedField, obj *admin.ResultSummary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18232,6 +19066,38 @@ func (ec *executionContext) fieldContext_Simulation_scenarios(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Simulation_autoStop(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_autoStop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoStop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *simspec.AutoStop) graphql.Marshaler {
+			return ec.marshalOAutoStop2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐAutoStop(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_autoStop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AutoStop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Simulation_tasks(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18314,6 +19180,70 @@ func (ec *executionContext) fieldContext_SimulationComparison_runs(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComparedRun(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SimulationComparison_bins(ctx context.Context, field graphql.CollectedField, obj *model.SimulationComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationComparison_bins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bins, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ComparedBin) graphql.Marshaler {
+			return ec.marshalNComparedBin2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedBinᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationComparison_bins(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparedBin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SimulationComparison_tornado(ctx context.Context, field graphql.CollectedField, obj *model.SimulationComparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationComparison_tornado(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tornado, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ComparedSensitivity) graphql.Marshaler {
+			return ec.marshalNComparedSensitivity2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedSensitivityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationComparison_tornado(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimulationComparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparedSensitivity(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22124,6 +23054,69 @@ func UnmarshalAuditLogFilter(ctx context.Context, raw any) (model.AuditLogFilter
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAutoStopInput(ctx context.Context, obj any) (model.AutoStopInput, error) {
+	var it model.AutoStopInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"relativeError", "confidence", "minIterations", "percentiles"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "relativeError":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relativeError"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RelativeError = data
+		case "confidence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("confidence"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Confidence = data
+		case "minIterations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minIterations"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinIterations = data
+		case "percentiles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentiles"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Percentiles = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAutoStopInput unmarshals raw into the AutoStopInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAutoStopInput(ctx context.Context, raw any) (model.AutoStopInput, error) {
+	var out model.AutoStopInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AutoStopInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCorrelationInput(ctx context.Context, obj any) (model.CorrelationInput, error) {
 	var it model.CorrelationInput
 	if obj == nil {
@@ -22527,7 +23520,7 @@ func (ec *executionContext) unmarshalInputModelDefinitionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios"}
+	fieldsInOrder := [...]string{"inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios", "autoStop"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22618,6 +23611,13 @@ func (ec *executionContext) unmarshalInputModelDefinitionInput(ctx context.Conte
 				return it, err
 			}
 			it.Scenarios = data
+		case "autoStop":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStop"))
+			data, err := ec.unmarshalOAutoStopInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐAutoStopInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStop = data
 		}
 	}
 	return it, nil
@@ -23010,7 +24010,7 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 		asMap["outputs"] = []any{}
 	}
 
-	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios"}
+	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios", "autoStop"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23115,6 +24115,13 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 				return it, err
 			}
 			it.Scenarios = data
+		case "autoStop":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoStop"))
+			data, err := ec.unmarshalOAutoStopInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐAutoStopInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoStop = data
 		}
 	}
 	return it, nil
@@ -23498,6 +24505,54 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var autoStopImplementors = []string{"AutoStop"}
+
+func (ec *executionContext) _AutoStop(ctx context.Context, sel ast.SelectionSet, obj *simspec.AutoStop) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, autoStopImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AutoStop")
+		case "relativeError":
+			out.Values[i] = ec._AutoStop_relativeError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._AutoStop_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minIterations":
+			out.Values[i] = ec._AutoStop_minIterations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "percentiles":
+			out.Values[i] = ec._AutoStop_percentiles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cellImplementors = []string{"Cell"}
 
 func (ec *executionContext) _Cell(ctx context.Context, sel ast.SelectionSet, obj *files.Cell) graphql.Marshaler {
@@ -23604,6 +24659,44 @@ func (ec *executionContext) _CellPage(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var comparedBinImplementors = []string{"ComparedBin"}
+
+func (ec *executionContext) _ComparedBin(ctx context.Context, sel ast.SelectionSet, obj *model.ComparedBin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, comparedBinImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComparedBin")
+		case "lower":
+			out.Values[i] = ec._ComparedBin_lower(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upper":
+			out.Values[i] = ec._ComparedBin_upper(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var comparedRunImplementors = []string{"ComparedRun"}
 
 func (ec *executionContext) _ComparedRun(ctx context.Context, sel ast.SelectionSet, obj *model.ComparedRun) graphql.Marshaler {
@@ -23632,6 +24725,117 @@ func (ec *executionContext) _ComparedRun(ctx context.Context, sel ast.SelectionS
 			}
 		case "percentileDifferences":
 			out.Values[i] = ec._ComparedRun_percentileDifferences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "histogram":
+			out.Values[i] = ec._ComparedRun_histogram(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cdf":
+			out.Values[i] = ec._ComparedRun_cdf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var comparedSensitivityImplementors = []string{"ComparedSensitivity"}
+
+func (ec *executionContext) _ComparedSensitivity(ctx context.Context, sel ast.SelectionSet, obj *model.ComparedSensitivity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, comparedSensitivityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComparedSensitivity")
+		case "input":
+			out.Values[i] = ec._ComparedSensitivity_input(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cell":
+			out.Values[i] = ec._ComparedSensitivity_cell(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changeInMean":
+			out.Values[i] = ec._ComparedSensitivity_changeInMean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rankCorrelation":
+			out.Values[i] = ec._ComparedSensitivity_rankCorrelation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var convergencePointImplementors = []string{"ConvergencePoint"}
+
+func (ec *executionContext) _ConvergencePoint(ctx context.Context, sel ast.SelectionSet, obj *simspec.ConvergencePoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, convergencePointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConvergencePoint")
+		case "iterations":
+			out.Values[i] = ec._ConvergencePoint_iterations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._ConvergencePoint_mean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stdError":
+			out.Values[i] = ec._ConvergencePoint_stdError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ciLower":
+			out.Values[i] = ec._ConvergencePoint_ciLower(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ciUpper":
+			out.Values[i] = ec._ConvergencePoint_ciUpper(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24607,6 +25811,11 @@ func (ec *executionContext) _HistogramBin(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "probability":
+			out.Values[i] = ec._HistogramBin_probability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24984,6 +26193,11 @@ func (ec *executionContext) _ModelVersion(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ModelVersion_scenarios(ctx, field, obj)
 				})
+		case "autoStop":
+			out.Values[i] = ec._ModelVersion_autoStop(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26236,6 +27450,11 @@ func (ec *executionContext) _Result(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Result_samples(ctx, field, obj)
 				})
+		case "convergence":
+			out.Values[i] = ec._Result_convergence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27052,6 +28271,11 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Simulation_scenarios(ctx, field, obj)
 				})
+		case "autoStop":
+			out.Values[i] = ec._Simulation_autoStop(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "tasks":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -27093,6 +28317,16 @@ func (ec *executionContext) _SimulationComparison(ctx context.Context, sel ast.S
 			}
 		case "runs":
 			out.Values[i] = ec._SimulationComparison_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bins":
+			out.Values[i] = ec._SimulationComparison_bins(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tornado":
+			out.Values[i] = ec._SimulationComparison_tornado(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28699,6 +29933,30 @@ func (ec *executionContext) marshalNCellPage2ᚖgithubᚗcomᚋsimgraphᚋsimgra
 	return ec._CellPage(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNComparedBin2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedBinᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ComparedBin) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComparedBin2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedBin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComparedBin2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedBin(ctx context.Context, sel ast.SelectionSet, v *model.ComparedBin) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ComparedBin!")
+		return graphql.Null
+	}
+	return ec._ComparedBin(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNComparedRun2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedRunᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ComparedRun) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -28721,6 +29979,50 @@ func (ec *executionContext) marshalNComparedRun2ᚖgithubᚗcomᚋsimgraphᚋsim
 		return graphql.Null
 	}
 	return ec._ComparedRun(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNComparedSensitivity2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedSensitivityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ComparedSensitivity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComparedSensitivity2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedSensitivity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNComparedSensitivity2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐComparedSensitivity(ctx context.Context, sel ast.SelectionSet, v *model.ComparedSensitivity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ComparedSensitivity!")
+		return graphql.Null
+	}
+	return ec._ComparedSensitivity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNConvergencePoint2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergencePoint(ctx context.Context, sel ast.SelectionSet, v simspec.ConvergencePoint) graphql.Marshaler {
+	return ec._ConvergencePoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNConvergencePoint2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergencePointᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.ConvergencePoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConvergencePoint2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐConvergencePoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCorrelation2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCorrelation(ctx context.Context, sel ast.SelectionSet, v simspec.Correlation) graphql.Marshaler {
@@ -29070,6 +30372,29 @@ func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel
 		if e == graphql.Null {
 			return graphql.Null
 		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNFloat2ᚕᚖfloat64(ctx context.Context, v any) ([]*float64, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOFloat2ᚖfloat64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFloat2ᚕᚖfloat64(ctx context.Context, sel ast.SelectionSet, v []*float64) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOFloat2ᚖfloat64(ctx, sel, v[i])
 	}
 
 	return ret
@@ -30494,6 +31819,21 @@ func (ec *executionContext) unmarshalOAuditLogFilter2ᚖgithubᚗcomᚋsimgraph�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputAuditLogFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAutoStop2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐAutoStop(ctx context.Context, sel ast.SelectionSet, v *simspec.AutoStop) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AutoStop(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAutoStopInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐAutoStopInput(ctx context.Context, v any) (*model.AutoStopInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAutoStopInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

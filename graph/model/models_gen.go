@@ -29,6 +29,31 @@ type AuditLogFilter struct {
 	Until *time.Time `json:"until,omitempty"`
 }
 
+// Stop a simulation before its iterations once its estimates are precise
+// enough: every output's mean, and each of percentiles, within
+// ±relativeError of its value at the two-sided confidence. iterations is
+// then the most it runs; Result.iterations is what it ran. The decision is
+// made on whole chunks of 1,024 iterations, so a seed gives the same result
+// every time. A percentile's interval is distribution-free (order statistics
+// of ranks n·p ∓ z·√(n·p(1−p))); asking for percentiles keeps the outputs'
+// values in memory while the run goes (8 bytes per output and iteration).
+// A run with autoStop is never split across replicas.
+type AutoStopInput struct {
+	// Half width of the confidence interval as a fraction of the estimate, e.g. 0.01 for ±1% (0 < relativeError <= 1).
+	RelativeError float64 `json:"relativeError"`
+	// Two-sided confidence level in (0, 1); default 0.95.
+	Confidence *float64 `json:"confidence,omitempty"`
+	// Iterations before the first check; default 2,048, at most iterations.
+	MinIterations *int `json:"minIterations,omitempty"`
+	// Percentiles, in percent (0 < p < 100, at most 10), that must be as precise as the mean.
+	Percentiles []float64 `json:"percentiles,omitempty"`
+}
+
+type ComparedBin struct {
+	Lower float64 `json:"lower"`
+	Upper float64 `json:"upper"`
+}
+
 type ComparedRun struct {
 	Simulation *ent.Simulation `json:"simulation"`
 	// The run's result for the output, matched by the output's name, else by its
@@ -38,6 +63,23 @@ type ComparedRun struct {
 	MeanDifference *float64 `json:"meanDifference,omitempty"`
 	// P5, P10, P25, P50, P75, P90 and P95 against the baseline's; empty when either has no result.
 	PercentileDifferences []*PercentileDifference `json:"percentileDifferences"`
+	// Probability of each of SimulationComparison.bins, from the run's stored
+	// histogram (spread evenly within each stored bin); empty without a result.
+	Histogram []float64 `json:"histogram"`
+	// P(output <= upper) at each of SimulationComparison.bins: the run's CDF on the common grid; empty without a result.
+	Cdf []float64 `json:"cdf"`
+}
+
+// One input's tornado bars in every run, in the order of the runs.
+type ComparedSensitivity struct {
+	// The input's name in the first run that has it, else its cell.
+	Input string `json:"input"`
+	// Its cell in the first run that has it.
+	Cell string `json:"cell"`
+	// changeInMean per run (output units); null for a run without the input.
+	ChangeInMean []*float64 `json:"changeInMean"`
+	// rankCorrelation per run; null for a run without the input.
+	RankCorrelation []*float64 `json:"rankCorrelation"`
 }
 
 type CorrelationInput struct {
@@ -259,6 +301,8 @@ type ModelDefinitionInput struct {
 	KeepSamples  *bool                `json:"keepSamples,omitempty"`
 	// Scenarios, as SimulationInput.scenarios.
 	Scenarios []*ScenarioInput `json:"scenarios,omitempty"`
+	// As SimulationInput.autoStop.
+	AutoStop *AutoStopInput `json:"autoStop,omitempty"`
 }
 
 type Mutation struct {
@@ -382,6 +426,15 @@ type SimulationComparison struct {
 	Output string `json:"output"`
 	// The runs in the order asked; the first is the baseline.
 	Runs []*ComparedRun `json:"runs"`
+	// Common equal-width bins spanning every run's range (as many as the
+	// run with the most stored bins, at most 100), for overlaid histograms
+	// and CDFs: ComparedRun.histogram and cdf are on them. Empty when no run
+	// has a result.
+	Bins []*ComparedBin `json:"bins"`
+	// The runs' tornadoes side by side: every input of any run's result,
+	// matched by name, else by cell, in decreasing order of the baseline's
+	// |changeInMean| (inputs the baseline lacks after, by the largest bar).
+	Tornado []*ComparedSensitivity `json:"tornado"`
 }
 
 type SimulationInput struct {
@@ -420,6 +473,7 @@ type SimulationInput struct {
 	// scenarios and without inputs, a workbook with RiskSimtable cells runs
 	// its detectedScenarios, scenario k setting each cell to its k-th value.
 	Scenarios []*ScenarioInput `json:"scenarios,omitempty"`
+	AutoStop  *AutoStopInput   `json:"autoStop,omitempty"`
 }
 
 type Subscription struct {

@@ -30,5 +30,6 @@ type Result struct {
 	UnexplainedVariance *float64
 	Targets             []simspec.TargetProbability
 	Tail                []simspec.Tail
+	Convergence         []simspec.ConvergencePoint
 	Stored              *ent.Result
 }

@@ -247,7 +247,8 @@ func (b *book) output(s string, res *ent.Result) {
 }
 
 // histogram writes the bins with their frequency and cumulative share,
-// then charts them: the counts as columns, the cumulative share as a CDF.
+// then charts them: the probabilities (frequencies) as columns, the
+// cumulative share as a CDF.
 func (b *book) histogram(s string, row int, res *ent.Result, unit int) {
 	bins := res.Histogram.Bins
 	b.header(s, row, "Bin lower", "Bin upper", "Midpoint", "Count", "Frequency", "Cumulative")
@@ -275,7 +276,7 @@ func (b *book) histogram(s string, row int, res *ent.Result, unit int) {
 	upper := fmt.Sprintf("%s!$B$%d:$B$%d", q, first, row)
 	b.chart(s, "H3", &excelize.Chart{
 		Type:   excelize.Col,
-		Series: []excelize.ChartSeries{{Name: "Count", Categories: mid, Values: fmt.Sprintf("%s!$D$%d:$D$%d", q, first, row)}},
+		Series: []excelize.ChartSeries{{Name: "Probability", Categories: mid, Values: fmt.Sprintf("%s!$E$%d:$E$%d", q, first, row)}},
 		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: outputName(res) + ": histogram"}}},
 		Legend: excelize.ChartLegend{Position: "none"},
 	})

@@ -53,7 +53,8 @@ var defaultReplica = func() string {
 // chunked reports whether sim runs split into tasks.
 func (w *Worker) chunked(sim *ent.Simulation) bool {
 	c := w.Chunking
-	return c != nil && c.Above > 0 && sim.Iterations > c.Above
+	// A split run cannot stop early: it runs here, in one piece.
+	return c != nil && c.Above > 0 && sim.Iterations > c.Above && sim.AutoStop == nil
 }
 
 // splitOptions are opts as a split run takes them: its summary is always

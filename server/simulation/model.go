@@ -324,7 +324,7 @@ func RequestOfVersion(m *ent.Model, mv *ent.ModelVersion) simspec.Request {
 		WorkbookID: m.WorkbookID.String(), Inputs: mv.Inputs, Outputs: mv.Outputs, OutputNames: mv.OutputNames,
 		Targets: mv.Targets, TailLevels: mv.TailLevels, Iterations: mv.Iterations, Seed: mv.Seed,
 		Sampling: string(mv.Sampling), Correlations: mv.Correlations, KeepSamples: mv.KeepSamples,
-		Scenarios: mv.Scenarios,
+		Scenarios: mv.Scenarios, AutoStop: mv.AutoStop,
 	}
 }
 
@@ -348,6 +348,9 @@ func createVersion(ctx context.Context, tx *ent.Tx, modelID uuid.UUID, n int, de
 		SetTargets(def.Targets).SetTailLevels(def.TailLevels).SetCorrelations(def.Correlations).
 		SetIterations(def.Iterations).SetSampling(entmodelversion.Sampling(def.Sampling)).
 		SetKeepSamples(def.KeepSamples).SetScenarios(def.Scenarios).SetCreatedBy(by)
+	if def.AutoStop != nil {
+		create.SetAutoStop(def.AutoStop)
+	}
 	if def.Seed != nil {
 		create.SetSeed(*def.Seed)
 	}

@@ -92,6 +92,8 @@ type Definition struct {
 	KeepSamples  bool
 	// Scenarios run beside the base (normalised cells).
 	Scenarios []simspec.Scenario
+	// AutoStop, with its defaults, or nil.
+	AutoStop *simspec.AutoStop
 	// Warnings are what the dependency graph shows to be probably a
 	// mistake (an input no output depends on, a constant output).
 	Warnings []string
@@ -166,6 +168,10 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	if err != nil {
 		return nil, err
 	}
+	autoStop, err := autoStopOf(in.AutoStop, in.Iterations)
+	if err != nil {
+		return nil, err
+	}
 	sampling := in.Sampling
 	if sampling == "" {
 		sampling = "MONTE_CARLO"
@@ -174,8 +180,48 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 		WorkbookID: wbID, Inputs: in.Inputs, Outputs: normalizedOutputs(in.Outputs), OutputNames: outputNames,
 		Targets: targets, TailLevels: tailLevels, Correlations: in.Correlations,
 		Iterations: in.Iterations, Seed: in.Seed, Sampling: sampling, KeepSamples: in.KeepSamples,
-		Scenarios: in.Scenarios, Warnings: warnings,
+		Scenarios: in.Scenarios, AutoStop: autoStop, Warnings: warnings,
 	}, nil
+}
+
+// Auto-stop's defaults and bounds.
+const (
+	DefaultAutoStopConfidence    = 0.95
+	DefaultAutoStopMinIterations = 2 * engine.ChunkSize // the engine checks after whole chunks, at least two
+	MaxAutoStopPercentiles       = 10
+)
+
+// autoStopOf validates an auto-stop and fills in its defaults; nil stays nil.
+func autoStopOf(in *simspec.AutoStop, iterations int) (*simspec.AutoStop, error) {
+	if in == nil {
+		return nil, nil
+	}
+	a := *in
+	a.Percentiles = append([]float64(nil), in.Percentiles...)
+	if !(a.RelativeError > 0 && a.RelativeError <= 1) {
+		return nil, apperr.Errorf(apperr.BadUserInput, "autoStop.relativeError must be in (0, 1], got %g", a.RelativeError)
+	}
+	if a.Confidence == 0 {
+		a.Confidence = DefaultAutoStopConfidence
+	}
+	if !(a.Confidence > 0 && a.Confidence < 1) {
+		return nil, apperr.Errorf(apperr.BadUserInput, "autoStop.confidence must be between 0 and 1 (exclusive), got %g", a.Confidence)
+	}
+	if a.MinIterations == 0 {
+		a.MinIterations = min(DefaultAutoStopMinIterations, iterations)
+	}
+	if a.MinIterations < 1 || a.MinIterations > iterations {
+		return nil, apperr.Errorf(apperr.BadUserInput, "autoStop.minIterations must be between 1 and the iterations (%d), got %d", iterations, a.MinIterations)
+	}
+	if len(a.Percentiles) > MaxAutoStopPercentiles {
+		return nil, apperr.Errorf(apperr.BadUserInput, "autoStop takes at most %d percentiles, got %d", MaxAutoStopPercentiles, len(a.Percentiles))
+	}
+	for _, p := range a.Percentiles {
+		if !(p > 0 && p < 100) {
+			return nil, apperr.Errorf(apperr.BadUserInput, "autoStop percentile %g is outside (0, 100)", p)
+		}
+	}
+	return &a, nil
 }
 
 // create validates, checks the quota, stores and enqueues; ref, if set,
@@ -211,7 +257,11 @@ func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef)
 	queued := simspec.Progress{SimulationID: id.String(), Status: "QUEUED", Stage: "queued", IterationsTotal: def.Iterations, Outputs: emptyConvergence(in.Outputs)}
 	var sim *ent.Simulation
 	err = s.inTx(ctx, client, func(tx *ent.Tx) error {
-		if sim, err = tx.Simulation.Create().SetID(id).SetWorkbookID(def.WorkbookID).SetInputs(def.Inputs).
+		create := tx.Simulation.Create()
+		if def.AutoStop != nil {
+			create.SetAutoStop(def.AutoStop)
+		}
+		if sim, err = create.SetID(id).SetWorkbookID(def.WorkbookID).SetInputs(def.Inputs).
 			SetOutputs(def.Outputs).SetOutputNames(def.OutputNames).SetTargets(def.Targets).SetTailLevels(def.TailLevels).
 			SetIterations(def.Iterations).SetSeed(seed).SetSampling(entsimulation.Sampling(def.Sampling)).
 			SetCorrelations(def.Correlations).SetKeepSamples(def.KeepSamples).SetProgress(queued).

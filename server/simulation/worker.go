@@ -14,6 +14,7 @@ import (
 
 	"github.com/simgraph/simgraph/engine"
 	"github.com/simgraph/simgraph/engine/sample"
+	"github.com/simgraph/simgraph/engine/stats"
 	"github.com/simgraph/simgraph/ent"
 	entresult "github.com/simgraph/simgraph/ent/result"
 	entsimulation "github.com/simgraph/simgraph/ent/simulation"
@@ -191,10 +192,21 @@ func (w *Worker) run(ctx context.Context, sim *ent.Simulation) (*engine.Result, 
 	return res, scenarioResults, nil
 }
 
+// HistogramMaxBins caps a stored histogram's bins (Freedman–Diaconis,
+// else Sturges): a hundred bars fill a chart and each stays visible; the
+// engine's own cap is for a command line's finer output.
+const HistogramMaxBins = 100
+
 // engineOptions are the engine's options for sim, without progress.
 func (w *Worker) engineOptions(sim *ent.Simulation) engine.Options {
 	targets, perOutput, levels := TailOptions(sim)
+	var autoStop *engine.AutoStop
+	if a := sim.AutoStop; a != nil {
+		autoStop = &engine.AutoStop{RelativeError: a.RelativeError, Confidence: a.Confidence, MinIterations: a.MinIterations, Percentiles: a.Percentiles}
+	}
 	return engine.Options{
+		AutoStop:      autoStop,
+		Histogram:     stats.HistogramOpts{MaxBins: HistogramMaxBins},
 		Targets:       targets,
 		OutputTargets: perOutput,
 		TailLevels:    levels,
@@ -269,7 +281,7 @@ func RequestOf(sim *ent.Simulation) simspec.Request {
 	return simspec.Request{
 		WorkbookID: sim.WorkbookID.String(), Name: sim.Name, Inputs: sim.Inputs, Outputs: sim.Outputs,
 		Iterations: sim.Iterations, Seed: &seed, Sampling: string(sim.Sampling), Correlations: sim.Correlations,
-		KeepSamples: sim.KeepSamples, Scenarios: sim.Scenarios,
+		KeepSamples: sim.KeepSamples, Scenarios: sim.Scenarios, AutoStop: sim.AutoStop,
 	}
 }
 
@@ -451,7 +463,20 @@ func summaryOf(o engine.Output, iterations int) simspec.Summary {
 		Skewness: finite(s.Skewness), Kurtosis: finite(s.Kurtosis), Min: finite(s.Min), Max: finite(s.Max),
 		StdError: finite(s.StdError), CILower: finite(s.CILow), CIUpper: finite(s.CIHigh),
 		RSquared: optional(o.RSquared), Unexplained: optional(o.Unexplained),
+		Convergence: convergenceOf(o.Convergence),
 	}
+}
+
+// convergenceOf is the running-mean trace, without the points that are
+// not numbers (an output whose first chunks are all errors).
+func convergenceOf(trace []engine.ConvergencePoint) []simspec.ConvergencePoint {
+	var out []simspec.ConvergencePoint
+	for _, c := range trace {
+		if finite(c.Mean) == c.Mean && finite(c.StdError) == c.StdError {
+			out = append(out, simspec.ConvergencePoint{Iterations: c.Iterations, Mean: c.Mean, StdError: c.StdError})
+		}
+	}
+	return out
 }
 
 // optional is x, or nil when it is not a number.
