@@ -29,6 +29,7 @@ type rawConn struct {
 	fd   int
 	rest []byte // bytes read past the end of the last whole frame
 	got  int    // snapshots received
+	last int    // the newest snapshot's number
 	gone bool   // the server closed the connection
 }
 
@@ -242,7 +243,9 @@ func (r *epollReader) run(stop chan struct{}, latency func(seq int, at time.Time
 					continue
 				}
 				c.got++
-				if d := latency(sequence(payload), at); d >= 0 {
+				seq := sequence(payload)
+				c.last = max(c.last, seq)
+				if d := latency(seq, at); d >= 0 {
 					r.latencies = append(r.latencies, d)
 				}
 			}
