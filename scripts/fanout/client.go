@@ -142,6 +142,10 @@ func nextFrame(b []byte) (opcode byte, payload, rest []byte, ok bool) {
 	return b[0] & 0x0F, b[off : off+n], b[off+n:], true
 }
 
+// pongFrame is {"type":"pong"} as a client frame, masked with a zero key
+// (RFC 6455 allows any key) so that it is the same bytes every time.
+var pongFrame = append([]byte{0x81, 0x80 | byte(len(`{"type":"pong"}`)), 0, 0, 0, 0}, `{"type":"pong"}`...)
+
 // epollReaders read every connection's frames with a few goroutines.
 type epollReaders struct {
 	readers []*epollReader
@@ -239,6 +243,13 @@ func (r *epollReader) run(stop chan struct{}, latency func(seq int, at time.Time
 					break
 				}
 				b = rest
+				if op == 0x1 && bytes.Contains(payload, []byte(`"type":"ping"`)) {
+					// graphql-transport-ws: a client that does not answer
+					// the server's pings is dropped after two of them, as
+					// every graphql-ws client answers.
+					_, _ = syscall.Write(c.fd, pongFrame)
+					continue
+				}
 				if op != 0x1 || !bytes.Contains(payload, []byte(`"type":"next"`)) {
 					continue
 				}

@@ -101,6 +101,18 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 	before, heapBefore := srv.rssKiB(), srv.heapKiB()
 	perConn := subscriptionsPerConnection(n)
 	subs := make([]*subscriber, (n+perConn-1)/perConn)
+	// Publish times in nanoseconds, read by every client goroutine without
+	// a lock: the clients share the 2-core machine with the server and
+	// must cost as little as possible per message. The readers take each
+	// connection as soon as it is set up, so that it answers the server's
+	// pings while the others are still subscribing.
+	published := make([]atomic.Int64, updates+1)
+	readers := newEpollReaders(*clientReaders, func(seq int, at time.Time) time.Duration {
+		if seq <= 0 || seq >= len(published) || published[seq].Load() == 0 {
+			return -1
+		}
+		return time.Duration(at.UnixNano() - published[seq].Load())
+	})
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	for i := range subs {
@@ -110,6 +122,7 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 			defer wg.Done()
 			defer func() { <-sem }()
 			subs[i] = subscribe(srv.url, token, simID, min(perConn, n-i*perConn))
+			readers.add(subs[i].conn)
 		}()
 	}
 	wg.Wait()
@@ -118,19 +131,6 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 	srv.profile(fmt.Sprintf("heap-%d.pb.gz", n), "heap")
 	profiled := srv.profileAsync(fmt.Sprintf("cpu-%d.pb.gz", n), fmt.Sprintf("profile?seconds=%d", max(1, updates/10)))
 
-	// Publish times in nanoseconds, read by every client goroutine without
-	// a lock: the clients share the 2-core machine with the server and
-	// must cost as little as possible per message.
-	published := make([]atomic.Int64, updates+1)
-	readers := newEpollReaders(*clientReaders, func(seq int, at time.Time) time.Duration {
-		if seq <= 0 || seq >= len(published) || published[seq].Load() == 0 {
-			return -1
-		}
-		return time.Duration(at.UnixNano() - published[seq].Load())
-	})
-	for _, s := range subs {
-		readers.add(s.conn)
-	}
 	for seq := 1; seq <= updates; seq++ {
 		p := simspec.Progress{SimulationID: simID, Status: "RUNNING", Stage: "running", IterationsDone: seq, IterationsTotal: updates, Percent: 100 * float64(seq) / float64(updates)}
 		b, _ := json.Marshal(p)
