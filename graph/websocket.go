@@ -400,11 +400,18 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 	// A socket does not outlive its credentials: an expired token closes
 	// it as a refused one would, a revoked one too.
 	context.AfterFunc(authed, func() {
-		if errors.Is(context.Cause(authed), context.DeadlineExceeded) {
+		cause := context.Cause(authed)
+		switch {
+		case errors.Is(cause, context.DeadlineExceeded):
 			c.closeWith(CloseUnauthorized, "Unauthorized: token expired")
-			return
+		case apperr.CodeOf(cause) == apperr.Unauthenticated:
+			// The credentials were withdrawn (a revoked API key): said
+			// as a refused connection_init would say it.
+			c.sendConnectionError(&gqlerror.Error{Message: apperr.MessageOf(cause), Extensions: map[string]any{"code": string(apperr.Unauthenticated)}})
+			c.closeWith(CloseUnauthorized, "Unauthorized")
+		default:
+			c.closeWith(wsframe.CloseNormal, "terminated")
 		}
-		c.closeWith(wsframe.CloseNormal, "terminated")
 	})
 	_ = c.nc.SetReadDeadline(time.Time{})
 	c.sendMessage("connection_ack", nil, nil)

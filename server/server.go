@@ -171,7 +171,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Accounts = &account.Service{Users: store.Service(database.User).Client, DefaultTier: tenancy.Tier(cfg.DefaultTier), Placement: router.RoutingPlacement, Mover: a.Mover}
 	a.APIKeys = &apikey.Service{Users: store.Service(database.User).Client}
 	a.Webhooks = &webhook.Service{Users: store.Service(database.User).Client, AllowPrivate: cfg.WebhookAllowPrivate, RetryBase: cfg.WebhookRetryBase, Log: log}
-	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts, APIKey: a.APIKeys.Authenticate}
+	a.Authn = &account.Authenticator{Verifier: verifier, Accounts: a.Accounts, APIKey: a.APIKeys.Authenticate, BindAPIKey: a.APIKeys.Bind}
+	if a.Redis != nil {
+		if err := a.watchRevocations(a.bg, redisPrefix(cfg)); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	a.Files = files.New(clients, cfg.MaxUploadBytes, 32)
 	a.Simulations = &simulation.Service{Clients: clients, Files: a.Files, Queue: a.Queue, Progress: a.Progress, MaxIterations: cfg.MaxIterations}
 	a.Worker = &simulation.Worker{Service: a.Simulations, Log: log, PersistEvery: 2 * time.Second, MaxAttempts: 3,

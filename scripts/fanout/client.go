@@ -29,6 +29,7 @@ type rawConn struct {
 	fd   int
 	rest []byte // bytes read past the end of the last whole frame
 	got  int    // snapshots received
+	last int    // the newest snapshot's number
 	gone bool   // the server closed the connection
 }
 
@@ -141,6 +142,10 @@ func nextFrame(b []byte) (opcode byte, payload, rest []byte, ok bool) {
 	return b[0] & 0x0F, b[off : off+n], b[off+n:], true
 }
 
+// pongFrame is {"type":"pong"} as a client frame, masked with a zero key
+// (RFC 6455 allows any key) so that it is the same bytes every time.
+var pongFrame = append([]byte{0x81, 0x80 | byte(len(`{"type":"pong"}`)), 0, 0, 0, 0}, `{"type":"pong"}`...)
+
 // epollReaders read every connection's frames with a few goroutines.
 type epollReaders struct {
 	readers []*epollReader
@@ -238,11 +243,20 @@ func (r *epollReader) run(stop chan struct{}, latency func(seq int, at time.Time
 					break
 				}
 				b = rest
+				if op == 0x1 && bytes.Contains(payload, []byte(`"type":"ping"`)) {
+					// graphql-transport-ws: a client that does not answer
+					// the server's pings is dropped after two of them, as
+					// every graphql-ws client answers.
+					_, _ = syscall.Write(c.fd, pongFrame)
+					continue
+				}
 				if op != 0x1 || !bytes.Contains(payload, []byte(`"type":"next"`)) {
 					continue
 				}
 				c.got++
-				if d := latency(sequence(payload), at); d >= 0 {
+				seq := sequence(payload)
+				c.last = max(c.last, seq)
+				if d := latency(seq, at); d >= 0 {
 					r.latencies = append(r.latencies, d)
 				}
 			}

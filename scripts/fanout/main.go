@@ -72,7 +72,7 @@ func main() {
 	channel := "simgraph:" + prefix + "progress:ch:{" + simID + "}"
 
 	fmt.Printf("fan-out of one simulation's progress, %d snapshots per round at 10/s, server on loopback\n", *updates)
-	fmt.Printf("%12s %12s %12s %12s %12s %14s %16s %10s\n", "subscribers", "connections", "delivered", "p50", "p99", "max", "server KiB/sub", "load avg")
+	fmt.Printf("%12s %12s %10s %10s %10s %10s %10s %10s %10s %12s\n", "subscribers", "connections", "delivered", "newest", "p50", "p99", "max", "RSS KiB/sub", "heap KiB/sub", "load start/end")
 	for _, s := range strings.Split(*counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		check(err)
@@ -97,9 +97,22 @@ func subscriptionsPerConnection(n int) int {
 }
 
 func round(srv *server, rdb redis.UniversalClient, channel, simID, token string, n, updates int) {
-	before := srv.rssKiB()
+	loadStart := loadAverage()
+	before, heapBefore := srv.rssKiB(), srv.heapKiB()
 	perConn := subscriptionsPerConnection(n)
 	subs := make([]*subscriber, (n+perConn-1)/perConn)
+	// Publish times in nanoseconds, read by every client goroutine without
+	// a lock: the clients share the 2-core machine with the server and
+	// must cost as little as possible per message. The readers take each
+	// connection as soon as it is set up, so that it answers the server's
+	// pings while the others are still subscribing.
+	published := make([]atomic.Int64, updates+1)
+	readers := newEpollReaders(*clientReaders, func(seq int, at time.Time) time.Duration {
+		if seq <= 0 || seq >= len(published) || published[seq].Load() == 0 {
+			return -1
+		}
+		return time.Duration(at.UnixNano() - published[seq].Load())
+	})
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
 	for i := range subs {
@@ -109,25 +122,15 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 			defer wg.Done()
 			defer func() { <-sem }()
 			subs[i] = subscribe(srv.url, token, simID, min(perConn, n-i*perConn))
+			readers.add(subs[i].conn)
 		}()
 	}
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond)
-	after := srv.rssKiB()
+	after, heapAfter := srv.rssKiB(), srv.heapKiB()
+	srv.profile(fmt.Sprintf("heap-%d.pb.gz", n), "heap")
+	profiled := srv.profileAsync(fmt.Sprintf("cpu-%d.pb.gz", n), fmt.Sprintf("profile?seconds=%d", max(1, updates/10)))
 
-	// Publish times in nanoseconds, read by every client goroutine without
-	// a lock: the clients share the 2-core machine with the server and
-	// must cost as little as possible per message.
-	published := make([]atomic.Int64, updates+1)
-	readers := newEpollReaders(*clientReaders, func(seq int, at time.Time) time.Duration {
-		if seq <= 0 || seq >= len(published) || published[seq].Load() == 0 {
-			return -1
-		}
-		return time.Duration(at.UnixNano() - published[seq].Load())
-	})
-	for _, s := range subs {
-		readers.add(s.conn)
-	}
 	for seq := 1; seq <= updates; seq++ {
 		p := simspec.Progress{SimulationID: simID, Status: "RUNNING", Stage: "running", IterationsDone: seq, IterationsTotal: updates, Percent: 100 * float64(seq) / float64(updates)}
 		b, _ := json.Marshal(p)
@@ -136,8 +139,15 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second)
+	<-profiled
 	lat := readers.close()
 	delivered := len(lat)
+	newest := 0 // connections whose last snapshot was the last one published
+	for _, s := range subs {
+		if s.conn.last == updates {
+			newest++
+		}
+	}
 	if os.Getenv("FANOUT_DEBUG") != "" {
 		hist := map[int]int{}
 		gone := 0
@@ -159,9 +169,10 @@ func round(srv *server, rdb redis.UniversalClient, channel, simID, token string,
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
-	fmt.Printf("%12d %12d %11.1f%% %12s %12s %14s %16.1f %10s\n", n, len(subs), 100*float64(delivered)/float64(n*updates),
+	fmt.Printf("%12d %12d %9.1f%% %9.1f%% %10s %10s %10s %10.1f %10.1f %12s\n", n, len(subs), 100*float64(delivered)/float64(n*updates),
+		100*float64(newest)/float64(len(subs)),
 		q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), q(1).Round(10*time.Microsecond),
-		float64(after-before)/float64(n), loadAverage())
+		float64(after-before)/float64(n), float64(heapAfter-heapBefore)/float64(n), loadStart+"/"+loadAverage())
 	time.Sleep(time.Second) // let the server drop the closed subscriptions
 }
 
@@ -204,8 +215,58 @@ func subscribe(url, token, simID string, k int) *subscriber {
 func (s *subscriber) close() { s.conn.nc.Close() }
 
 type server struct {
-	url string
-	cmd *exec.Cmd
+	url   string
+	cmd   *exec.Cmd
+	pprof string // the profiles' address, "" when not built with them
+}
+
+// profileDir is where FANOUT_PPROF asks for the server's profiles.
+var profileDir = os.Getenv("FANOUT_PPROF")
+
+// profile saves one of the server's pprof profiles into profileDir.
+func (s *server) profile(file, name string) {
+	if s.pprof == "" {
+		return
+	}
+	resp, err := http.Get("http://" + s.pprof + "/debug/pprof/" + name)
+	if err != nil {
+		log.Printf("profile %s: %v", name, err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	check(os.WriteFile(filepath.Join(profileDir, file), b, 0o644))
+}
+
+func (s *server) profileAsync(file, name string) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.profile(file, name)
+	}()
+	return done
+}
+
+// heapKiB is the server's live Go heap after a collection (the pprof
+// heap profile's inuse figures), 0 when it serves no profiles.
+func (s *server) heapKiB() int {
+	if s.pprof == "" {
+		return 0
+	}
+	resp, err := http.Get("http://" + s.pprof + "/debug/pprof/heap?debug=1&gc=1")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	// "# HeapAlloc = 123456" in the text form's runtime.MemStats section.
+	_, rest, ok := bytes.Cut(b, []byte("# HeapAlloc = "))
+	if !ok {
+		return 0
+	}
+	end := bytes.IndexByte(rest, '\n')
+	v, _ := strconv.Atoi(string(rest[:end]))
+	return v / 1024
 }
 
 func startServer(bin, pg, rdb, prefix string) *server {
@@ -214,12 +275,19 @@ func startServer(bin, pg, rdb, prefix string) *server {
 	addr := l.Addr().String()
 	l.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr)
-	cmd.Env = append(os.Environ(), "SIMGRAPH_POSTGRES_URL="+pg, "SIMGRAPH_REDIS_URL="+rdb, "SIMGRAPH_DATABASE_PREFIX="+prefix,
+	pprofAddr := ""
+	if profileDir != "" {
+		pl, err := net.Listen("tcp", "127.0.0.1:0")
+		check(err)
+		pprofAddr = pl.Addr().String()
+		pl.Close()
+	}
+	cmd.Env = append(os.Environ(), "FANOUT_PPROF_ADDR="+pprofAddr, "SIMGRAPH_POSTGRES_URL="+pg, "SIMGRAPH_REDIS_URL="+rdb, "SIMGRAPH_DATABASE_PREFIX="+prefix,
 		"SIMGRAPH_JWT_SECRET="+secret, "SIMGRAPH_WORKERS=0", "SIMGRAPH_LOG_LEVEL=warn", "SIMGRAPH_QUOTAS=false",
 		"SIMGRAPH_RATE_LIMITS=false")
 	cmd.Stderr = os.Stderr
 	check(cmd.Start())
-	s := &server{url: "http://" + addr, cmd: cmd}
+	s := &server{url: "http://" + addr, cmd: cmd, pprof: pprofAddr}
 	for range 600 {
 		if resp, err := http.Get(s.url + "/readyz"); err == nil {
 			resp.Body.Close()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/server/auth"
 	"github.com/simgraph/simgraph/viewer"
@@ -16,6 +18,9 @@ type Authenticator struct {
 	// APIKey, if set, authenticates the tokens that start with
 	// apikey.Prefix ("sgk_") instead of the verifier.
 	APIKey func(ctx context.Context, key string) (*viewer.Viewer, error)
+	// BindAPIKey, if set, derives the context of a request authenticated
+	// by an API key: it ends when the key is revoked.
+	BindAPIKey func(ctx context.Context, id uuid.UUID) (context.Context, context.CancelFunc)
 }
 
 // BearerToken extracts the token of an Authorization header value; a bare
@@ -36,6 +41,10 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (context
 		v, err := a.APIKey(ctx, token)
 		if err != nil {
 			return ctx, func() {}, err
+		}
+		if a.BindAPIKey != nil {
+			ctx, cancel := a.BindAPIKey(viewer.NewContext(ctx, v), v.APIKeyID)
+			return ctx, cancel, nil
 		}
 		ctx, cancel := context.WithCancel(viewer.NewContext(ctx, v))
 		return ctx, cancel, nil

@@ -51,7 +51,11 @@ type Service struct {
 	// transaction of the change; OnCommit runs after it commits.
 	Outbox   events.WriteFunc
 	OnCommit func()
+	// Announce, if set, tells the other replicas that a key was revoked
+	// (Redis pub/sub in server mode); each of them calls Revoked.
+	Announce func(id uuid.UUID, lookup string)
 	keys     keyCache
+	streams  streams
 }
 
 // Created is a new key and its secret, which is not stored.
@@ -151,9 +155,30 @@ func (s *Service) Revoke(ctx context.Context, id string) (*ent.APIKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.keys.forget(key.Lookup)
+	s.Revoked(key.ID, key.Lookup)
+	if s.Announce != nil {
+		s.Announce(key.ID, key.Lookup)
+	}
 	return key, nil
 }
+
+// Bind returns ctx ending, with cause ErrRevoked, as soon as key id is
+// revoked on this replica or Revoked is told of it: an authenticated
+// request, websocket or SSE stream does not outlive its key.
+func (s *Service) Bind(ctx context.Context, id uuid.UUID) (context.Context, context.CancelFunc) {
+	return s.streams.bind(ctx, id)
+}
+
+// Revoked drops a revoked key from the cache and ends the contexts bound
+// to it; it returns how many it ended. Revoke calls it, and so does each
+// replica told of a revocation on another.
+func (s *Service) Revoked(id uuid.UUID, lookup string) int {
+	s.keys.forget(lookup)
+	return s.streams.end(id)
+}
+
+// OpenStreams is how many contexts bound to key id are open.
+func (s *Service) OpenStreams(id uuid.UUID) int { return s.streams.count(id) }
 
 // Authenticate returns the viewer of a key; UNAUTHENTICATED for a key that
 // is malformed, unknown or revoked. A key authenticated within keyTTL is
