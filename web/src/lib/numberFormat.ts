@@ -82,7 +82,7 @@ export function formatterFromCode(code: string | null | undefined): NumberFormat
   const number = text.slice(first, last + 1);
   const suffix = literal(text.slice(last + 1)).trimEnd();
   const dot = number.indexOf('.');
-  const decimals = dot < 0 ? 0 : (number.slice(dot + 1).match(/[0#?]/g) ?? []).length;
+  const decimals = dot < 0 ? 0 : (number.slice(dot + 1).split(/[Ee]/)[0].match(/[0#?]/g) ?? []).length;
   const percent = number.includes('%');
   const scientific = /E[+-]/i.test(number);
   const grouped = /[0#?],[0#?]/.test(number);
