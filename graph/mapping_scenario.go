@@ -56,6 +56,15 @@ func (r *Resolver) scenarioResults(ctx context.Context, sim *ent.Simulation) ([]
 	for k := range sim.Scenarios {
 		out = append(out, scenarioResult(k+1, sim.Scenarios[k].Name, &sim.Scenarios[k], byScenario[k+1], base))
 	}
+	if selects(ctx, "results") {
+		formats, err := r.outputFormats(ctx, sim.WorkbookID, sim.Outputs)
+		if err != nil {
+			return nil, err
+		}
+		for _, sr := range out {
+			withFormats(sr.Results, formats)
+		}
+	}
 	return out, nil
 }
 

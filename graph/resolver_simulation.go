@@ -187,7 +187,19 @@ func (r *simulationResolver) Workbook(ctx context.Context, obj *ent.Simulation) 
 
 // OutputVariables is the resolver for the outputVariables field.
 func (r *simulationResolver) OutputVariables(ctx context.Context, obj *ent.Simulation) ([]*model.OutputVariable, error) {
-	return outputVariables(obj.Outputs, obj.OutputNames), nil
+	out := outputVariables(obj.Outputs, obj.OutputNames)
+	if selects(ctx) {
+		formats, err := r.outputFormats(ctx, obj.WorkbookID, obj.Outputs)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range out {
+			if code, ok := formats[v.Cell]; ok {
+				v.NumberFormat = &code
+			}
+		}
+	}
+	return out, nil
 }
 
 // Targets is the resolver for the targets field.
@@ -210,6 +222,13 @@ func (r *simulationResolver) Results(ctx context.Context, obj *ent.Simulation) (
 	out := make([]*model.Result, len(rs))
 	for i, res := range rs {
 		out[i] = mapResult(res)
+	}
+	if selects(ctx) {
+		formats, err := r.outputFormats(ctx, obj.WorkbookID, obj.Outputs)
+		if err != nil {
+			return nil, err
+		}
+		withFormats(out, formats)
 	}
 	return out, nil
 }

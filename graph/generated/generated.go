@@ -415,8 +415,9 @@ type ComplexityRoot struct {
 	}
 
 	OutputVariable struct {
-		Cell func(childComplexity int) int
-		Name func(childComplexity int) int
+		Cell         func(childComplexity int) int
+		Name         func(childComplexity int) int
+		NumberFormat func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -521,6 +522,7 @@ type ComplexityRoot struct {
 		Mean                func(childComplexity int) int
 		Min                 func(childComplexity int) int
 		Name                func(childComplexity int) int
+		NumberFormat        func(childComplexity int) int
 		Percentiles         func(childComplexity int) int
 		RSquared            func(childComplexity int) int
 		Samples             func(childComplexity int, offset *int, limit *int) int
@@ -2495,6 +2497,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OutputVariable.Name(childComplexity), true
+	case "OutputVariable.numberFormat":
+		if e.ComplexityRoot.OutputVariable.NumberFormat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutputVariable.NumberFormat(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2983,6 +2991,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Result.Name(childComplexity), true
+	case "Result.numberFormat":
+		if e.ComplexityRoot.Result.NumberFormat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Result.NumberFormat(childComplexity), true
 	case "Result.percentiles":
 		if e.ComplexityRoot.Result.Percentiles == nil {
 			break
@@ -5630,6 +5644,11 @@ type OutputVariable {
   cell: String!
   "The given name, else the cell's label in the workbook; null when it has none."
   name: String
+  """
+  The Excel number format code of the output cell in the workbook ("0.0%",
+  "$#,##0"); null in General format or when the workbook was deleted.
+  """
+  numberFormat: String
 }
 
 type OutputTarget {
@@ -5755,6 +5774,8 @@ type Result {
   cell: String!
   "The output's name, stored with the simulation (given, else the cell's label); null when it has none."
   name: String
+  "The Excel number format code of the output cell, as OutputVariable.numberFormat."
+  numberFormat: String
   iterations: Int!
   mean: Float!
   stdDev: Float!
@@ -6700,6 +6721,8 @@ func (ec *executionContext) childFields_OutputVariable(ctx context.Context, fiel
 		return ec.fieldContext_OutputVariable_cell(ctx, field)
 	case "name":
 		return ec.fieldContext_OutputVariable_name(ctx, field)
+	case "numberFormat":
+		return ec.fieldContext_OutputVariable_numberFormat(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OutputVariable", field.Name)
 }
@@ -6844,6 +6867,8 @@ func (ec *executionContext) childFields_Result(ctx context.Context, field graphq
 		return ec.fieldContext_Result_cell(ctx, field)
 	case "name":
 		return ec.fieldContext_Result_name(ctx, field)
+	case "numberFormat":
+		return ec.fieldContext_Result_numberFormat(ctx, field)
 	case "iterations":
 		return ec.fieldContext_Result_iterations(ctx, field)
 	case "mean":
@@ -14348,6 +14373,29 @@ func (ec *executionContext) fieldContext_OutputVariable_name(_ context.Context, 
 	return graphql.NewScalarFieldContext("OutputVariable", field, false, false, "String")
 }
 
+func (ec *executionContext) _OutputVariable_numberFormat(ctx context.Context, field graphql.CollectedField, obj *model.OutputVariable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutputVariable_numberFormat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumberFormat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutputVariable_numberFormat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutputVariable", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16142,6 +16190,29 @@ func (ec *executionContext) _Result_name(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Result_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Result", field, false, false, "String")
+}
+
+func (ec *executionContext) _Result_numberFormat(ctx context.Context, field graphql.CollectedField, obj *model.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Result_numberFormat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumberFormat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Result_numberFormat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Result", field, false, false, "String")
 }
 
@@ -26689,6 +26760,11 @@ func (ec *executionContext) _OutputVariable(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "numberFormat":
+			out.Values[i] = ec._OutputVariable_numberFormat(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27340,6 +27416,11 @@ func (ec *executionContext) _Result(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "name":
 			out.Values[i] = ec._Result_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "numberFormat":
+			out.Values[i] = ec._Result_numberFormat(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

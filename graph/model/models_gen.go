@@ -332,6 +332,9 @@ type OutputVariable struct {
 	Cell string `json:"cell"`
 	// The given name, else the cell's label in the workbook; null when it has none.
 	Name *string `json:"name,omitempty"`
+	// The Excel number format code of the output cell in the workbook ("0.0%",
+	// "$#,##0"); null in General format or when the workbook was deleted.
+	NumberFormat *string `json:"numberFormat,omitempty"`
 }
 
 type PercentileDifference struct {

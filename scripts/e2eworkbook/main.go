@@ -55,6 +55,15 @@ func main() {
 	must(f.SetCellFormula("Summary", "B2", "NPV(Inputs!B7,Model!B1:K1)+Model!A1"))
 	must(f.SetCellValue("Summary", "A3", "Mean IRR"))
 	must(f.SetCellFormula("Summary", "B3", fmt.Sprintf("AVERAGE(Model!L1:L%d)", *rows)))
+	// Formatted as an analyst would: the app and the report show the
+	// results in these formats.
+	for cell, code := range map[string]string{"B2": "$#,##0", "B3": "0.0%"} {
+		style, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
+		if err != nil {
+			log.Fatal(err)
+		}
+		must(f.SetCellStyle("Summary", cell, cell, style))
+	}
 	must(f.SaveAs(*out))
 }
 

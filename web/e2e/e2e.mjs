@@ -11,12 +11,12 @@
 //   CHROMIUM          the browser (default: /usr/bin/chromium)
 //   E2E_HEADED=1      show the browser (needs a display)
 //
-// Screenshots: results.png, incell.png, compare.png, organization.png, notifications.png, playground.png,
+// Screenshots: results.png, scenarios.png, incell.png, compare.png, organization.png, notifications.png, playground.png,
 // playground-docs.png.
 // It builds nothing of the web app: it tests the dist/ embedded in the
 // binary. Exits non-zero on failure; the last line is "e2e: N passed, M failed".
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, readFileSync, existsSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, existsSync, createWriteStream, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ const workbookPath = resolve(process.env.E2E_WORKBOOK || join(repoRoot, '..', 's
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 // The browser part's budget, counted from when the server is ready (a cold
 // `go build` before it does not eat into it).
-const budget = Number(process.env.E2E_TIMEOUT_MS || 180_000);
+const budget = Number(process.env.E2E_TIMEOUT_MS || 300_000);
 let deadline = Date.now() + budget;
 
 const INPUTS = [
@@ -256,6 +256,147 @@ async function testApp(page, base, state) {
   log('results: histogram, S-curve and tornado rendered');
   await page.mouse.move(0, 0); // no chart tooltip in the picture
   await page.screenshot({ path: join(screenshots, 'results.png'), fullPage: true });
+}
+
+// The analyst's workflow on the DCF model of testApp: save the model, edit
+// it into version 2 with three scenarios (a constant price, another unit
+// cost distribution, the worst 10% of growth), run that version, read each
+// scenario's results in the workbook's number formats, move a delimiter,
+// compare with the first run, and download the .xlsx report, checked
+// against the API's values by scripts/checkreport.
+async function testScenarios(page, base, state) {
+  if (!state.workbookId || !state.simulationId) throw new Error('no model to build on (the app test failed)');
+  await page.goto(`${base}/workbooks/${encodeURIComponent(state.workbookId)}`);
+  const saved = page.getByRole('region', { name: 'Saved models' });
+  await saved.getByLabel('Model name', { exact: true }).fill('DCF e2e');
+  await saved.getByRole('button', { name: 'Save as new model' }).click();
+  await saved.getByRole('button', { name: 'Save as version 2' }).waitFor({ timeout: remaining(15_000) });
+  log('saved the model as version 1');
+
+  // Version 2: a wider price and three scenarios.
+  await openSheet(page, 'Inputs!B2');
+  await cell(page, 'Inputs!B2').click();
+  const price = page.getByRole('form', { name: 'Distribution of Inputs!B2' });
+  await price.waitFor({ timeout: remaining(10_000) });
+  await price.getByLabel('Maximum', { exact: true }).fill('160');
+  await price.getByRole('button', { name: 'Save input' }).click();
+  const run = page.getByRole('region', { name: 'Run', exact: true });
+  await run.getByLabel('Iterations').fill('2000');
+  const scenarios = [
+    { name: 'Low price', cell: 'Inputs!B2', kind: 'value', fill: async (g) => g.getByLabel('Value', { exact: true }).fill('100') },
+    {
+      name: 'High cost',
+      cell: 'Inputs!B5',
+      kind: 'distribution',
+      fill: async (g) => {
+        const form = g.getByRole('form', { name: 'Distribution of Inputs!B5' });
+        await form.getByLabel('Distribution', { exact: true }).selectOption('TRIANGULAR');
+        for (const [label, v] of Object.entries({ Minimum: '80', 'Most likely': '90', Maximum: '110' })) await form.getByLabel(label, { exact: true }).fill(v);
+      },
+    },
+    {
+      name: 'Worst growth',
+      cell: 'Inputs!B4',
+      kind: 'percentile',
+      fill: async (g) => {
+        await g.getByLabel('From percentile', { exact: true }).fill('0');
+        await g.getByLabel('To percentile', { exact: true }).fill('10');
+      },
+    },
+  ];
+  for (const [i, sc] of scenarios.entries()) {
+    await run.getByRole('button', { name: 'Add scenario' }).click();
+    const g = run.getByRole('group', { name: `Scenario ${i + 1}`, exact: true });
+    await g.getByLabel('Scenario name', { exact: true }).fill(sc.name);
+    await g.getByLabel('Input', { exact: true }).selectOption(sc.cell);
+    await g.getByLabel('Override with', { exact: true }).selectOption(sc.kind);
+    await sc.fill(g);
+    await g.getByRole('button', { name: 'Add override' }).click();
+    await g.getByRole('list', { name: `Overrides of ${sc.name}` }).getByText(sc.cell).waitFor({ timeout: 5000 });
+  }
+  await saved.getByRole('button', { name: 'Save as version 2' }).click();
+  await saved.getByRole('button', { name: 'Save as version 3' }).waitFor({ timeout: remaining(15_000) });
+  await expectText(run.getByText(/^Runs saved version/), /^Runs saved version 2 of “DCF e2e”\.$/, 'saved version to run');
+  log('saved version 2 with 3 scenarios');
+
+  await run.getByRole('button', { name: /^Run 2,000 iterations × 4 scenarios$/ }).click();
+  const id = await waitCompleted(page);
+  state.scenarioRun = id;
+  log('ran version 2 with its scenarios:', id);
+
+  const sim = await graphql(base, state.token, `query($id: ID!) { simulation(id: $id) { modelVersion
+    results { cell name numberFormat iterations mean stdDev percentiles { p value } }
+    scenarios { index name results { cell name numberFormat iterations mean stdDev percentiles { p value } } impacts { output meanDifference } } } }`, { id });
+  if (sim.modelVersion !== 2) throw new Error(`ran model version ${sim.modelVersion}, expected 2`);
+  const names = sim.scenarios.map((s) => s.name).join('|');
+  if (names !== 'Base|Low price|High cost|Worst growth') throw new Error(`scenarios: ${names}`);
+  const formats = sim.results.map((r) => r.numberFormat).join('|');
+  if (formats !== '$#,##0|0.0%') throw new Error(`output number formats: ${formats}`);
+
+  const table = page.getByTestId('scenario-table');
+  await table.waitFor({ timeout: remaining(15_000) });
+  const rowNames = (await table.locator('tbody th').allTextContents()).join('|');
+  if (rowNames !== names) throw new Error(`scenario rows: ${rowNames}`);
+  // Each row's change against the base points the way the API's impact on
+  // the NPV does (same random numbers, so the sign is the scenario's).
+  const npv = sim.results[0];
+  for (const sc of scenarios) {
+    const row = table.locator(`tbody tr[data-scenario="${sc.name}"]`);
+    const impact = sim.scenarios.find((s) => s.name === sc.name)?.impacts.find((i) => i.output === npv.cell || i.output === npv.name);
+    if (!impact) throw new Error(`${sc.name}: no impact on ${npv.cell} in ${JSON.stringify(sim.scenarios)}`);
+    const want = impact.meanDifference > 0 ? 'num diff up' : impact.meanDifference < 0 ? 'num diff down' : 'num';
+    const got = await row.locator('td').nth(4).getAttribute('class');
+    if (got !== want) throw new Error(`${sc.name}: change cell is "${got}", the API's mean difference ${impact.meanDifference} wants "${want}": ${await row.textContent()}`);
+    await expectText(row.locator('td').first(), /^−?\$\d{1,3}(,\d{3})*$/, `${sc.name} mean NPV in the workbook's format`);
+  }
+  await page.getByRole('combobox', { name: 'Scenario output' }).selectOption('Summary!B3');
+  const irr = sim.scenarios[0].results.find((r) => r.cell === 'Summary!B3');
+  const irrText = `${(irr.mean * 100).toFixed(1).replace('-', '−')}%`;
+  await expectText(table.locator('tbody tr[data-scenario="Base"] td').first(), new RegExp(`^${irrText.replace('.', '\\.')}$`), 'base mean IRR as the workbook shows it');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="scenario-cdf"] .recharts-line').length === 4, null, { timeout: remaining(15_000) });
+  await expectText(page.getByTestId('stats-table').locator('tr', { hasText: 'Mean' }).first().locator('td'), /^−?\$\d{1,3}(,\d{3})*$/, 'mean NPV in the statistics');
+  log(`per-scenario results read: base mean IRR ${irrText}, 4 CDFs overlaid`);
+
+  // The delimiter at the base's median: about half the NPVs lie above it.
+  const median = sim.results[0].percentiles.find((p) => p.p === 50).value;
+  await page.getByRole('textbox', { name: 'Upper delimiter', exact: true }).fill(String(median));
+  await expectText(page.getByTestId('prob-above'), /(4[5-9]|5[0-5])\.\d%$/, 'probability above the median NPV');
+  const before = await page.getByTestId('prob-below').textContent();
+  const lower = page.getByRole('slider', { name: 'Lower delimiter line' }).first();
+  await lower.focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('PageUp');
+  await page.waitForFunction((b) => document.querySelector('[data-testid="prob-below"]')?.textContent !== b, before, { timeout: remaining(5000) });
+  const after = await expectText(page.getByTestId('prob-below'), /\d+\.\d%$/, 'probability below the moved delimiter');
+  log(`delimiter moved: "${before}" -> "${after}"`);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(screenshots, 'scenarios.png'), fullPage: true });
+
+  // The report, checked against the API.
+  const dir = tempDir('simgraph-e2e-report-');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: remaining(30_000) }), page.getByRole('button', { name: 'Excel report' }).click()]);
+  const reportPath = join(dir, 'report.xlsx');
+  await download.saveAs(reportPath);
+  const simPath = join(dir, 'simulation.json');
+  writeFileSync(simPath, JSON.stringify({ results: sim.results, scenarios: sim.scenarios.slice(1) }));
+  const out = execFileSync('go', ['run', './scripts/checkreport', '-report', reportPath, '-simulation', simPath], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  log(out.trim());
+
+  // Against the first run on the compare page.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compare' }).click();
+  await page.waitForURL(/\/compare/, { timeout: remaining(10_000) });
+  for (const run of [state.simulationId, id]) await page.getByRole('checkbox', { name: new RegExp(`Run ${run.slice(-6)}`) }).check();
+  const diffs = page.getByRole('table', { name: 'Percentiles against the first run' });
+  await diffs.waitFor({ timeout: remaining(20_000) });
+  if ((await diffs.locator('.diff').count()) !== 8) throw new Error('expected a difference per statistic against the first run');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-cdf"] .recharts-line').length === 2, null, { timeout: remaining(15_000) });
+  log('compared the scenario run with the first run');
+}
+
+async function graphql(base, token, query, variables) {
+  const r = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const body = await r.json();
+  if (body.errors?.length) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data.simulation;
 }
 
 async function waitCompleted(page) {
@@ -536,6 +677,7 @@ async function main() {
     const state = { riskWorkbook };
     for (const [name, fn] of [
       ['app: sign in, upload, model, run, results', testApp],
+      ['scenarios: save, version 2 with 3 scenarios, per-scenario results, delimiter, report, compare', testScenarios],
       ['in-cell model: @RISK workbook detected, run as it is and overridden, delimiters', testInCell],
       ['compare: two runs overlaid, differences, tornadoes', testCompare],
       ['organization: data summary, quota, services, metrics', testOrganization],

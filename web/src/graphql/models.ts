@@ -2,6 +2,7 @@
 import { gql, type TypedDocumentNode } from '@apollo/client';
 import type { DistributionInput } from '../lib/distributions';
 import type { Sampling } from './operations';
+import type { ModelScenario } from '../lib/model';
 
 export interface SavedModelVersion {
   version: number;
@@ -11,6 +12,15 @@ export interface SavedModelVersion {
   inputs: { cell: string; name: string | null; distribution: Record<string, unknown> & { type: string } }[];
   outputVariables: { cell: string; name: string | null }[];
   correlations: { cellA: string; cellB: string; coefficient: number }[];
+  scenarios?: {
+    name: string;
+    overrides: {
+      cell: string;
+      value: number | null;
+      distribution: (Record<string, unknown> & { type: string }) | null;
+      percentileRange: { low: number; high: number } | null;
+    }[];
+  }[];
 }
 
 export interface SavedModel {
@@ -30,6 +40,7 @@ export interface ModelDefinitionVars {
   seed?: number;
   sampling?: Sampling;
   correlations?: { cellA: string; cellB: string; coefficient: number }[];
+  scenarios?: ModelScenario[];
 }
 
 const SAVED_MODEL_FIELDS = gql`
@@ -78,6 +89,39 @@ const SAVED_MODEL_FIELDS = gql`
         cellA
         cellB
         coefficient
+      }
+      scenarios {
+        name
+        overrides {
+          cell
+          value
+          percentileRange {
+            low
+            high
+          }
+          distribution {
+            type
+            min
+            mode
+            max
+            mean
+            stdDev
+            mu
+            sigma
+            alpha
+            beta
+            shape
+            scale
+            rate
+            lambda
+            n
+            p
+            values
+            probabilities
+            truncateMin
+            truncateMax
+          }
+        }
       }
     }
   }

@@ -2,6 +2,7 @@
 // graph/schema/*.graphqls (simulation.graphqls is the contract).
 import { gql, type TypedDocumentNode } from '@apollo/client';
 import type { DistributionInput, DistributionType } from '../lib/distributions';
+import type { ModelScenario } from '../lib/model';
 
 export type SimulationStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type Sampling = 'MONTE_CARLO' | 'LATIN_HYPERCUBE';
@@ -56,6 +57,8 @@ export interface Result {
   cell: string;
   /** Stored on the server: the given name, else the workbook's label. */
   name: string | null;
+  /** The output cell's Excel number format code ("0.0%"), null in General format. */
+  numberFormat?: string | null;
   iterations: number;
   mean: number;
   stdDev: number;
@@ -111,12 +114,32 @@ export interface SimulationSummary {
   error: string | null;
 }
 
+/** The statistics of one output in one scenario. */
+export interface ScenarioOutput {
+  cell: string;
+  name: string | null;
+  numberFormat?: string | null;
+  mean: number;
+  percentiles: { p: number; value: number }[];
+  histogram: { bins: { lower: number; upper: number; count: number }[] };
+}
+
+export interface ScenarioResult {
+  index: number;
+  name: string;
+  scenario: { name: string; overrides: { cell: string; value: number | null; distribution: { type: DistributionType } | null; percentileRange: { low: number; high: number } | null }[] } | null;
+  results: ScenarioOutput[];
+  impacts: { output: string; name: string | null; meanDifference: number; percentileDifferences: { p: number; difference: number }[] }[];
+}
+
 export interface SimulationDetail extends SimulationSummary {
   seed: number;
   /** The saved model it ran (null when none, or deleted since) and the version. */
   model: { id: string; name: string } | null;
   modelVersion: number | null;
-  outputVariables: { cell: string; name: string | null }[];
+  outputVariables: { cell: string; name: string | null; numberFormat?: string | null }[];
+  /** The base then each scenario; empty when the run had none. */
+  scenarios?: ScenarioResult[];
   tailLevels: number[];
   inputs: InputVariable[];
   correlations: { cellA: string; cellB: string; coefficient: number }[];
@@ -382,6 +405,7 @@ export interface SimulationInputVars {
   seed?: number;
   sampling?: Sampling;
   correlations?: { cellA: string; cellB: string; coefficient: number }[];
+  scenarios?: ModelScenario[];
 }
 
 export const CREATE_SIMULATION: TypedDocumentNode<{ createSimulation: SimulationSummary }, { input: SimulationInputVars }> = gql`
@@ -420,6 +444,51 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
       outputVariables {
         cell
         name
+        numberFormat
+      }
+      scenarios {
+        index
+        name
+        scenario {
+          name
+          overrides {
+            cell
+            value
+            distribution {
+              type
+            }
+            percentileRange {
+              low
+              high
+            }
+          }
+        }
+        results {
+          cell
+          name
+          numberFormat
+          mean
+          percentiles {
+            p
+            value
+          }
+          histogram {
+            bins {
+              lower
+              upper
+              count
+            }
+          }
+        }
+        impacts {
+          output
+          name
+          meanDifference
+          percentileDifferences {
+            p
+            difference
+          }
+        }
       }
       tailLevels
       inputs {
@@ -464,6 +533,7 @@ export const SIMULATION: TypedDocumentNode<{ simulation: SimulationDetail | null
       results {
         cell
         name
+        numberFormat
         iterations
         mean
         stdDev

@@ -21,6 +21,21 @@ export interface ModelCorrelation {
   coefficient: number;
 }
 
+/** An input's value in one scenario: exactly one of value, distribution, percentileRange. */
+export interface ModelScenarioOverride {
+  cell: string;
+  value?: number;
+  distribution?: DistributionInput;
+  /** Quantile levels, 0 <= low < high <= 1: the input restricted to that band of its range. */
+  percentileRange?: { low: number; high: number };
+}
+
+/** A named set of overrides run with the base over the same random numbers. */
+export interface ModelScenario {
+  name: string;
+  overrides: ModelScenarioOverride[];
+}
+
 export interface RunSettings {
   iterations: number;
   seed: number | null;
@@ -41,6 +56,8 @@ export interface Model {
   inputs: ModelInput[];
   outputs: ModelOutput[];
   correlations: ModelCorrelation[];
+  /** Scenarios; absent in drafts stored before there were any. */
+  scenarios?: ModelScenario[];
   settings: RunSettings;
   saved?: SavedLink | null;
 }
@@ -63,6 +80,7 @@ export function loadModel(workbookId: string): Model {
       inputs: Array.isArray(m.inputs) ? m.inputs : [],
       outputs: Array.isArray(m.outputs) ? m.outputs : [],
       correlations: Array.isArray(m.correlations) ? m.correlations : [],
+      scenarios: Array.isArray(m.scenarios) ? m.scenarios : [],
       settings: { ...EMPTY_MODEL.settings, ...(m.settings ?? {}) },
       saved: m.saved && typeof m.saved.id === 'string' ? m.saved : null,
     };
@@ -123,6 +141,7 @@ export function useModel(workbookId: string) {
   );
   const removeOutput = useCallback((cell: string) => edit((m) => ({ ...m, outputs: m.outputs.filter((o) => o.cell !== cell) })), [edit]);
   const setCorrelations = useCallback((correlations: ModelCorrelation[]) => edit((m) => ({ ...m, correlations })), [edit]);
+  const setScenarios = useCallback((scenarios: ModelScenario[]) => edit((m) => ({ ...m, scenarios })), [edit]);
   const setSettings = useCallback(
     (s: Partial<RunSettings>) =>
       update((m) => {
@@ -137,7 +156,7 @@ export function useModel(workbookId: string) {
   const replace = useCallback((next: Model) => update(() => next), [update]);
   const setSaved = useCallback((saved: SavedLink | null) => update((m) => ({ ...m, saved })), [update]);
 
-  return { model, setInput, removeInput, setOutput, removeOutput, setCorrelations, setSettings, clear, replace, setSaved };
+  return { model, setInput, removeInput, setOutput, removeOutput, setCorrelations, setScenarios, setSettings, clear, replace, setSaved };
 }
 
 // ---- A1 references -----------------------------------------------------------

@@ -14,6 +14,7 @@ export function definitionOf(model: Model): ModelDefinitionVars {
     seed: model.settings.seed ?? undefined,
     sampling: model.settings.sampling,
     correlations: model.correlations.length > 0 ? model.correlations : undefined,
+    scenarios: model.scenarios && model.scenarios.length > 0 ? model.scenarios : undefined,
   };
 }
 
@@ -29,6 +30,15 @@ export function draftOf(saved: SavedModel, runName: string): Model {
     inputs: v.inputs.map((i) => ({ cell: i.cell, name: i.name, distribution: distributionInputOf(i.distribution) })),
     outputs: v.outputVariables.map((o) => ({ cell: o.cell, name: o.name })),
     correlations: v.correlations.map((c) => ({ cellA: c.cellA, cellB: c.cellB, coefficient: c.coefficient })),
+    scenarios: (v.scenarios ?? []).map((sc) => ({
+      name: sc.name,
+      overrides: sc.overrides.map((o) => ({
+        cell: o.cell,
+        ...(o.value !== null && o.value !== undefined ? { value: o.value } : {}),
+        ...(o.distribution ? { distribution: distributionInputOf(o.distribution) } : {}),
+        ...(o.percentileRange ? { percentileRange: { low: o.percentileRange.low, high: o.percentileRange.high } } : {}),
+      })),
+    })),
     settings: { iterations: v.iterations, seed: v.seed, sampling: v.sampling, name: runName },
     saved: { id: saved.id, name: saved.name, version: saved.version },
   };

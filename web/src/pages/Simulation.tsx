@@ -11,8 +11,9 @@ import { StatusBadge, isTerminal } from '../components/StatusBadge';
 import { Histogram, SCurve, Tornado } from '../components/Charts';
 import { downloadFile } from '../lib/download';
 import { DelimiterBar, type DelimiterState } from '../components/Delimiter';
-import { formatterFromDisplay, type NumberFormatter } from '../lib/numberFormat';
+import { formatterFromCode, formatterFromDisplay, type NumberFormatter } from '../lib/numberFormat';
 import { columnName, parseRef } from '../lib/model';
+import { outputFormatter, ScenarioResults } from '../components/ScenarioResults';
 
 export function SimulationPage({ id }: { id: string }) {
   const { data, loading, error, refetch, startPolling, stopPolling } = useQuery(SIMULATION, { variables: { id } });
@@ -129,6 +130,7 @@ export function SimulationPage({ id }: { id: string }) {
       )}
 
       {sim.results.length > 0 && <Results sim={sim} outputNames={outputNames} />}
+      {sim.results.length > 0 && (sim.scenarios?.length ?? 0) > 0 && <ScenarioResults scenarios={sim.scenarios!} outputs={sim.outputVariables} />}
       <ModelRecap sim={sim} />
     </div>
   );
@@ -206,16 +208,18 @@ function Results({ sim, outputNames }: { sim: SimulationDetail; outputNames: Rec
 }
 
 function StatsTable({ result, name }: { result: Result; name?: string }) {
+  // Values in the output's units take the workbook's format; variance and moments do not.
+  const f = outputFormatter(result.numberFormat);
   const rows: [string, string][] = [
-    ['Mean', formatNumber(result.mean, 6)],
-    ['95% confidence of the mean', `${formatNumber(result.ciLower, 6)} – ${formatNumber(result.ciUpper, 6)}`],
+    ['Mean', f(result.mean)],
+    ['95% confidence of the mean', `${f(result.ciLower)} – ${f(result.ciUpper)}`],
     ['Standard error', formatNumber(result.stdError, 3)],
-    ['Standard deviation', formatNumber(result.stdDev, 5)],
+    ['Standard deviation', f(result.stdDev)],
     ['Variance', formatNumber(result.variance, 5)],
     ['Skewness', formatNumber(result.skewness, 3)],
     ['Kurtosis', formatNumber(result.kurtosis, 3)],
-    ['Minimum', formatNumber(result.min, 6)],
-    ['Maximum', formatNumber(result.max, 6)],
+    ['Minimum', f(result.min)],
+    ['Maximum', f(result.max)],
     ['Iterations', formatInt(result.iterations)],
   ];
   const errors = result.errors.filter((e) => e.count > 0);
@@ -246,7 +250,7 @@ function StatsTable({ result, name }: { result: Result; name?: string }) {
           {result.percentiles.map((p) => (
             <tr key={p.p}>
               <th scope="row">P{p.p}</th>
-              <td className="num">{formatNumber(p.value, 6)}</td>
+              <td className="num">{f(p.value)}</td>
             </tr>
           ))}
         </tbody>
@@ -474,7 +478,8 @@ export function DelimitedCharts({ result, workbookId }: { result: Result; workbo
     upper: percentileValue(result, 95) ?? bins[bins.length - 1]?.upper ?? result.max,
   });
   const [state, setState] = useState<DelimiterState>(initial);
-  const format = useOutputFormat(workbookId, result.cell) ?? ((x: number) => formatNumber(x));
+  const fromDisplay = useOutputFormat(workbookId, result.cell);
+  const format = formatterFromCode(result.numberFormat) ?? fromDisplay ?? ((x: number) => formatNumber(x));
   const delimiters = { state, onChange: setState };
   return (
     <>

@@ -7,6 +7,7 @@ import { cellText, formatBytes, formatDate, formatInt } from '../lib/format';
 import { columnName, parseRef, useModel, type Model, type ModelCorrelation } from '../lib/model';
 import { Link, navigate } from '../lib/router';
 import { DistributionForm } from '../components/DistributionForm';
+import { ScenarioEditor, scenarioError } from '../components/ScenarioEditor';
 import { ProblemView } from '../components/Problem';
 import { SavedModels } from '../components/SavedModels';
 import { RUN_MODEL } from '../graphql/models';
@@ -519,7 +520,8 @@ function ModelSummary({
 const MAX_ITERATIONS = 10_000_000;
 
 export function RunPanel({ workbookId, modelApi, detected }: { workbookId: string; modelApi: ModelApi; detected?: DetectedModel }) {
-  const { model, setSettings, setCorrelations } = modelApi;
+  const { model, setSettings, setCorrelations, setScenarios } = modelApi;
+  const scenarios = model.scenarios ?? [];
   const id = useId();
   const [iterText, setIterText] = useState(String(model.settings.iterations));
   const [seedText, setSeedText] = useState(model.settings.seed === null ? '' : String(model.settings.seed));
@@ -553,7 +555,8 @@ export function RunPanel({ workbookId, modelApi, detected }: { workbookId: strin
   const targetParts = targetsText.split(',').map((t) => t.trim().replace(/[_ ]/g, '')).filter((t) => t !== '');
   const targets = targetParts.map(Number);
   const targetsError = targets.some((x) => !Number.isFinite(x)) ? 'Enter numbers separated by commas' : null;
-  const canRun = !iterError && !seedError && !targetsError && corrErrors.every((e) => !e) && missing.length === 0 && blocking.length === 0 && !loading;
+  const scenariosOk = scenarios.every((sc) => !scenarioError(sc, scenarios));
+  const canRun = !iterError && !seedError && !targetsError && scenariosOk && corrErrors.every((e) => !e) && missing.length === 0 && blocking.length === 0 && !loading;
 
   // A draft that is still exactly a saved version runs that version, so
   // the simulation records it; targets are not part of a saved model.
@@ -581,6 +584,7 @@ export function RunPanel({ workbookId, modelApi, detected }: { workbookId: strin
             seed: seed ?? undefined,
             sampling: model.settings.sampling,
             correlations: model.correlations.length > 0 ? model.correlations : undefined,
+            scenarios: scenarios.length > 0 ? scenarios : undefined,
           },
         },
       });
@@ -683,6 +687,7 @@ export function RunPanel({ workbookId, modelApi, detected }: { workbookId: strin
         ))}
       </fieldset>
       <Correlations model={model} errors={corrErrors} onChange={setCorrelations} />
+      <ScenarioEditor scenarios={scenarios} inputs={model.inputs} onChange={setScenarios} />
       {missing.length > 0 && <p className="muted small">To run, add {missing.join(' and ')}.</p>}
       {blocking.length > 0 && (
         <p className="muted small">
@@ -697,7 +702,7 @@ export function RunPanel({ workbookId, modelApi, detected }: { workbookId: strin
       )}
       <ProblemView error={error} title="The simulation was not started" onDismiss={reset} />
       <button type="button" className="primary wide" disabled={!canRun} onClick={run}>
-        {loading ? 'Starting…' : `Run ${Number.isFinite(iterations) ? formatInt(iterations) : ''} iterations`}
+        {loading ? 'Starting…' : `Run ${Number.isFinite(iterations) ? formatInt(iterations) : ''} iterations${scenarios.length > 0 ? ` × ${scenarios.length + 1} scenarios` : ''}`}
       </button>
     </section>
   );
