@@ -25,6 +25,11 @@ import (
 	"github.com/simgraph/simgraph/simspec"
 )
 
+// Family is the resolver for the family field.
+func (r *copulaResolver) Family(ctx context.Context, obj *simspec.Copula) (model.CopulaFamily, error) {
+	return model.CopulaFamily(obj.Family), nil
+}
+
 // Distribution is the resolver for the distribution field.
 func (r *inputVariableResolver) Distribution(ctx context.Context, obj *simspec.Input) (*model.Distribution, error) {
 	return mapDistribution(obj.Distribution), nil
@@ -331,6 +336,15 @@ func (r *workbookResolver) DetectedCorrelations(ctx context.Context, obj *ent.Wo
 	return mapDetectedCorrelations(d), nil
 }
 
+// DetectedCopulas is the resolver for the detectedCopulas field.
+func (r *workbookResolver) DetectedCopulas(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedCopula, error) {
+	d, err := r.detected(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapDetectedCopulas(d), nil
+}
+
 // DetectedScenarios is the resolver for the detectedScenarios field.
 func (r *workbookResolver) DetectedScenarios(ctx context.Context, obj *ent.Workbook) (*model.DetectedScenarios, error) {
 	d, err := r.detected(ctx, obj)
@@ -339,6 +353,9 @@ func (r *workbookResolver) DetectedScenarios(ctx context.Context, obj *ent.Workb
 	}
 	return mapDetectedScenarios(d), nil
 }
+
+// Copula returns generated.CopulaResolver implementation.
+func (r *Resolver) Copula() generated.CopulaResolver { return &copulaResolver{r} }
 
 // InputVariable returns generated.InputVariableResolver implementation.
 func (r *Resolver) InputVariable() generated.InputVariableResolver { return &inputVariableResolver{r} }
@@ -367,6 +384,7 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 func (r *Resolver) Workbook() generated.WorkbookResolver { return &workbookResolver{r} }
 
 type (
+	copulaResolver             struct{ *Resolver }
 	inputVariableResolver      struct{ *Resolver }
 	mutationResolver           struct{ *Resolver }
 	resultResolver             struct{ *Resolver }

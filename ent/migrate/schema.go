@@ -167,6 +167,7 @@ var (
 		{Name: "seed", Type: field.TypeInt64, Nullable: true},
 		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
+		{Name: "copulas", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
 		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
 		{Name: "created_by", Type: field.TypeUUID},
@@ -410,6 +411,7 @@ var (
 		{Name: "seed", Type: field.TypeInt64},
 		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
+		{Name: "copulas", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
 		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}, Default: "QUEUED"},
@@ -439,12 +441,12 @@ var (
 			{
 				Name:    "simulation_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[21]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[22]},
 			},
 			{
 				Name:    "simulation_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[15]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[16]},
 			},
 			{
 				Name:    "simulation_workbook_id",
@@ -454,7 +456,7 @@ var (
 			{
 				Name:    "simulation_model_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[25], SimulationsColumns[21]},
+				Columns: []*schema.Column{SimulationsColumns[26], SimulationsColumns[22]},
 			},
 		},
 	}
