@@ -9,6 +9,7 @@ import (
 	"github.com/simgraph/simgraph/engine/formula"
 	"github.com/simgraph/simgraph/engine/incell"
 	"github.com/simgraph/simgraph/engine/sample"
+	"github.com/simgraph/simgraph/engine/workbook"
 	"github.com/simgraph/simgraph/server/apperr"
 	"github.com/simgraph/simgraph/simspec"
 )
@@ -46,39 +47,6 @@ func CopulaOf(c incell.Copula) simspec.Copula {
 	return out
 }
 
-// withoutCells is c without its members in drop: a t copula keeps the
-// rows and columns of the others (a t copula's margins are t copulas of
-// the same degrees of freedom). ok is false when fewer than two members
-// remain, or an Archimedean copula loses one.
-func withoutCells(c incell.Copula, drop func(formula.CellRef) bool) (out incell.Copula, left []formula.CellRef, ok bool) {
-	var keep []int
-	for i, cell := range c.Cells {
-		if drop(cell) {
-			left = append(left, cell)
-		} else {
-			keep = append(keep, i)
-		}
-	}
-	if len(left) == 0 {
-		return c, nil, true
-	}
-	if len(keep) < 2 || c.Family != sample.StudentT {
-		return c, left, false
-	}
-	out = c
-	out.Cells = nil
-	out.Correlation = nil
-	for _, i := range keep {
-		out.Cells = append(out.Cells, c.Cells[i])
-		row := make([]float64, 0, len(keep))
-		for _, j := range keep {
-			row = append(row, c.Correlation[i][j])
-		}
-		out.Correlation = append(out.Correlation, row)
-	}
-	return out, left, true
-}
-
 // spearmanOfNormal is the rank correlation of two normal variables of
 // Pearson correlation r, as engine/incell converts a workbook's normal
 // copula.
@@ -89,11 +57,11 @@ func spearmanOfNormal(r float64) float64 { return 6 / math.Pi * math.Asin(r/2) }
 // the rank correlations of its pairs, the others as engine copulas. taken
 // are the inputs already in a correlation.
 func addCopulas(m *engine.Model, in []simspec.Copula, index map[string]int, taken map[int]bool) error {
-	for _, c := range normalizedCopulas(in) {
+	for _, c := range normalizedCopulas(m.Workbook, in) {
 		what := "copula " + c.Family
 		members := make([]int, len(c.Cells))
 		for k, cell := range c.Cells {
-			ref, err := formula.ParseCellRef(strings.TrimSpace(cell))
+			ref, err := formula.ParseCellRef(cell)
 			if err != nil {
 				return apperr.Errorf(apperr.BadUserInput, "%s: %q is not a cell reference like Sheet!A1", what, cell)
 			}
@@ -138,14 +106,16 @@ func addCopulas(m *engine.Model, in []simspec.Copula, index map[string]int, take
 }
 
 // normalizedCopulas are cs with their families in capitals and their cells
-// spelled as the engine reads them ("Inputs!B2"), in new slices.
-func normalizedCopulas(cs []simspec.Copula) []simspec.Copula {
+// spelled as the engine reads them ("Inputs!B2", the sheet's name as wb
+// spells it), in new slices. A cell that is not a reference to a sheet
+// of wb is left as it is.
+func normalizedCopulas(wb *workbook.Workbook, cs []simspec.Copula) []simspec.Copula {
 	var out []simspec.Copula
 	for _, c := range cs {
 		c.Family = strings.ToUpper(strings.TrimSpace(c.Family))
 		c.Cells = slices.Clone(c.Cells)
 		for k, cell := range c.Cells {
-			if ref, err := formula.ParseCellRef(strings.TrimSpace(cell)); err == nil {
+			if ref, _, err := resolve(wb, cell); err == nil {
 				c.Cells[k] = ref.String()
 			}
 		}

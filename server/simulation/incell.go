@@ -77,7 +77,7 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 		for _, c := range det.Copulas {
 			// An input the request overrides no longer takes the copula's
 			// uniform: it leaves the copula, and the others keep theirs.
-			kept, left, ok := withoutCells(c, func(r formula.CellRef) bool { return given[r.String()] })
+			kept, left, ok := c.Without(func(r formula.CellRef) bool { return given[r.String()] })
 			for _, cell := range left {
 				notes = append(notes, fmt.Sprintf("%s: the given input leaves the %s copula %s, which %s", cell, CopulaOf(c).Family, c.Matrix, copulaRest(kept, ok)))
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -122,7 +123,7 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	// Validation rewrites the request's slices: keep the caller's intact.
 	in.Inputs = append([]simspec.Input(nil), in.Inputs...)
 	in.Correlations = append([]simspec.Correlation(nil), in.Correlations...)
-	in.Copulas = normalizedCopulas(in.Copulas)
+	in.Copulas = slices.Clone(in.Copulas)
 	in.Scenarios = cloneScenarios(in.Scenarios)
 	if len(in.Scenarios) == 0 && len(in.Inputs) == 0 {
 		// The workbook's own model: its RiskSimtable cells make scenarios.
@@ -145,6 +146,7 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 		in.Correlations[i].CellA = model.Inputs[model.Correlations[i].A].Cell.String()
 		in.Correlations[i].CellB = model.Inputs[model.Correlations[i].B].Cell.String()
 	}
+	in.Copulas = normalizedCopulas(wb, in.Copulas)
 	prog, err := formula.Compile(wb, compileOptions(model))
 	if err != nil {
 		return nil, modelError(err)
