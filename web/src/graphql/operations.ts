@@ -382,6 +382,8 @@ export interface SimulationInputVars {
   seed?: number;
   sampling?: Sampling;
   correlations?: { cellA: string; cellB: string; coefficient: number }[];
+  /** Without correlations and copulas, the server runs the workbook's own (detectedCorrelations, detectedCopulas). */
+  copulas?: { family: 'NORMAL' | 'T' | 'CLAYTON' | 'GUMBEL' | 'FRANK'; cells: string[]; correlation?: number[][]; degreesOfFreedom?: number; theta?: number }[];
 }
 
 export const CREATE_SIMULATION: TypedDocumentNode<{ createSimulation: SimulationSummary }, { input: SimulationInputVars }> = gql`
