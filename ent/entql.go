@@ -144,6 +144,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelversion.FieldSeed:         {Type: field.TypeInt64, Column: modelversion.FieldSeed},
 			modelversion.FieldSampling:     {Type: field.TypeEnum, Column: modelversion.FieldSampling},
 			modelversion.FieldCorrelations: {Type: field.TypeJSON, Column: modelversion.FieldCorrelations},
+			modelversion.FieldCopulas:      {Type: field.TypeJSON, Column: modelversion.FieldCopulas},
 			modelversion.FieldKeepSamples:  {Type: field.TypeBool, Column: modelversion.FieldKeepSamples},
 			modelversion.FieldScenarios:    {Type: field.TypeJSON, Column: modelversion.FieldScenarios},
 			modelversion.FieldAutoStop:     {Type: field.TypeJSON, Column: modelversion.FieldAutoStop},
@@ -346,6 +347,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulation.FieldSeed:         {Type: field.TypeInt64, Column: simulation.FieldSeed},
 			simulation.FieldSampling:     {Type: field.TypeEnum, Column: simulation.FieldSampling},
 			simulation.FieldCorrelations: {Type: field.TypeJSON, Column: simulation.FieldCorrelations},
+			simulation.FieldCopulas:      {Type: field.TypeJSON, Column: simulation.FieldCopulas},
 			simulation.FieldKeepSamples:  {Type: field.TypeBool, Column: simulation.FieldKeepSamples},
 			simulation.FieldScenarios:    {Type: field.TypeJSON, Column: simulation.FieldScenarios},
 			simulation.FieldAutoStop:     {Type: field.TypeJSON, Column: simulation.FieldAutoStop},
@@ -961,6 +963,11 @@ func (f *ModelVersionFilter) WhereSampling(p entql.StringP) {
 // WhereCorrelations applies the entql json.RawMessage predicate on the correlations field.
 func (f *ModelVersionFilter) WhereCorrelations(p entql.BytesP) {
 	f.Where(p.Field(modelversion.FieldCorrelations))
+}
+
+// WhereCopulas applies the entql json.RawMessage predicate on the copulas field.
+func (f *ModelVersionFilter) WhereCopulas(p entql.BytesP) {
+	f.Where(p.Field(modelversion.FieldCopulas))
 }
 
 // WhereKeepSamples applies the entql bool predicate on the keep_samples field.
@@ -1760,6 +1767,11 @@ func (f *SimulationFilter) WhereSampling(p entql.StringP) {
 // WhereCorrelations applies the entql json.RawMessage predicate on the correlations field.
 func (f *SimulationFilter) WhereCorrelations(p entql.BytesP) {
 	f.Where(p.Field(simulation.FieldCorrelations))
+}
+
+// WhereCopulas applies the entql json.RawMessage predicate on the copulas field.
+func (f *SimulationFilter) WhereCopulas(p entql.BytesP) {
+	f.Where(p.Field(simulation.FieldCopulas))
 }
 
 // WhereKeepSamples applies the entql bool predicate on the keep_samples field.

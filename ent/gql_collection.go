@@ -347,6 +347,11 @@ func (_q *ModelVersionQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, modelversion.FieldCorrelations)
 				fieldSeen[modelversion.FieldCorrelations] = struct{}{}
 			}
+		case "copulas":
+			if _, ok := fieldSeen[modelversion.FieldCopulas]; !ok {
+				selectedFields = append(selectedFields, modelversion.FieldCopulas)
+				fieldSeen[modelversion.FieldCopulas] = struct{}{}
+			}
 		case "keepSamples":
 			if _, ok := fieldSeen[modelversion.FieldKeepSamples]; !ok {
 				selectedFields = append(selectedFields, modelversion.FieldKeepSamples)
@@ -862,6 +867,11 @@ func (_q *SimulationQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[simulation.FieldCorrelations]; !ok {
 				selectedFields = append(selectedFields, simulation.FieldCorrelations)
 				fieldSeen[simulation.FieldCorrelations] = struct{}{}
+			}
+		case "copulas":
+			if _, ok := fieldSeen[simulation.FieldCopulas]; !ok {
+				selectedFields = append(selectedFields, simulation.FieldCopulas)
+				fieldSeen[simulation.FieldCopulas] = struct{}{}
 			}
 		case "keepSamples":
 			if _, ok := fieldSeen[simulation.FieldKeepSamples]; !ok {

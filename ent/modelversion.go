@@ -44,6 +44,8 @@ type ModelVersion struct {
 	Sampling modelversion.Sampling `json:"sampling,omitempty"`
 	// Correlations holds the value of the "correlations" field.
 	Correlations []simspec.Correlation `json:"correlations,omitempty"`
+	// Copulas holds the value of the "copulas" field.
+	Copulas []simspec.Copula `json:"copulas,omitempty"`
 	// KeepSamples holds the value of the "keep_samples" field.
 	KeepSamples bool `json:"keep_samples,omitempty"`
 	// Scenarios holds the value of the "scenarios" field.
@@ -62,7 +64,7 @@ func (*ModelVersion) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case modelversion.FieldInputs, modelversion.FieldOutputs, modelversion.FieldOutputNames, modelversion.FieldTargets, modelversion.FieldTailLevels, modelversion.FieldCorrelations, modelversion.FieldScenarios, modelversion.FieldAutoStop:
+		case modelversion.FieldInputs, modelversion.FieldOutputs, modelversion.FieldOutputNames, modelversion.FieldTargets, modelversion.FieldTailLevels, modelversion.FieldCorrelations, modelversion.FieldCopulas, modelversion.FieldScenarios, modelversion.FieldAutoStop:
 			values[i] = new([]byte)
 		case modelversion.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
@@ -180,6 +182,14 @@ func (_m *ModelVersion) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field correlations: %w", err)
 				}
 			}
+		case modelversion.FieldCopulas:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field copulas", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Copulas); err != nil {
+					return fmt.Errorf("unmarshal field copulas: %w", err)
+				}
+			}
 		case modelversion.FieldKeepSamples:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field keep_samples", values[i])
@@ -287,6 +297,9 @@ func (_m *ModelVersion) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("correlations=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Correlations))
+	builder.WriteString(", ")
+	builder.WriteString("copulas=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Copulas))
 	builder.WriteString(", ")
 	builder.WriteString("keep_samples=")
 	builder.WriteString(fmt.Sprintf("%v", _m.KeepSamples))

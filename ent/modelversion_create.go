@@ -113,6 +113,12 @@ func (_c *ModelVersionCreate) SetCorrelations(v []simspec.Correlation) *ModelVer
 	return _c
 }
 
+// SetCopulas sets the "copulas" field.
+func (_c *ModelVersionCreate) SetCopulas(v []simspec.Copula) *ModelVersionCreate {
+	_c.mutation.SetCopulas(v)
+	return _c
+}
+
 // SetKeepSamples sets the "keep_samples" field.
 func (_c *ModelVersionCreate) SetKeepSamples(v bool) *ModelVersionCreate {
 	_c.mutation.SetKeepSamples(v)
@@ -371,6 +377,10 @@ func (_c *ModelVersionCreate) createSpec() (*ModelVersion, *sqlgraph.CreateSpec)
 		_spec.SetField(modelversion.FieldCorrelations, field.TypeJSON, value)
 		_node.Correlations = value
 	}
+	if value, ok := _c.mutation.Copulas(); ok {
+		_spec.SetField(modelversion.FieldCopulas, field.TypeJSON, value)
+		_node.Copulas = value
+	}
 	if value, ok := _c.mutation.KeepSamples(); ok {
 		_spec.SetField(modelversion.FieldKeepSamples, field.TypeBool, value)
 		_node.KeepSamples = value
@@ -495,6 +505,9 @@ func (u *ModelVersionUpsertOne) UpdateNewValues() *ModelVersionUpsertOne {
 		}
 		if _, exists := u.create.mutation.Correlations(); exists {
 			s.SetIgnore(modelversion.FieldCorrelations)
+		}
+		if _, exists := u.create.mutation.Copulas(); exists {
+			s.SetIgnore(modelversion.FieldCopulas)
 		}
 		if _, exists := u.create.mutation.KeepSamples(); exists {
 			s.SetIgnore(modelversion.FieldKeepSamples)
@@ -760,6 +773,9 @@ func (u *ModelVersionUpsertBulk) UpdateNewValues() *ModelVersionUpsertBulk {
 			}
 			if _, exists := b.mutation.Correlations(); exists {
 				s.SetIgnore(modelversion.FieldCorrelations)
+			}
+			if _, exists := b.mutation.Copulas(); exists {
+				s.SetIgnore(modelversion.FieldCopulas)
 			}
 			if _, exists := b.mutation.KeepSamples(); exists {
 				s.SetIgnore(modelversion.FieldKeepSamples)

@@ -83,6 +83,9 @@ func (_u *ModelVersionUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(modelversion.FieldCorrelations, field.TypeJSON)
 	}
+	if _u.mutation.CopulasCleared() {
+		_spec.ClearField(modelversion.FieldCopulas, field.TypeJSON)
+	}
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(modelversion.FieldScenarios, field.TypeJSON)
 	}
@@ -194,6 +197,9 @@ func (_u *ModelVersionUpdateOne) sqlSave(ctx context.Context) (_node *ModelVersi
 	}
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(modelversion.FieldCorrelations, field.TypeJSON)
+	}
+	if _u.mutation.CopulasCleared() {
+		_spec.ClearField(modelversion.FieldCopulas, field.TypeJSON)
 	}
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(modelversion.FieldScenarios, field.TypeJSON)

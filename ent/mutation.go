@@ -3268,6 +3268,8 @@ type ModelVersionMutation struct {
 	sampling           *modelversion.Sampling
 	correlations       *[]simspec.Correlation
 	appendcorrelations []simspec.Correlation
+	copulas            *[]simspec.Copula
+	appendcopulas      []simspec.Copula
 	keep_samples       *bool
 	scenarios          *[]simspec.Scenario
 	appendscenarios    []simspec.Scenario
@@ -4036,6 +4038,71 @@ func (m *ModelVersionMutation) ResetCorrelations() {
 	delete(m.clearedFields, modelversion.FieldCorrelations)
 }
 
+// SetCopulas sets the "copulas" field.
+func (m *ModelVersionMutation) SetCopulas(s []simspec.Copula) {
+	m.copulas = &s
+	m.appendcopulas = nil
+}
+
+// Copulas returns the value of the "copulas" field in the mutation.
+func (m *ModelVersionMutation) Copulas() (r []simspec.Copula, exists bool) {
+	v := m.copulas
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCopulas returns the old "copulas" field's value of the ModelVersion entity.
+// If the ModelVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ModelVersionMutation) OldCopulas(ctx context.Context) (v []simspec.Copula, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCopulas is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCopulas requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCopulas: %w", err)
+	}
+	return oldValue.Copulas, nil
+}
+
+// AppendCopulas adds s to the "copulas" field.
+func (m *ModelVersionMutation) AppendCopulas(s []simspec.Copula) {
+	m.appendcopulas = append(m.appendcopulas, s...)
+}
+
+// AppendedCopulas returns the list of values that were appended to the "copulas" field in this mutation.
+func (m *ModelVersionMutation) AppendedCopulas() ([]simspec.Copula, bool) {
+	if len(m.appendcopulas) == 0 {
+		return nil, false
+	}
+	return m.appendcopulas, true
+}
+
+// ClearCopulas clears the value of the "copulas" field.
+func (m *ModelVersionMutation) ClearCopulas() {
+	m.copulas = nil
+	m.appendcopulas = nil
+	m.clearedFields[modelversion.FieldCopulas] = struct{}{}
+}
+
+// CopulasCleared returns if the "copulas" field was cleared in this mutation.
+func (m *ModelVersionMutation) CopulasCleared() bool {
+	_, ok := m.clearedFields[modelversion.FieldCopulas]
+	return ok
+}
+
+// ResetCopulas resets all changes to the "copulas" field.
+func (m *ModelVersionMutation) ResetCopulas() {
+	m.copulas = nil
+	m.appendcopulas = nil
+	delete(m.clearedFields, modelversion.FieldCopulas)
+}
+
 // SetKeepSamples sets the "keep_samples" field.
 func (m *ModelVersionMutation) SetKeepSamples(b bool) {
 	m.keep_samples = &b
@@ -4292,7 +4359,7 @@ func (m *ModelVersionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ModelVersionMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.tenant_id != nil {
 		fields = append(fields, modelversion.FieldTenantID)
 	}
@@ -4328,6 +4395,9 @@ func (m *ModelVersionMutation) Fields() []string {
 	}
 	if m.correlations != nil {
 		fields = append(fields, modelversion.FieldCorrelations)
+	}
+	if m.copulas != nil {
+		fields = append(fields, modelversion.FieldCopulas)
 	}
 	if m.keep_samples != nil {
 		fields = append(fields, modelversion.FieldKeepSamples)
@@ -4376,6 +4446,8 @@ func (m *ModelVersionMutation) Field(name string) (ent.Value, bool) {
 		return m.Sampling()
 	case modelversion.FieldCorrelations:
 		return m.Correlations()
+	case modelversion.FieldCopulas:
+		return m.Copulas()
 	case modelversion.FieldKeepSamples:
 		return m.KeepSamples()
 	case modelversion.FieldScenarios:
@@ -4419,6 +4491,8 @@ func (m *ModelVersionMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldSampling(ctx)
 	case modelversion.FieldCorrelations:
 		return m.OldCorrelations(ctx)
+	case modelversion.FieldCopulas:
+		return m.OldCopulas(ctx)
 	case modelversion.FieldKeepSamples:
 		return m.OldKeepSamples(ctx)
 	case modelversion.FieldScenarios:
@@ -4521,6 +4595,13 @@ func (m *ModelVersionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCorrelations(v)
+		return nil
+	case modelversion.FieldCopulas:
+		v, ok := value.([]simspec.Copula)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCopulas(v)
 		return nil
 	case modelversion.FieldKeepSamples:
 		v, ok := value.(bool)
@@ -4641,6 +4722,9 @@ func (m *ModelVersionMutation) ClearedFields() []string {
 	if m.FieldCleared(modelversion.FieldCorrelations) {
 		fields = append(fields, modelversion.FieldCorrelations)
 	}
+	if m.FieldCleared(modelversion.FieldCopulas) {
+		fields = append(fields, modelversion.FieldCopulas)
+	}
 	if m.FieldCleared(modelversion.FieldScenarios) {
 		fields = append(fields, modelversion.FieldScenarios)
 	}
@@ -4675,6 +4759,9 @@ func (m *ModelVersionMutation) ClearField(name string) error {
 		return nil
 	case modelversion.FieldCorrelations:
 		m.ClearCorrelations()
+		return nil
+	case modelversion.FieldCopulas:
+		m.ClearCopulas()
 		return nil
 	case modelversion.FieldScenarios:
 		m.ClearScenarios()
@@ -4725,6 +4812,9 @@ func (m *ModelVersionMutation) ResetField(name string) error {
 		return nil
 	case modelversion.FieldCorrelations:
 		m.ResetCorrelations()
+		return nil
+	case modelversion.FieldCopulas:
+		m.ResetCopulas()
 		return nil
 	case modelversion.FieldKeepSamples:
 		m.ResetKeepSamples()
@@ -11689,6 +11779,8 @@ type SimulationMutation struct {
 	sampling           *simulation.Sampling
 	correlations       *[]simspec.Correlation
 	appendcorrelations []simspec.Correlation
+	copulas            *[]simspec.Copula
+	appendcopulas      []simspec.Copula
 	keep_samples       *bool
 	scenarios          *[]simspec.Scenario
 	appendscenarios    []simspec.Scenario
@@ -12448,6 +12540,71 @@ func (m *SimulationMutation) ResetCorrelations() {
 	m.correlations = nil
 	m.appendcorrelations = nil
 	delete(m.clearedFields, simulation.FieldCorrelations)
+}
+
+// SetCopulas sets the "copulas" field.
+func (m *SimulationMutation) SetCopulas(s []simspec.Copula) {
+	m.copulas = &s
+	m.appendcopulas = nil
+}
+
+// Copulas returns the value of the "copulas" field in the mutation.
+func (m *SimulationMutation) Copulas() (r []simspec.Copula, exists bool) {
+	v := m.copulas
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCopulas returns the old "copulas" field's value of the Simulation entity.
+// If the Simulation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationMutation) OldCopulas(ctx context.Context) (v []simspec.Copula, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCopulas is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCopulas requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCopulas: %w", err)
+	}
+	return oldValue.Copulas, nil
+}
+
+// AppendCopulas adds s to the "copulas" field.
+func (m *SimulationMutation) AppendCopulas(s []simspec.Copula) {
+	m.appendcopulas = append(m.appendcopulas, s...)
+}
+
+// AppendedCopulas returns the list of values that were appended to the "copulas" field in this mutation.
+func (m *SimulationMutation) AppendedCopulas() ([]simspec.Copula, bool) {
+	if len(m.appendcopulas) == 0 {
+		return nil, false
+	}
+	return m.appendcopulas, true
+}
+
+// ClearCopulas clears the value of the "copulas" field.
+func (m *SimulationMutation) ClearCopulas() {
+	m.copulas = nil
+	m.appendcopulas = nil
+	m.clearedFields[simulation.FieldCopulas] = struct{}{}
+}
+
+// CopulasCleared returns if the "copulas" field was cleared in this mutation.
+func (m *SimulationMutation) CopulasCleared() bool {
+	_, ok := m.clearedFields[simulation.FieldCopulas]
+	return ok
+}
+
+// ResetCopulas resets all changes to the "copulas" field.
+func (m *SimulationMutation) ResetCopulas() {
+	m.copulas = nil
+	m.appendcopulas = nil
+	delete(m.clearedFields, simulation.FieldCopulas)
 }
 
 // SetKeepSamples sets the "keep_samples" field.
@@ -13248,7 +13405,7 @@ func (m *SimulationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SimulationMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 28)
 	if m.tenant_id != nil {
 		fields = append(fields, simulation.FieldTenantID)
 	}
@@ -13284,6 +13441,9 @@ func (m *SimulationMutation) Fields() []string {
 	}
 	if m.correlations != nil {
 		fields = append(fields, simulation.FieldCorrelations)
+	}
+	if m.copulas != nil {
+		fields = append(fields, simulation.FieldCopulas)
 	}
 	if m.keep_samples != nil {
 		fields = append(fields, simulation.FieldKeepSamples)
@@ -13362,6 +13522,8 @@ func (m *SimulationMutation) Field(name string) (ent.Value, bool) {
 		return m.Sampling()
 	case simulation.FieldCorrelations:
 		return m.Correlations()
+	case simulation.FieldCopulas:
+		return m.Copulas()
 	case simulation.FieldKeepSamples:
 		return m.KeepSamples()
 	case simulation.FieldScenarios:
@@ -13425,6 +13587,8 @@ func (m *SimulationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldSampling(ctx)
 	case simulation.FieldCorrelations:
 		return m.OldCorrelations(ctx)
+	case simulation.FieldCopulas:
+		return m.OldCopulas(ctx)
 	case simulation.FieldKeepSamples:
 		return m.OldKeepSamples(ctx)
 	case simulation.FieldScenarios:
@@ -13547,6 +13711,13 @@ func (m *SimulationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCorrelations(v)
+		return nil
+	case simulation.FieldCopulas:
+		v, ok := value.([]simspec.Copula)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCopulas(v)
 		return nil
 	case simulation.FieldKeepSamples:
 		v, ok := value.(bool)
@@ -13761,6 +13932,9 @@ func (m *SimulationMutation) ClearedFields() []string {
 	if m.FieldCleared(simulation.FieldCorrelations) {
 		fields = append(fields, simulation.FieldCorrelations)
 	}
+	if m.FieldCleared(simulation.FieldCopulas) {
+		fields = append(fields, simulation.FieldCopulas)
+	}
 	if m.FieldCleared(simulation.FieldScenarios) {
 		fields = append(fields, simulation.FieldScenarios)
 	}
@@ -13819,6 +13993,9 @@ func (m *SimulationMutation) ClearField(name string) error {
 		return nil
 	case simulation.FieldCorrelations:
 		m.ClearCorrelations()
+		return nil
+	case simulation.FieldCopulas:
+		m.ClearCopulas()
 		return nil
 	case simulation.FieldScenarios:
 		m.ClearScenarios()
@@ -13893,6 +14070,9 @@ func (m *SimulationMutation) ResetField(name string) error {
 		return nil
 	case simulation.FieldCorrelations:
 		m.ResetCorrelations()
+		return nil
+	case simulation.FieldCopulas:
+		m.ResetCopulas()
 		return nil
 	case simulation.FieldKeepSamples:
 		m.ResetKeepSamples()

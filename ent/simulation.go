@@ -44,6 +44,8 @@ type Simulation struct {
 	Sampling simulation.Sampling `json:"sampling,omitempty"`
 	// Correlations holds the value of the "correlations" field.
 	Correlations []simspec.Correlation `json:"correlations,omitempty"`
+	// Copulas holds the value of the "copulas" field.
+	Copulas []simspec.Copula `json:"copulas,omitempty"`
 	// KeepSamples holds the value of the "keep_samples" field.
 	KeepSamples bool `json:"keep_samples,omitempty"`
 	// Scenarios holds the value of the "scenarios" field.
@@ -84,7 +86,7 @@ func (*Simulation) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case simulation.FieldModelID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldScenarios, simulation.FieldAutoStop, simulation.FieldProgress, simulation.FieldWarnings:
+		case simulation.FieldInputs, simulation.FieldOutputs, simulation.FieldOutputNames, simulation.FieldTargets, simulation.FieldTailLevels, simulation.FieldCorrelations, simulation.FieldCopulas, simulation.FieldScenarios, simulation.FieldAutoStop, simulation.FieldProgress, simulation.FieldWarnings:
 			values[i] = new([]byte)
 		case simulation.FieldKeepSamples:
 			values[i] = new(sql.NullBool)
@@ -199,6 +201,14 @@ func (_m *Simulation) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Correlations); err != nil {
 					return fmt.Errorf("unmarshal field correlations: %w", err)
+				}
+			}
+		case simulation.FieldCopulas:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field copulas", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Copulas); err != nil {
+					return fmt.Errorf("unmarshal field copulas: %w", err)
 				}
 			}
 		case simulation.FieldKeepSamples:
@@ -375,6 +385,9 @@ func (_m *Simulation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("correlations=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Correlations))
+	builder.WriteString(", ")
+	builder.WriteString("copulas=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Copulas))
 	builder.WriteString(", ")
 	builder.WriteString("keep_samples=")
 	builder.WriteString(fmt.Sprintf("%v", _m.KeepSamples))

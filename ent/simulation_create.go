@@ -113,6 +113,12 @@ func (_c *SimulationCreate) SetCorrelations(v []simspec.Correlation) *Simulation
 	return _c
 }
 
+// SetCopulas sets the "copulas" field.
+func (_c *SimulationCreate) SetCopulas(v []simspec.Copula) *SimulationCreate {
+	_c.mutation.SetCopulas(v)
+	return _c
+}
+
 // SetKeepSamples sets the "keep_samples" field.
 func (_c *SimulationCreate) SetKeepSamples(v bool) *SimulationCreate {
 	_c.mutation.SetKeepSamples(v)
@@ -522,6 +528,10 @@ func (_c *SimulationCreate) createSpec() (*Simulation, *sqlgraph.CreateSpec) {
 		_spec.SetField(simulation.FieldCorrelations, field.TypeJSON, value)
 		_node.Correlations = value
 	}
+	if value, ok := _c.mutation.Copulas(); ok {
+		_spec.SetField(simulation.FieldCopulas, field.TypeJSON, value)
+		_node.Copulas = value
+	}
 	if value, ok := _c.mutation.KeepSamples(); ok {
 		_spec.SetField(simulation.FieldKeepSamples, field.TypeBool, value)
 		_node.KeepSamples = value
@@ -845,6 +855,9 @@ func (u *SimulationUpsertOne) UpdateNewValues() *SimulationUpsertOne {
 		}
 		if _, exists := u.create.mutation.Correlations(); exists {
 			s.SetIgnore(simulation.FieldCorrelations)
+		}
+		if _, exists := u.create.mutation.Copulas(); exists {
+			s.SetIgnore(simulation.FieldCopulas)
 		}
 		if _, exists := u.create.mutation.KeepSamples(); exists {
 			s.SetIgnore(simulation.FieldKeepSamples)
@@ -1302,6 +1315,9 @@ func (u *SimulationUpsertBulk) UpdateNewValues() *SimulationUpsertBulk {
 			}
 			if _, exists := b.mutation.Correlations(); exists {
 				s.SetIgnore(simulation.FieldCorrelations)
+			}
+			if _, exists := b.mutation.Copulas(); exists {
+				s.SetIgnore(simulation.FieldCopulas)
 			}
 			if _, exists := b.mutation.KeepSamples(); exists {
 				s.SetIgnore(simulation.FieldKeepSamples)

@@ -287,6 +287,9 @@ func (_u *SimulationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(simulation.FieldCorrelations, field.TypeJSON)
 	}
+	if _u.mutation.CopulasCleared() {
+		_spec.ClearField(simulation.FieldCopulas, field.TypeJSON)
+	}
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(simulation.FieldScenarios, field.TypeJSON)
 	}
@@ -658,6 +661,9 @@ func (_u *SimulationUpdateOne) sqlSave(ctx context.Context) (_node *Simulation, 
 	}
 	if _u.mutation.CorrelationsCleared() {
 		_spec.ClearField(simulation.FieldCorrelations, field.TypeJSON)
+	}
+	if _u.mutation.CopulasCleared() {
+		_spec.ClearField(simulation.FieldCopulas, field.TypeJSON)
 	}
 	if _u.mutation.ScenariosCleared() {
 		_spec.ClearField(simulation.FieldScenarios, field.TypeJSON)

@@ -59,6 +59,16 @@ func mapDetectedCorrelations(d incell.Detected) []*model.DetectedCorrelation {
 	return out
 }
 
+func mapDetectedCopulas(d incell.Detected) []*model.DetectedCopula {
+	out := make([]*model.DetectedCopula, len(d.Copulas))
+	for i, c := range d.Copulas {
+		sc := simulation.CopulaOf(c)
+		out[i] = &model.DetectedCopula{Family: model.CopulaFamily(sc.Family), Cells: sc.Cells, Correlation: sc.Correlation,
+			DegreesOfFreedom: sc.DegreesOfFreedom, Theta: sc.Theta, Matrix: c.Matrix}
+	}
+	return out
+}
+
 func mapDetectedScenarios(d incell.Detected) *model.DetectedScenarios {
 	if len(d.Simtables) == 0 {
 		return nil

@@ -43,7 +43,7 @@ func requestOf(in model.SimulationInput) (simspec.Request, error) {
 	req := definitionRequest(in.WorkbookID, &model.ModelDefinitionInput{
 		Inputs: in.Inputs, Outputs: in.Outputs, OutputNames: in.OutputNames, Targets: in.Targets,
 		OutputTargets: in.OutputTargets, TailLevels: in.TailLevels, Iterations: in.Iterations, Seed: in.Seed,
-		Sampling: in.Sampling, Correlations: in.Correlations, KeepSamples: in.KeepSamples,
+		Sampling: in.Sampling, Correlations: in.Correlations, Copulas: in.Copulas, KeepSamples: in.KeepSamples,
 		Scenarios: in.Scenarios, AutoStop: in.AutoStop,
 	})
 	req.Name = deref(in.Name, "")
@@ -79,6 +79,10 @@ func definitionRequest(workbookID string, in *model.ModelDefinitionInput) simspe
 	}
 	for _, c := range in.Correlations {
 		req.Correlations = append(req.Correlations, simspec.Correlation{CellA: c.CellA, CellB: c.CellB, Coefficient: c.Coefficient})
+	}
+	for _, c := range in.Copulas {
+		req.Copulas = append(req.Copulas, simspec.Copula{Family: string(c.Family), Cells: c.Cells, Correlation: c.Correlation,
+			DegreesOfFreedom: c.DegreesOfFreedom, Theta: c.Theta})
 	}
 	return req
 }

@@ -25,6 +25,11 @@ import (
 	"github.com/simgraph/simgraph/simspec"
 )
 
+// Family is the resolver for the family field.
+func (r *copulaResolver) Family(ctx context.Context, obj *simspec.Copula) (model.CopulaFamily, error) {
+	return model.CopulaFamily(obj.Family), nil
+}
+
 // Distribution is the resolver for the distribution field.
 func (r *inputVariableResolver) Distribution(ctx context.Context, obj *simspec.Input) (*model.Distribution, error) {
 	return mapDistribution(obj.Distribution), nil
@@ -350,6 +355,15 @@ func (r *workbookResolver) DetectedCorrelations(ctx context.Context, obj *ent.Wo
 	return mapDetectedCorrelations(d), nil
 }
 
+// DetectedCopulas is the resolver for the detectedCopulas field.
+func (r *workbookResolver) DetectedCopulas(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedCopula, error) {
+	d, err := r.detected(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return mapDetectedCopulas(d), nil
+}
+
 // DetectedScenarios is the resolver for the detectedScenarios field.
 func (r *workbookResolver) DetectedScenarios(ctx context.Context, obj *ent.Workbook) (*model.DetectedScenarios, error) {
 	d, err := r.detected(ctx, obj)
@@ -358,6 +372,9 @@ func (r *workbookResolver) DetectedScenarios(ctx context.Context, obj *ent.Workb
 	}
 	return mapDetectedScenarios(d), nil
 }
+
+// Copula returns generated.CopulaResolver implementation.
+func (r *Resolver) Copula() generated.CopulaResolver { return &copulaResolver{r} }
 
 // InputVariable returns generated.InputVariableResolver implementation.
 func (r *Resolver) InputVariable() generated.InputVariableResolver { return &inputVariableResolver{r} }
@@ -386,6 +403,7 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 func (r *Resolver) Workbook() generated.WorkbookResolver { return &workbookResolver{r} }
 
 type (
+	copulaResolver             struct{ *Resolver }
 	inputVariableResolver      struct{ *Resolver }
 	mutationResolver           struct{ *Resolver }
 	resultResolver             struct{ *Resolver }
@@ -395,3 +413,18 @@ type (
 	subscriptionResolver       struct{ *Resolver }
 	workbookResolver           struct{ *Resolver }
 )
+
+// !!! WARNING !!!
+// The code below was going to be deleted when updating resolvers. It has been copied here so you have
+// one last chance to move it out of harms way if you want. There are two reasons this happens:
+//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
+//    it when you're done.
+//  - You have helper methods in this file. Move them out to keep these resolver files clean.
+/*
+	func (r *modelVersionResolver) AutoStop(ctx context.Context, obj *ent.ModelVersion) (*simspec.AutoStop, error) {
+	panic(fmt.Errorf("not implemented: AutoStop - autoStop"))
+}
+func (r *simulationResolver) AutoStop(ctx context.Context, obj *ent.Simulation) (*simspec.AutoStop, error) {
+	panic(fmt.Errorf("not implemented: AutoStop - autoStop"))
+}
+*/

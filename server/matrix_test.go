@@ -127,7 +127,7 @@ var matrix = map[string]matrixRow{
 	"Query.node":        {Op: `query($id: ID!) { node(id: $id) { id } }`, Vars: wbVars, Want: objectAccess},
 	"Query.workbook":    {Op: `query($id: ID!) { workbook(id: $id) { id name detectedCorrelations { cellA } detectedScenarios { count } } }`, Vars: wbVars, Want: objectAccess},
 	"Query.workbooks":   {Op: `{ workbooks(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
-	"Query.simulation":  {Op: `query($id: ID!) { simulation(id: $id) { id status tasks { id replica state } scenarios { index name results { mean } impacts { meanDifference } } } }`, Vars: simVars, Want: objectAccess},
+	"Query.simulation":  {Op: `query($id: ID!) { simulation(id: $id) { id status copulas { family cells } tasks { id replica state } scenarios { index name results { mean } impacts { meanDifference } } } }`, Vars: simVars, Want: objectAccess},
 	"Query.simulations": {Op: `{ simulations(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
 	"Query.compareSimulations": {Op: `query($id: ID!) { compareSimulations(ids: [$id]) { output runs { simulation { id } result { mean } } } }`,
 		Vars: simVars, Want: objectAccess},
@@ -147,7 +147,7 @@ var matrix = map[string]matrixRow{
 				"scenarios":  []any{map[string]any{"name": "fixed", "overrides": []any{map[string]any{"cell": "Sheet1!A1", "value": 1}}}},
 			}}
 		}, Want: objectAccess},
-	"Query.model":  {Op: `query($id: ID!) { model(id: $id) { id version current { version scenarios { name overrides { cell percentileRange { low } } } } } }`, Vars: modelVars, Want: objectAccess},
+	"Query.model":  {Op: `query($id: ID!) { model(id: $id) { id version current { version copulas { family cells } scenarios { name overrides { cell percentileRange { low } } } } } }`, Vars: modelVars, Want: objectAccess},
 	"Query.models": {Op: `{ models(first: 50) { edges { node { id } } totalCount } }`, Want: tenantList},
 	"Mutation.createModel": {Op: `mutation($input: CreateModelInput!) { createModel(input: $input) { id version } }`,
 		Vars: func(f fixture) map[string]any {

@@ -50,6 +50,27 @@ type Correlation struct {
 	Coefficient float64 `json:"coefficient"`
 }
 
+// Copula joins inputs by a copula: Family is NORMAL or T (Correlation the
+// Pearson correlations of the copula's normal variables, row r being
+// Cells[r]; T with DegreesOfFreedom), or CLAYTON, GUMBEL or FRANK (two
+// Cells, Theta their α or θ).
+type Copula struct {
+	Family           string      `json:"family"`
+	Cells            []string    `json:"cells"`
+	Correlation      [][]float64 `json:"correlation,omitempty"`
+	DegreesOfFreedom *float64    `json:"degreesOfFreedom,omitempty"`
+	Theta            *float64    `json:"theta,omitempty"`
+}
+
+// The copula families, as the GraphQL enum CopulaFamily spells them.
+const (
+	CopulaNormal  = "NORMAL"
+	CopulaT       = "T"
+	CopulaClayton = "CLAYTON"
+	CopulaGumbel  = "GUMBEL"
+	CopulaFrank   = "FRANK"
+)
+
 // Convergence is an output's running mean and standard error.
 type Convergence struct {
 	Cell     string  `json:"cell"`
@@ -222,7 +243,9 @@ type Request struct {
 	Seed         *int64
 	Sampling     string
 	Correlations []Correlation
-	KeepSamples  bool
+	// Copulas join inputs in none of Correlations.
+	Copulas     []Copula
+	KeepSamples bool
 	// Scenarios run beside the base over the same random numbers.
 	Scenarios []Scenario
 	// AutoStop, if set, ends the run early (Iterations is then the most

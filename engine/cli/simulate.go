@@ -190,6 +190,9 @@ type simulateFlags struct {
 	precision, confidence float64
 	precisionAt           string
 	minIterations         int
+	// notes are warnings the model's building leaves (a copula's member
+	// an --input replaces).
+	notes []string
 }
 
 // Simulate is `simgraph simulate`; see simulateUsage and DistributionHelp.
@@ -240,6 +243,9 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		shown[w] = true
 		view.note("warning: " + w)
 	}
+	for _, n := range fl.notes {
+		opts.Warn(n)
+	}
 	var rs []engine.ScenarioResult
 	if len(fl.scenarios) > 0 {
 		rs, err = engine.SimulateScenarios(ctx, m, fl.scenarios, opts)
@@ -256,6 +262,7 @@ func Simulate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("simulate: %w", err)
 	}
 	rep := report(&fl, m, rs[0].Result)
+	rep.Warnings = append(append([]string{}, fl.notes...), rep.Warnings...)
 	scenarioReports(&fl, m, rep, rs)
 	if fl.json {
 		enc := json.NewEncoder(stdout)
@@ -426,8 +433,9 @@ func (fl *simulateFlags) addDetected(m *engine.Model) error {
 	if err != nil {
 		return err
 	}
+	nGiven := len(m.Inputs) // the --input ones, before the detected are added
 	given := func(r formula.CellRef) bool {
-		for _, in := range m.Inputs {
+		for _, in := range m.Inputs[:nGiven] {
 			if sameCell(in.Cell, r) {
 				return true
 			}
@@ -481,6 +489,19 @@ func (fl *simulateFlags) addDetected(m *engine.Model) error {
 			m.Correlations = append(m.Correlations, engine.Correlation{A: index(c.A), B: index(c.B), Coefficient: c.Coefficient})
 		}
 		for _, c := range det.Copulas {
+			// A member an --input replaces no longer takes the copula's
+			// uniform: it leaves the copula, and the others keep theirs.
+			c, left, ok := c.Without(given)
+			for _, cell := range left {
+				rest := "no longer applies"
+				if ok {
+					rest = "still joins " + cellList(c.Cells)
+				}
+				fl.notes = append(fl.notes, fmt.Sprintf("%s: its --input leaves the copula %s, which %s", cell, c.Matrix, rest))
+			}
+			if !ok {
+				continue
+			}
 			ec := engine.Copula{Family: c.Family, Correlation: c.Correlation, DegreesOfFreedom: c.DegreesOfFreedom, Parameter: c.Parameter}
 			for _, cell := range c.Cells {
 				ec.Inputs = append(ec.Inputs, index(cell))
@@ -616,6 +637,15 @@ func parseCorrelation(text string, inputs []engine.Input) (engine.Correlation, e
 		return engine.Correlation{}, fmt.Errorf("an input cannot be correlated with itself")
 	}
 	return engine.Correlation{A: idx[0], B: idx[1], Coefficient: r}, nil
+}
+
+// cellList is "Sheet!A1, Sheet!A2".
+func cellList(cells []formula.CellRef) string {
+	s := make([]string, len(cells))
+	for i, c := range cells {
+		s[i] = c.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 func sameCell(a, b formula.CellRef) bool {

@@ -150,6 +150,9 @@ func init() {
 	is("ISNONTEXT", func(v Value) bool { return v.Kind != KindString })
 	is("ISLOGICAL", func(v Value) bool { return v.Kind == KindBool })
 	is("ISBLANK", func(v Value) bool { return v.Kind == KindBlank })
+	// ISREF asks whether its argument is a reference, a range being one:
+	// it is not mapped over the range's cells. ISEVEN and ISODD are, like
+	// the other IS functions: FILTER(r, ISODD(r)) keeps r's odd numbers.
 	reg("ISREF", 1, 1, func(ev *evaluator, a []Value) Value { return BoolValue(a[0].Kind == KindRef) })
 	reg("ISEVEN", 1, 1, func(ev *evaluator, a []Value) Value {
 		x, e := ev.num(a[0])
@@ -157,14 +160,14 @@ func init() {
 			return errv(e)
 		}
 		return BoolValue(int64(x)%2 == 0)
-	})
+	}).lift = 1
 	reg("ISODD", 1, 1, func(ev *evaluator, a []Value) Value {
 		x, e := ev.num(a[0])
 		if e != 0 {
 			return errv(e)
 		}
 		return BoolValue(int64(x)%2 != 0)
-	})
+	}).lift = 1
 	reg("ERROR.TYPE", 1, 1, func(ev *evaluator, a []Value) Value {
 		v := ev.scalar(a[0])
 		if v.Kind != KindError {

@@ -167,6 +167,7 @@ var (
 		{Name: "seed", Type: field.TypeInt64, Nullable: true},
 		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
+		{Name: "copulas", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
 		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
 		{Name: "auto_stop", Type: field.TypeJSON, Nullable: true},
@@ -411,6 +412,7 @@ var (
 		{Name: "seed", Type: field.TypeInt64},
 		{Name: "sampling", Type: field.TypeEnum, Enums: []string{"MONTE_CARLO", "LATIN_HYPERCUBE"}, Default: "MONTE_CARLO"},
 		{Name: "correlations", Type: field.TypeJSON, Nullable: true},
+		{Name: "copulas", Type: field.TypeJSON, Nullable: true},
 		{Name: "keep_samples", Type: field.TypeBool, Default: false},
 		{Name: "scenarios", Type: field.TypeJSON, Nullable: true},
 		{Name: "auto_stop", Type: field.TypeJSON, Nullable: true},
@@ -441,12 +443,12 @@ var (
 			{
 				Name:    "simulation_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[22]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[23]},
 			},
 			{
 				Name:    "simulation_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[16]},
+				Columns: []*schema.Column{SimulationsColumns[1], SimulationsColumns[17]},
 			},
 			{
 				Name:    "simulation_workbook_id",
@@ -456,7 +458,7 @@ var (
 			{
 				Name:    "simulation_model_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{SimulationsColumns[26], SimulationsColumns[22]},
+				Columns: []*schema.Column{SimulationsColumns[27], SimulationsColumns[23]},
 			},
 		},
 	}

@@ -42,6 +42,8 @@ const (
 	FieldSampling = "sampling"
 	// FieldCorrelations holds the string denoting the correlations field in the database.
 	FieldCorrelations = "correlations"
+	// FieldCopulas holds the string denoting the copulas field in the database.
+	FieldCopulas = "copulas"
 	// FieldKeepSamples holds the string denoting the keep_samples field in the database.
 	FieldKeepSamples = "keep_samples"
 	// FieldScenarios holds the string denoting the scenarios field in the database.
@@ -71,6 +73,7 @@ var Columns = []string{
 	FieldSeed,
 	FieldSampling,
 	FieldCorrelations,
+	FieldCopulas,
 	FieldKeepSamples,
 	FieldScenarios,
 	FieldAutoStop,

@@ -390,6 +390,16 @@ func CorrelationsNotNil() predicate.ModelVersion {
 	return predicate.ModelVersion(sql.FieldNotNull(FieldCorrelations))
 }
 
+// CopulasIsNil applies the IsNil predicate on the "copulas" field.
+func CopulasIsNil() predicate.ModelVersion {
+	return predicate.ModelVersion(sql.FieldIsNull(FieldCopulas))
+}
+
+// CopulasNotNil applies the NotNil predicate on the "copulas" field.
+func CopulasNotNil() predicate.ModelVersion {
+	return predicate.ModelVersion(sql.FieldNotNull(FieldCopulas))
+}
+
 // KeepSamplesEQ applies the EQ predicate on the "keep_samples" field.
 func KeepSamplesEQ(v bool) predicate.ModelVersion {
 	return predicate.ModelVersion(sql.FieldEQ(FieldKeepSamples, v))

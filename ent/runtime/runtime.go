@@ -320,11 +320,11 @@ func init() {
 	// modelversion.IterationsValidator is a validator for the "iterations" field. It is called by the builders before save.
 	modelversion.IterationsValidator = modelversionDescIterations.Validators[0].(func(int) error)
 	// modelversionDescKeepSamples is the schema descriptor for keep_samples field.
-	modelversionDescKeepSamples := modelversionFields[12].Descriptor()
+	modelversionDescKeepSamples := modelversionFields[13].Descriptor()
 	// modelversion.DefaultKeepSamples holds the default value on creation for the keep_samples field.
 	modelversion.DefaultKeepSamples = modelversionDescKeepSamples.Default.(bool)
 	// modelversionDescCreatedAt is the schema descriptor for created_at field.
-	modelversionDescCreatedAt := modelversionFields[16].Descriptor()
+	modelversionDescCreatedAt := modelversionFields[17].Descriptor()
 	// modelversion.DefaultCreatedAt holds the default value on creation for the created_at field.
 	modelversion.DefaultCreatedAt = modelversionDescCreatedAt.Default.(func() time.Time)
 	// modelversionDescID is the schema descriptor for id field.
@@ -659,15 +659,15 @@ func init() {
 	// simulation.IterationsValidator is a validator for the "iterations" field. It is called by the builders before save.
 	simulation.IterationsValidator = simulationDescIterations.Validators[0].(func(int) error)
 	// simulationDescKeepSamples is the schema descriptor for keep_samples field.
-	simulationDescKeepSamples := simulationFields[12].Descriptor()
+	simulationDescKeepSamples := simulationFields[13].Descriptor()
 	// simulation.DefaultKeepSamples holds the default value on creation for the keep_samples field.
 	simulation.DefaultKeepSamples = simulationDescKeepSamples.Default.(bool)
 	// simulationDescAttempts is the schema descriptor for attempts field.
-	simulationDescAttempts := simulationFields[19].Descriptor()
+	simulationDescAttempts := simulationFields[20].Descriptor()
 	// simulation.DefaultAttempts holds the default value on creation for the attempts field.
 	simulation.DefaultAttempts = simulationDescAttempts.Default.(int)
 	// simulationDescCreatedAt is the schema descriptor for created_at field.
-	simulationDescCreatedAt := simulationFields[21].Descriptor()
+	simulationDescCreatedAt := simulationFields[22].Descriptor()
 	// simulation.DefaultCreatedAt holds the default value on creation for the created_at field.
 	simulation.DefaultCreatedAt = simulationDescCreatedAt.Default.(func() time.Time)
 	// simulationDescID is the schema descriptor for id field.

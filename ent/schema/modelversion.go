@@ -41,6 +41,7 @@ func (ModelVersion) Fields() []ent.Field {
 		field.Int64("seed").Optional().Nillable().Immutable(),
 		field.Enum("sampling").Values("MONTE_CARLO", "LATIN_HYPERCUBE").Default("MONTE_CARLO").Immutable(),
 		field.JSON("correlations", []simspec.Correlation{}).Optional().Immutable(),
+		field.JSON("copulas", []simspec.Copula{}).Optional().Immutable(),
 		field.Bool("keep_samples").Default(false).Immutable(),
 		// scenarios run beside the base over the same random numbers.
 		field.JSON("scenarios", []simspec.Scenario{}).Optional().Immutable(),

@@ -40,6 +40,7 @@ func (Simulation) Fields() []ent.Field {
 		field.Int64("seed").Immutable(),
 		field.Enum("sampling").Values("MONTE_CARLO", "LATIN_HYPERCUBE").Default("MONTE_CARLO").Immutable(),
 		field.JSON("correlations", []simspec.Correlation{}).Optional().Immutable(),
+		field.JSON("copulas", []simspec.Copula{}).Optional().Immutable(),
 		field.Bool("keep_samples").Default(false).Immutable(),
 		// scenarios run beside the base over the same random numbers.
 		field.JSON("scenarios", []simspec.Scenario{}).Optional().Immutable(),

@@ -450,6 +450,16 @@ func CorrelationsNotNil() predicate.Simulation {
 	return predicate.Simulation(sql.FieldNotNull(FieldCorrelations))
 }
 
+// CopulasIsNil applies the IsNil predicate on the "copulas" field.
+func CopulasIsNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldIsNull(FieldCopulas))
+}
+
+// CopulasNotNil applies the NotNil predicate on the "copulas" field.
+func CopulasNotNil() predicate.Simulation {
+	return predicate.Simulation(sql.FieldNotNull(FieldCopulas))
+}
+
 // KeepSamplesEQ applies the EQ predicate on the "keep_samples" field.
 func KeepSamplesEQ(v bool) predicate.Simulation {
 	return predicate.Simulation(sql.FieldEQ(FieldKeepSamples, v))

@@ -40,6 +40,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ApiKey() ApiKeyResolver
 	AuditEntry() AuditEntryResolver
+	Copula() CopulaResolver
 	InputVariable() InputVariableResolver
 	Model() ModelResolver
 	ModelVersion() ModelVersionResolver
@@ -146,6 +147,14 @@ type ComplexityRoot struct {
 		StdError   func(childComplexity int) int
 	}
 
+	Copula struct {
+		Cells            func(childComplexity int) int
+		Correlation      func(childComplexity int) int
+		DegreesOfFreedom func(childComplexity int) int
+		Family           func(childComplexity int) int
+		Theta            func(childComplexity int) int
+	}
+
 	Correlation struct {
 		CellA       func(childComplexity int) int
 		CellB       func(childComplexity int) int
@@ -193,6 +202,15 @@ type ComplexityRoot struct {
 		LatencyMs func(childComplexity int) int
 		Name      func(childComplexity int) int
 		Status    func(childComplexity int) int
+	}
+
+	DetectedCopula struct {
+		Cells            func(childComplexity int) int
+		Correlation      func(childComplexity int) int
+		DegreesOfFreedom func(childComplexity int) int
+		Family           func(childComplexity int) int
+		Matrix           func(childComplexity int) int
+		Theta            func(childComplexity int) int
 	}
 
 	DetectedCorrelation struct {
@@ -334,6 +352,7 @@ type ComplexityRoot struct {
 
 	ModelVersion struct {
 		AutoStop        func(childComplexity int) int
+		Copulas         func(childComplexity int) int
 		Correlations    func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		CreatedBy       func(childComplexity int) int
@@ -637,6 +656,7 @@ type ComplexityRoot struct {
 	Simulation struct {
 		AutoStop        func(childComplexity int) int
 		CompletedAt     func(childComplexity int) int
+		Copulas         func(childComplexity int) int
 		Correlations    func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		CreatedBy       func(childComplexity int) int
@@ -805,6 +825,7 @@ type ComplexityRoot struct {
 	Workbook struct {
 		Cells                func(childComplexity int, sheet string, rangeArg *string) int
 		CreatedAt            func(childComplexity int) int
+		DetectedCopulas      func(childComplexity int) int
 		DetectedCorrelations func(childComplexity int) int
 		DetectedInputs       func(childComplexity int) int
 		DetectedOutputs      func(childComplexity int) int
@@ -849,6 +870,9 @@ type ApiKeyResolver interface {
 type AuditEntryResolver interface {
 	ActorKind(ctx context.Context, obj *ent.AuditEntry) (model.AuditActorKind, error)
 	ActorID(ctx context.Context, obj *ent.AuditEntry) (*string, error)
+}
+type CopulaResolver interface {
+	Family(ctx context.Context, obj *simspec.Copula) (model.CopulaFamily, error)
 }
 type InputVariableResolver interface {
 	Distribution(ctx context.Context, obj *simspec.Input) (*model.Distribution, error)
@@ -972,6 +996,7 @@ type WorkbookResolver interface {
 	DetectedOutputs(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedOutput, error)
 	DetectionProblems(ctx context.Context, obj *ent.Workbook) ([]*model.DetectionProblem, error)
 	DetectedCorrelations(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedCorrelation, error)
+	DetectedCopulas(ctx context.Context, obj *ent.Workbook) ([]*model.DetectedCopula, error)
 	DetectedScenarios(ctx context.Context, obj *ent.Workbook) (*model.DetectedScenarios, error)
 }
 
@@ -1316,6 +1341,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConvergencePoint.StdError(childComplexity), true
 
+	case "Copula.cells":
+		if e.ComplexityRoot.Copula.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Copula.Cells(childComplexity), true
+	case "Copula.correlation":
+		if e.ComplexityRoot.Copula.Correlation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Copula.Correlation(childComplexity), true
+	case "Copula.degreesOfFreedom":
+		if e.ComplexityRoot.Copula.DegreesOfFreedom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Copula.DegreesOfFreedom(childComplexity), true
+	case "Copula.family":
+		if e.ComplexityRoot.Copula.Family == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Copula.Family(childComplexity), true
+	case "Copula.theta":
+		if e.ComplexityRoot.Copula.Theta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Copula.Theta(childComplexity), true
+
 	case "Correlation.cellA":
 		if e.ComplexityRoot.Correlation.CellA == nil {
 			break
@@ -1490,6 +1546,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DependencyCheck.Status(childComplexity), true
+
+	case "DetectedCopula.cells":
+		if e.ComplexityRoot.DetectedCopula.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCopula.Cells(childComplexity), true
+	case "DetectedCopula.correlation":
+		if e.ComplexityRoot.DetectedCopula.Correlation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCopula.Correlation(childComplexity), true
+	case "DetectedCopula.degreesOfFreedom":
+		if e.ComplexityRoot.DetectedCopula.DegreesOfFreedom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCopula.DegreesOfFreedom(childComplexity), true
+	case "DetectedCopula.family":
+		if e.ComplexityRoot.DetectedCopula.Family == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCopula.Family(childComplexity), true
+	case "DetectedCopula.matrix":
+		if e.ComplexityRoot.DetectedCopula.Matrix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCopula.Matrix(childComplexity), true
+	case "DetectedCopula.theta":
+		if e.ComplexityRoot.DetectedCopula.Theta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectedCopula.Theta(childComplexity), true
 
 	case "DetectedCorrelation.cellA":
 		if e.ComplexityRoot.DetectedCorrelation.CellA == nil {
@@ -2040,6 +2133,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ModelVersion.AutoStop(childComplexity), true
+	case "ModelVersion.copulas":
+		if e.ComplexityRoot.ModelVersion.Copulas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.Copulas(childComplexity), true
 	case "ModelVersion.correlations":
 		if e.ComplexityRoot.ModelVersion.Correlations == nil {
 			break
@@ -3487,6 +3586,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Simulation.CompletedAt(childComplexity), true
+	case "Simulation.copulas":
+		if e.ComplexityRoot.Simulation.Copulas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Simulation.Copulas(childComplexity), true
 	case "Simulation.correlations":
 		if e.ComplexityRoot.Simulation.Correlations == nil {
 			break
@@ -4204,6 +4309,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workbook.CreatedAt(childComplexity), true
+	case "Workbook.detectedCopulas":
+		if e.ComplexityRoot.Workbook.DetectedCopulas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workbook.DetectedCopulas(childComplexity), true
 	case "Workbook.detectedCorrelations":
 		if e.ComplexityRoot.Workbook.DetectedCorrelations == nil {
 			break
@@ -4350,6 +4461,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("AutoStopInput", ec.unmarshalInputAutoStopInput),
+			graphql.NewInputUnmarshaler("CopulaInput", ec.unmarshalInputCopulaInput),
 			graphql.NewInputUnmarshaler("CorrelationInput", ec.unmarshalInputCorrelationInput),
 			graphql.NewInputUnmarshaler("CreateModelInput", ec.unmarshalInputCreateModelInput),
 			graphql.NewInputUnmarshaler("DistributionInput", ec.unmarshalInputDistributionInput),
@@ -4984,6 +5096,7 @@ input ModelDefinitionInput {
   seed: Int
   sampling: Sampling
   correlations: [CorrelationInput!]
+  copulas: [CopulaInput!]
   keepSamples: Boolean
 }
 
@@ -5051,6 +5164,7 @@ type ModelVersion {
   seed: Int
   sampling: Sampling!
   correlations: [Correlation!]!
+  copulas: [Copula!]!
   keepSamples: Boolean!
   "The ID of the user who saved it."
   createdBy: ID!
@@ -5346,6 +5460,17 @@ type Workbook implements Node {
   """
   detectedCorrelations: [DetectedCorrelation!]!
   """
+  The workbook's ModelRisk t and bivariate Archimedean copulas
+  (VoseCopulaMultiT, VoseCopulaBiT, VoseCopulaBiClayton, VoseCopulaBiGumbel,
+  VoseCopulaBiFrank) joining detectedInputs. Normal copulas are in
+  detectedCorrelations. createSimulation uses them, with
+  detectedCorrelations, when it is given neither correlations nor copulas;
+  given ones replace them all. An input the simulation's inputs override
+  leaves its copula (its new distribution no longer takes the copula's
+  uniform); the other members keep their dependence.
+  """
+  detectedCopulas: [DetectedCopula!]!
+  """
   The scenarios of the workbook's RiskSimtable cells (the simulations of an
   @RISK multi-simulation run); null without RiskSimtable. The workbook's own
   model runs the first: each RiskSimtable cell holds its first value.
@@ -5365,6 +5490,21 @@ type DetectedCorrelation {
   """
   coefficient: Float!
   "Where it comes from: the range or defined name RiskCorrmat names (with its instance, if any), or the cells of the ModelRisk copula."
+  matrix: String!
+}
+
+"A copula a workbook's cells define, as CopulaInput takes it."
+type DetectedCopula {
+  family: CopulaFamily!
+  "Sheet!A1 of the detectedInputs it joins, in the order of correlation's rows."
+  cells: [String!]!
+  "T: the Pearson correlations of the copula's normal variables; null for the Archimedean families."
+  correlation: [[Float!]!]
+  "T: the degrees of freedom."
+  degreesOfFreedom: Float
+  "CLAYTON's α, GUMBEL's or FRANK's θ."
+  theta: Float
+  "Where it comes from: the cells of the ModelRisk copula."
   matrix: String!
 }
 
@@ -5561,6 +5701,41 @@ input CorrelationInput {
   coefficient: Float!
 }
 
+"A copula family."
+enum CopulaFamily {
+  "Gaussian: imposed as the rank correlations (6/π)·asin(r/2) of its matrix."
+  NORMAL
+  "Student t: tail dependence in both tails."
+  T
+  "Clayton (α > 0): lower tail dependence, Kendall's τ = α/(α+2)."
+  CLAYTON
+  "Gumbel (θ ≥ 1): upper tail dependence, τ = 1 − 1/θ."
+  GUMBEL
+  "Frank (θ ≠ 0): no tail dependence."
+  FRANK
+}
+
+"""
+Inputs joined by a copula: each input keeps its own distribution and takes
+its uniform from the copula. An input is in at most one copula and in no
+correlation.
+"""
+input CopulaInput {
+  family: CopulaFamily!
+  "Sheet!A1 of distinct inputs: two for CLAYTON, GUMBEL and FRANK, two or more for NORMAL and T, in the order of correlation's rows."
+  cells: [String!]!
+  """
+  NORMAL and T: the Pearson correlations of the copula's normal variables,
+  one row per cell, symmetric with a unit diagonal; not for the Archimedean
+  families.
+  """
+  correlation: [[Float!]!]
+  "T: the degrees of freedom, > 0."
+  degreesOfFreedom: Float
+  "CLAYTON: α > 0; GUMBEL: θ ≥ 1; FRANK: θ ≠ 0 (finite). Not for NORMAL and T."
+  theta: Float
+}
+
 input OutputTargetInput {
   "Sheet!A1 of one of the outputs, or its name."
   output: String!
@@ -5592,8 +5767,13 @@ input SimulationInput {
   iterations: Int!
   seed: Int
   sampling: Sampling
-  "Without any, the workbook's detectedCorrelations; given ones replace them all."
+  """
+  Without correlations and copulas, the workbook's detectedCorrelations and
+  detectedCopulas; given ones replace them all.
+  """
   correlations: [CorrelationInput!]
+  "Copulas joining inputs that are in no correlation (see correlations)."
+  copulas: [CopulaInput!]
   """
   Keep raw samples for download (8 bytes per output per iteration).
   Statistics, percentiles and histograms are exact either way; the
@@ -5661,6 +5841,15 @@ type Correlation {
   cellA: String!
   cellB: String!
   coefficient: Float!
+}
+
+"A copula a simulation imposed (see CopulaInput)."
+type Copula {
+  family: CopulaFamily!
+  cells: [String!]!
+  correlation: [[Float!]!]
+  degreesOfFreedom: Float
+  theta: Float
 }
 
 type OutputConvergence {
@@ -5820,6 +6009,7 @@ type Simulation implements Node {
   seed: Int!
   sampling: Sampling!
   correlations: [Correlation!]!
+  copulas: [Copula!]!
   status: SimulationStatus!
   progress: SimulationProgress!
   results: [Result!]!
@@ -6223,6 +6413,22 @@ func (ec *executionContext) childFields_ConvergencePoint(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConvergencePoint", field.Name)
 }
 
+func (ec *executionContext) childFields_Copula(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "family":
+		return ec.fieldContext_Copula_family(ctx, field)
+	case "cells":
+		return ec.fieldContext_Copula_cells(ctx, field)
+	case "correlation":
+		return ec.fieldContext_Copula_correlation(ctx, field)
+	case "degreesOfFreedom":
+		return ec.fieldContext_Copula_degreesOfFreedom(ctx, field)
+	case "theta":
+		return ec.fieldContext_Copula_theta(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Copula", field.Name)
+}
+
 func (ec *executionContext) childFields_Correlation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cellA":
@@ -6319,6 +6525,24 @@ func (ec *executionContext) childFields_DependencyCheck(ctx context.Context, fie
 		return ec.fieldContext_DependencyCheck_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DependencyCheck", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectedCopula(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "family":
+		return ec.fieldContext_DetectedCopula_family(ctx, field)
+	case "cells":
+		return ec.fieldContext_DetectedCopula_cells(ctx, field)
+	case "correlation":
+		return ec.fieldContext_DetectedCopula_correlation(ctx, field)
+	case "degreesOfFreedom":
+		return ec.fieldContext_DetectedCopula_degreesOfFreedom(ctx, field)
+	case "theta":
+		return ec.fieldContext_DetectedCopula_theta(ctx, field)
+	case "matrix":
+		return ec.fieldContext_DetectedCopula_matrix(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectedCopula", field.Name)
 }
 
 func (ec *executionContext) childFields_DetectedCorrelation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6619,6 +6843,8 @@ func (ec *executionContext) childFields_ModelVersion(ctx context.Context, field 
 		return ec.fieldContext_ModelVersion_sampling(ctx, field)
 	case "correlations":
 		return ec.fieldContext_ModelVersion_correlations(ctx, field)
+	case "copulas":
+		return ec.fieldContext_ModelVersion_copulas(ctx, field)
 	case "keepSamples":
 		return ec.fieldContext_ModelVersion_keepSamples(ctx, field)
 	case "createdBy":
@@ -7139,6 +7365,8 @@ func (ec *executionContext) childFields_Simulation(ctx context.Context, field gr
 		return ec.fieldContext_Simulation_sampling(ctx, field)
 	case "correlations":
 		return ec.fieldContext_Simulation_correlations(ctx, field)
+	case "copulas":
+		return ec.fieldContext_Simulation_copulas(ctx, field)
 	case "status":
 		return ec.fieldContext_Simulation_status(ctx, field)
 	case "progress":
@@ -7469,6 +7697,8 @@ func (ec *executionContext) childFields_Workbook(ctx context.Context, field grap
 		return ec.fieldContext_Workbook_detectionProblems(ctx, field)
 	case "detectedCorrelations":
 		return ec.fieldContext_Workbook_detectedCorrelations(ctx, field)
+	case "detectedCopulas":
+		return ec.fieldContext_Workbook_detectedCopulas(ctx, field)
 	case "detectedScenarios":
 		return ec.fieldContext_Workbook_detectedScenarios(ctx, field)
 	}
@@ -9696,6 +9926,121 @@ func (ec *executionContext) fieldContext_ConvergencePoint_ciUpper(_ context.Cont
 	return graphql.NewScalarFieldContext("ConvergencePoint", field, true, false, "Float")
 }
 
+func (ec *executionContext) _Copula_family(ctx context.Context, field graphql.CollectedField, obj *simspec.Copula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Copula_family(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Copula().Family(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CopulaFamily) graphql.Marshaler {
+			return ec.marshalNCopulaFamily2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Copula_family(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Copula", field, true, true, "CopulaFamily")
+}
+
+func (ec *executionContext) _Copula_cells(ctx context.Context, field graphql.CollectedField, obj *simspec.Copula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Copula_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Copula_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Copula", field, false, false, "String")
+}
+
+func (ec *executionContext) _Copula_correlation(ctx context.Context, field graphql.CollectedField, obj *simspec.Copula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Copula_correlation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Correlation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚕᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Copula_correlation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Copula", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Copula_degreesOfFreedom(ctx context.Context, field graphql.CollectedField, obj *simspec.Copula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Copula_degreesOfFreedom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegreesOfFreedom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Copula_degreesOfFreedom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Copula", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Copula_theta(ctx context.Context, field graphql.CollectedField, obj *simspec.Copula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Copula_theta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Theta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Copula_theta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Copula", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Correlation_cellA(ctx context.Context, field graphql.CollectedField, obj *simspec.Correlation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10374,6 +10719,144 @@ func (ec *executionContext) _DependencyCheck_error(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_DependencyCheck_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DependencyCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedCopula_family(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCopula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCopula_family(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Family, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CopulaFamily) graphql.Marshaler {
+			return ec.marshalNCopulaFamily2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCopula_family(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCopula", field, false, false, "CopulaFamily")
+}
+
+func (ec *executionContext) _DetectedCopula_cells(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCopula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCopula_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCopula_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCopula", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectedCopula_correlation(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCopula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCopula_correlation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Correlation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v [][]float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚕᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCopula_correlation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCopula", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DetectedCopula_degreesOfFreedom(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCopula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCopula_degreesOfFreedom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DegreesOfFreedom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCopula_degreesOfFreedom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCopula", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DetectedCopula_theta(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCopula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCopula_theta(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Theta, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCopula_theta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCopula", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DetectedCopula_matrix(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCopula) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectedCopula_matrix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matrix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectedCopula_matrix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectedCopula", field, false, false, "String")
 }
 
 func (ec *executionContext) _DetectedCorrelation_cellA(ctx context.Context, field graphql.CollectedField, obj *model.DetectedCorrelation) (ret graphql.Marshaler) {
@@ -12797,6 +13280,38 @@ func (ec *executionContext) fieldContext_ModelVersion_correlations(_ context.Con
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Correlation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModelVersion_copulas(ctx context.Context, field graphql.CollectedField, obj *ent.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_copulas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Copulas, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Copula) graphql.Marshaler {
+			return ec.marshalNCopula2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCopulaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_copulas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModelVersion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Copula(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18733,6 +19248,38 @@ func (ec *executionContext) fieldContext_Simulation_correlations(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Simulation_copulas(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Simulation_copulas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Copulas, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []simspec.Copula) graphql.Marshaler {
+			return ec.marshalNCopula2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCopulaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Simulation_copulas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Simulation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Copula(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Simulation_status(ctx context.Context, field graphql.CollectedField, obj *ent.Simulation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21755,6 +22302,38 @@ func (ec *executionContext) fieldContext_Workbook_detectedCorrelations(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _Workbook_detectedCopulas(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workbook_detectedCopulas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workbook().DetectedCopulas(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DetectedCopula) graphql.Marshaler {
+			return ec.marshalNDetectedCopula2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCopulaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workbook_detectedCopulas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workbook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectedCopula(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Workbook_detectedScenarios(ctx context.Context, field graphql.CollectedField, obj *ent.Workbook) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23188,6 +23767,76 @@ func UnmarshalAutoStopInput(ctx context.Context, raw any) (model.AutoStopInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCopulaInput(ctx context.Context, obj any) (model.CopulaInput, error) {
+	var it model.CopulaInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"family", "cells", "correlation", "degreesOfFreedom", "theta"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "family":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("family"))
+			data, err := ec.unmarshalNCopulaFamily2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaFamily(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Family = data
+		case "cells":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cells"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cells = data
+		case "correlation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correlation"))
+			data, err := ec.unmarshalOFloat2ᚕᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Correlation = data
+		case "degreesOfFreedom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("degreesOfFreedom"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DegreesOfFreedom = data
+		case "theta":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("theta"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Theta = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCopulaInput unmarshals raw into the CopulaInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCopulaInput(ctx context.Context, raw any) (model.CopulaInput, error) {
+	var out model.CopulaInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CopulaInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCorrelationInput(ctx context.Context, obj any) (model.CorrelationInput, error) {
 	var it model.CorrelationInput
 	if obj == nil {
@@ -23591,7 +24240,7 @@ func (ec *executionContext) unmarshalInputModelDefinitionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios", "autoStop"}
+	fieldsInOrder := [...]string{"inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "copulas", "keepSamples", "scenarios", "autoStop"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23668,6 +24317,13 @@ func (ec *executionContext) unmarshalInputModelDefinitionInput(ctx context.Conte
 				return it, err
 			}
 			it.Correlations = data
+		case "copulas":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("copulas"))
+			data, err := ec.unmarshalOCopulaInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Copulas = data
 		case "keepSamples":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepSamples"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -24081,7 +24737,7 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 		asMap["outputs"] = []any{}
 	}
 
-	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "keepSamples", "scenarios", "autoStop"}
+	fieldsInOrder := [...]string{"workbookId", "name", "inputs", "outputs", "outputNames", "targets", "outputTargets", "tailLevels", "iterations", "seed", "sampling", "correlations", "copulas", "keepSamples", "scenarios", "autoStop"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24172,6 +24828,13 @@ func (ec *executionContext) unmarshalInputSimulationInput(ctx context.Context, o
 				return it, err
 			}
 			it.Correlations = data
+		case "copulas":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("copulas"))
+			data, err := ec.unmarshalOCopulaInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Copulas = data
 		case "keepSamples":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keepSamples"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -24927,6 +25590,60 @@ func (ec *executionContext) _ConvergencePoint(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var copulaImplementors = []string{"Copula"}
+
+func (ec *executionContext) _Copula(ctx context.Context, sel ast.SelectionSet, obj *simspec.Copula) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, copulaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Copula")
+		case "family":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Copula_family(ctx, field, obj)
+				})
+		case "cells":
+			out.Values[i] = ec._Copula_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "correlation":
+			out.Values[i] = ec._Copula_correlation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "degreesOfFreedom":
+			out.Values[i] = ec._Copula_degreesOfFreedom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "theta":
+			out.Values[i] = ec._Copula_theta(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var correlationImplementors = []string{"Correlation"}
 
 func (ec *executionContext) _Correlation(ctx context.Context, sel ast.SelectionSet, obj *simspec.Correlation) graphql.Marshaler {
@@ -25244,6 +25961,64 @@ func (ec *executionContext) _DependencyCheck(ctx context.Context, sel ast.Select
 		case "error":
 			out.Values[i] = ec._DependencyCheck_error(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var detectedCopulaImplementors = []string{"DetectedCopula"}
+
+func (ec *executionContext) _DetectedCopula(ctx context.Context, sel ast.SelectionSet, obj *model.DetectedCopula) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectedCopulaImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectedCopula")
+		case "family":
+			out.Values[i] = ec._DetectedCopula_family(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cells":
+			out.Values[i] = ec._DetectedCopula_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "correlation":
+			out.Values[i] = ec._DetectedCopula_correlation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "degreesOfFreedom":
+			out.Values[i] = ec._DetectedCopula_degreesOfFreedom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "theta":
+			out.Values[i] = ec._DetectedCopula_theta(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "matrix":
+			out.Values[i] = ec._DetectedCopula_matrix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -26240,6 +27015,11 @@ func (ec *executionContext) _ModelVersion(ctx context.Context, sel ast.Selection
 				})
 		case "correlations":
 			out.Values[i] = ec._ModelVersion_correlations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "copulas":
+			out.Values[i] = ec._ModelVersion_copulas(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28265,6 +29045,11 @@ func (ec *executionContext) _Simulation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "copulas":
+			out.Values[i] = ec._Simulation_copulas(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Simulation_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29354,6 +30139,12 @@ func (ec *executionContext) _Workbook(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Workbook_detectedCorrelations(ctx, field, obj)
 				})
+		case "detectedCopulas":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workbook_detectedCopulas(ctx, field, obj)
+				})
 		case "detectedScenarios":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -30106,6 +30897,41 @@ func (ec *executionContext) marshalNConvergencePoint2ᚕgithubᚗcomᚋsimgraph�
 	return ret
 }
 
+func (ec *executionContext) marshalNCopula2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCopula(ctx context.Context, sel ast.SelectionSet, v simspec.Copula) graphql.Marshaler {
+	return ec._Copula(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCopula2ᚕgithubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCopulaᚄ(ctx context.Context, sel ast.SelectionSet, v []simspec.Copula) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCopula2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCopula(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNCopulaFamily2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaFamily(ctx context.Context, v any) (model.CopulaFamily, error) {
+	var res model.CopulaFamily
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCopulaFamily2githubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaFamily(ctx context.Context, sel ast.SelectionSet, v model.CopulaFamily) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCopulaInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaInput(ctx context.Context, v any) (*model.CopulaInput, error) {
+	res, err := ec.unmarshalInputCopulaInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCorrelation2githubᚗcomᚋsimgraphᚋsimgraphᚋsimspecᚐCorrelation(ctx context.Context, sel ast.SelectionSet, v simspec.Correlation) graphql.Marshaler {
 	return ec._Correlation(ctx, sel, &v)
 }
@@ -30250,6 +31076,30 @@ func (ec *executionContext) marshalNDependencyCheck2ᚖgithubᚗcomᚋsimgraph�
 		return graphql.Null
 	}
 	return ec._DependencyCheck(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDetectedCopula2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCopulaᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectedCopula) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectedCopula2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCopula(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectedCopula2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCopula(ctx context.Context, sel ast.SelectionSet, v *model.DetectedCopula) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectedCopula!")
+		return graphql.Null
+	}
+	return ec._DetectedCopula(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDetectedCorrelation2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐDetectedCorrelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectedCorrelation) graphql.Marshaler {
@@ -31948,6 +32798,23 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCopulaInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaInputᚄ(ctx context.Context, v any) ([]*model.CopulaInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CopulaInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCopulaInput2ᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCopulaInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOCorrelationInput2ᚕᚖgithubᚗcomᚋsimgraphᚋsimgraphᚋgraphᚋmodelᚐCorrelationInputᚄ(ctx context.Context, v any) ([]*model.CorrelationInput, error) {
 	if v == nil {
 		return nil, nil
@@ -32027,6 +32894,41 @@ func (ec *executionContext) marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, sel
 	ret := make(graphql.Array, len(v))
 	for i := range v {
 		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚕᚕfloat64ᚄ(ctx context.Context, v any) ([][]float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2ᚕfloat64ᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFloat2ᚕᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v [][]float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2ᚕfloat64ᚄ(ctx, sel, v[i])
 	}
 
 	for _, e := range ret {

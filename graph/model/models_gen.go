@@ -82,6 +82,23 @@ type ComparedSensitivity struct {
 	RankCorrelation []*float64 `json:"rankCorrelation"`
 }
 
+// Inputs joined by a copula: each input keeps its own distribution and takes
+// its uniform from the copula. An input is in at most one copula and in no
+// correlation.
+type CopulaInput struct {
+	Family CopulaFamily `json:"family"`
+	// Sheet!A1 of distinct inputs: two for CLAYTON, GUMBEL and FRANK, two or more for NORMAL and T, in the order of correlation's rows.
+	Cells []string `json:"cells"`
+	// NORMAL and T: the Pearson correlations of the copula's normal variables,
+	// one row per cell, symmetric with a unit diagonal; not for the Archimedean
+	// families.
+	Correlation [][]float64 `json:"correlation,omitempty"`
+	// T: the degrees of freedom, > 0.
+	DegreesOfFreedom *float64 `json:"degreesOfFreedom,omitempty"`
+	// CLAYTON: α > 0; GUMBEL: θ ≥ 1; FRANK: θ ≠ 0 (finite). Not for NORMAL and T.
+	Theta *float64 `json:"theta,omitempty"`
+}
+
 type CorrelationInput struct {
 	// Sheet!A1 of two inputs.
 	CellA string `json:"cellA"`
@@ -120,6 +137,21 @@ type DependencyCheck struct {
 	Status    HealthStatus `json:"status"`
 	LatencyMs float64      `json:"latencyMs"`
 	Error     *string      `json:"error,omitempty"`
+}
+
+// A copula a workbook's cells define, as CopulaInput takes it.
+type DetectedCopula struct {
+	Family CopulaFamily `json:"family"`
+	// Sheet!A1 of the detectedInputs it joins, in the order of correlation's rows.
+	Cells []string `json:"cells"`
+	// T: the Pearson correlations of the copula's normal variables; null for the Archimedean families.
+	Correlation [][]float64 `json:"correlation,omitempty"`
+	// T: the degrees of freedom.
+	DegreesOfFreedom *float64 `json:"degreesOfFreedom,omitempty"`
+	// CLAYTON's α, GUMBEL's or FRANK's θ.
+	Theta *float64 `json:"theta,omitempty"`
+	// Where it comes from: the cells of the ModelRisk copula.
+	Matrix string `json:"matrix"`
 }
 
 // A target rank correlation between two detected inputs.
@@ -298,6 +330,7 @@ type ModelDefinitionInput struct {
 	Seed         *int                 `json:"seed,omitempty"`
 	Sampling     *simulation.Sampling `json:"sampling,omitempty"`
 	Correlations []*CorrelationInput  `json:"correlations,omitempty"`
+	Copulas      []*CopulaInput       `json:"copulas,omitempty"`
 	KeepSamples  *bool                `json:"keepSamples,omitempty"`
 	// Scenarios, as SimulationInput.scenarios.
 	Scenarios []*ScenarioInput `json:"scenarios,omitempty"`
@@ -461,8 +494,11 @@ type SimulationInput struct {
 	Iterations int                  `json:"iterations"`
 	Seed       *int                 `json:"seed,omitempty"`
 	Sampling   *simulation.Sampling `json:"sampling,omitempty"`
-	// Without any, the workbook's detectedCorrelations; given ones replace them all.
+	// Without correlations and copulas, the workbook's detectedCorrelations and
+	// detectedCopulas; given ones replace them all.
 	Correlations []*CorrelationInput `json:"correlations,omitempty"`
+	// Copulas joining inputs that are in no correlation (see correlations).
+	Copulas []*CopulaInput `json:"copulas,omitempty"`
 	// Keep raw samples for download (8 bytes per output per iteration).
 	// Statistics, percentiles and histograms are exact either way; the
 	// sensitivity is exact up to about 230,000 iterations of two outputs
@@ -617,6 +653,73 @@ func (e *AuditActorKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e AuditActorKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A copula family.
+type CopulaFamily string
+
+const (
+	// Gaussian: imposed as the rank correlations (6/π)·asin(r/2) of its matrix.
+	CopulaFamilyNormal CopulaFamily = "NORMAL"
+	// Student t: tail dependence in both tails.
+	CopulaFamilyT CopulaFamily = "T"
+	// Clayton (α > 0): lower tail dependence, Kendall's τ = α/(α+2).
+	CopulaFamilyClayton CopulaFamily = "CLAYTON"
+	// Gumbel (θ ≥ 1): upper tail dependence, τ = 1 − 1/θ.
+	CopulaFamilyGumbel CopulaFamily = "GUMBEL"
+	// Frank (θ ≠ 0): no tail dependence.
+	CopulaFamilyFrank CopulaFamily = "FRANK"
+)
+
+var AllCopulaFamily = []CopulaFamily{
+	CopulaFamilyNormal,
+	CopulaFamilyT,
+	CopulaFamilyClayton,
+	CopulaFamilyGumbel,
+	CopulaFamilyFrank,
+}
+
+func (e CopulaFamily) IsValid() bool {
+	switch e {
+	case CopulaFamilyNormal, CopulaFamilyT, CopulaFamilyClayton, CopulaFamilyGumbel, CopulaFamilyFrank:
+		return true
+	}
+	return false
+}
+
+func (e CopulaFamily) String() string {
+	return string(e)
+}
+
+func (e *CopulaFamily) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CopulaFamily(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CopulaFamily", str)
+	}
+	return nil
+}
+
+func (e CopulaFamily) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CopulaFamily) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CopulaFamily) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

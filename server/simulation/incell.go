@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/simgraph/simgraph/engine/dist"
+	"github.com/simgraph/simgraph/engine/formula"
 	"github.com/simgraph/simgraph/engine/incell"
 	"github.com/simgraph/simgraph/engine/workbook"
 	"github.com/simgraph/simgraph/server/apperr"
@@ -21,7 +22,10 @@ import (
 // nothing more, so that a stored request can go through it again. The
 // workbook's correlations (RiskCorrmat, ModelRisk copulas) are used when
 // the request gives none; given correlations replace them all, and with
-// them a problem of the workbook's matrices. The notes are the detection's
+// them a problem of the workbook's matrices; so do given copulas. An
+// input the request overrides leaves the workbook's copula (its new
+// distribution no longer takes the copula's uniform), with a note, and the
+// copula's other members keep their dependence. The notes are the detection's
 // notes on cells the request does not override (RAND() drawn inside a
 // larger formula, RiskSimtable's first value), as warnings for the
 // simulation.
@@ -39,20 +43,16 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 			given[ref.String()] = true
 		}
 	}
+	// Given correlations or copulas replace the workbook's.
+	ownDependence := len(in.Correlations)+len(in.Copulas) > 0
 	var problems []string
 	for _, p := range det.Problems {
-		if p.Correlation && len(in.Correlations) > 0 {
+		if p.Correlation && ownDependence {
 			continue
 		}
 		if !given[p.Cell.String()] || p.Correlation {
 			problems = append(problems, p.String())
 		}
-	}
-	if len(det.Copulas) > 0 && len(in.Correlations) == 0 {
-		// A stored request carries pairwise rank correlations only; running
-		// the copula's inputs independently would drop the dependence.
-		c := det.Copulas[0]
-		problems = append(problems, fmt.Sprintf("%s: the %s copula runs in the engine's command line only; the simulation service takes rank correlations (give them with the request)", c.Matrix, c.Family))
 	}
 	if len(problems) > 0 {
 		return nil, in, nil, apperr.Errorf(apperr.BadUserInput, "the workbook's in-cell distributions cannot be simulated: %s", strings.Join(problems, "; "))
@@ -70,9 +70,20 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 		}
 	}
 	in.Inputs = inputs
-	if len(in.Correlations) == 0 {
+	if !ownDependence {
 		for _, c := range det.Correlations {
 			in.Correlations = append(in.Correlations, simspec.Correlation{CellA: c.A.String(), CellB: c.B.String(), Coefficient: c.Coefficient})
+		}
+		for _, c := range det.Copulas {
+			// An input the request overrides no longer takes the copula's
+			// uniform: it leaves the copula, and the others keep theirs.
+			kept, left, ok := c.Without(func(r formula.CellRef) bool { return given[r.String()] })
+			for _, cell := range left {
+				notes = append(notes, fmt.Sprintf("%s: the given input leaves the %s copula %s, which %s", cell, CopulaOf(c).Family, c.Matrix, copulaRest(kept, ok)))
+			}
+			if ok {
+				in.Copulas = append(in.Copulas, CopulaOf(kept))
+			}
 		}
 	}
 	if len(in.Outputs) == 0 {
@@ -82,6 +93,18 @@ func WithDetected(wb *workbook.Workbook, in simspec.Request) (*workbook.Workbook
 		}
 	}
 	return det.Workbook, in, notes, nil
+}
+
+// copulaRest says which members a copula keeps once overridden ones leave.
+func copulaRest(c incell.Copula, ok bool) string {
+	if !ok {
+		return "no longer applies"
+	}
+	cells := make([]string, len(c.Cells))
+	for i, cell := range c.Cells {
+		cells[i] = cell.String()
+	}
+	return "still joins " + strings.Join(cells, ", ")
 }
 
 // MergeWarnings is first followed by the warnings of more it lacks.

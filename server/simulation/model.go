@@ -323,7 +323,7 @@ func RequestOfVersion(m *ent.Model, mv *ent.ModelVersion) simspec.Request {
 	return simspec.Request{
 		WorkbookID: m.WorkbookID.String(), Inputs: mv.Inputs, Outputs: mv.Outputs, OutputNames: mv.OutputNames,
 		Targets: mv.Targets, TailLevels: mv.TailLevels, Iterations: mv.Iterations, Seed: mv.Seed,
-		Sampling: string(mv.Sampling), Correlations: mv.Correlations, KeepSamples: mv.KeepSamples,
+		Sampling: string(mv.Sampling), Correlations: mv.Correlations, Copulas: mv.Copulas, KeepSamples: mv.KeepSamples,
 		Scenarios: mv.Scenarios, AutoStop: mv.AutoStop,
 	}
 }
@@ -345,7 +345,7 @@ func createVersion(ctx context.Context, tx *ent.Tx, modelID uuid.UUID, n int, de
 	create := tx.ModelVersion.Create().
 		SetModelID(modelID).SetVersion(n).
 		SetInputs(def.Inputs).SetOutputs(def.Outputs).SetOutputNames(def.OutputNames).
-		SetTargets(def.Targets).SetTailLevels(def.TailLevels).SetCorrelations(def.Correlations).
+		SetTargets(def.Targets).SetTailLevels(def.TailLevels).SetCorrelations(def.Correlations).SetCopulas(def.Copulas).
 		SetIterations(def.Iterations).SetSampling(entmodelversion.Sampling(def.Sampling)).
 		SetKeepSamples(def.KeepSamples).SetScenarios(def.Scenarios).SetCreatedBy(by)
 	if def.AutoStop != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,7 @@ type Definition struct {
 	Targets      []simspec.Target
 	TailLevels   []float64
 	Correlations []simspec.Correlation
+	Copulas      []simspec.Copula
 	Iterations   int
 	Seed         *int64
 	Sampling     string
@@ -123,6 +125,7 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	// Validation rewrites the request's slices: keep the caller's intact.
 	in.Inputs = append([]simspec.Input(nil), in.Inputs...)
 	in.Correlations = append([]simspec.Correlation(nil), in.Correlations...)
+	in.Copulas = slices.Clone(in.Copulas)
 	in.Scenarios = cloneScenarios(in.Scenarios)
 	if len(in.Scenarios) == 0 && len(in.Inputs) == 0 {
 		// The workbook's own model: its RiskSimtable cells make scenarios.
@@ -145,6 +148,7 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 		in.Correlations[i].CellA = model.Inputs[model.Correlations[i].A].Cell.String()
 		in.Correlations[i].CellB = model.Inputs[model.Correlations[i].B].Cell.String()
 	}
+	in.Copulas = normalizedCopulas(wb, in.Copulas)
 	prog, err := formula.Compile(wb, compileOptions(model))
 	if err != nil {
 		return nil, modelError(err)
@@ -178,7 +182,7 @@ func (s *Service) Validate(ctx context.Context, in simspec.Request) (*Definition
 	}
 	return &Definition{
 		WorkbookID: wbID, Inputs: in.Inputs, Outputs: normalizedOutputs(in.Outputs), OutputNames: outputNames,
-		Targets: targets, TailLevels: tailLevels, Correlations: in.Correlations,
+		Targets: targets, TailLevels: tailLevels, Correlations: in.Correlations, Copulas: in.Copulas,
 		Iterations: in.Iterations, Seed: in.Seed, Sampling: sampling, KeepSamples: in.KeepSamples,
 		Scenarios: in.Scenarios, AutoStop: autoStop, Warnings: warnings,
 	}, nil
@@ -264,7 +268,7 @@ func (s *Service) create(ctx context.Context, in simspec.Request, ref *ModelRef)
 		if sim, err = create.SetID(id).SetWorkbookID(def.WorkbookID).SetInputs(def.Inputs).
 			SetOutputs(def.Outputs).SetOutputNames(def.OutputNames).SetTargets(def.Targets).SetTailLevels(def.TailLevels).
 			SetIterations(def.Iterations).SetSeed(seed).SetSampling(entsimulation.Sampling(def.Sampling)).
-			SetCorrelations(def.Correlations).SetKeepSamples(def.KeepSamples).SetProgress(queued).
+			SetCorrelations(def.Correlations).SetCopulas(def.Copulas).SetKeepSamples(def.KeepSamples).SetProgress(queued).
 			SetScenarios(def.Scenarios).
 			SetWarnings(def.Warnings).SetCreatedBy(v.UserID).
 			SetNillableName(nonEmpty(in.Name)).SetNillableModelID(ref.id()).SetNillableModelVersion(ref.version()).
@@ -422,7 +426,8 @@ func normalizedOutputs(outputs []string) []string {
 
 // BuildModel checks a request against the workbook and returns the engine
 // model: every cell exists, inputs are constants, outputs are formulas,
-// distributions are valid and correlations name inputs. The workbook's
+// distributions are valid, correlations name inputs and copulas name
+// inputs in no correlation, with their family's parameters. The workbook's
 // in-cell distributions and outputs complete the request (WithDetected).
 func BuildModel(wb *workbook.Workbook, in simspec.Request) (engine.Model, error) {
 	wb, in, _, err := WithDetected(wb, in)
@@ -475,6 +480,7 @@ func BuildModel(wb *workbook.Workbook, in simspec.Request) (engine.Model, error)
 		m.Outputs = append(m.Outputs, ref)
 	}
 	pairs := map[[2]int]bool{}
+	taken := map[int]bool{}
 	for _, c := range in.Correlations {
 		a, errA := inputIndex(index, c.CellA)
 		b, errB := inputIndex(index, c.CellB)
@@ -496,6 +502,10 @@ func BuildModel(wb *workbook.Workbook, in simspec.Request) (engine.Model, error)
 		}
 		pairs[key] = true
 		m.Correlations = append(m.Correlations, engine.Correlation{A: a, B: b, Coefficient: c.Coefficient})
+		taken[a], taken[b] = true, true
+	}
+	if err := addCopulas(&m, in.Copulas, index, taken); err != nil {
+		return m, err
 	}
 	return m, nil
 }

@@ -281,7 +281,7 @@ func RequestOf(sim *ent.Simulation) simspec.Request {
 	return simspec.Request{
 		WorkbookID: sim.WorkbookID.String(), Name: sim.Name, Inputs: sim.Inputs, Outputs: sim.Outputs,
 		Iterations: sim.Iterations, Seed: &seed, Sampling: string(sim.Sampling), Correlations: sim.Correlations,
-		KeepSamples: sim.KeepSamples, Scenarios: sim.Scenarios, AutoStop: sim.AutoStop,
+		Copulas: sim.Copulas, KeepSamples: sim.KeepSamples, Scenarios: sim.Scenarios, AutoStop: sim.AutoStop,
 	}
 }
 

@@ -178,6 +178,41 @@ describe('DetectedModelPanel correlations and scenarios', () => {
     expect(screen.getByText('Your correlations replace these in a run.')).toBeTruthy();
   });
 
+  it('lists the workbook’s copulas with their family and parameters, and marks an overridden member', () => {
+    const withCopulas: DetectedModel = {
+      ...detected,
+      detectedCopulas: [
+        { family: 'T', cells: ['Model!B1', 'Model!B2'], correlation: [[1, 0.6], [0.6, 1]], degreesOfFreedom: 4, theta: null, matrix: 'VoseCopulaMultiT in Model!A7:B7' },
+        { family: 'CLAYTON', cells: ['Model!C1', 'Model!C2'], correlation: null, degreesOfFreedom: null, theta: 3, matrix: 'VoseCopulaBiClayton in Model!A8:B8' },
+      ],
+    };
+    const onGo = vi.fn();
+    const model: Model = { ...EMPTY_MODEL, inputs: [{ cell: 'Model!C2', name: null, distribution: { type: 'NORMAL', mean: 0, stdDev: 1 } }] };
+    render(<DetectedModelPanel detected={withCopulas} model={model} onGo={onGo} onOverride={() => {}} onRestore={() => {}} />);
+    const rows = within(screen.getByRole('table', { name: 'Detected copulas' })).getAllByRole('row');
+    expect(rows).toHaveLength(3);
+    expect(within(rows[1]).getAllByRole('cell').map((c) => c.textContent)).toEqual([
+      'Student t',
+      'Model!B1, Model!B2',
+      'ν = 4, r(1,2) = 0.6',
+      'VoseCopulaMultiT in Model!A7:B7',
+    ]);
+    expect(within(rows[2]).getAllByRole('cell')[0].textContent).toBe('Clayton');
+    expect(within(rows[2]).getAllByRole('cell')[1].textContent).toBe('Model!C1, Model!C2 (overridden: leaves the copula)');
+    expect(within(rows[2]).getAllByRole('cell')[2].textContent).toBe('α = 3');
+  });
+
+  it('shows a workbook whose only model is a copula', () => {
+    const only: DetectedModel = {
+      detectedInputs: [],
+      detectedOutputs: [],
+      detectionProblems: [],
+      detectedCopulas: [{ family: 'GUMBEL', cells: ['Model!B1', 'Model!B2'], theta: 2, matrix: 'VoseCopulaBiGumbel in Model!A7:B7' }],
+    };
+    render(<DetectedModelPanel detected={only} model={EMPTY_MODEL} onGo={() => {}} onOverride={() => {}} onRestore={() => {}} />);
+    expect(within(screen.getByRole('table', { name: 'Detected copulas' })).getAllByRole('row')[1].textContent).toContain('θ = 2');
+  });
+
   it('lists the scenarios per cell, a short table keeping its first value', () => {
     render(<DetectedModelPanel detected={correlated} model={EMPTY_MODEL} onGo={() => {}} onOverride={() => {}} onRestore={() => {}} />);
     const table = screen.getByRole('table', { name: 'Detected scenarios' });

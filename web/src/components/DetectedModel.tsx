@@ -1,9 +1,10 @@
 // The model the workbook defines in its own cells: its @RISK or ModelRisk
 // inputs with their distributions, its marked outputs and what cannot be
-// simulated, the correlations its matrices give and the scenarios of its
+// simulated, the correlations its matrices give, its t and Archimedean
+// copulas (which a run without correlations imposes) and the scenarios of its
 // RiskSimtable cells. A detected input can be overridden: it becomes an
 // input of the draft, edited in the distribution form like any other.
-import type { DetectedInput, DetectedModel } from '../graphql/incell';
+import type { DetectedCopula, DetectedInput, DetectedModel } from '../graphql/incell';
 import { describe, type DistributionInput } from '../lib/distributions';
 import { formatNumber } from '../lib/format';
 import type { Model, ModelInput } from '../lib/model';
@@ -38,8 +39,23 @@ export function hasDetectedModel(detected: DetectedModel | undefined): boolean {
       detected.detectedOutputs.length > 0 ||
       detected.detectionProblems.length > 0 ||
       (detected.detectedCorrelations?.length ?? 0) > 0 ||
+      (detected.detectedCopulas?.length ?? 0) > 0 ||
       !!detected.detectedScenarios)
   );
+}
+
+const copulaFamilyNames: Record<string, string> = { NORMAL: 'Normal', T: 'Student t', CLAYTON: 'Clayton', GUMBEL: 'Gumbel', FRANK: 'Frank' };
+
+/** A copula's parameters for people: ν and the off-diagonal correlations of a t copula, α or θ of an Archimedean one. */
+export function copulaParameters(c: DetectedCopula): string {
+  if (c.family === 'T' || c.family === 'NORMAL') {
+    const parts: string[] = [];
+    if (c.degreesOfFreedom != null) parts.push(`ν = ${formatNumber(c.degreesOfFreedom)}`);
+    const m = c.correlation ?? [];
+    for (let i = 0; i < m.length; i++) for (let j = i + 1; j < m[i].length; j++) parts.push(`r(${i + 1},${j + 1}) = ${formatNumber(m[i][j])}`);
+    return parts.join(', ');
+  }
+  return c.theta == null ? '' : `${c.family === 'CLAYTON' ? 'α' : 'θ'} = ${formatNumber(c.theta)}`;
 }
 
 interface Props {
@@ -166,6 +182,44 @@ export function DetectedModelPanel({ detected, model, onGo, onOverride, onRestor
                     </button>
                   </td>
                   <td>{formatNumber(c.coefficient)}</td>
+                  <td className="muted small">{c.matrix}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {model.correlations.length > 0 && <p className="muted small">Your correlations replace these in a run.</p>}
+        </>
+      )}
+      {(detected.detectedCopulas?.length ?? 0) > 0 && (
+        <>
+          <h3>
+            Copulas <span className="count">{detected.detectedCopulas!.length}</span>
+          </h3>
+          <table className="table compact" aria-label="Detected copulas">
+            <thead>
+              <tr>
+                <th scope="col">Family</th>
+                <th scope="col">Inputs</th>
+                <th scope="col">Parameters</th>
+                <th scope="col">Copula</th>
+              </tr>
+            </thead>
+            <tbody>
+              {detected.detectedCopulas!.map((c) => (
+                <tr key={c.matrix}>
+                  <td>{copulaFamilyNames[c.family] ?? c.family}</td>
+                  <td>
+                    {c.cells.map((cell, i) => (
+                      <span key={cell}>
+                        {i > 0 && ', '}
+                        <button type="button" className="link-button" onClick={() => onGo(cell)}>
+                          {cell}
+                        </button>
+                        {overridden(cell) && <span className="muted small"> (overridden: leaves the copula)</span>}
+                      </span>
+                    ))}
+                  </td>
+                  <td>{copulaParameters(c)}</td>
                   <td className="muted small">{c.matrix}</td>
                 </tr>
               ))}

@@ -33,6 +33,17 @@ export interface DetectedCorrelation {
   matrix: string;
 }
 
+/** A ModelRisk t or bivariate Archimedean copula joining detected inputs (normal copulas are correlations). */
+export interface DetectedCopula {
+  family: 'NORMAL' | 'T' | 'CLAYTON' | 'GUMBEL' | 'FRANK';
+  /** The inputs it joins, in the order of correlation's rows. */
+  cells: string[];
+  correlation?: number[][] | null;
+  degreesOfFreedom?: number | null;
+  theta?: number | null;
+  matrix: string;
+}
+
 /** The scenarios RiskSimtable cells make: scenario k sets each cell to its k-th value. */
 export interface DetectedScenarios {
   count: number;
@@ -44,6 +55,7 @@ export interface DetectedModel {
   detectedOutputs: DetectedOutput[];
   detectionProblems: DetectionProblem[];
   detectedCorrelations?: DetectedCorrelation[];
+  detectedCopulas?: DetectedCopula[];
   detectedScenarios?: DetectedScenarios | null;
 }
 
@@ -98,6 +110,14 @@ export const DETECTED_MODEL: TypedDocumentNode<{ workbook: ({ id: string } & Det
         cellA
         cellB
         coefficient
+        matrix
+      }
+      detectedCopulas {
+        family
+        cells
+        correlation
+        degreesOfFreedom
+        theta
         matrix
       }
       detectedScenarios {

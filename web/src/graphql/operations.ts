@@ -406,6 +406,8 @@ export interface SimulationInputVars {
   sampling?: Sampling;
   correlations?: { cellA: string; cellB: string; coefficient: number }[];
   scenarios?: ModelScenario[];
+  /** Without correlations and copulas, the server runs the workbook's own (detectedCorrelations, detectedCopulas). */
+  copulas?: { family: 'NORMAL' | 'T' | 'CLAYTON' | 'GUMBEL' | 'FRANK'; cells: string[]; correlation?: number[][]; degreesOfFreedom?: number; theta?: number }[];
 }
 
 export const CREATE_SIMULATION: TypedDocumentNode<{ createSimulation: SimulationSummary }, { input: SimulationInputVars }> = gql`
