@@ -129,10 +129,10 @@ function depth(query) {
 }
 
 /**
- * Opens the playground and records the introspection exchange GraphiQL
- * has on load: the query it sent, the status and body it got.
+ * Runs action and returns the first introspection exchange the page has
+ * while it runs: the query sent, its headers, the status and body it got.
  */
-async function openPlayground(page, base) {
+async function introspectionDuring(page, action) {
   let resolveExchange;
   const exchange = new Promise((res) => (resolveExchange = res));
   const onResponse = async (resp) => {
@@ -155,13 +155,31 @@ async function openPlayground(page, base) {
   };
   page.on('response', onResponse);
   try {
-    await page.goto(base + '/playground');
-    await page.locator('.graphiql-container').waitFor({ timeout: remaining(30_000) });
+    await action();
     const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('GraphiQL sent no introspection query')), remaining(30_000)));
     return await Promise.race([exchange, timeout]);
   } finally {
     page.off('response', onResponse);
   }
+}
+
+/** Opens the playground: GraphiQL introspects the schema on load. */
+function openPlayground(page, base) {
+  return introspectionDuring(page, async () => {
+    await page.goto(base + '/playground');
+    await page.locator('.graphiql-container').waitFor({ timeout: remaining(30_000) });
+  });
+}
+
+/**
+ * Clicks GraphiQL's "Re-fetch GraphQL schema": unlike the introspection on
+ * load, this one is sent with the headers in the Headers editor.
+ */
+function refetchSchema(page) {
+  return introspectionDuring(page, async () => {
+    await page.locator('.graphiql-query-editor .monaco-editor').waitFor({ timeout: remaining(15_000) });
+    await page.locator('.graphiql-sidebar button[aria-label^="Re-fetch GraphQL schema"]').click({ timeout: remaining(15_000) });
+  });
 }
 
 function checkIntrospection(x) {
@@ -203,24 +221,26 @@ async function checkDocsPane(page, shot) {
 // On a development server the playground's headers carry a development
 // sign-in token.
 async function testDocsSignedIn(page, base) {
-  const x = await openPlayground(page, base);
+  checkIntrospection(await openPlayground(page, base));
+  const x = await refetchSchema(page);
   if (!/^Bearer ey/.test(x.headers.authorization ?? '')) throw new Error(`introspection sent without the development token: ${x.headers.authorization}`);
   checkIntrospection(x);
   await checkDocsPane(page, 'playground-docs.png');
 }
 
 // Without a token to prefill (no sign-in, no development sign-in, as on a
-// production server with introspection on), introspection is public: the
-// placeholder in the headers must not turn it into a refused bad token.
+// production server with introspection on), introspection is public: what
+// the Headers editor holds must not turn it into a refused bad token.
 async function testDocsAnonymous(page, base) {
   await page.route('**/api/dev/sign-in', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto(base + '/');
   await page.evaluate(() => localStorage.clear());
   try {
-    const x = await openPlayground(page, base);
-    if (x.headers.authorization) throw new Error(`introspection sent Authorization: ${x.headers.authorization}`);
+    checkIntrospection(await openPlayground(page, base));
     const auth = (await page.getByTestId('playground-auth').textContent()) ?? '';
     if (!/no token/.test(auth)) throw new Error(`the playground says: ${auth}`);
+    const x = await refetchSchema(page);
+    if (x.headers.authorization) throw new Error(`introspection sent Authorization: ${x.headers.authorization}`);
     checkIntrospection(x);
     await checkDocsPane(page, 'playground-docs-anonymous.png');
   } finally {
