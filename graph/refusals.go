@@ -52,8 +52,14 @@ func (RequireViewer) MutateOperationContext(ctx context.Context, oc *graphql.Ope
 	if viewer.FromContext(ctx) != nil || oc.Operation == nil || onlyPublic(oc.Operation.SelectionSet) {
 		return nil
 	}
+	r, _ := ctx.Value(refusalKey{}).(*refusal)
+	if r != nil && r.method == http.MethodGet && oc.Operation.Operation != ast.Query {
+		// The GET transport refuses it (406, BAD_USER_INPUT) for anyone:
+		// no token would make it acceptable.
+		return nil
+	}
 	err := &gqlerror.Error{Message: SignInMessage, Extensions: map[string]any{"code": string(apperr.Unauthenticated)}}
-	if r, ok := ctx.Value(refusalKey{}).(*refusal); ok {
+	if r != nil {
 		r.status = http.StatusUnauthorized
 		r.err = err
 	}
@@ -85,6 +91,7 @@ func onlyPublic(sel ast.SelectionSet) bool {
 // refusal is an operation refused before it ran, for the HTTP layer to
 // answer with a status of its own.
 type refusal struct {
+	method string // of the HTTP request
 	status int
 	err    *gqlerror.Error
 }
@@ -105,7 +112,7 @@ func codedHTTP(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ref := &refusal{}
+		ref := &refusal{method: r.Method}
 		cw := &codedWriter{ResponseWriter: w, refusal: ref, contentType: ErrorContentType(r.Header.Get("Accept"))}
 		next.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), refusalKey{}, ref)))
 		cw.finish()

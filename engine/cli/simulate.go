@@ -782,7 +782,7 @@ func printSimulation(w io.Writer, rep *SimulateReport, shown map[string]bool) {
 			})
 			fmt.Fprintln(w, "  sensitivity (rank correlation, contribution to variance; change in mean bottom→top decile; SRC, share of variance):")
 			for _, s := range sens {
-				fmt.Fprintf(w, "    %-24s %+.3f  %6.1f%%   %s → %s (%s)   %+.3f  %5.1f%%\n", s.Input, float64(s.RankCorrelation), float64(s.ContributionToVariance),
+				fmt.Fprintf(w, "    %-24s %6s  %7s   %s → %s (%s)   %+.3f  %5.1f%%\n", s.Input, fixed(s.RankCorrelation, "%+.3f"), fixed(s.ContributionToVariance, "%.1f%%"),
 					g(s.LowDecileMean), g(s.HighDecileMean), g(s.ChangeInMean), float64(s.StandardizedRegression), 100*float64(s.VarianceShare))
 			}
 			fmt.Fprintf(w, "    %-24s %40s %5.1f%%  (R² %s)\n", "unexplained", "", 100*float64(o.Unexplained), g(o.RSquared))
@@ -798,6 +798,16 @@ func cmpFloat(x, y float64) int {
 		return 1
 	}
 	return 0
+}
+
+// fixed formats a statistic with format, "n/a" when undefined (a rank
+// correlation with a constant output).
+func fixed(n Number, format string) string {
+	x := float64(n)
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, x)
 }
 
 // g formats a statistic with 6 significant digits, "n/a" when undefined.

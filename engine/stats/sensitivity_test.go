@@ -27,9 +27,9 @@ func TestSpearmanKnownValue(t *testing.T) {
 
 // contributionTol: on Y = Σ aᵢXᵢ with independent normals the squared rank
 // correlations, normalised, approximate the variance shares aᵢ²σᵢ²/Σ.
-// They are not equal (Spearman's ρ is (6/π)·asin(r/2), not r), and the brief
-// fixes the acceptable gap at 0.02; for the shares 0.5/0.3/0.2 below the
-// exact limits are 0.505, 0.298, 0.197.
+// They are not equal (Spearman's ρ is (6/π)·asin(r/2), not r): a gap of
+// 0.02 is accepted; for the shares 0.5/0.3/0.2 below the exact limits are
+// 0.505, 0.298, 0.197.
 const contributionTol = 0.02
 
 func TestContributionToVarianceLinearModel(t *testing.T) {

@@ -76,8 +76,12 @@ const fetcher: Fetcher = (params, opts) => {
   });
 };
 
+// Without a token the Authorization line is a comment (the editor takes
+// JSONC): a placeholder sent as a token would be refused as a bad one,
+// introspection included, where no token is answered.
 function headersFor(token: string | null): string {
-  return JSON.stringify(token ? { Authorization: `Bearer ${token}` } : { Authorization: 'Bearer <paste a token>' }, null, 2);
+  if (!token) return '{\n  // "Authorization": "Bearer <paste a token>"\n}';
+  return JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2);
 }
 
 function Playground() {
