@@ -95,9 +95,9 @@ const (
 	storedOutputs               // the outputs stored, no inputs
 )
 
-// load obtains chunk c's output values from where they are stored, and
-// its input values from the plan if asked.
-func (r *run) load(e *evaluator, c int, inputs bool) error {
+// load obtains chunk c's output values from where they are stored (the
+// kept samples, else sp), and its input values from the plan if asked.
+func (r *run) load(e *evaluator, c int, inputs bool, sp *spill) error {
 	if inputs {
 		r.drawInputs(e, c)
 	} else {
@@ -109,7 +109,7 @@ func (r *run) load(e *evaluator, c int, inputs bool) error {
 			copy(dst, r.outputs[j][c*ChunkSize:])
 			continue
 		}
-		if err := r.spill.read(c, j, dst, e.buf); err != nil {
+		if err := sp.read(c, j, dst, e.buf); err != nil {
 			return err
 		}
 	}
@@ -138,12 +138,12 @@ func laneNumber(st *formula.State, j, lane int, v float64) float64 {
 // cancellation, a spill's read error, and an *errInternal when a worker
 // panics.
 func (r *run) parallel(ctx context.Context, limit func() int, src source, visit func(worker int, e *evaluator, c int)) error {
-	return r.parallelFrom(ctx, 0, limit, src, visit)
+	return r.parallelFrom(ctx, 0, limit, src, r.spill, visit)
 }
 
 // parallelFrom is parallel over chunks first, first+1, … (a split run's
-// range).
-func (r *run) parallelFrom(ctx context.Context, first int, limit func() int, src source, visit func(worker int, e *evaluator, c int)) error {
+// range), stored values read from sp.
+func (r *run) parallelFrom(ctx context.Context, first int, limit func() int, src source, sp *spill, visit func(worker int, e *evaluator, c int)) error {
 	workers := r.workers()
 	wctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -170,7 +170,7 @@ func (r *run) parallelFrom(ctx context.Context, first int, limit func() int, src
 				}
 				if src == evaluated {
 					r.evaluate(e, c)
-				} else if err := r.load(e, c, src == storedInputs); err != nil {
+				} else if err := r.load(e, c, src == storedInputs, sp); err != nil {
 					cancel(err)
 					return
 				}

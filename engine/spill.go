@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sync"
 	"sync/atomic"
 )
 
@@ -22,6 +23,7 @@ type spill struct {
 	f       *os.File
 	outputs int
 	failed  atomic.Pointer[error] // the first write error: the passes then evaluate again
+	refs    sync.WaitGroup        // a Kept's readers and its owner
 }
 
 func newSpill(dir string, outputs int) (*spill, error) {
@@ -38,19 +40,27 @@ func newSpill(dir string, outputs int) (*spill, error) {
 
 func (s *spill) offset(c, j int) int64 { return 8 * ChunkSize * (int64(c)*int64(s.outputs) + int64(j)) }
 
-// write stores chunk c's values of output j; buf is the worker's.
+// write stores chunk c's values of output j; buf is the worker's. The
+// first error makes the spill unusable.
 func (s *spill) write(c, j int, values []float64, buf []byte) {
 	if s.failed.Load() != nil {
 		return
 	}
+	if err := s.writeAt(c, j, values, buf); err != nil {
+		s.failed.CompareAndSwap(nil, &err)
+	}
+}
+
+// writeAt stores chunk c's values of output j and returns the error.
+func (s *spill) writeAt(c, j int, values []float64, buf []byte) error {
 	b := buf[:8*len(values)]
 	for k, v := range values {
 		binary.LittleEndian.PutUint64(b[8*k:], math.Float64bits(v))
 	}
 	if _, err := s.f.WriteAt(b, s.offset(c, j)); err != nil {
-		err = fmt.Errorf("engine: writing outputs to a temporary file in %q: %w", s.dir, err)
-		s.failed.CompareAndSwap(nil, &err)
+		return fmt.Errorf("engine: writing outputs to a temporary file in %q: %w", s.dir, err)
 	}
+	return nil
 }
 
 // read loads chunk c's values of output j into dst.

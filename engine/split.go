@@ -143,6 +143,11 @@ func (p *Partial) UnmarshalBinary(b []byte) error {
 
 // Evaluate computes the current pass over chunks [first, end).
 func (s *Split) Evaluate(ctx context.Context, first, end int) (*Partial, error) {
+	return s.evaluate(ctx, first, end, nil)
+}
+
+// evaluate is Evaluate, writing to or replaying from kept when not nil.
+func (s *Split) evaluate(ctx context.Context, first, end int, kept *keptUse) (*Partial, error) {
 	r := s.r
 	if first < 0 || end > r.chunks || first >= end {
 		return nil, fmt.Errorf("engine: chunk range [%d, %d) is outside [0, %d)", first, end, r.chunks)
@@ -152,11 +157,11 @@ func (s *Split) Evaluate(ctx context.Context, first, end int) (*Partial, error) 
 	var err error
 	switch s.stage {
 	case stageMoments:
-		err = s.evaluateMoments(ctx, &w, limit)
+		err = s.evaluateMoments(ctx, &w, limit, kept)
 	case stageCount:
-		err = s.evaluateCount(ctx, &w, limit)
+		err = s.evaluateCount(ctx, &w, limit, kept)
 	case stageFinal:
-		err = s.evaluateFinal(ctx, &w, limit)
+		err = s.evaluateFinal(ctx, &w, limit, kept)
 	default:
 		return nil, errors.New("engine: the split run is done")
 	}
@@ -166,7 +171,7 @@ func (s *Split) Evaluate(ctx context.Context, first, end int) (*Partial, error) 
 	return &Partial{w: w}, nil
 }
 
-func (s *Split) evaluateMoments(ctx context.Context, w *partialWire, limit func() int) error {
+func (s *Split) evaluateMoments(ctx context.Context, w *partialWire, limit func() int, kept *keptUse) error {
 	r := s.r
 	recs := make([]*chunkStats, w.End-w.First)
 	if r.o.KeepSamples {
@@ -175,7 +180,8 @@ func (s *Split) evaluateMoments(ctx context.Context, w *partialWire, limit func(
 			w.Samples[j] = make([]float64, w.Iterations)
 		}
 	}
-	err := r.parallelFrom(ctx, w.First, limit, evaluated, func(_ int, e *evaluator, c int) {
+	err := r.parallelFrom(ctx, w.First, limit, evaluated, nil, func(_ int, e *evaluator, c int) {
+		kept.write(e, c, len(r.m.Outputs))
 		for j := range w.Samples {
 			copy(w.Samples[j][(c-w.First)*ChunkSize:], e.output(j))
 		}
@@ -199,7 +205,7 @@ func (s *Split) evaluateMoments(ctx context.Context, w *partialWire, limit func(
 	return nil
 }
 
-func (s *Split) evaluateCount(ctx context.Context, w *partialWire, limit func() int) error {
+func (s *Split) evaluateCount(ctx context.Context, w *partialWire, limit func() int, kept *keptUse) error {
 	r := s.r
 	open := openFeeds(s.feeds)
 	passes := make([]adder, len(open))
@@ -209,7 +215,8 @@ func (s *Split) evaluateCount(ctx context.Context, w *partialWire, limit func() 
 	// One pass per search, under a lock: a part's worth of bins is what
 	// travels, whatever the workers.
 	locks := make([]sync.Mutex, len(open))
-	err := r.parallelFrom(ctx, w.First, limit, r.replaySource(needsInputs(open)), func(_ int, e *evaluator, _ int) {
+	src, sp := kept.source(r, needsInputs(open))
+	err := r.parallelFrom(ctx, w.First, limit, src, sp, func(_ int, e *evaluator, _ int) {
 		for k, f := range open {
 			locks[k].Lock()
 			f.add(passes[k], e)
@@ -229,7 +236,7 @@ func (s *Split) evaluateCount(ctx context.Context, w *partialWire, limit func() 
 	return nil
 }
 
-func (s *Split) evaluateFinal(ctx context.Context, w *partialWire, limit func() int) error {
+func (s *Split) evaluateFinal(ctx context.Context, w *partialWire, limit func() int, kept *keptUse) error {
 	r, ss, nIn := s.r, s.ss, s.ss.nIn
 	workers := r.workers()
 	counts := make([][][]int, workers)
@@ -247,7 +254,8 @@ func (s *Split) evaluateFinal(ctx context.Context, w *partialWire, limit func() 
 	n := w.End - w.First
 	tails := make([][]*tailSums, n)
 	sums := make([][]stats.RankSums, n)
-	err := r.parallelFrom(ctx, w.First, limit, r.replaySource(ss.sensitive), func(k int, e *evaluator, c int) {
+	src, sp := kept.source(r, ss.sensitive)
+	err := r.parallelFrom(ctx, w.First, limit, src, sp, func(k int, e *evaluator, c int) {
 		part := make([]*tailSums, len(ss.tails))
 		for j, t := range ss.tails {
 			if t != nil {

@@ -385,6 +385,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			simulationtask.FieldReplica:      {Type: field.TypeString, Column: simulationtask.FieldReplica},
 			simulationtask.FieldState:        {Type: field.TypeEnum, Column: simulationtask.FieldState},
 			simulationtask.FieldError:        {Type: field.TypeString, Column: simulationtask.FieldError},
+			simulationtask.FieldReplayed:     {Type: field.TypeBool, Column: simulationtask.FieldReplayed},
 			simulationtask.FieldStartedAt:    {Type: field.TypeTime, Column: simulationtask.FieldStartedAt},
 			simulationtask.FieldFinishedAt:   {Type: field.TypeTime, Column: simulationtask.FieldFinishedAt},
 		},
@@ -1932,6 +1933,11 @@ func (f *SimulationTaskFilter) WhereState(p entql.StringP) {
 // WhereError applies the entql string predicate on the error field.
 func (f *SimulationTaskFilter) WhereError(p entql.StringP) {
 	f.Where(p.Field(simulationtask.FieldError))
+}
+
+// WhereReplayed applies the entql bool predicate on the replayed field.
+func (f *SimulationTaskFilter) WhereReplayed(p entql.BoolP) {
+	f.Where(p.Field(simulationtask.FieldReplayed))
 }
 
 // WhereStartedAt applies the entql time.Time predicate on the started_at field.

@@ -1074,6 +1074,11 @@ func (_q *SimulationTaskQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, simulationtask.FieldError)
 				fieldSeen[simulationtask.FieldError] = struct{}{}
 			}
+		case "replayed":
+			if _, ok := fieldSeen[simulationtask.FieldReplayed]; !ok {
+				selectedFields = append(selectedFields, simulationtask.FieldReplayed)
+				fieldSeen[simulationtask.FieldReplayed] = struct{}{}
+			}
 		case "startedAt":
 			if _, ok := fieldSeen[simulationtask.FieldStartedAt]; !ok {
 				selectedFields = append(selectedFields, simulationtask.FieldStartedAt)

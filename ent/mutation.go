@@ -14190,6 +14190,7 @@ type SimulationTaskMutation struct {
 	replica        *string
 	state          *simulationtask.State
 	error          *string
+	replayed       *bool
 	started_at     *time.Time
 	finished_at    *time.Time
 	clearedFields  map[string]struct{}
@@ -14719,6 +14720,42 @@ func (m *SimulationTaskMutation) ResetError() {
 	delete(m.clearedFields, simulationtask.FieldError)
 }
 
+// SetReplayed sets the "replayed" field.
+func (m *SimulationTaskMutation) SetReplayed(b bool) {
+	m.replayed = &b
+}
+
+// Replayed returns the value of the "replayed" field in the mutation.
+func (m *SimulationTaskMutation) Replayed() (r bool, exists bool) {
+	v := m.replayed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplayed returns the old "replayed" field's value of the SimulationTask entity.
+// If the SimulationTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SimulationTaskMutation) OldReplayed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplayed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplayed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplayed: %w", err)
+	}
+	return oldValue.Replayed, nil
+}
+
+// ResetReplayed resets all changes to the "replayed" field.
+func (m *SimulationTaskMutation) ResetReplayed() {
+	m.replayed = nil
+}
+
 // SetStartedAt sets the "started_at" field.
 func (m *SimulationTaskMutation) SetStartedAt(t time.Time) {
 	m.started_at = &t
@@ -14838,7 +14875,7 @@ func (m *SimulationTaskMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SimulationTaskMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.tenant_id != nil {
 		fields = append(fields, simulationtask.FieldTenantID)
 	}
@@ -14865,6 +14902,9 @@ func (m *SimulationTaskMutation) Fields() []string {
 	}
 	if m.error != nil {
 		fields = append(fields, simulationtask.FieldError)
+	}
+	if m.replayed != nil {
+		fields = append(fields, simulationtask.FieldReplayed)
 	}
 	if m.started_at != nil {
 		fields = append(fields, simulationtask.FieldStartedAt)
@@ -14898,6 +14938,8 @@ func (m *SimulationTaskMutation) Field(name string) (ent.Value, bool) {
 		return m.State()
 	case simulationtask.FieldError:
 		return m.Error()
+	case simulationtask.FieldReplayed:
+		return m.Replayed()
 	case simulationtask.FieldStartedAt:
 		return m.StartedAt()
 	case simulationtask.FieldFinishedAt:
@@ -14929,6 +14971,8 @@ func (m *SimulationTaskMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldState(ctx)
 	case simulationtask.FieldError:
 		return m.OldError(ctx)
+	case simulationtask.FieldReplayed:
+		return m.OldReplayed(ctx)
 	case simulationtask.FieldStartedAt:
 		return m.OldStartedAt(ctx)
 	case simulationtask.FieldFinishedAt:
@@ -15004,6 +15048,13 @@ func (m *SimulationTaskMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetError(v)
+		return nil
+	case simulationtask.FieldReplayed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplayed(v)
 		return nil
 	case simulationtask.FieldStartedAt:
 		v, ok := value.(time.Time)
@@ -15160,6 +15211,9 @@ func (m *SimulationTaskMutation) ResetField(name string) error {
 		return nil
 	case simulationtask.FieldError:
 		m.ResetError()
+		return nil
+	case simulationtask.FieldReplayed:
+		m.ResetReplayed()
 		return nil
 	case simulationtask.FieldStartedAt:
 		m.ResetStartedAt()

@@ -36,6 +36,8 @@ type SimulationTask struct {
 	State simulationtask.State `json:"state,omitempty"`
 	// Error holds the value of the "error" field.
 	Error string `json:"error,omitempty"`
+	// Replayed holds the value of the "replayed" field.
+	Replayed bool `json:"replayed,omitempty"`
 	// StartedAt holds the value of the "started_at" field.
 	StartedAt time.Time `json:"started_at,omitempty"`
 	// FinishedAt holds the value of the "finished_at" field.
@@ -48,6 +50,8 @@ func (*SimulationTask) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case simulationtask.FieldReplayed:
+			values[i] = new(sql.NullBool)
 		case simulationtask.FieldPass, simulationtask.FieldFirstChunk, simulationtask.FieldEndChunk, simulationtask.FieldIterations:
 			values[i] = new(sql.NullInt64)
 		case simulationtask.FieldTenantID, simulationtask.FieldReplica, simulationtask.FieldState, simulationtask.FieldError:
@@ -131,6 +135,12 @@ func (_m *SimulationTask) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Error = value.String
 			}
+		case simulationtask.FieldReplayed:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field replayed", values[i])
+			} else if value.Valid {
+				_m.Replayed = value.Bool
+			}
 		case simulationtask.FieldStartedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field started_at", values[i])
@@ -206,6 +216,9 @@ func (_m *SimulationTask) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("error=")
 	builder.WriteString(_m.Error)
+	builder.WriteString(", ")
+	builder.WriteString("replayed=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Replayed))
 	builder.WriteString(", ")
 	builder.WriteString("started_at=")
 	builder.WriteString(_m.StartedAt.Format(time.ANSIC))

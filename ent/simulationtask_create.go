@@ -94,6 +94,20 @@ func (_c *SimulationTaskCreate) SetNillableError(v *string) *SimulationTaskCreat
 	return _c
 }
 
+// SetReplayed sets the "replayed" field.
+func (_c *SimulationTaskCreate) SetReplayed(v bool) *SimulationTaskCreate {
+	_c.mutation.SetReplayed(v)
+	return _c
+}
+
+// SetNillableReplayed sets the "replayed" field if the given value is not nil.
+func (_c *SimulationTaskCreate) SetNillableReplayed(v *bool) *SimulationTaskCreate {
+	if v != nil {
+		_c.SetReplayed(*v)
+	}
+	return _c
+}
+
 // SetStartedAt sets the "started_at" field.
 func (_c *SimulationTaskCreate) SetStartedAt(v time.Time) *SimulationTaskCreate {
 	_c.mutation.SetStartedAt(v)
@@ -176,6 +190,10 @@ func (_c *SimulationTaskCreate) defaults() error {
 	if _, ok := _c.mutation.State(); !ok {
 		v := simulationtask.DefaultState
 		_c.mutation.SetState(v)
+	}
+	if _, ok := _c.mutation.Replayed(); !ok {
+		v := simulationtask.DefaultReplayed
+		_c.mutation.SetReplayed(v)
 	}
 	if _, ok := _c.mutation.StartedAt(); !ok {
 		if simulationtask.DefaultStartedAt == nil {
@@ -260,6 +278,9 @@ func (_c *SimulationTaskCreate) check() error {
 			return &ValidationError{Name: "error", err: fmt.Errorf(`ent: validator failed for field "SimulationTask.error": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.Replayed(); !ok {
+		return &ValidationError{Name: "replayed", err: errors.New(`ent: missing required field "SimulationTask.replayed"`)}
+	}
 	if _, ok := _c.mutation.StartedAt(); !ok {
 		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "SimulationTask.started_at"`)}
 	}
@@ -334,6 +355,10 @@ func (_c *SimulationTaskCreate) createSpec() (*SimulationTask, *sqlgraph.CreateS
 	if value, ok := _c.mutation.Error(); ok {
 		_spec.SetField(simulationtask.FieldError, field.TypeString, value)
 		_node.Error = value
+	}
+	if value, ok := _c.mutation.Replayed(); ok {
+		_spec.SetField(simulationtask.FieldReplayed, field.TypeBool, value)
+		_node.Replayed = value
 	}
 	if value, ok := _c.mutation.StartedAt(); ok {
 		_spec.SetField(simulationtask.FieldStartedAt, field.TypeTime, value)
@@ -422,6 +447,18 @@ func (u *SimulationTaskUpsert) UpdateError() *SimulationTaskUpsert {
 // ClearError clears the value of the "error" field.
 func (u *SimulationTaskUpsert) ClearError() *SimulationTaskUpsert {
 	u.SetNull(simulationtask.FieldError)
+	return u
+}
+
+// SetReplayed sets the "replayed" field.
+func (u *SimulationTaskUpsert) SetReplayed(v bool) *SimulationTaskUpsert {
+	u.Set(simulationtask.FieldReplayed, v)
+	return u
+}
+
+// UpdateReplayed sets the "replayed" field to the value that was provided on create.
+func (u *SimulationTaskUpsert) UpdateReplayed() *SimulationTaskUpsert {
+	u.SetExcluded(simulationtask.FieldReplayed)
 	return u
 }
 
@@ -547,6 +584,20 @@ func (u *SimulationTaskUpsertOne) UpdateError() *SimulationTaskUpsertOne {
 func (u *SimulationTaskUpsertOne) ClearError() *SimulationTaskUpsertOne {
 	return u.Update(func(s *SimulationTaskUpsert) {
 		s.ClearError()
+	})
+}
+
+// SetReplayed sets the "replayed" field.
+func (u *SimulationTaskUpsertOne) SetReplayed(v bool) *SimulationTaskUpsertOne {
+	return u.Update(func(s *SimulationTaskUpsert) {
+		s.SetReplayed(v)
+	})
+}
+
+// UpdateReplayed sets the "replayed" field to the value that was provided on create.
+func (u *SimulationTaskUpsertOne) UpdateReplayed() *SimulationTaskUpsertOne {
+	return u.Update(func(s *SimulationTaskUpsert) {
+		s.UpdateReplayed()
 	})
 }
 
@@ -842,6 +893,20 @@ func (u *SimulationTaskUpsertBulk) UpdateError() *SimulationTaskUpsertBulk {
 func (u *SimulationTaskUpsertBulk) ClearError() *SimulationTaskUpsertBulk {
 	return u.Update(func(s *SimulationTaskUpsert) {
 		s.ClearError()
+	})
+}
+
+// SetReplayed sets the "replayed" field.
+func (u *SimulationTaskUpsertBulk) SetReplayed(v bool) *SimulationTaskUpsertBulk {
+	return u.Update(func(s *SimulationTaskUpsert) {
+		s.SetReplayed(v)
+	})
+}
+
+// UpdateReplayed sets the "replayed" field to the value that was provided on create.
+func (u *SimulationTaskUpsertBulk) UpdateReplayed() *SimulationTaskUpsertBulk {
+	return u.Update(func(s *SimulationTaskUpsert) {
+		s.UpdateReplayed()
 	})
 }
 

@@ -62,6 +62,20 @@ func (_u *SimulationTaskUpdate) ClearError() *SimulationTaskUpdate {
 	return _u
 }
 
+// SetReplayed sets the "replayed" field.
+func (_u *SimulationTaskUpdate) SetReplayed(v bool) *SimulationTaskUpdate {
+	_u.mutation.SetReplayed(v)
+	return _u
+}
+
+// SetNillableReplayed sets the "replayed" field if the given value is not nil.
+func (_u *SimulationTaskUpdate) SetNillableReplayed(v *bool) *SimulationTaskUpdate {
+	if v != nil {
+		_u.SetReplayed(*v)
+	}
+	return _u
+}
+
 // SetFinishedAt sets the "finished_at" field.
 func (_u *SimulationTaskUpdate) SetFinishedAt(v time.Time) *SimulationTaskUpdate {
 	_u.mutation.SetFinishedAt(v)
@@ -150,6 +164,9 @@ func (_u *SimulationTaskUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(simulationtask.FieldError, field.TypeString)
 	}
+	if value, ok := _u.mutation.Replayed(); ok {
+		_spec.SetField(simulationtask.FieldReplayed, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(simulationtask.FieldFinishedAt, field.TypeTime, value)
 	}
@@ -207,6 +224,20 @@ func (_u *SimulationTaskUpdateOne) SetNillableError(v *string) *SimulationTaskUp
 // ClearError clears the value of the "error" field.
 func (_u *SimulationTaskUpdateOne) ClearError() *SimulationTaskUpdateOne {
 	_u.mutation.ClearError()
+	return _u
+}
+
+// SetReplayed sets the "replayed" field.
+func (_u *SimulationTaskUpdateOne) SetReplayed(v bool) *SimulationTaskUpdateOne {
+	_u.mutation.SetReplayed(v)
+	return _u
+}
+
+// SetNillableReplayed sets the "replayed" field if the given value is not nil.
+func (_u *SimulationTaskUpdateOne) SetNillableReplayed(v *bool) *SimulationTaskUpdateOne {
+	if v != nil {
+		_u.SetReplayed(*v)
+	}
 	return _u
 }
 
@@ -327,6 +358,9 @@ func (_u *SimulationTaskUpdateOne) sqlSave(ctx context.Context) (_node *Simulati
 	}
 	if _u.mutation.ErrorCleared() {
 		_spec.ClearField(simulationtask.FieldError, field.TypeString)
+	}
+	if value, ok := _u.mutation.Replayed(); ok {
+		_spec.SetField(simulationtask.FieldReplayed, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.FinishedAt(); ok {
 		_spec.SetField(simulationtask.FieldFinishedAt, field.TypeTime, value)

@@ -17,6 +17,7 @@ import (
 type taskRecord struct {
 	Pass, FirstChunk, EndChunk, Iterations int
 	Replica, State                         string
+	Replayed                               bool
 }
 
 func (r taskRecord) key() string { return fmt.Sprintf("%d:%d:%d", r.Pass, r.FirstChunk, r.EndChunk) }
@@ -26,7 +27,7 @@ func simulationTasks(t *testing.T, s *servertest.Server, token, id string) []tas
 	var out struct {
 		Simulation struct{ Tasks []taskRecord }
 	}
-	s.Query(t, token, `query($id: ID!) { simulation(id: $id) { tasks { pass firstChunk endChunk iterations replica state } } }`,
+	s.Query(t, token, `query($id: ID!) { simulation(id: $id) { tasks { pass firstChunk endChunk iterations replica state replayed } } }`,
 		map[string]any{"id": id}).Decode(t, &out)
 	return out.Simulation.Tasks
 }

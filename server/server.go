@@ -280,7 +280,13 @@ func (a *App) chunking(cfg *config.Config) *simulation.Chunking {
 	if cfg.ChunkedAbove <= 0 || a.tasks == nil {
 		return nil
 	}
-	return &simulation.Chunking{Tasks: a.tasks, Partials: a.partials, Above: cfg.ChunkedAbove, TaskIterations: cfg.ChunkTaskIterations, Replica: a.replica}
+	c := &simulation.Chunking{Tasks: a.tasks, Partials: a.partials, Above: cfg.ChunkedAbove, TaskIterations: cfg.ChunkTaskIterations, Replica: a.replica,
+		SpillBytes: int64(cfg.TaskSpillBytes)}
+	if a.Redis != nil {
+		// Routing needs replicas; in process every task runs here.
+		c.AffinityWait = cfg.TaskAffinityWait
+	}
+	return c
 }
 
 // StartWorkers runs n simulation workers until the App closes. A process
@@ -298,7 +304,7 @@ func (a *App) StartWorkers(n int) {
 		defer close(done)
 		var tasks sync.WaitGroup
 		if c := a.Worker.Chunking; c != nil {
-			tasks.Go(func() { c.Tasks.WorkTasks(work, n, a.Worker.HandleTask) })
+			tasks.Go(func() { a.Worker.WorkTasks(work, n) })
 		}
 		a.Queue.Work(work, n, a.Worker.Handle)
 		tasks.Wait()

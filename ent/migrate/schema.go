@@ -474,6 +474,7 @@ var (
 		{Name: "replica", Type: field.TypeString, Size: 255},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"RUNNING", "FINISHED", "DUPLICATE", "HANDED_BACK", "ABANDONED", "FAILED", "CANCELLED"}, Default: "RUNNING"},
 		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "replayed", Type: field.TypeBool, Default: false},
 		{Name: "started_at", Type: field.TypeTime},
 		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
 	}

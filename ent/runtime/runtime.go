@@ -747,8 +747,12 @@ func init() {
 	simulationtaskDescError := simulationtaskFields[8].Descriptor()
 	// simulationtask.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	simulationtask.ErrorValidator = simulationtaskDescError.Validators[0].(func(string) error)
+	// simulationtaskDescReplayed is the schema descriptor for replayed field.
+	simulationtaskDescReplayed := simulationtaskFields[9].Descriptor()
+	// simulationtask.DefaultReplayed holds the default value on creation for the replayed field.
+	simulationtask.DefaultReplayed = simulationtaskDescReplayed.Default.(bool)
 	// simulationtaskDescStartedAt is the schema descriptor for started_at field.
-	simulationtaskDescStartedAt := simulationtaskFields[9].Descriptor()
+	simulationtaskDescStartedAt := simulationtaskFields[10].Descriptor()
 	// simulationtask.DefaultStartedAt holds the default value on creation for the started_at field.
 	simulationtask.DefaultStartedAt = simulationtaskDescStartedAt.Default.(func() time.Time)
 	// simulationtaskDescID is the schema descriptor for id field.

@@ -38,6 +38,10 @@ func (SimulationTask) Fields() []ent.Field {
 		// again; ABANDONED: its replica died and another reclaimed it.
 		field.Enum("state").Values("RUNNING", "FINISHED", "DUPLICATE", "HANDED_BACK", "ABANDONED", "FAILED", "CANCELLED").Default("RUNNING"),
 		field.String("error").Optional().MaxLen(2000),
+		// replayed: the attempt (of a pass after the first) read the
+		// outputs its replica kept from the first pass over the range
+		// instead of evaluating the model.
+		field.Bool("replayed").Default(false),
 		field.Time("started_at").Default(time.Now).Immutable(),
 		field.Time("finished_at").Optional().Nillable(),
 	}

@@ -36,6 +36,8 @@ const (
 	FieldState = "state"
 	// FieldError holds the string denoting the error field in the database.
 	FieldError = "error"
+	// FieldReplayed holds the string denoting the replayed field in the database.
+	FieldReplayed = "replayed"
 	// FieldStartedAt holds the string denoting the started_at field in the database.
 	FieldStartedAt = "started_at"
 	// FieldFinishedAt holds the string denoting the finished_at field in the database.
@@ -56,6 +58,7 @@ var Columns = []string{
 	FieldReplica,
 	FieldState,
 	FieldError,
+	FieldReplayed,
 	FieldStartedAt,
 	FieldFinishedAt,
 }
@@ -92,6 +95,8 @@ var (
 	ReplicaValidator func(string) error
 	// ErrorValidator is a validator for the "error" field. It is called by the builders before save.
 	ErrorValidator func(string) error
+	// DefaultReplayed holds the default value on creation for the "replayed" field.
+	DefaultReplayed bool
 	// DefaultStartedAt holds the default value on creation for the "started_at" field.
 	DefaultStartedAt func() time.Time
 	// DefaultID holds the default value on creation for the "id" field.
@@ -180,6 +185,11 @@ func ByState(opts ...sql.OrderTermOption) OrderOption {
 // ByError orders the results by the error field.
 func ByError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldError, opts...).ToFunc()
+}
+
+// ByReplayed orders the results by the replayed field.
+func ByReplayed(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReplayed, opts...).ToFunc()
 }
 
 // ByStartedAt orders the results by the started_at field.

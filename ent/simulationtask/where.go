@@ -95,6 +95,11 @@ func Error(v string) predicate.SimulationTask {
 	return predicate.SimulationTask(sql.FieldEQ(FieldError, v))
 }
 
+// Replayed applies equality check predicate on the "replayed" field. It's identical to ReplayedEQ.
+func Replayed(v bool) predicate.SimulationTask {
+	return predicate.SimulationTask(sql.FieldEQ(FieldReplayed, v))
+}
+
 // StartedAt applies equality check predicate on the "started_at" field. It's identical to StartedAtEQ.
 func StartedAt(v time.Time) predicate.SimulationTask {
 	return predicate.SimulationTask(sql.FieldEQ(FieldStartedAt, v))
@@ -528,6 +533,16 @@ func ErrorEqualFold(v string) predicate.SimulationTask {
 // ErrorContainsFold applies the ContainsFold predicate on the "error" field.
 func ErrorContainsFold(v string) predicate.SimulationTask {
 	return predicate.SimulationTask(sql.FieldContainsFold(FieldError, v))
+}
+
+// ReplayedEQ applies the EQ predicate on the "replayed" field.
+func ReplayedEQ(v bool) predicate.SimulationTask {
+	return predicate.SimulationTask(sql.FieldEQ(FieldReplayed, v))
+}
+
+// ReplayedNEQ applies the NEQ predicate on the "replayed" field.
+func ReplayedNEQ(v bool) predicate.SimulationTask {
+	return predicate.SimulationTask(sql.FieldNEQ(FieldReplayed, v))
 }
 
 // StartedAtEQ applies the EQ predicate on the "started_at" field.

@@ -732,6 +732,7 @@ type ComplexityRoot struct {
 		ID         func(childComplexity int) int
 		Iterations func(childComplexity int) int
 		Pass       func(childComplexity int) int
+		Replayed   func(childComplexity int) int
 		Replica    func(childComplexity int) int
 		StartedAt  func(childComplexity int) int
 		State      func(childComplexity int) int
@@ -3940,6 +3941,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimulationTask.Pass(childComplexity), true
+	case "SimulationTask.replayed":
+		if e.ComplexityRoot.SimulationTask.Replayed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimulationTask.Replayed(childComplexity), true
 	case "SimulationTask.replica":
 		if e.ComplexityRoot.SimulationTask.Replica == nil {
 			break
@@ -6166,6 +6173,8 @@ type SimulationTask {
   "The replica (its consumer name: host, process ID, a random suffix) that took it."
   replica: String!
   state: SimulationTaskState!
+  "A pass after the first that read the outputs its replica kept from the first pass over the range (the same partial, bit for bit) instead of evaluating the model."
+  replayed: Boolean!
   "Why it FAILED; empty otherwise."
   error: String!
   startedAt: Time!
@@ -7495,6 +7504,8 @@ func (ec *executionContext) childFields_SimulationTask(ctx context.Context, fiel
 		return ec.fieldContext_SimulationTask_replica(ctx, field)
 	case "state":
 		return ec.fieldContext_SimulationTask_state(ctx, field)
+	case "replayed":
+		return ec.fieldContext_SimulationTask_replayed(ctx, field)
 	case "error":
 		return ec.fieldContext_SimulationTask_error(ctx, field)
 	case "startedAt":
@@ -20473,6 +20484,29 @@ func (ec *executionContext) fieldContext_SimulationTask_state(_ context.Context,
 	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "SimulationTaskState")
 }
 
+func (ec *executionContext) _SimulationTask_replayed(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimulationTask_replayed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Replayed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimulationTask_replayed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimulationTask", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SimulationTask_error(ctx context.Context, field graphql.CollectedField, obj *ent.SimulationTask) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29454,6 +29488,11 @@ func (ec *executionContext) _SimulationTask(ctx context.Context, sel ast.Selecti
 			}
 		case "state":
 			out.Values[i] = ec._SimulationTask_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayed":
+			out.Values[i] = ec._SimulationTask_replayed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -238,14 +238,18 @@ func measureReplicas(n, iterations int, wb []byte, bin, pg, rdb, tmp string, kil
 
 // tasksPerReplica summarises the run's task records: FINISHED attempts by
 // replica (numbered as started, found by the process ID in the consumer
-// name), then the count of each other state.
+// name), then the attempts that replayed kept outputs and the count of
+// each other state.
 func (c *client) tasksPerReplica(url, id string, procs []*exec.Cmd) (string, error) {
 	var out struct {
 		Simulation struct {
-			Tasks []struct{ Replica, State string }
+			Tasks []struct {
+				Replica, State string
+				Replayed       bool
+			}
 		}
 	}
-	if err := c.post(url, "application/json", query(`query($id: ID!) { simulation(id: $id) { tasks { replica state } } }`, map[string]any{"id": id}), &out); err != nil {
+	if err := c.post(url, "application/json", query(`query($id: ID!) { simulation(id: $id) { tasks { replica state replayed } } }`, map[string]any{"id": id}), &out); err != nil {
 		return "", err
 	}
 	if len(out.Simulation.Tasks) == 0 {
@@ -253,7 +257,11 @@ func (c *client) tasksPerReplica(url, id string, procs []*exec.Cmd) (string, err
 	}
 	finished := make([]int, len(procs))
 	others := map[string]int{}
+	replayed := 0
 	for _, t := range out.Simulation.Tasks {
+		if t.Replayed && (t.State == "FINISHED" || t.State == "DUPLICATE") {
+			replayed++
+		}
 		if t.State != "FINISHED" {
 			others[t.State]++
 			continue
@@ -270,6 +278,9 @@ func (c *client) tasksPerReplica(url, id string, procs []*exec.Cmd) (string, err
 	}
 	summary := strings.Join(parts, " / ")
 	var extra []string
+	if replayed > 0 {
+		extra = append(extra, fmt.Sprintf("%d replayed", replayed))
+	}
 	for _, state := range []string{"DUPLICATE", "HANDED_BACK", "ABANDONED", "FAILED", "CANCELLED", "RUNNING"} {
 		if others[state] > 0 {
 			extra = append(extra, fmt.Sprintf("%d %s", others[state], state))

@@ -83,6 +83,13 @@ type Config struct {
 	// ChunkTaskIterations is the size of a task.
 	ChunkedAbove        int
 	ChunkTaskIterations int
+	// TaskSpillBytes bounds the disk a replica's kept first-pass outputs
+	// of split runs take (0: none kept, every pass evaluates the model);
+	// TaskAffinityWait is how long a later pass's task waits for the
+	// replica that kept its range before any replica takes it (0: no
+	// routing).
+	TaskSpillBytes   int
+	TaskAffinityWait time.Duration
 	// EngineWorkers is each simulation's (and task's) engine parallelism
 	// (0: every core); SummaryMemory the engine's Options.SummaryMemory
 	// (0: its default, negative: always streamed).
@@ -166,6 +173,8 @@ var Vars = []Var{
 	{"SIMGRAPH_RELAY", "true", "run the outbox relay (outbox to event bus) in this process; false leaves it to another process, e.g. one started with SIMGRAPH_WORKERS=0 SIMGRAPH_RELAY=true"},
 	{"SIMGRAPH_CHUNKED_ABOVE", "2000000", "a run of more iterations is split into chunk-range tasks that the workers of every replica share (the same result, bit for bit); 0 never splits"},
 	{"SIMGRAPH_CHUNK_TASK_ITERATIONS", "262144", "iterations per task of a split run (rounded up to whole chunks of 1,024)"},
+	{"SIMGRAPH_TASK_SPILL_BYTES", "2147483648", "disk (an unlinked temporary file per split run) a replica may take to keep the outputs of the ranges it evaluated in a split run's first pass, so that it replays them in the later passes; 0 keeps none (every pass evaluates the model)"},
+	{"SIMGRAPH_TASK_AFFINITY_WAIT", "3s", "server mode: a later pass's task goes first to the replica that kept its range; after this long without a partial from that replica, any replica takes it (and evaluates the model); 0 does not route"},
 	{"SIMGRAPH_ENGINE_WORKERS", "0", "engine goroutines per simulation or task; 0 uses every core"},
 	{"SIMGRAPH_SUMMARY_MEMORY", "0", "bytes a simulation's exact summary may take (0: the engine's 16 MiB; negative: always streamed, as split runs are)"},
 	{"SIMGRAPH_JOB_RECLAIM_AFTER", "30s", "server mode: a running job not heard from for this long is taken over by another replica"},
@@ -320,6 +329,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}{
 		{"SIMGRAPH_CHUNKED_ABOVE", "2000000", &c.ChunkedAbove, 0},
 		{"SIMGRAPH_CHUNK_TASK_ITERATIONS", "262144", &c.ChunkTaskIterations, 1},
+		{"SIMGRAPH_TASK_SPILL_BYTES", "2147483648", &c.TaskSpillBytes, 0},
 		{"SIMGRAPH_ENGINE_WORKERS", "0", &c.EngineWorkers, 0},
 		{"SIMGRAPH_SUMMARY_MEMORY", "0", &c.SummaryMemory, math.MinInt},
 	} {
@@ -328,6 +338,9 @@ func Load(getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("%s: want an integer of at least %d, got %q", v.name, v.min, get(v.name, v.def))
 		}
 		*v.dst = n
+	}
+	if c.TaskAffinityWait, err = time.ParseDuration(get("SIMGRAPH_TASK_AFFINITY_WAIT", "3s")); err != nil || c.TaskAffinityWait < 0 {
+		return nil, fmt.Errorf("SIMGRAPH_TASK_AFFINITY_WAIT: a duration of 0 or more, e.g. 3s")
 	}
 	if c.Quotas, err = parseBool(get("SIMGRAPH_QUOTAS", "true")); err != nil {
 		return nil, fmt.Errorf("SIMGRAPH_QUOTAS: %w", err)

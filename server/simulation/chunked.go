@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,6 +43,18 @@ type Chunking struct {
 	RequeueAfter time.Duration
 	// Replica names this process in the task records (simulation_tasks).
 	Replica string
+	// SpillBytes bounds the disk this process's task workers take to keep
+	// the outputs of the ranges they evaluate in a run's first pass, which
+	// they replay in its later passes (engine.Kept); 0 keeps none.
+	SpillBytes int64
+	// AffinityWait, when positive, routes a later pass's task to the
+	// replica whose first-pass attempt at the range is recorded (it kept
+	// the outputs); the coordinator queues the replica's missing tasks
+	// for any replica after this long without a partial from them.
+	AffinityWait time.Duration
+
+	keptOnce sync.Once
+	kept     *keptRuns
 }
 
 // defaultReplica names a process whose Chunking gives no Replica.
@@ -119,15 +132,27 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 		for _, k := range stored {
 			have[k] = true
 		}
+		var owners map[[2]int]string
+		if pass > 0 && c.AffinityWait > 0 {
+			owners = w.firstPassReplicas(ctx, sim.ID)
+		}
 		tasks := map[string]jobs.Task{}
 		for _, r := range ranges {
-			t := jobs.Task{Job: job, Pass: pass, First: r[0], End: r[1]}
+			t := jobs.Task{Job: job, Pass: pass, First: r[0], End: r[1], Replica: owners[r]}
 			tasks[t.Key()] = t
 			if have[t.Key()] {
 				continue
 			}
 			if err := c.Tasks.EnqueueTask(ctx, t); err != nil {
 				return nil, err
+			}
+		}
+		// The last partial of each replica's routed tasks: a replica
+		// silent for AffinityWait has its missing tasks queued for any.
+		heard := map[string]time.Time{}
+		for _, t := range tasks {
+			if t.Replica != "" {
+				heard[t.Replica] = time.Now()
 			}
 		}
 		requeue := c.RequeueAfter
@@ -161,6 +186,32 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 				}
 				parts[k] = &p
 				grew = true
+				if r := tasks[k].Replica; r != "" {
+					heard[r] = time.Now()
+				}
+			}
+			for r, at := range heard {
+				if time.Since(at) <= c.AffinityWait {
+					continue
+				}
+				delete(heard, r)
+				n := 0
+				for k, t := range tasks {
+					if t.Replica != r {
+						continue
+					}
+					t.Replica = ""
+					tasks[k] = t
+					if parts[k] == nil {
+						if err := c.Tasks.EnqueueTask(ctx, t); err != nil {
+							return nil, err
+						}
+						n++
+					}
+				}
+				if n > 0 {
+					w.Log.InfoContext(ctx, "simulation: a replica's routed tasks wait too long; queueing them for any replica", "simulation", id, "pass", pass, "replica", r, "tasks", n)
+				}
 			}
 			if grew {
 				lastNew = time.Now()
@@ -171,6 +222,7 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 				w.Log.WarnContext(ctx, "simulation: no task finished for a while; queueing the missing ones again", "simulation", id, "pass", pass)
 				for k, t := range tasks {
 					if parts[k] == nil {
+						t.Replica = ""
 						if err := c.Tasks.EnqueueTask(ctx, t); err != nil {
 							return nil, err
 						}
@@ -205,6 +257,33 @@ func (w *Worker) runChunked(ctx context.Context, sim *ent.Simulation, model engi
 	// whose replica died (its task reclaimed or computed by a duplicate).
 	w.abandonTasks(ctx, sim.ID, nil)
 	return split.Result(), nil
+}
+
+// firstPassReplicas is, by chunk range, the replica whose attempt at the
+// range's first-pass task computed its partial (stored, else a duplicate,
+// else one still RUNNING: its record may lag its partial): the replica
+// that may have kept its outputs. A range without such a record is not in
+// the map.
+func (w *Worker) firstPassReplicas(ctx context.Context, simID uuid.UUID) map[[2]int]string {
+	client, err := w.Service.Clients(ctx, SimulationService)
+	if err != nil {
+		return nil
+	}
+	recs, err := client.SimulationTask.Query().Where(entsimulationtask.SimulationID(simID), entsimulationtask.Pass(0),
+		entsimulationtask.StateIn(entsimulationtask.StateFINISHED, entsimulationtask.StateDUPLICATE, entsimulationtask.StateRUNNING)).All(ctx)
+	if err != nil {
+		w.Log.WarnContext(ctx, "simulation: reading the first pass's task records; tasks are not routed", "simulation", simID, "err", err)
+		return nil
+	}
+	rank := map[entsimulationtask.State]int{entsimulationtask.StateFINISHED: 3, entsimulationtask.StateDUPLICATE: 2, entsimulationtask.StateRUNNING: 1}
+	owners, best := map[[2]int]string{}, map[[2]int]int{}
+	for _, r := range recs {
+		k := [2]int{r.FirstChunk, r.EndChunk}
+		if rank[r.State] > best[k] {
+			owners[k], best[k] = r.Replica, rank[r.State]
+		}
+	}
+	return owners
 }
 
 // chunkedProgress is the progress of a split run: during the first pass
@@ -250,6 +329,7 @@ func (w *Worker) HandleTask(ctx context.Context, t jobs.Task) error {
 	svc := w.Service
 	sim, err := svc.Get(ctx, t.SimulationID)
 	if apperr.CodeOf(err) == apperr.NotFound {
+		c.keptRuns().drop(t.SimulationID)
 		return nil
 	}
 	if err != nil {
@@ -257,6 +337,7 @@ func (w *Worker) HandleTask(ctx context.Context, t jobs.Task) error {
 	}
 	if terminal(sim.Status) {
 		w.Log.InfoContext(ctx, "simulation: dropping a task of a simulation no longer running", "simulation", t.SimulationID, "task", t.Key(), "status", sim.Status)
+		c.keptRuns().drop(t.SimulationID)
 		return nil
 	}
 	if _, ok, err := c.Partials.Get(ctx, t.SimulationID, t.Key()); err != nil || ok {
@@ -278,12 +359,16 @@ func (w *Worker) HandleTask(ctx context.Context, t jobs.Task) error {
 		w.abandonTasks(ctx, sim.ID, &t)
 	}
 	record := w.startTask(ctx, sim, t)
-	p, err := w.evaluateTask(ctx, sim, t, cp)
+	p, replayed, err := w.evaluateTask(ctx, sim, t, cp)
+	if replayed && record != nil {
+		record.Replayed = true
+	}
 	switch {
 	case err == nil:
 	case errors.Is(context.Cause(ctx), jobs.ErrCancelled):
 		w.Log.InfoContext(ctx, "simulation: task cancelled", "simulation", t.SimulationID, "task", t.Key())
 		w.endTask(ctx, record, entsimulationtask.StateCANCELLED, nil)
+		c.keptRuns().drop(t.SimulationID)
 		return nil
 	case ctx.Err() != nil:
 		w.endTask(ctx, record, entsimulationtask.StateHANDED_BACK, nil)
@@ -345,7 +430,7 @@ func (w *Worker) endTask(ctx context.Context, rec *ent.SimulationTask, state ent
 	ctx = context.WithoutCancel(ctx)
 	client, err := w.Service.Clients(ctx, SimulationService)
 	if err == nil {
-		upd := client.SimulationTask.UpdateOneID(rec.ID).SetState(state).SetFinishedAt(time.Now())
+		upd := client.SimulationTask.UpdateOneID(rec.ID).SetState(state).SetFinishedAt(time.Now()).SetReplayed(rec.Replayed)
 		if cause != nil {
 			msg := cause.Error()
 			if len(msg) > 2000 {
@@ -386,24 +471,26 @@ func (w *Worker) replica() string {
 	return defaultReplica
 }
 
-func (w *Worker) evaluateTask(ctx context.Context, sim *ent.Simulation, t jobs.Task, checkpoint []byte) (*engine.Partial, error) {
+func (w *Worker) evaluateTask(ctx context.Context, sim *ent.Simulation, t jobs.Task, checkpoint []byte) (*engine.Partial, bool, error) {
 	wb, _, err := w.Service.Files.Parsed(ctx, sim.WorkbookID)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Internal, err, "reading the workbook")
+		return nil, false, apperr.Wrap(apperr.Internal, err, "reading the workbook")
 	}
 	model, err := BuildModel(wb, RequestOf(sim))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	split, err := engine.NewSplit(ctx, model, splitOptions(w.engineOptions(sim)))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := split.Restore(checkpoint); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if split.Pass() != t.Pass {
-		return nil, fmt.Errorf("simulation: task of pass %d restored at pass %d", t.Pass, split.Pass())
+		return nil, false, fmt.Errorf("simulation: task of pass %d restored at pass %d", t.Pass, split.Pass())
 	}
-	return split.Evaluate(ctx, t.First, t.End)
+	// The first pass keeps the range's outputs here (budget permitting);
+	// a later one replays them when this process kept the whole range.
+	return split.EvaluateKept(ctx, t.First, t.End, w.Chunking.keptRuns().forTask(t, split))
 }
