@@ -384,7 +384,13 @@ async function testScenarios(page, base, state) {
   // Against the first run on the compare page.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compare' }).click();
   await page.waitForURL(/\/compare/, { timeout: remaining(10_000) });
-  for (const run of [state.simulationId, id]) await page.getByRole('checkbox', { name: new RegExp(`Run ${run.slice(-6)}`) }).check();
+  // The picker labels a run by its name (a saved model's runs carry the
+  // model's), else by the end of its ID.
+  for (const run of [state.simulationId, id]) {
+    const { name } = await graphql(base, state.token, `query($id: ID!) { simulation(id: $id) { name } }`, { id: run });
+    const label = name || `Run ${run.slice(-6)}`;
+    await page.getByRole('checkbox', { name: new RegExp(label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).first().check();
+  }
   const diffs = page.getByRole('table', { name: 'Percentiles against the first run' });
   await diffs.waitFor({ timeout: remaining(20_000) });
   if ((await diffs.locator('.diff').count()) !== 8) throw new Error('expected a difference per statistic against the first run');
